@@ -1,0 +1,90 @@
+# braid: a bare-metal x86_64 microhypervisor. `make help` lists the targets.
+
+BUILD    := build
+CC       := gcc
+LD       := ld
+OBJCOPY  := objcopy
+
+# The hypervisor is freestanding C: no libc, no SSE (guest FPU state is
+# never touched), no red zone (exception entry would clobber it).
+HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
+	-ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
+	-mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
+	-fno-common -fno-strict-aliasing
+HV_ASFLAGS := -I. -D__ASSEMBLY__
+HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
+
+HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
+	hv/*.c mm/*.c lib/*.c)
+HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
+
+.PHONY: all iso run bochs debug test unit integration bench clean help deps \
+	format check-format
+all: $(BUILD)/braid.elf guests iso
+
+$(BUILD)/hv-obj/%.c.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/hv-obj/%.S.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(HV_CFLAGS) $(HV_ASFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/braid.elf: $(HV_OBJS) linker.ld
+	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
+
+-include $(HV_OBJS:.o=.d)
+
+# Toy guests (guests/guests.mk defines GUESTS and the `guests` target).
+include guests/guests.mk
+
+# --- Images --------------------------------------------------------------
+# The default ISO: braid plus the toy guests, as `make run` boots them.
+RUN_GUESTS ?= hello pagetest churn
+BRAID_ARGS ?=
+GUEST ?=
+ARGS ?= name=guest mem=32M paging=nested
+ISO := $(BUILD)/braid.iso
+
+ifeq ($(GUEST),)
+ISO_MODULES := $(foreach g,$(RUN_GUESTS),$(BUILD)/guests/$(g).elf="name=$(g) mem=32M paging=nested")
+ISO_DEPS := $(foreach g,$(RUN_GUESTS),$(BUILD)/guests/$(g).elf)
+else
+ISO_MODULES := $(GUEST)="$(ARGS)"
+ISO_DEPS := $(GUEST)
+endif
+
+iso: $(ISO)
+$(ISO): $(BUILD)/braid.elf $(ISO_DEPS) tools/mkiso.sh FORCE
+	tools/mkiso.sh $@ $(BUILD)/braid.elf "$(BRAID_ARGS)" $(ISO_MODULES)
+FORCE:
+
+# --- Running ---------------------------------------------------------------
+run: $(ISO)                   ## boot in QEMU (AMD SVM + NPT under TCG)
+	tools/run-qemu.sh $(ISO)
+bochs: $(ISO)                 ## boot in Bochs (Intel VMX + EPT)
+	tools/run-bochs.sh $(ISO)
+debug: $(ISO)                 ## QEMU with gdbstub on :1234, paused
+	@echo "In another terminal: gdb -x .gdbinit"
+	tools/run-qemu.sh $(ISO) -s -S
+
+# --- Tests -----------------------------------------------------------------
+test: deps                    ## host unit tests, then both vendors' suites
+	tools/test.sh
+
+unit: deps
+	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run
+
+deps:                         ## install missing Debian packages (needs root)
+	tools/deps.sh
+
+format:
+	clang-format -i $$(git ls-files '*.c' '*.h')
+check-format:
+	clang-format --dry-run --Werror $$(git ls-files '*.c' '*.h')
+
+clean:
+	rm -rf $(BUILD)
+
+help:
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* Thin wrappers around single x86 instructions. */
+#ifndef ARCH_CPU_H
+#define ARCH_CPU_H
+
+#include "lib/types.h"
+
+/* Control-register bits (SDM Vol. 3A 2.5). */
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_EM BIT(2)
+#define CR0_TS BIT(3)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_AM BIT(18)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR0_PG BIT(31)
+#define CR4_PAE BIT(5)
+#define CR4_PGE BIT(7)
+#define CR4_OSFXSR BIT(9)
+#define CR4_VMXE BIT(13)
+#define RFLAGS_FIXED BIT(1)
+#define RFLAGS_IF BIT(9)
+
+struct cpuid_regs {
+	u32 eax, ebx, ecx, edx;
+};
+
+static inline struct cpuid_regs cpuid(u32 leaf, u32 subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid"
+		     : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+static inline u64 rdmsr(u32 msr)
+{
+	u32 lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return ((u64)hi << 32) | lo;
+}
+
+static inline void wrmsr(u32 msr, u64 v)
+{
+	asm volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((u64)hi << 32) | lo;
+}
+
+#define DEFINE_CR(n)                                                   \
+	static inline u64 read_cr##n(void)                             \
+	{                                                              \
+		u64 v;                                                 \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));          \
+		return v;                                              \
+	}                                                              \
+	static inline void write_cr##n(u64 v)                          \
+	{                                                              \
+		asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory");   \
+	}
+DEFINE_CR(0)
+DEFINE_CR(2)
+DEFINE_CR(3)
+DEFINE_CR(4)
+#undef DEFINE_CR
+
+static inline u8 inb(u16 port)
+{
+	u8 v;
+
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void outb(u16 port, u8 v)
+{
+	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outw(u16 port, u16 v)
+{
+	asm volatile("outw %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" ::"a"(v), "Nd"(port));
+}
+
+static inline void invlpg(u64 va)
+{
+	asm volatile("invlpg (%0)" ::"r"(va) : "memory");
+}
+
+static inline void cpu_relax(void)
+{
+	asm volatile("pause");
+}
+
+static inline __attribute__((noreturn)) void cpu_halt_forever(void)
+{
+	for (;;)
+		asm volatile("cli; hlt");
+}
+
+#endif

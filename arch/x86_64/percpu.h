@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-CPU hypervisor state. Each physical CPU owns one struct percpu: its
+ * descriptor tables, its stack, its VMX/SVM host areas and the vCPU it is
+ * running. Nothing in here is shared between CPUs; GS.base points at the
+ * running CPU's own block, so this_cpu() needs no lookup and no lock.
+ */
+#ifndef ARCH_PERCPU_H
+#define ARCH_PERCPU_H
+
+#include "lib/types.h"
+
+#define MAX_CPUS 64
+#define CPU_STACK_SIZE 16384
+
+#define SEL_CODE64 0x08
+#define SEL_DATA 0x10
+#define SEL_TSS 0x18
+
+/* 64-bit TSS (SDM Vol. 3A 8.7). */
+struct tss {
+	u32 reserved0;
+	u64 rsp[3];
+	u64 reserved1;
+	u64 ist[7];
+	u64 reserved2;
+	u16 reserved3;
+	u16 iomap_base;
+} __attribute__((packed));
+
+struct vcpu;
+
+struct percpu {
+	struct percpu *self; /* at offset 0: this_cpu() reads %gs:0 */
+	unsigned id;
+	u64 gdt[5]; /* null, code64, data, TSS (two slots) */
+	struct tss tss;
+	struct vcpu *vcpu; /* the guest vCPU this CPU runs, if any */
+	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
+	phys_t host_save; /* SVM: this CPU's VM_HSAVE_PA area */
+	u8 fault_stack[4096] __attribute__((aligned(16)));
+};
+
+extern struct percpu percpu[MAX_CPUS];
+
+static inline struct percpu *this_cpu(void)
+{
+	struct percpu *p;
+
+	asm volatile("mov %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* Load this CPU's GDT, TSS, IDT and GS.base. */
+void cpu_init_tables(unsigned id);
+
+#endif

@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AMD-V (SVM): feature checks, EFER.SVME, the VMCB of a guest, and
+ * translation of #VMEXITs into the vendor-neutral struct vmexit.
+ * References are to the AMD64 APM Vol. 2 (rev. 3.41), chapter 15.
+ */
+#define LOG_TAG "svm"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/vendor.h"
+#include "arch/x86_64/vmcb.h"
+#include "hv/log.h"
+#include "hv/panic.h"
+#include "include/braid/abi.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/phys.h"
+
+static u32 features; /* CPUID 0x8000000A:EDX */
+static u32 nr_asids;
+static phys_t iopm, msrpm; /* shared by all guests: intercept everything */
+
+struct svm_vcpu {
+	phys_t vmcb;
+	phys_t host_vmcb; /* VMSAVE area for the host's hidden state */
+	u32 asid;
+};
+
+void svm_enter(phys_t vmcb, struct guest_regs *regs, phys_t host_vmcb);
+
+static struct vmcb *vmcb_of(struct vcpu *v)
+{
+	return pa_to_va(((struct svm_vcpu *)v->arch)->vmcb);
+}
+
+static int missing(const char *what)
+{
+	pr_err("missing: %s", what);
+	return 1;
+}
+
+static int svm_check(void)
+{
+	int bad = 0;
+
+	/* APM 15.4: SVM is present if CPUID 8000_0001h:ECX[SVM] = 1. */
+	if (cpuid(0x80000000, 0).eax < 0x8000000a ||
+	    !(cpuid(0x80000001, 0).ecx & BIT(2))) {
+		pr_err("missing: SVM (CPUID.80000001h:ECX.SVM[bit 2] = 0)");
+		return -ENOTSUP;
+	}
+	/* APM 15.30.1: firmware may disable SVM and lock the choice. */
+	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
+		bad |= missing(rdmsr(MSR_VM_CR) & VM_CR_LOCK ?
+				       "SVM is disabled by firmware (VM_CR.SVMDIS, locked)" :
+				       "SVM is disabled (VM_CR.SVMDIS)");
+	features = cpuid(0x8000000a, 0).edx;
+	nr_asids = cpuid(0x8000000a, 0).ebx;
+	if (!(features & SVM_FEATURE_NP))
+		bad |= missing("nested paging (CPUID.8000000Ah:EDX.NP[bit 0] = 0)");
+	if (nr_asids < 2)
+		bad |= missing("guest ASIDs (CPUID.8000000Ah:EBX < 2)");
+	if (bad)
+		return -ENOTSUP;
+	pr_info("NPT, %u ASIDs, NRIP save %s, VMCB clean bits %s, "
+		"flush-by-ASID %s, decode assists %s",
+		nr_asids, features & SVM_FEATURE_NRIPS ? "yes" : "no",
+		features & SVM_FEATURE_VMCB_CLEAN ? "yes" : "no",
+		features & SVM_FEATURE_FLUSH_ASID ? "yes" : "no",
+		features & SVM_FEATURE_DECODE_ASSISTS ? "yes" : "no");
+	return 0;
+}
+
+static phys_t alloc_filled(u64 bytes)
+{
+	phys_t pa = frame_alloc_contig(bytes / PAGE_SIZE, PAGE_SIZE);
+
+	if (pa)
+		memset(pa_to_va(pa), 0xff, bytes);
+	return pa;
+}
+
+static int svm_cpu_enable(void)
+{
+	struct percpu *c = this_cpu();
+
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
+	c->host_save = frame_alloc();
+	if (!c->host_save)
+		return -ENOMEM;
+	wrmsr(MSR_VM_HSAVE_PA, c->host_save);
+	/* Every port and every MSR exits: braid decides each one. */
+	if (!iopm)
+		iopm = alloc_filled(SVM_IOPM_SIZE);
+	if (!msrpm)
+		msrpm = alloc_filled(SVM_MSRPM_SIZE);
+	return iopm && msrpm ? 0 : -ENOMEM;
+}
+
+static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
+{
+	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_HLT |
+			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT |
+			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+	/* VMRUN must be intercepted (APM 15.5.1, consistency checks); the
+	 * other SVM instructions would let a guest act on host state. */
+	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
+			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
+			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
+			     INTERCEPT2_SKINIT;
+	c->iopm_base_pa = iopm;
+	c->msrpm_base_pa = msrpm;
+	c->guest_asid = asid;
+	c->tlb_control = TLB_CONTROL_FLUSH_ALL; /* first run: ASID may be reused */
+	c->nested_ctl = NESTED_CTL_NP_ENABLE;
+	c->n_cr3 = ncr3;
+}
+
+static int svm_vcpu_create(struct vcpu *v, phys_t nested_root)
+{
+	static u32 next_asid = 1;
+	phys_t page = frame_alloc();
+	struct svm_vcpu *s;
+
+	if (!page)
+		return -ENOMEM;
+	s = pa_to_va(page);
+	s->vmcb = frame_alloc();
+	s->host_vmcb = frame_alloc();
+	if (!s->vmcb || !s->host_vmcb) {
+		frame_free(s->vmcb);
+		frame_free(page);
+		return -ENOMEM;
+	}
+	s->asid = next_asid++;
+	if (next_asid >= nr_asids)
+		next_asid = 1; /* ASID 0 is the host's (APM 15.16) */
+	v->arch = s;
+	setup_control(&vmcb_of(v)->control, s->asid, nested_root);
+	return 0;
+}
+
+static void svm_vcpu_destroy(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+
+	frame_free(s->vmcb);
+	frame_free(s->host_vmcb);
+	frame_free(va_to_pa(s));
+	v->arch = NULL;
+}
+
+/* Segment attributes in the VMCB's packed form (APM 15.5.1): descriptor
+ * bits 47:40 in 7:0, bits 55:52 in 11:8. */
+#define ATTR_CODE32 0x0c9b
+#define ATTR_DATA32 0x0c93
+#define ATTR_TSS32_BUSY 0x008b
+#define ATTR_LDT 0x0082
+
+static void flat(struct vmcb_seg *s, u16 sel, u16 attrib)
+{
+	*s = (struct vmcb_seg){ sel, attrib, 0xffffffff, 0 };
+}
+
+static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	memset(s, 0, sizeof(*s));
+	flat(&s->cs, 0x08, ATTR_CODE32);
+	flat(&s->ds, 0x10, ATTR_DATA32);
+	flat(&s->es, 0x10, ATTR_DATA32);
+	flat(&s->ss, 0x10, ATTR_DATA32);
+	flat(&s->fs, 0x10, ATTR_DATA32);
+	flat(&s->gs, 0x10, ATTR_DATA32);
+	s->tr = (struct vmcb_seg){ 0, ATTR_TSS32_BUSY, 0x67, 0 };
+	s->ldtr = (struct vmcb_seg){ 0, ATTR_LDT, 0, 0 };
+	s->cr0 = CR0_PE | CR0_ET;
+	/* EFER.SVME must be set in the guest state (APM 15.5.1); the guest
+	 * reads its own value from v->efer. */
+	s->efer = EFER_SVME;
+	s->rflags = RFLAGS_FIXED;
+	s->rip = entry;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ull;
+	s->rax = v->regs.gpr[RAX];
+	v->efer = 0;
+}
+
+static const char *virt_insn_name(u64 code)
+{
+	switch (code) {
+	case SVM_EXIT_VMRUN: return "VMRUN";
+	case SVM_EXIT_VMLOAD: return "VMLOAD";
+	case SVM_EXIT_VMSAVE: return "VMSAVE";
+	case SVM_EXIT_STGI: return "STGI";
+	case SVM_EXIT_CLGI: return "CLGI";
+	case SVM_EXIT_SKINIT: return "SKINIT";
+	case SVM_EXIT_INVLPGA: return "INVLPGA";
+	default: return NULL;
+	}
+}
+
+/*
+ * Without NRIP save (QEMU TCG has none) the length of an intercepted
+ * instruction is known from its opcode for the fixed-length ones
+ * (PLATFORM.md); for IOIO, EXITINFO2 holds the next RIP (APM 15.10.2).
+ */
+static unsigned insn_len(struct vmcb *vmcb, u64 code)
+{
+	if (features & SVM_FEATURE_NRIPS && vmcb->control.next_rip)
+		return vmcb->control.next_rip - vmcb->save.rip;
+	switch (code) {
+	case SVM_EXIT_CPUID:
+	case SVM_EXIT_MSR:
+		return 2;
+	case SVM_EXIT_HLT:
+		return 1;
+	case SVM_EXIT_VMMCALL:
+		return 3;
+	case SVM_EXIT_IOIO:
+		return vmcb->control.exitinfo2 - vmcb->save.rip;
+	default:
+		return 0;
+	}
+}
+
+static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
+{
+	u64 code = vmcb->control.exitcode & 0xffffffff;
+	u64 info1 = vmcb->control.exitinfo1;
+
+	e->raw = code;
+	e->insn_len = insn_len(vmcb, code);
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+		e->kind = VMEXIT_EXCEPTION;
+		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
+		e->exc.error = info1;
+		return;
+	}
+	switch (code) {
+	case SVM_EXIT_INTR: e->kind = VMEXIT_INTR; break;
+	case SVM_EXIT_CPUID: e->kind = VMEXIT_CPUID; break;
+	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
+	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
+	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;
+	case SVM_EXIT_INVALID: e->kind = VMEXIT_ENTRY_FAILED; break;
+	case SVM_EXIT_MSR:
+		e->kind = info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
+		break;
+	case SVM_EXIT_IOIO:
+		e->kind = VMEXIT_IO;
+		e->io.in = info1 & IOIO_TYPE_IN;
+		e->io.string = info1 & IOIO_STR;
+		e->io.size = info1 & IOIO_SZ32 ? 4 : info1 & IOIO_SZ16 ? 2 : 1;
+		e->io.port = info1 >> 16;
+		break;
+	case SVM_EXIT_NPF:
+		e->kind = VMEXIT_NPF;
+		e->npf.gpa = vmcb->control.exitinfo2;
+		e->npf.write = info1 & NPF_RW;
+		e->npf.exec = info1 & NPF_ID;
+		e->npf.mapped = info1 & NPF_P;
+		break;
+	default:
+		e->insn = virt_insn_name(code);
+		e->kind = e->insn ? VMEXIT_VIRT_INSN : VMEXIT_UNHANDLED;
+	}
+}
+
+static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb *vmcb = pa_to_va(s->vmcb);
+
+	memset(e, 0, sizeof(*e));
+	vmcb->save.rax = v->regs.gpr[RAX];
+	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
+	v->regs.gpr[RAX] = vmcb->save.rax;
+	vmcb->control.tlb_control = 0;
+	vmcb->control.eventinj = 0;
+	decode_exit(vmcb, e);
+}
+
+static u64 svm_get(struct vcpu *v, enum vreg r)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	switch (r) {
+	case VREG_RIP: return s->rip;
+	case VREG_RSP: return s->rsp;
+	case VREG_RFLAGS: return s->rflags;
+	case VREG_CR0: return s->cr0;
+	case VREG_CR3: return s->cr3;
+	case VREG_CR4: return s->cr4;
+	case VREG_PAT: return s->g_pat;
+	case VREG_CPL: return s->cpl;
+	}
+	return 0;
+}
+
+static void svm_set(struct vcpu *v, enum vreg r, u64 val)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	switch (r) {
+	case VREG_RIP: s->rip = val; break;
+	case VREG_RSP: s->rsp = val; break;
+	case VREG_RFLAGS: s->rflags = val; break;
+	case VREG_CR0: s->cr0 = val; break;
+	case VREG_CR3: s->cr3 = val; break;
+	case VREG_CR4: s->cr4 = val; break;
+	case VREG_PAT: s->g_pat = val; break;
+	case VREG_CPL: break;
+	}
+}
+
+/* The guest writes EFER through an intercepted WRMSR; SVME stays set in
+ * the real guest state, and LMA is the CPU's (it follows CR0.PG). */
+static void svm_set_efer(struct vcpu *v, u64 efer)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	v->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA);
+	s->efer = v->efer | EFER_SVME;
+}
+
+static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,
+				 u32 error)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	c->eventinj = vector | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_VALID;
+	if (has_error && (svm_get(v, VREG_CR0) & CR0_PE))
+		c->eventinj |= EVENTINJ_EV | ((u64)error << 32);
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+	struct vmcb_save *s = &vmcb->save;
+
+	kprintf("braid: svm: guest rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx "
+		"cr3 0x%llx cr4 0x%llx efer 0x%llx exitcode 0x%llx info1 0x%llx "
+		"info2 0x%llx\n",
+		(unsigned long long)s->rip, (unsigned long long)s->rsp,
+		(unsigned long long)s->rflags, (unsigned long long)s->cr0,
+		(unsigned long long)s->cr3, (unsigned long long)s->cr4,
+		(unsigned long long)s->efer,
+		(unsigned long long)vmcb->control.exitcode,
+		(unsigned long long)vmcb->control.exitinfo1,
+		(unsigned long long)vmcb->control.exitinfo2);
+}
+
+static void npt_restrict(struct pt *pt)
+{
+	/* NPT uses the host's page sizes (APM 15.25.3). */
+	if (!(cpuid(0x80000001, 0).edx & BIT(26)))
+		pt_no_leaf_at(pt, 3);
+}
+
+const struct vendor_ops svm_ops = {
+	.name = "svm",
+	.abi_id = BRAID_VENDOR_SVM,
+	.check = svm_check,
+	.cpu_enable = svm_cpu_enable,
+	.nested_format = &pt_npt,
+	.nested_restrict = npt_restrict,
+	.vcpu_create = svm_vcpu_create,
+	.vcpu_destroy = svm_vcpu_destroy,
+	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
+	.vcpu_run = svm_vcpu_run,
+	.get = svm_get,
+	.set = svm_set,
+	.set_efer = svm_set_efer,
+	.inject_exception = svm_inject_exception,
+	.dump = svm_dump,
+};

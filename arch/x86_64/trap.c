@@ -1,0 +1,26 @@
+// SPDX-License-Identifier: MIT
+/* A host exception: print the CPU state and panic. */
+#include "arch/x86_64/cpu.h"
+#include "hv/panic.h"
+
+/* Matches the push order in trap_entry.S, lowest address first. */
+struct trap_frame {
+	u64 r15, r14, r13, r12, r11, r10, r9, r8;
+	u64 rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	u64 vector, error;
+	u64 rip, cs, rflags, rsp, ss;
+};
+
+void host_exception(struct trap_frame *f);
+
+void host_exception(struct trap_frame *f)
+{
+	panic("host exception %llu (error 0x%llx) at rip 0x%llx rsp 0x%llx cr2 0x%llx "
+	      "rax 0x%llx rbx 0x%llx rcx 0x%llx rdx 0x%llx rsi 0x%llx rdi 0x%llx",
+	      (unsigned long long)f->vector, (unsigned long long)f->error,
+	      (unsigned long long)f->rip, (unsigned long long)f->rsp,
+	      (unsigned long long)read_cr2(), (unsigned long long)f->rax,
+	      (unsigned long long)f->rbx, (unsigned long long)f->rcx,
+	      (unsigned long long)f->rdx, (unsigned long long)f->rsi,
+	      (unsigned long long)f->rdi);
+}

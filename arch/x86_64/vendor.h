@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The vendor API: everything hv/ asks of VT-x or AMD-V goes through these
+ * operations. arch/x86_64/vmx.c and svm.c implement them; vendor.c picks one
+ * at boot from CPUID, so a single image serves both.
+ */
+#ifndef ARCH_VENDOR_H
+#define ARCH_VENDOR_H
+
+#include "hv/vcpu.h"
+#include "lib/types.h"
+#include "mm/paging.h"
+
+/* Why the guest stopped running, in vendor-neutral terms. */
+enum vmexit_kind {
+	VMEXIT_CPUID,
+	VMEXIT_IO,
+	VMEXIT_HLT,
+	VMEXIT_RDMSR,
+	VMEXIT_WRMSR,
+	VMEXIT_HYPERCALL,
+	VMEXIT_NPF, /* EPT violation / nested page fault */
+	VMEXIT_EXCEPTION,
+	VMEXIT_CR_WRITE,
+	VMEXIT_INTR,
+	VMEXIT_TRIPLE_FAULT,
+	VMEXIT_VIRT_INSN, /* the guest executed a VMX/SVM instruction */
+	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
+	VMEXIT_UNHANDLED,
+};
+
+struct vmexit {
+	enum vmexit_kind kind;
+	u64 raw; /* the vendor's own exit code, for reports */
+	unsigned insn_len; /* length of the exiting instruction, if known */
+	union {
+		struct {
+			u16 port;
+			u8 size; /* 1, 2 or 4 */
+			bool in;
+			bool string; /* INS/OUTS: not emulated */
+		} io;
+		struct {
+			gpa_t gpa;
+			bool write, exec;
+			bool mapped; /* the nested table had some mapping */
+		} npf;
+		struct {
+			u8 vector;
+			bool has_error;
+			u32 error;
+		} exc;
+		struct {
+			u8 cr; /* 0 or 4 */
+			u8 gpr; /* source register, index into guest_regs */
+		} cr;
+		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
+	};
+};
+
+/* Guest state registers the vendor code keeps in its VMCS/VMCB. */
+enum vreg {
+	VREG_RIP,
+	VREG_RSP,
+	VREG_RFLAGS,
+	VREG_CR0, /* as the guest sees it */
+	VREG_CR3,
+	VREG_CR4, /* as the guest sees it */
+	VREG_PAT,
+	VREG_CPL, /* read only */
+};
+
+struct vendor_ops {
+	const char *name; /* "vmx" or "svm" */
+	u32 abi_id; /* BRAID_VENDOR_* of include/braid/abi.h */
+	/* Check every feature braid relies on; print one line per missing
+	 * piece and return -ENOTSUP if any is missing. */
+	int (*check)(void);
+	/* Turn virtualization on for this CPU (VMXON / EFER.SVME). */
+	int (*cpu_enable)(void);
+	/* The nested-paging format and the tables for a guest of this vendor. */
+	const struct pt_format *nested_format;
+	void (*nested_restrict)(struct pt *pt);
+	int (*vcpu_create)(struct vcpu *v, phys_t nested_root);
+	void (*vcpu_destroy)(struct vcpu *v);
+	/* Set the state a multiboot loader leaves: 32-bit protected mode,
+	 * paging off, flat segments, EIP = @entry. EAX/EBX are in v->regs. */
+	void (*vcpu_reset_multiboot)(struct vcpu *v, u32 entry);
+	/* Run the guest until the next exit and describe it. */
+	void (*vcpu_run)(struct vcpu *v, struct vmexit *exit);
+	u64 (*get)(struct vcpu *v, enum vreg r);
+	void (*set)(struct vcpu *v, enum vreg r, u64 val);
+	/* Guest EFER as the CPU holds it (with any bit braid forces). */
+	void (*set_efer)(struct vcpu *v, u64 efer);
+	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,
+				 u32 error);
+	/* Print the guest state, for reports and panics. */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct vendor_ops *vendor;
+extern const struct vendor_ops vmx_ops, svm_ops;
+
+/* Pick the vendor from CPUID and check its features. 0 or -ENOTSUP. */
+int vendor_select(void);
+
+static inline void vcpu_skip_insn(struct vcpu *v, unsigned len)
+{
+	vendor->set(v, VREG_RIP, vendor->get(v, VREG_RIP) + len);
+}
+
+#endif

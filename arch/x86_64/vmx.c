@@ -1,0 +1,608 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Intel VT-x: feature checks, VMXON, the VMCS of a guest, and translation
+ * of VM exits into the vendor-neutral struct vmexit.
+ * References are to the Intel SDM Vol. 3C (Dec 2022 numbering).
+ */
+#define LOG_TAG "vmx"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/vendor.h"
+#include "arch/x86_64/vmcs.h"
+#include "hv/log.h"
+#include "hv/panic.h"
+#include "include/braid/abi.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/phys.h"
+
+/* What this CPU offers, read once by vmx_check(). */
+static struct {
+	u32 revision;
+	u32 pin, proc, proc2, exit, entry; /* the control values we use */
+	u64 ept_cap;
+	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	bool vpid, ept_ad;
+} caps;
+
+struct vmx_vcpu {
+	phys_t vmcs;
+	bool launched;
+	u16 vpid;
+};
+
+int vmx_enter(struct guest_regs *regs, int launched);
+
+/* VMREAD/VMWRITE fail only when braid has a bug (no current VMCS, or a
+ * field this CPU lacks), so a failure panics (SDM 31.4, "VMfail"). */
+static u64 vmread(enum vmcs_field f)
+{
+	u64 v;
+	bool fail;
+
+	asm volatile("vmread %2, %0; setna %1"
+		     : "=rm"(v), "=qm"(fail)
+		     : "r"((u64)f)
+		     : "cc");
+	if (fail)
+		panic("VMREAD of field 0x%x failed", f);
+	return v;
+}
+
+static void vmwrite(enum vmcs_field f, u64 v)
+{
+	bool fail;
+
+	asm volatile("vmwrite %1, %2; setna %0"
+		     : "=qm"(fail)
+		     : "rm"(v), "r"((u64)f)
+		     : "cc");
+	if (fail)
+		panic("VMWRITE of field 0x%x = 0x%llx failed (error %llu)", f,
+		      (unsigned long long)v,
+		      (unsigned long long)vmread(VM_INSTRUCTION_ERROR));
+}
+
+/* VMXON, VMCLEAR and VMPTRLD take the physical address of a region as a
+ * memory operand and report failure in CF/ZF (SDM 31.2). */
+#define DEFINE_VMX_PA_OP(insn)                                            \
+	static bool insn(phys_t pa)                                       \
+	{                                                                 \
+		bool fail;                                                \
+		asm volatile(#insn " %1; setna %0"                        \
+			     : "=qm"(fail)                                \
+			     : "m"(pa)                                    \
+			     : "cc", "memory");                           \
+		return !fail;                                             \
+	}
+DEFINE_VMX_PA_OP(vmxon)
+DEFINE_VMX_PA_OP(vmclear)
+DEFINE_VMX_PA_OP(vmptrld)
+
+/* INVEPT/INVVPID descriptors: SDM 31.3, "INVEPT" and "INVVPID". */
+static void invept_all(void)
+{
+	struct {
+		u64 eptp, zero;
+	} desc = { 0, 0 };
+
+	if (caps.ept_cap & EPT_CAP_INVEPT_ALL)
+		asm volatile("invept %0, %1" ::"m"(desc), "r"(2ull) : "cc", "memory");
+}
+
+static void invvpid_single(u16 vpid)
+{
+	struct {
+		u64 vpid, addr;
+	} desc = { vpid, 0 };
+
+	if (caps.vpid && (caps.ept_cap & VPID_CAP_INVVPID_SINGLE))
+		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(1ull) : "cc", "memory");
+}
+
+/*
+ * A control value from its capability MSR: bits 31:0 are the allowed
+ * 0-settings (1 = must be 1), bits 63:32 the allowed 1-settings (SDM A.3).
+ */
+static u32 adjust(u32 msr, u32 want, u32 *missing)
+{
+	u64 cap = rdmsr(msr);
+	u32 v = (want | (u32)cap) & (u32)(cap >> 32);
+
+	*missing |= want & ~v;
+	return v;
+}
+
+static int missing(const char *what)
+{
+	pr_err("missing: %s", what);
+	return 1;
+}
+
+static int check_controls(void)
+{
+	bool tru = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	u32 miss = 0, optional = 0;
+	int bad = 0;
+
+	/* The TRUE_ MSRs allow clearing the CR3-load/store exiting defaults
+	 * (SDM A.3.2); the plain ones would force them on. */
+	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
+				MSR_IA32_VMX_PINBASED_CTLS, 0, &miss);
+	caps.proc = adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
+				 MSR_IA32_VMX_PROCBASED_CTLS,
+			   CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
+				   CPU_ACTIVATE_SECONDARY_CONTROLS,
+			   &miss);
+	if (miss)
+		return missing("HLT/I/O exiting or secondary controls");
+	caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+			    SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST,
+			    &miss);
+	if (miss & SECONDARY_ENABLE_EPT)
+		bad |= missing("EPT (secondary control 'enable EPT')");
+	if (miss & SECONDARY_UNRESTRICTED_GUEST)
+		bad |= missing("unrestricted guest (secondary control bit 7)");
+	caps.proc2 |= adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+			     SECONDARY_ENABLE_VPID | SECONDARY_ENABLE_RDTSCP |
+				     SECONDARY_ENABLE_INVPCID,
+			     &optional);
+	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
+	miss = 0;
+	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
+				 MSR_IA32_VMX_EXIT_CTLS,
+			   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER |
+				   EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT |
+				   EXIT_LOAD_IA32_PAT,
+			   &miss);
+	caps.entry = adjust(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
+				  MSR_IA32_VMX_ENTRY_CTLS,
+			    ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, &miss);
+	caps.entry &= ~ENTRY_IA32E_MODE_GUEST;
+	if (miss)
+		bad |= missing("64-bit host or EFER/PAT load/save controls");
+	return bad;
+}
+
+static int check_ept(void)
+{
+	int bad = 0;
+
+	if (!(caps.proc2 & SECONDARY_ENABLE_EPT))
+		return 0; /* already reported */
+	caps.ept_cap = rdmsr(MSR_IA32_VMX_EPT_VPID_CAP);
+	if (!(caps.ept_cap & EPT_CAP_WALK_LENGTH_4))
+		bad |= missing("4-level EPT page walk");
+	if (!(caps.ept_cap & EPT_CAP_WB))
+		bad |= missing("write-back EPT memory type");
+	if (!(caps.ept_cap & EPT_CAP_INVEPT) ||
+	    !(caps.ept_cap & EPT_CAP_INVEPT_ALL))
+		bad |= missing("INVEPT (all-context)");
+	caps.ept_ad = caps.ept_cap & EPT_CAP_AD;
+	return bad;
+}
+
+static int vmx_check(void)
+{
+	u64 fc;
+	int bad = 0;
+
+	if (!(cpuid(1, 0).ecx & BIT(5))) {
+		pr_err("missing: VMX (CPUID.1:ECX.VMX[bit 5] = 0)");
+		return -ENOTSUP;
+	}
+	/* SDM 24.7: VMXON needs IA32_FEATURE_CONTROL bit 2 once locked. */
+	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	if ((fc & FEATURE_CONTROL_LOCKED) &&
+	    !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+		bad |= missing("VMX is disabled by firmware "
+			       "(IA32_FEATURE_CONTROL locked with bit 2 clear)");
+	caps.revision = rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
+	caps.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
+	caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
+	caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
+	caps.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	bad |= check_controls();
+	bad |= check_ept();
+	if (bad)
+		return -ENOTSUP;
+	pr_info("VMCS revision 0x%x, EPT%s, VPID %s, EPT A/D %s",
+		caps.revision, (caps.ept_cap & EPT_CAP_1G_PAGES) ? " 1G" : "",
+		caps.vpid ? "yes" : "no", caps.ept_ad ? "yes" : "no");
+	return 0;
+}
+
+static int vmx_cpu_enable(void)
+{
+	struct percpu *c = this_cpu();
+	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
+	u32 *region;
+
+	if (!(fc & FEATURE_CONTROL_LOCKED))
+		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCKED |
+							FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+	/* SDM 24.8: CR0 and CR4 must respect the fixed bits in VMX operation. */
+	write_cr0((read_cr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
+	write_cr4((read_cr4() | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
+	c->vmxon_region = frame_alloc();
+	if (!c->vmxon_region)
+		return -ENOMEM;
+	region = pa_to_va(c->vmxon_region);
+	region[0] = caps.revision;
+	if (!vmxon(c->vmxon_region)) {
+		pr_err("VMXON failed on cpu %u", c->id);
+		return -EIO;
+	}
+	invept_all();
+	return 0;
+}
+
+static void setup_host_state(void)
+{
+	struct percpu *c = this_cpu();
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) gdtr, idtr;
+
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdtr), "=m"(idtr));
+	vmwrite(HOST_CR0, read_cr0());
+	vmwrite(HOST_CR3, read_cr3());
+	vmwrite(HOST_CR4, read_cr4());
+	vmwrite(HOST_CS_SELECTOR, SEL_CODE64);
+	vmwrite(HOST_SS_SELECTOR, SEL_DATA);
+	vmwrite(HOST_DS_SELECTOR, SEL_DATA);
+	vmwrite(HOST_ES_SELECTOR, SEL_DATA);
+	vmwrite(HOST_FS_SELECTOR, 0);
+	vmwrite(HOST_GS_SELECTOR, 0);
+	vmwrite(HOST_TR_SELECTOR, SEL_TSS);
+	vmwrite(HOST_FS_BASE, 0);
+	vmwrite(HOST_GS_BASE, (u64)(uintptr_t)c);
+	vmwrite(HOST_TR_BASE, (u64)(uintptr_t)&c->tss);
+	vmwrite(HOST_GDTR_BASE, gdtr.base);
+	vmwrite(HOST_IDTR_BASE, idtr.base);
+	vmwrite(HOST_IA32_SYSENTER_CS, 0);
+	vmwrite(HOST_IA32_SYSENTER_ESP, 0);
+	vmwrite(HOST_IA32_SYSENTER_EIP, 0);
+	vmwrite(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
+	vmwrite(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+}
+
+static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
+{
+	u64 eptp = nested_root | EPTP_MT_WB | EPTP_WALK_LENGTH_4;
+
+	vmwrite(PIN_BASED_VM_EXEC_CONTROL, caps.pin);
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, caps.proc);
+	vmwrite(SECONDARY_VM_EXEC_CONTROL, caps.proc2);
+	vmwrite(VM_EXIT_CONTROLS, caps.exit);
+	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
+	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(CR3_TARGET_COUNT, 0);
+	vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (caps.ept_ad)
+		eptp |= EPTP_AD_ENABLE;
+	vmwrite(EPT_POINTER, eptp);
+	if (caps.vpid)
+		vmwrite(VIRTUAL_PROCESSOR_ID, x->vpid);
+	/* Bits the guest may not own: CR0.NE (forced to 1, SDM 24.8) and
+	 * every CR4 bit VMX fixes, VMXE included. Writes that would change
+	 * them exit; reads see the read shadow. PE and PG are free thanks to
+	 * unrestricted guest. */
+	vmwrite(CR0_GUEST_HOST_MASK,
+		(caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1);
+	vmwrite(CR4_GUEST_HOST_MASK, caps.cr4_fixed0 | ~caps.cr4_fixed1);
+	vmwrite(VMCS_LINK_POINTER, ~0ull);
+}
+
+static int vmx_vcpu_create(struct vcpu *v, phys_t nested_root)
+{
+	static u16 next_vpid = 1;
+	phys_t page = frame_alloc();
+	struct vmx_vcpu *x;
+
+	if (!page)
+		return -ENOMEM;
+	x = pa_to_va(page);
+	x->vmcs = frame_alloc();
+	if (!x->vmcs) {
+		frame_free(page);
+		return -ENOMEM;
+	}
+	*(u32 *)pa_to_va(x->vmcs) = caps.revision;
+	x->vpid = next_vpid++;
+	if (!next_vpid)
+		next_vpid = 1; /* VPID 0 belongs to the host (SDM 29.1) */
+	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
+		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
+	v->arch = x;
+	setup_host_state();
+	setup_controls(x, nested_root);
+	/* The EPT root and VPID may be recycled from an earlier guest. */
+	invept_all();
+	invvpid_single(x->vpid);
+	return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	vmclear(x->vmcs);
+	frame_free(x->vmcs);
+	frame_free(va_to_pa(x));
+	v->arch = NULL;
+}
+
+static void set_segment(enum vmcs_field sel, u16 s, u32 ar)
+{
+	/* Selector, base, limit and access-rights fields of one segment
+	 * are at fixed offsets from the selector field (SDM B.1.2-B.4.3). */
+	u32 idx = sel - GUEST_ES_SELECTOR;
+
+	vmwrite(sel, s);
+	vmwrite(GUEST_ES_BASE + idx, 0);
+	vmwrite(GUEST_ES_LIMIT + idx, 0xffffffff);
+	vmwrite(GUEST_ES_AR_BYTES + idx, ar);
+}
+
+/* Access rights (SDM 25.4.1, table 25-2): type, S, DPL, P, D/B, G. */
+#define AR_CODE32 0xc09b /* execute/read, accessed */
+#define AR_DATA32 0xc093 /* read/write, accessed */
+#define AR_TSS32_BUSY 0x008b
+#define AR_UNUSABLE 0x10000
+
+static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	x->launched = false;
+	set_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
+	set_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
+	set_segment(GUEST_ES_SELECTOR, 0x10, AR_DATA32);
+	set_segment(GUEST_SS_SELECTOR, 0x10, AR_DATA32);
+	set_segment(GUEST_FS_SELECTOR, 0x10, AR_DATA32);
+	set_segment(GUEST_GS_SELECTOR, 0x10, AR_DATA32);
+	set_segment(GUEST_LDTR_SELECTOR, 0, AR_UNUSABLE);
+	set_segment(GUEST_TR_SELECTOR, 0, AR_TSS32_BUSY);
+	vmwrite(GUEST_TR_LIMIT, 0x67);
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0);
+	/* Multiboot: PE=1, PG=0. NE is forced on but hidden by the shadow. */
+	vmwrite(GUEST_CR0, (CR0_PE | CR0_ET | caps.cr0_fixed0) &
+				   ~(u64)CR0_PG);
+	vmwrite(CR0_READ_SHADOW, CR0_PE | CR0_ET);
+	vmwrite(GUEST_CR3, 0);
+	vmwrite(GUEST_CR4, caps.cr4_fixed0);
+	vmwrite(CR4_READ_SHADOW, 0);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, 0);
+	vmwrite(GUEST_RIP, entry);
+	vmwrite(GUEST_RFLAGS, RFLAGS_FIXED);
+	vmwrite(GUEST_IA32_EFER, 0);
+	vmwrite(GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
+	v->efer = 0;
+}
+
+static const char *virt_insn_name(u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_VMCALL: return "VMCALL";
+	case EXIT_REASON_VMCLEAR: return "VMCLEAR";
+	case EXIT_REASON_VMLAUNCH: return "VMLAUNCH";
+	case EXIT_REASON_VMPTRLD: return "VMPTRLD";
+	case EXIT_REASON_VMPTRST: return "VMPTRST";
+	case EXIT_REASON_VMREAD: return "VMREAD";
+	case EXIT_REASON_VMRESUME: return "VMRESUME";
+	case EXIT_REASON_VMWRITE: return "VMWRITE";
+	case EXIT_REASON_VMXOFF: return "VMXOFF";
+	case EXIT_REASON_VMXON: return "VMXON";
+	case EXIT_REASON_INVEPT: return "INVEPT";
+	case EXIT_REASON_INVVPID: return "INVVPID";
+	case EXIT_REASON_VMFUNC: return "VMFUNC";
+	case EXIT_REASON_GETSEC: return "GETSEC";
+	default: return NULL;
+	}
+}
+
+static void decode_io(struct vmexit *e, u64 q)
+{
+	/* SDM 28.2.1, table 28-5 */
+	e->kind = VMEXIT_IO;
+	e->io.size = (q & 7) + 1;
+	e->io.in = q & BIT(3);
+	e->io.string = q & BIT(4);
+	e->io.port = q >> 16;
+}
+
+static void decode_exit(struct vmexit *e, u32 reason)
+{
+	u64 q = vmread(EXIT_QUALIFICATION);
+	u32 info;
+
+	switch (reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+		info = vmread(VM_EXIT_INTR_INFO);
+		e->kind = VMEXIT_EXCEPTION;
+		e->exc.vector = info & 0xff;
+		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
+		e->exc.error = e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
+		break;
+	case EXIT_REASON_EXTERNAL_INTERRUPT: e->kind = VMEXIT_INTR; break;
+	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
+	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
+	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
+	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
+	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
+	case EXIT_REASON_MSR_WRITE: e->kind = VMEXIT_WRMSR; break;
+	case EXIT_REASON_IO_INSTRUCTION: decode_io(e, q); break;
+	case EXIT_REASON_CR_ACCESS:
+		/* SDM table 28-3: bits 3:0 CR, 5:4 type (0 = MOV to CR),
+		 * 11:8 the general-purpose register. */
+		e->kind = ((q >> 4) & 3) == 0 ? VMEXIT_CR_WRITE : VMEXIT_UNHANDLED;
+		e->cr.cr = q & 0xf;
+		e->cr.gpr = (q >> 8) & 0xf;
+		break;
+	case EXIT_REASON_EPT_VIOLATION:
+		e->kind = VMEXIT_NPF;
+		e->npf.gpa = vmread(GUEST_PHYSICAL_ADDRESS);
+		e->npf.write = q & EPT_QUAL_WRITE;
+		e->npf.exec = q & EPT_QUAL_FETCH;
+		e->npf.mapped = q & EPT_QUAL_MAPPED;
+		break;
+	default:
+		e->insn = virt_insn_name(reason);
+		e->kind = e->insn ? VMEXIT_VIRT_INSN : VMEXIT_UNHANDLED;
+	}
+}
+
+static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
+{
+	struct vmx_vcpu *x = v->arch;
+	u32 reason;
+
+	if (!vmptrld(x->vmcs))
+		panic("VMPTRLD failed");
+	memset(e, 0, sizeof(*e));
+	if (vmx_enter(&v->regs, x->launched)) {
+		e->kind = VMEXIT_ENTRY_FAILED;
+		e->raw = vmread(VM_INSTRUCTION_ERROR);
+		return;
+	}
+	x->launched = true;
+	reason = vmread(VM_EXIT_REASON);
+	e->raw = reason & 0xffff;
+	e->insn_len = vmread(VM_EXIT_INSTRUCTION_LEN);
+	if (reason & EXIT_REASON_FAILED_ENTRY) {
+		e->kind = VMEXIT_ENTRY_FAILED;
+		return;
+	}
+	decode_exit(e, reason & 0xffff);
+}
+
+/* What a guest MOV from CR reads: host-owned bits (set in the mask) come
+ * from the read shadow, the rest from the real register (SDM 25.6.6). */
+static u64 guest_view(enum vmcs_field real, enum vmcs_field shadow,
+		      enum vmcs_field mask)
+{
+	u64 m = vmread(mask);
+
+	return (vmread(real) & ~m) | (vmread(shadow) & m);
+}
+
+static u64 vmx_get(struct vcpu *v, enum vreg r)
+{
+	(void)v;
+	switch (r) {
+	case VREG_RIP: return vmread(GUEST_RIP);
+	case VREG_RSP: return vmread(GUEST_RSP);
+	case VREG_RFLAGS: return vmread(GUEST_RFLAGS);
+	case VREG_CR0: return guest_view(GUEST_CR0, CR0_READ_SHADOW, CR0_GUEST_HOST_MASK);
+	case VREG_CR3: return vmread(GUEST_CR3);
+	case VREG_CR4: return guest_view(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
+	case VREG_PAT: return vmread(GUEST_IA32_PAT);
+	/* CPL is SS.DPL (SDM 25.4.1). */
+	case VREG_CPL: return (vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
+	}
+	return 0;
+}
+
+static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
+{
+	(void)v;
+	switch (r) {
+	case VREG_RIP: vmwrite(GUEST_RIP, val); break;
+	case VREG_RSP: vmwrite(GUEST_RSP, val); break;
+	case VREG_RFLAGS: vmwrite(GUEST_RFLAGS, val); break;
+	case VREG_CR0:
+		vmwrite(CR0_READ_SHADOW, val);
+		vmwrite(GUEST_CR0, (val | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
+					   caps.cr0_fixed1);
+		break;
+	case VREG_CR3: vmwrite(GUEST_CR3, val); break;
+	case VREG_CR4:
+		vmwrite(CR4_READ_SHADOW, val);
+		vmwrite(GUEST_CR4, (val | caps.cr4_fixed0) & caps.cr4_fixed1);
+		break;
+	case VREG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
+	case VREG_CPL: break;
+	}
+}
+
+/* EFER.LMA is the CPU's to set, and it must agree with the "IA-32e mode
+ * guest" entry control (SDM 27.3.1.1); keep whatever the last exit
+ * stored there (SDM 28.2, the control is updated on every exit). */
+static void vmx_set_efer(struct vcpu *v, u64 efer)
+{
+	u64 lma = vmread(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST ? EFER_LMA : 0;
+
+	v->efer = (efer & ~EFER_LMA) | lma;
+	vmwrite(GUEST_IA32_EFER, v->efer);
+}
+
+static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error,
+				 u32 error)
+{
+	u32 info = vector | INTR_TYPE_HW_EXCEPTION | INTR_INFO_VALID;
+
+	/* No error code in real mode (SDM 27.2.1.3). */
+	if (has_error && (vmx_get(v, VREG_CR0) & CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
+	}
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+static void vmx_dump(struct vcpu *v)
+{
+	kprintf("braid: vmx: guest rip 0x%llx rsp 0x%llx rflags 0x%llx "
+		"cr0 0x%llx cr3 0x%llx cr4 0x%llx efer 0x%llx\n",
+		(unsigned long long)vmread(GUEST_RIP),
+		(unsigned long long)vmread(GUEST_RSP),
+		(unsigned long long)vmread(GUEST_RFLAGS),
+		(unsigned long long)vmread(GUEST_CR0),
+		(unsigned long long)vmread(GUEST_CR3),
+		(unsigned long long)vmread(GUEST_CR4),
+		(unsigned long long)vmread(GUEST_IA32_EFER));
+	(void)v;
+}
+
+static void ept_restrict(struct pt *pt)
+{
+	if (!(caps.ept_cap & EPT_CAP_1G_PAGES))
+		pt_no_leaf_at(pt, 3);
+	if (!(caps.ept_cap & EPT_CAP_2M_PAGES))
+		pt_no_leaf_at(pt, 2);
+}
+
+const struct vendor_ops vmx_ops = {
+	.name = "vmx",
+	.abi_id = BRAID_VENDOR_VMX,
+	.check = vmx_check,
+	.cpu_enable = vmx_cpu_enable,
+	.nested_format = &pt_ept,
+	.nested_restrict = ept_restrict,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
+	.vcpu_run = vmx_vcpu_run,
+	.get = vmx_get,
+	.set = vmx_set,
+	.set_efer = vmx_set_efer,
+	.inject_exception = vmx_inject_exception,
+	.dump = vmx_dump,
+};

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The exit dispatcher: count the exit, then hand it to its handler. A
+ * guest that does something braid does not allow is stopped here with a
+ * report; only a broken invariant of braid itself panics.
+ */
+#include "arch/x86_64/cpu.h"
+#include "hv/exit.h"
+#include "hv/log.h"
+
+#define CR4_VMXE_BIT BIT(13)
+#define GP_VECTOR 13
+
+static enum braid_exit_reason count_as(enum vmexit_kind k)
+{
+	switch (k) {
+	case VMEXIT_CPUID: return EXIT_CPUID;
+	case VMEXIT_IO: return EXIT_IO;
+	case VMEXIT_HLT: return EXIT_HLT;
+	case VMEXIT_RDMSR:
+	case VMEXIT_WRMSR: return EXIT_MSR;
+	case VMEXIT_HYPERCALL: return EXIT_HYPERCALL;
+	case VMEXIT_NPF: return EXIT_NPF;
+	case VMEXIT_EXCEPTION: return EXIT_EXCEPTION;
+	case VMEXIT_CR_WRITE: return EXIT_CR;
+	case VMEXIT_INTR: return EXIT_INTR;
+	case VMEXIT_TRIPLE_FAULT: return EXIT_TRIPLE_FAULT;
+	case VMEXIT_VIRT_INSN: return EXIT_VIRT_INSN;
+	default: return EXIT_OTHER;
+	}
+}
+
+/* MOV to CR0/CR4 that touched a bit braid owns (VMX only: CR0.NE, CR4's
+ * VMX-fixed bits). The guest gets the value it wrote as its view. */
+void handle_cr_write(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP) :
+				     v->regs.gpr[e->cr.gpr];
+
+	if (e->cr.cr == 0) {
+		vendor->set(v, VREG_CR0, val);
+	} else if (e->cr.cr == 4 && !(val & CR4_VMXE_BIT)) {
+		vendor->set(v, VREG_CR4, val);
+	} else if (e->cr.cr == 4) {
+		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
+		 * reserved to it (SDM Vol. 3A 2.5). */
+		vendor->inject_exception(v, GP_VECTOR, true, 0);
+		return;
+	} else {
+		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
+		return;
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}
+
+static void handle_npf(struct guest *g, const struct vmexit *e)
+{
+	/* Under nested paging all of a guest's RAM is mapped RWX, so a
+	 * nested fault is always an access outside it. */
+	guest_stop(g, "%s of guest-physical 0x%llx, where it has no memory",
+		   e->npf.exec ? "instruction fetch" : e->npf.write ? "write" : "read",
+		   (unsigned long long)e->npf.gpa);
+}
+
+void handle_exit(struct guest *g, const struct vmexit *e)
+{
+	g->stats.exits[count_as(e->kind)]++;
+	g->stats.exits_total++;
+	switch (e->kind) {
+	case VMEXIT_CPUID: handle_cpuid(g, e); break;
+	case VMEXIT_IO: handle_io(g, e); break;
+	case VMEXIT_RDMSR:
+	case VMEXIT_WRMSR: handle_msr(g, e); break;
+	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
+	case VMEXIT_CR_WRITE: handle_cr_write(g, e); break;
+	case VMEXIT_NPF: handle_npf(g, e); break;
+	case VMEXIT_INTR: break; /* the host interrupt was taken on exit */
+	case VMEXIT_HLT:
+		/* braid gives guests no interrupt sources yet, so nothing
+		 * could ever wake this vCPU. */
+		guest_stop(g, "HLT with no interrupt source to wake it");
+		break;
+	case VMEXIT_TRIPLE_FAULT:
+		guest_stop(g, "triple fault");
+		break;
+	case VMEXIT_VIRT_INSN:
+		guest_stop(g, "executed %s: guests may not use VMX/SVM instructions",
+			   e->insn);
+		break;
+	case VMEXIT_EXCEPTION:
+		guest_stop(g, "unexpected exception %u (error 0x%x)", e->exc.vector,
+			   e->exc.error);
+		break;
+	case VMEXIT_ENTRY_FAILED:
+		guest_stop(g, "the CPU refused to enter it (%s error %llu)",
+			   vendor->name, (unsigned long long)e->raw);
+		break;
+	default:
+		guest_stop(g, "unhandled %s exit 0x%llx", vendor->name,
+			   (unsigned long long)e->raw);
+	}
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: MIT */
+/* Vendor-neutral VM-exit handling: one handler per kind of exit. */
+#ifndef HV_EXIT_H
+#define HV_EXIT_H
+
+#include "arch/x86_64/vendor.h"
+#include "hv/guest.h"
+
+void handle_exit(struct guest *g, const struct vmexit *e);
+
+void handle_cpuid(struct guest *g, const struct vmexit *e);
+void handle_io(struct guest *g, const struct vmexit *e);
+void handle_msr(struct guest *g, const struct vmexit *e);
+void handle_hypercall(struct guest *g, const struct vmexit *e);
+void handle_cr_write(struct guest *g, const struct vmexit *e);
+
+#endif

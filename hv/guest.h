@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A guest: its configuration, its RAM, its nested page table, its vCPU,
+ * its virtual devices and its counters. Nothing in here is shared with
+ * another guest; a guest touches only its own struct guest.
+ */
+#ifndef HV_GUEST_H
+#define HV_GUEST_H
+
+#include "boot/bootinfo.h"
+#include "hv/uart.h"
+#include "hv/vcpu.h"
+#include "include/braid/abi.h"
+#include "lib/types.h"
+#include "mm/paging.h"
+
+#define GUEST_NAME_MAX 32
+#define GUEST_CMDLINE_MAX 512
+#define GUEST_MEM_DEFAULT MiB(32)
+#define GUEST_MEM_MIN MiB(2)
+#define GUEST_MEM_MAX GiB(64)
+#define GUEST_CHUNK MiB(2) /* guest RAM is backed in 2 MiB host chunks */
+
+enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
+
+struct guest_config {
+	char name[GUEST_NAME_MAX];
+	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
+	enum paging_mode paging;
+	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
+};
+
+enum guest_state {
+	GUEST_CREATED,
+	GUEST_RUNNING,
+	GUEST_EXITED, /* the guest reported a result and ended */
+	GUEST_STOPPED, /* braid stopped it: it misbehaved */
+};
+
+struct guest_stats {
+	u64 exits[EXIT_NR];
+	u64 exits_total;
+	u64 hv_tsc; /* TSC ticks spent handling exits */
+	u64 guest_tsc; /* TSC ticks from VM entry to VM exit */
+};
+
+struct guest {
+	unsigned id;
+	struct guest_config cfg;
+	phys_t *chunks; /* host address of each 2 MiB chunk of RAM */
+	u64 nr_chunks;
+	struct pt nested; /* guest-physical -> host-physical (EPT/NPT) */
+	struct vcpu vcpu;
+	struct vuart uart;
+	struct guest_stats stats;
+	enum guest_state state;
+	u32 result; /* GUEST_EXITED: the value it reported */
+};
+
+/* Allocate RAM and the nested table, load nothing. Logs why on failure. */
+int guest_create(struct guest *g, const struct guest_config *cfg);
+void guest_destroy(struct guest *g);
+
+/* Host pointer to [gpa, gpa+len) if it lies in one chunk of the guest's
+ * RAM, else NULL. */
+void *guest_ptr(struct guest *g, gpa_t gpa, u64 len);
+/* Copy to/from guest RAM; -EFAULT if any byte lies outside it. */
+int guest_write(struct guest *g, gpa_t gpa, const void *src, u64 len);
+int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len);
+
+/* End the guest: it reported @result. */
+void guest_exit(struct guest *g, u32 result);
+/* Stop a misbehaving guest with a one-line report naming the reason and
+ * its RIP. */
+void guest_stop(struct guest *g, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+#define guest_info(g, fmt, ...) \
+	kprintf("braid: guest %s: " fmt "\n", (g)->cfg.name, ##__VA_ARGS__)
+#define guest_err(g, fmt, ...) \
+	kprintf("braid: guest %s: error: " fmt "\n", (g)->cfg.name, ##__VA_ARGS__)
+
+const char *paging_mode_name(enum paging_mode m);
+
+#endif

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Port I/O from a guest. Each port a guest may use is listed here on
+ * purpose; touching any other port stops the guest with a report, since
+ * braid gives guests no access to real hardware.
+ */
+#include "hv/exit.h"
+#include "hv/log.h"
+
+#define PORT_POST 0x80 /* POST codes; kernels write here as a delay */
+#define PORT_E9 0xe9 /* Bochs/QEMU debug console convention */
+
+/* Serial ports other than COM1 are deliberately absent: reads float high. */
+static bool absent_uart(u16 port)
+{
+	return (port >= 0x2f8 && port < 0x300) ||
+	       (port >= 0x3e8 && port < 0x3f0) ||
+	       (port >= 0x2e8 && port < 0x2f0);
+}
+
+static bool port_in(struct guest *g, u16 port, u8 size, u32 *val)
+{
+	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
+		*val = vuart_read(g, port - VUART_BASE);
+		return true;
+	}
+	if (absent_uart(port) || port == PORT_POST || port == PORT_E9 ||
+	    port == BRAID_DEBUG_EXIT_PORT) {
+		*val = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+		return true;
+	}
+	return false;
+}
+
+static bool port_out(struct guest *g, u16 port, u8 size, u32 val)
+{
+	char c = (char)val;
+
+	(void)size;
+	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
+		vuart_write(g, port - VUART_BASE, val);
+		return true;
+	}
+	if (port == BRAID_DEBUG_EXIT_PORT) {
+		/* Same contract as QEMU's isa-debug-exit: the value written is
+		 * the result. */
+		guest_exit(g, val);
+		return true;
+	}
+	if (port == PORT_E9) {
+		guest_console_put(g, &c, 1);
+		return true;
+	}
+	return absent_uart(port) || port == PORT_POST;
+}
+
+void handle_io(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 *rax = &v->regs.gpr[RAX];
+	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (8 * e->io.size)) - 1;
+	u32 val;
+	bool ok;
+
+	if (e->io.string) {
+		guest_stop(g, "string I/O (INS/OUTS) on port 0x%x is not supported",
+			   e->io.port);
+		return;
+	}
+	if (e->io.in) {
+		ok = port_in(g, e->io.port, e->io.size, &val);
+		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+		if (ok)
+			*rax = e->io.size == 4 ? val : (*rax & ~(u64)mask) | (val & mask);
+	} else {
+		ok = port_out(g, e->io.port, e->io.size, (u32)*rax & mask);
+	}
+	if (!ok) {
+		guest_stop(g, "%s of port 0x%x, which braid does not provide",
+			   e->io.in ? "read" : "write", e->io.port);
+		return;
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}

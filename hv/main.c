@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: MIT
+/*
+ * braid's boot path, from the long-mode entry in boot/entry.S to the last
+ * guest: copy the boot information, bring up this CPU, memory and the
+ * virtualization extensions, then run each guest module to completion and
+ * print a summary.
+ */
+#define LOG_TAG "boot"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/vendor.h"
+#include "boot/bootinfo.h"
+#include "hv/guest.h"
+#include "hv/loader.h"
+#include "hv/log.h"
+#include "hv/options.h"
+#include "hv/platform.h"
+#include "hv/run.h"
+#include "hv/stats.h"
+#include "mm/frame.h"
+#include "mm/hostmap.h"
+#include "mm/phys.h"
+
+void kmain(u32 magic, u32 info);
+
+extern char _image_start[], _image_end[];
+
+static struct boot_info boot_info;
+static struct pt host_pt;
+static struct guest guest; /* the one running now; see docs/ for SMP plans */
+
+struct tally {
+	unsigned guests, passed, failed;
+	u32 last_code;
+};
+
+static void init_memory(void)
+{
+	struct phys_range reserved[BOOT_MAX_MODULES + 1];
+	unsigned n = 0;
+	bool has_1g = cpuid(0x80000001, 0).edx & BIT(26);
+
+	reserved[n++] = (struct phys_range){ va_to_pa(_image_start),
+					     va_to_pa(_image_end) };
+	for (unsigned i = 0; i < boot_info.nr_modules; i++)
+		reserved[n++] = (struct phys_range){ boot_info.modules[i].start,
+						     boot_info.modules[i].end };
+	if (frame_init(boot_info.mmap, boot_info.nr_mmap, reserved, n)) {
+		pr_err("no usable RAM in the memory map; halting");
+		platform_exit(false, 1);
+	}
+	if (hostmap_build(&host_pt, &boot_info, has_1g)) {
+		pr_err("not enough memory for the hypervisor's page tables");
+		platform_exit(false, 1);
+	}
+	write_cr3(host_pt.root);
+	pr_info("%llu MiB free for guests",
+		(unsigned long long)(frame_free_count() * PAGE_SIZE >> 20));
+}
+
+/* Boot one guest module (and the module attached to it, if any). */
+static void run_guest(unsigned index, const struct boot_module *m,
+		      const struct boot_module *extra, struct tally *t)
+{
+	struct guest_config cfg;
+	char why[160];
+	bool ok;
+
+	t->guests++;
+	t->last_code = 1;
+	if (parse_guest_options(m->cmdline, index, &cfg, why, sizeof(why))) {
+		kprintf("braid: guest %s: error: %s\n", cfg.name, why);
+		kprintf("braid: guest %s: not started\n", cfg.name);
+		t->failed++;
+		return;
+	}
+	if (guest_create(&guest, &cfg)) {
+		kprintf("braid: guest %s: not started\n", cfg.name);
+		t->failed++;
+		return;
+	}
+	guest_info(&guest, "starting: %s paging, %llu MiB",
+		   paging_mode_name(cfg.paging), (unsigned long long)(cfg.mem >> 20));
+	if (load_multiboot(&guest, pa_to_va(m->start), m->end - m->start, extra)) {
+		guest_info(&guest, "not started");
+		guest_destroy(&guest);
+		t->failed++;
+		return;
+	}
+	guest_run(&guest);
+	ok = guest.state == GUEST_EXITED && guest.result == BRAID_RESULT_PASS;
+	if (guest.state == GUEST_EXITED)
+		guest_info(&guest, "exited with result %u (%s)", guest.result,
+			   ok ? "pass" : "fail");
+	stats_print(&guest);
+	t->last_code = guest.state == GUEST_EXITED ? guest.result : 1;
+	ok ? t->passed++ : t->failed++;
+	guest_destroy(&guest);
+}
+
+static void run_all_guests(struct tally *t)
+{
+	unsigned index = 0;
+
+	for (unsigned i = 0; i < boot_info.nr_modules; i++) {
+		const struct boot_module *m = &boot_info.modules[i];
+		const struct boot_module *extra = NULL;
+
+		if (m->cmdline[0] == '+') {
+			pr_warn("module %u (\"%s\") follows no guest; ignored", i,
+				m->cmdline);
+			continue;
+		}
+		if (i + 1 < boot_info.nr_modules &&
+		    boot_info.modules[i + 1].cmdline[0] == '+')
+			extra = &boot_info.modules[++i];
+		run_guest(index++, m, extra, t);
+	}
+}
+
+void kmain(u32 magic, u32 info)
+{
+	struct braid_options opts;
+	struct tally t = { 0, 0, 0, 1 };
+
+	serial_init();
+	cpu_init_tables(0);
+	kprintf("braid: boot: braid hypervisor starting\n");
+	if (bootinfo_parse(magic, info, &boot_info)) {
+		pr_err("%s; halting", boot_info.error);
+		platform_exit(false, 1);
+	}
+	pr_info("multiboot%s, command line \"%s\", %u modules",
+		boot_info.protocol == 2 ? "2" : "", boot_info.cmdline,
+		boot_info.nr_modules);
+	if (boot_info.truncated)
+		pr_warn("%u memory-map entries or modules did not fit and were dropped",
+			boot_info.truncated);
+	parse_braid_options(boot_info.cmdline, &opts);
+	platform_set_exit(opts.exit);
+	init_memory();
+	if (vendor_select() || vendor->cpu_enable()) {
+		pr_err("this CPU cannot run guests (see the lines above); halting");
+		platform_exit(false, 1);
+	}
+	if (!boot_info.nr_modules)
+		pr_warn("no guest modules given: nothing to run");
+	run_all_guests(&t);
+	kprintf("braid: summary: %u guests, %u passed, %u failed\n", t.guests,
+		t.passed, t.failed);
+	/* With one guest, pass its own result through unchanged, so a kernel
+	 * reports the same status under braid as on bare QEMU. */
+	platform_exit(t.guests && !t.failed, t.guests == 1 ? t.last_code : t.failed != 0);
+}

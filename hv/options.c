@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+/* Command-line parsing: words separated by spaces, "key=value" options. */
+#define LOG_TAG "boot"
+#include "hv/log.h"
+#include "hv/options.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+
+struct word {
+	const char *key; /* the whole word */
+	size_t keylen; /* up to '=' or the end */
+	const char *val; /* after '=', or NULL */
+	size_t vallen;
+};
+
+/* Split the next word off *p; false at the end of the line. */
+static bool next_word(const char **p, struct word *w)
+{
+	const char *s = *p, *eq;
+	size_t n;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	if (!*s)
+		return false;
+	for (n = 0; s[n] && s[n] != ' ' && s[n] != '\t'; n++)
+		;
+	eq = memchr(s, '=', n);
+	w->key = s;
+	w->keylen = eq ? (size_t)(eq - s) : n;
+	w->val = eq ? eq + 1 : NULL;
+	w->vallen = eq ? n - w->keylen - 1 : 0;
+	*p = s + n;
+	return true;
+}
+
+static bool is(const struct word *w, const char *key)
+{
+	return strlen(key) == w->keylen && !strncmp(w->key, key, w->keylen);
+}
+
+static bool val_is(const struct word *w, const char *v)
+{
+	return w->val && strlen(v) == w->vallen && !strncmp(w->val, v, w->vallen);
+}
+
+int parse_size(const char *s, size_t n, u64 *out)
+{
+	u64 v = 0, mult = 1;
+	size_t i;
+
+	for (i = 0; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+		if (v > (~0ull - 9) / 10)
+			return -ERANGE;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (i == 0)
+		return -EINVAL;
+	if (i + 1 == n) {
+		switch (s[i]) {
+		case 'K': case 'k': mult = KiB(1); break;
+		case 'M': case 'm': mult = MiB(1); break;
+		case 'G': case 'g': mult = GiB(1); break;
+		default: return -EINVAL;
+		}
+	} else if (i != n) {
+		return -EINVAL;
+	}
+	if (v > ~0ull / mult)
+		return -ERANGE;
+	*out = v * mult;
+	return 0;
+}
+
+void parse_braid_options(const char *line, struct braid_options *o)
+{
+	struct word w;
+
+	o->exit = EXIT_ACTION_HALT;
+	while (next_word(&line, &w)) {
+		if (is(&w, "exit") && val_is(&w, "halt"))
+			o->exit = EXIT_ACTION_HALT;
+		else if (is(&w, "exit") && val_is(&w, "reboot"))
+			o->exit = EXIT_ACTION_REBOOT;
+		else if (is(&w, "exit") && val_is(&w, "qemu"))
+			o->exit = EXIT_ACTION_QEMU;
+		else if (is(&w, "exit") && val_is(&w, "bochs"))
+			o->exit = EXIT_ACTION_BOCHS;
+		else if (w.key[0] != '/') /* GRUB may pass the image path */
+			pr_warn("unknown option \"%.*s\" ignored (known: "
+				"exit=halt|reboot|qemu|bochs)",
+				(int)(line - w.key), w.key);
+	}
+}
+
+static int set_name(struct guest_config *cfg, const struct word *w)
+{
+	if (!w->vallen || w->vallen >= GUEST_NAME_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < w->vallen; i++) {
+		char c = w->val[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+			return -EINVAL;
+	}
+	memcpy(cfg->name, w->val, w->vallen);
+	cfg->name[w->vallen] = '\0';
+	return 0;
+}
+
+static int set_mem(struct guest_config *cfg, const struct word *w)
+{
+	u64 m;
+
+	if (!w->val || parse_size(w->val, w->vallen, &m) || m < GUEST_MEM_MIN ||
+	    m > GUEST_MEM_MAX)
+		return -EINVAL;
+	cfg->mem = ALIGN_UP(m, GUEST_CHUNK);
+	return 0;
+}
+
+static int set_paging(struct guest_config *cfg, const struct word *w)
+{
+	if (val_is(w, "nested"))
+		cfg->paging = PAGING_NESTED;
+	else if (val_is(w, "shadow"))
+		cfg->paging = PAGING_SHADOW;
+	else if (val_is(w, "compound"))
+		cfg->paging = PAGING_COMPOUND;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void set_cmdline(struct guest_config *cfg, const char *s)
+{
+	while (*s == ' ')
+		s++;
+	snprintf(cfg->cmdline, sizeof(cfg->cmdline), "%s", s);
+}
+
+int parse_guest_options(const char *line, unsigned index,
+			struct guest_config *cfg, char *err, size_t errlen)
+{
+	static const char *const hint[] = {
+		"a name of letters, digits, '-', '_' or '.' (at most 31)",
+		"a size from 2M to 64G, e.g. mem=64M",
+		"nested, shadow or compound",
+	};
+	const char *p = line;
+	struct word w;
+
+	memset(cfg, 0, sizeof(*cfg));
+	snprintf(cfg->name, sizeof(cfg->name), "guest%u", index);
+	cfg->mem = GUEST_MEM_DEFAULT;
+	cfg->paging = PAGING_NESTED;
+	set_cmdline(cfg, line);
+	while (next_word(&p, &w)) {
+		int bad = -1;
+
+		if (is(&w, "--")) {
+			set_cmdline(cfg, p);
+			break;
+		}
+		if (is(&w, "name"))
+			bad = set_name(cfg, &w) ? 0 : -1;
+		else if (is(&w, "mem"))
+			bad = set_mem(cfg, &w) ? 1 : -1;
+		else if (is(&w, "paging"))
+			bad = set_paging(cfg, &w) ? 2 : -1;
+		else if (w.val) {
+			snprintf(err, errlen, "unknown option \"%.*s\" (known: name=, mem=, paging=, --)",
+				 (int)(p - w.key), w.key);
+			return -EINVAL;
+		}
+		if (bad >= 0) {
+			snprintf(err, errlen, "bad value in \"%.*s\": expected %s",
+				 (int)(p - w.key), w.key, hint[bad]);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Command lines. braid's own (from GRUB's multiboot2 line):
+ *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
+ * A guest module's:
+ *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound  [-- ARGS]
+ * ARGS (or, without "--", the whole line) becomes the guest kernel's own
+ * command line. A module whose line starts with "+" is not a guest but the
+ * module handed to the guest listed before it.
+ */
+#ifndef HV_OPTIONS_H
+#define HV_OPTIONS_H
+
+#include "hv/guest.h"
+
+enum exit_action { EXIT_ACTION_HALT, EXIT_ACTION_REBOOT, EXIT_ACTION_QEMU,
+		   EXIT_ACTION_BOCHS };
+
+struct braid_options {
+	enum exit_action exit;
+};
+
+/* Parse braid's line; unknown options are reported and ignored. */
+void parse_braid_options(const char *line, struct braid_options *o);
+/* Parse a guest's line into @cfg; on error, @err gets a message naming the
+ * offending option and -EINVAL is returned. @index names unnamed guests. */
+int parse_guest_options(const char *line, unsigned index,
+			struct guest_config *cfg, char *err, size_t errlen);
+/* Parse "64M"-style sizes. */
+int parse_size(const char *s, size_t n, u64 *out);
+
+#endif

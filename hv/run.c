@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Running one guest on this CPU until it ends: enter, take the exit, handle
+ * it, and keep account of the time on each side of the boundary.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/percpu.h"
+#include "hv/exit.h"
+#include "hv/run.h"
+
+void guest_run(struct guest *g)
+{
+	struct vcpu *v = &g->vcpu;
+	struct vmexit e;
+
+	v->cpu = this_cpu()->id;
+	this_cpu()->vcpu = v;
+	g->state = GUEST_RUNNING;
+	while (g->state == GUEST_RUNNING) {
+		u64 t0 = rdtsc(), t1;
+
+		vendor->vcpu_run(v, &e);
+		t1 = rdtsc();
+		g->stats.guest_tsc += t1 - t0;
+		handle_exit(g, &e);
+		g->stats.hv_tsc += rdtsc() - t1;
+	}
+	this_cpu()->vcpu = NULL;
+}

@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+/* The per-guest stats line: machine-readable, one line, printed at exit. */
+#include "arch/x86_64/vendor.h"
+#include "hv/log.h"
+#include "hv/stats.h"
+#include "lib/printf.h"
+
+static const char *const exit_names[EXIT_NR] = {
+	[EXIT_CPUID] = "cpuid",
+	[EXIT_IO] = "io",
+	[EXIT_HLT] = "hlt",
+	[EXIT_MSR] = "msr",
+	[EXIT_HYPERCALL] = "hypercall",
+	[EXIT_NPF] = "npf",
+	[EXIT_EXCEPTION] = "exception",
+	[EXIT_CR] = "cr",
+	[EXIT_INTR] = "intr",
+	[EXIT_TRIPLE_FAULT] = "triple_fault",
+	[EXIT_VIRT_INSN] = "virt_insn",
+	[EXIT_OTHER] = "other",
+};
+
+static const char *result_name(const struct guest *g)
+{
+	if (g->state == GUEST_STOPPED)
+		return "stopped";
+	return g->result == BRAID_RESULT_PASS ? "pass" : "fail";
+}
+
+void stats_print(const struct guest *g)
+{
+	char buf[640];
+	int n;
+
+	n = snprintf(buf, sizeof(buf),
+		     "{\"guest\":\"%s\",\"vendor\":\"%s\",\"paging\":\"%s\","
+		     "\"mem_mib\":%llu,\"result\":\"%s\",\"code\":%u,"
+		     "\"exits_total\":%llu,\"exits\":{",
+		     g->cfg.name, vendor->name, paging_mode_name(g->cfg.paging),
+		     (unsigned long long)(g->cfg.mem >> 20), result_name(g),
+		     g->result, (unsigned long long)g->stats.exits_total);
+	for (int i = 0; i < EXIT_NR; i++)
+		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\":%llu",
+			      i ? "," : "", exit_names[i],
+			      (unsigned long long)g->stats.exits[i]);
+	snprintf(buf + n, sizeof(buf) - n,
+		 "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu}",
+		 (unsigned long long)g->stats.hv_tsc,
+		 (unsigned long long)g->stats.guest_tsc,
+		 (unsigned long long)g->nested.nr_tables);
+	kprintf("braid: stats %s\n", buf);
+}

@@ -1,0 +1,41 @@
+#!/bin/sh
+# Build a bootable GRUB ISO (BIOS, and UEFI where grub-efi-amd64-bin is
+# installed) holding braid and its guest modules.
+#
+#   tools/mkiso.sh OUT.iso braid.elf "BRAID ARGS" [FILE="MODULE ARGS"]...
+#
+# Each FILE becomes a multiboot2 module with MODULE ARGS as its command
+# line; a module line starting with "+" is attached to the guest before it.
+set -eu
+out=$1 kernel=$2 args=$3
+shift 3
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+mkdir -p "$stage/boot/grub" "$stage/boot/braid"
+cp "$kernel" "$stage/boot/braid/braid.elf"
+cfg=$stage/boot/grub/grub.cfg
+{
+	echo "set timeout=0"
+	echo "set default=0"
+	echo "serial --unit=0 --speed=115200"
+	echo "terminal_output serial console"
+	echo "terminal_input serial console"
+	echo "menuentry \"braid\" {"
+	echo "	multiboot2 /boot/braid/braid.elf $args"
+} >"$cfg"
+n=0
+for m in "$@"; do
+	file=${m%%=*}
+	margs=${m#*=}
+	[ "$file" = "$m" ] && margs=
+	n=$((n + 1))
+	name=$n-$(basename "$file")
+	cp "$file" "$stage/boot/braid/$name"
+	echo "	module2 /boot/braid/$name $margs" >>"$cfg"
+done
+echo "}" >>"$cfg"
+mkdir -p "$(dirname "$out")"
+grub-mkrescue -o "$out" "$stage" >"$out.log" 2>&1 || {
+	cat "$out.log" >&2
+	exit 1
+}
