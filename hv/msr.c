@@ -27,7 +27,7 @@ static u64 efer_writable(void)
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
-	case MSR_IA32_EFER: *val = v->efer; return true;
+	case MSR_IA32_EFER: *val = vendor->get(v, VREG_EFER); return true;
 	case MSR_IA32_PAT: *val = vendor->get(v, VREG_PAT); return true;
 	case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc(); return true;
 	case MSR_IA32_APIC_BASE: *val = APIC_BASE_DEFAULT; return true;

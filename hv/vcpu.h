@@ -30,10 +30,6 @@ struct vcpu {
 	struct guest_regs regs;
 	unsigned cpu; /* the physical CPU it is bound to */
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
-	/* What the guest believes its control registers hold, where the
-	 * hardware value differs (VMX forces CR0.NE and CR4.VMXE, SVM forces
-	 * EFER.SVME). */
-	u64 efer;
 };
 
 #endif

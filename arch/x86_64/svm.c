@@ -178,7 +178,7 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	s->ldtr = (struct vmcb_seg){ 0, ATTR_LDT, 0, 0 };
 	s->cr0 = CR0_PE | CR0_ET;
 	/* EFER.SVME must be set in the guest state (APM 15.5.1); the guest
-	 * reads its own value from v->efer. */
+	 * never sees it (VREG_EFER masks it, RDMSR is intercepted). */
 	s->efer = EFER_SVME;
 	s->rflags = RFLAGS_FIXED;
 	s->rip = entry;
@@ -186,7 +186,6 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ull;
 	s->rax = v->regs.gpr[RAX];
-	v->efer = 0;
 }
 
 static const char *virt_insn_name(u64 code)
@@ -296,6 +295,7 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 	case VREG_CR3: return s->cr3;
 	case VREG_CR4: return s->cr4;
 	case VREG_PAT: return s->g_pat;
+	case VREG_EFER: return s->efer & ~EFER_SVME;
 	case VREG_CPL: return s->cpl;
 	}
 	return 0;
@@ -313,7 +313,8 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CR3: s->cr3 = val; break;
 	case VREG_CR4: s->cr4 = val; break;
 	case VREG_PAT: s->g_pat = val; break;
-	case VREG_CPL: break;
+	case VREG_EFER:
+	case VREG_CPL: break; /* EFER goes through set_efer */
 	}
 }
 
@@ -323,8 +324,7 @@ static void svm_set_efer(struct vcpu *v, u64 efer)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
 
-	v->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA);
-	s->efer = v->efer | EFER_SVME;
+	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
 }
 
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,

@@ -67,6 +67,7 @@ enum vreg {
 	VREG_CR3,
 	VREG_CR4, /* as the guest sees it */
 	VREG_PAT,
+	VREG_EFER, /* as the guest sees it; read only, see set_efer */
 	VREG_CPL, /* read only */
 };
 

@@ -395,7 +395,6 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
-	v->efer = 0;
 }
 
 static const char *virt_insn_name(u32 reason)
@@ -504,6 +503,28 @@ static u64 guest_view(enum vmcs_field real, enum vmcs_field shadow,
 	return (vmread(real) & ~m) | (vmread(shadow) & m);
 }
 
+/*
+ * A MOV to CR0 that braid emulates must do what the CPU would: setting PG
+ * with EFER.LME activates IA-32e mode (EFER.LMA = 1), clearing PG leaves it
+ * (SDM Vol. 3A 10.8.5). The "IA-32e mode guest" entry control must match
+ * EFER.LMA (SDM 27.3.1.1).
+ */
+static void update_long_mode(u64 cr0)
+{
+	u32 entry = vmread(VM_ENTRY_CONTROLS);
+	u64 efer = vmread(GUEST_IA32_EFER);
+
+	if ((cr0 & CR0_PG) && (efer & EFER_LME)) {
+		efer |= EFER_LMA;
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	} else {
+		efer &= ~EFER_LMA;
+		entry &= ~ENTRY_IA32E_MODE_GUEST;
+	}
+	vmwrite(GUEST_IA32_EFER, efer);
+	vmwrite(VM_ENTRY_CONTROLS, entry);
+}
+
 static u64 vmx_get(struct vcpu *v, enum vreg r)
 {
 	(void)v;
@@ -515,6 +536,7 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_CR3: return vmread(GUEST_CR3);
 	case VREG_CR4: return guest_view(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
 	case VREG_PAT: return vmread(GUEST_IA32_PAT);
+	case VREG_EFER: return vmread(GUEST_IA32_EFER);
 	/* CPL is SS.DPL (SDM 25.4.1). */
 	case VREG_CPL: return (vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
 	}
@@ -532,6 +554,7 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 		vmwrite(CR0_READ_SHADOW, val);
 		vmwrite(GUEST_CR0, (val | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
 					   caps.cr0_fixed1);
+		update_long_mode(val);
 		break;
 	case VREG_CR3: vmwrite(GUEST_CR3, val); break;
 	case VREG_CR4:
@@ -539,7 +562,8 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 		vmwrite(GUEST_CR4, (val | caps.cr4_fixed0) & caps.cr4_fixed1);
 		break;
 	case VREG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
-	case VREG_CPL: break;
+	case VREG_EFER:
+	case VREG_CPL: break; /* EFER goes through set_efer */
 	}
 }
 
@@ -550,8 +574,8 @@ static void vmx_set_efer(struct vcpu *v, u64 efer)
 {
 	u64 lma = vmread(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST ? EFER_LMA : 0;
 
-	v->efer = (efer & ~EFER_LMA) | lma;
-	vmwrite(GUEST_IA32_EFER, v->efer);
+	(void)v;
+	vmwrite(GUEST_IA32_EFER, (efer & ~EFER_LMA) | lma);
 }
 
 static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error,
