@@ -18,7 +18,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all iso run bochs debug test unit integration bench clean help deps \
+.PHONY: all iso run bochs debug test unit integration clean help deps deps-run \
 	format check-format
 all: $(BUILD)/braid.elf guests iso
 
@@ -54,29 +54,39 @@ ISO_MODULES := $(GUEST)="$(ARGS)"
 ISO_DEPS := $(GUEST)
 endif
 
-iso: $(ISO)
+# build/braid.iso is for real machines (braid halts when done); the
+# emulator ISOs end the emulator with braid's verdict as exit status.
+iso: $(ISO)                   ## build/braid.iso, for BIOS/UEFI machines
 $(ISO): $(BUILD)/braid.elf $(ISO_DEPS) tools/mkiso.sh FORCE
 	tools/mkiso.sh $@ $(BUILD)/braid.elf "$(BRAID_ARGS)" $(ISO_MODULES)
+$(BUILD)/run-qemu.iso: $(BUILD)/braid.elf $(ISO_DEPS) tools/mkiso.sh FORCE
+	tools/mkiso.sh $@ $(BUILD)/braid.elf "exit=qemu $(BRAID_ARGS)" $(ISO_MODULES)
+$(BUILD)/run-bochs.iso: $(BUILD)/braid.elf $(ISO_DEPS) tools/mkiso.sh FORCE
+	tools/mkiso.sh $@ $(BUILD)/braid.elf "exit=bochs $(BRAID_ARGS)" $(ISO_MODULES)
 FORCE:
 
 # --- Running ---------------------------------------------------------------
-run: $(ISO)                   ## boot in QEMU (AMD SVM + NPT under TCG)
-	tools/run-qemu.sh $(ISO)
-bochs: $(ISO)                 ## boot in Bochs (Intel VMX + EPT)
-	tools/run-bochs.sh $(ISO)
-debug: $(ISO)                 ## QEMU with gdbstub on :1234, paused
-	@echo "In another terminal: gdb -x .gdbinit"
-	tools/run-qemu.sh $(ISO) -s -S
+run: deps-run $(BUILD)/run-qemu.iso   ## boot in QEMU (AMD SVM + NPT under TCG)
+	tools/run-qemu.sh $(BUILD)/run-qemu.iso
+bochs: deps-run $(BUILD)/run-bochs.iso ## boot in Bochs (Intel VMX + EPT)
+	tools/run-bochs.sh $(BUILD)/run-bochs.iso
+debug: deps-run $(BUILD)/run-qemu.iso  ## QEMU with gdbstub on :1234, paused
+	@echo "braid: in another terminal, run: gdb -x .gdbinit"
+	tools/run-qemu.sh $(BUILD)/run-qemu.iso -s -S
 
 # --- Tests -----------------------------------------------------------------
 test: deps                    ## host unit tests, then both vendors' suites
 	tools/test.sh
+integration: all
+	tests/integration/run.sh
 
 unit: deps
 	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run
 
 deps:                         ## install missing Debian packages (needs root)
 	tools/deps.sh
+deps-run:
+	tools/deps.sh --quiet
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

@@ -92,9 +92,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	}
 	err = alloc_ram(g);
 	if (err) {
-		guest_err(g, "not enough memory: mem=%lluM needs %llu MiB in 2 MiB chunks, "
-			  "%llu MiB free",
-			  (unsigned long long)(cfg->mem >> 20),
+		guest_err(g, "not enough memory: needs %llu MiB (mem=), only %llu MiB free",
 			  (unsigned long long)(cfg->mem >> 20),
 			  (unsigned long long)free_mib);
 		free_ram(g);

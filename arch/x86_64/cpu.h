@@ -46,6 +46,32 @@ static inline u64 rdmsr(u32 msr)
 	return ((u64)hi << 32) | lo;
 }
 
+/*
+ * RDMSR of an MSR that may not exist (#GP on hardware or emulators that
+ * lack it). The faulting instruction and its fixup are recorded in
+ * .extable; host_exception() resumes at the fixup instead of panicking.
+ * Returns 0, or -1 if the MSR does not exist.
+ */
+static inline int rdmsr_safe(u32 msr, u64 *v)
+{
+	u32 lo = 0, hi = 0;
+	int err = 0;
+
+	asm volatile("1: rdmsr\n"
+		     "2:\n"
+		     ".pushsection .extable, \"a\"\n"
+		     ".quad 1b, 3f\n"
+		     ".popsection\n"
+		     ".pushsection .text.fixup, \"ax\"\n"
+		     "3: movl $-1, %2\n"
+		     "jmp 2b\n"
+		     ".popsection"
+		     : "+a"(lo), "+d"(hi), "+r"(err)
+		     : "c"(msr));
+	*v = ((u64)hi << 32) | lo;
+	return err;
+}
+
 static inline void wrmsr(u32 msr, u64 v)
 {
 	asm volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));

@@ -42,6 +42,7 @@ static int missing(const char *what)
 
 static int svm_check(void)
 {
+	u64 vm_cr;
 	int bad = 0;
 
 	/* APM 15.4: SVM is present if CPUID 8000_0001h:ECX[SVM] = 1. */
@@ -50,9 +51,10 @@ static int svm_check(void)
 		pr_err("missing: SVM (CPUID.80000001h:ECX.SVM[bit 2] = 0)");
 		return -ENOTSUP;
 	}
-	/* APM 15.30.1: firmware may disable SVM and lock the choice. */
-	if (rdmsr(MSR_VM_CR) & VM_CR_SVMDIS)
-		bad |= missing(rdmsr(MSR_VM_CR) & VM_CR_LOCK ?
+	/* APM 15.30.1: firmware may disable SVM and lock the choice. Bochs
+	 * has no VM_CR at all; absent means not disabled. */
+	if (!rdmsr_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS))
+		bad |= missing(vm_cr & VM_CR_LOCK ?
 				       "SVM is disabled by firmware (VM_CR.SVMDIS, locked)" :
 				       "SVM is disabled (VM_CR.SVMDIS)");
 	features = cpuid(0x8000000a, 0).edx;

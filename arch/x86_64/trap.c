@@ -11,10 +11,21 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
+struct extable_entry {
+	u64 insn, fixup;
+};
+extern const struct extable_entry __extable_start[], __extable_end[];
+
 void host_exception(struct trap_frame *f);
 
 void host_exception(struct trap_frame *f)
 {
+	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
+		if (e->insn == f->rip && f->vector == 13) {
+			f->rip = e->fixup;
+			return;
+		}
+	}
 	panic("host exception %llu (error 0x%llx) at rip 0x%llx rsp 0x%llx cr2 0x%llx "
 	      "rax 0x%llx rbx 0x%llx rcx 0x%llx rdx 0x%llx rsi 0x%llx rdi 0x%llx",
 	      (unsigned long long)f->vector, (unsigned long long)f->error,

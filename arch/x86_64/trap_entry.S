@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host exception entry. An exception in the hypervisor itself is always a
- * bug, so every vector saves the registers and calls host_exception(),
- * which panics. Vectors 8, 10-14, 17, 21, 29, 30 push an error code
+ * Host exception entry. An exception in the hypervisor itself is a bug,
+ * so host_exception() panics, unless the faulting instruction is listed in
+ * .extable as allowed to fault (rdmsr_safe()); then it returns and we
+ * resume at the fixup. Vectors 8, 10-14, 17, 21, 29, 30 push an error code
  * (SDM Vol. 3A 6.13); the others get a zero so the frame has one shape.
  */
 	.text
@@ -38,11 +39,28 @@ exception_common:
 	pushq %r14
 	pushq %r15
 	movq %rsp, %rdi
+	movq %rsp, %rbx /* callee-saved: the frame, across the call */
 	andq $-16, %rsp
 	call host_exception
-1:	cli
-	hlt
-	jmp 1b
+	/* host_exception returns only after a fixup changed the saved RIP. */
+	movq %rbx, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp /* vector, error code */
+	iretq
 
 	.section .rodata
 	.global exception_stubs

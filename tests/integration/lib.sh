@@ -1,0 +1,75 @@
+# Helpers for the integration suite: build an ISO for a scenario, boot it
+# in QEMU or Bochs, and check what braid and its guests printed.
+# Sourced by tests/integration/run.sh.
+
+OUT=${OUT:-build/test}
+PASSED=0
+FAILED=0
+SKIPPED=0
+
+pass() { PASSED=$((PASSED + 1)); echo "PASS: $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*"; }
+skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP: $*"; }
+
+# boot SCENARIO EMULATOR CPU "BRAID ARGS" FILE="MODULE ARGS"...
+# Leaves the serial log in $OUT/SCENARIO.log and the exit status in $STATUS.
+boot() {
+	scenario=$1 emu=$2 cpu=$3 args=$4
+	shift 4
+	iso=$OUT/$scenario.iso
+	LOG=$OUT/$scenario.log
+	tools/mkiso.sh "$iso" build/braid.elf "$args" "$@" || {
+		STATUS=255
+		: >"$LOG"
+		return
+	}
+	case $emu in
+	qemu)
+		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout 300 \
+			tools/run-qemu.sh "$iso" >/dev/null 2>&1
+		;;
+	bochs)
+		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout 300 \
+			tools/run-bochs.sh "$iso" >/dev/null 2>&1
+		;;
+	esac
+	STATUS=$?
+	# Serial lines end in CR LF; checks work on plain lines.
+	tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+}
+
+# expect_line SCENARIO "what" FIXED-STRING: the log has a line containing it.
+expect_line() {
+	if grep -qF -- "$3" "$LOG"; then
+		pass "$1: $2"
+	else
+		fail "$1: $2 (no line containing: $3; log: $LOG)"
+	fi
+}
+
+# expect_no_line SCENARIO "what" FIXED-STRING
+expect_no_line() {
+	if grep -qF -- "$3" "$LOG"; then
+		fail "$1: $2 (unexpected line: $(grep -F -- "$3" "$LOG" | head -n 1))"
+	else
+		pass "$1: $2"
+	fi
+}
+
+# expect_status SCENARIO WANT
+expect_status() {
+	if [ "$STATUS" = "$2" ]; then
+		pass "$1: emulator exit status $2"
+	else
+		fail "$1: emulator exit status $STATUS, want $2 (log: $LOG)"
+	fi
+}
+
+# expect_guest_pass SCENARIO NAME: the guest's own summary, braid's verdict
+# and the stats line all say it passed.
+expect_guest_pass() {
+	expect_line "$1" "$2 reports no failures" "[$2] SUMMARY:"
+	expect_no_line "$1" "$2 reports no FAIL lines" "[$2] FAIL:"
+	expect_line "$1" "$2 exits with result 0" "braid: guest $2: exited with result 0 (pass)"
+	expect_line "$1" "$2 stats line says pass" "\"guest\":\"$2\",\"vendor\""
+}

@@ -1,0 +1,121 @@
+#!/bin/bash
+# The integration suite: boot braid with guests on both vendors and check
+# what really happened (serial lines, stats lines, emulator exit status).
+#   AMD SVM + NPT:  QEMU TCG, CPU qemu64,+svm,+npt   (and Bochs zambezi)
+#   Intel VMX + EPT: Bochs, CPU corei7_haswell_4770  (and sandy bridge)
+# Exit status: QEMU reports (code << 1) | 1, so a passing run is 1 and a
+# run with a failing guest is 3; Bochs reports 0 on success, 1 on failure.
+set -u
+cd "$(dirname "$0")/../.."
+. tests/integration/lib.sh
+mkdir -p "$OUT"
+
+G=build/guests
+SUITE=(hello pagetest churn)
+suite_modules() {
+	for g in "${SUITE[@]}"; do
+		echo "$G/$g.elf=name=$g mem=32M paging=nested"
+	done
+}
+
+# Broken images, made from a good one.
+make_bad_images() {
+	cp $G/hello.elf "$OUT/corrupt-phoff.elf"
+	# e_phoff (ELF32 offset 28) far beyond the end of the file.
+	printf '\377\377\377\177' | dd of="$OUT/corrupt-phoff.elf" bs=1 seek=28 \
+		conv=notrunc status=none
+	head -c 6000 $G/hello.elf >"$OUT/truncated.elf"
+	head -c 16384 /dev/urandom >"$OUT/garbage.bin"
+}
+
+negative_modules() {
+	echo "$G/triple.elf=name=triple"
+	echo "$G/wild.elf=name=wild"
+	echo "$G/virtinsn.elf=name=virtinsn"
+	echo "$G/hello.elf=name=badpaging paging=turbo"
+	echo "$G/hello.elf=name=toobig mem=60G"
+	echo "$G/hello.elf=name=badopt colour=blue"
+	echo "$G/hello.elf=name=shadow paging=shadow"
+	echo "$OUT/corrupt-phoff.elf=name=corrupt"
+	echo "$OUT/truncated.elf=name=truncated"
+	echo "$OUT/garbage.bin=name=garbage"
+	echo "$G/hello.elf=name=survivor"
+}
+
+check_suite() { # SCENARIO
+	for g in "${SUITE[@]}"; do
+		expect_guest_pass "$1" "$g"
+	done
+	expect_line "$1" "summary" "braid: summary: 3 guests, 3 passed, 0 failed"
+}
+
+check_negative() { # SCENARIO VENDOR
+	local s=$1
+	expect_line "$s" "triple fault stops the guest" "braid: guest triple: stopped: triple fault at rip"
+	expect_line "$s" "wild access stops the guest" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
+	if [ "$2" = vmx ]; then
+		expect_line "$s" "VMXON stops the guest" "braid: guest virtinsn: stopped: executed VMXON"
+	else
+		expect_line "$s" "VMRUN stops the guest" "braid: guest virtinsn: stopped: executed VMRUN"
+	fi
+	expect_line "$s" "unknown paging= value" "braid: guest badpaging: error: bad value in \"paging=turbo\""
+	expect_line "$s" "guest larger than free memory" "braid: guest toobig: error: not enough memory: needs 61440 MiB"
+	expect_line "$s" "unknown guest option" "braid: guest badopt: error: unknown option \"colour=blue\""
+	expect_line "$s" "shadow not available yet" "braid: guest shadow: error: paging=shadow is not available yet"
+	expect_line "$s" "corrupt ELF" "braid: guest corrupt: error: corrupt ELF image: program headers lie beyond the end of the file"
+	expect_line "$s" "truncated ELF" "braid: guest truncated: error: corrupt ELF image: a segment lies beyond the end of the file"
+	expect_line "$s" "not a multiboot kernel" "braid: guest garbage: error: not a multiboot kernel"
+	expect_guest_pass "$s" survivor
+	expect_line "$s" "summary counts" "braid: summary: 11 guests, 1 passed, 10 failed"
+	expect_no_line "$s" "no panic" "PANIC"
+}
+
+mapfile -t SUITE_MODS < <(suite_modules)
+make_bad_images
+mapfile -t NEG_MODS < <(negative_modules)
+
+boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
+check_suite svm-suite
+expect_status svm-suite 1
+
+boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${SUITE_MODS[@]}"
+check_suite vmx-suite
+expect_status vmx-suite 0
+
+# Optional features the other way round: Bochs' AMD model has NRIP save,
+# flush-by-ASID and pause filter; sandy bridge has EPT without A/D bits.
+boot svm-zambezi-suite bochs zambezi "exit=bochs" "${SUITE_MODS[@]}"
+check_suite svm-zambezi-suite
+boot vmx-sandybridge-suite bochs corei7_sandy_bridge_2600k "exit=bochs" "${SUITE_MODS[@]}"
+check_suite vmx-sandybridge-suite
+
+boot svm-negative qemu "qemu64,+svm,+npt" "exit=qemu" "${NEG_MODS[@]}"
+check_negative svm-negative svm
+expect_status svm-negative 3
+
+boot vmx-negative bochs corei7_haswell_4770 "exit=bochs" "${NEG_MODS[@]}"
+check_negative vmx-negative vmx
+expect_status vmx-negative 1
+
+# CPUs that cannot run braid: a clear line naming the missing piece.
+boot svm-no-npt qemu qemu64 "exit=qemu" "$G/hello.elf=name=hello"
+expect_line svm-no-npt "names missing NPT" "braid: svm: error: missing: nested paging"
+expect_no_line svm-no-npt "runs no guest" "[hello]"
+boot svm-no-svm qemu "qemu64,-svm" "exit=qemu" "$G/hello.elf=name=hello"
+expect_line svm-no-svm "names missing SVM" "braid: svm: error: missing: SVM"
+boot vmx-no-ept bochs core2_penryn_t9600 "exit=bochs" "$G/hello.elf=name=hello"
+expect_line vmx-no-ept "names missing EPT" "braid: vmx: error: missing: EPT"
+expect_no_line vmx-no-ept "runs no guest" "[hello]"
+
+# An unknown braid option is reported and ignored.
+boot svm-badopt qemu "qemu64,+svm,+npt" "exit=qemu loglevel=9" "$G/hello.elf=name=hello"
+expect_line svm-badopt "unknown braid option named" "braid: boot: warning: unknown option \"loglevel=9\" ignored"
+expect_guest_pass svm-badopt hello
+
+# A multiboot kernel from outside the project reports the same status
+# under braid as on bare QEMU.
+tests/integration/external-kernel.sh "$OUT/external" && pass "external: status under braid equals bare QEMU" ||
+	fail "external: status under braid differs from bare QEMU (see $OUT/external)"
+
+echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[ "$FAILED" = 0 ]
