@@ -21,7 +21,7 @@ enum boot_mem_type {
 	BOOT_MEM_BAD = 5,
 };
 
-#define BOOT_MAX_MMAP 128
+#define BOOT_MAX_MMAP	 128
 #define BOOT_MAX_MODULES 32
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_MODLINE_MAX 512
@@ -45,7 +45,7 @@ struct boot_info {
 	struct boot_mem_range mmap[BOOT_MAX_MMAP];
 	unsigned nr_modules;
 	struct boot_module modules[BOOT_MAX_MODULES];
-	const char *error; /* why parsing failed, when it did */
+	const char *error;  /* why parsing failed, when it did */
 	unsigned truncated; /* entries dropped because a table was full */
 };
 

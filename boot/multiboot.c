@@ -19,8 +19,8 @@ struct mb1_info {
 	u32 mmap_length, mmap_addr;
 } __attribute__((packed));
 #define MB1_INFO_CMDLINE BIT(2)
-#define MB1_INFO_MODS BIT(3)
-#define MB1_INFO_MMAP BIT(6)
+#define MB1_INFO_MODS	 BIT(3)
+#define MB1_INFO_MMAP	 BIT(6)
 
 struct mb1_module {
 	u32 start, end, string, reserved;
@@ -36,10 +36,10 @@ struct mb1_mmap_entry {
 struct mb2_tag {
 	u32 type, size;
 };
-#define MB2_TAG_END 0
-#define MB2_TAG_CMDLINE 1
-#define MB2_TAG_MODULE 3
-#define MB2_TAG_MMAP 6
+#define MB2_TAG_END	  0
+#define MB2_TAG_CMDLINE	  1
+#define MB2_TAG_MODULE	  3
+#define MB2_TAG_MMAP	  6
 #define MB2_MAX_INFO_SIZE (1u << 20)
 
 struct mb2_mmap_entry {
@@ -102,7 +102,9 @@ static int parse_mb1(phys_t info, struct boot_info *bi)
 			pa_to_va(mbi->mmap_addr + (u64)off);
 
 		if (e->size < 20 || off + e->size + 4 > mbi->mmap_length)
-			return fail(bi, "multiboot memory map entry overruns the map");
+			return fail(
+				bi,
+				"multiboot memory map entry overruns the map");
 		add_range(bi, e->base, e->len, e->type);
 		off += e->size + 4;
 	}
@@ -113,7 +115,8 @@ static int parse_mb1(phys_t info, struct boot_info *bi)
 			pa_to_va(mbi->mods_addr + (u64)i * sizeof(*m));
 
 		if (m->end < m->start)
-			return fail(bi, "multiboot module ends before it starts");
+			return fail(bi,
+				    "multiboot module ends before it starts");
 		add_module(bi, m->start, m->end,
 			   m->string ? pa_to_va(m->string) : NULL,
 			   BOOT_MODLINE_MAX);
@@ -145,18 +148,16 @@ static int parse_mb2_tag(const struct mb2_tag *tag, struct boot_info *bi)
 
 	switch (tag->type) {
 	case MB2_TAG_CMDLINE:
-		copy_string(bi->cmdline, sizeof(bi->cmdline),
-			    (const char *)w, payload);
+		copy_string(bi->cmdline, sizeof(bi->cmdline), (const char *)w,
+			    payload);
 		return 0;
 	case MB2_TAG_MODULE:
 		if (payload < 8 || w[1] < w[0])
 			return fail(bi, "multiboot2 module tag is malformed");
 		add_module(bi, w[0], w[1], (const char *)(w + 2), payload - 8);
 		return 0;
-	case MB2_TAG_MMAP:
-		return parse_mb2_mmap(tag, bi);
-	default:
-		return 0; /* tags we do not need are skipped */
+	case MB2_TAG_MMAP: return parse_mb2_mmap(tag, bi);
+	default: return 0; /* tags we do not need are skipped */
 	}
 }
 
@@ -176,7 +177,8 @@ static int parse_mb2(phys_t info, struct boot_info *bi)
 		if (tag->type == MB2_TAG_END)
 			break;
 		if (tag->size < sizeof(*tag) || off + tag->size > total)
-			return fail(bi, "multiboot2 tag overruns the info block");
+			return fail(bi,
+				    "multiboot2 tag overruns the info block");
 		err = parse_mb2_tag(tag, bi);
 		if (err)
 			return err;

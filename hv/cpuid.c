@@ -8,17 +8,18 @@
 #include "hv/exit.h"
 
 /* CPUID.1:ECX */
-#define ECX1_MONITOR BIT(3)
-#define ECX1_VMX BIT(5)
-#define ECX1_X2APIC BIT(21)
+#define ECX1_MONITOR	  BIT(3)
+#define ECX1_VMX	  BIT(5)
+#define ECX1_X2APIC	  BIT(21)
 #define ECX1_TSC_DEADLINE BIT(24)
-#define ECX1_XSAVE BIT(26)
-#define ECX1_OSXSAVE BIT(27)
-#define ECX1_AVX BIT(28)
-#define ECX1_HYPERVISOR BIT(31)
+#define ECX1_XSAVE	  BIT(26)
+#define ECX1_OSXSAVE	  BIT(27)
+#define ECX1_AVX	  BIT(28)
+#define ECX1_HYPERVISOR	  BIT(31)
 /* CPUID.7.0:EBX: AVX2 and the AVX-512 family need XSAVE state */
-#define EBX7_AVX_MASK (BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | \
-		       BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define EBX7_AVX_MASK                                                         \
+	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
+	 BIT(30) | BIT(31))
 /* CPUID.80000001h:ECX */
 #define ECX81_SVM BIT(2)
 
@@ -54,19 +55,11 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 		if (sub == 0)
 			r.ebx &= ~EBX7_AVX_MASK;
 		break;
-	case 0xd:
-		r.eax = r.ebx = r.ecx = r.edx = 0;
-		break;
-	case 0x80000001:
-		r.ecx &= ~ECX81_SVM;
-		break;
-	case 0x8000000a:
-		r.eax = r.ebx = r.ecx = r.edx = 0;
-		break;
+	case 0xd: r.eax = r.ebx = r.ecx = r.edx = 0; break;
+	case 0x80000001: r.ecx &= ~ECX81_SVM; break;
+	case 0x8000000a: r.eax = r.ebx = r.ecx = r.edx = 0; break;
 	case BRAID_CPUID_BASE:
-	case BRAID_CPUID_INFO:
-		braid_leaves(&r, leaf);
-		break;
+	case BRAID_CPUID_INFO: braid_leaves(&r, leaf); break;
 	default:
 		if (leaf > BRAID_CPUID_INFO && leaf < 0x80000000)
 			r.eax = r.ebx = r.ecx = r.edx = 0;

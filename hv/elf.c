@@ -7,15 +7,15 @@
 #include "hv/elf.h"
 #include "lib/string.h"
 
-#define EI_CLASS 4
-#define EI_DATA 5
-#define ELFCLASS32 1
-#define ELFCLASS64 2
+#define EI_CLASS    4
+#define EI_DATA	    5
+#define ELFCLASS32  1
+#define ELFCLASS64  2
 #define ELFDATA2LSB 1
-#define ET_EXEC 2
-#define EM_386 3
-#define EM_X86_64 62
-#define PT_LOAD 1
+#define ET_EXEC	    2
+#define EM_386	    3
+#define EM_X86_64   62
+#define PT_LOAD	    1
 
 struct elf32_ehdr {
 	u8 ident[16];
@@ -50,7 +50,7 @@ static int bad(const char **why, const char *msg)
 
 /* Read the program header at @ph into @s. */
 static void read_phdr(const u8 *ph, unsigned bits, u32 *type,
-		     struct elf_segment *s)
+		      struct elf_segment *s)
 {
 	if (bits == 32) {
 		const struct elf32_phdr *p = (const void *)ph;
@@ -71,7 +71,8 @@ static int check_segment(const struct elf_segment *s, u64 size,
 			 const char **why)
 {
 	if (s->filesz > s->memsz)
-		return bad(why, "a segment's file size exceeds its memory size");
+		return bad(why,
+			   "a segment's file size exceeds its memory size");
 	if (s->offset > size || s->filesz > size - s->offset)
 		return bad(why, "a segment lies beyond the end of the file");
 	if (s->paddr + s->memsz < s->paddr)
@@ -79,8 +80,7 @@ static int check_segment(const struct elf_segment *s, u64 size,
 	return 0;
 }
 
-int elf_parse(const u8 *data, u64 size, struct elf_image *img,
-	      const char **why)
+int elf_parse(const u8 *data, u64 size, struct elf_image *img, const char **why)
 {
 	const struct elf32_ehdr *e32 = (const void *)data;
 	const struct elf64_ehdr *e64 = (const void *)data;
@@ -95,13 +95,15 @@ int elf_parse(const u8 *data, u64 size, struct elf_image *img,
 	if (data[EI_CLASS] == ELFCLASS32) {
 		img->bits = 32;
 		type = e32->type, machine = e32->machine, entry = e32->entry;
-		phoff = e32->phoff, phentsize = e32->phentsize, phnum = e32->phnum;
+		phoff = e32->phoff, phentsize = e32->phentsize,
+		phnum = e32->phnum;
 		if (phentsize != sizeof(struct elf32_phdr))
 			return bad(why, "bad program header entry size");
 	} else if (data[EI_CLASS] == ELFCLASS64 && size >= sizeof(*e64)) {
 		img->bits = 64;
 		type = e64->type, machine = e64->machine, entry = e64->entry;
-		phoff = e64->phoff, phentsize = e64->phentsize, phnum = e64->phnum;
+		phoff = e64->phoff, phentsize = e64->phentsize,
+		phnum = e64->phnum;
 		if (phentsize != sizeof(struct elf64_phdr))
 			return bad(why, "bad program header entry size");
 	} else {
@@ -112,7 +114,8 @@ int elf_parse(const u8 *data, u64 size, struct elf_image *img,
 	if (machine != EM_386 && machine != EM_X86_64)
 		return bad(why, "not an x86 executable");
 	if (phoff > size || phnum * phentsize > size - phoff)
-		return bad(why, "program headers lie beyond the end of the file");
+		return bad(why,
+			   "program headers lie beyond the end of the file");
 	img->entry = entry;
 	for (u64 i = 0; i < phnum; i++) {
 		struct elf_segment s;

@@ -9,7 +9,7 @@
 
 struct elf_segment {
 	u64 offset; /* in the file */
-	u64 paddr; /* where a multiboot loader puts it */
+	u64 paddr;  /* where a multiboot loader puts it */
 	u64 filesz, memsz;
 };
 

@@ -9,7 +9,7 @@
 #include "hv/log.h"
 
 #define CR4_VMXE_BIT BIT(13)
-#define GP_VECTOR 13
+#define GP_VECTOR    13
 
 static enum braid_exit_reason count_as(enum vmexit_kind k)
 {
@@ -35,8 +35,8 @@ static enum braid_exit_reason count_as(enum vmexit_kind k)
 void handle_cr_write(struct guest *g, const struct vmexit *e)
 {
 	struct vcpu *v = &g->vcpu;
-	u64 val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP) :
-				     v->regs.gpr[e->cr.gpr];
+	u64 val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP)
+				   : v->regs.gpr[e->cr.gpr];
 
 	if (e->cr.cr == 0) {
 		vendor->set(v, VREG_CR0, val);
@@ -59,7 +59,9 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
 	 * nested fault is always an access outside it. */
 	guest_stop(g, "%s of guest-physical 0x%llx, where it has no memory",
-		   e->npf.exec ? "instruction fetch" : e->npf.write ? "write" : "read",
+		   e->npf.exec	  ? "instruction fetch"
+		   : e->npf.write ? "write"
+				  : "read",
 		   (unsigned long long)e->npf.gpa);
 }
 
@@ -81,16 +83,16 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 		 * could ever wake this vCPU. */
 		guest_stop(g, "HLT with no interrupt source to wake it");
 		break;
-	case VMEXIT_TRIPLE_FAULT:
-		guest_stop(g, "triple fault");
-		break;
+	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
 	case VMEXIT_VIRT_INSN:
-		guest_stop(g, "executed %s: guests may not use VMX/SVM instructions",
-			   e->insn);
+		guest_stop(
+			g,
+			"executed %s: guests may not use VMX/SVM instructions",
+			e->insn);
 		break;
 	case VMEXIT_EXCEPTION:
-		guest_stop(g, "unexpected exception %u (error 0x%x)", e->exc.vector,
-			   e->exc.error);
+		guest_stop(g, "unexpected exception %u (error 0x%x)",
+			   e->exc.vector, e->exc.error);
 		break;
 	case VMEXIT_ENTRY_FAILED:
 		guest_stop(g, "the CPU refused to enter it (%s error %llu)",

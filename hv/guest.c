@@ -36,10 +36,12 @@ static void free_ram(struct guest *g)
 {
 	for (u64 i = 0; g->chunks && i < g->nr_chunks; i++)
 		if (g->chunks[i])
-			frame_free_contig(g->chunks[i], GUEST_CHUNK / PAGE_SIZE);
+			frame_free_contig(g->chunks[i],
+					  GUEST_CHUNK / PAGE_SIZE);
 	if (g->chunks)
 		frame_free_contig(va_to_pa(g->chunks),
-				  ALIGN_UP(g->nr_chunks * 8, PAGE_SIZE) / PAGE_SIZE);
+				  ALIGN_UP(g->nr_chunks * 8, PAGE_SIZE) /
+					  PAGE_SIZE);
 	g->chunks = NULL;
 }
 
@@ -92,9 +94,11 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	}
 	err = alloc_ram(g);
 	if (err) {
-		guest_err(g, "not enough memory: needs %llu MiB (mem=), only %llu MiB free",
-			  (unsigned long long)(cfg->mem >> 20),
-			  (unsigned long long)free_mib);
+		guest_err(
+			g,
+			"not enough memory: needs %llu MiB (mem=), only %llu MiB free",
+			(unsigned long long)(cfg->mem >> 20),
+			(unsigned long long)free_mib);
 		free_ram(g);
 		return err;
 	}

@@ -14,12 +14,12 @@
 #include "lib/types.h"
 #include "mm/paging.h"
 
-#define GUEST_NAME_MAX 32
+#define GUEST_NAME_MAX	  32
 #define GUEST_CMDLINE_MAX 512
 #define GUEST_MEM_DEFAULT MiB(32)
-#define GUEST_MEM_MIN MiB(2)
-#define GUEST_MEM_MAX GiB(64)
-#define GUEST_CHUNK MiB(2) /* guest RAM is backed in 2 MiB host chunks */
+#define GUEST_MEM_MIN	  MiB(2)
+#define GUEST_MEM_MAX	  GiB(64)
+#define GUEST_CHUNK	  MiB(2) /* guest RAM is backed in 2 MiB host chunks */
 
 enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
 
@@ -33,14 +33,14 @@ struct guest_config {
 enum guest_state {
 	GUEST_CREATED,
 	GUEST_RUNNING,
-	GUEST_EXITED, /* the guest reported a result and ended */
+	GUEST_EXITED,  /* the guest reported a result and ended */
 	GUEST_STOPPED, /* braid stopped it: it misbehaved */
 };
 
 struct guest_stats {
 	u64 exits[EXIT_NR];
 	u64 exits_total;
-	u64 hv_tsc; /* TSC ticks spent handling exits */
+	u64 hv_tsc;    /* TSC ticks spent handling exits */
 	u64 guest_tsc; /* TSC ticks from VM entry to VM exit */
 };
 
@@ -77,8 +77,9 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 
 #define guest_info(g, fmt, ...) \
 	kprintf("braid: guest %s: " fmt "\n", (g)->cfg.name, ##__VA_ARGS__)
-#define guest_err(g, fmt, ...) \
-	kprintf("braid: guest %s: error: " fmt "\n", (g)->cfg.name, ##__VA_ARGS__)
+#define guest_err(g, fmt, ...)                                      \
+	kprintf("braid: guest %s: error: " fmt "\n", (g)->cfg.name, \
+		##__VA_ARGS__)
 
 const char *paging_mode_name(enum paging_mode m);
 

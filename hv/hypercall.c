@@ -58,9 +58,7 @@ void handle_hypercall(struct guest *g, const struct vmexit *e)
 		case HC_VERSION: ret = BRAID_ABI_VERSION; break;
 		case HC_PRINT: ret = hc_print(g, gpr[RBX], gpr[RCX]); break;
 		case HC_STATS: ret = hc_stats(g, gpr[RBX], gpr[RCX]); break;
-		case HC_EXIT:
-			guest_exit(g, (u32)gpr[RBX]);
-			return;
+		case HC_EXIT: guest_exit(g, (u32)gpr[RBX]); return;
 		default: ret = HC_ERR_NOSYS;
 		}
 	}

@@ -8,7 +8,7 @@
 #include "hv/log.h"
 
 #define PORT_POST 0x80 /* POST codes; kernels write here as a delay */
-#define PORT_E9 0xe9 /* Bochs/QEMU debug console convention */
+#define PORT_E9	  0xe9 /* Bochs/QEMU debug console convention */
 
 /* Serial ports other than COM1 are deliberately absent: reads float high. */
 static bool absent_uart(u16 port)
@@ -63,15 +63,19 @@ void handle_io(struct guest *g, const struct vmexit *e)
 	bool ok;
 
 	if (e->io.string) {
-		guest_stop(g, "string I/O (INS/OUTS) on port 0x%x is not supported",
-			   e->io.port);
+		guest_stop(
+			g,
+			"string I/O (INS/OUTS) on port 0x%x is not supported",
+			e->io.port);
 		return;
 	}
 	if (e->io.in) {
 		ok = port_in(g, e->io.port, e->io.size, &val);
 		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
 		if (ok)
-			*rax = e->io.size == 4 ? val : (*rax & ~(u64)mask) | (val & mask);
+			*rax = e->io.size == 4
+				       ? val
+				       : (*rax & ~(u64)mask) | (val & mask);
 	} else {
 		ok = port_out(g, e->io.port, e->io.size, (u32)*rax & mask);
 	}

@@ -18,23 +18,23 @@
 #include "lib/string.h"
 #include "mm/phys.h"
 
-#define MB_HEADER_MAGIC 0x1badb002u
-#define MB_SEARCH_LIMIT 8192
+#define MB_HEADER_MAGIC	    0x1badb002u
+#define MB_SEARCH_LIMIT	    8192
 #define MB_FLAG_AOUT_KLUDGE BIT(16)
-#define MB_FLAGS_KNOWN (BIT(0) | BIT(1) | BIT(2)) /* required bits we meet */
+#define MB_FLAGS_KNOWN	    (BIT(0) | BIT(1) | BIT(2)) /* required bits we meet */
 
-#define INFO_BASE 0x1000
-#define INFO_MMAP 0x1100
-#define INFO_MODS 0x1200
+#define INFO_BASE    0x1000
+#define INFO_MMAP    0x1100
+#define INFO_MODS    0x1200
 #define INFO_CMDLINE 0x2000
 #define INFO_MODLINE 0x2400
-#define INFO_LOADER 0x2800
-#define INFO_END 0x3000
+#define INFO_LOADER  0x2800
+#define INFO_END     0x3000
 
-#define MBI_MEM BIT(0)
-#define MBI_CMDLINE BIT(2)
-#define MBI_MODS BIT(3)
-#define MBI_MMAP BIT(6)
+#define MBI_MEM		BIT(0)
+#define MBI_CMDLINE	BIT(2)
+#define MBI_MODS	BIT(3)
+#define MBI_MMAP	BIT(6)
 #define MBI_LOADER_NAME BIT(9)
 
 struct mb_header {
@@ -61,7 +61,8 @@ struct mb_module {
 /* Offset of a valid multiboot header, or -1. */
 static long find_header(const u8 *img, u64 size)
 {
-	for (u64 off = 0; off + sizeof(struct mb_header) <= MIN(size, MB_SEARCH_LIMIT);
+	for (u64 off = 0;
+	     off + sizeof(struct mb_header) <= MIN(size, MB_SEARCH_LIMIT);
 	     off += 4) {
 		const struct mb_header *h = (const void *)(img + off);
 
@@ -76,9 +77,11 @@ static long find_header(const u8 *img, u64 size)
 static int check_range(struct guest *g, u64 start, u64 end)
 {
 	if (end < start || end > g->cfg.mem) {
-		guest_err(g, "image does not fit: it loads at 0x%llx-0x%llx but mem=%lluM",
-			  (unsigned long long)start, (unsigned long long)end,
-			  (unsigned long long)(g->cfg.mem >> 20));
+		guest_err(
+			g,
+			"image does not fit: it loads at 0x%llx-0x%llx but mem=%lluM",
+			(unsigned long long)start, (unsigned long long)end,
+			(unsigned long long)(g->cfg.mem >> 20));
 		return -E2BIG;
 	}
 	if (start < INFO_END && end > INFO_BASE) {
@@ -98,7 +101,8 @@ static int place(struct guest *g, u64 gpa, const u8 *src, u64 filesz, u64 memsz)
 	if (!err)
 		err = guest_write(g, gpa, src, filesz);
 	for (u64 off = filesz; !err && off < memsz; off += sizeof(zero))
-		err = guest_write(g, gpa + off, zero, MIN(sizeof(zero), memsz - off));
+		err = guest_write(g, gpa + off, zero,
+				  MIN(sizeof(zero), memsz - off));
 	return err;
 }
 
@@ -129,13 +133,17 @@ static int load_aout(struct guest *g, const u8 *img, u64 size, long hoff,
 {
 	const struct mb_header *h = (const void *)(img + hoff);
 	u64 file_off = hoff - (u64)(h->header_addr - h->load_addr);
-	u64 load_end = h->load_end_addr ? h->load_end_addr : h->load_addr + (size - file_off);
+	u64 load_end = h->load_end_addr ? h->load_end_addr
+					: h->load_addr + (size - file_off);
 	u64 bss_end = h->bss_end_addr ? h->bss_end_addr : load_end;
 
-	if (h->header_addr < h->load_addr || (u64)hoff < h->header_addr - h->load_addr ||
-	    load_end < h->load_addr || load_end - h->load_addr > size - file_off ||
-	    bss_end < load_end) {
-		guest_err(g, "corrupt multiboot header: inconsistent address fields");
+	if (h->header_addr < h->load_addr ||
+	    (u64)hoff < h->header_addr - h->load_addr ||
+	    load_end < h->load_addr ||
+	    load_end - h->load_addr > size - file_off || bss_end < load_end) {
+		guest_err(
+			g,
+			"corrupt multiboot header: inconsistent address fields");
 		return -ENOEXEC;
 	}
 	*entry = h->entry_addr;
@@ -198,8 +206,8 @@ static int build_info(struct guest *g, u64 end, const struct boot_module *extra)
 
 	memset(&mbi, 0, sizeof(mbi));
 	build_mmap(g, &mbi);
-	err = put_string(g, INFO_CMDLINE, g->cfg.cmdline, 0x400) ?:
-	      put_string(g, INFO_LOADER, "braid", 16);
+	err = put_string(g, INFO_CMDLINE, g->cfg.cmdline, 0x400)
+		      ?: put_string(g, INFO_LOADER, "braid", 16);
 	mbi.cmdline = INFO_CMDLINE;
 	mbi.boot_loader_name = INFO_LOADER;
 	mbi.flags |= MBI_CMDLINE | MBI_LOADER_NAME;
@@ -217,13 +225,16 @@ int load_multiboot(struct guest *g, const u8 *img, u64 size,
 	int err;
 
 	if (hoff < 0) {
-		guest_err(g, "not a multiboot kernel: no valid multiboot header "
+		guest_err(g,
+			  "not a multiboot kernel: no valid multiboot header "
 			  "in its first 8 KiB");
 		return -ENOEXEC;
 	}
 	if (h->flags & 0xffff & ~MB_FLAGS_KNOWN) {
-		guest_err(g, "its multiboot header requires features braid lacks "
-			  "(flags 0x%x)", h->flags);
+		guest_err(g,
+			  "its multiboot header requires features braid lacks "
+			  "(flags 0x%x)",
+			  h->flags);
 		return -ENOTSUP;
 	}
 	if (h->flags & MB_FLAG_AOUT_KLUDGE)

@@ -14,7 +14,8 @@
 void kprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void console_write(const char *s, unsigned long n);
 
-#define pr_info(fmt, ...) kprintf("braid: " LOG_TAG ": " fmt "\n", ##__VA_ARGS__)
+#define pr_info(fmt, ...) \
+	kprintf("braid: " LOG_TAG ": " fmt "\n", ##__VA_ARGS__)
 #define pr_err(fmt, ...) \
 	kprintf("braid: " LOG_TAG ": error: " fmt "\n", ##__VA_ARGS__)
 #define pr_warn(fmt, ...) \

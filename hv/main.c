@@ -81,8 +81,10 @@ static void run_guest(unsigned index, const struct boot_module *m,
 		return;
 	}
 	guest_info(&guest, "starting: %s paging, %llu MiB",
-		   paging_mode_name(cfg.paging), (unsigned long long)(cfg.mem >> 20));
-	if (load_multiboot(&guest, pa_to_va(m->start), m->end - m->start, extra)) {
+		   paging_mode_name(cfg.paging),
+		   (unsigned long long)(cfg.mem >> 20));
+	if (load_multiboot(&guest, pa_to_va(m->start), m->end - m->start,
+			   extra)) {
 		guest_info(&guest, "not started");
 		guest_destroy(&guest);
 		t->failed++;
@@ -108,8 +110,8 @@ static void run_all_guests(struct tally *t)
 		const struct boot_module *extra = NULL;
 
 		if (m->cmdline[0] == '+') {
-			pr_warn("module %u (\"%s\") follows no guest; ignored", i,
-				m->cmdline);
+			pr_warn("module %u (\"%s\") follows no guest; ignored",
+				i, m->cmdline);
 			continue;
 		}
 		if (i + 1 < boot_info.nr_modules &&
@@ -151,5 +153,6 @@ void kmain(u32 magic, u32 info)
 		t.passed, t.failed);
 	/* With one guest, pass its own result through unchanged, so a kernel
 	 * reports the same status under braid as on bare QEMU. */
-	platform_exit(t.guests && !t.failed, t.guests == 1 ? t.last_code : t.failed != 0);
+	platform_exit(t.guests && !t.failed,
+		      t.guests == 1 ? t.last_code : t.failed != 0);
 }

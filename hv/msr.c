@@ -11,7 +11,7 @@
 #include "hv/exit.h"
 #include "hv/log.h"
 
-#define GP_VECTOR 13
+#define GP_VECTOR	  13
 #define APIC_BASE_DEFAULT 0xfee00900ull /* BSP, xAPIC enabled */
 
 /* EFER bits a guest may set: SCE, LME, NXE (NXE only if the CPU has NX). */
@@ -35,11 +35,8 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_MTRRCAP:
 	case MSR_IA32_MTRR_DEF_TYPE:
 	case MSR_IA32_BIOS_SIGN_ID:
-	case MSR_IA32_MISC_ENABLE:
-		*val = 0;
-		return true;
-	default:
-		return false;
+	case MSR_IA32_MISC_ENABLE: *val = 0; return true;
+	default: return false;
 	}
 }
 
@@ -51,13 +48,10 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 			return false; /* reserved bit: #GP, as on hardware */
 		vendor->set_efer(v, val);
 		return true;
-	case MSR_IA32_PAT:
-		vendor->set(v, VREG_PAT, val);
-		return true;
+	case MSR_IA32_PAT: vendor->set(v, VREG_PAT, val); return true;
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
-	default:
-		return false;
+	default: return false;
 	}
 }
 

@@ -8,7 +8,7 @@
 
 struct word {
 	const char *key; /* the whole word */
-	size_t keylen; /* up to '=' or the end */
+	size_t keylen;	 /* up to '=' or the end */
 	const char *val; /* after '=', or NULL */
 	size_t vallen;
 };
@@ -41,7 +41,8 @@ static bool is(const struct word *w, const char *key)
 
 static bool val_is(const struct word *w, const char *v)
 {
-	return w->val && strlen(v) == w->vallen && !strncmp(w->val, v, w->vallen);
+	return w->val && strlen(v) == w->vallen &&
+	       !strncmp(w->val, v, w->vallen);
 }
 
 int parse_size(const char *s, size_t n, u64 *out)
@@ -58,9 +59,12 @@ int parse_size(const char *s, size_t n, u64 *out)
 		return -EINVAL;
 	if (i + 1 == n) {
 		switch (s[i]) {
-		case 'K': case 'k': mult = KiB(1); break;
-		case 'M': case 'm': mult = MiB(1); break;
-		case 'G': case 'g': mult = GiB(1); break;
+		case 'K':
+		case 'k': mult = KiB(1); break;
+		case 'M':
+		case 'm': mult = MiB(1); break;
+		case 'G':
+		case 'g': mult = GiB(1); break;
 		default: return -EINVAL;
 		}
 	} else if (i != n) {
@@ -101,7 +105,8 @@ static int set_name(struct guest_config *cfg, const struct word *w)
 		char c = w->val[i];
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.'))
+		      (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+		      c == '.'))
 			return -EINVAL;
 	}
 	memcpy(cfg->name, w->val, w->vallen);
@@ -170,12 +175,15 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (is(&w, "paging"))
 			bad = set_paging(cfg, &w) ? 2 : -1;
 		else if (w.val) {
-			snprintf(err, errlen, "unknown option \"%.*s\" (known: name=, mem=, paging=, --)",
-				 (int)(p - w.key), w.key);
+			snprintf(
+				err, errlen,
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, --)",
+				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}
 		if (bad >= 0) {
-			snprintf(err, errlen, "bad value in \"%.*s\": expected %s",
+			snprintf(err, errlen,
+				 "bad value in \"%.*s\": expected %s",
 				 (int)(p - w.key), w.key, hint[bad]);
 			return -EINVAL;
 		}

@@ -13,8 +13,12 @@
 
 #include "hv/guest.h"
 
-enum exit_action { EXIT_ACTION_HALT, EXIT_ACTION_REBOOT, EXIT_ACTION_QEMU,
-		   EXIT_ACTION_BOCHS };
+enum exit_action {
+	EXIT_ACTION_HALT,
+	EXIT_ACTION_REBOOT,
+	EXIT_ACTION_QEMU,
+	EXIT_ACTION_BOCHS
+};
 
 struct braid_options {
 	enum exit_action exit;

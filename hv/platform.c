@@ -11,10 +11,10 @@
 #include "hv/log.h"
 #include "hv/platform.h"
 
-#define BOCHS_SHUTDOWN_PORT 0x8900
+#define BOCHS_SHUTDOWN_PORT  0x8900
 #define BRAID_QEMU_EXIT_PORT 0xf4
-#define KBC_COMMAND 0x64
-#define KBC_PULSE_RESET 0xfe
+#define KBC_COMMAND	     0x64
+#define KBC_PULSE_RESET	     0xfe
 
 static enum exit_action action = EXIT_ACTION_HALT;
 
@@ -32,9 +32,7 @@ static void bochs_shutdown(void)
 void platform_exit(bool ok, u32 code)
 {
 	switch (action) {
-	case EXIT_ACTION_QEMU:
-		outl(BRAID_QEMU_EXIT_PORT, code);
-		break;
+	case EXIT_ACTION_QEMU: outl(BRAID_QEMU_EXIT_PORT, code); break;
 	case EXIT_ACTION_BOCHS:
 		if (ok)
 			asm volatile("xchg %bx, %bx");
@@ -45,8 +43,7 @@ void platform_exit(bool ok, u32 code)
 		pr_info("rebooting");
 		outb(KBC_COMMAND, KBC_PULSE_RESET);
 		break;
-	case EXIT_ACTION_HALT:
-		break;
+	case EXIT_ACTION_HALT: break;
 	}
 	pr_info("halting");
 	cpu_halt_forever();

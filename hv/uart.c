@@ -9,18 +9,18 @@
 #include "hv/log.h"
 #include "lib/string.h"
 
-#define UART_RBR_THR 0
-#define UART_IER 1
-#define UART_IIR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-#define UART_MSR 6
-#define UART_SCR 7
-#define LCR_DLAB 0x80
-#define LSR_THRE_TEMT 0x60
+#define UART_RBR_THR	 0
+#define UART_IER	 1
+#define UART_IIR	 2
+#define UART_LCR	 3
+#define UART_MCR	 4
+#define UART_LSR	 5
+#define UART_MSR	 6
+#define UART_SCR	 7
+#define LCR_DLAB	 0x80
+#define LSR_THRE_TEMT	 0x60
 #define IIR_NO_INTERRUPT 0x01
-#define MSR_DCD_DSR_CTS 0xb0
+#define MSR_DCD_DSR_CTS	 0xb0
 
 void vuart_reset(struct vuart *u)
 {
@@ -51,7 +51,8 @@ void guest_console_put(struct guest *g, const char *s, u64 n)
 		}
 		if (*s == '\r')
 			continue;
-		u->line[u->len++] = (*s >= 0x20 && *s < 0x7f) || *s == '\t' ? *s : '?';
+		u->line[u->len++] =
+			(*s >= 0x20 && *s < 0x7f) || *s == '\t' ? *s : '?';
 		if (u->len == VUART_LINE_MAX)
 			guest_console_flush(g);
 	}

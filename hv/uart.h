@@ -5,8 +5,8 @@
 
 #include "lib/types.h"
 
-#define VUART_BASE 0x3f8
-#define VUART_PORTS 8
+#define VUART_BASE     0x3f8
+#define VUART_PORTS    8
 #define VUART_LINE_MAX 256
 
 struct vuart {

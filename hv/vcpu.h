@@ -16,8 +16,25 @@
  * not used: RSP lives in the VMCS/VMCB. The entry stubs in
  * arch/x86_64/{vmx,svm}_entry.S depend on this layout.
  */
-enum gpr { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12,
-	   R13, R14, R15, NR_GPRS };
+enum gpr {
+	RAX,
+	RCX,
+	RDX,
+	RBX,
+	RSP,
+	RBP,
+	RSI,
+	RDI,
+	R8,
+	R9,
+	R10,
+	R11,
+	R12,
+	R13,
+	R14,
+	R15,
+	NR_GPRS
+};
 
 struct guest_regs {
 	u64 gpr[NR_GPRS];

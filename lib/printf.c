@@ -124,19 +124,16 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 			s = va_arg(args, const char *);
 			if (!s)
 				s = "(null)";
-			put_padded(&o, s, prec >= 0 ? strnlen(s, prec) : strlen(s),
+			put_padded(&o, s,
+				   prec >= 0 ? strnlen(s, prec) : strlen(s),
 				   width, left, ' ');
 			break;
 		case 'c':
 			pad = (char)va_arg(args, int);
 			put_padded(&o, &pad, 1, width, left, ' ');
 			break;
-		case '\0':
-			fmt--;
-			break;
-		default:
-			put(&o, '%');
-			put(&o, *fmt);
+		case '\0': fmt--; break;
+		default: put(&o, '%'); put(&o, *fmt);
 		}
 	}
 	va_end(args);

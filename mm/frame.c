@@ -53,8 +53,7 @@ static void mark_range(phys_t start, phys_t end, bool free)
 		free ? set_free(f) : set_used(f);
 }
 
-static bool overlaps(phys_t s, phys_t e, const struct phys_range *r,
-		     unsigned n)
+static bool overlaps(phys_t s, phys_t e, const struct phys_range *r, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (s < r[i].end && r[i].start < e)
@@ -119,7 +118,8 @@ int frame_init(const struct boot_mem_range *map, unsigned nr_map,
 			mark_range(map[i].base, map[i].base + map[i].len, true);
 	for (i = 0; i < nr_map; i++)
 		if (map[i].type != BOOT_MEM_AVAILABLE)
-			mark_range(map[i].base, map[i].base + map[i].len, false);
+			mark_range(map[i].base, map[i].base + map[i].len,
+				   false);
 	mark_range(0, FRAME_LOW_LIMIT, false);
 	for (i = 0; i < nr_reserved; i++)
 		mark_range(reserved[i].start, reserved[i].end, false);

@@ -95,7 +95,8 @@ static unsigned best_level(const struct pt *pt, u64 va, phys_t pa, u64 left)
 	for (unsigned l = PT_LEVELS - 1; l > 1; l--) {
 		u64 sz = PT_LEVEL_SIZE(l);
 
-		if (leaf_allowed(pt, l) && IS_ALIGNED(va | pa, sz) && left >= sz)
+		if (leaf_allowed(pt, l) && IS_ALIGNED(va | pa, sz) &&
+		    left >= sz)
 			return l;
 	}
 	return 1;

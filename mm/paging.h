@@ -12,10 +12,10 @@
 #include "mm/pte.h"
 
 /* Vendor-neutral permissions of a mapping. */
-#define PT_R BIT(0)
-#define PT_W BIT(1)
-#define PT_X BIT(2)
-#define PT_U BIT(3)
+#define PT_R   BIT(0)
+#define PT_W   BIT(1)
+#define PT_X   BIT(2)
+#define PT_U   BIT(3)
 #define PT_RWX (PT_R | PT_W | PT_X)
 
 struct pt_format {
@@ -30,8 +30,8 @@ struct pt_format {
 };
 
 extern const struct pt_format pt_host; /* x86-64, supervisor */
-extern const struct pt_format pt_npt; /* x86-64 with U=1 (APM 15.25.5) */
-extern const struct pt_format pt_ept; /* Intel EPT, write-back */
+extern const struct pt_format pt_npt;  /* x86-64 with U=1 (APM 15.25.5) */
+extern const struct pt_format pt_ept;  /* Intel EPT, write-back */
 
 struct pt {
 	const struct pt_format *fmt;
@@ -44,9 +44,9 @@ struct pt {
 
 /* What a translation found. */
 struct pt_mapping {
-	phys_t pa; /* the address @va translates to */
+	phys_t pa;	/* the address @va translates to */
 	unsigned level; /* where the leaf was: 1 = 4K, 2 = 2M, 3 = 1G */
-	unsigned perm; /* PT_* bits of the leaf entry */
+	unsigned perm;	/* PT_* bits of the leaf entry */
 };
 
 int pt_init(struct pt *pt, const struct pt_format *fmt);

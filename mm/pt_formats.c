@@ -9,8 +9,7 @@
 static u64 x86_flags(unsigned perm)
 {
 	return X86_PTE_P | (perm & PT_W ? X86_PTE_RW : 0) |
-	       (perm & PT_U ? X86_PTE_US : 0) |
-	       (perm & PT_X ? 0 : X86_PTE_NX);
+	       (perm & PT_U ? X86_PTE_US : 0) | (perm & PT_X ? 0 : X86_PTE_NX);
 }
 
 static bool x86_present(u64 e)
@@ -27,8 +26,8 @@ static bool x86_is_leaf(u64 e, unsigned level)
 
 static unsigned x86_perm(u64 e)
 {
-	return PT_R | (e & X86_PTE_RW ? PT_W : 0) | (e & X86_PTE_US ? PT_U : 0) |
-	       (e & X86_PTE_NX ? 0 : PT_X);
+	return PT_R | (e & X86_PTE_RW ? PT_W : 0) |
+	       (e & X86_PTE_US ? PT_U : 0) | (e & X86_PTE_NX ? 0 : PT_X);
 }
 
 static u64 x86_leaf(phys_t pa, unsigned perm, unsigned level)

@@ -24,33 +24,33 @@
 
 #include "lib/types.h"
 
-#define X86_PTE_P BIT(0) /* present */
-#define X86_PTE_RW BIT(1) /* writable */
-#define X86_PTE_US BIT(2) /* user */
-#define X86_PTE_PWT BIT(3) /* write-through */
-#define X86_PTE_PCD BIT(4) /* cache disable */
-#define X86_PTE_A BIT(5) /* accessed */
-#define X86_PTE_D BIT(6) /* dirty (leaf only) */
-#define X86_PTE_PS BIT(7) /* page size: leaf at level 2 or 3 */
-#define X86_PTE_G BIT(8) /* global */
-#define X86_PTE_NX BIT(63) /* no execute (needs EFER.NXE) */
+#define X86_PTE_P   BIT(0)  /* present */
+#define X86_PTE_RW  BIT(1)  /* writable */
+#define X86_PTE_US  BIT(2)  /* user */
+#define X86_PTE_PWT BIT(3)  /* write-through */
+#define X86_PTE_PCD BIT(4)  /* cache disable */
+#define X86_PTE_A   BIT(5)  /* accessed */
+#define X86_PTE_D   BIT(6)  /* dirty (leaf only) */
+#define X86_PTE_PS  BIT(7)  /* page size: leaf at level 2 or 3 */
+#define X86_PTE_G   BIT(8)  /* global */
+#define X86_PTE_NX  BIT(63) /* no execute (needs EFER.NXE) */
 
-#define EPT_R BIT(0) /* read */
-#define EPT_W BIT(1) /* write */
-#define EPT_X BIT(2) /* execute */
-#define EPT_MT_SHIFT 3 /* memory type, leaf only */
-#define EPT_MT_WB 6ull
-#define EPT_IPAT BIT(6) /* ignore guest PAT */
-#define EPT_PS BIT(7) /* page size: leaf at level 2 or 3 */
-#define EPT_A BIT(8) /* accessed (EPTP bit 6 enables) */
-#define EPT_D BIT(9) /* dirty */
+#define EPT_R	     BIT(0) /* read */
+#define EPT_W	     BIT(1) /* write */
+#define EPT_X	     BIT(2) /* execute */
+#define EPT_MT_SHIFT 3	    /* memory type, leaf only */
+#define EPT_MT_WB    6ull
+#define EPT_IPAT     BIT(6) /* ignore guest PAT */
+#define EPT_PS	     BIT(7) /* page size: leaf at level 2 or 3 */
+#define EPT_A	     BIT(8) /* accessed (EPTP bit 6 enables) */
+#define EPT_D	     BIT(9) /* dirty */
 
 #define PTE_ADDR_MASK 0x000ffffffffff000ull /* bits 51:12 */
 
-#define PT_LEVELS 4
-#define PT_ENTRIES 512
-#define PT_LEVEL_SHIFT(l) (12 + 9 * ((l) - 1))
-#define PT_LEVEL_SIZE(l) (1ull << PT_LEVEL_SHIFT(l))
-#define PT_INDEX(va, l) (((va) >> PT_LEVEL_SHIFT(l)) & 0x1ff)
+#define PT_LEVELS	  4
+#define PT_ENTRIES	  512
+#define PT_LEVEL_SHIFT(l) (12 + 9 * ((l)-1))
+#define PT_LEVEL_SIZE(l)  (1ull << PT_LEVEL_SHIFT(l))
+#define PT_INDEX(va, l)	  (((va) >> PT_LEVEL_SHIFT(l)) & 0x1ff)
 
 #endif

@@ -6,23 +6,23 @@
 #include "lib/types.h"
 
 /* Control-register bits (SDM Vol. 3A 2.5). */
-#define CR0_PE BIT(0)
-#define CR0_MP BIT(1)
-#define CR0_EM BIT(2)
-#define CR0_TS BIT(3)
-#define CR0_ET BIT(4)
-#define CR0_NE BIT(5)
-#define CR0_WP BIT(16)
-#define CR0_AM BIT(18)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_PGE BIT(7)
-#define CR4_OSFXSR BIT(9)
-#define CR4_VMXE BIT(13)
+#define CR0_PE	     BIT(0)
+#define CR0_MP	     BIT(1)
+#define CR0_EM	     BIT(2)
+#define CR0_TS	     BIT(3)
+#define CR0_ET	     BIT(4)
+#define CR0_NE	     BIT(5)
+#define CR0_WP	     BIT(16)
+#define CR0_AM	     BIT(18)
+#define CR0_NW	     BIT(29)
+#define CR0_CD	     BIT(30)
+#define CR0_PG	     BIT(31)
+#define CR4_PAE	     BIT(5)
+#define CR4_PGE	     BIT(7)
+#define CR4_OSFXSR   BIT(9)
+#define CR4_VMXE     BIT(13)
 #define RFLAGS_FIXED BIT(1)
-#define RFLAGS_IF BIT(9)
+#define RFLAGS_IF    BIT(9)
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
@@ -85,16 +85,16 @@ static inline u64 rdtsc(void)
 	return ((u64)hi << 32) | lo;
 }
 
-#define DEFINE_CR(n)                                                   \
-	static inline u64 read_cr##n(void)                             \
-	{                                                              \
-		u64 v;                                                 \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v));          \
-		return v;                                              \
-	}                                                              \
-	static inline void write_cr##n(u64 v)                          \
-	{                                                              \
-		asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory");   \
+#define DEFINE_CR(n)                                                 \
+	static inline u64 read_cr##n(void)                           \
+	{                                                            \
+		u64 v;                                               \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));        \
+		return v;                                            \
+	}                                                            \
+	static inline void write_cr##n(u64 v)                        \
+	{                                                            \
+		asm volatile("mov %0, %%cr" #n ::"r"(v) : "memory"); \
 	}
 DEFINE_CR(0)
 DEFINE_CR(2)

@@ -30,10 +30,10 @@ struct dtr {
 static struct idt_gate idt[32];
 extern const u64 exception_stubs[32]; /* arch/x86_64/trap_entry.S */
 
-#define GDT_CODE64 0x00209a0000000000ull /* P, DPL0, code, L */
-#define GDT_DATA 0x0000920000000000ull /* P, DPL0, data, writable */
+#define GDT_CODE64	   0x00209a0000000000ull /* P, DPL0, code, L */
+#define GDT_DATA	   0x0000920000000000ull /* P, DPL0, data, writable */
 #define IDT_INTERRUPT_GATE 0x8e /* P, DPL0, 64-bit interrupt gate */
-#define TSS_AVAILABLE 0x89
+#define TSS_AVAILABLE	   0x89
 
 static void set_tss_descriptor(u64 *slot, const struct tss *tss)
 {
@@ -74,7 +74,8 @@ void cpu_init_tables(unsigned id)
 	c->gdt[1] = GDT_CODE64;
 	c->gdt[2] = GDT_DATA;
 	memset(&c->tss, 0, sizeof(c->tss));
-	c->tss.ist[0] = (u64)(uintptr_t)(c->fault_stack + sizeof(c->fault_stack));
+	c->tss.ist[0] =
+		(u64)(uintptr_t)(c->fault_stack + sizeof(c->fault_stack));
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap */
 	set_tss_descriptor(&c->gdt[3], &c->tss);
 	if (id == 0)

@@ -10,12 +10,12 @@
 
 #include "lib/types.h"
 
-#define MAX_CPUS 64
+#define MAX_CPUS       64
 #define CPU_STACK_SIZE 16384
 
 #define SEL_CODE64 0x08
-#define SEL_DATA 0x10
-#define SEL_TSS 0x18
+#define SEL_DATA   0x10
+#define SEL_TSS	   0x18
 
 /* 64-bit TSS (SDM Vol. 3A 8.7). */
 struct tss {
@@ -35,9 +35,9 @@ struct percpu {
 	unsigned id;
 	u64 gdt[5]; /* null, code64, data, TSS (two slots) */
 	struct tss tss;
-	struct vcpu *vcpu; /* the guest vCPU this CPU runs, if any */
+	struct vcpu *vcpu;   /* the guest vCPU this CPU runs, if any */
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
-	phys_t host_save; /* SVM: this CPU's VM_HSAVE_PA area */
+	phys_t host_save;    /* SVM: this CPU's VM_HSAVE_PA area */
 	u8 fault_stack[4096] __attribute__((aligned(16)));
 };
 

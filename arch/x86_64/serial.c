@@ -6,7 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
 
-#define COM1 0x3f8
+#define COM1	 0x3f8
 #define UART_THR 0 /* transmit holding register */
 #define UART_IER 1
 #define UART_DLL 0 /* divisor latch, when LCR.DLAB = 1 */
@@ -16,10 +16,10 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_SCR 7
-#define LCR_8N1 0x03
+#define LCR_8N1	 0x03
 #define LCR_DLAB 0x80
 #define LSR_THRE 0x20
-#define E9_PORT 0xe9
+#define E9_PORT	 0xe9
 
 static bool com1_present;
 static bool e9_present;

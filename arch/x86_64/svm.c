@@ -54,13 +54,15 @@ static int svm_check(void)
 	/* APM 15.30.1: firmware may disable SVM and lock the choice. Bochs
 	 * has no VM_CR at all; absent means not disabled. */
 	if (!rdmsr_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS))
-		bad |= missing(vm_cr & VM_CR_LOCK ?
-				       "SVM is disabled by firmware (VM_CR.SVMDIS, locked)" :
-				       "SVM is disabled (VM_CR.SVMDIS)");
+		bad |= missing(
+			vm_cr & VM_CR_LOCK
+				? "SVM is disabled by firmware (VM_CR.SVMDIS, locked)"
+				: "SVM is disabled (VM_CR.SVMDIS)");
 	features = cpuid(0x8000000a, 0).edx;
 	nr_asids = cpuid(0x8000000a, 0).ebx;
 	if (!(features & SVM_FEATURE_NP))
-		bad |= missing("nested paging (CPUID.8000000Ah:EDX.NP[bit 0] = 0)");
+		bad |= missing(
+			"nested paging (CPUID.8000000Ah:EDX.NP[bit 0] = 0)");
 	if (nr_asids < 2)
 		bad |= missing("guest ASIDs (CPUID.8000000Ah:EBX < 2)");
 	if (bad)
@@ -114,7 +116,8 @@ static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
 	c->iopm_base_pa = iopm;
 	c->msrpm_base_pa = msrpm;
 	c->guest_asid = asid;
-	c->tlb_control = TLB_CONTROL_FLUSH_ALL; /* first run: ASID may be reused */
+	c->tlb_control =
+		TLB_CONTROL_FLUSH_ALL; /* first run: ASID may be reused */
 	c->nested_ctl = NESTED_CTL_NP_ENABLE;
 	c->n_cr3 = ncr3;
 }
@@ -155,10 +158,10 @@ static void svm_vcpu_destroy(struct vcpu *v)
 
 /* Segment attributes in the VMCB's packed form (APM 15.5.1): descriptor
  * bits 47:40 in 7:0, bits 55:52 in 11:8. */
-#define ATTR_CODE32 0x0c9b
-#define ATTR_DATA32 0x0c93
+#define ATTR_CODE32	0x0c9b
+#define ATTR_DATA32	0x0c93
 #define ATTR_TSS32_BUSY 0x008b
-#define ATTR_LDT 0x0082
+#define ATTR_LDT	0x0082
 
 static void flat(struct vmcb_seg *s, u16 sel, u16 attrib)
 {
@@ -215,16 +218,11 @@ static unsigned insn_len(struct vmcb *vmcb, u64 code)
 		return vmcb->control.next_rip - vmcb->save.rip;
 	switch (code) {
 	case SVM_EXIT_CPUID:
-	case SVM_EXIT_MSR:
-		return 2;
-	case SVM_EXIT_HLT:
-		return 1;
-	case SVM_EXIT_VMMCALL:
-		return 3;
-	case SVM_EXIT_IOIO:
-		return vmcb->control.exitinfo2 - vmcb->save.rip;
-	default:
-		return 0;
+	case SVM_EXIT_MSR: return 2;
+	case SVM_EXIT_HLT: return 1;
+	case SVM_EXIT_VMMCALL: return 3;
+	case SVM_EXIT_IOIO: return vmcb->control.exitinfo2 - vmcb->save.rip;
+	default: return 0;
 	}
 }
 
@@ -248,9 +246,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case SVM_EXIT_INVALID: e->kind = VMEXIT_ENTRY_FAILED; break;
-	case SVM_EXIT_MSR:
-		e->kind = info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR;
-		break;
+	case SVM_EXIT_MSR: e->kind = info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR; break;
 	case SVM_EXIT_IOIO:
 		e->kind = VMEXIT_IO;
 		e->io.in = info1 & IOIO_TYPE_IN;

@@ -20,7 +20,8 @@ void host_exception(struct trap_frame *f);
 
 void host_exception(struct trap_frame *f)
 {
-	for (const struct extable_entry *e = __extable_start; e < __extable_end; e++) {
+	for (const struct extable_entry *e = __extable_start; e < __extable_end;
+	     e++) {
 		if (e->insn == f->rip && f->vector == 13) {
 			f->rip = e->fixup;
 			return;

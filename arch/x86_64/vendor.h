@@ -24,14 +24,14 @@ enum vmexit_kind {
 	VMEXIT_CR_WRITE,
 	VMEXIT_INTR,
 	VMEXIT_TRIPLE_FAULT,
-	VMEXIT_VIRT_INSN, /* the guest executed a VMX/SVM instruction */
+	VMEXIT_VIRT_INSN,    /* the guest executed a VMX/SVM instruction */
 	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
 	VMEXIT_UNHANDLED,
 };
 
 struct vmexit {
 	enum vmexit_kind kind;
-	u64 raw; /* the vendor's own exit code, for reports */
+	u64 raw;	   /* the vendor's own exit code, for reports */
 	unsigned insn_len; /* length of the exiting instruction, if known */
 	union {
 		struct {
@@ -51,7 +51,7 @@ struct vmexit {
 			u32 error;
 		} exc;
 		struct {
-			u8 cr; /* 0 or 4 */
+			u8 cr;	/* 0 or 4 */
 			u8 gpr; /* source register, index into guest_regs */
 		} cr;
 		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
@@ -68,12 +68,12 @@ enum vreg {
 	VREG_CR4, /* as the guest sees it */
 	VREG_PAT,
 	VREG_EFER, /* as the guest sees it; read only, see set_efer */
-	VREG_CPL, /* read only */
+	VREG_CPL,  /* read only */
 };
 
 struct vendor_ops {
 	const char *name; /* "vmx" or "svm" */
-	u32 abi_id; /* BRAID_VENDOR_* of include/braid/abi.h */
+	u32 abi_id;	  /* BRAID_VENDOR_* of include/braid/abi.h */
 	/* Check every feature braid relies on; print one line per missing
 	 * piece and return -ENOTSUP if any is missing. */
 	int (*check)(void);

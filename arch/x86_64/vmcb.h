@@ -19,68 +19,68 @@ struct vmcb_seg {
 } __attribute__((packed));
 
 struct vmcb_control {
-	u16 intercept_cr_read; /* 0x000 */
-	u16 intercept_cr_write; /* 0x002 */
-	u16 intercept_dr_read; /* 0x004 */
-	u16 intercept_dr_write; /* 0x006 */
+	u16 intercept_cr_read;	  /* 0x000 */
+	u16 intercept_cr_write;	  /* 0x002 */
+	u16 intercept_dr_read;	  /* 0x004 */
+	u16 intercept_dr_write;	  /* 0x006 */
 	u32 intercept_exceptions; /* 0x008 */
-	u32 intercept_misc1; /* 0x00c: INTERCEPT_* below */
-	u32 intercept_misc2; /* 0x010: INTERCEPT2_* below */
-	u32 intercept_misc3; /* 0x014 */
+	u32 intercept_misc1;	  /* 0x00c: INTERCEPT_* below */
+	u32 intercept_misc2;	  /* 0x010: INTERCEPT2_* below */
+	u32 intercept_misc3;	  /* 0x014 */
 	u8 reserved1[0x03c - 0x018];
 	u16 pause_filter_threshold; /* 0x03c */
-	u16 pause_filter_count; /* 0x03e */
-	u64 iopm_base_pa; /* 0x040 */
-	u64 msrpm_base_pa; /* 0x048 */
-	u64 tsc_offset; /* 0x050 */
-	u32 guest_asid; /* 0x058 */
-	u8 tlb_control; /* 0x05c */
+	u16 pause_filter_count;	    /* 0x03e */
+	u64 iopm_base_pa;	    /* 0x040 */
+	u64 msrpm_base_pa;	    /* 0x048 */
+	u64 tsc_offset;		    /* 0x050 */
+	u32 guest_asid;		    /* 0x058 */
+	u8 tlb_control;		    /* 0x05c */
 	u8 reserved2[3];
-	u64 vintr; /* 0x060: V_TPR, V_IRQ, ... */
+	u64 vintr;	      /* 0x060: V_TPR, V_IRQ, ... */
 	u64 interrupt_shadow; /* 0x068 */
-	u64 exitcode; /* 0x070 */
-	u64 exitinfo1; /* 0x078 */
-	u64 exitinfo2; /* 0x080 */
-	u64 exitintinfo; /* 0x088 */
-	u64 nested_ctl; /* 0x090: bit 0 NP_ENABLE */
-	u64 avic_apic_bar; /* 0x098 */
-	u64 ghcb_pa; /* 0x0a0 */
-	u64 eventinj; /* 0x0a8 */
-	u64 n_cr3; /* 0x0b0 */
-	u64 virt_ext; /* 0x0b8 */
-	u32 clean_bits; /* 0x0c0 */
+	u64 exitcode;	      /* 0x070 */
+	u64 exitinfo1;	      /* 0x078 */
+	u64 exitinfo2;	      /* 0x080 */
+	u64 exitintinfo;      /* 0x088 */
+	u64 nested_ctl;	      /* 0x090: bit 0 NP_ENABLE */
+	u64 avic_apic_bar;    /* 0x098 */
+	u64 ghcb_pa;	      /* 0x0a0 */
+	u64 eventinj;	      /* 0x0a8 */
+	u64 n_cr3;	      /* 0x0b0 */
+	u64 virt_ext;	      /* 0x0b8 */
+	u32 clean_bits;	      /* 0x0c0 */
 	u32 reserved3;
 	u64 next_rip; /* 0x0c8: with NRIP save */
-	u8 insn_len; /* 0x0d0: with decode assists */
+	u8 insn_len;  /* 0x0d0: with decode assists */
 	u8 insn_bytes[15];
 	u8 reserved4[0x400 - 0x0e0];
 } __attribute__((packed));
 
 struct vmcb_save {
 	struct vmcb_seg es, cs, ss, ds, fs, gs; /* 0x400 */
-	struct vmcb_seg gdtr, ldtr, idtr, tr; /* 0x460 */
+	struct vmcb_seg gdtr, ldtr, idtr, tr;	/* 0x460 */
 	u8 reserved1[0x4cb - 0x4a0];
 	u8 cpl; /* 0x4cb */
 	u32 reserved2;
 	u64 efer; /* 0x4d0 */
 	u8 reserved3[0x548 - 0x4d8];
-	u64 cr4; /* 0x548 */
-	u64 cr3; /* 0x550 */
-	u64 cr0; /* 0x558 */
-	u64 dr7; /* 0x560 */
-	u64 dr6; /* 0x568 */
+	u64 cr4;    /* 0x548 */
+	u64 cr3;    /* 0x550 */
+	u64 cr0;    /* 0x558 */
+	u64 dr7;    /* 0x560 */
+	u64 dr6;    /* 0x568 */
 	u64 rflags; /* 0x570 */
-	u64 rip; /* 0x578 */
+	u64 rip;    /* 0x578 */
 	u8 reserved4[0x5d8 - 0x580];
-	u64 rsp; /* 0x5d8 */
-	u64 s_cet, ssp, isst_addr; /* 0x5e0 */
-	u64 rax; /* 0x5f8 */
-	u64 star, lstar, cstar, sfmask; /* 0x600 */
-	u64 kernel_gs_base; /* 0x620 */
+	u64 rsp;				     /* 0x5d8 */
+	u64 s_cet, ssp, isst_addr;		     /* 0x5e0 */
+	u64 rax;				     /* 0x5f8 */
+	u64 star, lstar, cstar, sfmask;		     /* 0x600 */
+	u64 kernel_gs_base;			     /* 0x620 */
 	u64 sysenter_cs, sysenter_esp, sysenter_eip; /* 0x628 */
-	u64 cr2; /* 0x640 */
+	u64 cr2;				     /* 0x640 */
 	u8 reserved5[0x668 - 0x648];
-	u64 g_pat; /* 0x668 */
+	u64 g_pat;  /* 0x668 */
 	u64 dbgctl; /* 0x670 */
 } __attribute__((packed));
 
@@ -101,31 +101,31 @@ _Static_assert(offsetof(struct vmcb, save.cr2) == 0x640, "CR2");
 _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 
 /* Intercept vector at 0x00c (APM table B-1) */
-#define INTERCEPT_INTR BIT(0)
-#define INTERCEPT_NMI BIT(1)
-#define INTERCEPT_CPUID BIT(18)
-#define INTERCEPT_HLT BIT(24)
-#define INTERCEPT_INVLPGA BIT(26)
+#define INTERCEPT_INTR	    BIT(0)
+#define INTERCEPT_NMI	    BIT(1)
+#define INTERCEPT_CPUID	    BIT(18)
+#define INTERCEPT_HLT	    BIT(24)
+#define INTERCEPT_INVLPGA   BIT(26)
 #define INTERCEPT_IOIO_PROT BIT(27)
-#define INTERCEPT_MSR_PROT BIT(28)
-#define INTERCEPT_SHUTDOWN BIT(31)
+#define INTERCEPT_MSR_PROT  BIT(28)
+#define INTERCEPT_SHUTDOWN  BIT(31)
 /* Intercept vector at 0x010 */
-#define INTERCEPT2_VMRUN BIT(0)
+#define INTERCEPT2_VMRUN   BIT(0)
 #define INTERCEPT2_VMMCALL BIT(1)
-#define INTERCEPT2_VMLOAD BIT(2)
-#define INTERCEPT2_VMSAVE BIT(3)
-#define INTERCEPT2_STGI BIT(4)
-#define INTERCEPT2_CLGI BIT(5)
-#define INTERCEPT2_SKINIT BIT(6)
-#define INTERCEPT2_XSETBV BIT(13)
+#define INTERCEPT2_VMLOAD  BIT(2)
+#define INTERCEPT2_VMSAVE  BIT(3)
+#define INTERCEPT2_STGI	   BIT(4)
+#define INTERCEPT2_CLGI	   BIT(5)
+#define INTERCEPT2_SKINIT  BIT(6)
+#define INTERCEPT2_XSETBV  BIT(13)
 
-#define NESTED_CTL_NP_ENABLE BIT(0)
-#define TLB_CONTROL_FLUSH_ALL 1
+#define NESTED_CTL_NP_ENABLE   BIT(0)
+#define TLB_CONTROL_FLUSH_ALL  1
 #define TLB_CONTROL_FLUSH_ASID 3
 
 /* EVENTINJ (APM 15.20) */
-#define EVENTINJ_VALID BIT(31)
-#define EVENTINJ_EV BIT(11) /* push an error code */
+#define EVENTINJ_VALID		BIT(31)
+#define EVENTINJ_EV		BIT(11) /* push an error code */
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
 
 /* Exit codes (APM appendix C) */
@@ -153,24 +153,24 @@ enum svm_exit_code {
 
 /* IOIO EXITINFO1 (APM 15.10.2) */
 #define IOIO_TYPE_IN BIT(0)
-#define IOIO_STR BIT(2)
-#define IOIO_SZ8 BIT(4)
-#define IOIO_SZ16 BIT(5)
-#define IOIO_SZ32 BIT(6)
+#define IOIO_STR     BIT(2)
+#define IOIO_SZ8     BIT(4)
+#define IOIO_SZ16    BIT(5)
+#define IOIO_SZ32    BIT(6)
 
 /* NPF EXITINFO1, a #PF-style error code (APM 15.25.6) */
-#define NPF_P BIT(0)
+#define NPF_P  BIT(0)
 #define NPF_RW BIT(1)
 #define NPF_ID BIT(4)
 
 /* CPUID 0x8000000A:EDX, the SVM feature bits (APM vol. 3, CPUID) */
-#define SVM_FEATURE_NP BIT(0)
-#define SVM_FEATURE_NRIPS BIT(3)
-#define SVM_FEATURE_VMCB_CLEAN BIT(5)
-#define SVM_FEATURE_FLUSH_ASID BIT(6)
+#define SVM_FEATURE_NP		   BIT(0)
+#define SVM_FEATURE_NRIPS	   BIT(3)
+#define SVM_FEATURE_VMCB_CLEAN	   BIT(5)
+#define SVM_FEATURE_FLUSH_ASID	   BIT(6)
 #define SVM_FEATURE_DECODE_ASSISTS BIT(7)
 
-#define SVM_IOPM_SIZE (3 * 4096)
+#define SVM_IOPM_SIZE  (3 * 4096)
 #define SVM_MSRPM_SIZE (2 * 4096)
 
 #endif

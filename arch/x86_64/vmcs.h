@@ -124,62 +124,62 @@ enum vmcs_field {
 
 /* Pin-based controls (25.6.1) */
 #define PIN_EXTERNAL_INTERRUPT_EXITING BIT(0)
-#define PIN_NMI_EXITING BIT(3)
+#define PIN_NMI_EXITING		       BIT(3)
 /* Primary processor-based controls (25.6.2, table 25-6) */
-#define CPU_HLT_EXITING BIT(7)
-#define CPU_INVLPG_EXITING BIT(9)
-#define CPU_CR3_LOAD_EXITING BIT(15)
-#define CPU_CR3_STORE_EXITING BIT(16)
-#define CPU_UNCOND_IO_EXITING BIT(24)
-#define CPU_USE_IO_BITMAPS BIT(25)
-#define CPU_MONITOR_TRAP_FLAG BIT(27)
-#define CPU_USE_MSR_BITMAPS BIT(28)
+#define CPU_HLT_EXITING			BIT(7)
+#define CPU_INVLPG_EXITING		BIT(9)
+#define CPU_CR3_LOAD_EXITING		BIT(15)
+#define CPU_CR3_STORE_EXITING		BIT(16)
+#define CPU_UNCOND_IO_EXITING		BIT(24)
+#define CPU_USE_IO_BITMAPS		BIT(25)
+#define CPU_MONITOR_TRAP_FLAG		BIT(27)
+#define CPU_USE_MSR_BITMAPS		BIT(28)
 #define CPU_ACTIVATE_SECONDARY_CONTROLS BIT(31)
 /* Secondary processor-based controls (table 25-7) */
-#define SECONDARY_ENABLE_EPT BIT(1)
-#define SECONDARY_ENABLE_RDTSCP BIT(3)
-#define SECONDARY_ENABLE_VPID BIT(5)
+#define SECONDARY_ENABLE_EPT	     BIT(1)
+#define SECONDARY_ENABLE_RDTSCP	     BIT(3)
+#define SECONDARY_ENABLE_VPID	     BIT(5)
 #define SECONDARY_UNRESTRICTED_GUEST BIT(7)
-#define SECONDARY_ENABLE_INVPCID BIT(12)
+#define SECONDARY_ENABLE_INVPCID     BIT(12)
 /* VM-exit controls (25.7.1) */
 #define EXIT_HOST_ADDR_SPACE_SIZE BIT(9)
-#define EXIT_ACK_INTR_ON_EXIT BIT(15)
-#define EXIT_SAVE_IA32_PAT BIT(18)
-#define EXIT_LOAD_IA32_PAT BIT(19)
-#define EXIT_SAVE_IA32_EFER BIT(20)
-#define EXIT_LOAD_IA32_EFER BIT(21)
+#define EXIT_ACK_INTR_ON_EXIT	  BIT(15)
+#define EXIT_SAVE_IA32_PAT	  BIT(18)
+#define EXIT_LOAD_IA32_PAT	  BIT(19)
+#define EXIT_SAVE_IA32_EFER	  BIT(20)
+#define EXIT_LOAD_IA32_EFER	  BIT(21)
 /* VM-entry controls (25.8.1) */
 #define ENTRY_IA32E_MODE_GUEST BIT(9)
-#define ENTRY_LOAD_IA32_PAT BIT(14)
-#define ENTRY_LOAD_IA32_EFER BIT(15)
+#define ENTRY_LOAD_IA32_PAT    BIT(14)
+#define ENTRY_LOAD_IA32_EFER   BIT(15)
 
 /* IA32_VMX_EPT_VPID_CAP (appendix A.10) */
-#define EPT_CAP_WALK_LENGTH_4 BIT(6)
-#define EPT_CAP_WB BIT(14)
-#define EPT_CAP_2M_PAGES BIT(16)
-#define EPT_CAP_1G_PAGES BIT(17)
-#define EPT_CAP_INVEPT BIT(20)
-#define EPT_CAP_AD BIT(21)
-#define EPT_CAP_INVEPT_SINGLE BIT(25)
-#define EPT_CAP_INVEPT_ALL BIT(26)
-#define VPID_CAP_INVVPID BIT(32)
+#define EPT_CAP_WALK_LENGTH_4	BIT(6)
+#define EPT_CAP_WB		BIT(14)
+#define EPT_CAP_2M_PAGES	BIT(16)
+#define EPT_CAP_1G_PAGES	BIT(17)
+#define EPT_CAP_INVEPT		BIT(20)
+#define EPT_CAP_AD		BIT(21)
+#define EPT_CAP_INVEPT_SINGLE	BIT(25)
+#define EPT_CAP_INVEPT_ALL	BIT(26)
+#define VPID_CAP_INVVPID	BIT(32)
 #define VPID_CAP_INVVPID_SINGLE BIT(41)
-#define VPID_CAP_INVVPID_ALL BIT(43)
+#define VPID_CAP_INVVPID_ALL	BIT(43)
 
 /* EPTP (25.6.11): memory type WB, 4-level walk (length - 1 = 3). */
-#define EPTP_MT_WB 6ull
+#define EPTP_MT_WB	   6ull
 #define EPTP_WALK_LENGTH_4 (3ull << 3)
-#define EPTP_AD_ENABLE BIT(6)
+#define EPTP_AD_ENABLE	   BIT(6)
 
 /* VM-entry interruption information (25.8.3) */
-#define INTR_INFO_VALID BIT(31)
+#define INTR_INFO_VALID	       BIT(31)
 #define INTR_INFO_DELIVER_CODE BIT(11)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
 
 /* EPT-violation exit qualification (28.2.1, table 28-7) */
-#define EPT_QUAL_READ BIT(0)
-#define EPT_QUAL_WRITE BIT(1)
-#define EPT_QUAL_FETCH BIT(2)
+#define EPT_QUAL_READ	BIT(0)
+#define EPT_QUAL_WRITE	BIT(1)
+#define EPT_QUAL_FETCH	BIT(2)
 #define EPT_QUAL_MAPPED (BIT(3) | BIT(4) | BIT(5))
 
 /* Basic exit reasons (appendix C) */

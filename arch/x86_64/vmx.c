@@ -66,15 +66,15 @@ static void vmwrite(enum vmcs_field f, u64 v)
 
 /* VMXON, VMCLEAR and VMPTRLD take the physical address of a region as a
  * memory operand and report failure in CF/ZF (SDM 31.2). */
-#define DEFINE_VMX_PA_OP(insn)                                            \
-	static bool insn(phys_t pa)                                       \
-	{                                                                 \
-		bool fail;                                                \
-		asm volatile(#insn " %1; setna %0"                        \
-			     : "=qm"(fail)                                \
-			     : "m"(pa)                                    \
-			     : "cc", "memory");                           \
-		return !fail;                                             \
+#define DEFINE_VMX_PA_OP(insn)                     \
+	static bool insn(phys_t pa)                \
+	{                                          \
+		bool fail;                         \
+		asm volatile(#insn " %1; setna %0" \
+			     : "=qm"(fail)         \
+			     : "m"(pa)             \
+			     : "cc", "memory");    \
+		return !fail;                      \
 	}
 DEFINE_VMX_PA_OP(vmxon)
 DEFINE_VMX_PA_OP(vmclear)
@@ -88,7 +88,8 @@ static void invept_all(void)
 	} desc = { 0, 0 };
 
 	if (caps.ept_cap & EPT_CAP_INVEPT_ALL)
-		asm volatile("invept %0, %1" ::"m"(desc), "r"(2ull) : "cc", "memory");
+		asm volatile("invept %0, %1" ::"m"(desc), "r"(2ull)
+			     : "cc", "memory");
 }
 
 static void invvpid_single(u16 vpid)
@@ -98,7 +99,8 @@ static void invvpid_single(u16 vpid)
 	} desc = { vpid, 0 };
 
 	if (caps.vpid && (caps.ept_cap & VPID_CAP_INVVPID_SINGLE))
-		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(1ull) : "cc", "memory");
+		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(1ull)
+			     : "cc", "memory");
 }
 
 /*
@@ -128,10 +130,11 @@ static int check_controls(void)
 
 	/* The TRUE_ MSRs allow clearing the CR3-load/store exiting defaults
 	 * (SDM A.3.2); the plain ones would force them on. */
-	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-				MSR_IA32_VMX_PINBASED_CTLS, 0, &miss);
-	caps.proc = adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-				 MSR_IA32_VMX_PROCBASED_CTLS,
+	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+			      : MSR_IA32_VMX_PINBASED_CTLS,
+			  0, &miss);
+	caps.proc = adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+			       : MSR_IA32_VMX_PROCBASED_CTLS,
 			   CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
 				   CPU_ACTIVATE_SECONDARY_CONTROLS,
 			   &miss);
@@ -150,14 +153,14 @@ static int check_controls(void)
 			     &optional);
 	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
 	miss = 0;
-	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS :
-				 MSR_IA32_VMX_EXIT_CTLS,
+	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
+			       : MSR_IA32_VMX_EXIT_CTLS,
 			   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER |
 				   EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT |
 				   EXIT_LOAD_IA32_PAT,
 			   &miss);
-	caps.entry = adjust(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS :
-				  MSR_IA32_VMX_ENTRY_CTLS,
+	caps.entry = adjust(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS
+				: MSR_IA32_VMX_ENTRY_CTLS,
 			    ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, &miss);
 	caps.entry &= ~ENTRY_IA32E_MODE_GUEST;
 	if (miss)
@@ -196,8 +199,9 @@ static int vmx_check(void)
 	fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	if ((fc & FEATURE_CONTROL_LOCKED) &&
 	    !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
-		bad |= missing("VMX is disabled by firmware "
-			       "(IA32_FEATURE_CONTROL locked with bit 2 clear)");
+		bad |= missing(
+			"VMX is disabled by firmware "
+			"(IA32_FEATURE_CONTROL locked with bit 2 clear)");
 	caps.revision = rdmsr(MSR_IA32_VMX_BASIC) & 0x7fffffff;
 	caps.cr0_fixed0 = rdmsr(MSR_IA32_VMX_CR0_FIXED0);
 	caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
@@ -207,8 +211,8 @@ static int vmx_check(void)
 	bad |= check_ept();
 	if (bad)
 		return -ENOTSUP;
-	pr_info("VMCS revision 0x%x, EPT%s, VPID %s, EPT A/D %s",
-		caps.revision, (caps.ept_cap & EPT_CAP_1G_PAGES) ? " 1G" : "",
+	pr_info("VMCS revision 0x%x, EPT%s, VPID %s, EPT A/D %s", caps.revision,
+		(caps.ept_cap & EPT_CAP_1G_PAGES) ? " 1G" : "",
 		caps.vpid ? "yes" : "no", caps.ept_ad ? "yes" : "no");
 	return 0;
 }
@@ -220,8 +224,9 @@ static int vmx_cpu_enable(void)
 	u32 *region;
 
 	if (!(fc & FEATURE_CONTROL_LOCKED))
-		wrmsr(MSR_IA32_FEATURE_CONTROL, fc | FEATURE_CONTROL_LOCKED |
-							FEATURE_CONTROL_VMX_OUTSIDE_SMX);
+		wrmsr(MSR_IA32_FEATURE_CONTROL,
+		      fc | FEATURE_CONTROL_LOCKED |
+			      FEATURE_CONTROL_VMX_OUTSIDE_SMX);
 	/* SDM 24.8: CR0 and CR4 must respect the fixed bits in VMX operation. */
 	write_cr0((read_cr0() | caps.cr0_fixed0) & caps.cr0_fixed1);
 	write_cr4((read_cr4() | caps.cr4_fixed0 | CR4_VMXE) & caps.cr4_fixed1);
@@ -351,10 +356,10 @@ static void set_segment(enum vmcs_field sel, u16 s, u32 ar)
 }
 
 /* Access rights (SDM 25.4.1, table 25-2): type, S, DPL, P, D/B, G. */
-#define AR_CODE32 0xc09b /* execute/read, accessed */
-#define AR_DATA32 0xc093 /* read/write, accessed */
+#define AR_CODE32     0xc09b /* execute/read, accessed */
+#define AR_DATA32     0xc093 /* read/write, accessed */
 #define AR_TSS32_BUSY 0x008b
-#define AR_UNUSABLE 0x10000
+#define AR_UNUSABLE   0x10000
 
 static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
@@ -375,8 +380,7 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	vmwrite(GUEST_IDTR_BASE, 0);
 	vmwrite(GUEST_IDTR_LIMIT, 0);
 	/* Multiboot: PE=1, PG=0. NE is forced on but hidden by the shadow. */
-	vmwrite(GUEST_CR0, (CR0_PE | CR0_ET | caps.cr0_fixed0) &
-				   ~(u64)CR0_PG);
+	vmwrite(GUEST_CR0, (CR0_PE | CR0_ET | caps.cr0_fixed0) & ~(u64)CR0_PG);
 	vmwrite(CR0_READ_SHADOW, CR0_PE | CR0_ET);
 	vmwrite(GUEST_CR3, 0);
 	vmwrite(GUEST_CR4, caps.cr4_fixed0);
@@ -439,7 +443,8 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = info & 0xff;
 		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
-		e->exc.error = e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
+		e->exc.error =
+			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT: e->kind = VMEXIT_INTR; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
@@ -452,7 +457,8 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_CR_ACCESS:
 		/* SDM table 28-3: bits 3:0 CR, 5:4 type (0 = MOV to CR),
 		 * 11:8 the general-purpose register. */
-		e->kind = ((q >> 4) & 3) == 0 ? VMEXIT_CR_WRITE : VMEXIT_UNHANDLED;
+		e->kind = ((q >> 4) & 3) == 0 ? VMEXIT_CR_WRITE
+					      : VMEXIT_UNHANDLED;
 		e->cr.cr = q & 0xf;
 		e->cr.gpr = (q >> 8) & 0xf;
 		break;
@@ -532,9 +538,13 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_RIP: return vmread(GUEST_RIP);
 	case VREG_RSP: return vmread(GUEST_RSP);
 	case VREG_RFLAGS: return vmread(GUEST_RFLAGS);
-	case VREG_CR0: return guest_view(GUEST_CR0, CR0_READ_SHADOW, CR0_GUEST_HOST_MASK);
+	case VREG_CR0:
+		return guest_view(GUEST_CR0, CR0_READ_SHADOW,
+				  CR0_GUEST_HOST_MASK);
 	case VREG_CR3: return vmread(GUEST_CR3);
-	case VREG_CR4: return guest_view(GUEST_CR4, CR4_READ_SHADOW, CR4_GUEST_HOST_MASK);
+	case VREG_CR4:
+		return guest_view(GUEST_CR4, CR4_READ_SHADOW,
+				  CR4_GUEST_HOST_MASK);
 	case VREG_PAT: return vmread(GUEST_IA32_PAT);
 	case VREG_EFER: return vmread(GUEST_IA32_EFER);
 	/* CPL is SS.DPL (SDM 25.4.1). */
@@ -552,8 +562,9 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_RFLAGS: vmwrite(GUEST_RFLAGS, val); break;
 	case VREG_CR0:
 		vmwrite(CR0_READ_SHADOW, val);
-		vmwrite(GUEST_CR0, (val | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
-					   caps.cr0_fixed1);
+		vmwrite(GUEST_CR0,
+			(val | (caps.cr0_fixed0 & ~(CR0_PE | CR0_PG))) &
+				caps.cr0_fixed1);
 		update_long_mode(val);
 		break;
 	case VREG_CR3: vmwrite(GUEST_CR3, val); break;
@@ -572,7 +583,8 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
  * stored there (SDM 28.2, the control is updated on every exit). */
 static void vmx_set_efer(struct vcpu *v, u64 efer)
 {
-	u64 lma = vmread(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST ? EFER_LMA : 0;
+	u64 lma = vmread(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST ? EFER_LMA
+								     : 0;
 
 	(void)v;
 	vmwrite(GUEST_IA32_EFER, (efer & ~EFER_LMA) | lma);

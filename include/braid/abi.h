@@ -27,26 +27,26 @@
 #ifndef BRAID_ABI_H
 #define BRAID_ABI_H
 
-#define BRAID_CPUID_BASE 0x40000000u
-#define BRAID_CPUID_INFO 0x40000001u
+#define BRAID_CPUID_BASE    0x40000000u
+#define BRAID_CPUID_INFO    0x40000001u
 #define BRAID_CPUID_SIG_EBX 0x69617242u /* "Brai" */
 #define BRAID_CPUID_SIG_ECX 0x61724264u /* "dBra" */
 #define BRAID_CPUID_SIG_EDX 0x56486469u /* "idHV" */
-#define BRAID_ABI_VERSION 1u
-#define BRAID_VENDOR_VMX 1u
-#define BRAID_VENDOR_SVM 2u
+#define BRAID_ABI_VERSION   1u
+#define BRAID_VENDOR_VMX    1u
+#define BRAID_VENDOR_SVM    2u
 
 #define BRAID_DEBUG_EXIT_PORT 0xf4
-#define BRAID_RESULT_PASS 0u /* value written to 0xf4 on success */
+#define BRAID_RESULT_PASS     0u /* value written to 0xf4 on success */
 
 enum braid_hypercall {
 	HC_VERSION = 0, /* -> BRAID_ABI_VERSION */
-	HC_PRINT = 1, /* RBX = gpa of text, RCX = length (<= 4096) */
-	HC_EXIT = 2, /* RBX = result code; does not return */
-	HC_STATS = 3, /* RBX = gpa of struct braid_stats, RCX = its size */
+	HC_PRINT = 1,	/* RBX = gpa of text, RCX = length (<= 4096) */
+	HC_EXIT = 2,	/* RBX = result code; does not return */
+	HC_STATS = 3,	/* RBX = gpa of struct braid_stats, RCX = its size */
 };
 
-#define HC_ERR_PERM (-1L) /* called from CPL > 0 */
+#define HC_ERR_PERM  (-1L)  /* called from CPL > 0 */
 #define HC_ERR_INVAL (-22L) /* bad argument: address outside guest RAM */
 #define HC_ERR_NOSYS (-38L) /* unknown hypercall number */
 
@@ -71,7 +71,7 @@ enum braid_exit_reason {
 struct braid_stats {
 	unsigned long long exits_total;
 	unsigned long long exits[EXIT_NR];
-	unsigned long long hv_tsc; /* TSC ticks spent in the hypervisor */
+	unsigned long long hv_tsc;    /* TSC ticks spent in the hypervisor */
 	unsigned long long mem_bytes; /* guest RAM size */
 };
 
