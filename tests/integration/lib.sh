@@ -28,6 +28,10 @@ boot() {
 		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout 300 \
 			tools/run-qemu.sh "$iso" >/dev/null 2>&1
 		;;
+	qemu-uefi)
+		QEMU_UEFI=1 QEMU_MEM=1G QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
+			timeout 300 tools/run-qemu.sh "$iso" >/dev/null 2>&1
+		;;
 	bochs)
 		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout 300 \
 			tools/run-bochs.sh "$iso" >/dev/null 2>&1
