@@ -6,7 +6,12 @@
 #
 # Each FILE becomes a multiboot2 module with MODULE ARGS as its command
 # line; a module line starting with "+" is attached to the guest before it.
+# MKISO_MULTIBOOT=1 makes GRUB load braid with the multiboot (v1) protocol.
 set -eu
+kcmd=multiboot2 mcmd=module2
+if [ "${MKISO_MULTIBOOT:-2}" = 1 ]; then
+	kcmd=multiboot mcmd=module
+fi
 out=$1 kernel=$2 args=$3
 shift 3
 stage=$(mktemp -d)
@@ -21,7 +26,7 @@ cfg=$stage/boot/grub/grub.cfg
 	echo "terminal_output serial console"
 	echo "terminal_input serial console"
 	echo "menuentry \"braid\" {"
-	echo "	multiboot2 /boot/braid/braid.elf $args"
+	echo "	$kcmd /boot/braid/braid.elf $args"
 } >"$cfg"
 n=0
 for m in "$@"; do
@@ -31,7 +36,7 @@ for m in "$@"; do
 	n=$((n + 1))
 	name=$n-$(basename "$file")
 	cp "$file" "$stage/boot/braid/$name"
-	echo "	module2 /boot/braid/$name $margs" >>"$cfg"
+	echo "	$mcmd /boot/braid/$name $margs" >>"$cfg"
 done
 echo "}" >>"$cfg"
 mkdir -p "$(dirname "$out")"

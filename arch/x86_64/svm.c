@@ -116,8 +116,11 @@ static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
 	c->iopm_base_pa = iopm;
 	c->msrpm_base_pa = msrpm;
 	c->guest_asid = asid;
-	c->tlb_control =
-		TLB_CONTROL_FLUSH_ALL; /* first run: ASID may be reused */
+	/* First run: the ASID may have served an earlier guest. */
+	c->tlb_control = features & SVM_FEATURE_FLUSH_ASID
+				 ? TLB_CONTROL_FLUSH_ASID
+				 : TLB_CONTROL_FLUSH_ALL;
+	c->clean_bits = 0;
 	c->nested_ctl = NESTED_CTL_NP_ENABLE;
 	c->n_cr3 = ncr3;
 }
@@ -173,6 +176,7 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	struct vmcb_save *s = &vmcb_of(v)->save;
 
 	memset(s, 0, sizeof(*s));
+	vmcb_of(v)->control.clean_bits = 0; /* every field is new */
 	flat(&s->cs, 0x08, ATTR_CODE32);
 	flat(&s->ds, 0x10, ATTR_DATA32);
 	flat(&s->es, 0x10, ATTR_DATA32);
@@ -276,6 +280,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	vmcb->save.rax = v->regs.gpr[RAX];
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
+	if (features & SVM_FEATURE_VMCB_CLEAN)
+		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
 	vmcb->control.eventinj = 0;
 	decode_exit(vmcb, e);
@@ -302,6 +308,12 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	if (r == VREG_CR0 || r == VREG_CR3 || r == VREG_CR4)
+		c->clean_bits &= ~VMCB_CLEAN_CRX;
+	if (r == VREG_PAT)
+		c->clean_bits &= ~VMCB_CLEAN_NP;
 
 	switch (r) {
 	case VREG_RIP: s->rip = val; break;
@@ -323,6 +335,7 @@ static void svm_set_efer(struct vcpu *v, u64 efer)
 	struct vmcb_save *s = &vmcb_of(v)->save;
 
 	s->efer = (efer & ~EFER_LMA) | (s->efer & EFER_LMA) | EFER_SVME;
+	vmcb_of(v)->control.clean_bits &= ~VMCB_CLEAN_CRX;
 }
 
 static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,

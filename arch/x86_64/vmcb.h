@@ -119,6 +119,12 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT2_SKINIT  BIT(6)
 #define INTERCEPT2_XSETBV  BIT(13)
 
+/* VMCB clean bits (APM 15.15.3): set = "unchanged since the last VMRUN,
+ * the CPU may use its cached copy". */
+#define VMCB_CLEAN_NP  BIT(4) /* nested control, N_CR3, G_PAT */
+#define VMCB_CLEAN_CRX BIT(5) /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_ALL 0xfffu
+
 #define NESTED_CTL_NP_ENABLE   BIT(0)
 #define TLB_CONTROL_FLUSH_ALL  1
 #define TLB_CONTROL_FLUSH_ASID 3

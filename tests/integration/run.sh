@@ -82,6 +82,11 @@ boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${SUITE_MODS[@]}"
 check_suite vmx-suite
 expect_status vmx-suite 0
 
+# GRUB speaking multiboot (v1) to braid.
+MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
+expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"
+check_suite svm-mb1-suite
+
 # The same ISO through UEFI firmware (OVMF): a fragmented memory map and
 # different entry state.
 boot svm-uefi-suite qemu-uefi "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
