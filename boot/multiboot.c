@@ -101,7 +101,7 @@ static int parse_mb1(phys_t info, struct boot_info *bi)
 		const struct mb1_mmap_entry *e =
 			pa_to_va(mbi->mmap_addr + (u64)off);
 
-		if (e->size < 20 || off + e->size + 4 > mbi->mmap_length)
+		if (e->size < 20 || (u64)off + e->size + 4 > mbi->mmap_length)
 			return fail(
 				bi,
 				"multiboot memory map entry overruns the map");
@@ -127,11 +127,14 @@ static int parse_mb1(phys_t info, struct boot_info *bi)
 static int parse_mb2_mmap(const struct mb2_tag *tag, struct boot_info *bi)
 {
 	const u32 *hdr = (const u32 *)(tag + 1);
-	u32 entry_size = hdr[0];
 	const u8 *p = (const u8 *)(hdr + 2);
 	const u8 *end = (const u8 *)tag + tag->size;
+	u32 entry_size;
 
-	if (tag->size < 16 || entry_size < sizeof(struct mb2_mmap_entry))
+	if (tag->size < 16)
+		return fail(bi, "multiboot2 memory map tag is malformed");
+	entry_size = hdr[0];
+	if (entry_size < sizeof(struct mb2_mmap_entry))
 		return fail(bi, "multiboot2 memory map tag is malformed");
 	for (; p + entry_size <= end; p += entry_size) {
 		const struct mb2_mmap_entry *e = (const void *)p;
@@ -176,14 +179,14 @@ static int parse_mb2(phys_t info, struct boot_info *bi)
 
 		if (tag->type == MB2_TAG_END)
 			break;
-		if (tag->size < sizeof(*tag) || off + tag->size > total)
+		if (tag->size < sizeof(*tag) || tag->size > total - off)
 			return fail(bi,
 				    "multiboot2 tag overruns the info block");
 		err = parse_mb2_tag(tag, bi);
 		if (err)
 			return err;
 		have_mmap |= tag->type == MB2_TAG_MMAP;
-		off += ALIGN_UP(tag->size, 8);
+		off += ALIGN_UP((u64)tag->size, 8);
 	}
 	if (!have_mmap)
 		return fail(bi, "multiboot2 info has no memory map");

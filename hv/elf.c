@@ -123,11 +123,13 @@ int elf_parse(const u8 *data, u64 size, struct elf_image *img, const char **why)
 		int err;
 
 		read_phdr(data + phoff + i * phentsize, img->bits, &ptype, &s);
-		if (ptype != PT_LOAD || !s.memsz)
+		if (ptype != PT_LOAD)
 			continue;
 		err = check_segment(&s, size, why);
 		if (err)
 			return err;
+		if (!s.memsz)
+			continue;
 		if (img->nr_segments == ELF_MAX_SEGMENTS)
 			return bad(why, "too many loadable segments");
 		img->seg[img->nr_segments++] = s;

@@ -140,19 +140,43 @@ int pt_map(struct pt *pt, u64 va, phys_t pa, u64 size, unsigned perm)
 	return 0;
 }
 
+/* Walk to the entry that decides @va: the first non-present entry or
+ * leaf on the way down. Creates nothing. */
+static u64 *walk_find(const struct pt *pt, u64 va, unsigned *level)
+{
+	phys_t t = pt->root;
+
+	for (unsigned l = PT_LEVELS;; l--) {
+		u64 *e = &table(t)[PT_INDEX(va, l)];
+
+		if (l == 1 || !pt->fmt->present(*e) || pt->fmt->is_leaf(*e, l)) {
+			*level = l;
+			return e;
+		}
+		t = *e;
+	}
+}
+
 int pt_unmap(struct pt *pt, u64 va, u64 size)
 {
 	if (!IS_ALIGNED(va | size, PAGE_SIZE))
 		return -EINVAL;
 	while (size) {
-		unsigned l = best_level(pt, va, va, size);
-		u64 *e = walk_create(pt, va, l);
+		unsigned l;
+		u64 *e = walk_find(pt, va, &l);
+		u64 span = PT_LEVEL_SIZE(l), step = span - (va & (span - 1));
 
-		if (!e)
-			return -ENOMEM;
-		set_leaf(pt, e, 0, l);
-		va += PT_LEVEL_SIZE(l);
-		size -= PT_LEVEL_SIZE(l);
+		if (pt->fmt->present(*e) && step == span && size >= span) {
+			*e = 0; /* a whole leaf inside the range */
+		} else if (pt->fmt->present(*e)) {
+			/* A large leaf only partly inside: split, look again. */
+			if (split(pt, e, l))
+				return -ENOMEM;
+			continue;
+		}
+		step = MIN(step, size);
+		va += step;
+		size -= step;
 	}
 	return 0;
 }

@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+/* hv/options.c: braid's and the guests' command lines. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hv/log.h"
+#include "hv/options.h"
+#include "tests/unit/unit.h"
+
+/* --- kprintf stub: everything printed is appended to log_buf ---------- */
+
+static char log_buf[4096];
+static size_t log_len;
+
+void kprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(log_buf + log_len, sizeof(log_buf) - log_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		log_len = MIN(log_len + (size_t)n, sizeof(log_buf) - 1);
+}
+
+void console_write(const char *s, unsigned long n)
+{
+	(void)s;
+	(void)n;
+	fail_msg("console_write called");
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	log_buf[0] = '\0';
+	log_len = 0;
+	return 0;
+}
+
+/* --- parse_size --------------------------------------------------------- */
+
+static u64 size_ok(const char *s)
+{
+	u64 v = 0xdeadbeef;
+
+	assert_int_equal(parse_size(s, strlen(s), &v), 0);
+	return v;
+}
+
+static void size_bad(const char *s, int err)
+{
+	u64 v = 0xdeadbeef;
+
+	assert_int_equal(parse_size(s, strlen(s), &v), err);
+	assert_int_equal(v, 0xdeadbeef); /* untouched on error */
+}
+
+static void test_parse_size_values(void **state)
+{
+	(void)state;
+	assert_int_equal(size_ok("0"), 0);
+	assert_int_equal(size_ok("1"), 1);
+	assert_int_equal(size_ok("4096"), 4096);
+	assert_int_equal(size_ok("007"), 7);
+	assert_int_equal(size_ok("4K"), 4096);
+	assert_int_equal(size_ok("4k"), 4096);
+	assert_int_equal(size_ok("64M"), MiB(64));
+	assert_int_equal(size_ok("64m"), MiB(64));
+	assert_int_equal(size_ok("2G"), GiB(2));
+	assert_int_equal(size_ok("3g"), GiB(3));
+	assert_int_equal(size_ok("0M"), 0);
+	assert_int_equal(size_ok("18446744073709551609"),
+			 18446744073709551609ull);
+	assert_int_equal(size_ok("17179869183G"), 17179869183ull << 30);
+	assert_int_equal(size_ok("18014398509481983K"),
+			 18014398509481983ull << 10);
+}
+
+static void test_parse_size_length_bounded(void **state)
+{
+	u64 v = 0;
+	(void)state;
+	/* Only the first n characters count. */
+	assert_int_equal(parse_size("64Mjunk", 3, &v), 0);
+	assert_int_equal(v, MiB(64));
+	assert_int_equal(parse_size("128", 2, &v), 0);
+	assert_int_equal(v, 12);
+	assert_int_equal(parse_size("8", 0, &v), -EINVAL);
+}
+
+static void test_parse_size_garbage(void **state)
+{
+	(void)state;
+	size_bad("", -EINVAL);
+	size_bad("M", -EINVAL);
+	size_bad("K4", -EINVAL);
+	size_bad("-1", -EINVAL);
+	size_bad("+1", -EINVAL);
+	size_bad(" 1", -EINVAL);
+	size_bad("1 ", -EINVAL);
+	size_bad("0x10", -EINVAL);
+	size_bad("12KB", -EINVAL);
+	size_bad("12MiB", -EINVAL);
+	size_bad("1T", -EINVAL);
+	size_bad("1b", -EINVAL);
+	size_bad("1.5G", -EINVAL);
+	size_bad("64MM", -EINVAL);
+}
+
+static void test_parse_size_overflow(void **state)
+{
+	(void)state;
+	size_bad("18446744073709551616", -ERANGE); /* 2^64 */
+	size_bad("99999999999999999999", -ERANGE);
+	size_bad("123456789012345678901234567890", -ERANGE);
+	size_bad("17179869184G", -ERANGE); /* 2^34 G = 2^64 */
+	size_bad("17592186044416M", -ERANGE); /* 2^44 M = 2^64 */
+	size_bad("18014398509481984K", -ERANGE); /* 2^54 K = 2^64 */
+	size_bad("99999999999999999G", -ERANGE);
+}
+
+/* --- parse_guest_options ------------------------------------------------- */
+
+static struct guest_config cfg;
+static char err[256];
+
+static int guest(const char *line, unsigned index)
+{
+	memset(&cfg, 0x5a, sizeof(cfg));
+	strcpy(err, "(untouched)");
+	return parse_guest_options(line, index, &cfg, err, sizeof(err));
+}
+
+static void guest_ok(const char *line, unsigned index)
+{
+	int rc = guest(line, index);
+
+	if (rc)
+		fail_msg("\"%s\": %d (%s)", line, rc, err);
+	assert_string_equal(err, "(untouched)");
+}
+
+static void guest_bad(const char *line, const char *msg)
+{
+	assert_int_equal(guest(line, 0), -EINVAL);
+	assert_string_equal(err, msg);
+}
+
+static void test_guest_defaults(void **state)
+{
+	(void)state;
+	guest_ok("", 0);
+	assert_string_equal(cfg.name, "guest0");
+	assert_int_equal(cfg.mem, MiB(32));
+	assert_int_equal(cfg.paging, PAGING_NESTED);
+	assert_string_equal(cfg.cmdline, "");
+	guest_ok("   ", 17);
+	assert_string_equal(cfg.name, "guest17");
+	assert_string_equal(cfg.cmdline, "");
+	guest_ok("paging=shadow", 4294967295u);
+	assert_string_equal(cfg.name, "guest4294967295");
+	assert_int_equal(cfg.mem, MiB(32));
+}
+
+static void test_guest_all_options(void **state)
+{
+	(void)state;
+	guest_ok("name=hello mem=64M paging=shadow", 1);
+	assert_string_equal(cfg.name, "hello");
+	assert_int_equal(cfg.mem, MiB(64));
+	assert_int_equal(cfg.paging, PAGING_SHADOW);
+	/* Without "--", the whole line is the guest's command line. */
+	assert_string_equal(cfg.cmdline, "name=hello mem=64M paging=shadow");
+	guest_ok("\tpaging=compound\t name=x.y-z_9  mem=1G  ", 2);
+	assert_string_equal(cfg.name, "x.y-z_9");
+	assert_int_equal(cfg.mem, GiB(1));
+	assert_int_equal(cfg.paging, PAGING_COMPOUND);
+	guest_ok("paging=nested", 2);
+	assert_int_equal(cfg.paging, PAGING_NESTED);
+}
+
+static void test_guest_later_option_wins(void **state)
+{
+	(void)state;
+	guest_ok("mem=4M name=a mem=8M name=b paging=shadow paging=nested", 0);
+	assert_int_equal(cfg.mem, MiB(8));
+	assert_string_equal(cfg.name, "b");
+	assert_int_equal(cfg.paging, PAGING_NESTED);
+}
+
+static void test_guest_double_dash(void **state)
+{
+	(void)state;
+	guest_ok("name=a mem=8M -- console=ttyS0 foo=bar --", 0);
+	assert_string_equal(cfg.name, "a");
+	assert_int_equal(cfg.mem, MiB(8));
+	/* After "--" nothing is parsed as an option. */
+	assert_string_equal(cfg.cmdline, "console=ttyS0 foo=bar --");
+	guest_ok("--", 0);
+	assert_string_equal(cfg.cmdline, "");
+	guest_ok("--    spaced   args  ", 0);
+	assert_string_equal(cfg.cmdline, "spaced   args  ");
+	guest_ok("-- name=notme mem=garbage", 5);
+	assert_string_equal(cfg.name, "guest5");
+	assert_int_equal(cfg.mem, MiB(32));
+	assert_string_equal(cfg.cmdline, "name=notme mem=garbage");
+	/* "--x" is not "--". */
+	guest_ok("--x", 0);
+	assert_string_equal(cfg.cmdline, "--x");
+}
+
+static void test_guest_plain_words_ignored(void **state)
+{
+	(void)state;
+	guest_ok("quiet name=q verbose", 0);
+	assert_string_equal(cfg.name, "q");
+	assert_string_equal(cfg.cmdline, "quiet name=q verbose");
+}
+
+static void test_guest_long_cmdline_truncated(void **state)
+{
+	static char line[1200];
+	(void)state;
+	memcpy(line, "-- ", 3);
+	memset(line + 3, 'c', sizeof(line) - 4);
+	guest_ok(line, 0);
+	assert_int_equal(strlen(cfg.cmdline), GUEST_CMDLINE_MAX - 1);
+}
+
+static void test_guest_mem_range_and_rounding(void **state)
+{
+	(void)state;
+	guest_ok("mem=2M", 0);
+	assert_int_equal(cfg.mem, MiB(2));
+	guest_ok("mem=3M", 0);
+	assert_int_equal(cfg.mem, MiB(4));
+	guest_ok("mem=2049K", 0);
+	assert_int_equal(cfg.mem, MiB(4));
+	guest_ok("mem=1025m", 0);
+	assert_int_equal(cfg.mem, MiB(1026));
+	guest_ok("mem=64G", 0);
+	assert_int_equal(cfg.mem, GiB(64));
+	guest_ok("mem=2097152", 0);
+	assert_int_equal(cfg.mem, MiB(2));
+	assert_true(IS_ALIGNED(cfg.mem, GUEST_CHUNK));
+}
+
+#define MEM_HINT "expected a size from 2M to 64G, e.g. mem=64M"
+
+static void test_guest_bad_mem(void **state)
+{
+	(void)state;
+	guest_bad("mem=1M", "bad value in \"mem=1M\": " MEM_HINT);
+	guest_bad("mem=2097151", "bad value in \"mem=2097151\": " MEM_HINT);
+	guest_bad("mem=0", "bad value in \"mem=0\": " MEM_HINT);
+	guest_bad("mem=65G", "bad value in \"mem=65G\": " MEM_HINT);
+	guest_bad("mem=65537M", "bad value in \"mem=65537M\": " MEM_HINT);
+	guest_bad("name=ok mem=lots", "bad value in \"mem=lots\": " MEM_HINT);
+	guest_bad("mem=", "bad value in \"mem=\": " MEM_HINT);
+	guest_bad("mem", "bad value in \"mem\": " MEM_HINT);
+	guest_bad("mem=64MB", "bad value in \"mem=64MB\": " MEM_HINT);
+	guest_bad("mem=99999999999999999999G",
+		  "bad value in \"mem=99999999999999999999G\": " MEM_HINT);
+	guest_bad("mem=4M=5", "bad value in \"mem=4M=5\": " MEM_HINT);
+}
+
+#define NAME_HINT \
+	"expected a name of letters, digits, '-', '_' or '.' (at most 31)"
+
+static void test_guest_names(void **state)
+{
+	char line[64];
+	(void)state;
+	/* 31 characters: the longest name. */
+	guest_ok("name=abcdefghijklmnopqrstuvwxyz01234", 0);
+	assert_string_equal(cfg.name, "abcdefghijklmnopqrstuvwxyz01234");
+	guest_ok("name=A.-_z", 0);
+	assert_string_equal(cfg.name, "A.-_z");
+	snprintf(line, sizeof(line), "name=%s", "abcdefghijklmnopqrstuvwxyz012345");
+	guest_bad(line, "bad value in \"name=abcdefghijklmnopqrstuvwxyz012345\": "
+			NAME_HINT);
+	guest_bad("name=", "bad value in \"name=\": " NAME_HINT);
+	guest_bad("name", "bad value in \"name\": " NAME_HINT);
+	guest_bad("name=a/b", "bad value in \"name=a/b\": " NAME_HINT);
+	guest_bad("name=a:b", "bad value in \"name=a:b\": " NAME_HINT);
+	guest_bad("name=x=y", "bad value in \"name=x=y\": " NAME_HINT);
+	guest_bad("name=\"q\"", "bad value in \"name=\"q\"\": " NAME_HINT);
+	guest_bad("name=caf\xc3\xa9", "bad value in \"name=caf\xc3\xa9\": "
+				      NAME_HINT);
+}
+
+#define PAGING_HINT "expected nested, shadow or compound"
+
+static void test_guest_bad_paging(void **state)
+{
+	(void)state;
+	guest_bad("paging=Nested", "bad value in \"paging=Nested\": " PAGING_HINT);
+	guest_bad("paging=nestedx",
+		  "bad value in \"paging=nestedx\": " PAGING_HINT);
+	guest_bad("paging=shado", "bad value in \"paging=shado\": " PAGING_HINT);
+	guest_bad("paging=", "bad value in \"paging=\": " PAGING_HINT);
+	guest_bad("paging", "bad value in \"paging\": " PAGING_HINT);
+	guest_bad("mem=8M paging=ept name=x",
+		  "bad value in \"paging=ept\": " PAGING_HINT);
+}
+
+#define KNOWN "(known: name=, mem=, paging=, --)"
+
+static void test_guest_unknown_option(void **state)
+{
+	(void)state;
+	guest_bad("foo=bar", "unknown option \"foo=bar\" " KNOWN);
+	guest_bad("name=a cpus=2 mem=8M", "unknown option \"cpus=2\" " KNOWN);
+	guest_bad("names=x", "unknown option \"names=x\" " KNOWN);
+	guest_bad("NAME=x", "unknown option \"NAME=x\" " KNOWN);
+	guest_bad("=x", "unknown option \"=x\" " KNOWN);
+	guest_bad("memory=", "unknown option \"memory=\" " KNOWN);
+}
+
+static void test_guest_error_message_truncated(void **state)
+{
+	char small[16];
+	(void)state;
+	memset(small, 'X', sizeof(small));
+	assert_int_equal(parse_guest_options("bogus=1", 0, &cfg, small,
+					     sizeof(small)), -EINVAL);
+	assert_string_equal(small, "unknown option ");
+}
+
+/* --- parse_braid_options ---------------------------------------------------- */
+
+static struct braid_options bo;
+
+static void braid(const char *line)
+{
+	bo.exit = (enum exit_action)99;
+	parse_braid_options(line, &bo);
+}
+
+static void test_braid_exit_values(void **state)
+{
+	(void)state;
+	braid("");
+	assert_int_equal(bo.exit, EXIT_ACTION_HALT);
+	braid("exit=qemu");
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	braid("exit=bochs");
+	assert_int_equal(bo.exit, EXIT_ACTION_BOCHS);
+	braid("  exit=reboot  ");
+	assert_int_equal(bo.exit, EXIT_ACTION_REBOOT);
+	braid("exit=qemu exit=halt");
+	assert_int_equal(bo.exit, EXIT_ACTION_HALT);
+	/* GRUB's image path in front is not an option. */
+	braid("/boot/braid.elf exit=qemu");
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	assert_string_equal(log_buf, "");
+}
+
+#define BRAID_WARN(opt) \
+	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
+	"exit=halt|reboot|qemu|bochs)\n"
+
+static void test_braid_unknown_options_warned(void **state)
+{
+	(void)state;
+	braid("exit=bochs verbose\tbogus=1");
+	assert_int_equal(bo.exit, EXIT_ACTION_BOCHS);
+	assert_string_equal(log_buf, BRAID_WARN("verbose") BRAID_WARN("bogus=1"));
+}
+
+static void test_braid_bad_exit_value_warned(void **state)
+{
+	(void)state;
+	braid("exit=poweroff");
+	assert_int_equal(bo.exit, EXIT_ACTION_HALT);
+	assert_string_equal(log_buf, BRAID_WARN("exit=poweroff"));
+	log_buf[0] = '\0';
+	log_len = 0;
+	braid("exit=qemu exit= exit");
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	assert_string_equal(log_buf, BRAID_WARN("exit=") BRAID_WARN("exit"));
+}
+
+#define TS(fn) cmocka_unit_test_setup(fn, setup)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		TS(test_parse_size_values),
+		TS(test_parse_size_length_bounded),
+		TS(test_parse_size_garbage),
+		TS(test_parse_size_overflow),
+		TS(test_guest_defaults),
+		TS(test_guest_all_options),
+		TS(test_guest_later_option_wins),
+		TS(test_guest_double_dash),
+		TS(test_guest_plain_words_ignored),
+		TS(test_guest_long_cmdline_truncated),
+		TS(test_guest_mem_range_and_rounding),
+		TS(test_guest_bad_mem),
+		TS(test_guest_names),
+		TS(test_guest_bad_paging),
+		TS(test_guest_unknown_option),
+		TS(test_guest_error_message_truncated),
+		TS(test_braid_exit_values),
+		TS(test_braid_unknown_options_warned),
+		TS(test_braid_bad_exit_value_warned),
+	};
+
+	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
+}
