@@ -10,6 +10,7 @@
 /* CPUID.1:ECX */
 #define ECX1_MONITOR	  BIT(3)
 #define ECX1_VMX	  BIT(5)
+#define ECX1_PCID	  BIT(17)
 #define ECX1_X2APIC	  BIT(21)
 #define ECX1_TSC_DEADLINE BIT(24)
 #define ECX1_XSAVE	  BIT(26)
@@ -20,6 +21,13 @@
 #define EBX7_AVX_MASK                                                         \
 	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
 	 BIT(30) | BIT(31))
+/* CPUID.7.0: paging features no mode of braid virtualizes yet (shadow
+ * paging would have to emulate them), hidden in every mode so that all
+ * three present one CPU */
+#define EBX7_SMEP BIT(7)
+#define EBX7_SMAP BIT(20)
+#define ECX7_PKU BIT(3)
+#define ECX7_LA57 BIT(16)
 /* CPUID.80000001h:ECX */
 #define ECX81_SVM BIT(2)
 
@@ -45,15 +53,17 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 	case 1:
 		/* No nested virtualization, no MONITOR/MWAIT (they would
 		 * sleep the physical CPU), no x2APIC, no XSAVE state yet. */
-		r.ecx &= ~(ECX1_VMX | ECX1_MONITOR | ECX1_X2APIC |
+		r.ecx &= ~(ECX1_VMX | ECX1_MONITOR | ECX1_X2APIC | ECX1_PCID |
 			   ECX1_TSC_DEADLINE | ECX1_XSAVE | ECX1_OSXSAVE |
 			   ECX1_AVX);
 		r.ecx |= ECX1_HYPERVISOR;
 		r.ebx &= 0x00ffffff; /* initial APIC ID: vCPU 0 */
 		break;
 	case 7:
-		if (sub == 0)
-			r.ebx &= ~EBX7_AVX_MASK;
+		if (sub == 0) {
+			r.ebx &= ~(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP);
+			r.ecx &= ~(ECX7_PKU | ECX7_LA57);
+		}
 		break;
 	case 0xd: r.eax = r.ebx = r.ecx = r.edx = 0; break;
 	case 0x80000001: r.ecx &= ~ECX81_SVM; break;

@@ -27,6 +27,7 @@ struct dec {
 	bool clipped;	/* the caller gave more than 15 bytes */
 	bool opsz;	/* 66 seen */
 	bool adsz;	/* 67 seen */
+	bool f2, f3;	/* F2, F3 seen */
 	int seg;	/* segment override, or -1 */
 	bool group;	/* the ModRM reg field extends the opcode ("/n") */
 	u8 mod, regf, rm; /* ModRM fields */
@@ -179,8 +180,8 @@ static int parse_prefixes(struct dec *d)
 		case 0x66: d->opsz = true; break;
 		case 0x67: d->adsz = true; break;
 		case 0xf0: o->lock = true; break;
-		case 0xf2: o->repne = true; break;
-		case 0xf3: o->rep = true; break;
+		case 0xf2: d->f2 = true; break;
+		case 0xf3: d->f3 = true; break;
 		case 0x26: d->seg = X86_SEG_ES; break;
 		case 0x2e: d->seg = X86_SEG_CS; break;
 		case 0x36: d->seg = X86_SEG_SS; break;
@@ -377,12 +378,23 @@ static int check_lock(struct dec *d, bool lockable)
 	return 0;
 }
 
-/* In the 0F map, 66/F2/F3 may select another instruction. */
-static int check_0f_prefixes(struct dec *d, bool allow_66)
+/*
+ * F2/F3 are REP/REPNE on string instructions, mandatory prefixes selecting
+ * another instruction in the 0F map, and XACQUIRE/XRELEASE hints or
+ * reserved elsewhere. Kernels do not put them on page-table stores, so
+ * only REP (F3) on STOS/MOVS is accepted.
+ */
+static int check_f2_f3(struct dec *d)
 {
-	if (d->o->rep || d->o->repne)
+	if (d->f2 || d->f3)
 		return unsupported(d, "f2/f3 prefix not supported with this opcode");
-	if (d->opsz && !allow_66)
+	return 0;
+}
+
+/* In the 0F map, 66 may select another instruction too. */
+static int check_no_66(struct dec *d)
+{
+	if (d->opsz)
 		return unsupported(d, "66 prefix not supported with this opcode");
 	return 0;
 }
@@ -401,7 +413,8 @@ static int rm_reg(struct dec *d, enum x86_kind kind, bool byte_op,
 	if (r)
 		return r;
 	d->o->src = X86_SRC_REG;
-	return check_lock(d, lockable);
+	r = check_f2_f3(d);
+	return r ? r : check_lock(d, lockable);
 }
 
 /* ALU group 1: 80, 81, 83 (and 82 outside 64-bit mode) /n (SDM: ADD...). */
@@ -431,9 +444,9 @@ static int alu_imm(struct dec *d, u8 op)
 	o->reg = 0;
 	o->reg_hi8 = false;
 	r = op == 0x81 ? fetch_imm_z(d) : fetch_imm(d, 1);
-	if (r)
-		return r;
-	return check_lock(d, true);
+	if (!r)
+		r = check_f2_f3(d);
+	return r ? r : check_lock(d, true);
 }
 
 /* MOV r/m, imm: C6 /0 ib, C7 /0 iz (SDM: MOV). */
@@ -457,9 +470,9 @@ static int mov_imm(struct dec *d, u8 op)
 	o->reg = 0;
 	o->reg_hi8 = false;
 	r = byte_op ? fetch_imm(d, 1) : fetch_imm_z(d);
-	if (r)
-		return r;
-	return check_lock(d, false);
+	if (!r)
+		r = check_f2_f3(d);
+	return r ? r : check_lock(d, false);
 }
 
 /* MOV moffs, AL/rAX: A2, A3 (SDM: MOV). The offset is address-sized. */
@@ -467,6 +480,7 @@ static int mov_moffs(struct dec *d, u8 op)
 {
 	struct x86_insn *o = d->o;
 	u64 off;
+	int r;
 
 	o->kind = X86_MOV;
 	set_opsize(d, op == 0xa2);
@@ -476,7 +490,8 @@ static int mov_moffs(struct dec *d, u8 op)
 	default_seg(d, false);
 	o->src = X86_SRC_REG;
 	o->reg = 0;
-	return check_lock(d, false);
+	r = check_f2_f3(d);
+	return r ? r : check_lock(d, false);
 }
 
 /*
@@ -489,8 +504,9 @@ static int string_op(struct dec *d, u8 op)
 
 	o->kind = (op & ~1) == 0xaa ? X86_STOS : X86_MOVS;
 	set_opsize(d, !(op & 1));
-	if (o->repne)
+	if (d->f2)
 		return unsupported(d, "repne prefix on stos/movs not supported");
+	o->rep = d->f3;
 	o->mem.base = 7; /* rDI */
 	o->mem.seg = X86_SEG_ES;
 	if (o->kind == X86_STOS) {
@@ -519,7 +535,9 @@ static int grp9(struct dec *d)
 	if (d->regf != 1 || d->mod == 3)
 		return unsupported(d, "not supported (only cmpxchg8b/16b m)");
 	o->reg = 0;
-	r = check_0f_prefixes(d, false);
+	r = check_f2_f3(d);
+	if (!r)
+		r = check_no_66(d);
 	if (r)
 		return r;
 	if (o->rex & REX_W) {
@@ -554,9 +572,9 @@ static int grp8(struct dec *d)
 		return unsupported(d, "register destination, not a memory store");
 	o->kind = kinds[d->regf];
 	o->reg = 0;
-	r = check_0f_prefixes(d, true);
+	r = fetch_imm(d, 1);
 	if (!r)
-		r = fetch_imm(d, 1);
+		r = check_f2_f3(d);
 	if (r)
 		return r;
 	o->imm &= 0xff; /* a bit offset, not sign-extended */
@@ -576,21 +594,17 @@ static int opcode_0f(struct dec *d)
 	switch (op) {
 	case 0xb0: /* CMPXCHG r/m8, r8 */
 	case 0xb1: /* CMPXCHG r/m, r */
-		r = rm_reg(d, X86_CMPXCHG, op == 0xb0, true);
-		return r ? r : check_0f_prefixes(d, true);
-	case 0xab: /* BTS r/m, r */
-	case 0xb3: /* BTR r/m, r */
-	case 0xbb: /* BTC r/m, r */
-		r = rm_reg(d, op == 0xab ? X86_BTS : op == 0xb3 ? X86_BTR : X86_BTC,
-			   false, true);
-		return r ? r : check_0f_prefixes(d, true);
+		return rm_reg(d, X86_CMPXCHG, op == 0xb0, true);
+	case 0xab: return rm_reg(d, X86_BTS, false, true); /* BTS r/m, r */
+	case 0xb3: return rm_reg(d, X86_BTR, false, true); /* BTR r/m, r */
+	case 0xbb: return rm_reg(d, X86_BTC, false, true); /* BTC r/m, r */
 	case 0xba: return grp8(d);
 	case 0xc7: return grp9(d);
 	case 0xc3: /* MOVNTI m32/m64, r32/r64 (NP 0F C3 /r) */
 		if (o->mode == CPU_MODE_16)
 			return unsupported(d, "movnti in 16-bit mode not supported");
 		r = rm_reg(d, X86_MOVNTI, false, false);
-		return r ? r : check_0f_prefixes(d, false);
+		return r ? r : check_no_66(d);
 	default: return unsupported(d, "not supported");
 	}
 }

@@ -87,8 +87,7 @@ struct x86_insn {
 	u8 opsize;   /* operand size, bytes: 1, 2, 4, 8 (16: CMPXCHG16B) */
 	u8 addrsize; /* address size, bytes: 2, 4, 8 */
 	bool lock;   /* F0 */
-	bool rep;    /* F3 (REP on STOS/MOVS; ignored elsewhere) */
-	bool repne;  /* F2 (only accepted where it is ignored) */
+	bool rep;    /* F3 on STOS/MOVS (F2/F3 are refused elsewhere) */
 	u8 rex;	     /* the REX byte in effect (0x40..0x4F), or 0 */
 
 	enum x86_src src;

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu.h"
 #include "hv/exit.h"
 #include "hv/log.h"
+#include "hv/mmu.h"
 
 #define CR4_VMXE_BIT BIT(13)
 #define GP_VECTOR    13
@@ -22,7 +23,8 @@ static enum braid_exit_reason count_as(enum vmexit_kind k)
 	case VMEXIT_HYPERCALL: return EXIT_HYPERCALL;
 	case VMEXIT_NPF: return EXIT_NPF;
 	case VMEXIT_EXCEPTION: return EXIT_EXCEPTION;
-	case VMEXIT_CR_WRITE: return EXIT_CR;
+	case VMEXIT_CR_ACCESS: return EXIT_CR;
+	case VMEXIT_INVLPG: return EXIT_INVLPG;
 	case VMEXIT_INTR: return EXIT_INTR;
 	case VMEXIT_TRIPLE_FAULT: return EXIT_TRIPLE_FAULT;
 	case VMEXIT_VIRT_INSN: return EXIT_VIRT_INSN;
@@ -38,6 +40,10 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 	u64 val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP)
 				   : v->regs.gpr[e->cr.gpr];
 
+	if (e->cr.type != CR_MOV_TO) {
+		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr, e->cr.type);
+		return;
+	}
 	if (e->cr.cr == 0) {
 		vendor->set(v, VREG_CR0, val);
 	} else if (e->cr.cr == 4 && !(val & CR4_VMXE_BIT)) {
@@ -67,7 +73,11 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 
 void handle_exit(struct guest *g, const struct vmexit *e)
 {
-	g->stats.exits[count_as(e->kind)]++;
+	enum braid_exit_reason r = count_as(e->kind);
+
+	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == 14)
+		r = EXIT_PF;
+	g->stats.exits[r]++;
 	g->stats.exits_total++;
 	switch (e->kind) {
 	case VMEXIT_CPUID: handle_cpuid(g, e); break;
@@ -75,7 +85,13 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_RDMSR:
 	case VMEXIT_WRMSR: handle_msr(g, e); break;
 	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
-	case VMEXIT_CR_WRITE: handle_cr_write(g, e); break;
+	case VMEXIT_CR_ACCESS:
+		if (g->cfg.paging == PAGING_NESTED)
+			handle_cr_write(g, e);
+		else
+			mmu_cr_access(g, e);
+		break;
+	case VMEXIT_INVLPG: mmu_invlpg(g, e); break;
 	case VMEXIT_NPF: handle_npf(g, e); break;
 	case VMEXIT_INTR: break; /* the host interrupt was taken on exit */
 	case VMEXIT_HLT:
@@ -91,6 +107,10 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 			e->insn);
 		break;
 	case VMEXIT_EXCEPTION:
+		if (e->exc.vector == 14 && g->cfg.paging != PAGING_NESTED) {
+			mmu_page_fault(g, e->exc.cr2, e->exc.error);
+			break;
+		}
 		guest_stop(g, "unexpected exception %u (error 0x%x)",
 			   e->exc.vector, e->exc.error);
 		break;

@@ -20,6 +20,7 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/guest.h"
 #include "hv/log.h"
+#include "hv/mmu.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -64,19 +65,6 @@ static int alloc_ram(struct guest *g)
 	return 0;
 }
 
-static int map_ram(struct guest *g)
-{
-	int err = pt_init(&g->nested, vendor->nested_format);
-
-	if (err)
-		return err;
-	vendor->nested_restrict(&g->nested);
-	for (u64 i = 0; i < g->nr_chunks && !err; i++)
-		err = pt_map(&g->nested, i * GUEST_CHUNK, g->chunks[i],
-			     GUEST_CHUNK, PT_RWX | PT_U);
-	return err;
-}
-
 int guest_create(struct guest *g, const struct guest_config *cfg)
 {
 	static unsigned next_id;
@@ -87,8 +75,8 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	g->cfg = *cfg;
 	g->id = next_id++;
 	vuart_reset(&g->uart);
-	if (cfg->paging != PAGING_NESTED) {
-		guest_err(g, "paging=%s is not available yet (only nested is)",
+	if (cfg->paging == PAGING_COMPOUND) {
+		guest_err(g, "paging=%s is not available yet (nested and shadow are)",
 			  paging_mode_name(cfg->paging));
 		return -ENOTSUP;
 	}
@@ -102,7 +90,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 		free_ram(g);
 		return err;
 	}
-	err = map_ram(g);
+	err = mmu_create(g);
 	if (!err)
 		err = vendor->vcpu_create(&g->vcpu, g->nested.root);
 	if (err) {
@@ -118,7 +106,7 @@ void guest_destroy(struct guest *g)
 {
 	if (g->vcpu.arch)
 		vendor->vcpu_destroy(&g->vcpu);
-	pt_destroy(&g->nested);
+	mmu_destroy(g);
 	free_ram(g);
 }
 

@@ -12,7 +12,9 @@
 #include "hv/vcpu.h"
 #include "include/braid/abi.h"
 #include "lib/types.h"
+#include "arch/x86_64/vendor.h"
 #include "mm/paging.h"
+#include "mm/shadow.h"
 
 #define GUEST_NAME_MAX	  32
 #define GUEST_CMDLINE_MAX 512
@@ -27,6 +29,7 @@ struct guest_config {
 	char name[GUEST_NAME_MAX];
 	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
 	enum paging_mode paging;
+	u32 shadow_pool; /* paging=shadow: shadow table pages */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 };
 
@@ -50,6 +53,13 @@ struct guest {
 	phys_t *chunks; /* host address of each 2 MiB chunk of RAM */
 	u64 nr_chunks;
 	struct pt nested; /* guest-physical -> host-physical (EPT/NPT) */
+	/* paging=shadow: see hv/mmu.c */
+	struct shadow shadow;
+	struct pt ident; /* identity map while guest paging is off */
+	phys_t ident_pdpt; /* its PAE PDPT */
+	struct mmu_regs gcr; /* the guest's CR0, CR3, CR4, EFER */
+	bool paged; /* guest CR0.PG */
+	phys_t hw_cr3; /* what the hardware CR3 holds */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct guest_stats stats;

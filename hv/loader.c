@@ -15,6 +15,7 @@
 #include "hv/elf.h"
 #include "hv/loader.h"
 #include "hv/log.h"
+#include "hv/mmu.h"
 #include "lib/string.h"
 #include "mm/phys.h"
 
@@ -254,5 +255,6 @@ int load_multiboot(struct guest *g, const u8 *img, u64 size,
 	g->vcpu.regs.gpr[RAX] = 0x2badb002; /* spec 3.2, machine state */
 	g->vcpu.regs.gpr[RBX] = INFO_BASE;
 	vendor->vcpu_reset_multiboot(&g->vcpu, (u32)entry);
+	mmu_reset(g);
 	return 0;
 }

@@ -10,24 +10,15 @@
 #include "arch/x86_64/msr.h"
 #include "hv/exit.h"
 #include "hv/log.h"
+#include "hv/mmu.h"
 
 #define GP_VECTOR	  13
 #define APIC_BASE_DEFAULT 0xfee00900ull /* BSP, xAPIC enabled */
 
-/* EFER bits a guest may set: SCE, LME, NXE (NXE only if the CPU has NX). */
-static u64 efer_writable(void)
-{
-	u64 ok = EFER_SCE | EFER_LME;
-
-	if (cpuid(0x80000001, 0).edx & BIT(20))
-		ok |= EFER_NXE;
-	return ok;
-}
-
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	switch (msr) {
-	case MSR_IA32_EFER: *val = vendor->get(v, VREG_EFER); return true;
+	case MSR_IA32_EFER: *val = mmu_get_efer(v->guest); return true;
 	case MSR_IA32_PAT: *val = vendor->get(v, VREG_PAT); return true;
 	case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc(); return true;
 	case MSR_IA32_APIC_BASE: *val = APIC_BASE_DEFAULT; return true;
@@ -43,11 +34,7 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
 	switch (msr) {
-	case MSR_IA32_EFER:
-		if (val & ~(efer_writable() | EFER_LMA))
-			return false; /* reserved bit: #GP, as on hardware */
-		vendor->set_efer(v, val);
-		return true;
+	case MSR_IA32_EFER: return mmu_set_efer(v->guest, val);
 	case MSR_IA32_PAT: vendor->set(v, VREG_PAT, val); return true;
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;

@@ -138,6 +138,16 @@ static int set_paging(struct guest_config *cfg, const struct word *w)
 	return 0;
 }
 
+static int set_pool(struct guest_config *cfg, const struct word *w)
+{
+	u64 n;
+
+	if (!w->val || parse_size(w->val, w->vallen, &n) || n < 16 || n > 65536)
+		return -EINVAL;
+	cfg->shadow_pool = n;
+	return 0;
+}
+
 static void set_cmdline(struct guest_config *cfg, const char *s)
 {
 	while (*s == ' ')
@@ -152,6 +162,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a name of letters, digits, '-', '_' or '.' (at most 31)",
 		"a size from 2M to 64G, e.g. mem=64M",
 		"nested, shadow or compound",
+		"a number of pages from 16 to 65536",
 	};
 	const char *p = line;
 	struct word w;
@@ -160,6 +171,7 @@ int parse_guest_options(const char *line, unsigned index,
 	snprintf(cfg->name, sizeof(cfg->name), "guest%u", index);
 	cfg->mem = GUEST_MEM_DEFAULT;
 	cfg->paging = PAGING_NESTED;
+	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
 	set_cmdline(cfg, line);
 	while (next_word(&p, &w)) {
 		int bad = -1;
@@ -174,10 +186,12 @@ int parse_guest_options(const char *line, unsigned index,
 			bad = set_mem(cfg, &w) ? 1 : -1;
 		else if (is(&w, "paging"))
 			bad = set_paging(cfg, &w) ? 2 : -1;
+		else if (is(&w, "shadow_pool"))
+			bad = set_pool(cfg, &w) ? 3 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -3,7 +3,8 @@
  * Command lines. braid's own (from GRUB's multiboot2 line):
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  * A guest module's:
- *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound  [-- ARGS]
+ *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
+ *   shadow_pool=PAGES (shadow table pages, default 512)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
  * command line. A module whose line starts with "+" is not a guest but the
  * module handed to the guest listed before it.

@@ -6,6 +6,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
 #include "hv/exit.h"
+#include "hv/mmu.h"
 #include "hv/run.h"
 
 void guest_run(struct guest *g)
@@ -17,8 +18,10 @@ void guest_run(struct guest *g)
 	this_cpu()->vcpu = v;
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {
-		u64 t0 = rdtsc(), t1;
+		u64 t0, t1;
 
+		mmu_before_entry(g);
+		t0 = rdtsc();
 		vendor->vcpu_run(v, &e);
 		t1 = rdtsc();
 		g->stats.guest_tsc += t1 - t0;

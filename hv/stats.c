@@ -17,6 +17,8 @@ static const char *const exit_names[EXIT_NR] = {
 	[EXIT_INTR] = "intr",
 	[EXIT_TRIPLE_FAULT] = "triple_fault",
 	[EXIT_VIRT_INSN] = "virt_insn",
+	[EXIT_PF] = "pf",
+	[EXIT_INVLPG] = "invlpg",
 	[EXIT_OTHER] = "other",
 };
 
@@ -27,9 +29,29 @@ static const char *result_name(const struct guest *g)
 	return g->result == BRAID_RESULT_PASS ? "pass" : "fail";
 }
 
+static int shadow_stats(const struct guest *g, char *buf, size_t size)
+{
+	const struct shadow_stats *s = &g->shadow.stats;
+
+	return snprintf(buf, size,
+			",\"shadow\":{\"pt_write_traps\":%llu,\"pages_in_use\":%u,"
+			"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
+			"\"hidden_faults\":%llu,\"reflected_faults\":%llu,"
+			"\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu}",
+			(unsigned long long)s->pt_write_traps,
+			shadow_pages_in_use(&g->shadow),
+			(unsigned long long)s->pages_peak, g->shadow.nr_pages,
+			(unsigned long long)s->reclaims,
+			(unsigned long long)s->hidden_faults,
+			(unsigned long long)s->reflected_faults,
+			(unsigned long long)s->cr3_switches,
+			(unsigned long long)s->root_hits,
+			(unsigned long long)s->invlpgs);
+}
+
 void stats_print(const struct guest *g)
 {
-	char buf[640];
+	char buf[1024];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -43,10 +65,13 @@ void stats_print(const struct guest *g)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\":%llu",
 			      i ? "," : "", exit_names[i],
 			      (unsigned long long)g->stats.exits[i]);
-	snprintf(buf + n, sizeof(buf) - n,
-		 "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu}",
-		 (unsigned long long)g->stats.hv_tsc,
-		 (unsigned long long)g->stats.guest_tsc,
-		 (unsigned long long)g->nested.nr_tables);
+	n += snprintf(buf + n, sizeof(buf) - n,
+		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu",
+		      (unsigned long long)g->stats.hv_tsc,
+		      (unsigned long long)g->stats.guest_tsc,
+		      (unsigned long long)g->nested.nr_tables);
+	if (g->cfg.paging == PAGING_SHADOW)
+		n += shadow_stats(g, buf + n, sizeof(buf) - n);
+	snprintf(buf + n, sizeof(buf) - n, "}");
 	kprintf("braid: stats %s\n", buf);
 }

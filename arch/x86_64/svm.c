@@ -102,6 +102,23 @@ static int svm_cpu_enable(void)
 	return iopm && msrpm ? 0 : -ENOMEM;
 }
 
+/*
+ * Shadow paging: nested paging off, the guest runs on braid's tables. SVM
+ * has no CR read shadows, so reads of CR0/CR3/CR4 are intercepted too, as
+ * are their writes, INVLPG and every #PF (APM 15.9, 15.12).
+ */
+static void setup_shadow_control(struct vmcb_control *c)
+{
+	u16 crs = BIT(0) | BIT(3) | BIT(4);
+
+	c->nested_ctl = 0;
+	c->n_cr3 = 0;
+	c->intercept_cr_read = crs;
+	c->intercept_cr_write = crs;
+	c->intercept_exceptions = BIT(14);
+	c->intercept_misc1 |= INTERCEPT_INVLPG;
+}
+
 static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
 {
 	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_HLT |
@@ -123,6 +140,8 @@ static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
 	c->clean_bits = 0;
 	c->nested_ctl = NESTED_CTL_NP_ENABLE;
 	c->n_cr3 = ncr3;
+	if (!ncr3)
+		setup_shadow_control(c);
 }
 
 static int svm_vcpu_create(struct vcpu *v, phys_t nested_root)
@@ -230,6 +249,20 @@ static unsigned insn_len(struct vmcb *vmcb, u64 code)
 	}
 }
 
+/* CR read/write intercepts: with decode assists, EXITINFO1 bit 63 says a
+ * MOV CRx was decoded and bits 3:0 name its register (APM 15.33.1);
+ * otherwise (QEMU TCG) braid decodes the instruction itself. */
+static void decode_cr(struct vmcb *vmcb, u64 code, struct vmexit *e)
+{
+	u64 info1 = vmcb->control.exitinfo1;
+
+	e->kind = VMEXIT_CR_ACCESS;
+	e->cr.cr = code & 0xf;
+	e->cr.type = code >= SVM_EXIT_CR0_WRITE ? CR_MOV_TO : CR_MOV_FROM;
+	e->cr.decoded = (features & SVM_FEATURE_DECODE_ASSISTS) && (info1 & BIT(63));
+	e->cr.gpr = info1 & 0xf;
+}
+
 static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 {
 	u64 code = vmcb->control.exitcode & 0xffffffff;
@@ -241,6 +274,12 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
 		e->exc.error = info1;
+		e->exc.has_error = e->exc.vector == 14;
+		e->exc.cr2 = vmcb->control.exitinfo2; /* #PF: the address */
+		return;
+	}
+	if (code <= SVM_EXIT_CR15_WRITE) {
+		decode_cr(vmcb, code, e);
 		return;
 	}
 	switch (code) {
@@ -249,6 +288,12 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;
+	case SVM_EXIT_INVLPG:
+		/* Decode assists give the address in EXITINFO1 (APM 15.33). */
+		e->kind = VMEXIT_INVLPG;
+		e->invlpg.decoded = features & SVM_FEATURE_DECODE_ASSISTS;
+		e->invlpg.gva = info1;
+		break;
 	case SVM_EXIT_INVALID: e->kind = VMEXIT_ENTRY_FAILED; break;
 	case SVM_EXIT_MSR: e->kind = info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR; break;
 	case SVM_EXIT_IOIO:
@@ -271,6 +316,25 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	}
 }
 
+/*
+ * An intercept taken while an event was being delivered leaves the event
+ * in EXITINTINFO; it must be injected again (APM 15.7.2). QEMU TCG reports
+ * an interrupt there as an exception with its vector >= 32 (PLATFORM.md):
+ * fix the type.
+ */
+static void reinject_exitintinfo(struct vmcb_control *c)
+{
+	u64 info = c->exitintinfo;
+
+	c->eventinj = 0;
+	if (!(info & EVENTINJ_VALID))
+		return;
+	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
+	    (info & 0xff) >= 32)
+		info &= ~(u64)EVENTINJ_TYPE_MASK; /* type 0: interrupt */
+	c->eventinj = info;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -283,7 +347,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (features & SVM_FEATURE_VMCB_CLEAN)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
-	vmcb->control.eventinj = 0;
+	reinject_exitintinfo(&vmcb->control);
 	decode_exit(vmcb, e);
 }
 
@@ -299,6 +363,13 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 	case VREG_CR3: return s->cr3;
 	case VREG_CR4: return s->cr4;
 	case VREG_PAT: return s->g_pat;
+	case VREG_FS_BASE: return s->fs.base;
+	case VREG_GS_BASE: return s->gs.base;
+	/* CS.L in long mode, else CS.D (APM 4.8); attrib bits 9 and 10. */
+	case VREG_CS_MODE:
+		if ((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9)))
+			return 64;
+		return s->cs.attrib & BIT(10) ? 32 : 16;
 	case VREG_EFER: return s->efer & ~EFER_SVME;
 	case VREG_CPL: return s->cpl;
 	}
@@ -323,7 +394,10 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_CR3: s->cr3 = val; break;
 	case VREG_CR4: s->cr4 = val; break;
 	case VREG_PAT: s->g_pat = val; break;
+	case VREG_FS_BASE: s->fs.base = val; break;
+	case VREG_GS_BASE: s->gs.base = val; break;
 	case VREG_EFER:
+	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */
 	}
 }
@@ -365,6 +439,33 @@ static void svm_dump(struct vcpu *v)
 		(unsigned long long)vmcb->control.exitinfo2);
 }
 
+static void svm_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
+			const struct mmu_regs *hw)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+
+	(void)guest; /* CR reads are intercepted: hv/ answers them */
+	vmcb->save.cr0 = hw->cr0;
+	vmcb->save.cr3 = hw->cr3;
+	vmcb->save.cr4 = hw->cr4;
+	vmcb->save.efer = hw->efer | EFER_SVME;
+	vmcb->control.clean_bits &= ~VMCB_CLEAN_CRX;
+}
+
+static void svm_flush_tlb(struct vcpu *v)
+{
+	vmcb_of(v)->control.tlb_control = features & SVM_FEATURE_FLUSH_ASID
+						  ? TLB_CONTROL_FLUSH_ASID
+						  : TLB_CONTROL_FLUSH_ALL;
+}
+
+static void svm_inject_pf(struct vcpu *v, u64 cr2, u32 error)
+{
+	vmcb_of(v)->save.cr2 = cr2;
+	vmcb_of(v)->control.clean_bits &= ~VMCB_CLEAN_CR2;
+	svm_inject_exception(v, 14, true, error);
+}
+
 static void npt_restrict(struct pt *pt)
 {
 	/* NPT uses the host's page sizes (APM 15.25.3). */
@@ -382,6 +483,9 @@ const struct vendor_ops svm_ops = {
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
+	.set_mmu = svm_set_mmu,
+	.flush_tlb = svm_flush_tlb,
+	.inject_pf = svm_inject_pf,
 	.vcpu_run = svm_vcpu_run,
 	.get = svm_get,
 	.set = svm_set,

@@ -21,7 +21,8 @@ enum vmexit_kind {
 	VMEXIT_HYPERCALL,
 	VMEXIT_NPF, /* EPT violation / nested page fault */
 	VMEXIT_EXCEPTION,
-	VMEXIT_CR_WRITE,
+	VMEXIT_CR_ACCESS, /* MOV to/from CR0/CR3/CR4, CLTS, LMSW */
+	VMEXIT_INVLPG,
 	VMEXIT_INTR,
 	VMEXIT_TRIPLE_FAULT,
 	VMEXIT_VIRT_INSN,    /* the guest executed a VMX/SVM instruction */
@@ -49,13 +50,28 @@ struct vmexit {
 			u8 vector;
 			bool has_error;
 			u32 error;
+			u64 cr2; /* #PF: the faulting address */
 		} exc;
 		struct {
-			u8 cr;	/* 0 or 4 */
-			u8 gpr; /* source register, index into guest_regs */
+			bool decoded; /* false: decode the instruction at RIP */
+			u8 type; /* CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW */
+			u8 cr; /* 0, 3 or 4 */
+			u8 gpr; /* MOV: the register, index into guest_regs */
+			u16 lmsw; /* LMSW: the source operand */
 		} cr;
+		struct {
+			bool decoded; /* false: decode the instruction at RIP */
+			u64 gva;
+		} invlpg;
 		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
 	};
+};
+
+enum cr_access_type { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
+
+/* Control registers as the hardware holds them under shadow paging. */
+struct mmu_regs {
+	u64 cr0, cr3, cr4, efer;
 };
 
 /* Guest state registers the vendor code keeps in its VMCS/VMCB. */
@@ -69,6 +85,9 @@ enum vreg {
 	VREG_PAT,
 	VREG_EFER, /* as the guest sees it; read only, see set_efer */
 	VREG_CPL,  /* read only */
+	VREG_CS_MODE, /* read only: 16, 32 or 64 (bits of code) */
+	VREG_FS_BASE,
+	VREG_GS_BASE,
 };
 
 struct vendor_ops {
@@ -82,7 +101,17 @@ struct vendor_ops {
 	/* The nested-paging format and the tables for a guest of this vendor. */
 	const struct pt_format *nested_format;
 	void (*nested_restrict)(struct pt *pt);
+	/* @nested_root: the EPT/NPT root, or 0 for shadow paging (nested
+	 * paging off; CR0/CR3/CR4, INVLPG and #PF intercepted). */
 	int (*vcpu_create)(struct vcpu *v, phys_t nested_root);
+	/* Shadow paging: what the guest believes its control registers
+	 * hold, and what the hardware is to hold. */
+	void (*set_mmu)(struct vcpu *v, const struct mmu_regs *guest,
+			const struct mmu_regs *hw);
+	/* Drop every TLB entry of this vCPU (its VPID or ASID). */
+	void (*flush_tlb)(struct vcpu *v);
+	/* Reflect a page fault to the guest, with its CR2. */
+	void (*inject_pf)(struct vcpu *v, u64 cr2, u32 error);
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* Set the state a multiboot loader leaves: 32-bit protected mode,
 	 * paging off, flat segments, EIP = @entry. EAX/EBX are in v->regs. */

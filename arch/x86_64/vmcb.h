@@ -105,6 +105,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT_NMI	    BIT(1)
 #define INTERCEPT_CPUID	    BIT(18)
 #define INTERCEPT_HLT	    BIT(24)
+#define INTERCEPT_INVLPG    BIT(25)
 #define INTERCEPT_INVLPGA   BIT(26)
 #define INTERCEPT_IOIO_PROT BIT(27)
 #define INTERCEPT_MSR_PROT  BIT(28)
@@ -123,6 +124,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
  * the CPU may use its cached copy". */
 #define VMCB_CLEAN_NP  BIT(4) /* nested control, N_CR3, G_PAT */
 #define VMCB_CLEAN_CRX BIT(5) /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_CR2 BIT(9)
 #define VMCB_CLEAN_ALL 0xfffu
 
 #define NESTED_CTL_NP_ENABLE   BIT(0)
@@ -132,15 +134,20 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 /* EVENTINJ (APM 15.20) */
 #define EVENTINJ_VALID		BIT(31)
 #define EVENTINJ_EV		BIT(11) /* push an error code */
+#define EVENTINJ_TYPE_MASK (7u << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
 
 /* Exit codes (APM appendix C) */
 enum svm_exit_code {
+	SVM_EXIT_CR0_READ = 0x000, /* + n: read of CRn */
+	SVM_EXIT_CR0_WRITE = 0x010, /* + n: write of CRn */
+	SVM_EXIT_CR15_WRITE = 0x01f,
 	SVM_EXIT_EXCP_BASE = 0x040,
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_HLT = 0x078,
+	SVM_EXIT_INVLPG = 0x079,
 	SVM_EXIT_INVLPGA = 0x07a,
 	SVM_EXIT_IOIO = 0x07b,
 	SVM_EXIT_MSR = 0x07c,

@@ -29,7 +29,9 @@ static struct {
 struct vmx_vcpu {
 	phys_t vmcs;
 	bool launched;
+	bool shadow; /* EPT off: shadow paging */
 	u16 vpid;
+	u64 cr2; /* the guest's CR2, loaded into the CPU before entry */
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -274,6 +276,27 @@ static void setup_host_state(void)
 	vmwrite(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
 }
 
+/*
+ * Shadow paging runs the guest on braid's tables with EPT off. Without EPT
+ * there is no unrestricted guest (SDM 25.6.2), so the guest always runs
+ * with hardware paging on; braid intercepts CR3 loads/stores, INVLPG, every
+ * #PF (PFEC mask/match 0/0, SDM 26.2) and owns every CR0/CR4 bit except
+ * TS, MP and EM, so guest reads come from the read shadows.
+ */
+static void setup_shadow_controls(void)
+{
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL,
+		caps.proc | CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING |
+			CPU_INVLPG_EXITING);
+	vmwrite(SECONDARY_VM_EXEC_CONTROL,
+		caps.proc2 & ~(SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST));
+	vmwrite(EXCEPTION_BITMAP, BIT(14));
+	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmwrite(CR0_GUEST_HOST_MASK, ~(u64)(CR0_TS | CR0_MP | CR0_EM));
+	vmwrite(CR4_GUEST_HOST_MASK, ~0ull);
+}
+
 static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 {
 	u64 eptp = nested_root | EPTP_MT_WB | EPTP_WALK_LENGTH_4;
@@ -302,6 +325,8 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 		(caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1);
 	vmwrite(CR4_GUEST_HOST_MASK, caps.cr4_fixed0 | ~caps.cr4_fixed1);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	if (x->shadow)
+		setup_shadow_controls();
 }
 
 static int vmx_vcpu_create(struct vcpu *v, phys_t nested_root)
@@ -324,6 +349,8 @@ static int vmx_vcpu_create(struct vcpu *v, phys_t nested_root)
 		next_vpid = 1; /* VPID 0 belongs to the host (SDM 29.1) */
 	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
+	x->shadow = !nested_root;
+	x->cr2 = 0;
 	v->arch = x;
 	setup_host_state();
 	setup_controls(x, nested_root);
@@ -445,6 +472,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
 		e->exc.error =
 			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
+		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT: e->kind = VMEXIT_INTR; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
@@ -455,12 +483,19 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_MSR_WRITE: e->kind = VMEXIT_WRMSR; break;
 	case EXIT_REASON_IO_INSTRUCTION: decode_io(e, q); break;
 	case EXIT_REASON_CR_ACCESS:
-		/* SDM table 28-3: bits 3:0 CR, 5:4 type (0 = MOV to CR),
-		 * 11:8 the general-purpose register. */
-		e->kind = ((q >> 4) & 3) == 0 ? VMEXIT_CR_WRITE
-					      : VMEXIT_UNHANDLED;
+		/* SDM table 28-3: bits 3:0 CR, 5:4 type, 11:8 the register,
+		 * 31:16 the LMSW source. */
+		e->kind = VMEXIT_CR_ACCESS;
+		e->cr.decoded = true;
 		e->cr.cr = q & 0xf;
+		e->cr.type = (q >> 4) & 3;
 		e->cr.gpr = (q >> 8) & 0xf;
+		e->cr.lmsw = q >> 16;
+		break;
+	case EXIT_REASON_INVLPG:
+		e->kind = VMEXIT_INVLPG;
+		e->invlpg.decoded = true;
+		e->invlpg.gva = q;
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
 		e->kind = VMEXIT_NPF;
@@ -475,6 +510,31 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	}
 }
 
+/*
+ * An exit in the middle of delivering an event (say, a #PF intercepted
+ * while the guest's IDT was being read) loses that event unless it is
+ * injected again on the next entry (SDM 28.2.4, 27.6.1). A handler that
+ * injects something else overwrites it.
+ */
+static void reinject_vectoring(void)
+{
+	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
+	u32 type = info & INTR_INFO_TYPE_MASK;
+
+	if (!(info & INTR_INFO_VALID)) {
+		vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+		return;
+	}
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			vmread(IDT_VECTORING_ERROR_CODE));
+	/* Software interrupts and exceptions need their length again. */
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_PRIV_SOFT_EXCEPTION)
+		vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -483,6 +543,10 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (!vmptrld(x->vmcs))
 		panic("VMPTRLD failed");
 	memset(e, 0, sizeof(*e));
+	/* CR2 is not part of the VMCS: the guest's value must be in the CPU
+	 * (SDM 27.3.2.1 loads no CR2). A #PF that exits does not change it. */
+	if (x->shadow)
+		write_cr2(x->cr2);
 	if (vmx_enter(&v->regs, x->launched)) {
 		e->kind = VMEXIT_ENTRY_FAILED;
 		e->raw = vmread(VM_INSTRUCTION_ERROR);
@@ -496,6 +560,9 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		e->kind = VMEXIT_ENTRY_FAILED;
 		return;
 	}
+	if (x->shadow)
+		x->cr2 = read_cr2();
+	reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
 }
 
@@ -531,6 +598,16 @@ static void update_long_mode(u64 cr0)
 	vmwrite(VM_ENTRY_CONTROLS, entry);
 }
 
+/* Bits of code the guest runs: CS.L in IA-32e mode, else CS.D (SDM 3.4.5). */
+static u64 cs_mode(void)
+{
+	u32 ar = vmread(GUEST_CS_AR_BYTES);
+
+	if ((vmread(GUEST_IA32_EFER) & EFER_LMA) && (ar & BIT(13)))
+		return 64;
+	return ar & BIT(14) ? 32 : 16;
+}
+
 static u64 vmx_get(struct vcpu *v, enum vreg r)
 {
 	(void)v;
@@ -547,6 +624,9 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 				  CR4_GUEST_HOST_MASK);
 	case VREG_PAT: return vmread(GUEST_IA32_PAT);
 	case VREG_EFER: return vmread(GUEST_IA32_EFER);
+	case VREG_CS_MODE: return cs_mode();
+	case VREG_FS_BASE: return vmread(GUEST_FS_BASE);
+	case VREG_GS_BASE: return vmread(GUEST_GS_BASE);
 	/* CPL is SS.DPL (SDM 25.4.1). */
 	case VREG_CPL: return (vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
 	}
@@ -573,7 +653,10 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 		vmwrite(GUEST_CR4, (val | caps.cr4_fixed0) & caps.cr4_fixed1);
 		break;
 	case VREG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
+	case VREG_FS_BASE: vmwrite(GUEST_FS_BASE, val); break;
+	case VREG_GS_BASE: vmwrite(GUEST_GS_BASE, val); break;
 	case VREG_EFER:
+	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */
 	}
 }
@@ -617,6 +700,41 @@ static void vmx_dump(struct vcpu *v)
 	(void)v;
 }
 
+static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
+			const struct mmu_regs *hw)
+{
+	u32 entry = vmread(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST;
+
+	(void)v;
+	vmwrite(CR0_READ_SHADOW, guest->cr0);
+	vmwrite(CR4_READ_SHADOW, guest->cr4);
+	vmwrite(GUEST_CR0, (hw->cr0 | caps.cr0_fixed0) & caps.cr0_fixed1);
+	vmwrite(GUEST_CR4, (hw->cr4 | caps.cr4_fixed0) & caps.cr4_fixed1);
+	vmwrite(GUEST_CR3, hw->cr3);
+	vmwrite(GUEST_IA32_EFER, hw->efer);
+	if (hw->efer & EFER_LMA)
+		entry |= ENTRY_IA32E_MODE_GUEST;
+	vmwrite(VM_ENTRY_CONTROLS, entry);
+}
+
+/* With VPID, TLB entries survive VM entries and exits, so braid flushes
+ * the vCPU's own tag (SDM 29.4.3); without VPID every entry flushes. */
+static void vmx_flush_tlb(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (caps.vpid)
+		invvpid_single(x->vpid);
+}
+
+static void vmx_inject_pf(struct vcpu *v, u64 cr2, u32 error)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	x->cr2 = cr2;
+	vmx_inject_exception(v, 14, true, error);
+}
+
 static void ept_restrict(struct pt *pt)
 {
 	if (!(caps.ept_cap & EPT_CAP_1G_PAGES))
@@ -635,6 +753,9 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
+	.set_mmu = vmx_set_mmu,
+	.flush_tlb = vmx_flush_tlb,
+	.inject_pf = vmx_inject_pf,
 	.vcpu_run = vmx_vcpu_run,
 	.get = vmx_get,
 	.set = vmx_set,

@@ -63,6 +63,8 @@ enum braid_exit_reason {
 	EXIT_INTR,
 	EXIT_TRIPLE_FAULT,
 	EXIT_VIRT_INSN, /* a VMX/SVM instruction executed by the guest */
+	EXIT_PF, /* page fault intercepted (shadow paging) */
+	EXIT_INVLPG,
 	EXIT_OTHER,
 	EXIT_NR
 };

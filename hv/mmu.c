@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Per-guest memory virtualization.
+ *
+ * Nested paging: one EPT/NPT table maps the guest's RAM; the guest owns
+ * its control registers.
+ *
+ * Shadow paging: nested paging is off and the hardware walks braid's
+ * tables. braid keeps the guest's view of CR0/CR3/CR4/EFER (g->gcr) and
+ * derives what the hardware holds from it:
+ *
+ *   guest paging off   hardware: PAE paging over an identity map of the
+ *                      guest's RAM (g->ident), CR3 = its PDPT
+ *   guest IA-32e       hardware: IA-32e paging, CR3 = the shadow root for
+ *                      the guest's CR3 (mm/shadow.c)
+ *
+ * Legacy 32-bit and PAE guest paging are not shadowed: such a guest is
+ * stopped with a report.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "hv/emulate_pt.h"
+#include "hv/gva.h"
+#include "hv/log.h"
+#include "hv/mmu.h"
+#include "hv/sysinsn.h"
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/phys.h"
+
+#define GP_VECTOR 13
+/* CR4 bits the guest may set, and those the hardware takes from it. */
+#define CR4_GUEST_OK (BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | \
+		      BIT(8) | BIT(9) | BIT(10) | BIT(16))
+#define CR4_PASSTHROUGH (BIT(2) | BIT(3) | BIT(6) | BIT(8) | BIT(9) | \
+			 BIT(10) | BIT(16))
+#define CR0_RESERVED_HIGH 0xffffffff00000000ull
+#define EFER_GUEST_OK (EFER_SCE | EFER_LME | EFER_NXE)
+
+static bool shadowed(const struct guest *g)
+{
+	return g->cfg.paging == PAGING_SHADOW;
+}
+
+static u64 *shadow_gpa_ptr(void *ctx, u64 gpa)
+{
+	return guest_ptr(ctx, gpa, 8);
+}
+
+static phys_t shadow_gfn_to_hpa(void *ctx, u64 gfn)
+{
+	struct guest *g = ctx;
+	u64 gpa = gfn << PAGE_SHIFT;
+
+	if (gpa >= g->cfg.mem)
+		return 0;
+	return g->chunks[gpa / GUEST_CHUNK] + gpa % GUEST_CHUNK;
+}
+
+static int map_ram(struct guest *g, struct pt *pt, const struct pt_format *f)
+{
+	int err = pt_init(pt, f);
+
+	if (err)
+		return err;
+	vendor->nested_restrict(pt);
+	for (u64 i = 0; i < g->nr_chunks && !err; i++)
+		err = pt_map(pt, i * GUEST_CHUNK, g->chunks[i], GUEST_CHUNK,
+			     PT_RWX | PT_U);
+	return err;
+}
+
+/*
+ * The table the hardware walks while guest paging is off: PAE paging
+ * (CR4.PAE=1, EFER.LMA=0) over an identity map of RAM below 4 GiB. The
+ * PAE PDPT holds only P and the address (SDM 4.4.1, table 4-8), so it is
+ * made from the level-3 entries of a 4-level identity tree.
+ */
+static int build_ident(struct guest *g)
+{
+	u64 *pdpt, *l3;
+	int err = map_ram(g, &g->ident, &pt_npt);
+
+	if (err)
+		return err;
+	g->ident_pdpt = frame_alloc_contig(1, PAGE_SIZE);
+	if (!g->ident_pdpt || g->ident_pdpt >= GiB(4))
+		return -ENOMEM; /* CR3 is 32 bits wide in PAE mode */
+	pdpt = pa_to_va(g->ident_pdpt);
+	l3 = pa_to_va(*(u64 *)pa_to_va(g->ident.root) & PTE_ADDR_MASK);
+	for (unsigned i = 0; i < 4; i++)
+		if (l3[i] & X86_PTE_P)
+			pdpt[i] = (l3[i] & PTE_ADDR_MASK) | X86_PTE_P;
+	return 0;
+}
+
+int mmu_create(struct guest *g)
+{
+	struct shadow_ops ops = { g, shadow_gpa_ptr, shadow_gfn_to_hpa };
+	int err;
+
+	if (!shadowed(g))
+		return map_ram(g, &g->nested, vendor->nested_format);
+	err = shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
+	return err ?: build_ident(g);
+}
+
+void mmu_destroy(struct guest *g)
+{
+	pt_destroy(&g->nested);
+	pt_destroy(&g->ident);
+	if (g->ident_pdpt)
+		frame_free(g->ident_pdpt);
+	g->ident_pdpt = 0;
+	if (shadowed(g))
+		shadow_destroy(&g->shadow);
+}
+
+void mmu_guest_regs(struct guest *g, struct mmu_regs *r)
+{
+	struct vcpu *v = &g->vcpu;
+
+	if (shadowed(g)) {
+		*r = g->gcr;
+		return;
+	}
+	r->cr0 = vendor->get(v, VREG_CR0);
+	r->cr3 = vendor->get(v, VREG_CR3);
+	r->cr4 = vendor->get(v, VREG_CR4);
+	r->efer = vendor->get(v, VREG_EFER);
+}
+
+static bool host_has_nx(void)
+{
+	return cpuid(0x80000001, 0).edx & BIT(20);
+}
+
+/* Shadow entries encode CR0.WP and EFER.NXE (shadow.c, leaf_flags):
+ * when either changes, the shadow must be rebuilt. */
+static void update_walk_mode(struct guest *g)
+{
+	struct gwalk_mode m;
+
+	guest_walk_mode(g, &m);
+	if (m.wp != g->shadow.mode.wp || m.nxe != g->shadow.mode.nxe)
+		shadow_reset(&g->shadow);
+	g->shadow.mode = m;
+}
+
+/* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
+ * the guest loaded CR3, so switch roots. */
+static void apply(struct guest *g, bool new_cr3)
+{
+	struct mmu_regs *gcr = &g->gcr, hw;
+	bool paged = gcr->cr0 & CR0_PG;
+
+	hw.cr0 = gcr->cr0 | CR0_PE | CR0_PG | CR0_WP | CR0_NE | CR0_ET;
+	hw.cr4 = (gcr->cr4 & CR4_PASSTHROUGH) | CR4_PAE;
+	hw.efer = (gcr->efer & EFER_SCE) | (host_has_nx() ? EFER_NXE : 0);
+	if (paged && !(gcr->efer & EFER_LME)) {
+		guest_stop(g, "enabled %s paging: paging=shadow supports only "
+			      "4-level (IA-32e) paging",
+			   gcr->cr4 & CR4_PAE ? "PAE" : "32-bit");
+		return;
+	}
+	if (paged != g->paged) {
+		/* Guest paging turned off or on: the cached shadow roots
+		 * were not kept in step while it was off. */
+		shadow_reset(&g->shadow);
+		g->paged = paged;
+	}
+	update_walk_mode(g);
+	if (paged) {
+		gcr->efer |= EFER_LMA;
+		hw.efer |= EFER_LME | EFER_LMA;
+		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow) ?
+				 shadow_activate(&g->shadow, gcr->cr3) :
+				 shadow_root_hpa(&g->shadow);
+	} else {
+		gcr->efer &= ~EFER_LMA;
+		hw.cr3 = g->ident_pdpt;
+	}
+	vendor->set_mmu(&g->vcpu, gcr, &hw);
+	g->hw_cr3 = hw.cr3;
+	g->shadow.need_flush = true;
+}
+
+void mmu_reset(struct guest *g)
+{
+	if (!shadowed(g))
+		return;
+	g->gcr = (struct mmu_regs){ CR0_PE | CR0_ET, 0, 0, 0 };
+	g->paged = false;
+	apply(g, false);
+}
+
+void mmu_before_entry(struct guest *g)
+{
+	struct shadow *s = &g->shadow;
+
+	if (!shadowed(g))
+		return;
+	if (g->paged && shadow_root_hpa(s) != g->hw_cr3)
+		apply(g, false); /* the pool was reclaimed: the root moved */
+	if (s->need_flush) {
+		vendor->flush_tlb(&g->vcpu);
+		s->need_flush = false;
+	}
+}
+
+u64 mmu_get_efer(struct guest *g)
+{
+	return shadowed(g) ? g->gcr.efer : vendor->get(&g->vcpu, VREG_EFER);
+}
+
+bool mmu_set_efer(struct guest *g, u64 efer)
+{
+	u64 ok = EFER_SCE | EFER_LME | (host_has_nx() ? EFER_NXE : 0);
+
+	if (efer & ~(ok | EFER_LMA))
+		return false; /* reserved bit (SDM Vol. 4, IA32_EFER) */
+	if (!shadowed(g)) {
+		vendor->set_efer(&g->vcpu, efer);
+		return true;
+	}
+	/* LME may not change while paging is on (SDM 10.8.5). */
+	if ((g->gcr.cr0 & CR0_PG) && ((efer ^ g->gcr.efer) & EFER_LME))
+		return false;
+	g->gcr.efer = (efer & ~EFER_LMA) | (g->gcr.efer & EFER_LMA);
+	apply(g, false);
+	return true;
+}
+
+/* The #GP rules of MOV to CR0 (SDM Vol. 2B, MOV-Move to/from Control
+ * Registers, protected mode exceptions). */
+static bool cr0_ok(struct guest *g, u64 val)
+{
+	if (val & CR0_RESERVED_HIGH)
+		return false;
+	if ((val & CR0_PG) && !(val & CR0_PE))
+		return false;
+	if ((val & CR0_NW) && !(val & CR0_CD))
+		return false;
+	if ((val & CR0_PG) && !(g->gcr.cr0 & CR0_PG) &&
+	    (g->gcr.efer & EFER_LME) && !(g->gcr.cr4 & CR4_PAE))
+		return false;
+	if (!(val & CR0_PG) && (g->gcr.efer & EFER_LMA) &&
+	    vendor->get(&g->vcpu, VREG_CS_MODE) == 64)
+		return false;
+	return true;
+}
+
+static bool cr4_ok(const struct guest *g, u64 val)
+{
+	if (val & ~(u64)CR4_GUEST_OK)
+		return false;
+	return !((g->gcr.efer & EFER_LMA) && !(val & CR4_PAE));
+}
+
+static bool write_cr(struct guest *g, unsigned cr, u64 val)
+{
+	switch (cr) {
+	case 0:
+		if (!cr0_ok(g, val))
+			return false;
+		g->gcr.cr0 = val | CR0_ET;
+		break;
+	case 3:
+		g->gcr.cr3 = val;
+		break;
+	case 4:
+		if (!cr4_ok(g, val))
+			return false;
+		g->gcr.cr4 = val;
+		break;
+	default:
+		return false;
+	}
+	apply(g, cr == 3);
+	return true;
+}
+
+static u64 read_cr(struct guest *g, unsigned cr)
+{
+	return cr == 0 ? g->gcr.cr0 : cr == 3 ? g->gcr.cr3 : g->gcr.cr4;
+}
+
+void mmu_cr_access(struct guest *g, const struct vmexit *exit)
+{
+	struct vmexit e = *exit;
+	struct vcpu *v = &g->vcpu;
+	u64 *gpr = v->regs.gpr, val;
+	bool ok = true;
+
+	if (!e.cr.decoded && sysinsn_decode(g, &e))
+		return;
+	switch (e.cr.type) {
+	case CR_MOV_TO:
+		val = e.cr.gpr == RSP ? vendor->get(v, VREG_RSP) : gpr[e.cr.gpr];
+		ok = write_cr(g, e.cr.cr, val);
+		break;
+	case CR_MOV_FROM:
+		val = read_cr(g, e.cr.cr);
+		if (vendor->get(v, VREG_CS_MODE) != 64)
+			val = (u32)val;
+		if (e.cr.gpr == RSP)
+			vendor->set(v, VREG_RSP, val);
+		else
+			gpr[e.cr.gpr] = val;
+		break;
+	case CR_CLTS:
+		ok = write_cr(g, 0, g->gcr.cr0 & ~CR0_TS);
+		break;
+	case CR_LMSW: /* PE, MP, EM, TS; PE cannot be cleared (SDM LMSW) */
+		val = (g->gcr.cr0 & ~0xeull) | (e.cr.lmsw & 0xf);
+		ok = write_cr(g, 0, val);
+		break;
+	}
+	if (g->state != GUEST_RUNNING)
+		return;
+	if (!ok) {
+		vendor->inject_exception(v, GP_VECTOR, true, 0);
+		return;
+	}
+	vcpu_skip_insn(v, e.insn_len);
+}
+
+void mmu_invlpg(struct guest *g, const struct vmexit *exit)
+{
+	struct vmexit e = *exit;
+
+	if (!e.invlpg.decoded && sysinsn_decode(g, &e))
+		return;
+	/* Every change to a shadowed table was trapped already, so the
+	 * shadow is current; only the hardware TLB may hold the old entry. */
+	g->shadow.stats.invlpgs++;
+	g->shadow.need_flush = true;
+	vcpu_skip_insn(&g->vcpu, e.insn_len);
+}
+
+void mmu_page_fault(struct guest *g, u64 gva, u32 error)
+{
+	struct gwalk w;
+
+	if (!g->paged) {
+		guest_stop(g, "access to guest-physical 0x%llx, where it has no memory",
+			   (unsigned long long)gva);
+		return;
+	}
+	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {
+	case SHADOW_FIXED:
+		break;
+	case SHADOW_REFLECT:
+		vendor->inject_pf(&g->vcpu, gva, w.error);
+		break;
+	case SHADOW_EMULATE:
+		emulate_pt_write(g, gva);
+		break;
+	case SHADOW_NO_MEMORY:
+		guest_stop(g, "access to virtual 0x%llx, which its page tables map to "
+			      "guest-physical 0x%llx, where it has no memory",
+			   (unsigned long long)gva, (unsigned long long)w.gpa);
+		break;
+	}
+}
+
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
+{
+	if (shadowed(g))
+		shadow_guest_wrote(&g->shadow, gpa, len);
+}

@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The guest page-table walk. The order of checks follows the SDM: an entry
+ * that is not present ends the walk (P=0 in the error code); a reserved bit
+ * ends it with P=1 and RSVD=1 (4.7); otherwise permissions are combined
+ * over all levels (4.6) and checked once at the end.
+ */
+#include "mm/gwalk.h"
+#include "mm/pte.h"
+
+/* Bits reserved in an entry at @level that is (or is not) a leaf,
+ * beyond the physical-address width (SDM tables 4-14 to 4-20). */
+static u64 reserved_bits(const struct gwalk_mode *m, unsigned level, bool leaf)
+{
+	/* Address bits 51:MAXPHYADDR; bits 62:52 are ignored. */
+	u64 rsvd = (~0ull << m->maxphyaddr) & ((1ull << 52) - 1);
+
+	if (!m->nxe)
+		rsvd |= X86_PTE_NX;
+	if (level == 4)
+		rsvd |= X86_PTE_PS;
+	if (level == 3 && leaf)
+		rsvd |= 0x3fffe000ull; /* bits 29:13 of a 1 GiB page */
+	if (level == 2 && leaf)
+		rsvd |= 0x1fe000ull; /* bits 20:13 of a 2 MiB page */
+	return rsvd;
+}
+
+static bool is_leaf(const struct gwalk_mode *m, unsigned level, u64 e,
+		    bool *rsvd_ps)
+{
+	*rsvd_ps = false;
+	if (level == 1)
+		return true;
+	if (!(e & X86_PTE_PS))
+		return false;
+	if (level == 4 || (level == 3 && !m->pse1g)) {
+		*rsvd_ps = true; /* PS is reserved here */
+		return false;
+	}
+	return true;
+}
+
+static bool permitted(const struct gwalk_mode *m, const struct gwalk *w,
+		      u32 access)
+{
+	bool user = access & PFERR_U;
+
+	if (user && !w->user)
+		return false;
+	if ((access & PFERR_W) && !w->writable && (user || m->wp))
+		return false;
+	if (access & PFERR_I) {
+		if (!w->exec)
+			return false;
+		if (!user && w->user && m->smep)
+			return false;
+	}
+	return true;
+}
+
+static void fail(struct gwalk *w, u32 access, const struct gwalk_mode *m,
+		 u32 extra)
+{
+	w->fault = true;
+	w->error = (access & (PFERR_W | PFERR_U)) | extra;
+	/* I/D is reported only when NX or SMEP makes fetches special. */
+	if ((access & PFERR_I) && (m->nxe || m->smep))
+		w->error |= PFERR_I;
+}
+
+/* Set A along the path, and D in the leaf for a write (SDM 4.8). */
+static void set_accessed(struct gwalk *w, u64 *ptes[5], u32 access)
+{
+	for (unsigned l = 4; l >= w->level; l--) {
+		if (!(*ptes[l] & X86_PTE_A))
+			*ptes[l] |= X86_PTE_A;
+		w->pte[l] = *ptes[l];
+	}
+	if ((access & PFERR_W) && !(*ptes[w->level] & X86_PTE_D)) {
+		*ptes[w->level] |= X86_PTE_D;
+		w->pte[w->level] = *ptes[w->level];
+	}
+}
+
+void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
+	   gwalk_map_fn map, void *ctx, struct gwalk *w)
+{
+	u64 table = cr3 & PTE_ADDR_MASK, *ptes[5] = { 0 };
+
+	*w = (struct gwalk){ .writable = true, .user = true, .exec = true };
+	for (unsigned l = 4; l >= 1; l--) {
+		u64 *p = map(ctx, table + PT_INDEX(gva, l) * 8), e;
+		bool leaf, rsvd_ps;
+
+		w->table_gpa[l] = table;
+		/* An entry with no RAM behind it reads as all ones, as open
+		 * bus does: present, with reserved bits set. */
+		e = p ? *p : ~0ull;
+		ptes[l] = p;
+		w->pte[l] = e;
+		if (!(e & X86_PTE_P))
+			return fail(w, access, m, 0);
+		leaf = is_leaf(m, l, e, &rsvd_ps);
+		if (!p || rsvd_ps || (e & reserved_bits(m, l, leaf)))
+			return fail(w, access, m, PFERR_P | PFERR_RSVD);
+		w->writable &= !!(e & X86_PTE_RW);
+		w->user &= !!(e & X86_PTE_US);
+		w->exec &= !(m->nxe && (e & X86_PTE_NX));
+		if (leaf) {
+			u64 size = PT_LEVEL_SIZE(l);
+
+			w->level = l;
+			w->gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
+			break;
+		}
+		table = e & PTE_ADDR_MASK;
+	}
+	if (!permitted(m, w, access))
+		return fail(w, access, m, PFERR_P);
+	set_accessed(w, ptes, access);
+}

@@ -1,0 +1,439 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The shadow MMU. See shadow.h for the scheme; in short:
+ *
+ *   guest CR3 ──> guest PML4 ──> guest PDPT ──> ...      (guest's tables)
+ *                    ▲               ▲
+ *                 mirrors         mirrors                 (same indices)
+ *                    │               │
+ *   hardware CR3 ─> shadow L4 ──> shadow L3 ──> ... ──> host frame
+ *
+ * Shadow leaves are 4 KiB; a guest 2 MiB or 1 GiB page is shadowed by
+ * "direct" pages below the shadow entry that stands for the guest leaf.
+ */
+#include "lib/string.h"
+#include "mm/frame.h"
+#include "mm/phys.h"
+#include "mm/pte.h"
+#include "mm/shadow.h"
+
+#define RMAP_PER_PAGE 128 /* reverse-map entries budgeted per shadow page */
+
+static u64 *sp_table(const struct shadow *s, u32 i)
+{
+	return pa_to_va(s->pool + (u64)i * PAGE_SIZE);
+}
+
+static phys_t sp_pa(const struct shadow *s, u32 i)
+{
+	return s->pool + (u64)i * PAGE_SIZE;
+}
+
+static u32 sp_of_entry(const struct shadow *s, u64 e)
+{
+	return (u32)(((e & PTE_ADDR_MASK) - s->pool) / PAGE_SIZE);
+}
+
+static u32 hash_of(u64 gfn)
+{
+	return (u32)(gfn ^ (gfn >> 10)) % SHADOW_HASH;
+}
+
+u32 shadow_pages_in_use(const struct shadow *s)
+{
+	return s->nr_pages - s->nr_free;
+}
+
+bool shadow_protected(const struct shadow *s, u64 gfn)
+{
+	for (u32 i = s->hash[hash_of(gfn)]; i != SP_NONE; i = s->pages[i].next)
+		if (s->pages[i].gfn == gfn)
+			return true;
+	return false;
+}
+
+/* Clear RW in every shadow leaf that maps @gfn writable: it is about to
+ * become (or is) a guest table page that must trap writes. */
+static void write_protect(struct shadow *s, u64 gfn)
+{
+	u32 i = s->rmap_head[gfn], next;
+
+	for (; i != SP_NONE; i = next) {
+		struct shadow_rmap_entry *r = &s->rmap[i];
+		const struct shadow_page *p = &s->pages[r->sp];
+
+		next = r->next;
+		if (p->in_use && p->gen == r->gen && p->level == 1) {
+			sp_table(s, r->sp)[r->idx] &= ~(X86_PTE_RW | X86_PTE_D);
+			s->need_flush = true;
+		}
+		r->next = s->rmap_free;
+		s->rmap_free = i;
+	}
+	s->rmap_head[gfn] = SP_NONE;
+}
+
+static bool rmap_add(struct shadow *s, u64 gfn, u32 sp, u16 idx)
+{
+	u32 i = s->rmap_free;
+
+	if (i == SP_NONE)
+		return false;
+	s->rmap_free = s->rmap[i].next;
+	s->rmap[i] = (struct shadow_rmap_entry){ sp, idx, s->pages[sp].gen,
+						 s->rmap_head[gfn] };
+	s->rmap_head[gfn] = i;
+	return true;
+}
+
+static void hash_remove(struct shadow *s, u32 sp)
+{
+	u32 *link = &s->hash[hash_of(s->pages[sp].gfn)];
+
+	while (*link != sp)
+		link = &s->pages[*link].next;
+	*link = s->pages[sp].next;
+}
+
+/* Free shadow page @sp and everything below it. */
+static void sp_free(struct shadow *s, u32 sp)
+{
+	struct shadow_page *p = &s->pages[sp];
+	u64 *tab = sp_table(s, sp);
+
+	for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
+		if (tab[i] & X86_PTE_P)
+			sp_free(s, sp_of_entry(s, tab[i]));
+	if (!p->direct)
+		hash_remove(s, sp);
+	p->in_use = false;
+	p->gen++;
+	p->next = s->free_head;
+	s->free_head = sp;
+	s->nr_free++;
+	s->need_flush = true;
+}
+
+static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
+		    u32 parent, u16 parent_idx)
+{
+	u32 sp = s->free_head;
+	struct shadow_page *p;
+
+	if (sp == SP_NONE)
+		return SP_NONE;
+	p = &s->pages[sp];
+	s->free_head = p->next;
+	s->nr_free--;
+	memset(sp_table(s, sp), 0, PAGE_SIZE);
+	*p = (struct shadow_page){ .gfn = gfn, .parent = parent,
+				   .parent_idx = parent_idx, .level = level,
+				   .direct = direct, .in_use = true,
+				   .gen = p->gen, .next = SP_NONE };
+	if (!direct) {
+		if (!shadow_protected(s, gfn) && gfn < s->nr_gfns)
+			write_protect(s, gfn);
+		p->next = s->hash[hash_of(gfn)];
+		s->hash[hash_of(gfn)] = sp;
+	}
+	s->stats.pages_peak = MAX(s->stats.pages_peak, shadow_pages_in_use(s));
+	return sp;
+}
+
+void shadow_reset(struct shadow *s)
+{
+	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
+		if (s->roots[i].sp != SP_NONE)
+			sp_free(s, s->roots[i].sp);
+		s->roots[i].sp = SP_NONE;
+	}
+	s->root = SP_NONE;
+	s->need_flush = true;
+}
+
+static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
+{
+	u64 meta = ALIGN_UP(pool_pages * sizeof(*s->pages), PAGE_SIZE);
+	u64 heads, rmap;
+
+	s->nr_gfns = guest_mem / PAGE_SIZE;
+	s->nr_rmap = pool_pages * RMAP_PER_PAGE;
+	heads = ALIGN_UP(s->nr_gfns * sizeof(u32), PAGE_SIZE);
+	rmap = ALIGN_UP((u64)s->nr_rmap * sizeof(*s->rmap), PAGE_SIZE);
+	s->pool = frame_alloc_contig(pool_pages, PAGE_SIZE);
+	s->pages = (void *)(uintptr_t)frame_alloc_contig(meta / PAGE_SIZE, PAGE_SIZE);
+	s->rmap_head = (void *)(uintptr_t)frame_alloc_contig(heads / PAGE_SIZE, PAGE_SIZE);
+	s->rmap = (void *)(uintptr_t)frame_alloc_contig(rmap / PAGE_SIZE, PAGE_SIZE);
+	if (!s->pool || !s->pages || !s->rmap_head || !s->rmap)
+		return -ENOMEM;
+	s->pages = pa_to_va((phys_t)(uintptr_t)s->pages);
+	s->rmap_head = pa_to_va((phys_t)(uintptr_t)s->rmap_head);
+	s->rmap = pa_to_va((phys_t)(uintptr_t)s->rmap);
+	return 0;
+}
+
+int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
+		const struct shadow_ops *ops)
+{
+	memset(s, 0, sizeof(*s));
+	s->ops = *ops;
+	s->nr_pages = pool_pages;
+	if (pool_pages < 16 || alloc_arrays(s, pool_pages, guest_mem)) {
+		shadow_destroy(s);
+		return -ENOMEM;
+	}
+	for (u32 i = 0; i < pool_pages; i++) {
+		s->pages[i] = (struct shadow_page){ .next = i + 1 < pool_pages ? i + 1 : SP_NONE };
+	}
+	s->free_head = 0;
+	s->nr_free = pool_pages;
+	for (u32 i = 0; i < s->nr_rmap; i++)
+		s->rmap[i].next = i + 1 < s->nr_rmap ? i + 1 : SP_NONE;
+	s->rmap_free = 0;
+	memset(s->rmap_head, 0xff, s->nr_gfns * sizeof(u32));
+	memset(s->hash, 0xff, sizeof(s->hash));
+	for (unsigned i = 0; i < SHADOW_ROOTS; i++)
+		s->roots[i].sp = SP_NONE;
+	s->root = SP_NONE;
+	return 0;
+}
+
+static void free_array(void *p, u64 bytes)
+{
+	if (p)
+		frame_free_contig(va_to_pa(p), ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+}
+
+void shadow_destroy(struct shadow *s)
+{
+	if (s->pool)
+		frame_free_contig(s->pool, s->nr_pages);
+	if (s->pages && (phys_t)(uintptr_t)s->pages >= PAGE_SIZE)
+		free_array(s->pages, s->nr_pages * sizeof(*s->pages));
+	if (s->rmap_head)
+		free_array(s->rmap_head, s->nr_gfns * sizeof(u32));
+	if (s->rmap)
+		free_array(s->rmap, (u64)s->nr_rmap * sizeof(*s->rmap));
+	memset(s, 0, sizeof(*s));
+}
+
+/* The slot for @gcr3: a cached root, or the least recently used slot. */
+static unsigned root_slot(struct shadow *s, u64 gcr3, bool *hit)
+{
+	unsigned victim = 0;
+
+	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
+		if (s->roots[i].sp != SP_NONE && s->roots[i].gcr3 == gcr3) {
+			*hit = true;
+			return i;
+		}
+		if (s->roots[i].sp == SP_NONE ||
+		    s->roots[i].used < s->roots[victim].used)
+			victim = i;
+	}
+	*hit = false;
+	return victim;
+}
+
+static phys_t activate(struct shadow *s, u64 gcr3, bool count)
+{
+	bool hit;
+	unsigned i;
+
+	gcr3 &= PTE_ADDR_MASK;
+	i = root_slot(s, gcr3, &hit);
+	s->stats.cr3_switches += count;
+	s->need_flush = true; /* MOV to CR3 flushes the TLB (SDM 4.10.4.1) */
+	if (hit) {
+		s->stats.root_hits += count;
+	} else {
+		if (s->roots[i].sp != SP_NONE)
+			sp_free(s, s->roots[i].sp);
+		s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT, false,
+					  SP_NONE, 0);
+		if (s->roots[i].sp == SP_NONE) {
+			/* Pool dry: start over with only this root. */
+			s->stats.reclaims++;
+			shadow_reset(s);
+			s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT,
+						  false, SP_NONE, 0);
+		}
+		s->roots[i].gcr3 = gcr3;
+	}
+	s->roots[i].used = ++s->clock;
+	s->root = s->roots[i].sp;
+	return sp_pa(s, s->root);
+}
+
+phys_t shadow_activate(struct shadow *s, u64 gcr3)
+{
+	return activate(s, gcr3, true);
+}
+
+phys_t shadow_root_hpa(const struct shadow *s)
+{
+	return s->root == SP_NONE ? 0 : sp_pa(s, s->root);
+}
+
+/* Shadow entries above the leaves grant everything: shadow pages are
+ * never shared between paths, so each leaf can carry the permissions of
+ * its whole guest path, combined as the CPU would (SDM 4.6). That also
+ * lets a CR0.WP=0 supervisor write go through a read-only guest path. */
+#define UPPER_FLAGS (X86_PTE_P | X86_PTE_RW | X86_PTE_US | X86_PTE_A)
+
+static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
+		      u64 gfn, bool *writable)
+{
+	bool dirty = w->pte[w->level] & X86_PTE_D;
+	bool user = w->user;
+	u64 f = X86_PTE_P | X86_PTE_A;
+
+	*writable = w->writable && dirty && !shadow_protected(s, gfn);
+	/* CR0.WP=0 lets the kernel write read-only pages (SDM 4.6.1): map
+	 * the page writable but supervisor-only, so a user access faults
+	 * again and gets the guest's own permissions back. */
+	if (!w->writable && !s->mode.wp && (access & PFERR_W) &&
+	    !(access & PFERR_U)) {
+		*writable = dirty && !shadow_protected(s, gfn);
+		user = false;
+	}
+	if (user)
+		f |= X86_PTE_US;
+	if (*writable)
+		f |= X86_PTE_RW | X86_PTE_D;
+	if (!w->exec && s->mode.nxe)
+		f |= X86_PTE_NX;
+	return f;
+}
+
+/* Descend from the root towards @gva, creating shadow pages as the guest
+ * walk @w says; return the level-1 shadow page, or SP_NONE if the pool is
+ * dry. */
+static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
+{
+	u32 sp = s->root;
+
+	for (unsigned l = 4; l > 1; l--) {
+		u16 idx = PT_INDEX(gva, l);
+		u64 *e = &sp_table(s, sp)[idx];
+
+		if (!(*e & X86_PTE_P)) {
+			bool direct = l <= w->level;
+			u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l - 1) - 1)) >> PAGE_SHIFT :
+					   w->table_gpa[l - 1] >> PAGE_SHIFT;
+			u32 child = sp_alloc(s, l - 1, gfn, direct, sp, idx);
+
+			if (child == SP_NONE)
+				return SP_NONE;
+			*e = sp_pa(s, child) | UPPER_FLAGS;
+		}
+		sp = sp_of_entry(s, *e);
+	}
+	return sp;
+}
+
+static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
+		    u32 access, phys_t hpa)
+{
+	u64 gfn = w->gpa >> PAGE_SHIFT;
+	u32 sp = descend(s, gva, w);
+	u16 idx = PT_INDEX(gva, 1);
+	bool writable;
+	u64 flags;
+
+	if (sp == SP_NONE)
+		return false;
+	flags = leaf_flags(s, w, access, gfn, &writable);
+	if (writable && !rmap_add(s, gfn, sp, idx))
+		return false;
+	if (sp_table(s, sp)[idx] & X86_PTE_P)
+		s->need_flush = true; /* replaced, maybe narrowed */
+	sp_table(s, sp)[idx] = hpa | flags;
+	return true;
+}
+
+static u64 *map_gpa(void *ctx, u64 gpa)
+{
+	struct shadow *s = ctx;
+
+	return s->ops.gpa_ptr(s->ops.ctx, gpa);
+}
+
+enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
+			       struct gwalk *w)
+{
+	u32 access = error & (PFERR_W | PFERR_U | PFERR_I);
+	phys_t hpa;
+	u64 gfn;
+
+	gwalk(gcr3, gva, access, &s->mode, map_gpa, s, w);
+	if (w->fault) {
+		s->stats.reflected_faults++;
+		return SHADOW_REFLECT;
+	}
+	gfn = w->gpa >> PAGE_SHIFT;
+	hpa = gfn < s->nr_gfns ? s->ops.gfn_to_hpa(s->ops.ctx, gfn) : 0;
+	if (!hpa)
+		return SHADOW_NO_MEMORY;
+	s->stats.hidden_faults++;
+	if ((access & PFERR_W) && shadow_protected(s, gfn))
+		return SHADOW_EMULATE;
+	if (!install(s, gva, w, access, hpa)) {
+		/* Pool or reverse map dry: empty everything, keep the
+		 * current address space; the guest faults again and refills. */
+		s->stats.reclaims++;
+		shadow_reset(s);
+		activate(s, gcr3, false);
+	}
+	return SHADOW_FIXED;
+}
+
+/* Drop the entries of shadow page @sp that mirror bytes [first, last] of
+ * its guest table page. */
+static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
+{
+	u64 *tab = sp_table(s, sp);
+
+	for (unsigned i = first / 8; i <= last / 8; i++) {
+		if (!(tab[i] & X86_PTE_P))
+			continue;
+		if (s->pages[sp].level > 1)
+			sp_free(s, sp_of_entry(s, tab[i]));
+		tab[i] = 0;
+		s->need_flush = true;
+	}
+}
+
+static bool any_present(const struct shadow *s, u32 sp, unsigned first,
+			unsigned last)
+{
+	const u64 *tab = sp_table(s, sp);
+
+	for (unsigned i = first / 8; i <= last / 8; i++)
+		if (tab[i] & X86_PTE_P)
+			return true;
+	return false;
+}
+
+void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
+{
+	u64 gfn = gpa >> PAGE_SHIFT;
+	unsigned first = gpa & (PAGE_SIZE - 1);
+	unsigned last = MIN(first + len - 1, PAGE_SIZE - 1);
+	u32 i;
+
+	if (!len)
+		return;
+	/* Zapping frees subtrees, which may unlink pages of this very hash
+	 * chain (a table that maps itself): rescan after every zap. */
+	do {
+		for (i = s->hash[hash_of(gfn)]; i != SP_NONE; i = s->pages[i].next)
+			if (s->pages[i].gfn == gfn && any_present(s, i, first, last))
+				break;
+		if (i != SP_NONE)
+			zap_range(s, i, first, last);
+	} while (i != SP_NONE);
+	if (first + len > PAGE_SIZE)
+		shadow_guest_wrote(s, (gfn + 1) << PAGE_SHIFT,
+				   first + len - PAGE_SIZE);
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Shadow paging: hypervisor-owned tables that map guest-virtual addresses
+ * straight to host-physical ones, kept in step with the guest's own tables.
+ *
+ * Every shadow table page mirrors one guest table page (a "mirror" page,
+ * same level, same entry indices), or stands in for part of a guest large
+ * page (a "direct" page, which maps it in 4 KiB pieces). Shadow pages form
+ * a tree under each root, filled lazily on page faults.
+ *
+ * Coherence comes from write protection: every guest table page that has a
+ * mirror is mapped read-only in every shadow leaf (the reverse map finds
+ * the writable ones when a page becomes a table), so each guest write to
+ * it traps, is emulated, and zaps the shadow entries it changes. Shadow
+ * roots can therefore be cached per guest CR3.
+ */
+#ifndef MM_SHADOW_H
+#define MM_SHADOW_H
+
+#include "lib/types.h"
+#include "mm/gwalk.h"
+
+#define SHADOW_POOL_DEFAULT 512 /* shadow table pages per guest */
+#define SHADOW_ROOTS 8 /* cached roots (address spaces) per guest */
+#define SHADOW_HASH 1024
+
+struct shadow_page {
+	u64 gfn; /* mirror: the guest table page; direct: first gfn mapped */
+	u32 parent; /* index of the parent page, SP_NONE for a root */
+	u16 parent_idx; /* entry in the parent that points here */
+	u8 level; /* 1..4 */
+	bool direct;
+	bool in_use;
+	u16 gen; /* bumped on free, so stale reverse-map entries are seen */
+	u32 next; /* gfn hash chain, or free list */
+};
+
+struct shadow_rmap_entry {
+	u32 sp; /* shadow level-1 page */
+	u16 idx; /* leaf entry in it */
+	u16 gen; /* the page's generation when the entry was made */
+	u32 next;
+};
+
+struct shadow_stats {
+	u64 pt_write_traps; /* guest writes to its protected tables */
+	u64 reclaims; /* times the pool ran dry and was emptied */
+	u64 hidden_faults; /* #PFs braid resolved itself */
+	u64 reflected_faults; /* #PFs handed to the guest */
+	u64 cr3_switches;
+	u64 root_hits; /* CR3 switches that found a cached root */
+	u64 invlpgs;
+	u64 pages_peak;
+};
+
+/* How the shadow code reaches the guest's RAM. */
+struct shadow_ops {
+	void *ctx;
+	/* Host pointer to guest-physical @gpa (8 bytes), or NULL. */
+	u64 *(*gpa_ptr)(void *ctx, u64 gpa);
+	/* Host-physical frame backing guest frame @gfn, or 0 if none. */
+	phys_t (*gfn_to_hpa)(void *ctx, u64 gfn);
+};
+
+struct shadow {
+	struct shadow_ops ops;
+	struct gwalk_mode mode;
+	phys_t pool; /* nr_pages contiguous table pages */
+	struct shadow_page *pages;
+	u32 nr_pages, nr_free, free_head;
+	u32 hash[SHADOW_HASH];
+	u32 *rmap_head; /* per guest frame */
+	u64 nr_gfns;
+	struct shadow_rmap_entry *rmap;
+	u32 nr_rmap, rmap_free;
+	struct {
+		u64 gcr3;
+		u32 sp;
+		u64 used; /* LRU stamp */
+	} roots[SHADOW_ROOTS];
+	u64 clock;
+	u32 root; /* the active root page, SP_NONE in physical mode */
+	bool need_flush; /* a mapping was removed or narrowed: flush TLB */
+	struct shadow_stats stats;
+};
+
+#define SP_NONE 0xffffffffu
+
+enum shadow_fault {
+	SHADOW_FIXED, /* the shadow now maps it: resume the guest */
+	SHADOW_REFLECT, /* the guest's own tables fault: inject #PF */
+	SHADOW_EMULATE, /* a write to a protected guest table: emulate */
+	SHADOW_NO_MEMORY, /* translates to a gpa with no RAM behind it */
+};
+
+int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
+		const struct shadow_ops *ops);
+void shadow_destroy(struct shadow *s);
+
+/* Make the root for guest CR3 @gcr3 active; return its host address. */
+phys_t shadow_activate(struct shadow *s, u64 gcr3);
+/* The active root's host address (it moves when the pool is reclaimed). */
+phys_t shadow_root_hpa(const struct shadow *s);
+/* Forget every shadow page (guest paging turned off, or mode changed). */
+void shadow_reset(struct shadow *s);
+
+/* Resolve a #PF at @gva with error code @error; @w gets the guest walk. */
+enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
+			       struct gwalk *w);
+/* The guest wrote [gpa, gpa + len): drop the shadow entries it changed. */
+void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
+/* Is guest frame @gfn one of the table pages braid write-protects? */
+bool shadow_protected(const struct shadow *s, u64 gfn);
+u32 shadow_pages_in_use(const struct shadow *s);
+
+#endif
