@@ -81,7 +81,8 @@ integration: all
 	tests/integration/run.sh
 
 unit: deps
-	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run
+	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run; \
+	u=$$?; $(MAKE) -C tests/decoder BUILD=$(abspath $(BUILD))/decoder run && exit $$u
 
 deps:                         ## install missing Debian packages (needs root)
 	tools/deps.sh

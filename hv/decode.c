@@ -22,28 +22,36 @@
 /* The decoder's cursor over the instruction bytes. */
 struct dec {
 	const u8 *b;
-	size_t avail;	/* bytes we may read: min(len, 15) */
-	size_t pos;	/* next byte to read */
-	bool clipped;	/* the caller gave more than 15 bytes */
-	bool opsz;	/* 66 seen */
-	bool adsz;	/* 67 seen */
-	bool f2, f3;	/* F2, F3 seen */
-	int seg;	/* segment override, or -1 */
-	bool group;	/* the ModRM reg field extends the opcode ("/n") */
+	size_t avail;	  /* bytes we may read: min(len, 15) */
+	size_t pos;	  /* next byte to read */
+	bool clipped;	  /* the caller gave more than 15 bytes */
+	bool opsz;	  /* 66 seen */
+	bool adsz;	  /* 67 seen */
+	bool f2, f3;	  /* F2, F3 seen */
+	int seg;	  /* segment override, or -1 */
+	bool group;	  /* the ModRM reg field extends the opcode ("/n") */
 	u8 mod, regf, rm; /* ModRM fields */
-	size_t rlen;	/* length of the reason string so far */
+	size_t rlen;	  /* length of the reason string so far */
 	struct x86_insn *o;
 };
 
 static const char *const kind_names[X86_NR_KINDS] = {
-	[X86_INVALID] = "(invalid)",	  [X86_MOV] = "mov",
-	[X86_MOVNTI] = "movnti",	  [X86_XCHG] = "xchg",
-	[X86_CMPXCHG] = "cmpxchg",	  [X86_CMPXCHG8B] = "cmpxchg8b",
-	[X86_CMPXCHG16B] = "cmpxchg16b", [X86_ADD] = "add",
-	[X86_OR] = "or",		  [X86_AND] = "and",
-	[X86_SUB] = "sub",		  [X86_XOR] = "xor",
-	[X86_BTS] = "bts",		  [X86_BTR] = "btr",
-	[X86_BTC] = "btc",		  [X86_STOS] = "stos",
+	[X86_INVALID] = "(invalid)",
+	[X86_MOV] = "mov",
+	[X86_MOVNTI] = "movnti",
+	[X86_XCHG] = "xchg",
+	[X86_CMPXCHG] = "cmpxchg",
+	[X86_CMPXCHG8B] = "cmpxchg8b",
+	[X86_CMPXCHG16B] = "cmpxchg16b",
+	[X86_ADD] = "add",
+	[X86_OR] = "or",
+	[X86_AND] = "and",
+	[X86_SUB] = "sub",
+	[X86_XOR] = "xor",
+	[X86_BTS] = "bts",
+	[X86_BTR] = "btr",
+	[X86_BTC] = "btc",
+	[X86_STOS] = "stos",
 	[X86_MOVS] = "movs",
 };
 
@@ -238,9 +246,10 @@ static void default_seg(struct dec *d, bool ss)
 /* 16-bit addressing forms (SDM Vol. 2, Table 2-1). */
 static int modrm16(struct dec *d)
 {
+	/* rm: BX+SI, BX+DI, BP+SI, BP+DI, SI, DI, BP (mod 0: disp16), BX.
+	 * 0xff is X86_REG_NONE. */
 	static const u8 base16[8] = { 3, 3, 5, 5, 6, 7, 5, 3 };
-	static const u8 index16[8] = { 6, 7, 6, 7, X86_REG_NONE, X86_REG_NONE,
-				       X86_REG_NONE, X86_REG_NONE };
+	static const u8 index16[8] = { 6, 7, 6, 7, 0xff, 0xff, 0xff, 0xff };
 	struct x86_mem *m = &d->o->mem;
 	u64 disp = 0;
 
@@ -344,7 +353,8 @@ static int modrm_mem(struct dec *d, bool byte_op)
 	if (r)
 		return r;
 	if (d->mod == 3)
-		return unsupported(d, "register destination, not a memory store");
+		return unsupported(d,
+				   "register destination, not a memory store");
 	return 0;
 }
 
@@ -387,7 +397,8 @@ static int check_lock(struct dec *d, bool lockable)
 static int check_f2_f3(struct dec *d)
 {
 	if (d->f2 || d->f3)
-		return unsupported(d, "f2/f3 prefix not supported with this opcode");
+		return unsupported(
+			d, "f2/f3 prefix not supported with this opcode");
 	return 0;
 }
 
@@ -395,7 +406,8 @@ static int check_f2_f3(struct dec *d)
 static int check_no_66(struct dec *d)
 {
 	if (d->opsz)
-		return unsupported(d, "66 prefix not supported with this opcode");
+		return unsupported(d,
+				   "66 prefix not supported with this opcode");
 	return 0;
 }
 
@@ -462,11 +474,13 @@ static int mov_imm(struct dec *d, u8 op)
 	r = decode_modrm(d, byte_op);
 	if (r)
 		return r;
+	if (d->regf == 7 && d->mod == 3)
+		return unsupported(d, "xabort/xbegin not supported");
 	if (d->regf != 0)
-		return unsupported(d, d->regf == 7 ? "xabort/xbegin not supported"
-						   : "invalid opcode (#UD)");
+		return unsupported(d, "invalid opcode (#UD)");
 	if (d->mod == 3)
-		return unsupported(d, "register destination, not a memory store");
+		return unsupported(d,
+				   "register destination, not a memory store");
 	o->reg = 0;
 	o->reg_hi8 = false;
 	r = byte_op ? fetch_imm(d, 1) : fetch_imm_z(d);
@@ -505,7 +519,8 @@ static int string_op(struct dec *d, u8 op)
 	o->kind = (op & ~1) == 0xaa ? X86_STOS : X86_MOVS;
 	set_opsize(d, !(op & 1));
 	if (d->f2)
-		return unsupported(d, "repne prefix on stos/movs not supported");
+		return unsupported(d,
+				   "repne prefix on stos/movs not supported");
 	o->rep = d->f3;
 	o->mem.base = 7; /* rDI */
 	o->mem.seg = X86_SEG_ES;
@@ -554,8 +569,9 @@ static int grp9(struct dec *d)
 /* BTS/BTR/BTC r/m, imm8: 0F BA /5, /6, /7 (SDM: BTS, BTR, BTC). */
 static int grp8(struct dec *d)
 {
-	static const enum x86_kind kinds[8] = { [5] = X86_BTS, [6] = X86_BTR,
-						[7] = X86_BTC };
+	static const enum x86_kind kinds[8] = {
+		[5] = X86_BTS, [6] = X86_BTR, [7] = X86_BTC
+	};
 	struct x86_insn *o = d->o;
 	int r;
 
@@ -569,7 +585,8 @@ static int grp8(struct dec *d)
 	if (d->regf == 4)
 		return unsupported(d, "bt does not store");
 	if (d->mod == 3)
-		return unsupported(d, "register destination, not a memory store");
+		return unsupported(d,
+				   "register destination, not a memory store");
 	o->kind = kinds[d->regf];
 	o->reg = 0;
 	r = fetch_imm(d, 1);
@@ -602,7 +619,8 @@ static int opcode_0f(struct dec *d)
 	case 0xc7: return grp9(d);
 	case 0xc3: /* MOVNTI m32/m64, r32/r64 (NP 0F C3 /r) */
 		if (o->mode == CPU_MODE_16)
-			return unsupported(d, "movnti in 16-bit mode not supported");
+			return unsupported(
+				d, "movnti in 16-bit mode not supported");
 		r = rm_reg(d, X86_MOVNTI, false, false);
 		return r ? r : check_no_66(d);
 	default: return unsupported(d, "not supported");
@@ -613,7 +631,7 @@ static int opcode_0f(struct dec *d)
 static int alu_rm_reg(struct dec *d, u8 op)
 {
 	static const enum x86_kind kinds[8] = {
-		[0] = X86_ADD, [1] = X86_OR, [4] = X86_AND,
+		[0] = X86_ADD, [1] = X86_OR,  [4] = X86_AND,
 		[5] = X86_SUB, [6] = X86_XOR,
 	};
 
@@ -629,19 +647,35 @@ static int decode_opcode(struct dec *d)
 		return truncated(d);
 	o->opcode[o->opcode_len++] = op;
 	switch (op) {
-	case 0x00: case 0x01: case 0x08: case 0x09: case 0x20: case 0x21:
-	case 0x28: case 0x29: case 0x30: case 0x31:
-		return alu_rm_reg(d, op);
+	case 0x00:
+	case 0x01:
+	case 0x08:
+	case 0x09:
+	case 0x20:
+	case 0x21:
+	case 0x28:
+	case 0x29:
+	case 0x30:
+	case 0x31: return alu_rm_reg(d, op);
 	case 0x82:
 		if (o->mode == CPU_MODE_64)
 			return unsupported(d, "invalid in 64-bit mode (#UD)");
 		return alu_imm(d, op);
-	case 0x80: case 0x81: case 0x83: return alu_imm(d, op);
-	case 0x86: case 0x87: return rm_reg(d, X86_XCHG, op == 0x86, true);
-	case 0x88: case 0x89: return rm_reg(d, X86_MOV, op == 0x88, false);
-	case 0xc6: case 0xc7: return mov_imm(d, op);
-	case 0xa2: case 0xa3: return mov_moffs(d, op);
-	case 0xa4: case 0xa5: case 0xaa: case 0xab: return string_op(d, op);
+	case 0x80:
+	case 0x81:
+	case 0x83: return alu_imm(d, op);
+	case 0x86:
+	case 0x87: return rm_reg(d, X86_XCHG, op == 0x86, true);
+	case 0x88:
+	case 0x89: return rm_reg(d, X86_MOV, op == 0x88, false);
+	case 0xc6:
+	case 0xc7: return mov_imm(d, op);
+	case 0xa2:
+	case 0xa3: return mov_moffs(d, op);
+	case 0xa4:
+	case 0xa5:
+	case 0xaa:
+	case 0xab: return string_op(d, op);
 	case 0x0f: return opcode_0f(d);
 	default: return unsupported(d, "not supported");
 	}

@@ -30,8 +30,7 @@ static u64 reg_get(const struct emu_ctx *c, unsigned r, bool hi8, unsigned n)
  * Write the low n bytes of a GPR. 8- and 16-bit writes keep the other
  * bits; 32-bit writes zero-extend to 64 bits (SDM Vol. 1, §3.4.1.1).
  */
-static void reg_set(struct emu_ctx *c, unsigned r, bool hi8, unsigned n,
-		    u64 v)
+static void reg_set(struct emu_ctx *c, unsigned r, bool hi8, unsigned n, u64 v)
 {
 	u64 *g = &c->gpr[r];
 
@@ -143,10 +142,10 @@ struct reg_wr {
 
 /* The outcome of one instruction on its destination. */
 struct rmw {
-	u64 old[2];	   /* the destination before (low 64 bits first) */
-	u64 new_[2];	   /* ... and after, if store */
-	bool store;	   /* write new_ back */
-	u64 rflags;	   /* RFLAGS after */
+	u64 old[2];  /* the destination before (low 64 bits first) */
+	u64 new_[2]; /* ... and after, if store */
+	bool store;  /* write new_ back */
+	u64 rflags;  /* RFLAGS after */
 	struct reg_wr regs[2];
 	unsigned nregs;
 };

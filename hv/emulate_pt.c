@@ -111,7 +111,9 @@ void emulate_pt_write(struct guest *g, u64 gva)
 	err = x86_emulate(&insn, &ctx);
 	if (err && pe.faulted) {
 		/* The instruction faults for a reason of the guest's own:
-		 * deliver that #PF, as the CPU would have. */
+		 * deliver that #PF, as the CPU would have. A REP string op
+		 * keeps the iterations it completed (the rest is unchanged). */
+		store_ctx(v, &ctx);
 		vendor->inject_pf(v, pe.fault_gva, pe.fault_error);
 		return;
 	}

@@ -142,7 +142,8 @@ static int set_pool(struct guest_config *cfg, const struct word *w)
 {
 	u64 n;
 
-	if (!w->val || parse_size(w->val, w->vallen, &n) || n < 16 || n > 65536)
+	if (!w->val || parse_size(w->val, w->vallen, &n) || n < SHADOW_POOL_MIN ||
+	    n > 65536)
 		return -EINVAL;
 	cfg->shadow_pool = n;
 	return 0;
@@ -162,7 +163,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a name of letters, digits, '-', '_' or '.' (at most 31)",
 		"a size from 2M to 64G, e.g. mem=64M",
 		"nested, shadow or compound",
-		"a number of pages from 16 to 65536",
+		"a number of pages from 32 to 65536",
 	};
 	const char *p = line;
 	struct word w;

@@ -25,9 +25,8 @@
 #define X86_FL_RF BIT(16) /* resume */
 
 /* The six status flags that ADD, SUB and CMP define. */
-#define X86_FL_STATUS                                                \
-	(X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | \
-	 X86_FL_OF)
+#define X86_FL_STATUS \
+	(X86_FL_CF | X86_FL_PF | X86_FL_AF | X86_FL_ZF | X86_FL_SF | X86_FL_OF)
 
 /* All ones in the low n bytes. */
 static inline u64 x86_size_mask(unsigned n)
@@ -75,7 +74,8 @@ static inline u64 x86_flags_add(u64 a, u64 b, unsigned n)
 	b &= m;
 	if (res < a) /* unsigned wrap-around */
 		f |= X86_FL_CF;
-	if ((a ^ res) & (b ^ res) & x86_sign_bit(n)) /* both signs flipped */
+	/* the result's sign differs from both operands' */
+	if ((a ^ res) & (b ^ res) & x86_sign_bit(n))
 		f |= X86_FL_OF;
 	if ((a ^ b ^ res) & 0x10)
 		f |= X86_FL_AF;
@@ -93,7 +93,8 @@ static inline u64 x86_flags_sub(u64 a, u64 b, unsigned n)
 	b &= m;
 	if (a < b) /* borrow */
 		f |= X86_FL_CF;
-	if ((a ^ b) & (a ^ res) & x86_sign_bit(n)) /* signs differ, result's flipped */
+	/* operands' signs differ, and the result's differs from a's */
+	if ((a ^ b) & (a ^ res) & x86_sign_bit(n))
 		f |= X86_FL_OF;
 	if ((a ^ b ^ res) & 0x10)
 		f |= X86_FL_AF;
@@ -102,8 +103,7 @@ static inline u64 x86_flags_sub(u64 a, u64 b, unsigned n)
 
 /*
  * AND, OR, XOR (SDM Vol. 2, "Flags Affected"): OF and CF cleared; SF, ZF,
- * PF from the result; AF undefined (cleared here, as Intel and AMD CPUs
- * do).
+ * PF from the result; AF undefined (cleared here, as current CPUs do).
  */
 static inline u64 x86_flags_logic(u64 res, unsigned n)
 {

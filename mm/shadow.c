@@ -178,7 +178,7 @@ int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 	memset(s, 0, sizeof(*s));
 	s->ops = *ops;
 	s->nr_pages = pool_pages;
-	if (pool_pages < 16 || alloc_arrays(s, pool_pages, guest_mem)) {
+	if (pool_pages < SHADOW_POOL_MIN || alloc_arrays(s, pool_pages, guest_mem)) {
 		shadow_destroy(s);
 		return -ENOMEM;
 	}
@@ -217,6 +217,51 @@ void shadow_destroy(struct shadow *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* The reverse map ran dry (it also holds entries of freed pages, which
+ * only go stale): make every shadow leaf read-only and start it afresh.
+ * Writes fault once more and re-enter the pages they need. */
+static void rmap_flush(struct shadow *s)
+{
+	for (u32 sp = 0; sp < s->nr_pages; sp++) {
+		u64 *tab = sp_table(s, sp);
+
+		if (!s->pages[sp].in_use || s->pages[sp].level != 1)
+			continue;
+		for (unsigned i = 0; i < PT_ENTRIES; i++)
+			tab[i] &= ~(X86_PTE_RW | X86_PTE_D);
+	}
+	for (u32 i = 0; i < s->nr_rmap; i++)
+		s->rmap[i].next = i + 1 < s->nr_rmap ? i + 1 : SP_NONE;
+	s->rmap_free = 0;
+	memset(s->rmap_head, 0xff, s->nr_gfns * sizeof(u32));
+	s->need_flush = true;
+}
+
+/* The pool ran dry: free the cached roots other than the active one; if
+ * there are none, empty the active root (its page stays). */
+static void reclaim(struct shadow *s)
+{
+	bool freed = false;
+	u64 *tab;
+
+	s->stats.reclaims++;
+	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
+		if (s->roots[i].sp == SP_NONE || s->roots[i].sp == s->root)
+			continue;
+		sp_free(s, s->roots[i].sp);
+		s->roots[i].sp = SP_NONE;
+		freed = true;
+	}
+	if (freed || s->root == SP_NONE)
+		return;
+	tab = sp_table(s, s->root);
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		if (tab[i] & X86_PTE_P)
+			sp_free(s, sp_of_entry(s, tab[i]));
+		tab[i] = 0;
+	}
+}
+
 /* The slot for @gcr3: a cached root, or the least recently used slot. */
 static unsigned root_slot(struct shadow *s, u64 gcr3, bool *hit)
 {
@@ -247,14 +292,15 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 	if (hit) {
 		s->stats.root_hits += count;
 	} else {
+		if (s->roots[i].sp == s->root)
+			s->root = SP_NONE;
 		if (s->roots[i].sp != SP_NONE)
 			sp_free(s, s->roots[i].sp);
 		s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT, false,
 					  SP_NONE, 0);
 		if (s->roots[i].sp == SP_NONE) {
-			/* Pool dry: start over with only this root. */
-			s->stats.reclaims++;
-			shadow_reset(s);
+			/* Pool dry: make room among the other roots. */
+			reclaim(s);
 			s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT,
 						  false, SP_NONE, 0);
 		}
@@ -341,11 +387,18 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 	bool writable;
 	u64 flags;
 
-	if (sp == SP_NONE)
-		return false;
+	if (sp == SP_NONE) {
+		reclaim(s);
+		sp = descend(s, gva, w);
+		if (sp == SP_NONE)
+			return false;
+	}
 	flags = leaf_flags(s, w, access, gfn, &writable);
-	if (writable && !rmap_add(s, gfn, sp, idx))
-		return false;
+	if (writable && !rmap_add(s, gfn, sp, idx)) {
+		rmap_flush(s);
+		if (!rmap_add(s, gfn, sp, idx))
+			return false;
+	}
 	if (sp_table(s, sp)[idx] & X86_PTE_P)
 		s->need_flush = true; /* replaced, maybe narrowed */
 	sp_table(s, sp)[idx] = hpa | flags;
@@ -379,7 +432,7 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	if ((access & PFERR_W) && shadow_protected(s, gfn))
 		return SHADOW_EMULATE;
 	if (!install(s, gva, w, access, hpa)) {
-		/* Pool or reverse map dry: empty everything, keep the
+		/* Still dry after reclaiming: empty everything, keep the
 		 * current address space; the guest faults again and refills. */
 		s->stats.reclaims++;
 		shadow_reset(s);

@@ -21,6 +21,9 @@
 #include "mm/gwalk.h"
 
 #define SHADOW_POOL_DEFAULT 512 /* shadow table pages per guest */
+/* One instruction may touch code, stack and two operands, each needing a
+ * path of three pages below the root: the pool must hold at least that. */
+#define SHADOW_POOL_MIN 32
 #define SHADOW_ROOTS 8 /* cached roots (address spaces) per guest */
 #define SHADOW_HASH 1024
 

@@ -25,15 +25,15 @@ boot() {
 	}
 	case $emu in
 	qemu)
-		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout 300 \
+		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout 120 \
 			tools/run-qemu.sh "$iso" >/dev/null 2>&1
 		;;
 	qemu-uefi)
 		QEMU_UEFI=1 QEMU_MEM=1G QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
-			timeout 300 tools/run-qemu.sh "$iso" >/dev/null 2>&1
+			timeout 120 tools/run-qemu.sh "$iso" >/dev/null 2>&1
 		;;
 	bochs)
-		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout 300 \
+		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout 120 \
 			tools/run-bochs.sh "$iso" >/dev/null 2>&1
 		;;
 	esac
