@@ -64,6 +64,12 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
 	 * nested fault is always an access outside it. */
+	if (e->npf.walk) {
+		guest_stop(g, "its page tables point at guest-physical 0x%llx, "
+			      "where it has no memory",
+			   (unsigned long long)e->npf.gpa);
+		return;
+	}
 	guest_stop(g, "%s of guest-physical 0x%llx, where it has no memory",
 		   e->npf.exec	  ? "instruction fetch"
 		   : e->npf.write ? "write"

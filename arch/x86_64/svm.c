@@ -309,6 +309,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->npf.write = info1 & NPF_RW;
 		e->npf.exec = info1 & NPF_ID;
 		e->npf.mapped = info1 & NPF_P;
+		e->npf.walk = info1 & NPF_GUEST_WALK;
 		break;
 	default:
 		e->insn = virt_insn_name(code);

@@ -45,6 +45,7 @@ struct vmexit {
 			gpa_t gpa;
 			bool write, exec;
 			bool mapped; /* the nested table had some mapping */
+			bool walk; /* it was the CPU's walk of guest tables */
 		} npf;
 		struct {
 			u8 vector;

@@ -175,6 +175,7 @@ enum svm_exit_code {
 #define NPF_P  BIT(0)
 #define NPF_RW BIT(1)
 #define NPF_ID BIT(4)
+#define NPF_GUEST_WALK BIT(33) /* during the walk of guest tables */
 
 /* CPUID 0x8000000A:EDX, the SVM feature bits (APM vol. 3, CPUID) */
 #define SVM_FEATURE_NP		   BIT(0)

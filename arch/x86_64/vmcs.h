@@ -188,6 +188,8 @@ enum vmcs_field {
 #define EPT_QUAL_READ	BIT(0)
 #define EPT_QUAL_WRITE	BIT(1)
 #define EPT_QUAL_FETCH	BIT(2)
+#define EPT_QUAL_LINEAR_VALID BIT(7)
+#define EPT_QUAL_TRANSLATED BIT(8) /* else: a paging-structure access */
 #define EPT_QUAL_MAPPED (BIT(3) | BIT(4) | BIT(5))
 
 /* Basic exit reasons (appendix C) */

@@ -503,6 +503,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->npf.write = q & EPT_QUAL_WRITE;
 		e->npf.exec = q & EPT_QUAL_FETCH;
 		e->npf.mapped = q & EPT_QUAL_MAPPED;
+		e->npf.walk = (q & EPT_QUAL_LINEAR_VALID) && !(q & EPT_QUAL_TRANSLATED);
 		break;
 	default:
 		e->insn = virt_insn_name(reason);

@@ -32,6 +32,7 @@ negative_modules() {
 	echo "$G/triple.elf=name=triple"
 	echo "$G/wild.elf=name=wild"
 	echo "$G/virtinsn.elf=name=virtinsn"
+	echo "$G/badpt.elf=name=badpt"
 	echo "$G/hello.elf=name=badpaging paging=turbo"
 	echo "$G/hello.elf=name=toobig mem=60G"
 	echo "$G/hello.elf=name=badopt colour=blue"
@@ -58,6 +59,7 @@ check_negative() { # SCENARIO VENDOR
 	else
 		expect_line "$s" "VMRUN stops the guest" "braid: guest virtinsn: stopped: executed VMRUN"
 	fi
+	expect_line "$s" "page table outside RAM stops a nested guest" "braid: guest badpt: stopped: its page tables point at guest-physical 0xf0000000, where it has no memory"
 	expect_line "$s" "unknown paging= value" "braid: guest badpaging: error: bad value in \"paging=turbo\""
 	expect_line "$s" "guest larger than free memory" "braid: guest toobig: error: not enough memory: needs 61440 MiB"
 	expect_line "$s" "unknown guest option" "braid: guest badopt: error: unknown option \"colour=blue\""
@@ -66,7 +68,7 @@ check_negative() { # SCENARIO VENDOR
 	expect_line "$s" "truncated ELF" "braid: guest truncated: error: corrupt ELF image: a segment lies beyond the end of the file"
 	expect_line "$s" "not a multiboot kernel" "braid: guest garbage: error: not a multiboot kernel"
 	expect_guest_pass "$s" survivor
-	expect_line "$s" "summary counts" "braid: summary: 11 guests, 1 passed, 10 failed"
+	expect_line "$s" "summary counts" "braid: summary: 12 guests, 1 passed, 11 failed"
 	expect_no_line "$s" "no panic" "PANIC"
 }
 
@@ -75,6 +77,9 @@ mapfile -t SHADOW_MODS < <(suite_modules shadow)
 # A pool far too small for churn's address spaces: shadow pages must be
 # reclaimed, and the guest must not notice.
 SHADOW_MODS+=("$G/churn.elf=name=churn-smallpool paging=shadow shadow_pool=32")
+# Page tables that loop, map low memory, or point outside RAM: under
+# shadow paging the last one is a #PF with P|RSVD, as on hardware.
+SHADOW_MODS+=("$G/badpt.elf=name=badpt paging=shadow")
 make_bad_images
 mapfile -t NEG_MODS < <(negative_modules)
 
@@ -88,8 +93,9 @@ expect_status vmx-suite 0
 
 # Shadow paging on both vendors, and the same results as nested paging.
 check_shadow() { # SCENARIO NESTED-SCENARIO
-	check_suite "$1" 4
+	check_suite "$1" 5
 	expect_guest_pass "$1" churn-smallpool
+	expect_guest_pass "$1" badpt
 	if grep -q '"guest":"churn-smallpool".*"reclaims":[1-9]' "$LOG"; then
 		pass "$1: small shadow pool was reclaimed"
 	else
