@@ -151,6 +151,14 @@ void shadow_reset(struct shadow *s)
 	s->need_flush = true;
 }
 
+/* Zeroed frames for a bookkeeping array, as a pointer (NULL if none). */
+static void *alloc_array(u64 bytes)
+{
+	phys_t pa = frame_alloc_contig(bytes / PAGE_SIZE, PAGE_SIZE);
+
+	return pa ? pa_to_va(pa) : NULL;
+}
+
 static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 {
 	u64 meta = ALIGN_UP(pool_pages * sizeof(*s->pages), PAGE_SIZE);
@@ -161,14 +169,11 @@ static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 	heads = ALIGN_UP(s->nr_gfns * sizeof(u32), PAGE_SIZE);
 	rmap = ALIGN_UP((u64)s->nr_rmap * sizeof(*s->rmap), PAGE_SIZE);
 	s->pool = frame_alloc_contig(pool_pages, PAGE_SIZE);
-	s->pages = (void *)(uintptr_t)frame_alloc_contig(meta / PAGE_SIZE, PAGE_SIZE);
-	s->rmap_head = (void *)(uintptr_t)frame_alloc_contig(heads / PAGE_SIZE, PAGE_SIZE);
-	s->rmap = (void *)(uintptr_t)frame_alloc_contig(rmap / PAGE_SIZE, PAGE_SIZE);
+	s->pages = alloc_array(meta);
+	s->rmap_head = alloc_array(heads);
+	s->rmap = alloc_array(rmap);
 	if (!s->pool || !s->pages || !s->rmap_head || !s->rmap)
 		return -ENOMEM;
-	s->pages = pa_to_va((phys_t)(uintptr_t)s->pages);
-	s->rmap_head = pa_to_va((phys_t)(uintptr_t)s->rmap_head);
-	s->rmap = pa_to_va((phys_t)(uintptr_t)s->rmap);
 	return 0;
 }
 
@@ -208,7 +213,7 @@ void shadow_destroy(struct shadow *s)
 {
 	if (s->pool)
 		frame_free_contig(s->pool, s->nr_pages);
-	if (s->pages && (phys_t)(uintptr_t)s->pages >= PAGE_SIZE)
+	if (s->pages)
 		free_array(s->pages, s->nr_pages * sizeof(*s->pages));
 	if (s->rmap_head)
 		free_array(s->rmap_head, s->nr_gfns * sizeof(u32));
@@ -365,7 +370,7 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
 
 		if (!(*e & X86_PTE_P)) {
 			bool direct = l <= w->level;
-			u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l - 1) - 1)) >> PAGE_SHIFT :
+			u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT :
 					   w->table_gpa[l - 1] >> PAGE_SHIFT;
 			u32 child = sp_alloc(s, l - 1, gfn, direct, sp, idx);
 
