@@ -12,7 +12,7 @@
 # Adding a guest: write guests/<name>.c (define guest_main) and add <name>
 # to GUESTS.
 
-GUESTS := hello pagetest churn triple wild virtinsn
+GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 
