@@ -62,6 +62,8 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
+	if (mmu_npf(g, e))
+		return;
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
 	 * nested fault is always an access outside it. */
 	if (e->npf.walk) {

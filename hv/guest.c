@@ -75,11 +75,6 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	g->cfg = *cfg;
 	g->id = next_id++;
 	vuart_reset(&g->uart);
-	if (cfg->paging == PAGING_COMPOUND) {
-		guest_err(g, "paging=%s is not available yet (nested and shadow are)",
-			  paging_mode_name(cfg->paging));
-		return -ENOTSUP;
-	}
 	err = alloc_ram(g);
 	if (err) {
 		guest_err(
@@ -92,7 +87,8 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	}
 	err = mmu_create(g);
 	if (!err)
-		err = vendor->vcpu_create(&g->vcpu, g->nested.root);
+		err = vendor->vcpu_create(&g->vcpu, (enum vcpu_mmu)cfg->paging,
+					  g->nested.root);
 	if (err) {
 		guest_err(g, "not enough memory for its page tables and vCPU");
 		guest_destroy(g);

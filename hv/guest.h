@@ -14,6 +14,7 @@
 #include "lib/types.h"
 #include "arch/x86_64/vendor.h"
 #include "mm/paging.h"
+#include "mm/compound.h"
 #include "mm/shadow.h"
 
 #define GUEST_NAME_MAX	  32
@@ -29,7 +30,8 @@ struct guest_config {
 	char name[GUEST_NAME_MAX];
 	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
 	enum paging_mode paging;
-	u32 shadow_pool; /* paging=shadow: shadow table pages */
+	u32 shadow_pool; /* paging=shadow|compound: table pages */
+	struct compound_knobs knobs; /* paging=compound: the policy */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 };
 
@@ -54,12 +56,14 @@ struct guest {
 	u64 nr_chunks;
 	struct pt nested; /* guest-physical -> host-physical (EPT/NPT) */
 	/* paging=shadow: see hv/mmu.c */
-	struct shadow shadow;
+	struct shadow shadow; /* also the compound tree */
+	struct compound compound; /* paging=compound: the policy's state */
 	struct pt ident; /* identity map while guest paging is off */
 	phys_t ident_pdpt; /* its PAE PDPT */
 	struct mmu_regs gcr; /* the guest's CR0, CR3, CR4, EFER */
 	bool paged; /* guest CR0.PG */
 	phys_t hw_cr3; /* what the hardware CR3 holds */
+	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct guest_stats stats;

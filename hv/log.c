@@ -13,7 +13,7 @@ void console_write(const char *s, unsigned long n)
 
 void kprintf(const char *fmt, ...)
 {
-	char buf[1024];
+	char buf[1536];
 	va_list ap;
 	int n;
 

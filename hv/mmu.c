@@ -25,6 +25,7 @@
 #include "hv/mmu.h"
 #include "hv/sysinsn.h"
 #include "lib/string.h"
+#include "mm/compound.h"
 #include "mm/frame.h"
 #include "mm/phys.h"
 
@@ -37,9 +38,15 @@
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 #define EFER_GUEST_OK (EFER_SCE | EFER_LME | EFER_NXE)
 
+/* Shadow and compound paging both virtualize CR0/CR3/CR4/EFER. */
 static bool shadowed(const struct guest *g)
 {
-	return g->cfg.paging == PAGING_SHADOW;
+	return g->cfg.paging != PAGING_NESTED;
+}
+
+static bool compound(const struct guest *g)
+{
+	return g->cfg.paging == PAGING_COMPOUND;
 }
 
 static u64 *shadow_gpa_ptr(void *ctx, u64 gpa)
@@ -94,13 +101,52 @@ static int build_ident(struct guest *g)
 	return 0;
 }
 
+/* Compound: EPT/NPT makes guest table page @gfn read-only (or not). */
+static void protect(void *ctx, u64 gfn, bool on)
+{
+	struct guest *g = ctx;
+	u64 gpa = gfn << PAGE_SHIFT;
+
+	pt_map(&g->nested, gpa, shadow_gfn_to_hpa(g, gfn), PAGE_SIZE,
+	       (on ? PT_R | PT_X : PT_RWX) | PT_U);
+	g->shadow.need_flush = true;
+}
+
+/*
+ * Compound paging: the nested table maps RAM, and the pool of compound
+ * pages at a window just above it (hidden: the guest's memory map does
+ * not list it). The window is writable in EPT/NPT because the CPU's walk
+ * of it counts as a write (PLATFORM.md); the shadow code never trusts
+ * what it reads back from it.
+ */
+static int create_compound(struct guest *g)
+{
+	struct shadow_ops ops = { g, shadow_gpa_ptr, shadow_gfn_to_hpa,
+				  protect, compound_nested,
+				  compound_nested_installed, &g->compound };
+	u64 window = ALIGN_UP(g->cfg.mem, GiB(1));
+	int err = map_ram(g, &g->nested, vendor->nested_format);
+
+	err = err ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
+	err = err ?: compound_init(&g->compound, &g->shadow, g->cfg.mem,
+				   &g->cfg.knobs);
+	if (err)
+		return err;
+	shadow_set_compound(&g->shadow, window);
+	return pt_map(&g->nested, window, g->shadow.pool,
+		      (u64)g->shadow.nr_pages * PAGE_SIZE, PT_RWX | PT_U);
+}
+
 int mmu_create(struct guest *g)
 {
-	struct shadow_ops ops = { g, shadow_gpa_ptr, shadow_gfn_to_hpa };
+	struct shadow_ops ops = { .ctx = g, .gpa_ptr = shadow_gpa_ptr,
+				  .gfn_to_hpa = shadow_gfn_to_hpa };
 	int err;
 
 	if (!shadowed(g))
 		return map_ram(g, &g->nested, vendor->nested_format);
+	if (compound(g))
+		return create_compound(g);
 	err = shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
 	return err ?: build_ident(g);
 }
@@ -114,6 +160,8 @@ void mmu_destroy(struct guest *g)
 	g->ident_pdpt = 0;
 	if (shadowed(g))
 		shadow_destroy(&g->shadow);
+	if (compound(g))
+		compound_destroy(&g->compound);
 }
 
 void mmu_guest_regs(struct guest *g, struct mmu_regs *r)
@@ -147,10 +195,41 @@ static void update_walk_mode(struct guest *g)
 	g->shadow.mode = m;
 }
 
+/*
+ * Compound paging: with paging off, or with 32-bit/PAE paging, the guest
+ * runs as under nested paging (its own CR3). With IA-32e paging the
+ * hardware CR3 is the compound root in the window; CR0.WP is forced so
+ * that read-only leaves catch the first write for the guest's D bits.
+ */
+static void apply_compound(struct guest *g, bool new_cr3)
+{
+	struct mmu_regs *gcr = &g->gcr, hw = *gcr;
+	bool paged = gcr->cr0 & CR0_PG, lm = paged && (gcr->efer & EFER_LME);
+
+	if (paged != g->paged) {
+		shadow_reset(&g->shadow);
+		g->paged = paged;
+	}
+	update_walk_mode(g);
+	gcr->efer = lm ? gcr->efer | EFER_LMA : gcr->efer & ~EFER_LMA;
+	hw.efer = gcr->efer;
+	if (lm) {
+		hw.cr0 |= CR0_WP;
+		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow) ?
+				 shadow_activate(&g->shadow, gcr->cr3) :
+				 shadow_root_hpa(&g->shadow);
+	}
+	vendor->set_mmu(&g->vcpu, gcr, &hw);
+	g->hw_cr3 = lm ? hw.cr3 : 0;
+	g->shadow.need_flush = true;
+}
+
 /* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
  * the guest loaded CR3, so switch roots. */
 static void apply(struct guest *g, bool new_cr3)
 {
+	if (compound(g))
+		return apply_compound(g, new_cr3);
 	struct mmu_regs *gcr = &g->gcr, hw;
 	bool paged = gcr->cr0 & CR0_PG;
 
@@ -181,7 +260,7 @@ static void apply(struct guest *g, bool new_cr3)
 		hw.cr3 = g->ident_pdpt;
 	}
 	vendor->set_mmu(&g->vcpu, gcr, &hw);
-	g->hw_cr3 = hw.cr3;
+	g->hw_cr3 = paged ? hw.cr3 : 0;
 	g->shadow.need_flush = true;
 }
 
@@ -200,7 +279,9 @@ void mmu_before_entry(struct guest *g)
 
 	if (!shadowed(g))
 		return;
-	if (g->paged && shadow_root_hpa(s) != g->hw_cr3)
+	if (compound(g))
+		compound_tick(&g->compound, g->stats.exits_total);
+	if (g->hw_cr3 && shadow_root_hpa(s) != g->hw_cr3)
 		apply(g, false); /* the pool was reclaimed: the root moved */
 	if (s->need_flush) {
 		vendor->flush_tlb(&g->vcpu);
@@ -338,10 +419,43 @@ void mmu_invlpg(struct guest *g, const struct vmexit *exit)
 	vcpu_skip_insn(&g->vcpu, e.insn_len);
 }
 
+/*
+ * A fault braid resolves must not come back forever: the same address
+ * faulting at the same RIP this many times in a row means braid's tables
+ * disagree with the guest's, a braid bug. Stop the guest with the facts
+ * instead of spinning.
+ */
+#define FAULT_LOOP_LIMIT 4096
+
+static bool fault_loop(struct guest *g, u64 addr, const char *what)
+{
+	u64 rip = vendor->get(&g->vcpu, VREG_RIP);
+
+	if (addr != g->loop_addr || rip != g->loop_rip) {
+		g->loop_addr = addr;
+		g->loop_rip = rip;
+		g->loop_count = 0;
+		return false;
+	}
+	if (++g->loop_count < FAULT_LOOP_LIMIT)
+		return false;
+	guest_stop(g, "braid bug: %s at 0x%llx keeps recurring", what,
+		   (unsigned long long)addr);
+	return true;
+}
+
 void mmu_page_fault(struct guest *g, u64 gva, u32 error)
 {
 	struct gwalk w;
 
+	if (fault_loop(g, gva, "page fault"))
+		return;
+
+	if (compound(g) && !g->hw_cr3) {
+		/* The CPU walked the guest's own tables: its fault. */
+		vendor->inject_pf(&g->vcpu, gva, error);
+		return;
+	}
 	if (!g->paged) {
 		guest_stop(g, "access to guest-physical 0x%llx, where it has no memory",
 			   (unsigned long long)gva);
@@ -366,6 +480,35 @@ void mmu_page_fault(struct guest *g, u64 gva, u32 error)
 
 void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 {
-	if (shadowed(g))
-		shadow_guest_wrote(&g->shadow, gpa, len);
+	bool was_table;
+
+	if (!shadowed(g))
+		return;
+	was_table = shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+	shadow_guest_wrote(&g->shadow, gpa, len);
+	if (compound(g) && was_table)
+		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
+}
+
+bool mmu_npf(struct guest *g, const struct vmexit *e)
+{
+	u64 gfn = e->npf.gpa >> PAGE_SHIFT;
+
+	if (!compound(g) || e->npf.gpa >= g->cfg.mem || !e->npf.write ||
+	    !shadow_protected(&g->shadow, gfn))
+		return false;
+	if (fault_loop(g, e->npf.gpa, e->npf.walk ? "page-walk write to a protected table" :
+							"write to a protected table"))
+		return true;
+	if (e->npf.walk) {
+		/* The CPU itself, walking a nested part of the tree, sets
+		 * A/D bits in a table braid mirrors elsewhere: hand the
+		 * table to the CPU everywhere. */
+		g->compound.gfns[gfn].nested = 1;
+		shadow_make_nested(&g->shadow, gfn);
+		g->compound.stats.to_nested++;
+		return true;
+	}
+	emulate_pt_write(g, e->npf.gpa);
+	return true;
 }

@@ -27,6 +27,9 @@ bool mmu_set_efer(struct guest *g, u64 efer);
 void mmu_cr_access(struct guest *g, const struct vmexit *e);
 void mmu_invlpg(struct guest *g, const struct vmexit *e);
 void mmu_page_fault(struct guest *g, u64 gva, u32 error);
+/* Compound paging: an EPT violation / NPF on a protected guest table;
+ * true if handled. */
+bool mmu_npf(struct guest *g, const struct vmexit *e);
 /* Braid wrote guest RAM on the guest's behalf (emulation). */
 void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len);
 

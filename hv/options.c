@@ -149,6 +149,16 @@ static int set_pool(struct guest_config *cfg, const struct word *w)
 	return 0;
 }
 
+static int set_count(const struct word *w, u64 min, u64 max, u64 *out)
+{
+	u64 n;
+
+	if (!w->val || parse_size(w->val, w->vallen, &n) || n < min || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
 static void set_cmdline(struct guest_config *cfg, const char *s)
 {
 	while (*s == ' ')
@@ -164,15 +174,19 @@ int parse_guest_options(const char *line, unsigned index,
 		"a size from 2M to 64G, e.g. mem=64M",
 		"nested, shadow or compound",
 		"a number of pages from 32 to 65536",
+		"a positive count (of writes or of VM exits)",
 	};
 	const char *p = line;
 	struct word w;
+	u64 n;
 
 	memset(cfg, 0, sizeof(*cfg));
 	snprintf(cfg->name, sizeof(cfg->name), "guest%u", index);
 	cfg->mem = GUEST_MEM_DEFAULT;
 	cfg->paging = PAGING_NESTED;
 	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
+	cfg->knobs = (struct compound_knobs){ CP_WRITES_DEFAULT,
+					      CP_WINDOW_DEFAULT, CP_QUIET_DEFAULT };
 	set_cmdline(cfg, line);
 	while (next_word(&p, &w)) {
 		int bad = -1;
@@ -189,10 +203,16 @@ int parse_guest_options(const char *line, unsigned index,
 			bad = set_paging(cfg, &w) ? 2 : -1;
 		else if (is(&w, "shadow_pool"))
 			bad = set_pool(cfg, &w) ? 3 : -1;
+		else if (is(&w, "cp_writes"))
+			bad = set_count(&w, 1, 65535, &n) ? 4 : (cfg->knobs.writes = n, -1);
+		else if (is(&w, "cp_window"))
+			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 4 : -1;
+		else if (is(&w, "cp_quiet"))
+			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

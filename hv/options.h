@@ -4,7 +4,8 @@
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
- *   shadow_pool=PAGES (shadow table pages, default 512)  [-- ARGS]
+ *   shadow_pool=PAGES (shadow/compound table pages, default 512)
+ *   cp_writes=N cp_window=EXITS cp_quiet=EXITS (mm/compound.h)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
  * command line. A module whose line starts with "+" is not a guest but the
  * module handed to the guest listed before it.

@@ -49,9 +49,28 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 			(unsigned long long)s->invlpgs);
 }
 
+/* Compound: the policy's moves, and the tree by kind and level: mirror
+ * pages at levels 1-3 (a level-L page mirrors a guest level-L table) and
+ * nested entries handing over level 1-3 guest tables. */
+static int compound_stats(const struct guest *g, char *buf, size_t size)
+{
+	const struct compound_stats *c = &g->compound.stats;
+	u32 mirrors[5], nested[5];
+
+	shadow_census(&g->shadow, mirrors, nested);
+	return snprintf(buf, size,
+			",\"compound\":{\"writes_trapped\":%llu,\"to_nested\":%llu,"
+			"\"to_shadow\":%llu,\"shadow_tables\":[%u,%u,%u,%u],"
+			"\"nested_tables\":[%u,%u,%u]}",
+			(unsigned long long)c->writes_trapped,
+			(unsigned long long)c->to_nested,
+			(unsigned long long)c->to_shadow, mirrors[1], mirrors[2],
+			mirrors[3], mirrors[4], nested[1], nested[2], nested[3]);
+}
+
 void stats_print(const struct guest *g)
 {
-	char buf[1024];
+	char buf[1400];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -70,8 +89,10 @@ void stats_print(const struct guest *g)
 		      (unsigned long long)g->stats.hv_tsc,
 		      (unsigned long long)g->stats.guest_tsc,
 		      (unsigned long long)g->nested.nr_tables);
-	if (g->cfg.paging == PAGING_SHADOW)
+	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
+	if (g->cfg.paging == PAGING_COMPOUND)
+		n += compound_stats(g, buf + n, sizeof(buf) - n);
 	snprintf(buf + n, sizeof(buf) - n, "}");
 	kprintf("braid: stats %s\n", buf);
 }

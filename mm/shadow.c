@@ -24,14 +24,31 @@ static u64 *sp_table(const struct shadow *s, u32 i)
 	return pa_to_va(s->pool + (u64)i * PAGE_SIZE);
 }
 
+/* Where table pointers point: host-physical for a shadow tree, the
+ * guest-physical window for a compound tree (DESIGN.md §3). */
+static u64 tree_base(const struct shadow *s)
+{
+	return s->compound ? s->window_gpa : s->pool;
+}
+
 static phys_t sp_pa(const struct shadow *s, u32 i)
 {
-	return s->pool + (u64)i * PAGE_SIZE;
+	return tree_base(s) + (u64)i * PAGE_SIZE;
 }
 
 static u32 sp_of_entry(const struct shadow *s, u64 e)
 {
-	return (u32)(((e & PTE_ADDR_MASK) - s->pool) / PAGE_SIZE);
+	return (u32)(((e & PTE_ADDR_MASK) - tree_base(s)) / PAGE_SIZE);
+}
+
+/* Does entry @e point at a page of the pool? (A compound tree also holds
+ * nested entries, which point at the guest's own tables.) */
+static bool is_tree_ptr(const struct shadow *s, u64 e)
+{
+	u64 a = e & PTE_ADDR_MASK;
+
+	return (e & X86_PTE_P) && a >= tree_base(s) &&
+	       a < tree_base(s) + (u64)s->nr_pages * PAGE_SIZE;
 }
 
 static u32 hash_of(u64 gfn)
@@ -95,6 +112,24 @@ static void hash_remove(struct shadow *s, u32 sp)
 	*link = s->pages[sp].next;
 }
 
+/*
+ * Is entry @i of page @sp a pointer to a child page braid put there? A
+ * compound page is reachable by the guest through EPT/NPT (DESIGN.md §3),
+ * so its contents are never trusted: a child counts only if braid's own
+ * records say it hangs exactly there.
+ */
+static bool is_child(const struct shadow *s, u32 sp, unsigned i)
+{
+	u64 e = sp_table(s, sp)[i];
+	u32 c;
+
+	if (!is_tree_ptr(s, e))
+		return false;
+	c = sp_of_entry(s, e);
+	return s->pages[c].in_use && s->pages[c].parent == sp &&
+	       s->pages[c].parent_idx == i;
+}
+
 /* Free shadow page @sp and everything below it. */
 static void sp_free(struct shadow *s, u32 sp)
 {
@@ -102,10 +137,12 @@ static void sp_free(struct shadow *s, u32 sp)
 	u64 *tab = sp_table(s, sp);
 
 	for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
-		if (tab[i] & X86_PTE_P)
+		if (is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
 	if (!p->direct)
 		hash_remove(s, sp);
+	if (!p->direct && s->compound && !shadow_protected(s, p->gfn))
+		s->ops.protect(s->ops.ctx, p->gfn, false);
 	p->in_use = false;
 	p->gen++;
 	p->next = s->free_head;
@@ -132,7 +169,8 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 				   .gen = p->gen, .next = SP_NONE };
 	if (!direct) {
 		if (!shadow_protected(s, gfn) && gfn < s->nr_gfns)
-			write_protect(s, gfn);
+			s->compound ? s->ops.protect(s->ops.ctx, gfn, true) :
+				      write_protect(s, gfn);
 		p->next = s->hash[hash_of(gfn)];
 		s->hash[hash_of(gfn)] = sp;
 	}
@@ -261,10 +299,11 @@ static void reclaim(struct shadow *s)
 		return;
 	tab = sp_table(s, s->root);
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		if (tab[i] & X86_PTE_P)
+		if (is_child(s, s->root, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
 		tab[i] = 0;
 	}
+	s->need_flush = true;
 }
 
 /* The slot for @gcr3: a cached root, or the least recently used slot. */
@@ -339,7 +378,8 @@ static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
 	bool user = w->user;
 	u64 f = X86_PTE_P | X86_PTE_A;
 
-	*writable = w->writable && dirty && !shadow_protected(s, gfn);
+	*writable = w->writable && dirty &&
+		    (s->compound || !shadow_protected(s, gfn));
 	/* CR0.WP=0 lets the kernel write read-only pages (SDM 4.6.1): map
 	 * the page writable but supervisor-only, so a user access faults
 	 * again and gets the guest's own permissions back. */
@@ -360,6 +400,48 @@ static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
 /* Descend from the root towards @gva, creating shadow pages as the guest
  * walk @w says; return the level-1 shadow page, or SP_NONE if the pool is
  * dry. */
+/* Flags of a compound entry that stands for guest entry @gpte: the CPU
+ * combines them along the walk, with the guest's own entries below a
+ * nested entry (SDM 4.6), so they must be the guest's. */
+static u64 guest_flags(const struct shadow *s, u64 gpte)
+{
+	u64 f = X86_PTE_P | X86_PTE_A | (gpte & (X86_PTE_RW | X86_PTE_US));
+
+	if (s->mode.nxe && (gpte & X86_PTE_NX))
+		f |= X86_PTE_NX;
+	return f;
+}
+
+#define SP_NESTED 0xfffffffeu /* descend() ended at a nested entry */
+
+/* Fill the empty entry @e (index @idx of page @sp, level @l) on the way to
+ * @gva: a new child page, or in a compound tree a nested entry. */
+static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
+		      const struct gwalk *w, u64 *e)
+{
+	bool direct = l <= w->level;
+	u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT :
+			   w->table_gpa[l - 1] >> PAGE_SHIFT;
+	u32 child;
+
+	if (s->compound && !direct && s->ops.nested(s->ops.policy, gfn)) {
+		*e = (w->pte[l] & PTE_ADDR_MASK) | guest_flags(s, w->pte[l]);
+		s->ops.nested_installed(s->ops.policy, sp, idx, gfn);
+		return SP_NESTED;
+	}
+	child = sp_alloc(s, l - 1, gfn, direct, sp, idx);
+	if (child == SP_NONE)
+		return SP_NONE;
+	/* Below a guest large page, the guest's leaf decides. */
+	*e = sp_pa(s, child) |
+	     (s->compound ? guest_flags(s, w->pte[MAX(l, w->level)]) :
+			    UPPER_FLAGS);
+	return child;
+}
+
+/* Descend from the root towards @gva, creating shadow pages as the guest
+ * walk @w says; return the level-1 page, SP_NONE if the pool is dry, or
+ * SP_NESTED where the CPU walks the guest's own tables from here. */
 static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
 {
 	u32 sp = s->root;
@@ -369,14 +451,15 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
 		u64 *e = &sp_table(s, sp)[idx];
 
 		if (!(*e & X86_PTE_P)) {
-			bool direct = l <= w->level;
-			u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT :
-					   w->table_gpa[l - 1] >> PAGE_SHIFT;
-			u32 child = sp_alloc(s, l - 1, gfn, direct, sp, idx);
+			u32 child = fill_upper(s, sp, idx, l, w, e);
 
-			if (child == SP_NONE)
-				return SP_NONE;
-			*e = sp_pa(s, child) | UPPER_FLAGS;
+			if (child == SP_NONE || child == SP_NESTED)
+				return child;
+		} else if (!is_child(s, sp, idx)) {
+			/* A nested entry (or, in a compound page, something
+			 * the guest wrote there: the CPU's walk of it is
+			 * still bounded by EPT/NPT). */
+			return SP_NESTED;
 		}
 		sp = sp_of_entry(s, *e);
 	}
@@ -398,8 +481,16 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		if (sp == SP_NONE)
 			return false;
 	}
+	if (sp == SP_NESTED) {
+		s->need_flush = true; /* the CPU walks the guest's own tables */
+		return true;
+	}
 	flags = leaf_flags(s, w, access, gfn, &writable);
-	if (writable && !rmap_add(s, gfn, sp, idx)) {
+	/* A compound leaf holds the gpa, and EPT/NPT protects the guest's
+	 * tables: no reverse map needed. */
+	if (s->compound)
+		hpa = gfn << PAGE_SHIFT;
+	else if (writable && !rmap_add(s, gfn, sp, idx)) {
 		rmap_flush(s);
 		if (!rmap_add(s, gfn, sp, idx))
 			return false;
@@ -436,6 +527,10 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	s->stats.hidden_faults++;
 	if ((access & PFERR_W) && shadow_protected(s, gfn))
 		return SHADOW_EMULATE;
+	/* CR0.WP=0 writes to read-only pages: a compound tree carries the
+	 * guest's R/W bits above nested entries, so emulate those. */
+	if (s->compound && (access & PFERR_W) && !w->writable)
+		return SHADOW_EMULATE;
 	if (!install(s, gva, w, access, hpa)) {
 		/* Still dry after reclaiming: empty everything, keep the
 		 * current address space; the guest faults again and refills. */
@@ -455,7 +550,7 @@ static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 	for (unsigned i = first / 8; i <= last / 8; i++) {
 		if (!(tab[i] & X86_PTE_P))
 			continue;
-		if (s->pages[sp].level > 1)
+		if (s->pages[sp].level > 1 && is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
 		tab[i] = 0;
 		s->need_flush = true;
@@ -494,4 +589,83 @@ void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 	if (first + len > PAGE_SIZE)
 		shadow_guest_wrote(s, (gfn + 1) << PAGE_SHIFT,
 				   first + len - PAGE_SIZE);
+}
+
+void shadow_set_compound(struct shadow *s, u64 window_gpa)
+{
+	s->compound = true;
+	s->window_gpa = window_gpa;
+}
+
+/* The first mirror of @gfn below the root, or SP_NONE. */
+static u32 find_mirror(const struct shadow *s, u64 gfn)
+{
+	for (u32 i = s->hash[hash_of(gfn)]; i != SP_NONE; i = s->pages[i].next)
+		if (s->pages[i].gfn == gfn && s->pages[i].level < 4)
+			return i;
+	return SP_NONE;
+}
+
+unsigned shadow_make_nested(struct shadow *s, u64 gfn)
+{
+	unsigned n = 0;
+	u32 sp;
+
+	while ((sp = find_mirror(s, gfn)) != SP_NONE) {
+		struct shadow_page *p = &s->pages[sp];
+		u64 *parent = &sp_table(s, p->parent)[p->parent_idx];
+		u64 *gpte = s->ops.gpa_ptr(s->ops.ctx,
+					  (s->pages[p->parent].gfn << PAGE_SHIFT) +
+						  p->parent_idx * 8);
+		u32 psp = p->parent;
+		u16 pidx = p->parent_idx;
+
+		/* The parent mirrors the guest table that points here, and
+		 * is write-protected: its guest entry is current. */
+		*parent = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte) : 0;
+		sp_free(s, sp);
+		if (gpte)
+			s->ops.nested_installed(s->ops.policy, psp, pidx, gfn);
+		n++;
+	}
+	s->need_flush = true;
+	return n;
+}
+
+bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn)
+{
+	u64 *e;
+
+	if (sp >= s->nr_pages || !s->pages[sp].in_use || s->pages[sp].gen != gen)
+		return false;
+	e = &sp_table(s, sp)[idx];
+	if (!(*e & X86_PTE_P) || is_tree_ptr(s, *e) ||
+	    (*e & PTE_ADDR_MASK) != gfn << PAGE_SHIFT)
+		return false;
+	*e = 0;
+	s->need_flush = true;
+	return true;
+}
+
+void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5])
+{
+	memset(mirrors, 0, 5 * sizeof(u32));
+	memset(nested, 0, 5 * sizeof(u32));
+	for (u32 sp = 0; sp < s->nr_pages; sp++) {
+		const struct shadow_page *p = &s->pages[sp];
+		const u64 *tab = sp_table(s, sp);
+
+		if (!p->in_use)
+			continue;
+		if (!p->direct)
+			mirrors[p->level]++;
+		for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
+			if ((tab[i] & X86_PTE_P) && !is_tree_ptr(s, tab[i]))
+				nested[p->level - 1]++;
+	}
+}
+
+u16 shadow_page_gen(const struct shadow *s, u32 sp)
+{
+	return s->pages[sp].gen;
 }

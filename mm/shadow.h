@@ -63,10 +63,25 @@ struct shadow_ops {
 	u64 *(*gpa_ptr)(void *ctx, u64 gpa);
 	/* Host-physical frame backing guest frame @gfn, or 0 if none. */
 	phys_t (*gfn_to_hpa)(void *ctx, u64 gfn);
+	/*
+	 * Compound trees only (NULL otherwise). protect: make the guest
+	 * table page @gfn read-only in EPT/NPT (or writable again). nested:
+	 * should the guest table @gfn be walked by the CPU itself (a nested
+	 * entry) rather than mirrored? nested_installed: such an entry was
+	 * written at entry @idx of compound page @sp.
+	 */
+	void (*protect)(void *ctx, u64 gfn, bool on);
+	bool (*nested)(void *policy, u64 gfn);
+	void (*nested_installed)(void *policy, u32 sp, u16 idx, u64 gfn);
+	void *policy;
 };
 
 struct shadow {
 	struct shadow_ops ops;
+	/* Compound tree: every pointer in it is a guest-physical address.
+	 * The pool is seen by the guest at window_gpa, through EPT/NPT. */
+	bool compound;
+	u64 window_gpa;
 	struct gwalk_mode mode;
 	phys_t pool; /* nr_pages contiguous table pages */
 	struct shadow_page *pages;
@@ -98,6 +113,18 @@ enum shadow_fault {
 
 int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 		const struct shadow_ops *ops);
+/* Make @s a compound tree whose pages the guest sees at @window_gpa. */
+void shadow_set_compound(struct shadow *s, u64 window_gpa);
+/* Compound: hand every mirror of guest table @gfn to the CPU (a nested
+ * entry in its parent); returns how many were switched. */
+unsigned shadow_make_nested(struct shadow *s, u64 gfn);
+/* Compound: drop the nested entry @idx of page @sp if it still points at
+ * @gfn and the page is still generation @gen (the next walk mirrors it). */
+bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn);
+u16 shadow_page_gen(const struct shadow *s, u32 sp);
+/* Compound: count mirror pages and nested entries per level (1..4); a
+ * nested entry in a level-L page hands over a level L-1 guest table. */
+void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5]);
 void shadow_destroy(struct shadow *s);
 
 /* Make the root for guest CR3 @gcr3 active; return its host address. */

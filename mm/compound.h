@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The compound-paging policy: which guest page-table pages are mirrored
+ * (shadow entries, write-protected in EPT/NPT) and which the CPU walks
+ * itself (nested entries), and when each moves to the other kind.
+ *
+ *   shadow -> nested  a table page written more than cp_writes times
+ *                     within cp_window exits
+ *   nested -> shadow  a nested entry left alone for cp_quiet exits is
+ *                     dropped; the next walk mirrors (and protects) the
+ *                     table again, which samples whether it is still
+ *                     written. Each return to shadow doubles that page's
+ *                     quiet time (up to 2^6), so a page cannot oscillate.
+ *
+ * Time is counted in the guest's VM exits: deterministic, so a run can be
+ * repeated exactly in an emulator.
+ */
+#ifndef MM_COMPOUND_H
+#define MM_COMPOUND_H
+
+#include "mm/shadow.h"
+
+#define CP_WRITES_DEFAULT 8
+#define CP_WINDOW_DEFAULT 2000
+#define CP_QUIET_DEFAULT 200000
+#define CP_MAX_NESTED 4096 /* nested entries tracked for return to shadow */
+
+struct compound_knobs {
+	u32 writes; /* cp_writes= */
+	u64 window; /* cp_window= (exits) */
+	u64 quiet; /* cp_quiet= (exits) */
+};
+
+struct cp_gfn {
+	u64 window_start;
+	u16 writes;
+	u8 nested;
+	u8 flips; /* returns to shadow so far */
+};
+
+struct cp_nested_entry {
+	u64 gfn;
+	u64 since;
+	u32 sp;
+	u16 idx;
+	u16 gen;
+};
+
+struct compound_stats {
+	u64 writes_trapped;
+	u64 to_nested; /* guest table pages handed to the CPU */
+	u64 to_shadow; /* nested entries taken back */
+};
+
+struct compound {
+	struct shadow *shadow;
+	struct compound_knobs knobs;
+	struct cp_gfn *gfns;
+	u64 nr_gfns;
+	struct cp_nested_entry *nested;
+	u32 nr_nested;
+	u64 now; /* the guest's exit count */
+	u64 next_scan;
+	struct compound_stats stats;
+};
+
+int compound_init(struct compound *c, struct shadow *s, u64 guest_mem,
+		  const struct compound_knobs *k);
+void compound_destroy(struct compound *c);
+/* shadow_ops hooks */
+bool compound_nested(void *policy, u64 gfn);
+void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn);
+/* The guest wrote its protected table page @gfn (trapped). */
+void compound_wrote(struct compound *c, u64 gfn);
+/* The clock advanced to @now exits: take back quiet nested entries. */
+void compound_tick(struct compound *c, u64 now);
+
+#endif
