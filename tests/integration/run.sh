@@ -12,9 +12,14 @@ mkdir -p "$OUT"
 
 G=build/guests
 SUITE=(hello pagetest churn)
-suite_modules() { # PAGING
-	for g in "${SUITE[@]}"; do
-		echo "$G/$g.elf=name=$g mem=32M paging=$1"
+# The mode runs add the paging conformance matrix and the page-table
+# editing guest, whose results are compared across modes.
+FULL=(hello pagetest churn conformance ptmod)
+suite_modules() { # PAGING [GUEST...]
+	local paging=$1
+	shift
+	for g in "${@:-${SUITE[@]}}"; do
+		echo "$G/$g.elf=name=$g mem=32M paging=$paging"
 	done
 }
 
@@ -36,18 +41,25 @@ negative_modules() {
 	echo "$G/hello.elf=name=badpaging paging=turbo"
 	echo "$G/hello.elf=name=toobig mem=60G"
 	echo "$G/hello.elf=name=badopt colour=blue"
-	echo "$G/hello.elf=name=compound paging=compound"
+	echo "$G/hello.elf=name=smallpool paging=shadow shadow_pool=8"
 	echo "$OUT/corrupt-phoff.elf=name=corrupt"
 	echo "$OUT/truncated.elf=name=truncated"
 	echo "$OUT/garbage.bin=name=garbage"
 	echo "$G/hello.elf=name=survivor"
 }
 
-check_suite() { # SCENARIO
+check_suite() { # SCENARIO [COUNT]
 	for g in "${SUITE[@]}"; do
 		expect_guest_pass "$1" "$g"
 	done
 	expect_line "$1" "summary" "braid: summary: ${2:-3} guests, ${2:-3} passed, 0 failed"
+}
+
+check_full() { # SCENARIO COUNT
+	for g in "${FULL[@]}"; do
+		expect_guest_pass "$1" "$g"
+	done
+	expect_line "$1" "summary" "braid: summary: $2 guests, $2 passed, 0 failed"
 }
 
 check_negative() { # SCENARIO VENDOR
@@ -63,7 +75,7 @@ check_negative() { # SCENARIO VENDOR
 	expect_line "$s" "unknown paging= value" "braid: guest badpaging: error: bad value in \"paging=turbo\""
 	expect_line "$s" "guest larger than free memory" "braid: guest toobig: error: not enough memory: needs 61440 MiB"
 	expect_line "$s" "unknown guest option" "braid: guest badopt: error: unknown option \"colour=blue\""
-	expect_line "$s" "compound not available yet" "braid: guest compound: error: paging=compound is not available yet"
+	expect_line "$s" "shadow pool too small" "braid: guest smallpool: error: bad value in \"shadow_pool=8\""
 	expect_line "$s" "corrupt ELF" "braid: guest corrupt: error: corrupt ELF image: program headers lie beyond the end of the file"
 	expect_line "$s" "truncated ELF" "braid: guest truncated: error: corrupt ELF image: a segment lies beyond the end of the file"
 	expect_line "$s" "not a multiboot kernel" "braid: guest garbage: error: not a multiboot kernel"
@@ -73,7 +85,10 @@ check_negative() { # SCENARIO VENDOR
 }
 
 mapfile -t SUITE_MODS < <(suite_modules nested)
-mapfile -t SHADOW_MODS < <(suite_modules shadow)
+mapfile -t NESTED_MODS < <(suite_modules nested "${FULL[@]}")
+mapfile -t SHADOW_MODS < <(suite_modules shadow "${FULL[@]}")
+mapfile -t COMPOUND_MODS < <(suite_modules compound "${FULL[@]}")
+COMPOUND_MODS+=("$G/badpt.elf=name=badpt paging=compound")
 # A pool far too small for churn's address spaces: shadow pages must be
 # reclaimed, and the guest must not notice.
 SHADOW_MODS+=("$G/churn.elf=name=churn-smallpool paging=shadow shadow_pool=32")
@@ -83,17 +98,17 @@ SHADOW_MODS+=("$G/badpt.elf=name=badpt paging=shadow")
 make_bad_images
 mapfile -t NEG_MODS < <(negative_modules)
 
-boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
-check_suite svm-suite
+boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${NESTED_MODS[@]}"
+check_full svm-suite 5
 expect_status svm-suite 0
 
-boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${SUITE_MODS[@]}"
-check_suite vmx-suite
+boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${NESTED_MODS[@]}"
+check_full vmx-suite 5
 expect_status vmx-suite 0
 
 # Shadow paging on both vendors, and the same results as nested paging.
 check_shadow() { # SCENARIO NESTED-SCENARIO
-	check_suite "$1" 5
+	check_full "$1" 7
 	expect_guest_pass "$1" churn-smallpool
 	expect_guest_pass "$1" badpt
 	if grep -q '"guest":"churn-smallpool".*"reclaims":[1-9]' "$LOG"; then
@@ -106,7 +121,31 @@ check_shadow() { # SCENARIO NESTED-SCENARIO
 	else
 		fail "$1: churn's stats lack page-table write traps or root-cache hits"
 	fi
-	differential "$1" "$2" pagetest
+	for g in pagetest conformance ptmod; do
+		differential "$1" "$2" "$g"
+	done
+}
+# Compound: same results as nested, and far fewer page-table write traps
+# than shadow paging on the churning guest.
+check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
+	check_full "$1" 6
+	expect_guest_pass "$1" badpt
+	for g in pagetest conformance ptmod; do
+		differential "$1" "$2" "$g"
+	done
+	local c s
+	c=$(grep -ao '"guest":"churn",.*"pt_write_traps":[0-9]*' "$OUT/$1.log" | sed 's/.*://')
+	s=$(grep -ao '"guest":"churn",.*"pt_write_traps":[0-9]*' "$OUT/$3.log" | sed 's/.*://')
+	if [ -n "$c" ] && [ -n "$s" ] && [ "$s" -gt 0 ] && [ $((c * 20)) -le "$s" ]; then
+		pass "$1: churn traps $c page-table writes, at most 5% of shadow's $s"
+	else
+		fail "$1: churn traps ${c:-?} page-table writes, shadow ${s:-?}: not under 5%"
+	fi
+	if grep -q '"guest":"churn",.*"to_nested":[1-9]' "$OUT/$1.log"; then
+		pass "$1: churn's churning tables moved to nested"
+	else
+		fail "$1: churn's tables never moved to nested"
+	fi
 }
 # verdicts LOG GUEST: the guest's result lines. QEMU's TCG reports
 # reserved-bit page faults with P=0 (PLATFORM.md); braid's own walk under
@@ -130,6 +169,11 @@ boot svm-shadow-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SHADOW_MODS[@]}"
 check_shadow svm-shadow-suite svm-suite
 boot vmx-shadow-suite bochs corei7_haswell_4770 "exit=bochs" "${SHADOW_MODS[@]}"
 check_shadow vmx-shadow-suite vmx-suite
+
+boot svm-compound-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${COMPOUND_MODS[@]}"
+check_compound svm-compound-suite svm-suite svm-shadow-suite
+boot vmx-compound-suite bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_MODS[@]}"
+check_compound vmx-compound-suite vmx-suite vmx-shadow-suite
 
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
