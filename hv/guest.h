@@ -32,6 +32,7 @@ struct guest_config {
 	enum paging_mode paging;
 	u32 shadow_pool; /* paging=shadow|compound: table pages */
 	struct compound_knobs knobs; /* paging=compound: the policy */
+	u64 trace; /* print the classification every this many exits */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 };
 
@@ -64,6 +65,7 @@ struct guest {
 	bool paged; /* guest CR0.PG */
 	phys_t hw_cr3; /* what the hardware CR3 holds */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
+	u64 next_trace; /* exit count of the next classification trace */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct guest_stats stats;

@@ -4,6 +4,7 @@
  * memory are guest-physical and are checked against the caller's own RAM,
  * so a hypercall can never reach another guest or the hypervisor.
  */
+#include "hv/classify.h"
 #include "hv/exit.h"
 #include "lib/string.h"
 
@@ -58,6 +59,10 @@ void handle_hypercall(struct guest *g, const struct vmexit *e)
 		case HC_VERSION: ret = BRAID_ABI_VERSION; break;
 		case HC_PRINT: ret = hc_print(g, gpr[RBX], gpr[RCX]); break;
 		case HC_STATS: ret = hc_stats(g, gpr[RBX], gpr[RCX]); break;
+		case HC_CLASSIFY:
+			classify_dump(g);
+			ret = 0;
+			break;
 		case HC_EXIT: guest_exit(g, (u32)gpr[RBX]); return;
 		default: ret = HC_ERR_NOSYS;
 		}

@@ -11,6 +11,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/vendor.h"
 #include "boot/bootinfo.h"
+#include "hv/classify.h"
 #include "hv/guest.h"
 #include "hv/loader.h"
 #include "hv/log.h"
@@ -95,6 +96,7 @@ static void run_guest(unsigned index, const struct boot_module *m,
 	if (guest.state == GUEST_EXITED)
 		guest_info(&guest, "exited with result %u (%s)", guest.result,
 			   ok ? "pass" : "fail");
+	classify_dump(&guest);
 	stats_print(&guest);
 	t->last_code = guest.state == GUEST_EXITED ? guest.result : 1;
 	ok ? t->passed++ : t->failed++;

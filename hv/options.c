@@ -209,10 +209,12 @@ int parse_guest_options(const char *line, unsigned index,
 			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 4 : -1;
 		else if (is(&w, "cp_quiet"))
 			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 4 : -1;
+		else if (is(&w, "trace"))
+			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

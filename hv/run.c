@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
+#include "hv/classify.h"
 #include "hv/exit.h"
 #include "hv/mmu.h"
 #include "hv/run.h"
@@ -27,6 +28,11 @@ void guest_run(struct guest *g)
 		g->stats.guest_tsc += t1 - t0;
 		handle_exit(g, &e);
 		g->stats.hv_tsc += rdtsc() - t1;
+		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
+		    g->state == GUEST_RUNNING) {
+			g->next_trace = g->stats.exits_total + g->cfg.trace;
+			classify_dump(g);
+		}
 	}
 	this_cpu()->vcpu = NULL;
 }

@@ -206,7 +206,10 @@ static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 	s->nr_rmap = pool_pages * RMAP_PER_PAGE;
 	heads = ALIGN_UP(s->nr_gfns * sizeof(u32), PAGE_SIZE);
 	rmap = ALIGN_UP((u64)s->nr_rmap * sizeof(*s->rmap), PAGE_SIZE);
-	s->pool = frame_alloc_contig(pool_pages, PAGE_SIZE);
+	/* 2 MiB aligned when it is a whole number of 2 MiB: a compound
+	 * window is then mapped with large EPT/NPT pages, cheap to walk. */
+	s->pool = frame_alloc_contig(pool_pages,
+				     pool_pages % 512 ? PAGE_SIZE : MiB(2));
 	s->pages = alloc_array(meta);
 	s->rmap_head = alloc_array(heads);
 	s->rmap = alloc_array(rmap);
@@ -668,4 +671,29 @@ void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5])
 u16 shadow_page_gen(const struct shadow *s, u32 sp)
 {
 	return s->pages[sp].gen;
+}
+
+enum shadow_kind shadow_probe(const struct shadow *s, u64 gva, unsigned leaf,
+			      unsigned *level)
+{
+	u32 sp = s->root;
+
+	*level = 0;
+	if (sp == SP_NONE)
+		return SHADOW_UNTOUCHED;
+	for (unsigned l = 4; l >= 1; l--) {
+		u64 e = sp_table(s, sp)[PT_INDEX(gva, l)];
+
+		if (!(e & X86_PTE_P))
+			return SHADOW_UNTOUCHED;
+		/* At the guest's leaf level: braid maps (part of) it. */
+		if (l == leaf)
+			return SHADOW_MIRRORED;
+		if (!is_child(s, sp, PT_INDEX(gva, l))) {
+			*level = l - 1; /* the CPU walks the guest's table */
+			return SHADOW_NESTED;
+		}
+		sp = sp_of_entry(s, e);
+	}
+	return SHADOW_MIRRORED;
 }

@@ -122,6 +122,13 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn);
  * @gfn and the page is still generation @gen (the next walk mirrors it). */
 bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn);
 u16 shadow_page_gen(const struct shadow *s, u32 sp);
+
+enum shadow_kind { SHADOW_UNTOUCHED, SHADOW_MIRRORED, SHADOW_NESTED };
+/* How the active tree maps the guest page at @gva (a guest leaf at level
+ * @leaf): not yet, by braid's own entries, or by handing the walk to the
+ * guest's table at *level (compound). */
+enum shadow_kind shadow_probe(const struct shadow *s, u64 gva, unsigned leaf,
+			      unsigned *level);
 /* Compound: count mirror pages and nested entries per level (1..4); a
  * nested entry in a level-L page hands over a level L-1 guest table. */
 void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5]);

@@ -44,6 +44,8 @@ enum braid_hypercall {
 	HC_PRINT = 1,	/* RBX = gpa of text, RCX = length (<= 4096) */
 	HC_EXIT = 2,	/* RBX = result code; does not return */
 	HC_STATS = 3,	/* RBX = gpa of struct braid_stats, RCX = its size */
+	HC_CLASSIFY = 4, /* braid prints how it maps the caller's address
+			  * space now (the "braid: region" lines) */
 };
 
 #define HC_ERR_PERM  (-1L)  /* called from CPL > 0 */

@@ -306,7 +306,7 @@ static void test_guest_bad_paging(void **state)
 		  "bad value in \"paging=ept\": " PAGING_HINT);
 }
 
-#define KNOWN "(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, --)"
+#define KNOWN "(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)"
 
 static void test_guest_unknown_option(void **state)
 {

@@ -91,7 +91,9 @@ static phys_t gfn_to_hpa(void *ctx, u64 gfn)
 	return gbase + gfn * PG;
 }
 
-static const struct shadow_ops ops = { &ops_ctx, gpa_ptr, gfn_to_hpa };
+static const struct shadow_ops ops = { .ctx = &ops_ctx,
+					.gpa_ptr = gpa_ptr,
+					.gfn_to_hpa = gfn_to_hpa };
 
 #define HPA(gfn) (gbase + (u64)(gfn) * PG)
 

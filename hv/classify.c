@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The classification dump: enumerate the guest's own page tables (every
+ * present leaf, in address order), ask the shadow/compound tree how it
+ * maps each leaf, and print maximal runs of equal answers.
+ */
+#include "arch/x86_64/cpu.h"
+#include "hv/classify.h"
+#include "hv/log.h"
+#include "hv/mmu.h"
+#include "mm/pte.h"
+
+struct run {
+	struct guest *g;
+	u64 va, len; /* the run being built */
+	unsigned kind, sw, leaf;
+	unsigned count; /* runs printed */
+};
+
+static const char *const kind_name[] = { "untouched", "shadow", "nested" };
+
+static void flush_run(struct run *r)
+{
+	if (!r->len)
+		return;
+	kprintf("braid: region {\"guest\":\"%s\",\"t\":%llu,\"va\":\"0x%llx\","
+		"\"len\":\"0x%llx\",\"kind\":\"%s\",\"switch\":%u,\"leaf\":%u}\n",
+		r->g->cfg.name, (unsigned long long)r->g->stats.exits_total,
+		(unsigned long long)r->va, (unsigned long long)r->len,
+		kind_name[r->kind], r->sw, r->leaf);
+	r->count++;
+	r->len = 0;
+}
+
+/* Add the guest leaf at @va (size of @level) to the runs. */
+static void add_leaf(struct run *r, u64 va, unsigned level)
+{
+	struct guest *g = r->g;
+	unsigned kind = SHADOW_NESTED, sw = 4;
+
+	if (g->cfg.paging != PAGING_NESTED) {
+		kind = shadow_probe(&g->shadow, va, level, &sw);
+		if (kind != SHADOW_NESTED)
+			sw = 0;
+	}
+	if (r->len && r->va + r->len == va && r->kind == kind && r->sw == sw &&
+	    r->leaf == level) {
+		r->len += PT_LEVEL_SIZE(level);
+		return;
+	}
+	flush_run(r);
+	*r = (struct run){ g, va, PT_LEVEL_SIZE(level), kind, sw, level,
+			   r->count };
+}
+
+/* Canonical form of a 48-bit address (SDM 3.3.7.1). */
+static u64 canonical(u64 va)
+{
+	return va & BIT(47) ? va | 0xffff000000000000ull : va;
+}
+
+static void walk(struct run *r, u64 table, unsigned level, u64 base)
+{
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		u64 *p = guest_ptr(r->g, table + i * 8, 8), e;
+		u64 va = base + ((u64)i << PT_LEVEL_SHIFT(level));
+
+		if (!p || !((e = *p) & X86_PTE_P))
+			continue;
+		if (level == 1 || (level < 4 && (e & X86_PTE_PS)))
+			add_leaf(r, canonical(va), level);
+		else
+			walk(r, e & PTE_ADDR_MASK, level - 1, va);
+	}
+}
+
+void classify_dump(struct guest *g)
+{
+	struct run r = { .g = g };
+	struct mmu_regs m;
+	unsigned long long t = g->stats.exits_total;
+
+	mmu_guest_regs(g, &m);
+	kprintf("braid: classify-begin {\"guest\":\"%s\",\"vendor\":\"%s\","
+		"\"paging\":\"%s\",\"t\":%llu,\"cr3\":\"0x%llx\"}\n",
+		g->cfg.name, vendor->name, paging_mode_name(g->cfg.paging), t,
+		(unsigned long long)m.cr3);
+	/* Only 4-level (IA-32e) paging has the layout walked here. */
+	if ((m.cr0 & CR0_PG) && (m.efer & BIT(10)))
+		walk(&r, m.cr3 & PTE_ADDR_MASK, 4, 0);
+	flush_run(&r);
+	kprintf("braid: classify-end {\"guest\":\"%s\",\"t\":%llu,\"regions\":%u}\n",
+		g->cfg.name, t, r.count);
+}
