@@ -18,7 +18,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all iso run bochs debug test unit integration clean help deps deps-run \
+.PHONY: all iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \
 	format check-format
 all: $(BUILD)/braid.elf guests iso
 
@@ -79,6 +79,13 @@ test: deps                    ## host unit tests, then both vendors' suites
 	tools/test.sh
 integration: all
 	tests/integration/run.sh
+
+bench: deps all               ## workloads x modes x vendors, side by side
+	tools/bench.sh
+bench-svg: bench              ## pictures of compound classification over time
+	for v in svm vmx; do for w in static dynamic mixed; do \
+		tools/cpviz build/bench/bench-$$v-compound.log $$w \
+			>build/bench/$$w-$$v-compound.svg || exit 1; done; done
 
 unit: deps
 	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run; \

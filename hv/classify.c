@@ -49,8 +49,8 @@ static void add_leaf(struct run *r, u64 va, unsigned level)
 		return;
 	}
 	flush_run(r);
-	*r = (struct run){ g, va, PT_LEVEL_SIZE(level), kind, sw, level,
-			   r->count };
+	*r = (struct run){ g,	  va,	   PT_LEVEL_SIZE(level), kind, sw,
+			   level, r->count };
 }
 
 /* Canonical form of a 48-bit address (SDM 3.3.7.1). */

@@ -26,7 +26,7 @@
  * three present one CPU */
 #define EBX7_SMEP BIT(7)
 #define EBX7_SMAP BIT(20)
-#define ECX7_PKU BIT(3)
+#define ECX7_PKU  BIT(3)
 #define ECX7_LA57 BIT(16)
 /* CPUID.80000001h:ECX */
 #define ECX81_SVM BIT(2)

@@ -45,7 +45,8 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	u32 pf = 0;
 
 	pe->g->shadow.stats.pt_write_traps++;
-	return record(pe, gva_write(pe->g, gva, buf, n, pe->user, &pf), gva, pf);
+	return record(pe, gva_write(pe->g, gva, buf, n, pe->user, &pf), gva,
+		      pf);
 }
 
 static int fetch(struct pt_emu *pe, u64 rip, u8 *buf, unsigned *len)
@@ -90,7 +91,8 @@ void emulate_pt_write(struct guest *g, u64 gva)
 {
 	struct vcpu *v = &g->vcpu;
 	struct pt_emu pe = { .g = g,
-			      .user = vendor->get(v, VREG_CPL) == 3 ? PFERR_U : 0 };
+			     .user = vendor->get(v, VREG_CPL) == 3 ? PFERR_U
+								   : 0 };
 	struct emu_ctx ctx = { 0 };
 	struct x86_insn insn;
 	unsigned len;
@@ -99,13 +101,17 @@ void emulate_pt_write(struct guest *g, u64 gva)
 
 	load_ctx(v, &ctx, &pe);
 	if (fetch(&pe, ctx.rip, bytes, &len)) {
-		guest_stop(g, "cannot fetch the instruction that wrote its page table");
+		guest_stop(
+			g,
+			"cannot fetch the instruction that wrote its page table");
 		return;
 	}
 	err = x86_decode(bytes, len, ctx.mode, &insn);
 	if (err) {
-		guest_stop(g, "cannot emulate the write to its page table at 0x%llx: %s",
-			   (unsigned long long)gva, insn.reason);
+		guest_stop(
+			g,
+			"cannot emulate the write to its page table at 0x%llx: %s",
+			(unsigned long long)gva, insn.reason);
 		return;
 	}
 	err = x86_emulate(&insn, &ctx);

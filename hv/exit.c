@@ -41,7 +41,8 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 				   : v->regs.gpr[e->cr.gpr];
 
 	if (e->cr.type != CR_MOV_TO) {
-		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr, e->cr.type);
+		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr,
+			   e->cr.type);
 		return;
 	}
 	if (e->cr.cr == 0) {
@@ -67,8 +68,9 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
 	 * nested fault is always an access outside it. */
 	if (e->npf.walk) {
-		guest_stop(g, "its page tables point at guest-physical 0x%llx, "
-			      "where it has no memory",
+		guest_stop(g,
+			   "its page tables point at guest-physical 0x%llx, "
+			   "where it has no memory",
 			   (unsigned long long)e->npf.gpa);
 		return;
 	}

@@ -30,7 +30,7 @@ struct guest_config {
 	char name[GUEST_NAME_MAX];
 	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
 	enum paging_mode paging;
-	u32 shadow_pool; /* paging=shadow|compound: table pages */
+	u32 shadow_pool;	     /* paging=shadow|compound: table pages */
 	struct compound_knobs knobs; /* paging=compound: the policy */
 	u64 trace; /* print the classification every this many exits */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
@@ -57,13 +57,13 @@ struct guest {
 	u64 nr_chunks;
 	struct pt nested; /* guest-physical -> host-physical (EPT/NPT) */
 	/* paging=shadow: see hv/mmu.c */
-	struct shadow shadow; /* also the compound tree */
+	struct shadow shadow;	  /* also the compound tree */
 	struct compound compound; /* paging=compound: the policy's state */
-	struct pt ident; /* identity map while guest paging is off */
-	phys_t ident_pdpt; /* its PAE PDPT */
-	struct mmu_regs gcr; /* the guest's CR0, CR3, CR4, EFER */
-	bool paged; /* guest CR0.PG */
-	phys_t hw_cr3; /* what the hardware CR3 holds */
+	struct pt ident;	  /* identity map while guest paging is off */
+	phys_t ident_pdpt;	  /* its PAE PDPT */
+	struct mmu_regs gcr;	  /* the guest's CR0, CR3, CR4, EFER */
+	bool paged;		  /* guest CR0.PG */
+	phys_t hw_cr3;		  /* what the hardware CR3 holds */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
 	u64 next_trace; /* exit count of the next classification trace */
 	struct vcpu vcpu;

@@ -62,8 +62,8 @@ static int access_gva(struct guest *g, u64 gva, void *buf, unsigned n,
 
 		if (err)
 			return err;
-		err = write ? guest_write(g, gpa, p, chunk) :
-			      guest_read(g, gpa, p, chunk);
+		err = write ? guest_write(g, gpa, p, chunk)
+			    : guest_read(g, gpa, p, chunk);
 		if (err)
 			return -ENOENT;
 		if (write)
@@ -81,8 +81,8 @@ int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
 	return access_gva(g, gva, buf, n, access & ~PFERR_W, pf, false);
 }
 
-int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n,
-	      u32 access, u32 *pf)
+int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n, u32 access,
+	      u32 *pf)
 {
 	return access_gva(g, gva, (void *)buf, n, access | PFERR_W, pf, true);
 }

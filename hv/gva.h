@@ -13,8 +13,8 @@
  * guest page table braid shadows updates the shadow. */
 int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
 	     u32 *pf);
-int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n,
-	      u32 access, u32 *pf);
+int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n, u32 access,
+	      u32 *pf);
 
 /* The guest's paging controls, for gwalk(). */
 void guest_walk_mode(struct guest *g, struct gwalk_mode *m);

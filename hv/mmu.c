@@ -31,12 +31,13 @@
 
 #define GP_VECTOR 13
 /* CR4 bits the guest may set, and those the hardware takes from it. */
-#define CR4_GUEST_OK (BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | \
-		      BIT(8) | BIT(9) | BIT(10) | BIT(16))
-#define CR4_PASSTHROUGH (BIT(2) | BIT(3) | BIT(6) | BIT(8) | BIT(9) | \
-			 BIT(10) | BIT(16))
+#define CR4_GUEST_OK                                                    \
+	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | \
+	 BIT(9) | BIT(10) | BIT(16))
+#define CR4_PASSTHROUGH \
+	(BIT(2) | BIT(3) | BIT(6) | BIT(8) | BIT(9) | BIT(10) | BIT(16))
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
-#define EFER_GUEST_OK (EFER_SCE | EFER_LME | EFER_NXE)
+#define EFER_GUEST_OK	  (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* Shadow and compound paging both virtualize CR0/CR3/CR4/EFER. */
 static bool shadowed(const struct guest *g)
@@ -121,15 +122,20 @@ static void protect(void *ctx, u64 gfn, bool on)
  */
 static int create_compound(struct guest *g)
 {
-	struct shadow_ops ops = { g, shadow_gpa_ptr, shadow_gfn_to_hpa,
-				  protect, compound_nested,
-				  compound_nested_installed, &g->compound };
+	struct shadow_ops ops = {
+		g,	     shadow_gpa_ptr,  shadow_gfn_to_hpa,
+		protect,     compound_nested, compound_nested_installed,
+		&g->compound
+	};
 	u64 window = ALIGN_UP(g->cfg.mem, GiB(1));
 	int err = map_ram(g, &g->nested, vendor->nested_format);
 
-	err = err ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
-	err = err ?: compound_init(&g->compound, &g->shadow, g->cfg.mem,
-				   &g->cfg.knobs);
+	err = err
+		      ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem,
+				     &ops);
+	err = err
+		      ?: compound_init(&g->compound, &g->shadow, g->cfg.mem,
+				       &g->cfg.knobs);
 	if (err)
 		return err;
 	shadow_set_compound(&g->shadow, window);
@@ -139,7 +145,8 @@ static int create_compound(struct guest *g)
 
 int mmu_create(struct guest *g)
 {
-	struct shadow_ops ops = { .ctx = g, .gpa_ptr = shadow_gpa_ptr,
+	struct shadow_ops ops = { .ctx = g,
+				  .gpa_ptr = shadow_gpa_ptr,
 				  .gfn_to_hpa = shadow_gfn_to_hpa };
 	int err;
 
@@ -215,9 +222,9 @@ static void apply_compound(struct guest *g, bool new_cr3)
 	hw.efer = gcr->efer;
 	if (lm) {
 		hw.cr0 |= CR0_WP;
-		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow) ?
-				 shadow_activate(&g->shadow, gcr->cr3) :
-				 shadow_root_hpa(&g->shadow);
+		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
+				 ? shadow_activate(&g->shadow, gcr->cr3)
+				 : shadow_root_hpa(&g->shadow);
 	}
 	vendor->set_mmu(&g->vcpu, gcr, &hw);
 	g->hw_cr3 = lm ? hw.cr3 : 0;
@@ -237,8 +244,9 @@ static void apply(struct guest *g, bool new_cr3)
 	hw.cr4 = (gcr->cr4 & CR4_PASSTHROUGH) | CR4_PAE;
 	hw.efer = (gcr->efer & EFER_SCE) | (host_has_nx() ? EFER_NXE : 0);
 	if (paged && !(gcr->efer & EFER_LME)) {
-		guest_stop(g, "enabled %s paging: paging=shadow supports only "
-			      "4-level (IA-32e) paging",
+		guest_stop(g,
+			   "enabled %s paging: paging=shadow supports only "
+			   "4-level (IA-32e) paging",
 			   gcr->cr4 & CR4_PAE ? "PAE" : "32-bit");
 		return;
 	}
@@ -252,9 +260,9 @@ static void apply(struct guest *g, bool new_cr3)
 	if (paged) {
 		gcr->efer |= EFER_LMA;
 		hw.efer |= EFER_LME | EFER_LMA;
-		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow) ?
-				 shadow_activate(&g->shadow, gcr->cr3) :
-				 shadow_root_hpa(&g->shadow);
+		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
+				 ? shadow_activate(&g->shadow, gcr->cr3)
+				 : shadow_root_hpa(&g->shadow);
 	} else {
 		gcr->efer &= ~EFER_LMA;
 		hw.cr3 = g->ident_pdpt;
@@ -346,16 +354,13 @@ static bool write_cr(struct guest *g, unsigned cr, u64 val)
 			return false;
 		g->gcr.cr0 = val | CR0_ET;
 		break;
-	case 3:
-		g->gcr.cr3 = val;
-		break;
+	case 3: g->gcr.cr3 = val; break;
 	case 4:
 		if (!cr4_ok(g, val))
 			return false;
 		g->gcr.cr4 = val;
 		break;
-	default:
-		return false;
+	default: return false;
 	}
 	apply(g, cr == 3);
 	return true;
@@ -377,7 +382,8 @@ void mmu_cr_access(struct guest *g, const struct vmexit *exit)
 		return;
 	switch (e.cr.type) {
 	case CR_MOV_TO:
-		val = e.cr.gpr == RSP ? vendor->get(v, VREG_RSP) : gpr[e.cr.gpr];
+		val = e.cr.gpr == RSP ? vendor->get(v, VREG_RSP)
+				      : gpr[e.cr.gpr];
 		ok = write_cr(g, e.cr.cr, val);
 		break;
 	case CR_MOV_FROM:
@@ -389,9 +395,7 @@ void mmu_cr_access(struct guest *g, const struct vmexit *exit)
 		else
 			gpr[e.cr.gpr] = val;
 		break;
-	case CR_CLTS:
-		ok = write_cr(g, 0, g->gcr.cr0 & ~CR0_TS);
-		break;
+	case CR_CLTS: ok = write_cr(g, 0, g->gcr.cr0 & ~CR0_TS); break;
 	case CR_LMSW: /* PE, MP, EM, TS; PE cannot be cleared (SDM LMSW) */
 		val = (g->gcr.cr0 & ~0xeull) | (e.cr.lmsw & 0xf);
 		ok = write_cr(g, 0, val);
@@ -457,23 +461,22 @@ void mmu_page_fault(struct guest *g, u64 gva, u32 error)
 		return;
 	}
 	if (!g->paged) {
-		guest_stop(g, "access to guest-physical 0x%llx, where it has no memory",
-			   (unsigned long long)gva);
+		guest_stop(
+			g,
+			"access to guest-physical 0x%llx, where it has no memory",
+			(unsigned long long)gva);
 		return;
 	}
 	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {
-	case SHADOW_FIXED:
-		break;
-	case SHADOW_REFLECT:
-		vendor->inject_pf(&g->vcpu, gva, w.error);
-		break;
-	case SHADOW_EMULATE:
-		emulate_pt_write(g, gva);
-		break;
+	case SHADOW_FIXED: break;
+	case SHADOW_REFLECT: vendor->inject_pf(&g->vcpu, gva, w.error); break;
+	case SHADOW_EMULATE: emulate_pt_write(g, gva); break;
 	case SHADOW_NO_MEMORY:
-		guest_stop(g, "access to virtual 0x%llx, which its page tables map to "
-			      "guest-physical 0x%llx, where it has no memory",
-			   (unsigned long long)gva, (unsigned long long)w.gpa);
+		guest_stop(
+			g,
+			"access to virtual 0x%llx, which its page tables map to "
+			"guest-physical 0x%llx, where it has no memory",
+			(unsigned long long)gva, (unsigned long long)w.gpa);
 		break;
 	}
 }
@@ -497,8 +500,9 @@ bool mmu_npf(struct guest *g, const struct vmexit *e)
 	if (!compound(g) || e->npf.gpa >= g->cfg.mem || !e->npf.write ||
 	    !shadow_protected(&g->shadow, gfn))
 		return false;
-	if (fault_loop(g, e->npf.gpa, e->npf.walk ? "page-walk write to a protected table" :
-							"write to a protected table"))
+	if (fault_loop(g, e->npf.gpa,
+		       e->npf.walk ? "page-walk write to a protected table"
+				   : "write to a protected table"))
 		return true;
 	if (e->npf.walk) {
 		/* The CPU itself, walking a nested part of the tree, sets

@@ -142,8 +142,8 @@ static int set_pool(struct guest_config *cfg, const struct word *w)
 {
 	u64 n;
 
-	if (!w->val || parse_size(w->val, w->vallen, &n) || n < SHADOW_POOL_MIN ||
-	    n > 65536)
+	if (!w->val || parse_size(w->val, w->vallen, &n) ||
+	    n < SHADOW_POOL_MIN || n > 65536)
 		return -EINVAL;
 	cfg->shadow_pool = n;
 	return 0;
@@ -185,8 +185,9 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->mem = GUEST_MEM_DEFAULT;
 	cfg->paging = PAGING_NESTED;
 	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
-	cfg->knobs = (struct compound_knobs){ CP_WRITES_DEFAULT,
-					      CP_WINDOW_DEFAULT, CP_QUIET_DEFAULT };
+	cfg->knobs =
+		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
+					 CP_QUIET_DEFAULT };
 	set_cmdline(cfg, line);
 	while (next_word(&p, &w)) {
 		int bad = -1;
@@ -204,9 +205,12 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (is(&w, "shadow_pool"))
 			bad = set_pool(cfg, &w) ? 3 : -1;
 		else if (is(&w, "cp_writes"))
-			bad = set_count(&w, 1, 65535, &n) ? 4 : (cfg->knobs.writes = n, -1);
+			bad = set_count(&w, 1, 65535, &n)
+				      ? 4
+				      : (cfg->knobs.writes = n, -1);
 		else if (is(&w, "cp_window"))
-			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 4 : -1;
+			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 4
+									: -1;
 		else if (is(&w, "cp_quiet"))
 			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 4 : -1;
 		else if (is(&w, "trace"))

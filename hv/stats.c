@@ -33,20 +33,21 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 {
 	const struct shadow_stats *s = &g->shadow.stats;
 
-	return snprintf(buf, size,
-			",\"shadow\":{\"pt_write_traps\":%llu,\"pages_in_use\":%u,"
-			"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
-			"\"hidden_faults\":%llu,\"reflected_faults\":%llu,"
-			"\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu}",
-			(unsigned long long)s->pt_write_traps,
-			shadow_pages_in_use(&g->shadow),
-			(unsigned long long)s->pages_peak, g->shadow.nr_pages,
-			(unsigned long long)s->reclaims,
-			(unsigned long long)s->hidden_faults,
-			(unsigned long long)s->reflected_faults,
-			(unsigned long long)s->cr3_switches,
-			(unsigned long long)s->root_hits,
-			(unsigned long long)s->invlpgs);
+	return snprintf(
+		buf, size,
+		",\"shadow\":{\"pt_write_traps\":%llu,\"pages_in_use\":%u,"
+		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
+		"\"hidden_faults\":%llu,\"reflected_faults\":%llu,"
+		"\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu}",
+		(unsigned long long)s->pt_write_traps,
+		shadow_pages_in_use(&g->shadow),
+		(unsigned long long)s->pages_peak, g->shadow.nr_pages,
+		(unsigned long long)s->reclaims,
+		(unsigned long long)s->hidden_faults,
+		(unsigned long long)s->reflected_faults,
+		(unsigned long long)s->cr3_switches,
+		(unsigned long long)s->root_hits,
+		(unsigned long long)s->invlpgs);
 }
 
 /* Compound: the policy's moves, and the tree by kind and level: mirror
@@ -58,14 +59,15 @@ static int compound_stats(const struct guest *g, char *buf, size_t size)
 	u32 mirrors[5], nested[5];
 
 	shadow_census(&g->shadow, mirrors, nested);
-	return snprintf(buf, size,
-			",\"compound\":{\"writes_trapped\":%llu,\"to_nested\":%llu,"
-			"\"to_shadow\":%llu,\"shadow_tables\":[%u,%u,%u,%u],"
-			"\"nested_tables\":[%u,%u,%u]}",
-			(unsigned long long)c->writes_trapped,
-			(unsigned long long)c->to_nested,
-			(unsigned long long)c->to_shadow, mirrors[1], mirrors[2],
-			mirrors[3], mirrors[4], nested[1], nested[2], nested[3]);
+	return snprintf(
+		buf, size,
+		",\"compound\":{\"writes_trapped\":%llu,\"to_nested\":%llu,"
+		"\"to_shadow\":%llu,\"shadow_tables\":[%u,%u,%u,%u],"
+		"\"nested_tables\":[%u,%u,%u]}",
+		(unsigned long long)c->writes_trapped,
+		(unsigned long long)c->to_nested,
+		(unsigned long long)c->to_shadow, mirrors[1], mirrors[2],
+		mirrors[3], mirrors[4], nested[1], nested[2], nested[3]);
 }
 
 void stats_print(const struct guest *g)
@@ -84,11 +86,12 @@ void stats_print(const struct guest *g)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\":%llu",
 			      i ? "," : "", exit_names[i],
 			      (unsigned long long)g->stats.exits[i]);
-	n += snprintf(buf + n, sizeof(buf) - n,
-		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu",
-		      (unsigned long long)g->stats.hv_tsc,
-		      (unsigned long long)g->stats.guest_tsc,
-		      (unsigned long long)g->nested.nr_tables);
+	n += snprintf(
+		buf + n, sizeof(buf) - n,
+		"},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu",
+		(unsigned long long)g->stats.hv_tsc,
+		(unsigned long long)g->stats.guest_tsc,
+		(unsigned long long)g->nested.nr_tables);
 	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)

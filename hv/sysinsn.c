@@ -121,7 +121,9 @@ int sysinsn_decode(struct guest *g, struct vmexit *e)
 		e->cr.lmsw = (u16)v->regs.gpr[e->cr.gpr];
 	return 0;
 bad:
-	guest_stop(g, "cannot decode the intercepted instruction %02x %02x %02x %02x",
-		   buf[0], buf[1], buf[2], buf[3]);
+	guest_stop(
+		g,
+		"cannot decode the intercepted instruction %02x %02x %02x %02x",
+		buf[0], buf[1], buf[2], buf[3]);
 	return -ENOTSUP;
 }

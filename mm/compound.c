@@ -34,8 +34,9 @@ void compound_destroy(struct compound *c)
 		frame_free_contig(va_to_pa(c->gfns),
 				  array_pages(c->nr_gfns * sizeof(*c->gfns)));
 	if (c->nested)
-		frame_free_contig(va_to_pa(c->nested),
-				  array_pages(CP_MAX_NESTED * sizeof(*c->nested)));
+		frame_free_contig(
+			va_to_pa(c->nested),
+			array_pages(CP_MAX_NESTED * sizeof(*c->nested)));
 	memset(c, 0, sizeof(*c));
 }
 
@@ -52,9 +53,9 @@ void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn)
 
 	if (c->nr_nested == CP_MAX_NESTED)
 		return; /* untracked: stays nested until reclaimed */
-	c->nested[c->nr_nested++] = (struct cp_nested_entry){
-		gfn, c->now, sp, idx, shadow_page_gen(c->shadow, sp)
-	};
+	c->nested[c->nr_nested++] =
+		(struct cp_nested_entry){ gfn, c->now, sp, idx,
+					  shadow_page_gen(c->shadow, sp) };
 }
 
 void compound_wrote(struct compound *c, u64 gfn)

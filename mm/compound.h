@@ -22,13 +22,13 @@
 
 #define CP_WRITES_DEFAULT 8
 #define CP_WINDOW_DEFAULT 2000
-#define CP_QUIET_DEFAULT 200000
-#define CP_MAX_NESTED 4096 /* nested entries tracked for return to shadow */
+#define CP_QUIET_DEFAULT  200000
+#define CP_MAX_NESTED	  4096 /* nested entries tracked for return to shadow */
 
 struct compound_knobs {
 	u32 writes; /* cp_writes= */
 	u64 window; /* cp_window= (exits) */
-	u64 quiet; /* cp_quiet= (exits) */
+	u64 quiet;  /* cp_quiet= (exits) */
 };
 
 struct cp_gfn {

@@ -111,7 +111,8 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 			u64 size = PT_LEVEL_SIZE(l);
 
 			w->level = l;
-			w->gpa = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
+			w->gpa = (e & PTE_ADDR_MASK & ~(size - 1)) |
+				 (gva & (size - 1));
 			break;
 		}
 		table = e & PTE_ADDR_MASK;

@@ -11,18 +11,18 @@
 #include "lib/types.h"
 
 /* Page-fault error code bits (SDM Vol. 3A 4.7, figure 4-12). */
-#define PFERR_P BIT(0) /* 0: not present; 1: protection or reserved bit */
-#define PFERR_W BIT(1) /* write access */
-#define PFERR_U BIT(2) /* user-mode access */
+#define PFERR_P	   BIT(0) /* 0: not present; 1: protection or reserved bit */
+#define PFERR_W	   BIT(1) /* write access */
+#define PFERR_U	   BIT(2) /* user-mode access */
 #define PFERR_RSVD BIT(3) /* reserved bit set in a paging entry */
-#define PFERR_I BIT(4) /* instruction fetch */
+#define PFERR_I	   BIT(4) /* instruction fetch */
 
 /* The guest's paging controls that change what a walk means. */
 struct gwalk_mode {
-	bool wp; /* CR0.WP: supervisor writes honour R/W */
-	bool nxe; /* EFER.NXE: bit 63 is NX, not reserved */
-	bool smep; /* CR4.SMEP */
-	bool pse1g; /* the guest was told it has 1 GiB pages */
+	bool wp;	     /* CR0.WP: supervisor writes honour R/W */
+	bool nxe;	     /* EFER.NXE: bit 63 is NX, not reserved */
+	bool smep;	     /* CR4.SMEP */
+	bool pse1g;	     /* the guest was told it has 1 GiB pages */
 	unsigned maxphyaddr; /* physical-address width the guest sees */
 };
 
@@ -31,11 +31,11 @@ struct gwalk_mode {
 typedef u64 *(*gwalk_map_fn)(void *ctx, u64 gpa);
 
 struct gwalk {
-	u64 gpa; /* the translation (valid when !fault) */
-	unsigned level; /* level of the leaf: 1, 2 (2M) or 3 (1G) */
+	u64 gpa;		   /* the translation (valid when !fault) */
+	unsigned level;		   /* level of the leaf: 1, 2 (2M) or 3 (1G) */
 	bool writable, user, exec; /* effective permissions of the path */
 	u64 table_gpa[5]; /* table_gpa[l]: the guest table read at level l */
-	u64 pte[5]; /* pte[l]: the entry used at level l (A/D as read) */
+	u64 pte[5];	  /* pte[l]: the entry used at level l (A/D as read) */
 	bool fault;
 	u32 error; /* #PF error code when fault */
 };

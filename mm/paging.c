@@ -149,7 +149,8 @@ static u64 *walk_find(const struct pt *pt, u64 va, unsigned *level)
 	for (unsigned l = PT_LEVELS;; l--) {
 		u64 *e = &table(t)[PT_INDEX(va, l)];
 
-		if (l == 1 || !pt->fmt->present(*e) || pt->fmt->is_leaf(*e, l)) {
+		if (l == 1 || !pt->fmt->present(*e) ||
+		    pt->fmt->is_leaf(*e, l)) {
 			*level = l;
 			return e;
 		}

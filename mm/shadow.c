@@ -163,14 +163,18 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 	s->free_head = p->next;
 	s->nr_free--;
 	memset(sp_table(s, sp), 0, PAGE_SIZE);
-	*p = (struct shadow_page){ .gfn = gfn, .parent = parent,
-				   .parent_idx = parent_idx, .level = level,
-				   .direct = direct, .in_use = true,
-				   .gen = p->gen, .next = SP_NONE };
+	*p = (struct shadow_page){ .gfn = gfn,
+				   .parent = parent,
+				   .parent_idx = parent_idx,
+				   .level = level,
+				   .direct = direct,
+				   .in_use = true,
+				   .gen = p->gen,
+				   .next = SP_NONE };
 	if (!direct) {
 		if (!shadow_protected(s, gfn) && gfn < s->nr_gfns)
-			s->compound ? s->ops.protect(s->ops.ctx, gfn, true) :
-				      write_protect(s, gfn);
+			s->compound ? s->ops.protect(s->ops.ctx, gfn, true)
+				    : write_protect(s, gfn);
 		p->next = s->hash[hash_of(gfn)];
 		s->hash[hash_of(gfn)] = sp;
 	}
@@ -224,12 +228,15 @@ int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 	memset(s, 0, sizeof(*s));
 	s->ops = *ops;
 	s->nr_pages = pool_pages;
-	if (pool_pages < SHADOW_POOL_MIN || alloc_arrays(s, pool_pages, guest_mem)) {
+	if (pool_pages < SHADOW_POOL_MIN ||
+	    alloc_arrays(s, pool_pages, guest_mem)) {
 		shadow_destroy(s);
 		return -ENOMEM;
 	}
 	for (u32 i = 0; i < pool_pages; i++) {
-		s->pages[i] = (struct shadow_page){ .next = i + 1 < pool_pages ? i + 1 : SP_NONE };
+		s->pages[i] = (struct shadow_page){ .next = i + 1 < pool_pages
+								    ? i + 1
+								    : SP_NONE };
 	}
 	s->free_head = 0;
 	s->nr_free = pool_pages;
@@ -247,7 +254,8 @@ int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 static void free_array(void *p, u64 bytes)
 {
 	if (p)
-		frame_free_contig(va_to_pa(p), ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
+		frame_free_contig(va_to_pa(p),
+				  ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE);
 }
 
 void shadow_destroy(struct shadow *s)
@@ -343,8 +351,8 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 			s->root = SP_NONE;
 		if (s->roots[i].sp != SP_NONE)
 			sp_free(s, s->roots[i].sp);
-		s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT, false,
-					  SP_NONE, 0);
+		s->roots[i].sp =
+			sp_alloc(s, 4, gcr3 >> PAGE_SHIFT, false, SP_NONE, 0);
 		if (s->roots[i].sp == SP_NONE) {
 			/* Pool dry: make room among the other roots. */
 			reclaim(s);
@@ -423,8 +431,8 @@ static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
 		      const struct gwalk *w, u64 *e)
 {
 	bool direct = l <= w->level;
-	u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT :
-			   w->table_gpa[l - 1] >> PAGE_SHIFT;
+	u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT
+			 : w->table_gpa[l - 1] >> PAGE_SHIFT;
 	u32 child;
 
 	if (s->compound && !direct && s->ops.nested(s->ops.policy, gfn)) {
@@ -437,8 +445,8 @@ static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
 		return SP_NONE;
 	/* Below a guest large page, the guest's leaf decides. */
 	*e = sp_pa(s, child) |
-	     (s->compound ? guest_flags(s, w->pte[MAX(l, w->level)]) :
-			    UPPER_FLAGS);
+	     (s->compound ? guest_flags(s, w->pte[MAX(l, w->level)])
+			  : UPPER_FLAGS);
 	return child;
 }
 
@@ -583,8 +591,10 @@ void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 	/* Zapping frees subtrees, which may unlink pages of this very hash
 	 * chain (a table that maps itself): rescan after every zap. */
 	do {
-		for (i = s->hash[hash_of(gfn)]; i != SP_NONE; i = s->pages[i].next)
-			if (s->pages[i].gfn == gfn && any_present(s, i, first, last))
+		for (i = s->hash[hash_of(gfn)]; i != SP_NONE;
+		     i = s->pages[i].next)
+			if (s->pages[i].gfn == gfn &&
+			    any_present(s, i, first, last))
 				break;
 		if (i != SP_NONE)
 			zap_range(s, i, first, last);
@@ -617,15 +627,16 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn)
 	while ((sp = find_mirror(s, gfn)) != SP_NONE) {
 		struct shadow_page *p = &s->pages[sp];
 		u64 *parent = &sp_table(s, p->parent)[p->parent_idx];
-		u64 *gpte = s->ops.gpa_ptr(s->ops.ctx,
-					  (s->pages[p->parent].gfn << PAGE_SHIFT) +
-						  p->parent_idx * 8);
+		u64 *gpte = s->ops.gpa_ptr(
+			s->ops.ctx, (s->pages[p->parent].gfn << PAGE_SHIFT) +
+					    p->parent_idx * 8);
 		u32 psp = p->parent;
 		u16 pidx = p->parent_idx;
 
 		/* The parent mirrors the guest table that points here, and
 		 * is write-protected: its guest entry is current. */
-		*parent = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte) : 0;
+		*parent = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte)
+			       : 0;
 		sp_free(s, sp);
 		if (gpte)
 			s->ops.nested_installed(s->ops.policy, psp, pidx, gfn);
@@ -639,7 +650,8 @@ bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn)
 {
 	u64 *e;
 
-	if (sp >= s->nr_pages || !s->pages[sp].in_use || s->pages[sp].gen != gen)
+	if (sp >= s->nr_pages || !s->pages[sp].in_use ||
+	    s->pages[sp].gen != gen)
 		return false;
 	e = &sp_table(s, sp)[idx];
 	if (!(*e & X86_PTE_P) || is_tree_ptr(s, *e) ||

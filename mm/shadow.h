@@ -24,31 +24,31 @@
 /* One instruction may touch code, stack and two operands, each needing a
  * path of three pages below the root: the pool must hold at least that. */
 #define SHADOW_POOL_MIN 32
-#define SHADOW_ROOTS 8 /* cached roots (address spaces) per guest */
-#define SHADOW_HASH 1024
+#define SHADOW_ROOTS	8 /* cached roots (address spaces) per guest */
+#define SHADOW_HASH	1024
 
 struct shadow_page {
-	u64 gfn; /* mirror: the guest table page; direct: first gfn mapped */
+	u64 gfn;    /* mirror: the guest table page; direct: first gfn mapped */
 	u32 parent; /* index of the parent page, SP_NONE for a root */
 	u16 parent_idx; /* entry in the parent that points here */
-	u8 level; /* 1..4 */
+	u8 level;	/* 1..4 */
 	bool direct;
 	bool in_use;
-	u16 gen; /* bumped on free, so stale reverse-map entries are seen */
+	u16 gen;  /* bumped on free, so stale reverse-map entries are seen */
 	u32 next; /* gfn hash chain, or free list */
 };
 
 struct shadow_rmap_entry {
-	u32 sp; /* shadow level-1 page */
+	u32 sp;	 /* shadow level-1 page */
 	u16 idx; /* leaf entry in it */
 	u16 gen; /* the page's generation when the entry was made */
 	u32 next;
 };
 
 struct shadow_stats {
-	u64 pt_write_traps; /* guest writes to its protected tables */
-	u64 reclaims; /* times the pool ran dry and was emptied */
-	u64 hidden_faults; /* #PFs braid resolved itself */
+	u64 pt_write_traps;   /* guest writes to its protected tables */
+	u64 reclaims;	      /* times the pool ran dry and was emptied */
+	u64 hidden_faults;    /* #PFs braid resolved itself */
 	u64 reflected_faults; /* #PFs handed to the guest */
 	u64 cr3_switches;
 	u64 root_hits; /* CR3 switches that found a cached root */
@@ -97,7 +97,7 @@ struct shadow {
 		u64 used; /* LRU stamp */
 	} roots[SHADOW_ROOTS];
 	u64 clock;
-	u32 root; /* the active root page, SP_NONE in physical mode */
+	u32 root;	 /* the active root page, SP_NONE in physical mode */
 	bool need_flush; /* a mapping was removed or narrowed: flush TLB */
 	struct shadow_stats stats;
 };
@@ -105,9 +105,9 @@ struct shadow {
 #define SP_NONE 0xffffffffu
 
 enum shadow_fault {
-	SHADOW_FIXED, /* the shadow now maps it: resume the guest */
-	SHADOW_REFLECT, /* the guest's own tables fault: inject #PF */
-	SHADOW_EMULATE, /* a write to a protected guest table: emulate */
+	SHADOW_FIXED,	  /* the shadow now maps it: resume the guest */
+	SHADOW_REFLECT,	  /* the guest's own tables fault: inject #PF */
+	SHADOW_EMULATE,	  /* a write to a protected guest table: emulate */
 	SHADOW_NO_MEMORY, /* translates to a gpa with no RAM behind it */
 };
 

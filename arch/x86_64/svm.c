@@ -103,23 +103,28 @@ static int svm_cpu_enable(void)
 }
 
 /*
- * Shadow paging: nested paging off, the guest runs on braid's tables. SVM
- * has no CR read shadows, so reads of CR0/CR3/CR4 are intercepted too, as
- * are their writes, INVLPG and every #PF (APM 15.9, 15.12).
+ * Shadow paging: nested paging off, the guest runs on braid's tables; and
+ * compound paging: nested paging on, hardware CR3 at braid's compound root.
+ * SVM has no CR read shadows, so reads of CR0/CR3/CR4 are intercepted too,
+ * as are their writes and every #PF (APM 15.9, 15.12); INVLPG too under
+ * shadow paging.
  */
-static void setup_shadow_control(struct vmcb_control *c)
+static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 {
 	u16 crs = BIT(0) | BIT(3) | BIT(4);
 
-	c->nested_ctl = 0;
-	c->n_cr3 = 0;
 	c->intercept_cr_read = crs;
 	c->intercept_cr_write = crs;
 	c->intercept_exceptions = BIT(14);
-	c->intercept_misc1 |= INTERCEPT_INVLPG;
+	if (mmu == VCPU_SHADOW) {
+		c->nested_ctl = 0;
+		c->n_cr3 = 0;
+		c->intercept_misc1 |= INTERCEPT_INVLPG;
+	}
 }
 
-static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
+static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
+			  phys_t ncr3)
 {
 	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT |
@@ -140,11 +145,12 @@ static void setup_control(struct vmcb_control *c, u32 asid, phys_t ncr3)
 	c->clean_bits = 0;
 	c->nested_ctl = NESTED_CTL_NP_ENABLE;
 	c->n_cr3 = ncr3;
-	if (!ncr3)
-		setup_shadow_control(c);
+	if (mmu != VCPU_NESTED)
+		setup_paging_control(c, mmu);
 }
 
-static int svm_vcpu_create(struct vcpu *v, phys_t nested_root)
+static int svm_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
+			   phys_t nested_root)
 {
 	static u32 next_asid = 1;
 	phys_t page = frame_alloc();
@@ -164,7 +170,7 @@ static int svm_vcpu_create(struct vcpu *v, phys_t nested_root)
 	if (next_asid >= nr_asids)
 		next_asid = 1; /* ASID 0 is the host's (APM 15.16) */
 	v->arch = s;
-	setup_control(&vmcb_of(v)->control, s->asid, nested_root);
+	setup_control(&vmcb_of(v)->control, s->asid, mmu, nested_root);
 	return 0;
 }
 
@@ -259,7 +265,8 @@ static void decode_cr(struct vmcb *vmcb, u64 code, struct vmexit *e)
 	e->kind = VMEXIT_CR_ACCESS;
 	e->cr.cr = code & 0xf;
 	e->cr.type = code >= SVM_EXIT_CR0_WRITE ? CR_MOV_TO : CR_MOV_FROM;
-	e->cr.decoded = (features & SVM_FEATURE_DECODE_ASSISTS) && (info1 & BIT(63));
+	e->cr.decoded =
+		(features & SVM_FEATURE_DECODE_ASSISTS) && (info1 & BIT(63));
 	e->cr.gpr = info1 & 0xf;
 }
 

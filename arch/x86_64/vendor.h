@@ -45,7 +45,7 @@ struct vmexit {
 			gpa_t gpa;
 			bool write, exec;
 			bool mapped; /* the nested table had some mapping */
-			bool walk; /* it was the CPU's walk of guest tables */
+			bool walk;   /* it was the CPU's walk of guest tables */
 		} npf;
 		struct {
 			u8 vector;
@@ -55,9 +55,9 @@ struct vmexit {
 		} exc;
 		struct {
 			bool decoded; /* false: decode the instruction at RIP */
-			u8 type; /* CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW */
-			u8 cr; /* 0, 3 or 4 */
-			u8 gpr; /* MOV: the register, index into guest_regs */
+			u8 type;  /* CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW */
+			u8 cr;	  /* 0, 3 or 4 */
+			u8 gpr;	  /* MOV: the register, index into guest_regs */
 			u16 lmsw; /* LMSW: the source operand */
 		} cr;
 		struct {
@@ -69,6 +69,13 @@ struct vmexit {
 };
 
 enum cr_access_type { CR_MOV_TO, CR_MOV_FROM, CR_CLTS, CR_LMSW };
+
+/* How a vCPU's memory is virtualized (see hv/mmu.c). */
+enum vcpu_mmu {
+	VCPU_NESTED,   /* EPT/NPT on, the guest owns CR0/CR3/CR4 */
+	VCPU_SHADOW,   /* EPT/NPT off; CRs, INVLPG and #PF intercepted */
+	VCPU_COMPOUND, /* EPT/NPT on; CRs and #PF intercepted */
+};
 
 /* Control registers as the hardware holds them under shadow paging. */
 struct mmu_regs {
@@ -84,8 +91,8 @@ enum vreg {
 	VREG_CR3,
 	VREG_CR4, /* as the guest sees it */
 	VREG_PAT,
-	VREG_EFER, /* as the guest sees it; read only, see set_efer */
-	VREG_CPL,  /* read only */
+	VREG_EFER,    /* as the guest sees it; read only, see set_efer */
+	VREG_CPL,     /* read only */
 	VREG_CS_MODE, /* read only: 16, 32 or 64 (bits of code) */
 	VREG_FS_BASE,
 	VREG_GS_BASE,
@@ -102,14 +109,15 @@ struct vendor_ops {
 	/* The nested-paging format and the tables for a guest of this vendor. */
 	const struct pt_format *nested_format;
 	void (*nested_restrict)(struct pt *pt);
-	/* @nested_root: the EPT/NPT root, or 0 for shadow paging (nested
-	 * paging off; CR0/CR3/CR4, INVLPG and #PF intercepted). */
-	int (*vcpu_create)(struct vcpu *v, phys_t nested_root);
-	/* Shadow paging: what the guest believes its control registers
-	 * hold, and what the hardware is to hold. */
+	/* @nested_root: the EPT/NPT root (unused for VCPU_SHADOW). */
+	int (*vcpu_create)(struct vcpu *v, enum vcpu_mmu mmu,
+			   phys_t nested_root);
+	/* Shadow and compound paging: what the guest believes its control
+	 * registers hold, and what the hardware is to hold. */
 	void (*set_mmu)(struct vcpu *v, const struct mmu_regs *guest,
 			const struct mmu_regs *hw);
-	/* Drop every TLB entry of this vCPU (its VPID or ASID). */
+	/* Drop every TLB entry of this vCPU (its VPID or ASID), and cached
+	 * EPT/NPT translations. */
 	void (*flush_tlb)(struct vcpu *v);
 	/* Reflect a page fault to the guest, with its CR2. */
 	void (*inject_pf)(struct vcpu *v, u64 cr2, u32 error);

@@ -134,12 +134,12 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 /* EVENTINJ (APM 15.20) */
 #define EVENTINJ_VALID		BIT(31)
 #define EVENTINJ_EV		BIT(11) /* push an error code */
-#define EVENTINJ_TYPE_MASK (7u << 8)
+#define EVENTINJ_TYPE_MASK	(7u << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
 
 /* Exit codes (APM appendix C) */
 enum svm_exit_code {
-	SVM_EXIT_CR0_READ = 0x000, /* + n: read of CRn */
+	SVM_EXIT_CR0_READ = 0x000,  /* + n: read of CRn */
 	SVM_EXIT_CR0_WRITE = 0x010, /* + n: write of CRn */
 	SVM_EXIT_CR15_WRITE = 0x01f,
 	SVM_EXIT_EXCP_BASE = 0x040,
@@ -172,9 +172,9 @@ enum svm_exit_code {
 #define IOIO_SZ32    BIT(6)
 
 /* NPF EXITINFO1, a #PF-style error code (APM 15.25.6) */
-#define NPF_P  BIT(0)
-#define NPF_RW BIT(1)
-#define NPF_ID BIT(4)
+#define NPF_P	       BIT(0)
+#define NPF_RW	       BIT(1)
+#define NPF_ID	       BIT(4)
 #define NPF_GUEST_WALK BIT(33) /* during the walk of guest tables */
 
 /* CPUID 0x8000000A:EDX, the SVM feature bits (APM vol. 3, CPUID) */

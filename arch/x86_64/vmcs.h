@@ -175,22 +175,22 @@ enum vmcs_field {
 #define EPTP_AD_ENABLE	   BIT(6)
 
 /* VM-entry interruption information (25.8.3) */
-#define INTR_INFO_VALID	       BIT(31)
-#define INTR_INFO_DELIVER_CODE BIT(11)
-#define INTR_INFO_RESERVED_12 BIT(12) /* NMI unblocking: exit info only */
-#define INTR_INFO_TYPE_MASK (7u << 8)
-#define INTR_TYPE_HW_EXCEPTION (3u << 8)
-#define INTR_TYPE_SOFT_INTR (4u << 8)
+#define INTR_INFO_VALID		      BIT(31)
+#define INTR_INFO_DELIVER_CODE	      BIT(11)
+#define INTR_INFO_RESERVED_12	      BIT(12) /* NMI unblocking: exit info only */
+#define INTR_INFO_TYPE_MASK	      (7u << 8)
+#define INTR_TYPE_HW_EXCEPTION	      (3u << 8)
+#define INTR_TYPE_SOFT_INTR	      (4u << 8)
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
-#define INTR_TYPE_SOFT_EXCEPTION (6u << 8)
+#define INTR_TYPE_SOFT_EXCEPTION      (6u << 8)
 
 /* EPT-violation exit qualification (28.2.1, table 28-7) */
-#define EPT_QUAL_READ	BIT(0)
-#define EPT_QUAL_WRITE	BIT(1)
-#define EPT_QUAL_FETCH	BIT(2)
+#define EPT_QUAL_READ	      BIT(0)
+#define EPT_QUAL_WRITE	      BIT(1)
+#define EPT_QUAL_FETCH	      BIT(2)
 #define EPT_QUAL_LINEAR_VALID BIT(7)
-#define EPT_QUAL_TRANSLATED BIT(8) /* else: a paging-structure access */
-#define EPT_QUAL_MAPPED (BIT(3) | BIT(4) | BIT(5))
+#define EPT_QUAL_TRANSLATED   BIT(8) /* else: a paging-structure access */
+#define EPT_QUAL_MAPPED	      (BIT(3) | BIT(4) | BIT(5))
 
 /* Basic exit reasons (appendix C) */
 enum vmx_exit_reason {

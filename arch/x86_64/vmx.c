@@ -29,7 +29,7 @@ static struct {
 struct vmx_vcpu {
 	phys_t vmcs;
 	bool launched;
-	bool shadow; /* EPT off: shadow paging */
+	enum vcpu_mmu mmu;
 	u16 vpid;
 	u64 cr2; /* the guest's CR2, loaded into the CPU before entry */
 };
@@ -283,13 +283,19 @@ static void setup_host_state(void)
  * #PF (PFEC mask/match 0/0, SDM 26.2) and owns every CR0/CR4 bit except
  * TS, MP and EM, so guest reads come from the read shadows.
  */
-static void setup_shadow_controls(void)
+static void setup_paging_controls(enum vcpu_mmu mmu)
 {
-	vmwrite(CPU_BASED_VM_EXEC_CONTROL,
-		caps.proc | CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING |
-			CPU_INVLPG_EXITING);
-	vmwrite(SECONDARY_VM_EXEC_CONTROL,
-		caps.proc2 & ~(SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST));
+	u32 proc = caps.proc | CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING;
+
+	/* Compound paging keeps EPT (and so unrestricted guest); the guest's
+	 * INVLPG works on it unaided (DESIGN.md §3). */
+	if (mmu == VCPU_SHADOW) {
+		proc |= CPU_INVLPG_EXITING;
+		vmwrite(SECONDARY_VM_EXEC_CONTROL,
+			caps.proc2 & ~(SECONDARY_ENABLE_EPT |
+				       SECONDARY_UNRESTRICTED_GUEST));
+	}
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmwrite(EXCEPTION_BITMAP, BIT(14));
 	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
@@ -325,11 +331,12 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 		(caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1);
 	vmwrite(CR4_GUEST_HOST_MASK, caps.cr4_fixed0 | ~caps.cr4_fixed1);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
-	if (x->shadow)
-		setup_shadow_controls();
+	if (x->mmu != VCPU_NESTED)
+		setup_paging_controls(x->mmu);
 }
 
-static int vmx_vcpu_create(struct vcpu *v, phys_t nested_root)
+static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
+			   phys_t nested_root)
 {
 	static u16 next_vpid = 1;
 	phys_t page = frame_alloc();
@@ -349,7 +356,7 @@ static int vmx_vcpu_create(struct vcpu *v, phys_t nested_root)
 		next_vpid = 1; /* VPID 0 belongs to the host (SDM 29.1) */
 	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
-	x->shadow = !nested_root;
+	x->mmu = mmu;
 	x->cr2 = 0;
 	v->arch = x;
 	setup_host_state();
@@ -503,7 +510,8 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->npf.write = q & EPT_QUAL_WRITE;
 		e->npf.exec = q & EPT_QUAL_FETCH;
 		e->npf.mapped = q & EPT_QUAL_MAPPED;
-		e->npf.walk = (q & EPT_QUAL_LINEAR_VALID) && !(q & EPT_QUAL_TRANSLATED);
+		e->npf.walk = (q & EPT_QUAL_LINEAR_VALID) &&
+			      !(q & EPT_QUAL_TRANSLATED);
 		break;
 	default:
 		e->insn = virt_insn_name(reason);
@@ -532,7 +540,8 @@ static void reinject_vectoring(void)
 	/* Software interrupts and exceptions need their length again. */
 	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_SOFT_EXCEPTION ||
 	    type == INTR_TYPE_PRIV_SOFT_EXCEPTION)
-		vmwrite(VM_ENTRY_INSTRUCTION_LEN, vmread(VM_EXIT_INSTRUCTION_LEN));
+		vmwrite(VM_ENTRY_INSTRUCTION_LEN,
+			vmread(VM_EXIT_INSTRUCTION_LEN));
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
 }
 
@@ -546,7 +555,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	memset(e, 0, sizeof(*e));
 	/* CR2 is not part of the VMCS: the guest's value must be in the CPU
 	 * (SDM 27.3.2.1 loads no CR2). A #PF that exits does not change it. */
-	if (x->shadow)
+	if (x->mmu != VCPU_NESTED)
 		write_cr2(x->cr2);
 	if (vmx_enter(&v->regs, x->launched)) {
 		e->kind = VMEXIT_ENTRY_FAILED;
@@ -561,7 +570,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		e->kind = VMEXIT_ENTRY_FAILED;
 		return;
 	}
-	if (x->shadow)
+	if (x->mmu != VCPU_NESTED)
 		x->cr2 = read_cr2();
 	reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
@@ -704,12 +713,16 @@ static void vmx_dump(struct vcpu *v)
 static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 			const struct mmu_regs *hw)
 {
+	struct vmx_vcpu *x = v->arch;
 	u32 entry = vmread(VM_ENTRY_CONTROLS) & ~ENTRY_IA32E_MODE_GUEST;
+	u64 fixed0 = caps.cr0_fixed0;
 
-	(void)v;
+	/* With EPT, unrestricted guest frees PE and PG (SDM 25.6.2). */
+	if (x->mmu == VCPU_COMPOUND)
+		fixed0 &= ~(CR0_PE | CR0_PG);
 	vmwrite(CR0_READ_SHADOW, guest->cr0);
 	vmwrite(CR4_READ_SHADOW, guest->cr4);
-	vmwrite(GUEST_CR0, (hw->cr0 | caps.cr0_fixed0) & caps.cr0_fixed1);
+	vmwrite(GUEST_CR0, (hw->cr0 | fixed0) & caps.cr0_fixed1);
 	vmwrite(GUEST_CR4, (hw->cr4 | caps.cr4_fixed0) & caps.cr4_fixed1);
 	vmwrite(GUEST_CR3, hw->cr3);
 	vmwrite(GUEST_IA32_EFER, hw->efer);
@@ -726,6 +739,8 @@ static void vmx_flush_tlb(struct vcpu *v)
 
 	if (caps.vpid)
 		invvpid_single(x->vpid);
+	if (x->mmu == VCPU_COMPOUND)
+		invept_all(); /* EPT permissions of guest tables changed */
 }
 
 static void vmx_inject_pf(struct vcpu *v, u64 cr2, u32 error)

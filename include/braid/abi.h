@@ -40,10 +40,10 @@
 #define BRAID_RESULT_PASS     0u /* value written to 0xf4 on success */
 
 enum braid_hypercall {
-	HC_VERSION = 0, /* -> BRAID_ABI_VERSION */
-	HC_PRINT = 1,	/* RBX = gpa of text, RCX = length (<= 4096) */
-	HC_EXIT = 2,	/* RBX = result code; does not return */
-	HC_STATS = 3,	/* RBX = gpa of struct braid_stats, RCX = its size */
+	HC_VERSION = 0,	 /* -> BRAID_ABI_VERSION */
+	HC_PRINT = 1,	 /* RBX = gpa of text, RCX = length (<= 4096) */
+	HC_EXIT = 2,	 /* RBX = result code; does not return */
+	HC_STATS = 3,	 /* RBX = gpa of struct braid_stats, RCX = its size */
 	HC_CLASSIFY = 4, /* braid prints how it maps the caller's address
 			  * space now (the "braid: region" lines) */
 };
@@ -65,7 +65,7 @@ enum braid_exit_reason {
 	EXIT_INTR,
 	EXIT_TRIPLE_FAULT,
 	EXIT_VIRT_INSN, /* a VMX/SVM instruction executed by the guest */
-	EXIT_PF, /* page fault intercepted (shadow paging) */
+	EXIT_PF,	/* page fault intercepted (shadow paging) */
 	EXIT_INVLPG,
 	EXIT_OTHER,
 	EXIT_NR
