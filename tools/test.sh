@@ -25,6 +25,12 @@ if [ "${p:-0}" = 0 ]; then
 	failed=$((failed + 1))
 fi
 
+tests/tools/run.sh 2>&1 | tee build/tools.log
+p=$(grep -c '^PASS: ' build/tools.log)
+f=$(grep -c '^FAIL: ' build/tools.log)
+passed=$((passed + p)) failed=$((failed + f))
+[ "$p" = 0 ] && failed=$((failed + 1)) && echo "tool tests did not run"
+
 tests/integration/run.sh 2>&1 | tee build/integration.log
 p=$(grep -c '^PASS: ' build/integration.log)
 f=$(grep -c '^FAIL: ' build/integration.log)
