@@ -12,7 +12,8 @@
 # Adding a guest: write guests/<name>.c (define guest_main) and add <name>
 # to GUESTS.
 
-GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt
+GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
+	static dynamic mixed
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 

@@ -511,6 +511,14 @@ bool mmu_npf(struct guest *g, const struct vmexit *e)
 		g->compound.gfns[gfn].nested = 1;
 		shadow_make_nested(&g->shadow, gfn);
 		g->compound.stats.to_nested++;
+		if (shadow_protected(&g->shadow, gfn)) {
+			/* It is the active top-level table, used lower down
+			 * too (a recursive mapping): mirror every path to it
+			 * instead, so the CPU never walks it. */
+			g->compound.gfns[gfn].nested = 0;
+			shadow_reset(&g->shadow);
+			apply(g, true);
+		}
 		return true;
 	}
 	emulate_pt_write(g, e->npf.gpa);

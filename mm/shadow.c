@@ -619,9 +619,27 @@ static u32 find_mirror(const struct shadow *s, u64 gfn)
 	return SP_NONE;
 }
 
-unsigned shadow_make_nested(struct shadow *s, u64 gfn)
+/* Drop cached roots, other than the active one, that mirror @gfn: a
+ * guest may reuse an old top-level table as a lower-level one. */
+static unsigned evict_roots(struct shadow *s, u64 gfn)
 {
 	unsigned n = 0;
+
+	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
+		u32 sp = s->roots[i].sp;
+
+		if (sp == SP_NONE || sp == s->root || s->pages[sp].gfn != gfn)
+			continue;
+		sp_free(s, sp);
+		s->roots[i].sp = SP_NONE;
+		n++;
+	}
+	return n;
+}
+
+unsigned shadow_make_nested(struct shadow *s, u64 gfn)
+{
+	unsigned n = evict_roots(s, gfn);
 	u32 sp;
 
 	while ((sp = find_mirror(s, gfn)) != SP_NONE) {

@@ -116,7 +116,9 @@ int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 /* Make @s a compound tree whose pages the guest sees at @window_gpa. */
 void shadow_set_compound(struct shadow *s, u64 window_gpa);
 /* Compound: hand every mirror of guest table @gfn to the CPU (a nested
- * entry in its parent); returns how many were switched. */
+ * entry in its parent), and drop inactive cached roots that mirror it;
+ * returns how many were switched or dropped. Only the active root can
+ * keep @gfn protected afterwards. */
 unsigned shadow_make_nested(struct shadow *s, u64 gfn);
 /* Compound: drop the nested entry @idx of page @sp if it still points at
  * @gfn and the page is still generation @gen (the next walk mirrors it). */
