@@ -17,6 +17,7 @@ struct pt_emu {
 	struct guest *g;
 	u32 user; /* PFERR_U if the guest runs at CPL 3 */
 	bool faulted;
+	bool done_one; /* a store was emulated already */
 	u64 fault_gva;
 	u32 fault_error;
 };
@@ -44,7 +45,12 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	struct pt_emu *pe = opaque;
 	u32 pf = 0;
 
-	pe->g->shadow.stats.pt_write_traps++;
+	/* A REP store may run past the protected table, or the policy may
+	 * just have handed the table to the CPU (compound): stop there and
+	 * let the guest do the rest itself. */
+	if (pe->done_one && !gva_protected(pe->g, gva, pe->user))
+		return -EAGAIN;
+	pe->done_one = true;
 	return record(pe, gva_write(pe->g, gva, buf, n, pe->user, &pf), gva,
 		      pf);
 }
@@ -114,7 +120,12 @@ void emulate_pt_write(struct guest *g, u64 gva)
 			(unsigned long long)gva, insn.reason);
 		return;
 	}
+	g->shadow.stats.pt_write_traps++;
 	err = x86_emulate(&insn, &ctx);
+	if (err == -EAGAIN) {
+		store_ctx(v, &ctx); /* the iterations done so far */
+		return;
+	}
 	if (err && pe.faulted) {
 		/* The instruction faults for a reason of the guest's own:
 		 * deliver that #PF, as the CPU would have. A REP string op

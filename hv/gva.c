@@ -86,3 +86,14 @@ int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n, u32 access,
 {
 	return access_gva(g, gva, (void *)buf, n, access | PFERR_W, pf, true);
 }
+
+bool gva_protected(struct guest *g, u64 gva, u32 access)
+{
+	u64 gpa;
+	u32 pf;
+
+	if (translate(g, gva, access | PFERR_W, &gpa, &pf))
+		return true; /* let the write report its own fault */
+	return g->cfg.paging != PAGING_NESTED &&
+	       shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+}

@@ -16,6 +16,9 @@ int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
 int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n, u32 access,
 	      u32 *pf);
 
+/* Does a write to @gva land on a guest table braid write-protects? */
+bool gva_protected(struct guest *g, u64 gva, u32 access);
+
 /* The guest's paging controls, for gwalk(). */
 void guest_walk_mode(struct guest *g, struct gwalk_mode *m);
 

@@ -175,6 +175,60 @@ check_compound svm-compound-suite svm-suite svm-shadow-suite
 boot vmx-compound-suite bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_MODS[@]}"
 check_compound vmx-compound-suite vmx-suite vmx-shadow-suite
 
+# The workloads (DESIGN.md §2): compound must keep the stable region under
+# shadow entries and hand the churning heap to the CPU, trap at most 5% of
+# shadow's page-table writes on the dynamic workload, and model a static
+# working set within 10% of shadow's walk cost on the proposed hardware.
+WORKLOADS=(static dynamic mixed)
+workload_modules() { # PAGING
+	for w in "${WORKLOADS[@]}"; do
+		echo "$G/$w.elf=name=$w mem=64M paging=$1"
+	done
+}
+# traps SCENARIO GUEST: the guest's page-table write traps.
+traps() {
+	grep -ao "\"guest\":\"$2\",.*\"pt_write_traps\":[0-9]*" "$OUT/$1.log" | sed 's/.*://'
+}
+check_workloads() { # VENDOR
+	local sh=$1-shadow-workloads cp=$1-compound-workloads t r c s
+	for w in "${WORKLOADS[@]}"; do
+		LOG=$OUT/$sh.log expect_guest_pass "$sh" "$w"
+		LOG=$OUT/$cp.log expect_guest_pass "$cp" "$w"
+	done
+	LOG=$OUT/$cp.log
+	t=$(grep -a '^braid: classify-begin {"guest":"mixed"' "$LOG" | tail -n 1 | grep -o '"t":[0-9]*')
+	r=$(grep -a "^braid: region {\"guest\":\"mixed\",$t," "$LOG")
+	if printf '%s\n' "$r" | grep -q '"va":"0x20000000000".*"kind":"shadow"' &&
+		printf '%s\n' "$r" | grep -q '"va":"0x300[0-9a-f]*".*"kind":"nested"'; then
+		pass "$cp: mixed ends with the stable region shadow and the heap nested"
+	else
+		fail "$cp: mixed's final classification is not stable=shadow, heap=nested"
+	fi
+	c=$(traps "$cp" dynamic) s=$(traps "$sh" dynamic)
+	if [ -n "$c" ] && [ -n "$s" ] && [ "$s" -gt 0 ] && [ $((c * 20)) -le "$s" ]; then
+		pass "$cp: dynamic traps $c page-table writes, at most 5% of shadow's $s"
+	else
+		fail "$cp: dynamic traps ${c:-?} page-table writes, shadow ${s:-?}: not under 5%"
+	fi
+	# walkcost CSV: guest,vendor,paging,native,nested,shadow,stock,proposed,...
+	if tools/walkcost -c "$OUT/$cp.log" | awk -F, '$1 == "static" && $3 == "compound" {
+		ok = ($8 - $6) <= 0.1 * $6 && ($6 - $8) <= 0.1 * $6
+		printf "static: shadow %s, compound proposed %s, stock %s refs/miss\n", $6, $8, $7
+		exit !ok }' >"$OUT/$cp-static.txt"; then
+		pass "$cp: $(cat "$OUT/$cp-static.txt") (within 10%)"
+	else
+		fail "$cp: static's modeled walk is not within 10% of shadow's: $(cat "$OUT/$cp-static.txt")"
+	fi
+}
+mapfile -t SHADOW_WL < <(workload_modules shadow)
+mapfile -t COMPOUND_WL < <(workload_modules compound)
+boot svm-shadow-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${SHADOW_WL[@]}"
+boot svm-compound-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${COMPOUND_WL[@]}"
+check_workloads svm
+boot vmx-shadow-workloads bochs corei7_haswell_4770 "exit=bochs" "${SHADOW_WL[@]}"
+boot vmx-compound-workloads bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_WL[@]}"
+check_workloads vmx
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"
