@@ -16,8 +16,8 @@
 #include "rt.h"
 
 #define RECURSIVE 300UL /* PML4 slot used for the recursive mapping */
-#define LOW_VA 0x20000000000UL
-#define OUT_VA 0x30000000000UL
+#define LOW_VA	  0x20000000000UL
+#define OUT_VA	  0x30000000000UL
 #define OUT_TABLE 0xf0000000UL /* no guest has RAM here */
 
 /* The virtual address of the PML4 through the recursive slot. */
@@ -89,8 +89,9 @@ static void outside_case(void)
 	invlpg(OUT_VA);
 	printf("badpt: reading through a page table at gpa %#lx\n", OUT_TABLE);
 	catch_fault(touch_out, NULL, &f);
-	report(f.vector == 14 && (f.error_code & (PFEC_P | PFEC_RSVD)) ==
-					 (PFEC_P | PFEC_RSVD) &&
+	report(f.vector == 14 &&
+		       (f.error_code & (PFEC_P | PFEC_RSVD)) ==
+			       (PFEC_P | PFEC_RSVD) &&
 		       f.cr2 == OUT_VA,
 	       "outside: #PF with P|RSVD at the address (vector %d error %#lx)",
 	       f.vector, f.error_code);

@@ -128,9 +128,7 @@ int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 				   prec >= 0 ? strnlen(s, prec) : strlen(s),
 				   width, left, ' ');
 			break;
-		case '%':
-			put(&o, '%');
-			break;
+		case '%': put(&o, '%'); break;
 		case 'c':
 			pad = (char)va_arg(args, int);
 			put_padded(&o, &pad, 1, width, left, ' ');

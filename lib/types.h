@@ -31,7 +31,7 @@ typedef u64 gpa_t;  /* a guest-physical address */
 /* Error codes, returned negated, as in the Linux kernel. */
 #define ENOENT	2
 #define EIO	5
-#define EAGAIN 11
+#define EAGAIN	11
 #define E2BIG	7
 #define ENOEXEC 8
 #define ENOMEM	12

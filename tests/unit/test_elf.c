@@ -31,10 +31,10 @@ struct t_phdr32 {
 	u32 type, offset, vaddr, paddr, filesz, memsz, flags, align;
 } __attribute__((packed));
 
-#define PT_NULL 0
-#define PT_LOAD 1
-#define PT_NOTE 4
-#define EM_386 3
+#define PT_NULL	  0
+#define PT_LOAD	  1
+#define PT_NOTE	  4
+#define EM_386	  3
 #define EM_X86_64 62
 #define FILE_SIZE 0x3000
 
@@ -90,10 +90,14 @@ static void elf64(unsigned n)
 static void seg64(unsigned i, u32 type, u64 off, u64 paddr, u64 filesz,
 		  u64 memsz)
 {
-	*ph64(i) = (struct t_phdr64){ .type = type, .flags = 5, .offset = off,
+	*ph64(i) = (struct t_phdr64){ .type = type,
+				      .flags = 5,
+				      .offset = off,
 				      .vaddr = paddr + 0xffff0000,
-				      .paddr = paddr, .filesz = filesz,
-				      .memsz = memsz, .align = 0x1000 };
+				      .paddr = paddr,
+				      .filesz = filesz,
+				      .memsz = memsz,
+				      .align = 0x1000 };
 }
 
 static void elf32(unsigned n)
@@ -114,10 +118,14 @@ static void elf32(unsigned n)
 static void seg32(unsigned i, u32 type, u32 off, u32 paddr, u32 filesz,
 		  u32 memsz)
 {
-	*ph32(i) = (struct t_phdr32){ .type = type, .offset = off,
-				      .vaddr = paddr, .paddr = paddr,
-				      .filesz = filesz, .memsz = memsz,
-				      .flags = 7, .align = 0x1000 };
+	*ph32(i) = (struct t_phdr32){ .type = type,
+				      .offset = off,
+				      .vaddr = paddr,
+				      .paddr = paddr,
+				      .filesz = filesz,
+				      .memsz = memsz,
+				      .flags = 7,
+				      .align = 0x1000 };
 }
 
 /* The usual good 64-bit image: text, a note, data+bss. */

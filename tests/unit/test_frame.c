@@ -182,7 +182,7 @@ static void test_bitmap_avoids_reserved(void **state)
 	const struct phys_range res[] = { { MiB(1), MiB(2) } };
 	(void)state;
 	assert_int_equal(frame_init(map, 3, res, 1), 0);
-	assert_false(frame_is_free(MiB(3))); /* partial reserved page */
+	assert_false(frame_is_free(MiB(3)));	  /* partial reserved page */
 	assert_false(frame_is_free(MiB(3) + PG)); /* bitmap */
 	assert_true(frame_is_free(MiB(3) + 2 * PG));
 	assert_int_equal(frame_free_count(), MiB(13) / PG - 2);
@@ -199,7 +199,7 @@ static void test_non_available_types_never_handed_out(void **state)
 		{ MiB(6), KiB(8), BOOT_MEM_ACPI_RECLAIM },
 		{ MiB(7), KiB(12), BOOT_MEM_ACPI_NVS },
 		{ MiB(8), KiB(4), BOOT_MEM_BAD },
-		{ MiB(9), KiB(16), 7 }, /* unknown type: reserved */
+		{ MiB(9), KiB(16), 7 },	 /* unknown type: reserved */
 		{ MiB(10), KiB(20), 0 }, /* type 0: reserved */
 		{ MiB(11), KiB(4), 0xffffffffu },
 		/* Non-available ranges beyond the top of RAM are harmless. */
@@ -267,7 +267,7 @@ static void test_overlapping_unsorted_map_reserved_wins(void **state)
 	const struct boot_mem_range map[] = {
 		{ MiB(8), MiB(8), AV },
 		{ MiB(12), MiB(2), BOOT_MEM_RESERVED }, /* inside [8M, 16M) */
-		{ MiB(1), MiB(8), AV }, /* overlaps [8M, 9M) */
+		{ MiB(1), MiB(8), AV },			/* overlaps [8M, 9M) */
 		{ MiB(3), MiB(2), BOOT_MEM_ACPI_RECLAIM },
 		{ MiB(2), MiB(1), AV }, /* duplicate of part of [1M, 9M) */
 		{ MiB(4), MiB(6), BOOT_MEM_RESERVED }, /* spans two ranges */
@@ -278,7 +278,8 @@ static void test_overlapping_unsorted_map_reserved_wins(void **state)
 	/* Free: [1M, 3M) + [10M, 12M) + [14M, 15M), less the bitmap page,
 	 * which goes in the first spot of the first available map entry that
 	 * nothing reserves: 10M. */
-	assert_int_equal(frame_free_count(), (MiB(2) + MiB(2) + MiB(1)) / PG - 1);
+	assert_int_equal(frame_free_count(),
+			 (MiB(2) + MiB(2) + MiB(1)) / PG - 1);
 	assert_false(frame_is_free(MiB(10)));
 	assert_true(frame_is_free(MiB(10) + PG));
 	drain();
@@ -315,10 +316,10 @@ static void test_caller_reserved_ranges(void **state)
 		{ MiB(1), MiB(15), AV },
 	};
 	const struct phys_range res[] = {
-		{ MiB(2), MiB(3) }, /* the hypervisor image */
-		{ MiB(5) + 0x123, MiB(6) + 0x456 }, /* a module, unaligned */
+		{ MiB(2), MiB(3) },		     /* the hypervisor image */
+		{ MiB(5) + 0x123, MiB(6) + 0x456 },  /* a module, unaligned */
 		{ MiB(7) + 0xfff, MiB(7) + 0x1001 }, /* two frames, 2 bytes */
-		{ MiB(100), MiB(200) }, /* beyond RAM: ignored */
+		{ MiB(100), MiB(200) },		     /* beyond RAM: ignored */
 	};
 	(void)state;
 	assert_int_equal(frame_init(map, 1, res, ARRAY_SIZE(res)), 0);
@@ -430,7 +431,8 @@ static void test_contig_alignment(void **state)
 	const struct boot_mem_range map[] = {
 		{ MiB(1), MiB(15), AV },
 	};
-	const struct phys_range res[] = { { MiB(4) + 5 * PG, MiB(4) + 6 * PG } };
+	const struct phys_range res[] = { { MiB(4) + 5 * PG,
+					    MiB(4) + 6 * PG } };
 	u64 before;
 	(void)state;
 	assert_int_equal(frame_init(map, 1, res, 1), 0);
@@ -451,7 +453,8 @@ static void test_contig_alignment(void **state)
 	 * above), so 1M+32K, then 1M+48K. */
 	assert_int_equal(frame_alloc_contig(4, KiB(16)), MiB(1) + KiB(32));
 	assert_int_equal(frame_alloc_contig(4, KiB(16)), MiB(1) + KiB(48));
-	assert_int_equal(frame_free_count(), before - 3 - 1 - 512 - 6 - 5 - 2 - 8);
+	assert_int_equal(frame_free_count(),
+			 before - 3 - 1 - 512 - 6 - 5 - 2 - 8);
 	/* Larger than any run: 0, nothing taken. */
 	assert_int_equal(frame_alloc_contig(MiB(16) / PG, 0), 0);
 	assert_int_equal(frame_alloc_contig(~0ull, 0), 0);

@@ -13,13 +13,13 @@
 
 #define PG PAGE_SIZE
 
-#define P X86_PTE_P
-#define RW X86_PTE_RW
-#define US X86_PTE_US
-#define A X86_PTE_A
-#define D X86_PTE_D
-#define PS X86_PTE_PS
-#define NX X86_PTE_NX
+#define P   X86_PTE_P
+#define RW  X86_PTE_RW
+#define US  X86_PTE_US
+#define A   X86_PTE_A
+#define D   X86_PTE_D
+#define PS  X86_PTE_PS
+#define NX  X86_PTE_NX
 #define PRW (P | RW | US) /* an entry that grants everything */
 
 #define EP PFERR_P
@@ -30,13 +30,13 @@
 
 /* Guest RAM: 32 pages. Tables live at fixed guest-physical pages. */
 #define RAM_PAGES 32
-#define RAM_SIZE (RAM_PAGES * PG)
-#define PML4 (1 * PG)
-#define PDPT (2 * PG)
-#define PD (3 * PG)
-#define PT (4 * PG)
-#define PML4B (5 * PG) /* spare tables */
-#define PDPTB (6 * PG)
+#define RAM_SIZE  (RAM_PAGES * PG)
+#define PML4	  (1 * PG)
+#define PDPT	  (2 * PG)
+#define PD	  (3 * PG)
+#define PT	  (4 * PG)
+#define PML4B	  (5 * PG) /* spare tables */
+#define PDPTB	  (6 * PG)
 
 static _Alignas(4096) u8 ram[RAM_SIZE];
 static unsigned map_calls;
@@ -57,13 +57,13 @@ static u64 *ent(u64 table, unsigned idx)
 }
 
 /* The virtual address used by most tests: no index is 0, none repeats. */
-#define I4 0x0a5u
-#define I3 0x1c3u
-#define I2 0x07eu
-#define I1 0x133u
+#define I4  0x0a5u
+#define I3  0x1c3u
+#define I2  0x07eu
+#define I1  0x133u
 #define OFF 0x5a8u
-#define VA(i4, i3, i2, i1, off)                                         \
-	(((u64)(i4) << 39) | ((u64)(i3) << 30) | ((u64)(i2) << 21) |   \
+#define VA(i4, i3, i2, i1, off)                                      \
+	(((u64)(i4) << 39) | ((u64)(i3) << 30) | ((u64)(i2) << 21) | \
 	 ((u64)(i1) << 12) | (u64)(off))
 #define GVA VA(I4, I3, I2, I1, OFF)
 
@@ -110,8 +110,8 @@ static void walk(u64 va, u32 access, const struct gwalk_mode *m,
 	gwalk(PML4, va, access, m, map, ram, w);
 }
 
-static void expect_ok(u64 va, u32 access, const struct gwalk_mode *m,
-		      u64 gpa, unsigned level)
+static void expect_ok(u64 va, u32 access, const struct gwalk_mode *m, u64 gpa,
+		      unsigned level)
 {
 	struct gwalk w;
 
@@ -227,7 +227,8 @@ static void test_not_present_each_level(void **state)
 			build_4k(PRW, PRW, PRW, PRW);
 			/* Not present: every other bit is ignored, even
 			 * reserved ones and NX without NXE. */
-			*level_entry(l) = (*level_entry(l) & ~P) | BIT(51) | NX | PS;
+			*level_entry(l) =
+				(*level_entry(l) & ~P) | BIT(51) | NX | PS;
 			take_snapshot();
 			expect_fault(GVA, acc, &mode_default, acc);
 			expect_unchanged(); /* no A bit anywhere */
@@ -293,7 +294,8 @@ static void test_permissions_are_anded(void **state)
 {
 	struct gwalk w;
 	(void)state;
-	build_4k(P | RW, P | US, P | RW | US, P | RW | US); /* RW at 3, US at 4 */
+	build_4k(P | RW, P | US, P | RW | US,
+		 P | RW | US); /* RW at 3, US at 4 */
 	walk(GVA, 0, &mode_default, &w);
 	assert_false(w.fault);
 	assert_false(w.writable);

@@ -77,8 +77,7 @@ static void test_small_ram_maps_4g_with_1g_pages(void **state)
 	for (u64 a = 0; a < GiB(4); a += GiB(1))
 		assert_int_equal(*pt_entry(&pt, a, 3),
 				 a | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
-	assert_int_equal(*pt_entry(&pt, 0, 4) & 0xfff,
-			 X86_PTE_P | X86_PTE_RW);
+	assert_int_equal(*pt_entry(&pt, 0, 4) & 0xfff, X86_PTE_P | X86_PTE_RW);
 	check_destroy();
 }
 
@@ -91,7 +90,8 @@ static void test_small_ram_maps_4g_without_1g_pages(void **state)
 	assert_int_equal(pt.nr_tables, 1 + 1 + 4);
 	check_covers(GiB(4), 2);
 	assert_int_equal(*pt_entry(&pt, GiB(3) + MiB(2), 2),
-			 (GiB(3) + MiB(2)) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+			 (GiB(3) + MiB(2)) | X86_PTE_P | X86_PTE_RW |
+				 X86_PTE_PS);
 	check_destroy();
 }
 

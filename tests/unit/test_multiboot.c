@@ -15,12 +15,12 @@
 
 /* Where the test puts things in fake physical memory. */
 #define SCRATCH_END MiB(1)
-#define MB1_INFO 0x10000
+#define MB1_INFO    0x10000
 #define MB1_CMDLINE 0x11000
-#define MB1_MMAP 0x12000
-#define MB1_MODS 0x14000
+#define MB1_MMAP    0x12000
+#define MB1_MODS    0x14000
 #define MB1_STRINGS 0x40000
-#define MB2_INFO 0x20000
+#define MB2_INFO    0x20000
 
 /* Multiboot 0.6.96, 3.3, written down independently of the parser. */
 struct t_mb1_info {
@@ -207,8 +207,7 @@ static void expect_range(unsigned i, u64 base, u64 len, u32 type)
 	assert_int_equal(bi.mmap[i].type, type);
 }
 
-static void expect_module(unsigned i, phys_t start, phys_t end,
-			  const char *cmd)
+static void expect_module(unsigned i, phys_t start, phys_t end, const char *cmd)
 {
 	assert_true(i < bi.nr_modules);
 	assert_int_equal(bi.modules[i].start, start);
@@ -244,8 +243,8 @@ static int parse_isolated(u32 magic, phys_t info, int *rc, char *error,
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		static const int sigs[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE,
-					    SIGABRT, SIGALRM };
+		static const int sigs[] = { SIGSEGV, SIGBUS,  SIGILL,
+					    SIGFPE,  SIGABRT, SIGALRM };
 
 		for (unsigned i = 0; i < ARRAY_SIZE(sigs); i++)
 			signal(sigs[i], SIG_DFL);
@@ -269,12 +268,14 @@ static int parse_isolated(u32 magic, phys_t info, int *rc, char *error,
 		return 0;
 	}
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGALRM)
-		snprintf(how, howlen,
-			 "bootinfo_parse did not return within 1 s (endless loop)");
+		snprintf(
+			how, howlen,
+			"bootinfo_parse did not return within 1 s (endless loop)");
 	else if (WIFSIGNALED(status))
 		snprintf(how, howlen,
 			 "bootinfo_parse crashed with signal %d (ran off the "
-			 "end of memory)", WTERMSIG(status));
+			 "end of memory)",
+			 WTERMSIG(status));
 	else
 		snprintf(how, howlen, "child exited with status %d",
 			 WEXITSTATUS(status));
@@ -758,8 +759,8 @@ static void test_mb2_too_many_entries_truncated(void **state)
 	static struct t_mb2_mmap_entry many[BOOT_MAX_MMAP + 7];
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(many); i++)
-		many[i] = (struct t_mb2_mmap_entry){ MiB(i + 1), MiB(1), AV,
-						     0 };
+		many[i] =
+			(struct t_mb2_mmap_entry){ MiB(i + 1), MiB(1), AV, 0 };
 	mb2_begin();
 	mb2_mmap(many, ARRAY_SIZE(many));
 	for (unsigned i = 0; i < BOOT_MAX_MODULES + 4; i++)

@@ -115,8 +115,8 @@ static void test_parse_size_overflow(void **state)
 	size_bad("18446744073709551616", -ERANGE); /* 2^64 */
 	size_bad("99999999999999999999", -ERANGE);
 	size_bad("123456789012345678901234567890", -ERANGE);
-	size_bad("17179869184G", -ERANGE); /* 2^34 G = 2^64 */
-	size_bad("17592186044416M", -ERANGE); /* 2^44 M = 2^64 */
+	size_bad("17179869184G", -ERANGE);	 /* 2^34 G = 2^64 */
+	size_bad("17592186044416M", -ERANGE);	 /* 2^44 M = 2^64 */
 	size_bad("18014398509481984K", -ERANGE); /* 2^54 K = 2^64 */
 	size_bad("99999999999999999G", -ERANGE);
 }
@@ -278,17 +278,19 @@ static void test_guest_names(void **state)
 	assert_string_equal(cfg.name, "abcdefghijklmnopqrstuvwxyz01234");
 	guest_ok("name=A.-_z", 0);
 	assert_string_equal(cfg.name, "A.-_z");
-	snprintf(line, sizeof(line), "name=%s", "abcdefghijklmnopqrstuvwxyz012345");
-	guest_bad(line, "bad value in \"name=abcdefghijklmnopqrstuvwxyz012345\": "
-			NAME_HINT);
+	snprintf(line, sizeof(line), "name=%s",
+		 "abcdefghijklmnopqrstuvwxyz012345");
+	guest_bad(
+		line,
+		"bad value in \"name=abcdefghijklmnopqrstuvwxyz012345\": " NAME_HINT);
 	guest_bad("name=", "bad value in \"name=\": " NAME_HINT);
 	guest_bad("name", "bad value in \"name\": " NAME_HINT);
 	guest_bad("name=a/b", "bad value in \"name=a/b\": " NAME_HINT);
 	guest_bad("name=a:b", "bad value in \"name=a:b\": " NAME_HINT);
 	guest_bad("name=x=y", "bad value in \"name=x=y\": " NAME_HINT);
 	guest_bad("name=\"q\"", "bad value in \"name=\"q\"\": " NAME_HINT);
-	guest_bad("name=caf\xc3\xa9", "bad value in \"name=caf\xc3\xa9\": "
-				      NAME_HINT);
+	guest_bad("name=caf\xc3\xa9",
+		  "bad value in \"name=caf\xc3\xa9\": " NAME_HINT);
 }
 
 #define PAGING_HINT "expected nested, shadow or compound"
@@ -296,17 +298,20 @@ static void test_guest_names(void **state)
 static void test_guest_bad_paging(void **state)
 {
 	(void)state;
-	guest_bad("paging=Nested", "bad value in \"paging=Nested\": " PAGING_HINT);
+	guest_bad("paging=Nested",
+		  "bad value in \"paging=Nested\": " PAGING_HINT);
 	guest_bad("paging=nestedx",
 		  "bad value in \"paging=nestedx\": " PAGING_HINT);
-	guest_bad("paging=shado", "bad value in \"paging=shado\": " PAGING_HINT);
+	guest_bad("paging=shado",
+		  "bad value in \"paging=shado\": " PAGING_HINT);
 	guest_bad("paging=", "bad value in \"paging=\": " PAGING_HINT);
 	guest_bad("paging", "bad value in \"paging\": " PAGING_HINT);
 	guest_bad("mem=8M paging=ept name=x",
 		  "bad value in \"paging=ept\": " PAGING_HINT);
 }
 
-#define KNOWN "(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)"
+#define KNOWN \
+	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)"
 
 static void test_guest_unknown_option(void **state)
 {
@@ -324,8 +329,9 @@ static void test_guest_error_message_truncated(void **state)
 	char small[16];
 	(void)state;
 	memset(small, 'X', sizeof(small));
-	assert_int_equal(parse_guest_options("bogus=1", 0, &cfg, small,
-					     sizeof(small)), -EINVAL);
+	assert_int_equal(
+		parse_guest_options("bogus=1", 0, &cfg, small, sizeof(small)),
+		-EINVAL);
 	assert_string_equal(small, "unknown option ");
 }
 
@@ -358,7 +364,7 @@ static void test_braid_exit_values(void **state)
 	assert_string_equal(log_buf, "");
 }
 
-#define BRAID_WARN(opt) \
+#define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
 	"exit=halt|reboot|qemu|bochs)\n"
 
@@ -367,7 +373,8 @@ static void test_braid_unknown_options_warned(void **state)
 	(void)state;
 	braid("exit=bochs verbose\tbogus=1");
 	assert_int_equal(bo.exit, EXIT_ACTION_BOCHS);
-	assert_string_equal(log_buf, BRAID_WARN("verbose") BRAID_WARN("bogus=1"));
+	assert_string_equal(log_buf,
+			    BRAID_WARN("verbose") BRAID_WARN("bogus=1"));
 }
 
 static void test_braid_bad_exit_value_warned(void **state)

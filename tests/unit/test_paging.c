@@ -6,12 +6,12 @@
 #include "tests/unit/fake_phys.h"
 #include "tests/unit/unit.h"
 
-#define PG PAGE_SIZE
-#define ADDR(e) ((e) & PTE_ADDR_MASK)
+#define PG	 PAGE_SIZE
+#define ADDR(e)	 ((e)&PTE_ADDR_MASK)
 #define FLAGS(e) ((e) & ~PTE_ADDR_MASK)
 
 /* x86-64 bits */
-#define P X86_PTE_P
+#define P  X86_PTE_P
 #define RW X86_PTE_RW
 #define US X86_PTE_US
 #define PS X86_PTE_PS
@@ -212,7 +212,8 @@ static void test_map_misaligned_pa_uses_small_pages(void **state)
 	expect_map(GiB(1), MiB(2) + PG, 1, PT_RWX);
 	expect_map(GiB(1) + MiB(4) - PG, MiB(6), 1, PT_RWX);
 	assert_int_equal(pt.nr_tables, 1 + 1 + 1 + 2);
-	assert_int_equal(pt_map(&pt, GiB(2), GiB(1) + MiB(2), GiB(1), PT_RWX), 0);
+	assert_int_equal(pt_map(&pt, GiB(2), GiB(1) + MiB(2), GiB(1), PT_RWX),
+			 0);
 	expect_map(GiB(2), GiB(1) + MiB(2), 2, PT_RWX);
 	expect_map(GiB(3) - 1, GiB(2) + MiB(2) - 1, 2, PT_RWX);
 	/* Size too small for a 2M page although both are 2M aligned. */
@@ -275,7 +276,7 @@ static void test_einval_for_unaligned(void **state)
 
 struct enc {
 	unsigned perm;
-	u64 host, npt, ept; /* flag bits of a 4K leaf */
+	u64 host, npt, ept;			/* flag bits of a 4K leaf */
 	unsigned back_host, back_npt, back_ept; /* perm read back */
 };
 
@@ -288,9 +289,8 @@ static const struct enc encodings[] = {
 	  PT_R | PT_X | PT_U, PT_R | PT_X | PT_U },
 	{ PT_RWX, P | RW, P | RW | US, EPT_R | EPT_W | EPT_X | WB, PT_RWX,
 	  PT_RWX | PT_U, PT_RWX | PT_U },
-	{ PT_RWX | PT_U, P | RW | US, P | RW | US,
-	  EPT_R | EPT_W | EPT_X | WB, PT_RWX | PT_U, PT_RWX | PT_U,
-	  PT_RWX | PT_U },
+	{ PT_RWX | PT_U, P | RW | US, P | RW | US, EPT_R | EPT_W | EPT_X | WB,
+	  PT_RWX | PT_U, PT_RWX | PT_U, PT_RWX | PT_U },
 	{ PT_R | PT_U, P | US | NX, P | US | NX, EPT_R | WB, PT_R | PT_U,
 	  PT_R | PT_U, PT_R | PT_U },
 	{ PT_X, P | 0, P | US, EPT_X | WB, PT_R | PT_X, PT_R | PT_X | PT_U,
@@ -301,10 +301,12 @@ static void check_encodings(const struct pt_format *fmt, u64 table_flags)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(encodings); i++) {
 		const struct enc *c = &encodings[i];
-		u64 flags = fmt == &pt_host ? c->host :
-			    fmt == &pt_npt ? c->npt : c->ept;
-		unsigned back = fmt == &pt_host ? c->back_host :
-				fmt == &pt_npt ? c->back_npt : c->back_ept;
+		u64 flags = fmt == &pt_host  ? c->host
+			    : fmt == &pt_npt ? c->npt
+					     : c->ept;
+		unsigned back = fmt == &pt_host	 ? c->back_host
+				: fmt == &pt_npt ? c->back_npt
+						 : c->back_ept;
 		u64 large = fmt == &pt_ept ? EPT_PS : X86_PTE_PS;
 		u64 va4 = GiB(8) + i * PG, va2 = GiB(9) + i * MiB(2);
 		u64 va1 = GiB(16) + i * GiB(1);
@@ -387,10 +389,10 @@ static void test_all_pml4_slots(void **state)
 	(void)state;
 	assert_int_equal(pt_init(&pt, &pt_host), 0);
 	/* Slot 511 (top of the canonical higher half) and slot 256. */
-	assert_int_equal(pt_map(&pt, 0xffffffffc0000000ull, GiB(3), GiB(1),
-				PT_RWX), 0);
-	assert_int_equal(pt_map(&pt, 0xffff800000000000ull, MiB(6), PG,
-				PT_R), 0);
+	assert_int_equal(
+		pt_map(&pt, 0xffffffffc0000000ull, GiB(3), GiB(1), PT_RWX), 0);
+	assert_int_equal(pt_map(&pt, 0xffff800000000000ull, MiB(6), PG, PT_R),
+			 0);
 	assert_int_equal(pt_map(&pt, GiB(512), MiB(8), PG, PT_R), 0);
 	expect_map(0xffffffffc0001234ull, GiB(3) + 0x1234, 3, PT_RWX);
 	expect_map(0xffff800000000010ull, MiB(6) + 0x10, 1, PT_R);
@@ -577,7 +579,8 @@ static void test_destroy_frees_everything(void **state)
 	/* Lots of scattered small mappings across several PML4 slots. */
 	for (u64 i = 0; i < 40; i++)
 		assert_int_equal(pt_map(&pt, i * (GiB(512) / 8 + MiB(2) + PG),
-					MiB(1) * i, 3 * PG, PT_R), 0);
+					MiB(1) * i, 3 * PG, PT_R),
+				 0);
 	assert_int_equal(pt_map(&pt, 0, 0, GiB(4), PT_RWX), 0);
 	assert_int_equal(pt_unmap(&pt, MiB(7), PG), 0);
 	assert_true(pt.nr_tables > 40);

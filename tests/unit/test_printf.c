@@ -13,26 +13,26 @@ int braid_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /* Format with both; the output and the return value must agree. */
-#define SAME(...)                                                        \
-	do {                                                             \
-		char want_[256], got_[256];                              \
-		int wn_ = snprintf(want_, sizeof(want_), __VA_ARGS__);   \
+#define SAME(...)                                                          \
+	do {                                                               \
+		char want_[256], got_[256];                                \
+		int wn_ = snprintf(want_, sizeof(want_), __VA_ARGS__);     \
 		int gn_ = braid_snprintf(got_, sizeof(got_), __VA_ARGS__); \
-		assert_string_equal(got_, want_);                        \
-		assert_int_equal(gn_, wn_);                              \
+		assert_string_equal(got_, want_);                          \
+		assert_int_equal(gn_, wn_);                                \
 	} while (0)
 
 /* braid's output into a buffer of @size must be exactly @want and it must
  * return @ret (for what libc does differently, or where a truncation
  * warning would fire on the libc call). */
-#define ISN(want, ret, size, ...)                                        \
-	do {                                                             \
-		char got_[256];                                          \
-		int gn_;                                                 \
-		memset(got_, '#', sizeof(got_));                         \
-		gn_ = braid_snprintf(got_, size, __VA_ARGS__);            \
-		assert_string_equal(got_, want);                         \
-		assert_int_equal(gn_, ret);                              \
+#define ISN(want, ret, size, ...)                              \
+	do {                                                   \
+		char got_[256];                                \
+		int gn_;                                       \
+		memset(got_, '#', sizeof(got_));               \
+		gn_ = braid_snprintf(got_, size, __VA_ARGS__); \
+		assert_string_equal(got_, want);               \
+		assert_int_equal(gn_, ret);                    \
 	} while (0)
 #define IS(want, size, ...) ISN(want, (int)strlen(want), size, __VA_ARGS__)
 
@@ -247,8 +247,8 @@ static void test_vsnprintf(void **state)
 {
 	char buf[64];
 	(void)state;
-	assert_int_equal(via_v(buf, sizeof(buf), "%s:%d:%llx", "f", -1,
-			       0xabcull), 8);
+	assert_int_equal(
+		via_v(buf, sizeof(buf), "%s:%d:%llx", "f", -1, 0xabcull), 8);
 	assert_string_equal(buf, "f:-1:abc");
 }
 

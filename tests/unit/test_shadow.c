@@ -21,14 +21,14 @@
 
 #define PG PAGE_SIZE
 
-#define P X86_PTE_P
-#define RW X86_PTE_RW
-#define US X86_PTE_US
-#define A X86_PTE_A
-#define D X86_PTE_D
-#define PS X86_PTE_PS
-#define NX X86_PTE_NX
-#define PRW (P | RW | US)
+#define P     X86_PTE_P
+#define RW    X86_PTE_RW
+#define US    X86_PTE_US
+#define A     X86_PTE_A
+#define D     X86_PTE_D
+#define PS    X86_PTE_PS
+#define NX    X86_PTE_NX
+#define PRW   (P | RW | US)
 #define UPPER (P | RW | US | A) /* what shadow.c puts above its leaves */
 
 #define EP PFERR_P
@@ -38,23 +38,23 @@
 #define EI PFERR_I
 
 /* Guest RAM and where the guest's tables sit in it. */
-#define GMEM MiB(8)
-#define GPAGES (GMEM / PG)
-#define PML4 (1 * PG)
-#define PDPT (2 * PG)
-#define PD (3 * PG)
-#define PT (4 * PG)
-#define PT2 (5 * PG) /* right after PT */
+#define GMEM	  MiB(8)
+#define GPAGES	  (GMEM / PG)
+#define PML4	  (1 * PG)
+#define PDPT	  (2 * PG)
+#define PD	  (3 * PG)
+#define PT	  (4 * PG)
+#define PT2	  (5 * PG)	      /* right after PT */
 #define PML4_N(i) ((0x10 + (i)) * PG) /* more address spaces */
-#define GFN(gpa) ((gpa) >> PAGE_SHIFT)
-#define DATA 0x100 /* first data gfn */
+#define GFN(gpa)  ((gpa) >> PAGE_SHIFT)
+#define DATA	  0x100 /* first data gfn */
 
 #define I4 0x003u
 #define I3 0x1c3u
 #define I2 0x07eu
 #define I1 0x133u
-#define VA(i4, i3, i2, i1, off)                                         \
-	(((u64)(i4) << 39) | ((u64)(i3) << 30) | ((u64)(i2) << 21) |   \
+#define VA(i4, i3, i2, i1, off)                                      \
+	(((u64)(i4) << 39) | ((u64)(i3) << 30) | ((u64)(i2) << 21) | \
 	 ((u64)(i1) << 12) | (u64)(off))
 #define GVA VA(I4, I3, I2, I1, 0)
 
@@ -92,10 +92,10 @@ static phys_t gfn_to_hpa(void *ctx, u64 gfn)
 }
 
 static const struct shadow_ops ops = { .ctx = &ops_ctx,
-					.gpa_ptr = gpa_ptr,
-					.gfn_to_hpa = gfn_to_hpa };
+				       .gpa_ptr = gpa_ptr,
+				       .gfn_to_hpa = gfn_to_hpa };
 
-#define HPA(gfn) (gbase + (u64)(gfn) * PG)
+#define HPA(gfn) (gbase + (u64)(gfn)*PG)
 
 static int setup(void **state)
 {
@@ -212,8 +212,7 @@ static void expect_protected(const u64 *gfns)
 }
 #define PROTECTED(...) expect_protected((const u64[]){ __VA_ARGS__, ~0ull })
 
-static enum shadow_fault fault_cr3(u64 cr3, u64 va, u32 error,
-				   struct gwalk *w)
+static enum shadow_fault fault_cr3(u64 cr3, u64 va, u32 error, struct gwalk *w)
 {
 	memset(w, 0, sizeof(*w));
 	return shadow_fault(&s, cr3, va, error, w);
@@ -288,7 +287,8 @@ static void test_init_failure_frees_everything(void **state)
 		const u32 pool = FAKE_PHYS_SIZE / PG + 1024;
 		int r = shadow_init(&s2, pool, GMEM, &ops);
 
-		_exit(r == -ENOMEM && frame_free_count() == free_at_start ? 0 : 1);
+		_exit(r == -ENOMEM && frame_free_count() == free_at_start ? 0
+									  : 1);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	if (WIFSIGNALED(status))
@@ -348,7 +348,8 @@ static void test_leaf_carries_us_nx(void **state)
 	*gent(PD, I2 + 1) = PT2 | P | RW | NX;
 	*gent(PT2, 0) = ((u64)(DATA + 3) << 12) | PRW | D;
 	assert_int_equal(fault(GVA + PG, EW | EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(GVA + PG), HPA(DATA + 2) | P | A | RW | D | US);
+	assert_int_equal(sh_leaf(GVA + PG),
+			 HPA(DATA + 2) | P | A | RW | D | US);
 	assert_int_equal(fault(VA(I4, I3, I2 + 1, 0, 0), 0, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(VA(I4, I3, I2 + 1, 0, 0)),
 			 HPA(DATA + 3) | P | A | RW | D | NX);
@@ -380,7 +381,8 @@ static void test_write_fault_sets_dirty(void **state)
 	/* A first touch that is a write maps writable at once. */
 	assert_int_equal(fault(GVA + PG, EW, &w), SHADOW_FIXED);
 	assert_int_equal(*gent(PT, I1 + 1), (pte + PG) | A | D);
-	assert_int_equal(sh_leaf(GVA + PG), HPA(DATA + 1) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(GVA + PG),
+			 HPA(DATA + 1) | P | A | US | RW | D);
 	/* D was set only in the leaves. */
 	assert_int_equal(*gent(PD, I2), PT | PRW | A);
 	assert_int_equal(s.stats.hidden_faults, 3);
@@ -426,7 +428,8 @@ static void test_reflect_exact_error(void **state)
 	assert_int_equal(w.error, EI);
 	/* A table pointer outside guest RAM: open bus, P|RSVD. */
 	*gent(PD, I2 + 1) = (GMEM + PG) | PRW;
-	assert_int_equal(fault(VA(I4, I3, I2 + 1, 0, 0), EU, &w), SHADOW_REFLECT);
+	assert_int_equal(fault(VA(I4, I3, I2 + 1, 0, 0), EU, &w),
+			 SHADOW_REFLECT);
 	assert_int_equal(w.error, EP | ER | EU);
 	assert_int_equal(s.stats.reflected_faults, 8);
 	assert_int_equal(sh_leaf(GVA + PG), 0);
@@ -480,7 +483,8 @@ static void test_tables_protected(void **state)
 	assert_false(shadow_protected(&s, SHADOW_HASH + (GFN(PT) ^ 1)));
 	/* A reflected walk protects nothing. */
 	*gent(PD, I2 + 1) = PT2 | PRW;
-	assert_int_equal(fault(VA(I4, I3, I2 + 1, 0, 0), 0, &w), SHADOW_REFLECT);
+	assert_int_equal(fault(VA(I4, I3, I2 + 1, 0, 0), 0, &w),
+			 SHADOW_REFLECT);
 	assert_false(shadow_protected(&s, GFN(PT2)));
 	PROTECTED(GFN(PML4), GFN(PDPT), GFN(PD), GFN(PT));
 	/* shadow_reset forgets everything. */
@@ -536,7 +540,7 @@ static void test_first_fault_writes_own_table(void **state)
 	(void)state;
 	start(64);
 	build_path(PML4);
-	*gent(PT, I1) = PT | PRW | D; /* the PT maps itself, writable */
+	*gent(PT, I1) = PT | PRW | D;	 /* the PT maps itself, writable */
 	*gent(PT, I1 + 1) = PT | P | US; /* and read-only */
 	shadow_activate(&s, PML4);
 	assert_false(shadow_protected(&s, GFN(PT)));
@@ -588,7 +592,8 @@ static void test_rmap_write_protects_new_table(void **state)
 	/* Both writable mappings of x lost RW (and D), the other did not. */
 	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US);
 	assert_int_equal(sh_leaf(GVA + 7 * PG), HPA(x) | P | A);
-	assert_int_equal(sh_leaf(GVA + 8 * PG), HPA(DATA) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(GVA + 8 * PG),
+			 HPA(DATA) | P | A | US | RW | D);
 	assert_true(s.need_flush);
 	/* Writes to x now trap. */
 	assert_int_equal(fault(GVA, EP | EW | EU, &w), SHADOW_EMULATE);
@@ -688,7 +693,8 @@ static void test_guest_wrote_zaps_exactly(void **state)
 /* A store that straddles two adjacent guest table pages. */
 static void test_guest_wrote_across_pages(void **state)
 {
-	const u64 va_a = VA(I4, I3, I2, 511, 0), va_b = VA(I4, I3, I2 + 1, 0, 0);
+	const u64 va_a = VA(I4, I3, I2, 511, 0),
+		  va_b = VA(I4, I3, I2 + 1, 0, 0);
 	const u64 va_c = VA(I4, I3, I2 + 1, 1, 0);
 	struct gwalk w;
 	(void)state;
@@ -934,9 +940,11 @@ static void test_guest_2m_page(void **state)
 	 * writable at once. */
 	assert_int_equal(fault(base + 0x12345, EP | EW | EU, &w), SHADOW_FIXED);
 	assert_int_equal(*gent(PD, I2), MiB(4) | PRW | PS | A | D);
-	assert_int_equal(sh_leaf(base + 0x12000), HPA(0x412) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(base + 0x12000),
+			 HPA(0x412) | P | A | US | RW | D);
 	assert_int_equal(fault(base + 0x100000, EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(base + 0x100000), HPA(0x500) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(base + 0x100000),
+			 HPA(0x500) | P | A | US | RW | D);
 	/* Zapping the PDE frees the page of leaves. */
 	guest_store(PD, I2, MiB(6) | P | PS | A);
 	assert_int_equal(shadow_pages_in_use(&s), 3);
@@ -958,13 +966,15 @@ static void test_guest_1g_page(void **state)
 	assert_int_equal(w.level, 3);
 	assert_int_equal(shadow_pages_in_use(&s), 4); /* root, L3, 2 direct */
 	PROTECTED(GFN(PML4), GFN(PDPT));
-	assert_int_equal(sh_leaf(base + 0x345000), HPA(0x345) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(base + 0x345000),
+			 HPA(0x345) | P | A | US | RW | D);
 	expect_sh_map(base + 0x345678, HPA(0x345) + 0x678,
 		      PT_R | PT_W | PT_U | PT_X);
 	assert_int_equal(fault(base + 0x346000, 0, &w), SHADOW_FIXED);
 	assert_int_equal(shadow_pages_in_use(&s), 4); /* same 2M piece */
 	assert_int_equal(fault(base + GMEM - PG, EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(base + GMEM - PG), HPA(GPAGES - 1) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(base + GMEM - PG),
+			 HPA(GPAGES - 1) | P | A | US | RW | D);
 	assert_int_equal(shadow_pages_in_use(&s), 5); /* another 2M piece */
 	/* Within the 1G page but beyond RAM. */
 	assert_int_equal(fault(base + GMEM, EU, &w), SHADOW_NO_MEMORY);
@@ -976,7 +986,8 @@ static void test_guest_1g_page(void **state)
 	assert_int_equal(sh_leaf(base + PDPT), HPA(GFN(PDPT)) | P | A | US);
 	assert_int_equal(fault(base + PDPT, EP | EW, &w), SHADOW_EMULATE);
 	assert_int_equal(fault(base + PT, EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(base + PT), HPA(GFN(PT)) | P | A | US | RW | D);
+	assert_int_equal(sh_leaf(base + PT),
+			 HPA(GFN(PT)) | P | A | US | RW | D);
 	/* Zapping the PDPTE frees both levels of leaves. */
 	guest_store(PDPT, I3 + 1, 0);
 	assert_int_equal(shadow_pages_in_use(&s), 2);
@@ -1045,7 +1056,8 @@ static void test_recursive_guest_tables(void **state)
 	assert_int_equal(shadow_pages_in_use(&s), 4 + 3 + 2);
 	/* Writes through the window are writes to tables. */
 	assert_int_equal(fault(self, EP | EW, &w), SHADOW_EMULATE);
-	assert_int_equal(fault(pte_window + 8 * I1, EP | EW, &w), SHADOW_EMULATE);
+	assert_int_equal(fault(pte_window + 8 * I1, EP | EW, &w),
+			 SHADOW_EMULATE);
 	assert_int_equal(w.gpa, PT + 8 * I1);
 	/* Rewriting the self entry drops everything under it (several
 	 * shadow pages mirror the PML4), but not the ordinary path. */
@@ -1076,7 +1088,8 @@ static void test_destroy_returns_frames(void **state)
 		*gent(PT, i) = ((u64)(DATA + i) << 12) | PRW | D;
 	shadow_activate(&s, PML4);
 	for (unsigned i = 0; i < 512; i += 3)
-		assert_int_equal(fault(VA(I4, I3, I2, i, 0), EW, &w), SHADOW_FIXED);
+		assert_int_equal(fault(VA(I4, I3, I2, i, 0), EW, &w),
+				 SHADOW_FIXED);
 	assert_int_equal(fault(VA(I4, I3, I2 + 1, 9, 0), EW, &w), SHADOW_FIXED);
 	assert_int_equal(fault(VA(I4, I3 + 1, 2, 9, 0), 0, &w), SHADOW_FIXED);
 	shadow_activate(&s, PML4_N(0));
@@ -1125,12 +1138,13 @@ static void test_rmap_survives_pte_churn(void **state)
 				break;
 		}
 		if (n == 4)
-			fail_msg("round %u: write to gva %#llx still not mapped "
-				 "writable after 4 faults (reclaims %llu, pages "
-				 "in use %u)",
-				 i, (unsigned long long)GVA,
-				 (unsigned long long)s.stats.reclaims,
-				 shadow_pages_in_use(&s));
+			fail_msg(
+				"round %u: write to gva %#llx still not mapped "
+				"writable after 4 faults (reclaims %llu, pages "
+				"in use %u)",
+				i, (unsigned long long)GVA,
+				(unsigned long long)s.stats.reclaims,
+				shadow_pages_in_use(&s));
 		assert_int_equal(sh_leaf(GVA),
 				 HPA(DATA + i % 2) | P | A | US | RW | D);
 	}
