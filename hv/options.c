@@ -175,6 +175,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"nested, shadow or compound",
 		"a number of pages from 32 to 65536",
 		"a positive count (of writes or of VM exits)",
+		"shadow or nested",
 	};
 	const char *p = line;
 	struct word w;
@@ -187,7 +188,7 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
 	cfg->knobs =
 		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
-					 CP_QUIET_DEFAULT };
+					 CP_QUIET_DEFAULT, false };
 	set_cmdline(cfg, line);
 	while (next_word(&p, &w)) {
 		int bad = -1;
@@ -213,12 +214,17 @@ int parse_guest_options(const char *line, unsigned index,
 									: -1;
 		else if (is(&w, "cp_quiet"))
 			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 4 : -1;
+		else if (is(&w, "cp_start") &&
+			 (val_is(&w, "nested") || val_is(&w, "shadow")))
+			cfg->knobs.start_nested = val_is(&w, "nested");
+		else if (is(&w, "cp_start"))
+			bad = 5;
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, trace=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -5,7 +5,8 @@
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
  *   shadow_pool=PAGES (shadow/compound table pages, default 512)
- *   cp_writes=N cp_window=EXITS cp_quiet=EXITS (mm/compound.h)
+ *   cp_writes=N cp_window=EXITS cp_quiet=EXITS cp_start=shadow|nested
+ *   (mm/compound.h)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
  * command line. A module whose line starts with "+" is not a guest but the

@@ -44,7 +44,13 @@ bool compound_nested(void *policy, u64 gfn)
 {
 	struct compound *c = policy;
 
-	return gfn < c->nr_gfns && c->gfns[gfn].nested;
+	if (gfn >= c->nr_gfns)
+		return false;
+	if (c->knobs.start_nested && !c->gfns[gfn].seen) {
+		c->gfns[gfn].seen = 1;
+		c->gfns[gfn].nested = 1;
+	}
+	return c->gfns[gfn].nested;
 }
 
 void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn)
@@ -66,6 +72,7 @@ void compound_wrote(struct compound *c, u64 gfn)
 	if (gfn >= c->nr_gfns)
 		return;
 	f = &c->gfns[gfn];
+	f->seen = 1;
 	if (c->now - f->window_start > c->knobs.window) {
 		f->window_start = c->now;
 		f->writes = 0;

@@ -14,6 +14,11 @@
  *
  * Time is counted in the guest's VM exits: deterministic, so a run can be
  * repeated exactly in an emulator.
+ *
+ * cp_start=nested makes every table braid has not seen before start nested
+ * (cheap for short-lived address spaces, which then never trap); it
+ * returns to shadow by the quiet rule above, so a guest that makes no
+ * exits keeps it nested.
  */
 #ifndef MM_COMPOUND_H
 #define MM_COMPOUND_H
@@ -26,9 +31,10 @@
 #define CP_MAX_NESTED	  4096 /* nested entries tracked for return to shadow */
 
 struct compound_knobs {
-	u32 writes; /* cp_writes= */
-	u64 window; /* cp_window= (exits) */
-	u64 quiet;  /* cp_quiet= (exits) */
+	u32 writes;	   /* cp_writes= */
+	u64 window;	   /* cp_window= (exits) */
+	u64 quiet;	   /* cp_quiet= (exits) */
+	bool start_nested; /* cp_start=nested */
 };
 
 struct cp_gfn {
@@ -36,6 +42,7 @@ struct cp_gfn {
 	u16 writes;
 	u8 nested;
 	u8 flips; /* returns to shadow so far */
+	u8 seen;  /* classified once: cp_start no longer applies */
 };
 
 struct cp_nested_entry {

@@ -210,6 +210,13 @@ check_workloads() { # VENDOR
 	else
 		fail "$cp: dynamic traps ${c:-?} page-table writes, shadow ${s:-?}: not under 5%"
 	fi
+	LOG=$OUT/$cp.log expect_guest_pass "$cp" dynamic-startnested
+	s=$(traps "$cp" dynamic-startnested)
+	if [ -n "$s" ] && [ -n "$c" ] && [ "$s" -le "$c" ]; then
+		pass "$cp: cp_start=nested traps $s page-table writes on dynamic, default $c"
+	else
+		fail "$cp: cp_start=nested traps ${s:-?} writes on dynamic, more than the default ${c:-?}"
+	fi
 	# walkcost CSV: guest,vendor,paging,native,nested,shadow,stock,proposed,...
 	if tools/walkcost -c "$OUT/$cp.log" | awk -F, '$1 == "static" && $3 == "compound" {
 		ok = ($8 - $6) <= 0.1 * $6 && ($6 - $8) <= 0.1 * $6
@@ -222,6 +229,8 @@ check_workloads() { # VENDOR
 }
 mapfile -t SHADOW_WL < <(workload_modules shadow)
 mapfile -t COMPOUND_WL < <(workload_modules compound)
+# Short-lived address spaces made cheap: tables start nested.
+COMPOUND_WL+=("$G/dynamic.elf=name=dynamic-startnested mem=64M paging=compound cp_start=nested")
 boot svm-shadow-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${SHADOW_WL[@]}"
 boot svm-compound-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${COMPOUND_WL[@]}"
 check_workloads svm

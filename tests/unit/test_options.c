@@ -311,7 +311,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, trace=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, trace=, --)"
 
 static void test_guest_unknown_option(void **state)
 {
