@@ -16,6 +16,21 @@ static u64 *map_gpa(void *ctx, u64 gpa)
 	return guest_ptr(ctx, gpa, 8);
 }
 
+/* The paging features the guest sees (hv/cpuid.c passes these through),
+ * read once: this runs on every emulated access. */
+static void cpu_paging_features(bool *pse1g, unsigned *maxphyaddr)
+{
+	static bool have_1g;
+	static unsigned width;
+
+	if (!width) {
+		have_1g = cpuid(0x80000001, 0).edx & BIT(26);
+		width = cpuid(0x80000008, 0).eax & 0xff;
+	}
+	*pse1g = have_1g;
+	*maxphyaddr = width;
+}
+
 void guest_walk_mode(struct guest *g, struct gwalk_mode *m)
 {
 	struct mmu_regs r;
@@ -24,8 +39,7 @@ void guest_walk_mode(struct guest *g, struct gwalk_mode *m)
 	m->wp = r.cr0 & CR0_WP;
 	m->nxe = r.efer & EFER_NXE;
 	m->smep = false; /* hidden from CPUID */
-	m->pse1g = cpuid(0x80000001, 0).edx & BIT(26);
-	m->maxphyaddr = cpuid(0x80000008, 0).eax & 0xff;
+	cpu_paging_features(&m->pse1g, &m->maxphyaddr);
 }
 
 /* Translate @gva for @access; 0 and *gpa, or an error as gva_read(). */
