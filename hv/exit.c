@@ -10,7 +10,6 @@
 #include "hv/mmu.h"
 
 #define CR4_VMXE_BIT BIT(13)
-#define GP_VECTOR    13
 
 static enum braid_exit_reason count_as(enum vmexit_kind k)
 {
@@ -52,7 +51,7 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 	} else if (e->cr.cr == 4) {
 		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
 		 * reserved to it (SDM Vol. 3A 2.5). */
-		vendor->inject_exception(v, GP_VECTOR, true, 0);
+		vendor->inject_exception(v, VEC_GP, true, 0);
 		return;
 	} else {
 		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
@@ -85,7 +84,7 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 {
 	enum braid_exit_reason r = count_as(e->kind);
 
-	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == 14)
+	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF)
 		r = EXIT_PF;
 	g->stats.exits[r]++;
 	g->stats.exits_total++;
@@ -117,7 +116,7 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 			e->insn);
 		break;
 	case VMEXIT_EXCEPTION:
-		if (e->exc.vector == 14 && g->cfg.paging != PAGING_NESTED) {
+		if (e->exc.vector == VEC_PF && g->cfg.paging != PAGING_NESTED) {
 			mmu_page_fault(g, e->exc.cr2, e->exc.error);
 			break;
 		}

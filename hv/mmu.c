@@ -29,7 +29,6 @@
 #include "mm/frame.h"
 #include "mm/phys.h"
 
-#define GP_VECTOR 13
 /* CR4 bits the guest may set, and those the hardware takes from it. */
 #define CR4_GUEST_OK                                                    \
 	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | \
@@ -185,9 +184,14 @@ void mmu_guest_regs(struct guest *g, struct mmu_regs *r)
 	r->efer = vendor->get(v, VREG_EFER);
 }
 
+/* CPUID.80000001H:EDX[20]; read once, apply() runs on every CR3 write. */
 static bool host_has_nx(void)
 {
-	return cpuid(0x80000001, 0).edx & BIT(20);
+	static int nx = -1;
+
+	if (nx < 0)
+		nx = !!(cpuid(0x80000001, 0).edx & BIT(20));
+	return nx;
 }
 
 /* Shadow entries encode CR0.WP and EFER.NXE (shadow.c, leaf_flags):
@@ -404,7 +408,7 @@ void mmu_cr_access(struct guest *g, const struct vmexit *exit)
 	if (g->state != GUEST_RUNNING)
 		return;
 	if (!ok) {
-		vendor->inject_exception(v, GP_VECTOR, true, 0);
+		vendor->inject_exception(v, VEC_GP, true, 0);
 		return;
 	}
 	vcpu_skip_insn(v, e.insn_len);

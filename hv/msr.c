@@ -12,7 +12,6 @@
 #include "hv/log.h"
 #include "hv/mmu.h"
 
-#define GP_VECTOR	  13
 #define APIC_BASE_DEFAULT 0xfee00900ull /* BSP, xAPIC enabled */
 
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
@@ -62,5 +61,5 @@ void handle_msr(struct guest *g, const struct vmexit *e)
 	}
 	guest_info(g, "%s of MSR 0x%x is not allowed: #GP injected",
 		   e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
-	vendor->inject_exception(v, GP_VECTOR, true, 0);
+	vendor->inject_exception(v, VEC_GP, true, 0);
 }

@@ -24,6 +24,10 @@
 #define RFLAGS_FIXED BIT(1)
 #define RFLAGS_IF    BIT(9)
 
+/* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
+#define VEC_GP 13 /* general protection */
+#define VEC_PF 14 /* page fault */
+
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;
 };

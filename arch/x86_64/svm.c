@@ -281,7 +281,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
 		e->exc.error = info1;
-		e->exc.has_error = e->exc.vector == 14;
+		e->exc.has_error = e->exc.vector == VEC_PF;
 		e->exc.cr2 = vmcb->control.exitinfo2; /* #PF: the address */
 		return;
 	}
@@ -471,7 +471,7 @@ static void svm_inject_pf(struct vcpu *v, u64 cr2, u32 error)
 {
 	vmcb_of(v)->save.cr2 = cr2;
 	vmcb_of(v)->control.clean_bits &= ~VMCB_CLEAN_CR2;
-	svm_inject_exception(v, 14, true, error);
+	svm_inject_exception(v, VEC_PF, true, error);
 }
 
 static void npt_restrict(struct pt *pt)

@@ -748,7 +748,7 @@ static void vmx_inject_pf(struct vcpu *v, u64 cr2, u32 error)
 	struct vmx_vcpu *x = v->arch;
 
 	x->cr2 = cr2;
-	vmx_inject_exception(v, 14, true, error);
+	vmx_inject_exception(v, VEC_PF, true, error);
 }
 
 static void ept_restrict(struct pt *pt)
