@@ -19,8 +19,9 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 .PHONY: all iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \
+	run-linux bochs-linux test-bochs-linux \
 	format check-format
-all: $(BUILD)/braid.elf guests iso
+all: $(BUILD)/braid.elf guests linux-guest iso
 
 $(BUILD)/hv-obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,6 +38,7 @@ $(BUILD)/braid.elf: $(HV_OBJS) linker.ld
 
 # Toy guests (guests/guests.mk defines GUESTS and the `guests` target).
 include guests/guests.mk
+include guests/linux/linux.mk
 
 # --- Images --------------------------------------------------------------
 # The default ISO: braid plus the toy guests, as `make run` boots them.
@@ -74,11 +76,32 @@ debug: deps-run $(BUILD)/run-qemu.iso  ## QEMU with gdbstub on :1234, paused
 	@echo "braid: in another terminal, run: gdb -x .gdbinit"
 	tools/run-qemu.sh $(BUILD)/run-qemu.iso -s -S
 
+# A Linux guest with a shell: Debian's kernel and the busybox initramfs of
+# guests/linux/. Type `exit` (or braid-exit N) to end it and see its stats.
+LINUX_PAGING ?= nested
+LINUX_MEM ?= 256M
+LINUX_CMDLINE ?= console=ttyS0 quiet braid.run=shell
+LINUX_MODULES = $(LINUX_OUT)/vmlinuz="name=linux mem=$(LINUX_MEM) \
+	paging=$(LINUX_PAGING) -- $(LINUX_CMDLINE)" $(LINUX_OUT)/initramfs.cpio.gz=+initrd
+run-linux: deps-run $(BUILD)/braid.elf linux-guest ## Linux under braid in QEMU, a shell on the console
+	tools/mkiso.sh $(BUILD)/run-linux.iso $(BUILD)/braid.elf \
+		"exit=qemu $(BRAID_ARGS)" $(LINUX_MODULES)
+	tools/run-qemu.sh $(BUILD)/run-linux.iso
+# Bochs's serial port here is a log file (no keyboard): run the workloads.
+bochs-linux: LINUX_CMDLINE = console=ttyS0 quiet braid.run=all
+bochs-linux: LINUX_MEM = 160M
+bochs-linux: deps-run $(BUILD)/braid.elf linux-guest ## Linux workloads under braid in Bochs (Intel VMX; minutes)
+	tools/mkiso.sh $(BUILD)/bochs-linux.iso $(BUILD)/braid.elf \
+		"exit=bochs $(BRAID_ARGS)" $(LINUX_MODULES)
+	BOCHS_MEGS=$${BOCHS_MEGS:-512} tools/run-bochs.sh $(BUILD)/bochs-linux.iso
+
 # --- Tests -----------------------------------------------------------------
 test: deps                    ## host unit tests, then both vendors' suites
 	tools/test.sh
 integration: all
 	tests/integration/run.sh
+test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
+	tests/integration/linux-bochs.sh
 
 bench: deps all               ## workloads x modes x vendors, side by side
 	tools/bench.sh
@@ -105,4 +128,4 @@ clean:
 	rm -rf $(BUILD)
 
 help:
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+	@grep -hE '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'

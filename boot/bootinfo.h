@@ -24,7 +24,8 @@ enum boot_mem_type {
 #define BOOT_MAX_MMAP	 128
 #define BOOT_MAX_MODULES 32
 #define BOOT_CMDLINE_MAX 1024
-#define BOOT_MODLINE_MAX 512
+#define BOOT_MODLINE_MAX \
+	4097 /* a guest's options and more than any kernel takes */
 
 struct boot_mem_range {
 	u64 base;
@@ -36,11 +37,13 @@ struct boot_module {
 	phys_t start;
 	phys_t end; /* exclusive */
 	char cmdline[BOOT_MODLINE_MAX];
+	bool truncated; /* the loader's line did not fit in cmdline[] */
 };
 
 struct boot_info {
 	int protocol; /* 1 or 2: which multiboot spec the loader spoke */
 	char cmdline[BOOT_CMDLINE_MAX];
+	bool cmdline_truncated; /* the loader's line did not fit */
 	unsigned nr_mmap;
 	struct boot_mem_range mmap[BOOT_MAX_MMAP];
 	unsigned nr_modules;

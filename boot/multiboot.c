@@ -47,14 +47,19 @@ struct mb2_mmap_entry {
 	u32 type, reserved;
 };
 
-static void copy_string(char *dst, size_t size, const char *src, size_t max)
+/* Copy at most @max bytes of @src; true if it had to be cut to fit @size
+ * (a string of @size - 1 bytes or fewer, or one bounded by @max < @size,
+ * is copied whole). */
+static bool copy_string(char *dst, size_t size, const char *src, size_t max)
 {
 	size_t n = strnlen(src, max);
+	bool cut = n >= size;
 
-	if (n >= size)
+	if (cut)
 		n = size - 1;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+	return cut;
 }
 
 static void add_range(struct boot_info *bi, u64 base, u64 len, u32 type)
@@ -78,7 +83,8 @@ static void add_module(struct boot_info *bi, u64 start, u64 end,
 	m = &bi->modules[bi->nr_modules++];
 	m->start = start;
 	m->end = end;
-	copy_string(m->cmdline, sizeof(m->cmdline), cmd ? cmd : "", max);
+	m->truncated = copy_string(m->cmdline, sizeof(m->cmdline),
+				   cmd ? cmd : "", max);
 }
 
 static int fail(struct boot_info *bi, const char *why)
@@ -93,8 +99,9 @@ static int parse_mb1(phys_t info, struct boot_info *bi)
 	u32 i, off;
 
 	if (mbi->flags & MB1_INFO_CMDLINE)
-		copy_string(bi->cmdline, sizeof(bi->cmdline),
-			    pa_to_va(mbi->cmdline), BOOT_CMDLINE_MAX);
+		bi->cmdline_truncated =
+			copy_string(bi->cmdline, sizeof(bi->cmdline),
+				    pa_to_va(mbi->cmdline), BOOT_CMDLINE_MAX);
 	if (!(mbi->flags & MB1_INFO_MMAP))
 		return fail(bi, "multiboot info has no memory map");
 	for (off = 0; off + sizeof(u32) <= mbi->mmap_length;) {
@@ -151,8 +158,9 @@ static int parse_mb2_tag(const struct mb2_tag *tag, struct boot_info *bi)
 
 	switch (tag->type) {
 	case MB2_TAG_CMDLINE:
-		copy_string(bi->cmdline, sizeof(bi->cmdline), (const char *)w,
-			    payload);
+		bi->cmdline_truncated =
+			copy_string(bi->cmdline, sizeof(bi->cmdline),
+				    (const char *)w, payload);
 		return 0;
 	case MB2_TAG_MODULE:
 		if (payload < 8 || w[1] < w[0])

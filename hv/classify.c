@@ -2,7 +2,9 @@
 /*
  * The classification dump: enumerate the guest's own page tables (every
  * present leaf, in address order), ask the shadow/compound tree how it
- * maps each leaf, and print maximal runs of equal answers.
+ * maps each leaf, and print maximal runs of equal answers. A kernel's
+ * address space has tens of thousands of runs, so at most
+ * CLASSIFY_MAX_LINES are printed; the end line always has the totals.
  */
 #include "arch/x86_64/cpu.h"
 #include "hv/classify.h"
@@ -14,8 +16,11 @@ struct run {
 	struct guest *g;
 	u64 va, len; /* the run being built */
 	unsigned kind, sw, leaf;
-	unsigned count; /* runs printed */
+	unsigned count; /* runs found */
+	u64 bytes[3];	/* mapped bytes by kind */
 };
+
+#define CLASSIFY_MAX_LINES 400
 
 static const char *const kind_name[] = { "untouched", "shadow", "nested" };
 
@@ -23,12 +28,16 @@ static void flush_run(struct run *r)
 {
 	if (!r->len)
 		return;
+	r->bytes[r->kind] += r->len;
+	if (r->count++ >= CLASSIFY_MAX_LINES) {
+		r->len = 0;
+		return;
+	}
 	kprintf("braid: region {\"guest\":\"%s\",\"t\":%llu,\"va\":\"0x%llx\","
 		"\"len\":\"0x%llx\",\"kind\":\"%s\",\"switch\":%u,\"leaf\":%u}\n",
 		r->g->cfg.name, (unsigned long long)r->g->stats.exits_total,
 		(unsigned long long)r->va, (unsigned long long)r->len,
 		kind_name[r->kind], r->sw, r->leaf);
-	r->count++;
 	r->len = 0;
 }
 
@@ -49,8 +58,11 @@ static void add_leaf(struct run *r, u64 va, unsigned level)
 		return;
 	}
 	flush_run(r);
-	*r = (struct run){ g,	  va,	   PT_LEVEL_SIZE(level), kind, sw,
-			   level, r->count };
+	r->va = va;
+	r->len = PT_LEVEL_SIZE(level);
+	r->kind = kind;
+	r->sw = sw;
+	r->leaf = level;
 }
 
 /* Canonical form of a 48-bit address (SDM 3.3.7.1). */
@@ -89,6 +101,10 @@ void classify_dump(struct guest *g)
 	if ((m.cr0 & CR0_PG) && (m.efer & BIT(10)))
 		walk(&r, m.cr3 & PTE_ADDR_MASK, 4, 0);
 	flush_run(&r);
-	kprintf("braid: classify-end {\"guest\":\"%s\",\"t\":%llu,\"regions\":%u}\n",
-		g->cfg.name, t, r.count);
+	kprintf("braid: classify-end {\"guest\":\"%s\",\"t\":%llu,\"regions\":%u,"
+		"\"printed\":%u,\"bytes\":{\"untouched\":%llu,\"shadow\":%llu,"
+		"\"nested\":%llu}}\n",
+		g->cfg.name, t, r.count, MIN(r.count, CLASSIFY_MAX_LINES),
+		(unsigned long long)r.bytes[0], (unsigned long long)r.bytes[1],
+		(unsigned long long)r.bytes[2]);
 }

@@ -1,15 +1,30 @@
 // SPDX-License-Identifier: MIT
 /*
  * CPUID as a guest sees it: the host's answer, minus what braid does not
- * virtualize, plus the hypervisor bit and braid's own leaves
- * (include/braid/abi.h). Bit positions: SDM Vol. 2A, CPUID; APM Vol. 3.
+ * virtualize, plus the hypervisor bit, the TSC frequency and braid's own
+ * leaves (include/braid/abi.h). Bit positions: SDM Vol. 2A, CPUID; APM
+ * Vol. 3, appendix E.
+ *
+ * The rule for hiding a feature: braid hides what it does not virtualize
+ * for every mode (so nested, shadow and compound present one CPU), what
+ * would hand the guest a physical resource (performance counters, machine
+ * check banks, power management MSRs), and what a guest would reach
+ * through an MSR braid does not emulate.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "hv/exit.h"
 
 /* CPUID.1:ECX */
+#define ECX1_DTES64	  BIT(2)
 #define ECX1_MONITOR	  BIT(3)
+#define ECX1_DS_CPL	  BIT(4)
 #define ECX1_VMX	  BIT(5)
+#define ECX1_SMX	  BIT(6)
+#define ECX1_EST	  BIT(7)
+#define ECX1_TM2	  BIT(8)
+#define ECX1_XTPR	  BIT(14)
+#define ECX1_PDCM	  BIT(15)
 #define ECX1_PCID	  BIT(17)
 #define ECX1_X2APIC	  BIT(21)
 #define ECX1_TSC_DEADLINE BIT(24)
@@ -17,19 +32,58 @@
 #define ECX1_OSXSAVE	  BIT(27)
 #define ECX1_AVX	  BIT(28)
 #define ECX1_HYPERVISOR	  BIT(31)
+#define ECX1_HIDDEN                                                       \
+	(ECX1_DTES64 | ECX1_MONITOR | ECX1_DS_CPL | ECX1_VMX | ECX1_SMX | \
+	 ECX1_EST | ECX1_TM2 | ECX1_XTPR | ECX1_PDCM | ECX1_PCID |        \
+	 ECX1_X2APIC | ECX1_TSC_DEADLINE | ECX1_XSAVE | ECX1_OSXSAVE |    \
+	 ECX1_AVX)
+/* CPUID.1:EDX: machine check, debug store, thermal/ACPI MSRs, HTT */
+#define EDX1_MCE  BIT(7)
+#define EDX1_MCA  BIT(14)
+#define EDX1_DS	  BIT(21)
+#define EDX1_ACPI BIT(22)
+#define EDX1_HTT  BIT(28)
+#define EDX1_TM	  BIT(29)
+#define EDX1_PBE  BIT(31)
+#define EDX1_HIDDEN                                                       \
+	(EDX1_MCE | EDX1_MCA | EDX1_DS | EDX1_ACPI | EDX1_HTT | EDX1_TM | \
+	 EDX1_PBE)
+/* CPUID.6:EAX: the APIC timer always runs (braid's is virtual) */
+#define EAX6_ARAT BIT(2)
 /* CPUID.7.0:EBX: AVX2 and the AVX-512 family need XSAVE state */
 #define EBX7_AVX_MASK                                                         \
 	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
 	 BIT(30) | BIT(31))
 /* CPUID.7.0: paging features no mode of braid virtualizes yet (shadow
  * paging would have to emulate them), hidden in every mode so that all
- * three present one CPU */
+ * three present one CPU; and features reached through MSRs or CR4 bits
+ * braid does not emulate (TSC_ADJUST, SGX, INVPCID, RDT, MPX, PT, UMIP,
+ * WAITPKG, RDPID's TSC_AUX). */
 #define EBX7_SMEP BIT(7)
 #define EBX7_SMAP BIT(20)
-#define ECX7_PKU  BIT(3)
-#define ECX7_LA57 BIT(16)
-/* CPUID.80000001h:ECX */
+#define EBX7_HIDDEN                                                          \
+	(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP | BIT(1) | BIT(2) | BIT(10) | \
+	 BIT(12) | BIT(14) | BIT(15) | BIT(25))
+#define ECX7_UMIP    BIT(2)
+#define ECX7_PKU     BIT(3)
+#define ECX7_WAITPKG BIT(5)
+#define ECX7_LA57    BIT(16)
+#define ECX7_RDPID   BIT(22)
+#define ECX7_HIDDEN \
+	(ECX7_UMIP | ECX7_PKU | ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID)
+/* CPUID.80000001h: SVM, IBS, SKINIT, WDT, LWP, performance counters,
+ * MWAITX; RDTSCP (TSC_AUX) */
 #define ECX81_SVM BIT(2)
+#define ECX81_HIDDEN                                                   \
+	(ECX81_SVM | BIT(10) | BIT(12) | BIT(13) | BIT(15) | BIT(23) | \
+	 BIT(24) | BIT(28) | BIT(29))
+#define EDX81_RDTSCP BIT(27)
+
+/* The TSC frequency leaves, so that a guest need not time the PIT: 0x15
+ * as a 1:1 ratio to a "crystal" running at the TSC rate (the local APIC
+ * timer braid emulates runs at that rate too), 0x16 in MHz. */
+#define LEAF_TSC_CRYSTAL 0x15
+#define LEAF_FREQ	 0x16
 
 static void braid_leaves(struct cpuid_regs *r, u32 leaf)
 {
@@ -45,34 +99,75 @@ static void braid_leaves(struct cpuid_regs *r, u32 leaf)
 	}
 }
 
+static void tsc_leaves(struct cpuid_regs *r, u32 leaf)
+{
+	u32 mhz = (u32)(tsc_hz() / 1000000);
+
+	*r = (struct cpuid_regs){ 0 };
+	if (leaf == LEAF_TSC_CRYSTAL) {
+		r->eax = 1;
+		r->ebx = 1;
+		r->ecx = (u32)MIN(tsc_hz(), 0xffffffffull);
+	} else {
+		r->eax = r->ebx = mhz;
+		r->ecx = mhz;
+	}
+}
+
+static void leaf1(struct cpuid_regs *r)
+{
+	r->ecx &= ~(u32)ECX1_HIDDEN;
+	r->ecx |= ECX1_HYPERVISOR;
+	r->edx &= ~(u32)EDX1_HIDDEN;
+	r->ebx &= 0x0000ffff; /* one logical CPU, initial APIC ID 0 */
+}
+
+static void leaf7(struct cpuid_regs *r, u32 sub)
+{
+	if (sub != 0) {
+		*r = (struct cpuid_regs){ 0 };
+		return;
+	}
+	r->eax = 0; /* no further subleaves */
+	r->ebx &= ~(u32)EBX7_HIDDEN;
+	r->ecx &= ~(u32)ECX7_HIDDEN;
+	r->edx = 0; /* speculation-control MSRs and the like */
+}
+
 static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 {
-	struct cpuid_regs r = cpuid(leaf, sub);
+	static u32 host_max;
+	struct cpuid_regs r;
 
+	if (!host_max)
+		host_max = cpuid(0, 0).eax;
+	if (leaf > host_max && leaf < BRAID_CPUID_BASE &&
+	    leaf != LEAF_TSC_CRYSTAL && leaf != LEAF_FREQ)
+		return (struct cpuid_regs){ 0 };
+	r = cpuid(leaf, sub);
 	switch (leaf) {
-	case 1:
-		/* No nested virtualization, no MONITOR/MWAIT (they would
-		 * sleep the physical CPU), no x2APIC, no XSAVE state yet. */
-		r.ecx &= ~(ECX1_VMX | ECX1_MONITOR | ECX1_X2APIC | ECX1_PCID |
-			   ECX1_TSC_DEADLINE | ECX1_XSAVE | ECX1_OSXSAVE |
-			   ECX1_AVX);
-		r.ecx |= ECX1_HYPERVISOR;
-		r.ebx &= 0x00ffffff; /* initial APIC ID: vCPU 0 */
+	case 0: r.eax = MAX(r.eax, (u32)LEAF_FREQ); break;
+	case 1: leaf1(&r); break;
+	case 5:	  /* MONITOR/MWAIT */
+	case 0xa: /* performance monitoring */
+	case 0xd: r = (struct cpuid_regs){ 0 }; break;
+	case 6: r = (struct cpuid_regs){ .eax = EAX6_ARAT }; break;
+	case 7: leaf7(&r, sub); break;
+	case LEAF_TSC_CRYSTAL:
+	case LEAF_FREQ: tsc_leaves(&r, leaf); break;
+	case 0x80000001:
+		r.ecx &= ~(u32)ECX81_HIDDEN;
+		r.edx &= ~(u32)EDX81_RDTSCP;
 		break;
-	case 7:
-		if (sub == 0) {
-			r.ebx &= ~(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP);
-			r.ecx &= ~(ECX7_PKU | ECX7_LA57);
-		}
-		break;
-	case 0xd: r.eax = r.ebx = r.ecx = r.edx = 0; break;
-	case 0x80000001: r.ecx &= ~ECX81_SVM; break;
-	case 0x8000000a: r.eax = r.ebx = r.ecx = r.edx = 0; break;
+	case 0x80000008: r.ebx = 0; break; /* IBPB, SSBD, ... MSRs */
+	case 0x8000000a: r = (struct cpuid_regs){ 0 }; break;
 	case BRAID_CPUID_BASE:
 	case BRAID_CPUID_INFO: braid_leaves(&r, leaf); break;
 	default:
 		if (leaf > BRAID_CPUID_INFO && leaf < 0x80000000)
-			r.eax = r.ebx = r.ecx = r.edx = 0;
+			r = (struct cpuid_regs){ 0 };
+		if (leaf >= 0x8000001f && leaf < 0x80000100)
+			r = (struct cpuid_regs){ 0 }; /* SEV, SME, ... */
 	}
 	return r;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * x86 instruction decoder for the guest stores braid emulates (decode.h).
+ * x86 instruction decoder for the guest loads and stores braid emulates
+ * (decode.h).
  *
  * An instruction is (SDM Vol. 2, §2.1, Figure 2-1):
  *   legacy prefixes, REX (64-bit mode), opcode (1 or 2 bytes), ModRM,
@@ -53,6 +54,17 @@ static const char *const kind_names[X86_NR_KINDS] = {
 	[X86_BTC] = "btc",
 	[X86_STOS] = "stos",
 	[X86_MOVS] = "movs",
+	[X86_MOV_LOAD] = "mov",
+	[X86_MOVZX] = "movzx",
+	[X86_MOVSX] = "movsx",
+	[X86_XADD] = "xadd",
+	[X86_ADC] = "adc",
+	[X86_SBB] = "sbb",
+	[X86_INC] = "inc",
+	[X86_DEC] = "dec",
+	[X86_NOT] = "not",
+	[X86_NEG] = "neg",
+	[X86_SETCC] = "setcc",
 };
 
 const char *x86_kind_name(enum x86_kind kind)
@@ -413,7 +425,10 @@ static int check_no_66(struct dec *d)
 
 /* --- Instructions ----------------------------------------------------- */
 
-/* op r/m, reg: MOV 88/89, XCHG 86/87, ALU 00..31, CMPXCHG 0F B0/B1, ... */
+/*
+ * op r/m, reg: MOV 88/89, XCHG 86/87, ALU 00..31, CMPXCHG 0F B0/B1,
+ * XADD 0F C0/C1, ...
+ */
 static int rm_reg(struct dec *d, enum x86_kind kind, bool byte_op,
 		  bool lockable)
 {
@@ -429,17 +444,15 @@ static int rm_reg(struct dec *d, enum x86_kind kind, bool byte_op,
 	return r ? r : check_lock(d, lockable);
 }
 
-/* ALU group 1: 80, 81, 83 (and 82 outside 64-bit mode) /n (SDM: ADD...). */
+/*
+ * ALU group 1: 80, 81, 83 (and 82 outside 64-bit mode) /n (SDM: ADD, OR,
+ * ADC, SBB, AND, SUB, XOR, CMP).
+ */
 static int alu_imm(struct dec *d, u8 op)
 {
 	static const enum x86_kind group1[8] = {
-		X86_ADD, X86_OR,  X86_INVALID, X86_INVALID,
-		X86_AND, X86_SUB, X86_XOR,     X86_INVALID,
-	};
-	static const char *const others[8] = {
-		[2] = "adc not supported",
-		[3] = "sbb not supported",
-		[7] = "cmp does not store",
+		X86_ADD, X86_OR,  X86_ADC, X86_SBB,
+		X86_AND, X86_SUB, X86_XOR, X86_INVALID,
 	};
 	struct x86_insn *o = d->o;
 	bool byte_op = op != 0x81 && op != 0x83;
@@ -452,7 +465,7 @@ static int alu_imm(struct dec *d, u8 op)
 		return r;
 	o->kind = group1[d->regf];
 	if (o->kind == X86_INVALID)
-		return unsupported(d, others[d->regf]);
+		return unsupported(d, "cmp does not store");
 	o->reg = 0;
 	o->reg_hi8 = false;
 	r = op == 0x81 ? fetch_imm_z(d) : fetch_imm(d, 1);
@@ -489,23 +502,73 @@ static int mov_imm(struct dec *d, u8 op)
 	return r ? r : check_lock(d, false);
 }
 
-/* MOV moffs, AL/rAX: A2, A3 (SDM: MOV). The offset is address-sized. */
+/*
+ * MOV AL/rAX, moffs: A0, A1 (loads) and MOV moffs, AL/rAX: A2, A3 (stores)
+ * (SDM: MOV). The offset is address-sized.
+ */
 static int mov_moffs(struct dec *d, u8 op)
 {
 	struct x86_insn *o = d->o;
+	bool load = op < 0xa2;
 	u64 off;
 	int r;
 
-	o->kind = X86_MOV;
-	set_opsize(d, op == 0xa2);
+	o->kind = load ? X86_MOV_LOAD : X86_MOV;
+	set_opsize(d, !(op & 1));
+	if (load)
+		o->dst_size = o->opsize;
 	if (!fetch_le(d, o->addrsize, &off))
 		return truncated(d);
 	o->mem.disp = (s64)off;
 	default_seg(d, false);
-	o->src = X86_SRC_REG;
+	o->src = load ? X86_SRC_MEM : X86_SRC_REG;
 	o->reg = 0;
 	r = check_f2_f3(d);
 	return r ? r : check_lock(d, false);
+}
+
+/*
+ * Loads reg, r/m: MOV 8A/8B, MOVZX 0F B6/B7, MOVSX 0F BE/BF, MOVSXD 63
+ * (SDM: MOV, MOVZX, MOVSX/MOVSXD). mem_size is the width of the memory
+ * source (0: the operand size), dst_size that of the register (0: the
+ * operand size). The AH..BH rule applies to the register only when it is
+ * a byte register (8A). LOCK is #UD on all of them.
+ */
+static int reg_rm(struct dec *d, enum x86_kind kind, unsigned mem_size,
+		  unsigned dst_size)
+{
+	struct x86_insn *o = d->o;
+	int r;
+
+	o->kind = kind;
+	set_opsize(d, mem_size == 1 && dst_size == 1);
+	o->dst_size = (u8)(dst_size ? dst_size : o->opsize);
+	if (mem_size)
+		o->opsize = (u8)mem_size;
+	r = decode_modrm(d, o->dst_size == 1);
+	if (r)
+		return r;
+	if (d->mod == 3)
+		return unsupported(d, "register source, not a memory load");
+	o->src = X86_SRC_MEM;
+	r = check_f2_f3(d);
+	return r ? r : check_lock(d, false);
+}
+
+/*
+ * MOVSXD r64, r/m32: REX.W 63 /r, 64-bit mode only (SDM: MOVSX/MOVSXD).
+ * Without REX.W it is a plain 32- or 16-bit move, which compilers do not
+ * emit; outside 64-bit mode 63 is ARPL.
+ */
+static int movsxd(struct dec *d)
+{
+	struct x86_insn *o = d->o;
+
+	if (o->mode != CPU_MODE_64)
+		return unsupported(d, "arpl not supported");
+	if (!(o->rex & REX_W))
+		return unsupported(d, "movsxd without rex.w not supported");
+	return reg_rm(d, X86_MOVSX, 4, 8);
 }
 
 /*
@@ -598,6 +661,98 @@ static int grp8(struct dec *d)
 	return check_lock(d, true);
 }
 
+/* The tail of the one-operand stores (NOT, NEG, INC, DEC): memory only,
+ * no source, LOCK allowed. */
+static int unary_store(struct dec *d, enum x86_kind kind)
+{
+	struct x86_insn *o = d->o;
+	int r;
+
+	if (d->mod == 3)
+		return unsupported(d,
+				   "register destination, not a memory store");
+	o->kind = kind;
+	o->reg = 0;
+	o->reg_hi8 = false;
+	o->src = X86_SRC_NONE;
+	r = check_f2_f3(d);
+	return r ? r : check_lock(d, true);
+}
+
+/*
+ * Group 3, F6 (byte) and F7 /n (SDM: TEST, NOT, NEG, MUL, IMUL, DIV,
+ * IDIV): only NOT (/2) and NEG (/3) write their operand. /1 is an
+ * undocumented alias of TEST. Neither NOT nor NEG has an immediate.
+ */
+static int grp3(struct dec *d, u8 op)
+{
+	static const char *const others[8] = {
+		[0] = "test does not store", [1] = "test does not store",
+		[4] = "mul does not store",  [5] = "imul does not store",
+		[6] = "div does not store",  [7] = "idiv does not store",
+	};
+	bool byte_op = op == 0xf6;
+	int r;
+
+	d->group = true;
+	set_opsize(d, byte_op);
+	r = decode_modrm(d, byte_op);
+	if (r)
+		return r;
+	if (d->regf != 2 && d->regf != 3)
+		return unsupported(d, others[d->regf]);
+	return unary_store(d, d->regf == 2 ? X86_NOT : X86_NEG);
+}
+
+/*
+ * Groups 4 and 5, FE (byte) and FF /n (SDM: INC, DEC, CALL, JMP, PUSH):
+ * only INC (/0) and DEC (/1) write their operand. FE /2../7 and FF /7 are
+ * undefined.
+ */
+static int grp4_5(struct dec *d, u8 op)
+{
+	static const char *const others[8] = {
+		[2] = "call not supported", [3] = "far call not supported",
+		[4] = "jmp not supported",  [5] = "far jmp not supported",
+		[6] = "push not supported", [7] = "invalid opcode (#UD)",
+	};
+	bool byte_op = op == 0xfe;
+	int r;
+
+	d->group = true;
+	set_opsize(d, byte_op);
+	r = decode_modrm(d, byte_op);
+	if (r)
+		return r;
+	if (d->regf > 1)
+		return unsupported(d, byte_op ? "invalid opcode (#UD)"
+					      : others[d->regf]);
+	return unary_store(d, d->regf == 0 ? X86_INC : X86_DEC);
+}
+
+/*
+ * SETcc r/m8: 0F 90..9F (SDM: SETcc). Stores one byte, 1 if the condition
+ * in the opcode's low nibble holds, else 0. The ModRM reg field is
+ * ignored; 66 changes nothing; LOCK is #UD.
+ */
+static int setcc(struct dec *d, u8 op)
+{
+	struct x86_insn *o = d->o;
+	int r;
+
+	o->kind = X86_SETCC;
+	o->cc = op & 0xf;
+	set_opsize(d, true);
+	r = modrm_mem(d, true);
+	if (r)
+		return r;
+	o->reg = 0;
+	o->reg_hi8 = false;
+	o->src = X86_SRC_NONE;
+	r = check_f2_f3(d);
+	return r ? r : check_lock(d, false);
+}
+
 /* The two-byte opcodes 0F xx. */
 static int opcode_0f(struct dec *d)
 {
@@ -612,10 +767,17 @@ static int opcode_0f(struct dec *d)
 	case 0xb0: /* CMPXCHG r/m8, r8 */
 	case 0xb1: /* CMPXCHG r/m, r */
 		return rm_reg(d, X86_CMPXCHG, op == 0xb0, true);
+	case 0xc0: /* XADD r/m8, r8 */
+	case 0xc1: /* XADD r/m, r */
+		return rm_reg(d, X86_XADD, op == 0xc0, true);
 	case 0xab: return rm_reg(d, X86_BTS, false, true); /* BTS r/m, r */
 	case 0xb3: return rm_reg(d, X86_BTR, false, true); /* BTR r/m, r */
 	case 0xbb: return rm_reg(d, X86_BTC, false, true); /* BTC r/m, r */
 	case 0xba: return grp8(d);
+	case 0xb6: return reg_rm(d, X86_MOVZX, 1, 0); /* MOVZX r, r/m8 */
+	case 0xb7: return reg_rm(d, X86_MOVZX, 2, 0); /* MOVZX r, r/m16 */
+	case 0xbe: return reg_rm(d, X86_MOVSX, 1, 0); /* MOVSX r, r/m8 */
+	case 0xbf: return reg_rm(d, X86_MOVSX, 2, 0); /* MOVSX r, r/m16 */
 	case 0xc7: return grp9(d);
 	case 0xc3: /* MOVNTI m32/m64, r32/r64 (NP 0F C3 /r) */
 		if (o->mode == CPU_MODE_16)
@@ -623,16 +785,22 @@ static int opcode_0f(struct dec *d)
 				d, "movnti in 16-bit mode not supported");
 		r = rm_reg(d, X86_MOVNTI, false, false);
 		return r ? r : check_no_66(d);
-	default: return unsupported(d, "not supported");
+	default:
+		if ((op & 0xf0) == 0x90) /* SETcc r/m8 */
+			return setcc(d, op);
+		return unsupported(d, "not supported");
 	}
 }
 
-/* ALU r/m, reg (00/01 ADD, 08/09 OR, 20/21 AND, 28/29 SUB, 30/31 XOR). */
+/*
+ * ALU r/m, reg (00/01 ADD, 08/09 OR, 10/11 ADC, 18/19 SBB, 20/21 AND,
+ * 28/29 SUB, 30/31 XOR).
+ */
 static int alu_rm_reg(struct dec *d, u8 op)
 {
 	static const enum x86_kind kinds[8] = {
-		[0] = X86_ADD, [1] = X86_OR,  [4] = X86_AND,
-		[5] = X86_SUB, [6] = X86_XOR,
+		[0] = X86_ADD, [1] = X86_OR,  [2] = X86_ADC, [3] = X86_SBB,
+		[4] = X86_AND, [5] = X86_SUB, [6] = X86_XOR,
 	};
 
 	return rm_reg(d, kinds[op >> 3], !(op & 1), true);
@@ -651,6 +819,10 @@ static int decode_opcode(struct dec *d)
 	case 0x01:
 	case 0x08:
 	case 0x09:
+	case 0x10:
+	case 0x11:
+	case 0x18:
+	case 0x19:
 	case 0x20:
 	case 0x21:
 	case 0x28:
@@ -668,14 +840,23 @@ static int decode_opcode(struct dec *d)
 	case 0x87: return rm_reg(d, X86_XCHG, op == 0x86, true);
 	case 0x88:
 	case 0x89: return rm_reg(d, X86_MOV, op == 0x88, false);
+	case 0x8a: return reg_rm(d, X86_MOV_LOAD, 1, 1); /* MOV r8, r/m8 */
+	case 0x8b: return reg_rm(d, X86_MOV_LOAD, 0, 0); /* MOV r, r/m */
+	case 0x63: return movsxd(d);
 	case 0xc6:
 	case 0xc7: return mov_imm(d, op);
+	case 0xa0:
+	case 0xa1:
 	case 0xa2:
 	case 0xa3: return mov_moffs(d, op);
 	case 0xa4:
 	case 0xa5:
 	case 0xaa:
 	case 0xab: return string_op(d, op);
+	case 0xf6:
+	case 0xf7: return grp3(d, op);
+	case 0xfe:
+	case 0xff: return grp4_5(d, op);
 	case 0x0f: return opcode_0f(d);
 	default: return unsupported(d, "not supported");
 	}

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * Emulation of the guest stores decoded by hv/decode.c (see emulate.h).
+ * Emulation of the guest loads and stores decoded by hv/decode.c (see
+ * emulate.h).
  *
- * Every instruction follows the same plan: compute the destination's
+ * Loads read their memory source once and then write their destination
+ * register. Every store follows the same plan: compute the destination's
  * linear address, read the old value if the instruction needs it, compute
  * the new value, flags and register results, store, and only once the
  * store succeeded commit registers, RFLAGS and RIP. A failed access thus
@@ -164,17 +166,74 @@ static u64 src_value(const struct x86_insn *i, const struct emu_ctx *c)
 	return reg_get(c, i->reg, i->reg_hi8, i->opsize);
 }
 
-/* ADD, OR, AND, SUB, XOR (SDM Vol. 2, those pages: Operation, Flags). */
+/*
+ * The six status flags of a + b + cin (SDM Vol. 2, ADC: "Flags
+ * Affected"). With cin = 0 these are ADD's. AF and OF follow from the
+ * operands' and the result's bits as for ADD; CF is the carry out of the
+ * top bit, which with a carry in is res <= a.
+ */
+static u64 flags_adc(u64 a, u64 b, u64 cin, unsigned n)
+{
+	u64 m = x86_size_mask(n);
+	u64 res = (a + b + cin) & m;
+	u64 f = x86_flags_szp(res, n);
+
+	a &= m;
+	b &= m;
+	if (cin ? res <= a : res < a)
+		f |= X86_FL_CF;
+	if ((a ^ res) & (b ^ res) & x86_sign_bit(n))
+		f |= X86_FL_OF;
+	if ((a ^ b ^ res) & 0x10)
+		f |= X86_FL_AF;
+	return f;
+}
+
+/*
+ * The six status flags of a - (b + cin) (SDM Vol. 2, SBB: "Flags
+ * Affected"). CF is the borrow: a < b + cin, i.e. a <= b with a borrow in.
+ */
+static u64 flags_sbb(u64 a, u64 b, u64 cin, unsigned n)
+{
+	u64 m = x86_size_mask(n);
+	u64 res = (a - b - cin) & m;
+	u64 f = x86_flags_szp(res, n);
+
+	a &= m;
+	b &= m;
+	if (cin ? a <= b : a < b)
+		f |= X86_FL_CF;
+	if ((a ^ b) & (a ^ res) & x86_sign_bit(n))
+		f |= X86_FL_OF;
+	if ((a ^ b ^ res) & 0x10)
+		f |= X86_FL_AF;
+	return f;
+}
+
+/*
+ * ADD, OR, ADC, SBB, AND, SUB, XOR, and XADD's sum (SDM Vol. 2, those
+ * pages: Operation, Flags Affected).
+ */
 static void compute_alu(const struct x86_insn *i, const struct emu_ctx *c,
 			struct rmw *w)
 {
 	unsigned n = i->opsize;
 	u64 a = w->old[0], b = src_value(i, c), res, f;
+	u64 cf = (c->rflags & X86_FL_CF) ? 1 : 0;
 
 	switch (i->kind) {
 	case X86_ADD:
+	case X86_XADD:
 		res = a + b;
 		f = x86_flags_add(a, b, n);
+		break;
+	case X86_ADC:
+		res = a + b + cf;
+		f = flags_adc(a, b, cf, n);
+		break;
+	case X86_SBB:
+		res = a - b - cf;
+		f = flags_sbb(a, b, cf, n);
 		break;
 	case X86_SUB:
 		res = a - b;
@@ -196,6 +255,63 @@ static void compute_alu(const struct x86_insn *i, const struct emu_ctx *c,
 	w->new_[0] = res & x86_size_mask(n);
 	w->store = true;
 	w->rflags = x86_flags_merge(c->rflags, f, X86_FL_STATUS);
+}
+
+/*
+ * INC, DEC, NOT, NEG (SDM Vol. 2, those pages). INC and DEC set OF, SF,
+ * ZF, AF and PF as ADD/SUB with 1 would, and keep CF. NOT affects no
+ * flags. NEG computes 0 - operand, with SUB's flags: CF = (operand != 0).
+ */
+static void compute_unary(const struct x86_insn *i, const struct emu_ctx *c,
+			  struct rmw *w)
+{
+	unsigned n = i->opsize;
+	u64 a = w->old[0];
+
+	switch (i->kind) {
+	case X86_INC:
+		w->new_[0] = a + 1;
+		w->rflags = x86_flags_merge(c->rflags, x86_flags_add(a, 1, n),
+					    X86_FL_STATUS & ~X86_FL_CF);
+		break;
+	case X86_DEC:
+		w->new_[0] = a - 1;
+		w->rflags = x86_flags_merge(c->rflags, x86_flags_sub(a, 1, n),
+					    X86_FL_STATUS & ~X86_FL_CF);
+		break;
+	case X86_NOT: w->new_[0] = ~a; break;
+	default: /* X86_NEG */
+		w->new_[0] = 0 - a;
+		w->rflags = x86_flags_merge(c->rflags, x86_flags_sub(0, a, n),
+					    X86_FL_STATUS);
+		break;
+	}
+	w->new_[0] &= x86_size_mask(n);
+	w->store = true;
+}
+
+/*
+ * Whether condition cc (decode.h: insn->cc) holds for rflags (SDM Vol. 2,
+ * SETcc; Vol. 1, Appendix B "EFLAGS Condition Codes"). Odd conditions are
+ * the negations of the even ones before them.
+ */
+static bool cond_holds(unsigned cc, u64 rflags)
+{
+	bool cf = rflags & X86_FL_CF, zf = rflags & X86_FL_ZF;
+	bool sf = rflags & X86_FL_SF, of = rflags & X86_FL_OF;
+	bool pf = rflags & X86_FL_PF, t;
+
+	switch (cc >> 1) {
+	case 0: t = of; break;		    /* O */
+	case 1: t = cf; break;		    /* B, C, NAE */
+	case 2: t = zf; break;		    /* E, Z */
+	case 3: t = cf || zf; break;	    /* BE, NA */
+	case 4: t = sf; break;		    /* S */
+	case 5: t = pf; break;		    /* P, PE */
+	case 6: t = sf != of; break;	    /* L, NGE */
+	default: t = zf || sf != of; break; /* LE, NG */
+	}
+	return t != (cc & 1);
 }
 
 /*
@@ -298,6 +414,18 @@ static void compute(const struct x86_insn *i, const struct emu_ctx *c,
 		w->store = true;
 		set_reg_later(w, i->reg, i->reg_hi8, i->opsize, w->old[0]);
 		break;
+	case X86_XADD: /* SDM Vol. 2, XADD: the sum, and the old value */
+		compute_alu(i, c, w);
+		set_reg_later(w, i->reg, i->reg_hi8, i->opsize, w->old[0]);
+		break;
+	case X86_INC:
+	case X86_DEC:
+	case X86_NOT:
+	case X86_NEG: compute_unary(i, c, w); break;
+	case X86_SETCC: /* SDM Vol. 2, SETcc: no flags */
+		w->new_[0] = cond_holds(i->cc, c->rflags) ? 1 : 0;
+		w->store = true;
+		break;
 	case X86_CMPXCHG: compute_cmpxchg(i, c, w); break;
 	case X86_CMPXCHG8B:
 	case X86_CMPXCHG16B: compute_cmpxchg_wide(i, c, w); break;
@@ -356,7 +484,9 @@ static int emulate_one(const struct x86_insn *i, struct emu_ctx *c)
 	if (i->kind == X86_CMPXCHG16B && (gva & 15))
 		return -EINVAL; /* #GP(0) on the CPU: it cannot have trapped */
 	memset(&w, 0, sizeof(w));
-	if (i->kind != X86_MOV && i->kind != X86_MOVNTI) {
+	/* Pure stores do not read their destination. */
+	if (i->kind != X86_MOV && i->kind != X86_MOVNTI &&
+	    i->kind != X86_SETCC) {
 		r = c->read(c->opaque, gva, w.old, n);
 		if (r)
 			return r;
@@ -370,6 +500,43 @@ static int emulate_one(const struct x86_insn *i, struct emu_ctx *c)
 		c->wr_len = n;
 	}
 	commit(i, c, &w);
+	return 0;
+}
+
+/* --- Loads --------------------------------------------------------------- */
+
+/* Sign-extend the low n bytes of v to 64 bits. */
+static u64 sign_extend(u64 v, unsigned n)
+{
+	unsigned shift = 64 - 8 * n;
+
+	return (u64)((s64)(v << shift) >> shift);
+}
+
+/*
+ * MOV r, m; MOVZX; MOVSX/MOVSXD (SDM Vol. 2, those pages): read the
+ * opsize-byte memory source with one read() call, zero- or sign-extend it
+ * to the destination's size, and write the register as any write of that
+ * size does (reg_set()). No flags are affected, and no memory is written.
+ */
+static int emulate_load(const struct x86_insn *i, struct emu_ctx *c)
+{
+	u64 gva = linear(i, c, i->mem.seg, mem_offset(i, c, &i->mem));
+	u64 v = 0;
+	int r;
+
+	if (i->opsize > sizeof(v) || i->dst_size < i->opsize ||
+	    i->dst_size > sizeof(v))
+		return -EINVAL;
+	r = c->read(c->opaque, gva, &v, i->opsize);
+	if (r)
+		return r;
+	v &= x86_size_mask(i->opsize);
+	if (i->kind == X86_MOVSX)
+		v = sign_extend(v, i->opsize);
+	reg_set(c, i->reg, i->reg_hi8, i->dst_size, v);
+	c->rflags &= ~X86_FL_RF;
+	c->rip = next_rip(i, c);
 	return 0;
 }
 
@@ -480,7 +647,18 @@ int x86_emulate(const struct x86_insn *insn, struct emu_ctx *ctx)
 	case X86_XOR:
 	case X86_BTS:
 	case X86_BTR:
-	case X86_BTC: return emulate_one(insn, ctx);
+	case X86_BTC:
+	case X86_XADD:
+	case X86_ADC:
+	case X86_SBB:
+	case X86_INC:
+	case X86_DEC:
+	case X86_NOT:
+	case X86_NEG:
+	case X86_SETCC: return emulate_one(insn, ctx);
+	case X86_MOV_LOAD:
+	case X86_MOVZX:
+	case X86_MOVSX: return emulate_load(insn, ctx);
 	default: return -ENOTSUP;
 	}
 }

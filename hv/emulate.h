@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Emulation of a decoded guest store (see decode.h).
+ * Emulation of a decoded guest load or store (see decode.h).
  *
  * braid fills a struct emu_ctx with the guest's registers and callbacks
  * that reach guest memory by guest-virtual (linear) address, decodes the
@@ -10,7 +10,14 @@
  * them against the trapped address and update its shadow tables.
  *
  * Each memory operand is read and written with one callback call of the
- * operand's width (1, 2, 4, 8 or, for CMPXCHG16B, 16 bytes).
+ * operand's width (1, 2, 4, 8 or, for CMPXCHG16B, 16 bytes), so that the
+ * callbacks can stand for device registers (MMIO). A load (MOV r, m;
+ * MOVZX; MOVSX; see x86_kind_is_load()) makes exactly one read() call and
+ * never calls write(): wr_len stays 0. A plain MOV store and SETcc make
+ * exactly one write() call and no read() call. Read-modify-writes (ALU
+ * ops, XADD, INC/DEC/NOT/NEG, BTx, XCHG, CMPXCHG) make one read() call
+ * and then at most one write() call, or, when locked, cmpxchg() calls
+ * (see below).
  *
  * Assumptions: in 64-bit mode the ES, CS, SS and DS bases are 0 (as the
  * CPU treats them) and FS/GS bases come from seg_base[]; in 16/32-bit
@@ -55,10 +62,11 @@ struct emu_ctx {
 	int (*read)(void *opaque, u64 gva, void *buf, unsigned n);
 	int (*write)(void *opaque, u64 gva, const void *buf, unsigned n);
 	/*
-	 * Optional. If set, locked read-modify-writes (a LOCK prefix, or
-	 * XCHG with memory) store with it instead of write(), so that a
-	 * store racing with another CPU is not lost: atomically, if the n
-	 * bytes at gva equal *old, replace them with *new_ and return 0;
+	 * Optional. If set, locked read-modify-writes (a LOCK prefix, as
+	 * on LOCK XADD or LOCK INC, or XCHG with memory) store with it
+	 * instead of write(), so that a store racing with another CPU is
+	 * not lost: atomically, if the n bytes at gva equal *old, replace
+	 * them with *new_ and return 0;
 	 * otherwise copy the current bytes into *old and return 1 (the
 	 * instruction is then recomputed from them), or a negative error.
 	 */

@@ -113,11 +113,14 @@ void emulate_pt_write(struct guest *g, u64 gva)
 		return;
 	}
 	err = x86_decode(bytes, len, ctx.mode, &insn);
-	if (err) {
+	/* The decoder knows loads too (for MMIO): one that trapped here as a
+	 * write is not understood, and must not be carried out as one. */
+	if (err || !x86_kind_is_store(insn.kind)) {
 		guest_stop(
 			g,
-			"cannot emulate the write to its page table at 0x%llx: %s",
-			(unsigned long long)gva, insn.reason);
+			"cannot emulate the write to its page table at 0x%llx: %s%s",
+			(unsigned long long)gva, insn.reason,
+			err ? "" : " (not a store)");
 		return;
 	}
 	g->shadow.stats.pt_write_traps++;

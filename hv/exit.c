@@ -7,7 +7,10 @@
 #include "arch/x86_64/cpu.h"
 #include "hv/exit.h"
 #include "hv/log.h"
+#include "hv/mmio.h"
 #include "hv/mmu.h"
+#include "hv/vplat.h"
+#include "arch/x86_64/apic.h"
 
 #define CR4_VMXE_BIT BIT(13)
 
@@ -25,6 +28,7 @@ static enum braid_exit_reason count_as(enum vmexit_kind k)
 	case VMEXIT_CR_ACCESS: return EXIT_CR;
 	case VMEXIT_INVLPG: return EXIT_INVLPG;
 	case VMEXIT_INTR: return EXIT_INTR;
+	case VMEXIT_IRQ_WINDOW: return EXIT_IRQ_WINDOW;
 	case VMEXIT_TRIPLE_FAULT: return EXIT_TRIPLE_FAULT;
 	case VMEXIT_VIRT_INSN: return EXIT_VIRT_INSN;
 	default: return EXIT_OTHER;
@@ -64,6 +68,10 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	if (mmu_npf(g, e))
 		return;
+	if (!e->npf.walk && mmio_is_device(g, e->npf.gpa)) {
+		mmio_emulate(g, e->npf.gpa);
+		return;
+	}
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
 	 * nested fault is always an access outside it. */
 	if (e->npf.walk) {
@@ -78,6 +86,21 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 		   : e->npf.write ? "write"
 				  : "read",
 		   (unsigned long long)e->npf.gpa);
+}
+
+/* HLT waits for the next interrupt; with RFLAGS.IF = 0 none can come
+ * (only NMI or SMI, which braid never sends), so the guest is dead. */
+static void handle_hlt(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+
+	if (!(vendor->get(v, VREG_RFLAGS) & RFLAGS_IF)) {
+		guest_stop(g,
+			   "HLT with interrupts disabled: nothing can wake it");
+		return;
+	}
+	vcpu_skip_insn(v, e->insn_len);
+	vplat_halt(g);
 }
 
 void handle_exit(struct guest *g, const struct vmexit *e)
@@ -102,12 +125,9 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 		break;
 	case VMEXIT_INVLPG: mmu_invlpg(g, e); break;
 	case VMEXIT_NPF: handle_npf(g, e); break;
-	case VMEXIT_INTR: break; /* the host interrupt was taken on exit */
-	case VMEXIT_HLT:
-		/* braid gives guests no interrupt sources yet, so nothing
-		 * could ever wake this vCPU. */
-		guest_stop(g, "HLT with no interrupt source to wake it");
-		break;
+	case VMEXIT_INTR: host_irq_window(); break; /* braid's timer */
+	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
+	case VMEXIT_HLT: handle_hlt(g, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
 	case VMEXIT_VIRT_INSN:
 		guest_stop(

@@ -19,6 +19,7 @@
 
 #include "arch/x86_64/vendor.h"
 #include "hv/guest.h"
+#include "hv/vplat.h"
 #include "hv/log.h"
 #include "hv/mmu.h"
 #include "lib/printf.h"
@@ -75,6 +76,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	g->cfg = *cfg;
 	g->id = next_id++;
 	vuart_reset(&g->uart);
+	vplat_reset(g);
 	err = alloc_ram(g);
 	if (err) {
 		guest_err(

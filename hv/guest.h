@@ -10,6 +10,7 @@
 #include "boot/bootinfo.h"
 #include "hv/uart.h"
 #include "hv/vcpu.h"
+#include "hv/vplat.h"
 #include "include/braid/abi.h"
 #include "lib/types.h"
 #include "arch/x86_64/vendor.h"
@@ -17,8 +18,9 @@
 #include "mm/compound.h"
 #include "mm/shadow.h"
 
-#define GUEST_NAME_MAX	  32
-#define GUEST_CMDLINE_MAX 512
+#define GUEST_NAME_MAX 32
+#define GUEST_CMDLINE_MAX \
+	4097 /* longer than any kernel takes: the kernel's limit decides */
 #define GUEST_MEM_DEFAULT MiB(32)
 #define GUEST_MEM_MIN	  MiB(2)
 #define GUEST_MEM_MAX	  GiB(64)
@@ -34,6 +36,7 @@ struct guest_config {
 	struct compound_knobs knobs; /* paging=compound: the policy */
 	u64 trace; /* print the classification every this many exits */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
+	bool dashdash; /* the line had "--": cmdline is only what followed */
 };
 
 enum guest_state {
@@ -48,6 +51,9 @@ struct guest_stats {
 	u64 exits_total;
 	u64 hv_tsc;    /* TSC ticks spent handling exits */
 	u64 guest_tsc; /* TSC ticks from VM entry to VM exit */
+	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
+	u64 irqs;      /* interrupts injected */
+	u64 mmio;      /* device-memory accesses emulated */
 };
 
 struct guest {
@@ -68,6 +74,7 @@ struct guest {
 	u64 next_trace; /* exit count of the next classification trace */
 	struct vcpu vcpu;
 	struct vuart uart;
+	struct vplat plat; /* APIC, PIC, PIT, RTC: see hv/vplat.h */
 	struct guest_stats stats;
 	enum guest_state state;
 	u32 result; /* GUEST_EXITED: the value it reported */

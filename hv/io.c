@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: MIT
 /*
- * Port I/O from a guest. Each port a guest may use is listed here on
- * purpose; touching any other port stops the guest with a report, since
- * braid gives guests no access to real hardware.
+ * Port I/O from a guest. Each port a guest may use is listed here or in
+ * the virtual platform (hv/vplat.c); guests never reach real hardware. A
+ * port nothing answers behaves as on a PC where no device decodes it: it
+ * reads as all ones and ignores writes (operating systems probe for
+ * hardware this way), and braid reports the first access to each.
  */
 #include "hv/exit.h"
 #include "hv/log.h"
+#include "hv/vplat.h"
 
 #define PORT_POST 0x80 /* POST codes; kernels write here as a delay */
 #define PORT_E9	  0xe9 /* Bochs/QEMU debug console convention */
@@ -59,7 +62,7 @@ void handle_io(struct guest *g, const struct vmexit *e)
 	struct vcpu *v = &g->vcpu;
 	u64 *rax = &v->regs.gpr[RAX];
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (8 * e->io.size)) - 1;
-	u32 val;
+	u32 val = (u32)*rax & mask;
 	bool ok;
 
 	if (e->io.string) {
@@ -69,20 +72,16 @@ void handle_io(struct guest *g, const struct vmexit *e)
 			e->io.port);
 		return;
 	}
-	if (e->io.in) {
-		ok = port_in(g, e->io.port, e->io.size, &val);
-		/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
-		if (ok)
-			*rax = e->io.size == 4
-				       ? val
-				       : (*rax & ~(u64)mask) | (val & mask);
-	} else {
-		ok = port_out(g, e->io.port, e->io.size, (u32)*rax & mask);
-	}
+	ok = vplat_io(g, e->io.port, e->io.in, e->io.size, &val) ||
+	     (e->io.in ? port_in(g, e->io.port, e->io.size, &val)
+		       : port_out(g, e->io.port, e->io.size, val));
 	if (!ok) {
-		guest_stop(g, "%s of port 0x%x, which braid does not provide",
-			   e->io.in ? "read" : "write", e->io.port);
-		return;
+		vplat_report_port(g, e->io.port, e->io.in);
+		val = mask;
 	}
+	/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
+	if (e->io.in)
+		*rax = e->io.size == 4 ? val
+				       : (*rax & ~(u64)mask) | (val & mask);
 	vcpu_skip_insn(v, e->insn_len);
 }

@@ -6,19 +6,24 @@
  * print a summary.
  */
 #define LOG_TAG "boot"
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/tsc.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/vendor.h"
 #include "boot/bootinfo.h"
 #include "hv/classify.h"
 #include "hv/guest.h"
+#include "hv/linux.h"
 #include "hv/loader.h"
 #include "hv/log.h"
 #include "hv/options.h"
 #include "hv/platform.h"
 #include "hv/run.h"
 #include "hv/stats.h"
+#include "lib/printf.h"
+#include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/hostmap.h"
 #include "mm/phys.h"
@@ -60,17 +65,68 @@ static void init_memory(void)
 		(unsigned long long)(frame_free_count() * PAGE_SIZE >> 20));
 }
 
+/*
+ * Linux learns the TSC rate from CPUID leaf 0x15 only on Intel CPUs
+ * (braid offers it, hv/cpuid.c); elsewhere it times the PIT, and its
+ * checks reject a PIT whose every read is a VM exit as slow as an
+ * emulator's. braid knows the rate, so it says so on the command line
+ * (Documentation/admin-guide/kernel-parameters.txt, tsc_early_khz=)
+ * unless the user already did.
+ */
+static const char *linux_cmdline(const struct guest *g, char *buf, size_t n)
+{
+	const char *user = g->cfg.dashdash ? g->cfg.cmdline : "";
+
+	if (vendor == &vmx_ops || strstr(user, "tsc_early_khz="))
+		return user;
+	snprintf(buf, n, "%s%stsc_early_khz=%llu", user, *user ? " " : "",
+		 (unsigned long long)(tsc_hz() / 1000));
+	return buf;
+}
+
+/* A Linux bzImage gets @extra as its initrd and only the words after
+ * "--"; anything else is loaded as a multiboot kernel. */
+static int load_guest(struct guest *g, const struct boot_module *m,
+		      const struct boot_module *extra)
+{
+	static char cmdline[GUEST_CMDLINE_MAX + 32];
+	const u8 *image = pa_to_va(m->start);
+	u64 size = m->end - m->start;
+
+	if (linux_is_bzimage(image, size))
+		return load_linux(g, image, size, extra,
+				  linux_cmdline(g, cmdline, sizeof(cmdline)));
+	return load_multiboot(g, image, size, extra);
+}
+
+/* Parse the guest's options; a module line the boot information could
+ * not hold whole is an error, not a silently shorter command line. */
+static int guest_options(unsigned index, const struct boot_module *m,
+			 const struct boot_module *extra,
+			 struct guest_config *cfg, char *why, size_t len)
+{
+	int err = parse_guest_options(m->cmdline, index, cfg, why, len);
+
+	if (m->truncated || (extra && extra->truncated)) {
+		snprintf(why, len,
+			 "a module command line is longer than %d bytes",
+			 BOOT_MODLINE_MAX - 1);
+		return -E2BIG;
+	}
+	return err;
+}
+
 /* Boot one guest module (and the module attached to it, if any). */
 static void run_guest(unsigned index, const struct boot_module *m,
 		      const struct boot_module *extra, struct tally *t)
 {
-	struct guest_config cfg;
+	static struct guest_config cfg; /* 4 KiB: not on the boot stack */
 	char why[160];
 	bool ok;
 
 	t->guests++;
 	t->last_code = 1;
-	if (parse_guest_options(m->cmdline, index, &cfg, why, sizeof(why))) {
+	if (guest_options(index, m, extra, &cfg, why, sizeof(why))) {
 		kprintf("braid: guest %s: error: %s\n", cfg.name, why);
 		kprintf("braid: guest %s: not started\n", cfg.name);
 		t->failed++;
@@ -84,8 +140,7 @@ static void run_guest(unsigned index, const struct boot_module *m,
 	guest_info(&guest, "starting: %s paging, %llu MiB",
 		   paging_mode_name(cfg.paging),
 		   (unsigned long long)(cfg.mem >> 20));
-	if (load_multiboot(&guest, pa_to_va(m->start), m->end - m->start,
-			   extra)) {
+	if (load_guest(&guest, m, extra)) {
 		guest_info(&guest, "not started");
 		guest_destroy(&guest);
 		t->failed++;
@@ -138,6 +193,9 @@ void kmain(u32 magic, u32 info)
 	pr_info("multiboot%s, command line \"%s\", %u modules",
 		boot_info.protocol == 2 ? "2" : "", boot_info.cmdline,
 		boot_info.nr_modules);
+	if (boot_info.cmdline_truncated)
+		pr_warn("braid's command line is longer than %d bytes and was cut",
+			BOOT_CMDLINE_MAX - 1);
 	if (boot_info.truncated)
 		pr_warn("%u memory-map entries or modules did not fit and were dropped",
 			boot_info.truncated);
@@ -148,6 +206,10 @@ void kmain(u32 magic, u32 info)
 		pr_err("this CPU cannot run guests (see the lines above); halting");
 		platform_exit(false, 1);
 	}
+	/* Guests' virtual timers count in TSC ticks; braid's own APIC timer
+	 * brings a running guest back when one of them is due. */
+	tsc_calibrate();
+	host_apic_init();
 	if (!boot_info.nr_modules)
 		pr_warn("no guest modules given: nothing to run");
 	run_all_guests(&t);

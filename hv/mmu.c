@@ -22,6 +22,7 @@
 #include "hv/emulate_pt.h"
 #include "hv/gva.h"
 #include "hv/log.h"
+#include "hv/mmio.h"
 #include "hv/mmu.h"
 #include "hv/sysinsn.h"
 #include "lib/string.h"
@@ -464,6 +465,10 @@ void mmu_page_fault(struct guest *g, u64 gva, u32 error)
 		vendor->inject_pf(&g->vcpu, gva, error);
 		return;
 	}
+	if (!g->paged && mmio_is_device(g, gva)) {
+		mmio_emulate(g, gva);
+		return;
+	}
 	if (!g->paged) {
 		guest_stop(
 			g,
@@ -476,6 +481,10 @@ void mmu_page_fault(struct guest *g, u64 gva, u32 error)
 	case SHADOW_REFLECT: vendor->inject_pf(&g->vcpu, gva, w.error); break;
 	case SHADOW_EMULATE: emulate_pt_write(g, gva); break;
 	case SHADOW_NO_MEMORY:
+		if (mmio_is_device(g, w.gpa)) {
+			mmio_emulate(g, w.gpa);
+			break;
+		}
 		guest_stop(
 			g,
 			"access to virtual 0x%llx, which its page tables map to "

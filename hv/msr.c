@@ -3,7 +3,8 @@
  * RDMSR/WRMSR from a guest. Every MSR access exits; the ones a guest may
  * use are listed here, each with what it does. Anything else raises #GP in
  * the guest, as an MSR the CPU does not implement would (SDM Vol. 2B,
- * RDMSR: "#GP(0) if ECX specifies a reserved or unimplemented MSR").
+ * RDMSR: "#GP(0) if ECX specifies a reserved or unimplemented MSR");
+ * kernels probe optional MSRs that way.
  */
 #define LOG_TAG "msr"
 #include "arch/x86_64/cpu.h"
@@ -12,31 +13,92 @@
 #include "hv/log.h"
 #include "hv/mmu.h"
 
-#define APIC_BASE_DEFAULT 0xfee00900ull /* BSP, xAPIC enabled */
+/* MSRs that are guest state the vendor code switches (vendor.h). */
+static bool msr_vreg(u32 msr, enum vreg *r)
+{
+	switch (msr) {
+	case MSR_IA32_PAT: *r = VREG_PAT; return true;
+	case MSR_IA32_FS_BASE: *r = VREG_FS_BASE; return true;
+	case MSR_IA32_GS_BASE: *r = VREG_GS_BASE; return true;
+	case MSR_IA32_KERNEL_GS_BASE: *r = VREG_KERNEL_GS_BASE; return true;
+	case MSR_IA32_STAR: *r = VREG_STAR; return true;
+	case MSR_IA32_LSTAR: *r = VREG_LSTAR; return true;
+	case MSR_IA32_CSTAR: *r = VREG_CSTAR; return true;
+	case MSR_IA32_FMASK: *r = VREG_SFMASK; return true;
+	case MSR_IA32_SYSENTER_CS: *r = VREG_SYSENTER_CS; return true;
+	case MSR_IA32_SYSENTER_ESP: *r = VREG_SYSENTER_ESP; return true;
+	case MSR_IA32_SYSENTER_EIP: *r = VREG_SYSENTER_EIP; return true;
+	default: return false;
+	}
+}
+
+/* Each PAT entry must name a memory type (SDM 13.12.2); 2, 3 and 8-255
+ * are reserved and would fail VM entry. */
+static bool pat_ok(u64 pat)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		u8 t = pat >> (8 * i);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
+/* Canonical addresses only: the CPU would #GP on the rest (SDM 3.3.7.1). */
+static bool canonical(u64 a)
+{
+	return (u64)((s64)(a << 16) >> 16) == a;
+}
 
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
+	enum vreg r;
+
+	if (msr_vreg(msr, &r)) {
+		*val = vendor->get(v, r);
+		return true;
+	}
 	switch (msr) {
 	case MSR_IA32_EFER: *val = mmu_get_efer(v->guest); return true;
-	case MSR_IA32_PAT: *val = vendor->get(v, VREG_PAT); return true;
 	case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc(); return true;
-	case MSR_IA32_APIC_BASE: *val = APIC_BASE_DEFAULT; return true;
-	/* No MTRRs, no microcode, no features to report. */
+	case MSR_IA32_APIC_BASE:
+		*val = vlapic_base_msr(&v->guest->plat.lapic);
+		return true;
+	/* No MTRRs, no microcode, no features to report, no debug
+	 * controls in use. */
 	case MSR_IA32_MTRRCAP:
 	case MSR_IA32_MTRR_DEF_TYPE:
 	case MSR_IA32_BIOS_SIGN_ID:
-	case MSR_IA32_MISC_ENABLE: *val = 0; return true;
+	case MSR_IA32_MISC_ENABLE:
+	case MSR_IA32_DEBUGCTL:
+	/* No C1E or SMI message pending: Linux asks on the family 0Fh
+	 * CPUs QEMU models (AMD erratum 400). */
+	case MSR_K8_INT_PENDING_MSG: *val = 0; return true;
 	default: return false;
 	}
 }
 
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
+	enum vreg r;
+
+	if (msr_vreg(msr, &r)) {
+		if (r == VREG_PAT
+			    ? !pat_ok(val)
+			    : r != VREG_SFMASK && r != VREG_STAR &&
+				      r != VREG_SYSENTER_CS && !canonical(val))
+			return false;
+		vendor->set(v, r, val);
+		return true;
+	}
 	switch (msr) {
 	case MSR_IA32_EFER: return mmu_set_efer(v->guest, val);
-	case MSR_IA32_PAT: vendor->set(v, VREG_PAT, val); return true;
+	case MSR_IA32_APIC_BASE:
+		return !vlapic_set_base_msr(&v->guest->plat.lapic, val);
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
+	case MSR_IA32_DEBUGCTL: return val == 0; /* no LBR/BTF to offer */
 	default: return false;
 	}
 }

@@ -159,11 +159,15 @@ static int set_count(const struct word *w, u64 min, u64 max, u64 *out)
 	return 0;
 }
 
-static void set_cmdline(struct guest_config *cfg, const char *s)
+/* -E2BIG if @s does not fit: a cut command line must not boot. */
+static int set_cmdline(struct guest_config *cfg, const char *s)
 {
 	while (*s == ' ')
 		s++;
-	snprintf(cfg->cmdline, sizeof(cfg->cmdline), "%s", s);
+	if (strlen(s) >= sizeof(cfg->cmdline))
+		return -E2BIG;
+	memcpy(cfg->cmdline, s, strlen(s) + 1);
+	return 0;
 }
 
 int parse_guest_options(const char *line, unsigned index,
@@ -189,12 +193,11 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->knobs =
 		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
 					 CP_QUIET_DEFAULT, false };
-	set_cmdline(cfg, line);
 	while (next_word(&p, &w)) {
 		int bad = -1;
 
 		if (is(&w, "--")) {
-			set_cmdline(cfg, p);
+			cfg->dashdash = true;
 			break;
 		}
 		if (is(&w, "name"))
@@ -234,6 +237,12 @@ int parse_guest_options(const char *line, unsigned index,
 				 (int)(p - w.key), w.key, hint[bad]);
 			return -EINVAL;
 		}
+	}
+	if (set_cmdline(cfg, cfg->dashdash ? p : line)) {
+		snprintf(err, errlen,
+			 "guest command line is longer than %d bytes",
+			 GUEST_CMDLINE_MAX - 1);
+		return -E2BIG;
 	}
 	return 0;
 }

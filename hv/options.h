@@ -9,7 +9,7 @@
  *   (mm/compound.h)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
- * command line. A module whose line starts with "+" is not a guest but the
+ * command line; a Linux bzImage gets only ARGS (nothing without "--"). A module whose line starts with "+" is not a guest but the
  * module handed to the guest listed before it.
  */
 #ifndef HV_OPTIONS_H
@@ -31,7 +31,8 @@ struct braid_options {
 /* Parse braid's line; unknown options are reported and ignored. */
 void parse_braid_options(const char *line, struct braid_options *o);
 /* Parse a guest's line into @cfg; on error, @err gets a message naming the
- * offending option and -EINVAL is returned. @index names unnamed guests. */
+ * offending option and -EINVAL (-E2BIG: the command line does not fit in
+ * cfg->cmdline) is returned. @index names unnamed guests. */
 int parse_guest_options(const char *line, unsigned index,
 			struct guest_config *cfg, char *err, size_t errlen);
 /* Parse "64M"-style sizes. */

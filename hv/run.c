@@ -9,6 +9,7 @@
 #include "hv/exit.h"
 #include "hv/mmu.h"
 #include "hv/run.h"
+#include "hv/vplat.h"
 
 void guest_run(struct guest *g)
 {
@@ -22,6 +23,7 @@ void guest_run(struct guest *g)
 		u64 t0, t1;
 
 		mmu_before_entry(g);
+		vplat_before_entry(g);
 		t0 = rdtsc();
 		vendor->vcpu_run(v, &e);
 		t1 = rdtsc();

@@ -19,6 +19,7 @@ static const char *const exit_names[EXIT_NR] = {
 	[EXIT_VIRT_INSN] = "virt_insn",
 	[EXIT_PF] = "pf",
 	[EXIT_INVLPG] = "invlpg",
+	[EXIT_IRQ_WINDOW] = "irq_window",
 	[EXIT_OTHER] = "other",
 };
 
@@ -72,7 +73,7 @@ static int compound_stats(const struct guest *g, char *buf, size_t size)
 
 void stats_print(const struct guest *g)
 {
-	char buf[1400];
+	char buf[1600];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -86,12 +87,15 @@ void stats_print(const struct guest *g)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\":%llu",
 			      i ? "," : "", exit_names[i],
 			      (unsigned long long)g->stats.exits[i]);
-	n += snprintf(
-		buf + n, sizeof(buf) - n,
-		"},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"nested_tables\":%llu",
-		(unsigned long long)g->stats.hv_tsc,
-		(unsigned long long)g->stats.guest_tsc,
-		(unsigned long long)g->nested.nr_tables);
+	n += snprintf(buf + n, sizeof(buf) - n,
+		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"idle_tsc\":%llu,"
+		      "\"irqs\":%llu,\"mmio\":%llu,\"nested_tables\":%llu",
+		      (unsigned long long)g->stats.hv_tsc,
+		      (unsigned long long)g->stats.guest_tsc,
+		      (unsigned long long)g->stats.idle_tsc,
+		      (unsigned long long)g->stats.irqs,
+		      (unsigned long long)g->stats.mmio,
+		      (unsigned long long)g->nested.nr_tables);
 	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)

@@ -1,31 +1,255 @@
 // SPDX-License-Identifier: MIT
 /*
- * The guest's COM1: enough of a 16550 (PC16550D data sheet) for polled
- * output. The transmitter is always ready (LSR.THRE and TEMT set), so a
- * guest never waits; bytes are collected into lines and each line goes to
- * the real console as "[name] text".
+ * The guest's COM1: a 16550 (National Semiconductor PC16550D data sheet)
+ * complete enough for Linux's 8250 driver, interrupts included.
+ *
+ * The transmitter is infinitely fast: a byte written to THR is sent at
+ * once, so LSR always shows THRE and TEMT and a guest never waits. The
+ * THRE interrupt still follows the data sheet (Table IV, "Interrupt
+ * Control Functions"): it is raised when the transmitter becomes empty,
+ * which is right after each THR write and when ETBEI is enabled while THR
+ * is empty, and is cleared by reading IIR while it is the source shown, or
+ * by writing THR. The receiver is fed by vuart_receive(). There is no
+ * clock: a byte waiting below the FIFO trigger level reports the character
+ * timeout interrupt at once instead of four characters later.
+ *
+ * The guest's output is collected into lines and each line goes to the
+ * host console as "[name] text".
  */
 #include "hv/guest.h"
 #include "hv/log.h"
 #include "lib/string.h"
 
-#define UART_RBR_THR	 0
-#define UART_IER	 1
-#define UART_IIR	 2
-#define UART_LCR	 3
-#define UART_MCR	 4
-#define UART_LSR	 5
-#define UART_MSR	 6
-#define UART_SCR	 7
-#define LCR_DLAB	 0x80
-#define LSR_THRE_TEMT	 0x60
-#define IIR_NO_INTERRUPT 0x01
-#define MSR_DCD_DSR_CTS	 0xb0
+#define LCR_DLAB     0x80
+#define FCR_ENABLE   0x01
+#define FCR_CLEAR_RX 0x02
+#define FCR_TRIGGER  0xc0
+#define IIR_NONE     0x01
+#define IIR_MSR	     0x00
+#define IIR_THRE     0x02
+#define IIR_RDA	     0x04
+#define IIR_RLS	     0x06
+#define IIR_TIMEOUT  0x0c
+#define IIR_FIFO     0xc0 /* FIFOs enabled */
+#define LSR_DR	     0x01
+#define LSR_OE	     0x02
+#define LSR_THRE     0x20
+#define LSR_TEMT     0x40
+#define MSR_CTS	     0x10
+#define MSR_DSR	     0x20
+#define MSR_RI	     0x40
+#define MSR_DCD	     0x80
+#define MCR_WRITABLE 0x1f
 
 void vuart_reset(struct vuart *u)
 {
 	memset(u, 0, sizeof(*u));
 }
+
+/* --- Receiver ---------------------------------------------------------- */
+
+static unsigned rx_room(const struct vuart *u)
+{
+	/* Without FIFOs (16450 mode) RBR holds a single byte. */
+	return u->fcr & FCR_ENABLE ? VUART_FIFO : 1;
+}
+
+bool vuart_can_receive(const struct vuart *u)
+{
+	return u->rx_count < rx_room(u);
+}
+
+bool vuart_receive(struct vuart *u, u8 c)
+{
+	if (!vuart_can_receive(u)) {
+		u->lsr_err |= LSR_OE;
+		return false;
+	}
+	u->rx[(u->rx_head + u->rx_count) % VUART_FIFO] = c;
+	u->rx_count++;
+	return true;
+}
+
+static u8 rx_pop(struct vuart *u)
+{
+	u8 c;
+
+	if (!u->rx_count)
+		return 0;
+	c = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % VUART_FIFO;
+	u->rx_count--;
+	return c;
+}
+
+static void rx_clear(struct vuart *u)
+{
+	u->rx_head = 0;
+	u->rx_count = 0;
+}
+
+/* FCR bits 7:6: 1, 4, 8 or 14 bytes raise "received data available". */
+static unsigned rx_trigger(const struct vuart *u)
+{
+	static const u8 level[] = { 1, 4, 8, 14 };
+
+	return u->fcr & FCR_ENABLE ? level[u->fcr >> 6] : 1;
+}
+
+/* --- Interrupts ---------------------------------------------------------- */
+
+/* The highest-priority enabled source, as IIR bits 3:0 (Table IV). */
+static u8 irq_source(const struct vuart *u)
+{
+	if ((u->ier & UART_IER_ELSI) && u->lsr_err)
+		return IIR_RLS;
+	if ((u->ier & UART_IER_ERBFI) && u->rx_count)
+		return u->rx_count >= rx_trigger(u) ? IIR_RDA : IIR_TIMEOUT;
+	if ((u->ier & UART_IER_ETBEI) && u->thre_irq)
+		return IIR_THRE;
+	if ((u->ier & UART_IER_EDSSI) && u->msr_delta)
+		return IIR_MSR;
+	return IIR_NONE;
+}
+
+bool vuart_irq(const struct vuart *u)
+{
+	/* In loopback the OUT2 pin is forced inactive, which on a PC
+	 * disconnects the IRQ line. */
+	return irq_source(u) != IIR_NONE && (u->mcr & UART_MCR_OUT2) &&
+	       !(u->mcr & UART_MCR_LOOP);
+}
+
+static u8 read_iir(struct vuart *u)
+{
+	u8 src = irq_source(u);
+
+	if (src == IIR_THRE)
+		u->thre_irq = false;
+	return src | (u->fcr & FCR_ENABLE ? IIR_FIFO : 0);
+}
+
+/* --- Modem lines ---------------------------------------------------------- */
+
+/* MSR bits 7:4. In loopback the outputs DTR, RTS, OUT1, OUT2 are wired to
+ * DSR, CTS, RI, DCD; otherwise a modem is present and ready (no ring). */
+static u8 modem_inputs(const struct vuart *u)
+{
+	u8 m = u->mcr;
+
+	if (!(m & UART_MCR_LOOP))
+		return MSR_DCD | MSR_DSR | MSR_CTS;
+	return (m & UART_MCR_DTR ? MSR_DSR : 0) |
+	       (m & UART_MCR_RTS ? MSR_CTS : 0) |
+	       (m & UART_MCR_OUT1 ? MSR_RI : 0) |
+	       (m & UART_MCR_OUT2 ? MSR_DCD : 0);
+}
+
+/* A change of the inputs sets MSR's delta bits 3:0: DCTS, DDSR, DDCD on
+ * any change, TERI when RI goes low. */
+static void write_mcr(struct vuart *u, u8 val)
+{
+	u8 old = modem_inputs(u), now, changed;
+
+	u->mcr = val & MCR_WRITABLE;
+	now = modem_inputs(u);
+	changed = (old ^ now) & (MSR_DCD | MSR_DSR | MSR_CTS);
+	u->msr_delta |= (changed | (old & ~now & MSR_RI)) >> 4;
+}
+
+static u8 read_msr(struct vuart *u)
+{
+	u8 v = modem_inputs(u) | u->msr_delta;
+
+	u->msr_delta = 0;
+	return v;
+}
+
+/* --- Registers ---------------------------------------------------------- */
+
+static u8 read_lsr(struct vuart *u)
+{
+	u8 v = (u->rx_count ? LSR_DR : 0) | u->lsr_err | LSR_THRE | LSR_TEMT;
+
+	u->lsr_err = 0;
+	return v;
+}
+
+static void write_ier(struct vuart *u, u8 val)
+{
+	/* Enabling ETBEI while THR is empty (it always is) raises THRE. */
+	if (!(u->ier & UART_IER_ETBEI) && (val & UART_IER_ETBEI))
+		u->thre_irq = true;
+	u->ier = val & 0x0f;
+}
+
+static void write_fcr(struct vuart *u, u8 val)
+{
+	/* Changing FCR0 clears both FIFOs; the other bits are written
+	 * only with FCR0 set. The transmit FIFO is always empty. */
+	if ((val ^ u->fcr) & FCR_ENABLE)
+		rx_clear(u);
+	if (!(val & FCR_ENABLE)) {
+		u->fcr = 0;
+		return;
+	}
+	if (val & FCR_CLEAR_RX)
+		rx_clear(u);
+	u->fcr = val & (FCR_ENABLE | FCR_TRIGGER);
+}
+
+static void write_thr(struct vuart *u, u8 val, vuart_tx_fn *tx, void *ctx)
+{
+	if (u->mcr & UART_MCR_LOOP)
+		vuart_receive(u, val);
+	else
+		tx(ctx, val);
+	u->thre_irq = true; /* sent: the transmitter is empty again */
+}
+
+u8 vuart_reg_read(struct vuart *u, u16 off)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (off) {
+	case UART_RBR_THR: return dlab ? u->dll : rx_pop(u);
+	case UART_IER: return dlab ? u->dlm : u->ier;
+	case UART_IIR_FCR: return read_iir(u);
+	case UART_LCR: return u->lcr;
+	case UART_MCR: return u->mcr;
+	case UART_LSR: return read_lsr(u);
+	case UART_MSR: return read_msr(u);
+	default: return u->scr;
+	}
+}
+
+void vuart_reg_write(struct vuart *u, u16 off, u8 val, vuart_tx_fn *tx,
+		     void *ctx)
+{
+	bool dlab = u->lcr & LCR_DLAB;
+
+	switch (off) {
+	case UART_RBR_THR:
+		if (dlab)
+			u->dll = val;
+		else
+			write_thr(u, val, tx, ctx);
+		break;
+	case UART_IER:
+		if (dlab)
+			u->dlm = val;
+		else
+			write_ier(u, val);
+		break;
+	case UART_IIR_FCR: write_fcr(u, val); break;
+	case UART_LCR: u->lcr = val; break;
+	case UART_MCR: write_mcr(u, val); break;
+	case UART_SCR: u->scr = val; break;
+	default: break; /* LSR and MSR are read-only */
+	}
+}
+
+/* --- The guest's console ------------------------------------------------- */
 
 void guest_console_flush(struct guest *g)
 {
@@ -58,45 +282,19 @@ void guest_console_put(struct guest *g, const char *s, u64 n)
 	}
 }
 
+static void console_tx(void *ctx, u8 c)
+{
+	char ch = (char)c;
+
+	guest_console_put(ctx, &ch, 1);
+}
+
 u8 vuart_read(struct guest *g, u16 off)
 {
-	struct vuart *u = &g->uart;
-	bool dlab = u->lcr & LCR_DLAB;
-
-	switch (off) {
-	case UART_RBR_THR: return dlab ? u->dll : 0; /* no input yet */
-	case UART_IER: return dlab ? u->dlm : u->ier;
-	case UART_IIR: return IIR_NO_INTERRUPT;
-	case UART_LCR: return u->lcr;
-	case UART_MCR: return u->mcr;
-	case UART_LSR: return LSR_THRE_TEMT;
-	case UART_MSR: return MSR_DCD_DSR_CTS;
-	default: return u->scr;
-	}
+	return vuart_reg_read(&g->uart, off);
 }
 
 void vuart_write(struct guest *g, u16 off, u8 val)
 {
-	struct vuart *u = &g->uart;
-	bool dlab = u->lcr & LCR_DLAB;
-	char c = (char)val;
-
-	switch (off) {
-	case UART_RBR_THR:
-		if (dlab)
-			u->dll = val;
-		else
-			guest_console_put(g, &c, 1);
-		break;
-	case UART_IER:
-		if (dlab)
-			u->dlm = val;
-		else
-			u->ier = val & 0x0f;
-		break;
-	case UART_LCR: u->lcr = val; break;
-	case UART_MCR: u->mcr = val & 0x1f; break;
-	case UART_SCR: u->scr = val; break;
-	default: break; /* FCR, read-only registers */
-	}
+	vuart_reg_write(&g->uart, off, val, console_tx, g);
 }

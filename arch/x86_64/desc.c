@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
  * Descriptor tables: a GDT and TSS per CPU, and one IDT shared by all (it
- * only holds exception handlers; braid runs with interrupts disabled).
+ * holds the exception handlers and braid's own timer interrupt; braid
+ * runs with interrupts disabled except right after a VM exit).
  * A real TSS with a non-zero TR is also a VMX requirement for host state
  * (SDM Vol. 3C 27.2.3: "the selector field for TR cannot be 0000H").
  */
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
@@ -27,7 +29,7 @@ struct dtr {
 	u64 base;
 } __attribute__((packed));
 
-static struct idt_gate idt[32];
+static struct idt_gate idt[256];
 extern const u64 exception_stubs[32]; /* arch/x86_64/trap_entry.S */
 
 #define GDT_CODE64	   0x00209a0000000000ull /* P, DPL0, code, L */
@@ -45,21 +47,27 @@ static void set_tss_descriptor(u64 *slot, const struct tss *tss)
 	slot[1] = base >> 32;
 }
 
+static void set_gate(unsigned v, u64 a, u8 ist)
+{
+	idt[v] = (struct idt_gate){
+		.offset0 = a & 0xffff,
+		.selector = SEL_CODE64,
+		.ist = ist,
+		.type_attr = IDT_INTERRUPT_GATE,
+		.offset1 = (a >> 16) & 0xffff,
+		.offset2 = a >> 32,
+	};
+}
+
+/* Exceptions, and the two interrupts braid's own APIC raises (apic.c);
+ * every other vector is left not-present: it would be a braid bug. */
 static void idt_init(void)
 {
-	for (unsigned v = 0; v < 32; v++) {
-		u64 a = exception_stubs[v];
-
-		idt[v] = (struct idt_gate){
-			.offset0 = a & 0xffff,
-			.selector = SEL_CODE64,
-			/* #DF and #MC run on a known-good stack (IST1). */
-			.ist = (v == 8 || v == 18) ? 1 : 0,
-			.type_attr = IDT_INTERRUPT_GATE,
-			.offset1 = (a >> 16) & 0xffff,
-			.offset2 = a >> 32,
-		};
-	}
+	for (unsigned v = 0; v < 32; v++)
+		/* #DF and #MC run on a known-good stack (IST1). */
+		set_gate(v, exception_stubs[v], (v == 8 || v == 18) ? 1 : 0);
+	set_gate(HOST_TIMER_VECTOR, (u64)(uintptr_t)host_timer_entry, 0);
+	set_gate(HOST_SPURIOUS_VECTOR, (u64)(uintptr_t)host_spurious_entry, 0);
 }
 
 void cpu_init_tables(unsigned id)

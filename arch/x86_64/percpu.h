@@ -38,6 +38,7 @@ struct percpu {
 	struct vcpu *vcpu;   /* the guest vCPU this CPU runs, if any */
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
 	phys_t host_save;    /* SVM: this CPU's VM_HSAVE_PA area */
+	u64 timer_deadline;  /* TSC the host APIC timer is set for; ~0: off */
 	u8 fault_stack[4096] __attribute__((aligned(16)));
 };
 

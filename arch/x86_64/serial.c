@@ -18,6 +18,7 @@
 #define UART_SCR 7
 #define LCR_8N1	 0x03
 #define LCR_DLAB 0x80
+#define LSR_DR	 0x01 /* data ready */
 #define LSR_THRE 0x20
 #define E9_PORT	 0xe9
 
@@ -64,4 +65,11 @@ void serial_write(const char *s, size_t n)
 		if (e9_present)
 			outb(E9_PORT, *s);
 	}
+}
+
+int serial_getc(void)
+{
+	if (!com1_present || !(inb(COM1 + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(COM1 + UART_THR); /* RBR, at the same offset */
 }

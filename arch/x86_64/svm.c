@@ -126,9 +126,12 @@ static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 			  phys_t ncr3)
 {
-	c->intercept_misc1 = INTERCEPT_CPUID | INTERCEPT_HLT |
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT |
 			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+	/* Host interrupts (braid's timer) exit, and the guest's RFLAGS.IF
+	 * masks only the virtual ones (APM 15.21.1). */
+	c->vintr = V_INTR_MASKING;
 	/* VMRUN must be intercepted (APM 15.5.1, consistency checks); the
 	 * other SVM instructions would let a guest act on host state. */
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
@@ -291,6 +294,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	}
 	switch (code) {
 	case SVM_EXIT_INTR: e->kind = VMEXIT_INTR; break;
+	case SVM_EXIT_VINTR: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case SVM_EXIT_CPUID: e->kind = VMEXIT_CPUID; break;
 	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
@@ -373,6 +377,15 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 	case VREG_PAT: return s->g_pat;
 	case VREG_FS_BASE: return s->fs.base;
 	case VREG_GS_BASE: return s->gs.base;
+	/* VMLOAD/VMSAVE switch these (APM 15.5.2, VMLOAD). */
+	case VREG_KERNEL_GS_BASE: return s->kernel_gs_base;
+	case VREG_STAR: return s->star;
+	case VREG_LSTAR: return s->lstar;
+	case VREG_CSTAR: return s->cstar;
+	case VREG_SFMASK: return s->sfmask;
+	case VREG_SYSENTER_CS: return s->sysenter_cs;
+	case VREG_SYSENTER_ESP: return s->sysenter_esp;
+	case VREG_SYSENTER_EIP: return s->sysenter_eip;
 	/* CS.L in long mode, else CS.D (APM 4.8); attrib bits 9 and 10. */
 	case VREG_CS_MODE:
 		if ((s->efer & EFER_LMA) && (s->cs.attrib & BIT(9)))
@@ -395,7 +408,11 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 		c->clean_bits &= ~VMCB_CLEAN_NP;
 
 	switch (r) {
-	case VREG_RIP: s->rip = val; break;
+	case VREG_RIP:
+		/* Moving past an instruction ends its STI shadow. */
+		s->rip = val;
+		c->interrupt_shadow &= ~(u64)INTERRUPT_SHADOW;
+		break;
 	case VREG_RSP: s->rsp = val; break;
 	case VREG_RFLAGS: s->rflags = val; break;
 	case VREG_CR0: s->cr0 = val; break;
@@ -404,6 +421,14 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_PAT: s->g_pat = val; break;
 	case VREG_FS_BASE: s->fs.base = val; break;
 	case VREG_GS_BASE: s->gs.base = val; break;
+	case VREG_KERNEL_GS_BASE: s->kernel_gs_base = val; break;
+	case VREG_STAR: s->star = val; break;
+	case VREG_LSTAR: s->lstar = val; break;
+	case VREG_CSTAR: s->cstar = val; break;
+	case VREG_SFMASK: s->sfmask = val; break;
+	case VREG_SYSENTER_CS: s->sysenter_cs = val; break;
+	case VREG_SYSENTER_ESP: s->sysenter_esp = val; break;
+	case VREG_SYSENTER_EIP: s->sysenter_eip = val; break;
 	case VREG_EFER:
 	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */
@@ -428,6 +453,42 @@ static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,
 	c->eventinj = vector | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_VALID;
 	if (has_error && (svm_get(v, VREG_CR0) & CR0_PE))
 		c->eventinj |= EVENTINJ_EV | ((u64)error << 32);
+}
+
+/* APM 15.20-15.21: an interrupt is taken when RFLAGS.IF = 1, outside an
+ * interrupt shadow, and nothing else is being injected. */
+static bool svm_irq_window_open(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+
+	if (vmcb->control.eventinj & EVENTINJ_VALID)
+		return false;
+	if (vmcb->control.interrupt_shadow & INTERRUPT_SHADOW)
+		return false;
+	return vmcb->save.rflags & RFLAGS_IF;
+}
+
+static void svm_inject_irq(struct vcpu *v, u8 vector)
+{
+	vmcb_of(v)->control.eventinj =
+		vector | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
+}
+
+/* A virtual interrupt request (V_IRQ) with the VINTR intercept exits the
+ * moment the guest could take it (APM 15.21.4); braid then injects the
+ * real vector through EVENTINJ, so V_IRQ itself is never delivered. */
+static void svm_want_irq_window(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	if (on) {
+		c->vintr |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
+		c->intercept_misc1 |= INTERCEPT_VINTR;
+	} else {
+		c->vintr &= ~(u64)(V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR);
+		c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	}
+	c->clean_bits &= ~(VMCB_CLEAN_TPR | VMCB_CLEAN_INTERCEPTS);
 }
 
 static void svm_dump(struct vcpu *v)
@@ -499,5 +560,8 @@ const struct vendor_ops svm_ops = {
 	.set = svm_set,
 	.set_efer = svm_set_efer,
 	.inject_exception = svm_inject_exception,
+	.irq_window_open = svm_irq_window_open,
+	.inject_irq = svm_inject_irq,
+	.want_irq_window = svm_want_irq_window,
 	.dump = svm_dump,
 };

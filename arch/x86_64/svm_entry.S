@@ -24,6 +24,10 @@ svm_enter:
 	pushq %rdi
 
 	clgi
+	/* With V_INTR_MASKING the host's IF decides whether a physical
+	 * interrupt exits the guest (APM 15.21.1); GIF = 0 holds it off
+	 * here in the host. */
+	sti
 	movq %rdx, %rax
 	vmsave %rax /* the host's hidden state, into the host VMCB */
 	movq (%rsp), %rax
@@ -67,6 +71,7 @@ svm_enter:
 	popq %rax /* guest VMCB */
 	popq %rax /* host VMCB */
 	vmload %rax
+	cli /* a pending host interrupt waits for host_irq_window() */
 	stgi
 	popq %rsi
 	popq %r15

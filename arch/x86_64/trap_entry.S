@@ -69,3 +69,42 @@ exception_stubs:
 	.irp v, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad stub_\v
 	.endr
+
+/*
+ * Host interrupts (arch/x86_64/apic.c). braid runs with interrupts off and
+ * opens a window only right after a VM exit, so the only ones are its own
+ * timer, whose handler just sends EOI, and the APIC's spurious vector,
+ * which needs no EOI (SDM Vol. 3A 11.9). The C call clobbers only the
+ * caller-saved registers, so those are kept.
+ */
+	.global host_timer_entry
+host_timer_entry:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	movq %rsp, %rbp
+	andq $-16, %rsp
+	call host_timer_eoi
+	movq %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	iretq
+
+	.global host_spurious_entry
+host_spurious_entry:
+	iretq

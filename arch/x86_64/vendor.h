@@ -23,7 +23,8 @@ enum vmexit_kind {
 	VMEXIT_EXCEPTION,
 	VMEXIT_CR_ACCESS, /* MOV to/from CR0/CR3/CR4, CLTS, LMSW */
 	VMEXIT_INVLPG,
-	VMEXIT_INTR,
+	VMEXIT_INTR,	   /* a host interrupt (braid's timer) */
+	VMEXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
 	VMEXIT_TRIPLE_FAULT,
 	VMEXIT_VIRT_INSN,    /* the guest executed a VMX/SVM instruction */
 	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
@@ -96,6 +97,15 @@ enum vreg {
 	VREG_CS_MODE, /* read only: 16, 32 or 64 (bits of code) */
 	VREG_FS_BASE,
 	VREG_GS_BASE,
+	/* The SYSCALL/SYSENTER and SWAPGS MSRs (SDM Vol. 3A 5.8.8, 5.8.7). */
+	VREG_KERNEL_GS_BASE,
+	VREG_STAR,
+	VREG_LSTAR,
+	VREG_CSTAR,
+	VREG_SFMASK,
+	VREG_SYSENTER_CS,
+	VREG_SYSENTER_ESP,
+	VREG_SYSENTER_EIP,
 };
 
 struct vendor_ops {
@@ -133,6 +143,13 @@ struct vendor_ops {
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,
 				 u32 error);
+	/* External interrupts (hv/irq.c decides which): may one be injected
+	 * at the next entry (RFLAGS.IF set, no STI/MOV SS shadow, no event
+	 * already being injected)? */
+	bool (*irq_window_open)(struct vcpu *v);
+	void (*inject_irq)(struct vcpu *v, u8 vector);
+	/* Exit with VMEXIT_IRQ_WINDOW as soon as the window opens. */
+	void (*want_irq_window)(struct vcpu *v, bool on);
 	/* Print the guest state, for reports and panics. */
 	void (*dump)(struct vcpu *v);
 };

@@ -103,6 +103,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 /* Intercept vector at 0x00c (APM table B-1) */
 #define INTERCEPT_INTR	    BIT(0)
 #define INTERCEPT_NMI	    BIT(1)
+#define INTERCEPT_VINTR	    BIT(4)
 #define INTERCEPT_CPUID	    BIT(18)
 #define INTERCEPT_HLT	    BIT(24)
 #define INTERCEPT_INVLPG    BIT(25)
@@ -122,10 +123,12 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 
 /* VMCB clean bits (APM 15.15.3): set = "unchanged since the last VMRUN,
  * the CPU may use its cached copy". */
-#define VMCB_CLEAN_NP  BIT(4) /* nested control, N_CR3, G_PAT */
-#define VMCB_CLEAN_CRX BIT(5) /* CR0, CR3, CR4, EFER */
-#define VMCB_CLEAN_CR2 BIT(9)
-#define VMCB_CLEAN_ALL 0xfffu
+#define VMCB_CLEAN_INTERCEPTS BIT(0)
+#define VMCB_CLEAN_TPR	      BIT(3) /* V_TPR, V_IRQ, ... V_INTR_MASKING */
+#define VMCB_CLEAN_NP	      BIT(4) /* nested control, N_CR3, G_PAT */
+#define VMCB_CLEAN_CRX	      BIT(5) /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_CR2	      BIT(9)
+#define VMCB_CLEAN_ALL	      0xfffu
 
 #define NESTED_CTL_NP_ENABLE   BIT(0)
 #define TLB_CONTROL_FLUSH_ALL  1
@@ -135,7 +138,15 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define EVENTINJ_VALID		BIT(31)
 #define EVENTINJ_EV		BIT(11) /* push an error code */
 #define EVENTINJ_TYPE_MASK	(7u << 8)
+#define EVENTINJ_TYPE_INTR	(0u << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
+
+/* VINTR at 0x060 (APM 15.21) */
+#define V_IRQ		 BIT(8)
+#define V_INTR_PRIO_MAX	 (0xfull << 16)
+#define V_IGN_TPR	 BIT(20)
+#define V_INTR_MASKING	 BIT(24)
+#define INTERRUPT_SHADOW BIT(0) /* at 0x068 */
 
 /* Exit codes (APM appendix C) */
 enum svm_exit_code {
@@ -145,6 +156,7 @@ enum svm_exit_code {
 	SVM_EXIT_EXCP_BASE = 0x040,
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
+	SVM_EXIT_VINTR = 0x064,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_HLT = 0x078,
 	SVM_EXIT_INVLPG = 0x079,

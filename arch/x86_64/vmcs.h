@@ -129,6 +129,7 @@ enum vmcs_field {
 #define PIN_EXTERNAL_INTERRUPT_EXITING BIT(0)
 #define PIN_NMI_EXITING		       BIT(3)
 /* Primary processor-based controls (25.6.2, table 25-6) */
+#define CPU_INTR_WINDOW_EXITING		BIT(2)
 #define CPU_HLT_EXITING			BIT(7)
 #define CPU_INVLPG_EXITING		BIT(9)
 #define CPU_CR3_LOAD_EXITING		BIT(15)
@@ -175,10 +176,13 @@ enum vmcs_field {
 #define EPTP_AD_ENABLE	   BIT(6)
 
 /* VM-entry interruption information (25.8.3) */
-#define INTR_INFO_VALID		      BIT(31)
-#define INTR_INFO_DELIVER_CODE	      BIT(11)
-#define INTR_INFO_RESERVED_12	      BIT(12) /* NMI unblocking: exit info only */
-#define INTR_INFO_TYPE_MASK	      (7u << 8)
+#define INTR_INFO_VALID	       BIT(31)
+#define INTR_INFO_DELIVER_CODE BIT(11)
+#define INTR_INFO_RESERVED_12  BIT(12) /* NMI unblocking: exit info only */
+#define INTR_INFO_TYPE_MASK    (7u << 8)
+/* Guest interruptibility state (SDM 25.4.2, table 25-3) */
+#define INTERRUPTIBILITY_SHADOW	      (BIT(0) | BIT(1)) /* STI, MOV SS */
+#define INTR_TYPE_EXT_INTR	      (0u << 8)
 #define INTR_TYPE_HW_EXCEPTION	      (3u << 8)
 #define INTR_TYPE_SOFT_INTR	      (4u << 8)
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
@@ -198,6 +202,7 @@ enum vmx_exit_reason {
 	EXIT_REASON_EXTERNAL_INTERRUPT = 1,
 	EXIT_REASON_TRIPLE_FAULT = 2,
 	EXIT_REASON_INIT = 3,
+	EXIT_REASON_INTERRUPT_WINDOW = 7,
 	EXIT_REASON_CPUID = 10,
 	EXIT_REASON_GETSEC = 11,
 	EXIT_REASON_HLT = 12,

@@ -23,7 +23,7 @@ static struct {
 	u32 pin, proc, proc2, exit, entry; /* the control values we use */
 	u64 ept_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-	bool vpid, ept_ad;
+	bool vpid, ept_ad, intr_window;
 } caps;
 
 struct vmx_vcpu {
@@ -32,6 +32,10 @@ struct vmx_vcpu {
 	enum vcpu_mmu mmu;
 	u16 vpid;
 	u64 cr2; /* the guest's CR2, loaded into the CPU before entry */
+	/* MSRs the VMCS does not switch (SDM 27.3): the host never uses
+	 * them, so the guest's values live in the CPU while it runs. */
+	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	bool msrs_loaded;
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -132,16 +136,24 @@ static int check_controls(void)
 
 	/* The TRUE_ MSRs allow clearing the CR3-load/store exiting defaults
 	 * (SDM A.3.2); the plain ones would force them on. */
+	/* braid's timer must pull the CPU out of a guest (SDM 26.2). */
 	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
 			      : MSR_IA32_VMX_PINBASED_CTLS,
-			  0, &miss);
+			  PIN_EXTERNAL_INTERRUPT_EXITING, &miss);
 	caps.proc = adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 			       : MSR_IA32_VMX_PROCBASED_CTLS,
 			   CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
 				   CPU_ACTIVATE_SECONDARY_CONTROLS,
 			   &miss);
 	if (miss)
-		return missing("HLT/I/O exiting or secondary controls");
+		return missing("external-interrupt, HLT or I/O exiting, or "
+			       "secondary controls");
+	caps.intr_window = (rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+				      : MSR_IA32_VMX_PROCBASED_CTLS) >>
+			    32) &
+			   CPU_INTR_WINDOW_EXITING;
+	if (!caps.intr_window)
+		return missing("interrupt-window exiting");
 	caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST,
 			    &miss);
@@ -345,6 +357,7 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 	if (!page)
 		return -ENOMEM;
 	x = pa_to_va(page);
+	memset(x, 0, sizeof(*x)); /* guest MSRs start at 0 */
 	x->vmcs = frame_alloc();
 	if (!x->vmcs) {
 		frame_free(page);
@@ -357,7 +370,6 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
 	x->mmu = mmu;
-	x->cr2 = 0;
 	v->arch = x;
 	setup_host_state();
 	setup_controls(x, nested_root);
@@ -482,6 +494,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT: e->kind = VMEXIT_INTR; break;
+	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
 	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
@@ -545,6 +558,16 @@ static void reinject_vectoring(void)
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
 }
 
+static void load_guest_msrs(struct vmx_vcpu *x)
+{
+	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->kernel_gs_base);
+	wrmsr(MSR_IA32_STAR, x->star);
+	wrmsr(MSR_IA32_LSTAR, x->lstar);
+	wrmsr(MSR_IA32_CSTAR, x->cstar);
+	wrmsr(MSR_IA32_FMASK, x->sfmask);
+	x->msrs_loaded = true;
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -553,6 +576,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (!vmptrld(x->vmcs))
 		panic("VMPTRLD failed");
 	memset(e, 0, sizeof(*e));
+	if (!x->msrs_loaded)
+		load_guest_msrs(x);
 	/* CR2 is not part of the VMCS: the guest's value must be in the CPU
 	 * (SDM 27.3.2.1 loads no CR2). A #PF that exits does not change it. */
 	if (x->mmu != VCPU_NESTED)
@@ -620,7 +645,8 @@ static u64 cs_mode(void)
 
 static u64 vmx_get(struct vcpu *v, enum vreg r)
 {
-	(void)v;
+	struct vmx_vcpu *x = v->arch;
+
 	switch (r) {
 	case VREG_RIP: return vmread(GUEST_RIP);
 	case VREG_RSP: return vmread(GUEST_RSP);
@@ -637,17 +663,44 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_CS_MODE: return cs_mode();
 	case VREG_FS_BASE: return vmread(GUEST_FS_BASE);
 	case VREG_GS_BASE: return vmread(GUEST_GS_BASE);
+	case VREG_KERNEL_GS_BASE: return x->kernel_gs_base;
+	case VREG_STAR: return x->star;
+	case VREG_LSTAR: return x->lstar;
+	case VREG_CSTAR: return x->cstar;
+	case VREG_SFMASK: return x->sfmask;
+	case VREG_SYSENTER_CS: return vmread(GUEST_SYSENTER_CS);
+	case VREG_SYSENTER_ESP: return vmread(GUEST_SYSENTER_ESP);
+	case VREG_SYSENTER_EIP: return vmread(GUEST_SYSENTER_EIP);
 	/* CPL is SS.DPL (SDM 25.4.1). */
 	case VREG_CPL: return (vmread(GUEST_SS_AR_BYTES) >> 5) & 3;
 	}
 	return 0;
 }
 
+/* A guest MSR the VMCS does not hold: keep it, and put it in the CPU. */
+static void set_cpu_msr(struct vmx_vcpu *x, u64 *slot, u32 msr, u64 val)
+{
+	*slot = val;
+	if (x->msrs_loaded)
+		wrmsr(msr, val);
+}
+
+/* Moving RIP past an instruction braid carried out ends any STI or MOV SS
+ * interrupt shadow that instruction sat in (SDM 25.4.2, table 25-3). */
+static void set_rip(u64 val)
+{
+	vmwrite(GUEST_RIP, val);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+		vmread(GUEST_INTERRUPTIBILITY_INFO) &
+			~(u64)INTERRUPTIBILITY_SHADOW);
+}
+
 static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 {
-	(void)v;
+	struct vmx_vcpu *x = v->arch;
+
 	switch (r) {
-	case VREG_RIP: vmwrite(GUEST_RIP, val); break;
+	case VREG_RIP: set_rip(val); break;
 	case VREG_RSP: vmwrite(GUEST_RSP, val); break;
 	case VREG_RFLAGS: vmwrite(GUEST_RFLAGS, val); break;
 	case VREG_CR0:
@@ -665,6 +718,19 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_PAT: vmwrite(GUEST_IA32_PAT, val); break;
 	case VREG_FS_BASE: vmwrite(GUEST_FS_BASE, val); break;
 	case VREG_GS_BASE: vmwrite(GUEST_GS_BASE, val); break;
+	case VREG_KERNEL_GS_BASE:
+		set_cpu_msr(x, &x->kernel_gs_base, MSR_IA32_KERNEL_GS_BASE,
+			    val);
+		break;
+	case VREG_STAR: set_cpu_msr(x, &x->star, MSR_IA32_STAR, val); break;
+	case VREG_LSTAR: set_cpu_msr(x, &x->lstar, MSR_IA32_LSTAR, val); break;
+	case VREG_CSTAR: set_cpu_msr(x, &x->cstar, MSR_IA32_CSTAR, val); break;
+	case VREG_SFMASK:
+		set_cpu_msr(x, &x->sfmask, MSR_IA32_FMASK, val);
+		break;
+	case VREG_SYSENTER_CS: vmwrite(GUEST_SYSENTER_CS, val); break;
+	case VREG_SYSENTER_ESP: vmwrite(GUEST_SYSENTER_ESP, val); break;
+	case VREG_SYSENTER_EIP: vmwrite(GUEST_SYSENTER_EIP, val); break;
 	case VREG_EFER:
 	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */
@@ -694,6 +760,37 @@ static void vmx_inject_exception(struct vcpu *v, u8 vector, bool has_error,
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
 	}
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/* SDM 26.3.1.1 / 27.6.5: an external interrupt can be delivered when
+ * RFLAGS.IF = 1 and there is no STI or MOV SS blocking. */
+static bool vmx_irq_window_open(struct vcpu *v)
+{
+	(void)v;
+	if (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
+		return false;
+	if (vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_SHADOW)
+		return false;
+	return vmread(GUEST_RFLAGS) & RFLAGS_IF;
+}
+
+static void vmx_inject_irq(struct vcpu *v, u8 vector)
+{
+	(void)v;
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD,
+		vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
+}
+
+/* Interrupt-window exiting: exit before the first instruction at which
+ * the guest could take an interrupt (SDM 26.2, 27.7.5). */
+static void vmx_want_irq_window(struct vcpu *v, bool on)
+{
+	u64 proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
+
+	(void)v;
+	proc = on ? proc | CPU_INTR_WINDOW_EXITING
+		  : proc & ~(u64)CPU_INTR_WINDOW_EXITING;
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 }
 
 static void vmx_dump(struct vcpu *v)
@@ -777,5 +874,8 @@ const struct vendor_ops vmx_ops = {
 	.set = vmx_set,
 	.set_efer = vmx_set_efer,
 	.inject_exception = vmx_inject_exception,
+	.irq_window_open = vmx_irq_window_open,
+	.inject_irq = vmx_inject_irq,
+	.want_irq_window = vmx_want_irq_window,
 	.dump = vmx_dump,
 };

@@ -67,6 +67,7 @@ enum braid_exit_reason {
 	EXIT_VIRT_INSN, /* a VMX/SVM instruction executed by the guest */
 	EXIT_PF,	/* page fault intercepted (shadow paging) */
 	EXIT_INVLPG,
+	EXIT_IRQ_WINDOW, /* the guest became able to take an interrupt */
 	EXIT_OTHER,
 	EXIT_NR
 };

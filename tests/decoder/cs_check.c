@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Comparing hv/decode.c with Capstone (cs_check.h). */
+/* Comparing hv/decode.c with Capstone (cs_check.h): loads and stores. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,11 +52,53 @@ const cs_insn *cs_one(enum cpu_mode mode, const u8 *b, size_t n)
 	return insn_buf[m];
 }
 
-enum x86_kind cs_kind(unsigned id)
+const cs_x86_op *cs_mem_op(const cs_insn *ci)
 {
-	switch (id) {
+	const cs_x86 *x = &ci->detail->x86;
+
+	for (unsigned i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM)
+			return &x->operands[i];
+	return NULL;
+}
+
+/* MOV reg, mem: a load. (Register and immediate forms stay X86_MOV: they
+ * are refused as stores with a register destination.) */
+static bool cs_is_load(const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+
+	return x->op_count == 2 && x->operands[0].type == X86_OP_REG &&
+	       x->operands[1].type == X86_OP_MEM;
+}
+
+/* Capstone's SETcc ids by condition (decode.h: insn->cc). */
+static const unsigned cs_setcc_ids[16] = {
+	X86_INS_SETO, X86_INS_SETNO, X86_INS_SETB,  X86_INS_SETAE,
+	X86_INS_SETE, X86_INS_SETNE, X86_INS_SETBE, X86_INS_SETA,
+	X86_INS_SETS, X86_INS_SETNS, X86_INS_SETP,  X86_INS_SETNP,
+	X86_INS_SETL, X86_INS_SETGE, X86_INS_SETLE, X86_INS_SETG,
+};
+
+/* The condition of a Capstone SETcc, or -1. */
+static int cs_setcc_cond(const cs_insn *ci)
+{
+	for (int cc = 0; cc < 16; cc++)
+		if (ci->id == cs_setcc_ids[cc])
+			return cc;
+	return -1;
+}
+
+enum x86_kind cs_kind(const cs_insn *ci)
+{
+	if (cs_setcc_cond(ci) >= 0)
+		return X86_SETCC;
+	switch (ci->id) {
 	case X86_INS_MOV:
-	case X86_INS_MOVABS: return X86_MOV;
+	case X86_INS_MOVABS: return cs_is_load(ci) ? X86_MOV_LOAD : X86_MOV;
+	case X86_INS_MOVZX: return X86_MOVZX;
+	case X86_INS_MOVSX:
+	case X86_INS_MOVSXD: return X86_MOVSX;
 	case X86_INS_MOVNTI: return X86_MOVNTI;
 	case X86_INS_XCHG: return X86_XCHG;
 	case X86_INS_CMPXCHG: return X86_CMPXCHG;
@@ -70,6 +112,13 @@ enum x86_kind cs_kind(unsigned id)
 	case X86_INS_BTS: return X86_BTS;
 	case X86_INS_BTR: return X86_BTR;
 	case X86_INS_BTC: return X86_BTC;
+	case X86_INS_XADD: return X86_XADD;
+	case X86_INS_ADC: return X86_ADC;
+	case X86_INS_SBB: return X86_SBB;
+	case X86_INS_INC: return X86_INC;
+	case X86_INS_DEC: return X86_DEC;
+	case X86_INS_NOT: return X86_NOT;
+	case X86_INS_NEG: return X86_NEG;
 	case X86_INS_STOSB:
 	case X86_INS_STOSW:
 	case X86_INS_STOSD:
@@ -265,9 +314,14 @@ const char *cs_compare(const cs_insn *ci, const struct x86_insn *o)
 
 	if (ci->size != o->len)
 		DIFF("length: capstone %u decoder %u", ci->size, o->len);
-	if (cs_kind(ci->id) != o->kind)
+	if (cs_kind(ci) != o->kind)
 		DIFF("kind: capstone %s (%s) decoder %s", ci->mnemonic,
-		     x86_kind_name(cs_kind(ci->id)), x86_kind_name(o->kind));
+		     x86_kind_name(cs_kind(ci)), x86_kind_name(o->kind));
+	if (x86_kind_is_load(o->kind) !=
+	    (o->src == X86_SRC_MEM && o->kind != X86_MOVS))
+		DIFF("load %s with source %d", x86_kind_name(o->kind), o->src);
+	if (!x86_kind_is_load(o->kind) && o->dst_size)
+		DIFF("store with dst_size %u", o->dst_size);
 	if (x->addr_size != o->addrsize)
 		DIFF("address size: capstone %u decoder %u", x->addr_size,
 		     o->addrsize);
@@ -283,7 +337,8 @@ const char *cs_compare(const cs_insn *ci, const struct x86_insn *o)
 	}
 	if (!mem[0])
 		DIFF("capstone has no memory operand");
-	if ((e = cmp_mem("dest", ci, mem[0], &o->mem, o)))
+	if ((e = cmp_mem(x86_kind_is_load(o->kind) ? "source" : "dest", ci,
+			 mem[0], &o->mem, o)))
 		return e;
 	if (o->kind == X86_MOVS) {
 		if (!mem[1])
@@ -291,7 +346,11 @@ const char *cs_compare(const cs_insn *ci, const struct x86_insn *o)
 		if ((e = cmp_mem("source", ci, mem[1], &o->src_mem, o)))
 			return e;
 	}
-	if (o->src == X86_SRC_REG) {
+	if (o->src == X86_SRC_REG || x86_kind_is_load(o->kind)) {
+		/* A store's source register has the operand's size; a
+		 * load's destination register its own (MOVZX/MOVSX). */
+		unsigned want =
+			x86_kind_is_load(o->kind) ? o->dst_size : o->opsize;
 		u8 num;
 		bool hi8;
 		unsigned size;
@@ -299,11 +358,11 @@ const char *cs_compare(const cs_insn *ci, const struct x86_insn *o)
 		if (!reg || !cs_gpr(reg->reg, &num, &hi8, &size))
 			DIFF("capstone has no register operand");
 		if (num != o->reg || hi8 != o->reg_hi8 ||
-		    cs_size(ci, o, size) != o->opsize)
+		    cs_size(ci, o, size) != want)
 			DIFF("register: capstone %s (r%u%s/%u) decoder r%u%s/%u",
 			     cs_reg_name(handles[2], reg->reg), num,
 			     hi8 ? "h" : "", size, o->reg,
-			     o->reg_hi8 ? "h" : "", o->opsize);
+			     o->reg_hi8 ? "h" : "", want);
 	}
 	if (o->src == X86_SRC_IMM) {
 		u64 m = o->kind >= X86_BTS && o->kind <= X86_BTC
@@ -317,6 +376,13 @@ const char *cs_compare(const cs_insn *ci, const struct x86_insn *o)
 			     (unsigned long long)imm->imm,
 			     (unsigned long long)o->imm);
 	}
+	if (o->kind == X86_SETCC && cs_setcc_cond(ci) != o->cc)
+		DIFF("condition: capstone %s decoder %u", ci->mnemonic, o->cc);
+	if ((o->src == X86_SRC_NONE) !=
+	    (o->kind == X86_CMPXCHG8B || o->kind == X86_CMPXCHG16B ||
+	     o->kind == X86_INC || o->kind == X86_DEC || o->kind == X86_NOT ||
+	     o->kind == X86_NEG || o->kind == X86_SETCC))
+		DIFF("%s with source %d", x86_kind_name(o->kind), o->src);
 	if (o->lock != (x->prefix[0] == 0xf0))
 		DIFF("lock: capstone prefix %02x decoder %d", x->prefix[0],
 		     o->lock);

@@ -21,8 +21,15 @@ void cs_teardown(void);
  */
 const cs_insn *cs_one(enum cpu_mode mode, const u8 *b, size_t n);
 
-/* The decoder's kind for a Capstone instruction id, or X86_INVALID. */
-enum x86_kind cs_kind(unsigned id);
+/*
+ * The decoder's kind for a Capstone instruction, or X86_INVALID. Capstone
+ * names MOV loads and stores alike: a MOV whose first operand is a
+ * register and second one memory is X86_MOV_LOAD.
+ */
+enum x86_kind cs_kind(const cs_insn *ci);
+
+/* The first memory operand of a Capstone instruction, or NULL. */
+const cs_x86_op *cs_mem_op(const cs_insn *ci);
 
 /* Capstone register -> GPR number (0..15), hi8 (AH..BH) and width. */
 bool cs_gpr(x86_reg r, u8 *num, bool *hi8, unsigned *size);

@@ -54,6 +54,15 @@ u64 rng_seed_from_env(void)
 		F(n " r/m,ib", 0x83, d, IMM_IB, .lockable = true, .kind = k), \
 		F(n " r/m8,ib (82)", 0x82, d, IMM_IB, .byte_op = true,        \
 		  .lockable = true, .not64 = true, .kind = k)
+/* INC, DEC (FE/FF), NOT, NEG (F6/F7): byte form o, full-size form o + 1. */
+#define UNARY(n, o, d, k)                                               \
+	F(n " r/m8", o, d, IMM_NONE, .byte_op = true, .lockable = true, \
+	  .kind = k),                                                   \
+		F(n " r/m", o + 1, d, IMM_NONE, .lockable = true, .kind = k)
+/* SETcc m8: 0F 90 + cc; the ModRM reg field is ignored (any value). */
+#define SETCC(n, cc)                                           \
+	F0F(n " m8", 0x90 + cc, -1, IMM_NONE, .byte_op = true, \
+	    .kind = X86_SETCC)
 
 const struct form forms[] = {
 	ALU("add", 0x00, X86_ADD),
@@ -61,8 +70,12 @@ const struct form forms[] = {
 	ALU("and", 0x20, X86_AND),
 	ALU("sub", 0x28, X86_SUB),
 	ALU("xor", 0x30, X86_XOR),
+	ALU("adc", 0x10, X86_ADC),
+	ALU("sbb", 0x18, X86_SBB),
 	GRP1("add", 0, X86_ADD),
 	GRP1("or", 1, X86_OR),
+	GRP1("adc", 2, X86_ADC),
+	GRP1("sbb", 3, X86_SBB),
 	GRP1("and", 4, X86_AND),
 	GRP1("sub", 5, X86_SUB),
 	GRP1("xor", 6, X86_XOR),
@@ -96,6 +109,47 @@ const struct form forms[] = {
 	F0F("btc r/m,ib", 0xba, 7, IMM_IB, .lockable = true, .kind = X86_BTC),
 	F0F("movnti m,r", 0xc3, -1, IMM_NONE, .no66 = true, .not16 = true,
 	    .kind = X86_MOVNTI),
+	F0F("xadd r/m8,r8", 0xc0, -1, IMM_NONE, .byte_op = true,
+	    .lockable = true, .kind = X86_XADD),
+	F0F("xadd r/m,r", 0xc1, -1, IMM_NONE, .lockable = true,
+	    .kind = X86_XADD),
+	UNARY("inc", 0xfe, 0, X86_INC),
+	UNARY("dec", 0xfe, 1, X86_DEC),
+	UNARY("not", 0xf6, 2, X86_NOT),
+	UNARY("neg", 0xf6, 3, X86_NEG),
+	SETCC("seto", 0x0),
+	SETCC("setno", 0x1),
+	SETCC("setb", 0x2),
+	SETCC("setae", 0x3),
+	SETCC("sete", 0x4),
+	SETCC("setne", 0x5),
+	SETCC("setbe", 0x6),
+	SETCC("seta", 0x7),
+	SETCC("sets", 0x8),
+	SETCC("setns", 0x9),
+	SETCC("setp", 0xa),
+	SETCC("setnp", 0xb),
+	SETCC("setl", 0xc),
+	SETCC("setge", 0xd),
+	SETCC("setle", 0xe),
+	SETCC("setg", 0xf),
+	/* Loads */
+	F("mov r8,r/m8", 0x8a, -1, IMM_NONE, .byte_op = true,
+	  .kind = X86_MOV_LOAD),
+	F("mov r,r/m", 0x8b, -1, IMM_NONE, .kind = X86_MOV_LOAD),
+	F("mov al,moffs8", 0xa0, -2, IMM_MOFFS, .byte_op = true,
+	  .kind = X86_MOV_LOAD),
+	F("mov eax,moffs", 0xa1, -2, IMM_MOFFS, .kind = X86_MOV_LOAD),
+	F0F("movzx r,r/m8", 0xb6, -1, IMM_NONE, .mem_size = 1,
+	    .kind = X86_MOVZX),
+	F0F("movzx r,r/m16", 0xb7, -1, IMM_NONE, .mem_size = 2,
+	    .kind = X86_MOVZX),
+	F0F("movsx r,r/m8", 0xbe, -1, IMM_NONE, .mem_size = 1,
+	    .kind = X86_MOVSX),
+	F0F("movsx r,r/m16", 0xbf, -1, IMM_NONE, .mem_size = 2,
+	    .kind = X86_MOVSX),
+	F("movsxd r64,r/m32", 0x63, -1, IMM_NONE, .mem_size = 4, .rexw = true,
+	  .only64 = true, .kind = X86_MOVSX),
 };
 const unsigned nr_forms = sizeof(forms) / sizeof(forms[0]);
 
@@ -126,9 +180,22 @@ unsigned gen_opsize(const struct gen *g)
 
 	if (g->f->kind == X86_CMPXCHG8B)
 		return w ? 16 : 8;
+	if (g->f->mem_size)
+		return g->f->mem_size;
 	if (g->f->byte_op)
 		return 1;
 	if (w)
+		return 8;
+	return ((g->mode == CPU_MODE_16) != gen_has_prefix(g, 0x66)) ? 2 : 4;
+}
+
+unsigned gen_dst_size(const struct gen *g)
+{
+	if (!x86_kind_is_load(g->f->kind))
+		return 0;
+	if (g->f->byte_op)
+		return 1;
+	if (g->mode == CPU_MODE_64 && (g->rex & 8))
 		return 8;
 	return ((g->mode == CPU_MODE_16) != gen_has_prefix(g, 0x66)) ? 2 : 4;
 }
@@ -197,6 +264,8 @@ void gen_random(struct gen *g, enum cpu_mode mode, const struct form *f,
 	}
 	if (m64 && rng_chance(50))
 		g->rex = 0x40 | (u8)rng_below(16);
+	if (m64 && f->rexw)
+		g->rex = 0x48 | (u8)rng_below(8);
 
 	g->mod = (u8)rng_below(allow_mod3 ? 4 : 3);
 	g->rm = (u8)rng_below(8);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Test-side generator of x86 encodings of the instructions hv/decode.c
- * supports (and of near misses it must reject), and a small PRNG.
+ * supports, loads and stores (and of near misses it must reject), and a
+ * small PRNG.
  */
 #ifndef TESTS_DECODER_GEN_H
 #define TESTS_DECODER_GEN_H
@@ -39,6 +40,9 @@ struct form {
 	bool no66;   /* 66 rejected (MOVNTI, CMPXCHG8B) */
 	bool not16;  /* not supported in 16-bit mode (MOVNTI) */
 	bool not64;  /* invalid in 64-bit mode (82) */
+	bool only64; /* 64-bit mode only (MOVSXD; 63 is ARPL elsewhere) */
+	bool rexw;   /* needs REX.W (MOVSXD) */
+	u8 mem_size; /* MOVZX/MOVSX: the memory operand's width; 0: opsize */
 	enum x86_kind kind;
 };
 
@@ -72,8 +76,10 @@ size_t gen_encode(const struct gen *g, u8 *out, size_t *disp_off,
 
 /* Address size of g (2, 4, 8), from mode and 67. */
 unsigned gen_addrsize(const struct gen *g);
-/* Operand size of g (1, 2, 4, 8, 16). */
+/* Operand size of g (1, 2, 4, 8, 16): the memory operand's width. */
 unsigned gen_opsize(const struct gen *g);
+/* Loads: the destination register's size (1, 2, 4, 8); stores: 0. */
+unsigned gen_dst_size(const struct gen *g);
 bool gen_has_prefix(const struct gen *g, u8 p);
 
 #endif

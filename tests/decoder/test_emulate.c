@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv/emulate.c against the host CPU: each generated instruction runs
- * natively on a test buffer and through the emulator on a copy of the same
- * buffer, with the same random registers and flags; memory, registers and
- * flags must agree. Then unit tests for what the CPU cannot show: failing
- * accesses, REP limits, racing locked stores, 16-bit mode, segment bases.
+ * hv/emulate.c against the host CPU: each generated instruction (store or
+ * load) runs natively on a test buffer and through the emulator on a copy
+ * of the same buffer, with the same random registers and flags; memory,
+ * registers and flags must agree. Then unit tests for what the CPU cannot
+ * show: failing accesses, REP limits, racing locked stores, 16-bit mode,
+ * segment bases, loads through MMIO-like callbacks.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -34,6 +35,7 @@ struct fake_mem {
 	unsigned nwrites; /* write() calls */
 	unsigned nreads;
 	unsigned last_write_n;
+	unsigned last_read_n;
 	/* cmpxchg test hooks */
 	unsigned races; /* make this many cmpxchg calls lose */
 	u64 race_xor;	/* what "another CPU" does to the value */
@@ -55,6 +57,7 @@ static int fake_read(void *opaque, u64 gva, void *buf, unsigned n)
 	struct fake_mem *m = opaque;
 
 	m->nreads++;
+	m->last_read_n = n;
 	if (!fake_ok(m, gva, n, false))
 		return -EFAULT;
 	memcpy(buf, (void *)(uintptr_t)gva, n);
@@ -240,14 +243,14 @@ static bool solve_string(struct dcase *c, u64 data)
 
 /*
  * Registers (and, where the form has no base register, the displacement)
- * such that the destination lands at a random place in the test buffer.
- * Works from Capstone's reading of the operand, not the decoder's.
+ * such that the memory operand (a store's destination, a load's source)
+ * lands at a random place in the test buffer. Works from Capstone's
+ * reading of the operand, not the decoder's.
  */
 static bool solve_operand(struct dcase *c, const cs_insn *ci, size_t disp_off,
 			  size_t disp_len)
 {
-	const cs_x86 *x = &ci->detail->x86;
-	const cs_x86_op *op = &x->operands[0];
+	const cs_x86_op *op = cs_mem_op(ci);
 	u64 data = (u64)(uintptr_t)native_data();
 	unsigned asz = gen_addrsize(&c->g);
 	u64 am = amask_of(asz);
@@ -256,7 +259,7 @@ static bool solve_operand(struct dcase *c, const cs_insn *ci, size_t disp_off,
 	unsigned size, scale = (unsigned)op->mem.scale;
 	u64 t, need, disp = (u64)op->mem.disp;
 
-	if (op->type != X86_OP_MEM)
+	if (!op)
 		return false;
 	if (op->mem.base == X86_REG_RIP || op->mem.base == X86_REG_EIP)
 		rip = true;
@@ -310,16 +313,18 @@ static bool solve_operand(struct dcase *c, const cs_insn *ci, size_t disp_off,
 	return true;
 }
 
-/* The destination's linear address, from Capstone and the registers. */
+/* The memory operand's linear address, from Capstone and the registers. */
 static bool cs_dest(const struct dcase *c, const cs_insn *ci, u64 *out)
 {
-	const cs_x86_op *op = &ci->detail->x86.operands[0];
+	const cs_x86_op *op = cs_mem_op(ci);
 	u64 am = amask_of(gen_addrsize(&c->g));
 	u64 ea = (u64)op->mem.disp;
 	u8 num;
 	bool hi8;
 	unsigned size;
 
+	if (!op)
+		return false;
 	if (op->mem.base == X86_REG_RIP || op->mem.base == X86_REG_EIP)
 		ea += native_insn_addr(c->mode) + c->n;
 	else if (cs_gpr(op->mem.base, &num, &hi8, &size))
@@ -369,7 +374,8 @@ static bool build_case(struct dcase *c, unsigned mode, const struct form *f)
 		: mode == 32 ? CPU_MODE_32
 			     : CPU_MODE_16;
 	native_seg_bases(mode, c->seg_base);
-	if ((f->not64 && mode == 64) || (f->not16 && mode == 16))
+	if ((f->not64 && mode == 64) || (f->only64 && mode != 64) ||
+	    (f->not16 && mode == 16))
 		return false;
 	gen_random(&c->g, c->cm, f, false);
 	fix_prefixes(c);
@@ -398,7 +404,8 @@ static bool build_case(struct dcase *c, unsigned mode, const struct form *f)
 	assert_int_equal(x86_decode(c->b, c->n, c->cm, &c->insn), 0);
 	ci = cs_one(c->cm, c->b, c->n);
 	assert_non_null(ci);
-	cs_dest(c, ci, &dest);
+	if (!cs_dest(c, ci, &dest))
+		return false;
 	if (dest < data + 512 || dest > data + NATIVE_DATA_SIZE - 512 ||
 	    !offset_to(c, c->insn.mem.seg, dest, 4, &off))
 		return false;
@@ -477,7 +484,7 @@ static const char *check_written(const struct emu_ctx *e)
 	return NULL;
 }
 
-static unsigned long n_cases, n_eq_paths, n_changed;
+static unsigned long n_cases, n_eq_paths, n_changed, n_reg_changed;
 
 /* Run one case on the CPU and in the emulator; false on a difference. */
 static bool run_case(struct dcase *c)
@@ -526,6 +533,17 @@ static bool run_case(struct dcase *c)
 	if (!d && !c->g.f->string &&
 	    (m.nwrites > 1 || (m.nwrites && m.last_write_n != c->insn.opsize)))
 		d = "not one write of the operand's width";
+	if (!d && x86_kind_is_load(c->insn.kind) &&
+	    (m.nwrites || m.ncmpxchg || e.wr_len || m.nreads != 1 ||
+	     m.last_read_n != c->insn.opsize))
+		d = "load: not one read of the operand's width, or a write";
+	if (!d && (c->insn.kind == X86_SETCC || c->insn.kind == X86_MOV) &&
+	    m.nreads)
+		d = "a pure store read its destination";
+	if (!d && !c->g.f->string && !x86_kind_is_load(c->insn.kind) &&
+	    !e.wr_len && c->insn.kind != X86_CMPXCHG &&
+	    c->insn.kind != X86_CMPXCHG8B && c->insn.kind != X86_CMPXCHG16B)
+		d = "no write reported";
 	if (d) {
 		print_error("[%u] %s (%s, %s): %s\n", c->mode,
 			    hexbytes(c->b, c->n), c->g.f->name, c->insn.reason,
@@ -534,6 +552,7 @@ static bool run_case(struct dcase *c)
 	}
 	n_cases++;
 	n_changed += memcmp(native_mem, image, NATIVE_DATA_SIZE) != 0;
+	n_reg_changed += memcmp(hw.gpr, c->init.gpr, sizeof(hw.gpr)) != 0;
 	if (e.wr_len && c->insn.kind >= X86_CMPXCHG &&
 	    c->insn.kind <= X86_CMPXCHG16B)
 		n_eq_paths++;
@@ -559,7 +578,7 @@ static void test_native(void **state)
 			      p->mode);
 		skip();
 	}
-	n_cases = n_eq_paths = n_changed = 0;
+	n_cases = n_eq_paths = n_changed = n_reg_changed = 0;
 	for (unsigned i = 0; i < NATIVE_DATA_SIZE; i += 8) {
 		u64 v = rng_next();
 
@@ -591,8 +610,14 @@ static void test_native(void **state)
 			i++;
 		}
 	}
-	print_message("  %lu cases agreed with the CPU, %lu changed memory",
-		      n_cases, n_changed);
+	if (x86_kind_is_load(p->kind))
+		print_message("  %lu cases agreed with the CPU, %lu changed "
+			      "registers",
+			      n_cases, n_reg_changed);
+	else
+		print_message("  %lu cases agreed with the CPU, %lu changed "
+			      "memory",
+			      n_cases, n_changed);
 	if (p->kind >= X86_CMPXCHG && p->kind <= X86_CMPXCHG16B)
 		print_message(" (%lu stored, %lu compared unequal)", n_eq_paths,
 			      n_cases - n_eq_paths);
@@ -651,6 +676,9 @@ static void test_failed_access_changes_nothing(void **state)
 		"48 0f c7 0f", "f0 48 0f ab 07", "0f ba 2f 03", "ab",
 		"48 a5",       "c6 07 01",	 "83 37 01",	"0f c3 07",
 		"0f c7 0f",    "66 31 07",	 "28 27",	"f0 0f bb 07",
+		"0f c1 07",    "f0 48 0f c1 07", "f0 fe 07",	"48 ff 0f",
+		"f0 f7 17",    "f6 1f",		 "48 11 07",	"f0 83 1f 01",
+		"0f 94 07",    "0f 95 07",
 	};
 	struct fake_mem m = fake_on_mem();
 	struct emu_ctx c, before;
@@ -828,6 +856,146 @@ static void test_locked_race(void **state)
 	assert_int_equal(c.rip, 0x2000);
 }
 
+/*
+ * XADD and the other read-modify-writes Linux does on data that shares a
+ * page with a page table: the register gets the final old value after a
+ * lost race; flags the CPU cannot be caught getting wrong by random
+ * values alone.
+ */
+static void test_rmw_more(void **state)
+{
+	struct fake_mem m = fake_on_mem();
+	struct emu_ctx c;
+	u32 d;
+	u64 v;
+
+	(void)state;
+	/* lock xadd [rdi + 0x830], eax, racing once: 100 -> 356 */
+	ctx_init(&c, &m, CPU_MODE_64);
+	c.cmpxchg = fake_cmpxchg;
+	c.rip = 0x1000;
+	c.gpr[X86_RDI] = A(0x1000);
+	c.gpr[X86_RAX] = 0xffffffff00000005ull;
+	d = 100;
+	memcpy(mem + 0x1830, &d, 4);
+	m.races = 1;
+	m.race_xor = 0x100;
+	assert_int_equal(emulate_hex(&c, "f0 0f c1 87 30 08 00 00"), 0);
+	memcpy(&d, mem + 0x1830, 4);
+	assert_int_equal(d, 361);
+	assert_int_equal(c.gpr[X86_RAX], 356); /* zero-extended */
+	assert_int_equal(m.ncmpxchg, 2);
+	assert_int_equal(m.nwrites, 0);
+	assert_int_equal(c.wr_gva, A(0x1830));
+	assert_int_equal(c.wr_len, 4);
+	assert_int_equal(c.rip, 0x1008);
+
+	/* unlocked xadd byte: no cmpxchg(), one write; AH gets the old */
+	m = fake_on_mem();
+	mem[0] = 0xff;
+	c.gpr[X86_RDI] = A(0);
+	c.gpr[X86_RAX] = 0x0200;
+	assert_int_equal(emulate_hex(&c, "0f c0 27"), 0); /* xadd [rdi], ah */
+	assert_int_equal(mem[0], 0x01);
+	assert_int_equal(c.gpr[X86_RAX], 0xff00);
+	assert_true(c.rflags & X86_FL_CF);
+	assert_int_equal(m.ncmpxchg, 0);
+	assert_int_equal(m.nwrites, 1);
+
+	/* inc and dec keep CF; not keeps every flag */
+	v = ~0ull;
+	memcpy(mem, &v, 8);
+	c.rflags = 0x202 | X86_FL_CF;
+	assert_int_equal(emulate_hex(&c, "48 ff 07"), 0); /* inc qword */
+	memcpy(&v, mem, 8);
+	assert_int_equal(v, 0);
+	assert_int_equal(c.rflags & X86_FL_STATUS,
+			 X86_FL_CF | X86_FL_ZF | X86_FL_PF | X86_FL_AF);
+	c.rflags = 0x202;
+	assert_int_equal(emulate_hex(&c, "48 ff 0f"), 0); /* dec qword */
+	memcpy(&v, mem, 8);
+	assert_int_equal(v, ~0ull);
+	assert_false(c.rflags & X86_FL_CF);
+	assert_true(c.rflags & X86_FL_SF);
+	c.rflags = 0x202 | X86_FL_OF | X86_FL_ZF;
+	assert_int_equal(emulate_hex(&c, "48 f7 17"), 0); /* not qword */
+	memcpy(&v, mem, 8);
+	assert_int_equal(v, 0);
+	assert_int_equal(c.rflags, 0x202 | X86_FL_OF | X86_FL_ZF);
+
+	/* neg: CF = (operand != 0) */
+	c.rflags = 0x202 | X86_FL_CF;
+	assert_int_equal(emulate_hex(&c, "48 f7 1f"), 0); /* neg 0 */
+	assert_false(c.rflags & X86_FL_CF);
+	assert_true(c.rflags & X86_FL_ZF);
+	mem[0] = 0x80;
+	assert_int_equal(emulate_hex(&c, "f6 1f"), 0); /* neg byte 0x80 */
+	assert_int_equal(mem[0], 0x80);
+	assert_true(c.rflags & X86_FL_CF);
+	assert_true(c.rflags & X86_FL_OF);
+
+	/* adc/sbb take CF in: 0xffffffff + 0 + 1 carries out */
+	d = 0xffffffff;
+	memcpy(mem, &d, 4);
+	c.gpr[X86_RCX] = 0;
+	c.rflags = 0x202 | X86_FL_CF;
+	assert_int_equal(emulate_hex(&c, "11 0f"), 0); /* adc [rdi], ecx */
+	memcpy(&d, mem, 4);
+	assert_int_equal(d, 0);
+	assert_true(c.rflags & X86_FL_CF);
+	assert_true(c.rflags & X86_FL_ZF);
+	assert_int_equal(emulate_hex(&c, "19 0f"), 0); /* sbb: 0 - 0 - 1 */
+	memcpy(&d, mem, 4);
+	assert_int_equal(d, 0xffffffff);
+	assert_true(c.rflags & X86_FL_CF);
+}
+
+/* SETcc writes one byte and reads nothing, also on MMIO. */
+static void test_setcc(void **state)
+{
+	static const struct {
+		const char *hex;
+		u64 flags;
+		u8 want;
+	} cases[] = {
+		{ "0f 94 07", X86_FL_ZF, 1 },		  /* sete */
+		{ "0f 95 07", X86_FL_ZF, 0 },		  /* setne */
+		{ "0f 92 07", X86_FL_CF, 1 },		  /* setb */
+		{ "0f 97 07", X86_FL_CF, 0 },		  /* seta */
+		{ "0f 97 07", 0, 1 },			  /* seta */
+		{ "0f 9c 07", X86_FL_SF, 1 },		  /* setl */
+		{ "0f 9c 07", X86_FL_SF | X86_FL_OF, 0 }, /* setl */
+		{ "0f 9f 07", X86_FL_SF | X86_FL_OF, 1 }, /* setg */
+		{ "0f 9e 07", X86_FL_ZF, 1 },		  /* setle */
+		{ "0f 9a 07", X86_FL_PF, 1 },		  /* setp */
+		{ "0f 90 07", X86_FL_OF, 1 },		  /* seto */
+		{ "0f 99 07", X86_FL_SF, 0 },		  /* setns */
+	};
+	struct fake_mem m = fake_on_mem();
+	struct emu_ctx c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ctx_init(&c, &m, CPU_MODE_64);
+		c.cmpxchg = fake_cmpxchg;
+		c.gpr[X86_RDI] = A(0x10);
+		c.rflags = 0x202 | cases[i].flags;
+		memset(mem, 0xaa, 0x20);
+		m.nreads = m.nwrites = m.ncmpxchg = 0;
+		assert_int_equal(emulate_hex(&c, cases[i].hex), 0);
+		assert_int_equal(mem[0x10], cases[i].want);
+		assert_int_equal(mem[0x0f], 0xaa);
+		assert_int_equal(mem[0x11], 0xaa);
+		assert_int_equal(m.nreads, 0);
+		assert_int_equal(m.nwrites, 1);
+		assert_int_equal(m.last_write_n, 1);
+		assert_int_equal(m.ncmpxchg, 0);
+		assert_int_equal(c.wr_gva, A(0x10));
+		assert_int_equal(c.wr_len, 1);
+		assert_int_equal(c.rflags, 0x202 | cases[i].flags);
+	}
+}
+
 /* 16-bit mode: segment bases, 16-bit offsets wrapping, IP wrapping. */
 static void test_mode16(void **state)
 {
@@ -945,6 +1113,175 @@ static void test_misc(void **state)
 	assert_int_equal(mem[0x1ff], 0x80);
 }
 
+/* --- Loads through MMIO-like callbacks -------------------------------- */
+
+/* A device register file: records each access, reads return reg_val. */
+struct fake_mmio {
+	unsigned nreads, nwrites;
+	u64 last_gva;
+	unsigned last_n;
+	u64 reg_val;
+	int fail; /* returned by read() if nonzero */
+};
+
+static int mmio_read(void *opaque, u64 gva, void *buf, unsigned n)
+{
+	struct fake_mmio *d = opaque;
+
+	d->nreads++;
+	d->last_gva = gva;
+	d->last_n = n;
+	if (d->fail)
+		return d->fail;
+	memcpy(buf, &d->reg_val, n);
+	return 0;
+}
+
+static int mmio_write(void *opaque, u64 gva, const void *buf, unsigned n)
+{
+	struct fake_mmio *d = opaque;
+
+	d->nwrites++;
+	d->last_gva = gva;
+	d->last_n = n;
+	d->reg_val = 0;
+	memcpy(&d->reg_val, buf, n);
+	return 0;
+}
+
+static void mmio_ctx(struct emu_ctx *c, struct fake_mmio *d, enum cpu_mode mode)
+{
+	memset(d, 0, sizeof(*d));
+	memset(c, 0, sizeof(*c));
+	c->mode = mode;
+	c->opaque = d;
+	c->read = mmio_read;
+	c->write = mmio_write;
+	c->rip = 0x1000;
+	c->rflags = 0x202 | X86_FL_CF | X86_FL_ZF | X86_FL_RF;
+	for (unsigned r = 0; r < 16; r++)
+		c->gpr[r] = 0x1111111111111111ull * (r + 1);
+}
+
+/* One read of the operand's width at gva, no write, RIP advanced by len,
+ * flags unchanged but RF. */
+static void expect_load(const struct emu_ctx *c, const struct fake_mmio *d,
+			u64 gva, unsigned n, unsigned len)
+{
+	assert_int_equal(d->nreads, 1);
+	assert_int_equal(d->nwrites, 0);
+	assert_int_equal(d->last_gva, gva);
+	assert_int_equal(d->last_n, n);
+	assert_int_equal(c->wr_len, 0);
+	assert_int_equal(c->rip, 0x1000 + len);
+	assert_int_equal(c->rflags, 0x202 | X86_FL_CF | X86_FL_ZF);
+}
+
+static void test_loads(void **state)
+{
+	struct fake_mmio d;
+	struct emu_ctx c, before;
+
+	(void)state;
+	/* Linux's readl() of an xAPIC register through the fixmap:
+	 * mov eax, [0xffffffffff5fd030]; the upper half of RAX is zeroed */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0xfedcba9887654321ull;
+	assert_int_equal(emulate_hex(&c, "8b 04 25 30 d0 5f ff"), 0);
+	expect_load(&c, &d, 0xffffffffff5fd030ull, 4, 7);
+	assert_int_equal(c.gpr[X86_RAX], 0x87654321ull);
+	assert_int_equal(c.gpr[X86_RCX], 0x2222222222222222ull);
+
+	/* mov eax, [rdi + 0x20] (mod 2, disp32) */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	c.gpr[X86_RDI] = 0xffffffffff5fd000ull;
+	d.reg_val = 0x14;
+	assert_int_equal(emulate_hex(&c, "8b 87 20 00 00 00"), 0);
+	expect_load(&c, &d, 0xffffffffff5fd020ull, 4, 6);
+	assert_int_equal(c.gpr[X86_RAX], 0x14);
+
+	/* writel(): mov [0xffffffffff5fd0b0], edi writes 4 bytes, reads
+	 * nothing */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	assert_int_equal(emulate_hex(&c, "89 3c 25 b0 d0 5f ff"), 0);
+	assert_int_equal(d.nreads, 0);
+	assert_int_equal(d.nwrites, 1);
+	assert_int_equal(d.last_gva, 0xffffffffff5fd0b0ull);
+	assert_int_equal(d.last_n, 4);
+	assert_int_equal(d.reg_val, 0x88888888ull);
+	assert_int_equal(c.wr_gva, 0xffffffffff5fd0b0ull);
+	assert_int_equal(c.wr_len, 4);
+
+	/* 8- and 16-bit destinations merge; AH is bits 15:8 */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	c.gpr[X86_RSI] = 0x100;
+	d.reg_val = 0xa5b6c7d8;
+	assert_int_equal(emulate_hex(&c, "8a 26"), 0); /* mov ah, [rsi] */
+	expect_load(&c, &d, 0x100, 1, 2);
+	assert_int_equal(c.gpr[X86_RAX], 0x111111111111d811ull);
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	c.gpr[X86_RSI] = 0x100;
+	d.reg_val = 0xa5b6c7d8;
+	assert_int_equal(emulate_hex(&c, "66 8b 16"), 0); /* mov dx, [rsi] */
+	expect_load(&c, &d, 0x100, 2, 3);
+	assert_int_equal(c.gpr[X86_RDX], 0x333333333333c7d8ull);
+
+	/* movzx/movsx: zero- and sign-extension to the destination */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x80f0;
+	c.gpr[X86_RSI] = 0x100;
+	assert_int_equal(emulate_hex(&c, "48 0f b6 06"), 0); /* movzx rax, b */
+	expect_load(&c, &d, 0x100, 1, 4);
+	assert_int_equal(c.gpr[X86_RAX], 0xf0);
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x80f0;
+	c.gpr[X86_RSI] = 0x100;
+	assert_int_equal(emulate_hex(&c, "48 0f bf 06"), 0); /* movsx rax, w */
+	expect_load(&c, &d, 0x100, 2, 4);
+	assert_int_equal(c.gpr[X86_RAX], 0xffffffffffff80f0ull);
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x80f0;
+	c.gpr[X86_RSI] = 0x100;
+	assert_int_equal(emulate_hex(&c, "0f be 06"), 0); /* movsx eax, b */
+	assert_int_equal(c.gpr[X86_RAX], 0xfffffff0ull);
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x80f0;
+	c.gpr[X86_RSI] = 0x100;
+	assert_int_equal(emulate_hex(&c, "66 0f be 06"), 0); /* movsx ax, b */
+	assert_int_equal(c.gpr[X86_RAX], 0x111111111111fff0ull);
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x87654321;
+	c.gpr[X86_RSI] = 0x100;
+	assert_int_equal(emulate_hex(&c, "4c 63 0e"), 0); /* movsxd r9, d */
+	expect_load(&c, &d, 0x100, 4, 3);
+	assert_int_equal(c.gpr[9], 0xffffffff87654321ull);
+
+	/* movabs rax, [moffs64]; 32-bit mode: mov eax, fs:[moffs32] */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.reg_val = 0x0123456789abcdefull;
+	assert_int_equal(emulate_hex(&c, "48 a1 30 d0 5f ff ff ff ff ff"), 0);
+	expect_load(&c, &d, 0xffffffffff5fd030ull, 8, 10);
+	assert_int_equal(c.gpr[X86_RAX], 0x0123456789abcdefull);
+	mmio_ctx(&c, &d, CPU_MODE_32);
+	c.seg_base[X86_SEG_FS] = 0xfee00000;
+	d.reg_val = 0x50;
+	assert_int_equal(emulate_hex(&c, "64 a1 30 00 00 00"), 0);
+	expect_load(&c, &d, 0xfee00030ull, 4, 6);
+	assert_int_equal(c.gpr[X86_RAX], 0x50);
+
+	/* A failing read leaves everything as it was */
+	mmio_ctx(&c, &d, CPU_MODE_64);
+	d.fail = -EFAULT;
+	before = c;
+	assert_int_equal(emulate_hex(&c, "8b 04 25 30 d0 5f ff"), -EFAULT);
+	assert_int_equal(d.nreads, 1);
+	assert_int_equal(d.nwrites, 0);
+	assert_memory_equal(c.gpr, before.gpr, sizeof(c.gpr));
+	assert_int_equal(c.rip, before.rip);
+	assert_int_equal(c.rflags, before.rflags);
+	assert_int_equal(c.wr_len, 0);
+}
+
 static int setup(void **state)
 {
 	void *p;
@@ -1003,6 +1340,17 @@ int main(void)
 		NATIVE(64, X86_BTC, "btc"),
 		NATIVE(64, X86_STOS, "stos"),
 		NATIVE(64, X86_MOVS, "movs"),
+		NATIVE(64, X86_MOV_LOAD, "mov_load"),
+		NATIVE(64, X86_MOVZX, "movzx"),
+		NATIVE(64, X86_MOVSX, "movsx"),
+		NATIVE(64, X86_XADD, "xadd"),
+		NATIVE(64, X86_ADC, "adc"),
+		NATIVE(64, X86_SBB, "sbb"),
+		NATIVE(64, X86_INC, "inc"),
+		NATIVE(64, X86_DEC, "dec"),
+		NATIVE(64, X86_NOT, "not"),
+		NATIVE(64, X86_NEG, "neg"),
+		NATIVE(64, X86_SETCC, "setcc"),
 		NATIVE(32, X86_MOV, "mov"),
 		NATIVE(32, X86_MOVNTI, "movnti"),
 		NATIVE(32, X86_XCHG, "xchg"),
@@ -1018,6 +1366,17 @@ int main(void)
 		NATIVE(32, X86_BTC, "btc"),
 		NATIVE(32, X86_STOS, "stos"),
 		NATIVE(32, X86_MOVS, "movs"),
+		NATIVE(32, X86_MOV_LOAD, "mov_load"),
+		NATIVE(32, X86_MOVZX, "movzx"),
+		NATIVE(32, X86_MOVSX, "movsx"),
+		NATIVE(32, X86_XADD, "xadd"),
+		NATIVE(32, X86_ADC, "adc"),
+		NATIVE(32, X86_SBB, "sbb"),
+		NATIVE(32, X86_INC, "inc"),
+		NATIVE(32, X86_DEC, "dec"),
+		NATIVE(32, X86_NOT, "not"),
+		NATIVE(32, X86_NEG, "neg"),
+		NATIVE(32, X86_SETCC, "setcc"),
 		NATIVE(16, X86_MOV, "mov"),
 		NATIVE(16, X86_XCHG, "xchg"),
 		NATIVE(16, X86_CMPXCHG, "cmpxchg"),
@@ -1032,14 +1391,28 @@ int main(void)
 		NATIVE(16, X86_BTC, "btc"),
 		NATIVE(16, X86_STOS, "stos"),
 		NATIVE(16, X86_MOVS, "movs"),
+		NATIVE(16, X86_MOV_LOAD, "mov_load"),
+		NATIVE(16, X86_MOVZX, "movzx"),
+		NATIVE(16, X86_MOVSX, "movsx"),
+		NATIVE(16, X86_XADD, "xadd"),
+		NATIVE(16, X86_ADC, "adc"),
+		NATIVE(16, X86_SBB, "sbb"),
+		NATIVE(16, X86_INC, "inc"),
+		NATIVE(16, X86_DEC, "dec"),
+		NATIVE(16, X86_NOT, "not"),
+		NATIVE(16, X86_NEG, "neg"),
+		NATIVE(16, X86_SETCC, "setcc"),
 		cmocka_unit_test(test_failed_access_changes_nothing),
 		cmocka_unit_test(test_rep_stos_fault_midway),
 		cmocka_unit_test(test_rep_movs_fault_backwards),
 		cmocka_unit_test(test_rep_max),
 		cmocka_unit_test(test_locked_race),
+		cmocka_unit_test(test_rmw_more),
+		cmocka_unit_test(test_setcc),
 		cmocka_unit_test(test_mode16),
 		cmocka_unit_test(test_mode32_segments),
 		cmocka_unit_test(test_misc),
+		cmocka_unit_test(test_loads),
 	};
 
 	print_message("emulator seed %#llx (set DECODER_SEED to change)\n",

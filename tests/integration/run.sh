@@ -8,6 +8,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
+. tests/integration/linux.sh
 mkdir -p "$OUT"
 
 G=build/guests
@@ -283,6 +284,35 @@ expect_guest_pass svm-badopt hello
 # under braid as on bare QEMU.
 tests/integration/external-kernel.sh "$OUT/external" && pass "external: status under braid equals bare QEMU" ||
 	fail "external: status under braid differs from bare QEMU (see $OUT/external)"
+
+# Linux: Debian's kernel and the busybox initramfs, its four workloads to
+# the end under each paging mode on QEMU/SVM (Bochs/VMX: make
+# test-bochs-linux), one guest per boot so that the three run in parallel.
+for p in nested shadow compound; do
+	BOOT_TIMEOUT=600 linux_boot "svm-linux-$p" qemu qemu64,+svm,+npt "$p" &
+done
+wait
+for p in nested shadow compound; do
+	LOG=$OUT/svm-linux-$p.log
+	check_linux "svm-linux-$p" "linux-$p"
+done
+
+# Linux images braid must refuse, each with a message naming the problem,
+# and a guest after them that runs as if nothing happened.
+head -c 3000000 "$LK" >"$OUT/vmlinuz-truncated"
+head -c 40000000 /dev/zero >"$OUT/initrd-huge"
+longline=$(printf 'x%.0s' $(seq 1 2100))
+boot svm-linux-negative qemu qemu64,+svm,+npt "exit=qemu" \
+	"$OUT/vmlinuz-truncated=name=truncated mem=256M -- console=ttyS0" \
+	"$LK=name=hugeinitrd mem=80M -- console=ttyS0" "$OUT/initrd-huge=+initrd" \
+	"$LK=name=longcmd mem=256M -- console=ttyS0 $longline" \
+	"$G/hello.elf=name=survivor"
+expect_line svm-linux-negative "truncated bzImage refused" "braid: guest truncated: error: truncated"
+expect_line svm-linux-negative "initrd that does not fit refused" "braid: guest hugeinitrd: error: initrd"
+expect_line svm-linux-negative "over-long command line refused" "braid: guest longcmd: error:"
+expect_line svm-linux-negative "over-long command line named" "command line"
+expect_guest_pass svm-linux-negative survivor
+expect_line svm-linux-negative "summary counts 3 refused" "braid: summary: 4 guests, 1 passed, 3 failed"
 
 echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]

@@ -150,9 +150,10 @@ static void mb2_cmdline(const char *s)
 
 static void mb2_module(u32 start, u32 end, const char *cmd)
 {
-	u8 buf[1024];
+	u8 buf[2 * BOOT_MODLINE_MAX];
 	size_t n = strlen(cmd) + 1;
 
+	assert_true(8 + n <= sizeof(buf));
 	memcpy(buf, &start, 4);
 	memcpy(buf + 4, &end, 4);
 	memcpy(buf + 8, cmd, n);
@@ -213,6 +214,7 @@ static void expect_module(unsigned i, phys_t start, phys_t end, const char *cmd)
 	assert_int_equal(bi.modules[i].start, start);
 	assert_int_equal(bi.modules[i].end, end);
 	assert_string_equal(bi.modules[i].cmdline, cmd);
+	assert_false(bi.modules[i].truncated);
 }
 
 static void expect_error(int rc, const char *msg)
@@ -477,21 +479,46 @@ static void test_mb1_too_many_entries_truncated(void **state)
 
 static void test_mb1_long_strings_truncated(void **state)
 {
-	static char longline[3000], longmod[1500];
+	static char longline[BOOT_MODLINE_MAX + 1000],
+		longmod[BOOT_MODLINE_MAX + 1000], fits[BOOT_MODLINE_MAX];
 	(void)state;
 	for (unsigned i = 0; i < sizeof(longline) - 1; i++)
 		longline[i] = 'a' + i % 26;
 	for (unsigned i = 0; i < sizeof(longmod) - 1; i++)
 		longmod[i] = 'A' + i % 26;
+	memset(fits, 'f', sizeof(fits) - 1);
 	mb1_cmdline(longline);
 	mb1_mmap(0x100000, 0x100000, AV);
 	mb1_module(0x200000, 0x300000, longmod);
+	mb1_module(0x300000, 0x400000, fits);
 	assert_int_equal(parse1(), 0);
+	/* Cut to fit, and marked as cut so that braid can refuse them. */
+	assert_true(bi.cmdline_truncated);
 	assert_int_equal(strlen(bi.cmdline), BOOT_CMDLINE_MAX - 1);
 	assert_memory_equal(bi.cmdline, longline, BOOT_CMDLINE_MAX - 1);
+	assert_true(bi.modules[0].truncated);
 	assert_int_equal(strlen(bi.modules[0].cmdline), BOOT_MODLINE_MAX - 1);
 	assert_memory_equal(bi.modules[0].cmdline, longmod,
 			    BOOT_MODLINE_MAX - 1);
+	/* The longest line that fits is whole. */
+	expect_module(1, 0x300000, 0x400000, fits);
+}
+
+static void test_mb2_long_module_line_truncated(void **state)
+{
+	static char longmod[BOOT_MODLINE_MAX + 1];
+	(void)state;
+	memset(longmod, 'm', sizeof(longmod) - 1);
+	mb2_begin();
+	mb2_mmap(std_mmap, 1);
+	mb2_module(0x200000, 0x201000, longmod);
+	mb2_module(0x300000, 0x301000, longmod + 1);
+	mb2_end();
+	assert_int_equal(parse2(), 0);
+	assert_false(bi.cmdline_truncated);
+	assert_true(bi.modules[0].truncated);
+	assert_int_equal(strlen(bi.modules[0].cmdline), BOOT_MODLINE_MAX - 1);
+	expect_module(1, 0x300000, 0x301000, longmod + 1);
 }
 
 /* --- multiboot2 -------------------------------------------------------- */
@@ -812,6 +839,7 @@ int main(void)
 		TS(test_mb2_mmap_partial_trailing_entry),
 		TS(test_mb2_cmdline_bounded_by_tag),
 		TS(test_mb2_module_cmdline_bounded_by_tag),
+		TS(test_mb2_long_module_line_truncated),
 		TS(test_mb2_no_end_tag),
 		TS(test_mb2_tags_after_end_ignored),
 		TS(test_mb2_total_size_too_small),

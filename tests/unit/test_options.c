@@ -171,8 +171,10 @@ static void test_guest_all_options(void **state)
 	assert_string_equal(cfg.name, "hello");
 	assert_int_equal(cfg.mem, MiB(64));
 	assert_int_equal(cfg.paging, PAGING_SHADOW);
-	/* Without "--", the whole line is the guest's command line. */
+	/* Without "--", the whole line is the guest's command line (a
+	 * multiboot kernel's; a Linux kernel gets none). */
 	assert_string_equal(cfg.cmdline, "name=hello mem=64M paging=shadow");
+	assert_false(cfg.dashdash);
 	guest_ok("\tpaging=compound\t name=x.y-z_9  mem=1G  ", 2);
 	assert_string_equal(cfg.name, "x.y-z_9");
 	assert_int_equal(cfg.mem, GiB(1));
@@ -198,8 +200,10 @@ static void test_guest_double_dash(void **state)
 	assert_int_equal(cfg.mem, MiB(8));
 	/* After "--" nothing is parsed as an option. */
 	assert_string_equal(cfg.cmdline, "console=ttyS0 foo=bar --");
+	assert_true(cfg.dashdash);
 	guest_ok("--", 0);
 	assert_string_equal(cfg.cmdline, "");
+	assert_true(cfg.dashdash);
 	guest_ok("--    spaced   args  ", 0);
 	assert_string_equal(cfg.cmdline, "spaced   args  ");
 	guest_ok("-- name=notme mem=garbage", 5);
@@ -209,6 +213,7 @@ static void test_guest_double_dash(void **state)
 	/* "--x" is not "--". */
 	guest_ok("--x", 0);
 	assert_string_equal(cfg.cmdline, "--x");
+	assert_false(cfg.dashdash);
 }
 
 static void test_guest_plain_words_ignored(void **state)
@@ -221,12 +226,20 @@ static void test_guest_plain_words_ignored(void **state)
 
 static void test_guest_long_cmdline_truncated(void **state)
 {
-	static char line[1200];
+	static char line[3 + GUEST_CMDLINE_MAX + 1];
 	(void)state;
+	/* The longest command line that fits... */
 	memcpy(line, "-- ", 3);
-	memset(line + 3, 'c', sizeof(line) - 4);
+	memset(line + 3, 'c', GUEST_CMDLINE_MAX - 1);
 	guest_ok(line, 0);
 	assert_int_equal(strlen(cfg.cmdline), GUEST_CMDLINE_MAX - 1);
+	/* ...and one byte more is an error, not a shorter line. */
+	line[3 + GUEST_CMDLINE_MAX - 1] = 'c';
+	assert_int_equal(guest(line, 0), -E2BIG);
+	assert_string_equal(err, "guest command line is longer than 4096 "
+				 "bytes");
+	memset(line, 'c', GUEST_CMDLINE_MAX);
+	assert_int_equal(guest(line, 0), -E2BIG);
 }
 
 static void test_guest_mem_range_and_rounding(void **state)

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The host local APIC's timer in one-shot mode (SDM Vol. 3A 11.5.4). Its
+ * input clock differs between machines, so its rate is measured against
+ * the TSC once; a deadline in TSC ticks then becomes an initial count.
+ */
+#define LOG_TAG "apic"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/msr.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tsc.h"
+#include "hv/log.h"
+#include "lib/muldiv.h"
+
+/* Register offsets (SDM Vol. 3A table 11-1) */
+#define APIC_EOI	 0x0b0
+#define APIC_SVR	 0x0f0
+#define APIC_LVT_TIMER	 0x320
+#define APIC_TIMER_INIT	 0x380
+#define APIC_TIMER_CUR	 0x390
+#define APIC_TIMER_DIV	 0x3e0
+#define SVR_ENABLE	 BIT(8)
+#define LVT_MASKED	 BIT(16)
+#define DIV_BY_1	 0xb
+#define APIC_BASE_ENABLE BIT(11)
+#define APIC_BASE_MASK	 0xfffff000ull
+
+static volatile u32 *regs; /* identity-mapped MMIO page */
+static u64 apic_hz;
+
+static u32 apic_read(u32 reg)
+{
+	return regs[reg / 4];
+}
+
+static void apic_write(u32 reg, u32 val)
+{
+	regs[reg / 4] = val;
+}
+
+/* Count the timer down from its maximum for 10 ms of TSC time. */
+static u64 measure(void)
+{
+	u64 t0, span = tsc_hz() / 100;
+
+	apic_write(APIC_TIMER_DIV, DIV_BY_1);
+	apic_write(APIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
+	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	t0 = rdtsc();
+	while (rdtsc() - t0 < span)
+		cpu_relax();
+	return (u64)(0xffffffffu - apic_read(APIC_TIMER_CUR)) * 100;
+}
+
+/* Firmware leaves the 8259s routing the PIT to vector 8 (a #DF to us):
+ * mask every line; braid takes no interrupt but its own APIC timer's. */
+static void mask_legacy_pic(void)
+{
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+void host_apic_init(void)
+{
+	u64 base = rdmsr(MSR_IA32_APIC_BASE);
+
+	mask_legacy_pic();
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
+	apic_write(APIC_SVR, SVR_ENABLE | HOST_SPURIOUS_VECTOR);
+	apic_hz = measure();
+	apic_write(APIC_TIMER_INIT, 0);
+	apic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot, unmasked */
+	this_cpu()->timer_deadline = ~0ull;
+	pr_info("local APIC timer runs at %llu kHz",
+		(unsigned long long)(apic_hz / 1000));
+}
+
+void host_timer_arm(u64 deadline)
+{
+	u64 *armed = &this_cpu()->timer_deadline;
+	u64 now = rdtsc(), ticks;
+
+	if (deadline == *armed && deadline == ~0ull)
+		return; /* off already: spare the MMIO write on every entry */
+	*armed = deadline;
+	if (deadline == ~0ull) {
+		apic_write(APIC_TIMER_INIT, 0);
+		return;
+	}
+	ticks = deadline > now ? deadline - now : 0;
+	/* muldiv64 takes a 32-bit multiplier: scale both rates to kHz. */
+	ticks = muldiv64(ticks, apic_hz / 1000, tsc_hz() / 1000);
+	apic_write(APIC_TIMER_INIT, (u32)MIN(MAX(ticks, 1ull), 0xffffffffull));
+}
+
+void host_irq_window(void)
+{
+	/* STI takes effect after the next instruction (SDM Vol. 2B, STI). */
+	asm volatile("sti; nop; cli" ::: "memory");
+}
+
+void host_wait_for_irq(void)
+{
+	asm volatile("sti; hlt; cli" ::: "memory");
+}
+
+/* Called from the IDT stub: acknowledge the timer interrupt. */
+void host_timer_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
+}

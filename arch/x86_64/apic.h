@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host's own local APIC, used for one thing: a one-shot timer that
+ * pulls the CPU out of a guest when one of the guest's virtual timers is
+ * due. Its interrupt causes a VM exit (VMX "external-interrupt exiting",
+ * SVM INTR intercept); braid then takes it with interrupts briefly on.
+ */
+#ifndef ARCH_APIC_H
+#define ARCH_APIC_H
+
+#include "lib/types.h"
+
+#define HOST_TIMER_VECTOR    0xf0
+#define HOST_SPURIOUS_VECTOR 0xff
+
+/* Enable this CPU's local APIC and measure its timer against the TSC.
+ * Call after tsc_calibrate(). */
+void host_apic_init(void);
+/* Interrupt this CPU at TSC value @deadline (or soon after); ~0: never. */
+void host_timer_arm(u64 deadline);
+/* Let pending host interrupts in (the timer handler only sends EOI). */
+void host_irq_window(void);
+/* Sleep until the next host interrupt. */
+void host_wait_for_irq(void);
+/* For the IDT: the timer and spurious-interrupt entry points. */
+void host_timer_entry(void);
+void host_spurious_entry(void);
+
+#endif

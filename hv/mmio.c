@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Device memory is never mapped for a guest, in any paging mode, so every
+ * access to it exits (EPT violation, nested #PF, or under shadow paging a
+ * #PF braid cannot resolve). braid decodes the instruction (hv/decode.c),
+ * runs it through the emulator with a memory callback that talks to the
+ * device instead of RAM, and writes the registers back.
+ *
+ * The local and I/O APICs' registers are 32 bits wide, and software must
+ * access them with aligned 32-bit loads and stores (SDM Vol. 3A 11.4.1;
+ * 82093AA data sheet 3.0); anything else is reported and ignored.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/vendor.h"
+#include "hv/decode.h"
+#include "hv/guest_insn.h"
+#include "hv/log.h"
+#include "hv/mmio.h"
+
+/* A device page: its registers are 32 bits wide, at these offsets. */
+struct mmio_dev {
+	const char *name;
+	gpa_t base, size;
+	u32 (*read)(struct guest *g, u32 offset);
+	void (*write)(struct guest *g, u32 offset, u32 val);
+};
+
+static u32 lapic_read(struct guest *g, u32 offset)
+{
+	return vlapic_read(&g->plat.lapic, offset & ~0xfu, rdtsc());
+}
+
+static void lapic_write(struct guest *g, u32 offset, u32 val)
+{
+	vlapic_write(&g->plat.lapic, offset & ~0xfu, val, rdtsc());
+}
+
+static u32 ioapic_read(struct guest *g, u32 offset)
+{
+	return vioapic_read(&g->plat.ioapic, offset);
+}
+
+static void ioapic_write(struct guest *g, u32 offset, u32 val)
+{
+	vioapic_write(&g->plat.ioapic, offset, val);
+}
+
+static const struct mmio_dev devices[] = {
+	{ "local APIC", VLAPIC_BASE, VLAPIC_SIZE, lapic_read, lapic_write },
+	{ "I/O APIC", VIOAPIC_BASE, VIOAPIC_SIZE, ioapic_read, ioapic_write },
+};
+
+struct mmio_access {
+	struct guest *g;
+	const struct mmio_dev *dev;
+	gpa_t gpa;
+	bool odd; /* an access the device does not define */
+};
+
+static const struct mmio_dev *find(gpa_t gpa)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(devices); i++)
+		if (gpa >= devices[i].base &&
+		    gpa < devices[i].base + devices[i].size)
+			return &devices[i];
+	return NULL;
+}
+
+bool mmio_is_device(struct guest *g, gpa_t gpa)
+{
+	(void)g;
+	return find(gpa);
+}
+
+/* The emulator names the operand by guest-virtual address; the exit named
+ * the guest-physical one. They share the page offset, and one operand is
+ * all a device access instruction has. */
+static int check(struct mmio_access *m, u64 gva, unsigned n)
+{
+	if ((gva & 0xfff) != (m->gpa & 0xfff))
+		return -EINVAL;
+	if (n != 4 || (gva & 3))
+		m->odd = true;
+	return 0;
+}
+
+static int dev_read(void *opaque, u64 gva, void *buf, unsigned n)
+{
+	struct mmio_access *m = opaque;
+	u32 val = 0;
+	int err = check(m, gva, n);
+
+	if (err)
+		return err;
+	if (!m->odd)
+		val = m->dev->read(m->g, m->gpa - m->dev->base);
+	for (unsigned i = 0; i < n; i++)
+		((u8 *)buf)[i] = i < 4 ? (u8)(val >> (8 * i)) : 0;
+	return 0;
+}
+
+static int dev_write(void *opaque, u64 gva, const void *buf, unsigned n)
+{
+	struct mmio_access *m = opaque;
+	const u8 *b = buf;
+	int err = check(m, gva, n);
+
+	if (err)
+		return err;
+	if (!m->odd)
+		m->dev->write(m->g, m->gpa - m->dev->base,
+			      b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24);
+	return 0;
+}
+
+void mmio_emulate(struct guest *g, gpa_t gpa)
+{
+	struct vcpu *v = &g->vcpu;
+	struct mmio_access m = { g, find(gpa), gpa, false };
+	struct emu_ctx ctx = { 0 };
+	struct x86_insn insn;
+	unsigned len;
+	u8 bytes[15];
+	int err;
+
+	emu_ctx_load(v, &ctx);
+	ctx.opaque = &m;
+	ctx.read = dev_read;
+	ctx.write = dev_write;
+	ctx.rep_max = 1;
+	if (guest_fetch(g, ctx.rip, bytes, &len)) {
+		guest_stop(g, "cannot fetch the instruction that accessed "
+			      "device memory");
+		return;
+	}
+	err = x86_decode(bytes, len, ctx.mode, &insn);
+	err = err ?: x86_emulate(&insn, &ctx);
+	if (err) {
+		guest_stop(g,
+			   "cannot emulate its access to device memory at "
+			   "0x%llx: %s (%d)",
+			   (unsigned long long)gpa, insn.reason, err);
+		return;
+	}
+	if (m.odd)
+		guest_info(g,
+			   "%s access to %s offset 0x%llx ignored "
+			   "(only aligned 32-bit accesses are defined)",
+			   insn.reason, m.dev->name,
+			   (unsigned long long)(gpa - m.dev->base));
+	g->stats.mmio++;
+	emu_ctx_store(v, &ctx);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Wiring the virtual platform together (see vplat.h): port dispatch,
+ * interrupt routing from the devices to the vCPU, and time.
+ *
+ * Interrupt routing follows a PC with an I/O APIC (MP spec 1.4, 5.1): an
+ * ISA device's line goes both to the 8259 pair and to an I/O APIC input
+ * (IRQ 0 to pin 2, IRQ n to pin n), as the MP table braid writes says
+ * (hv/mptable.c). Which path reaches the CPU is the guest's choice: the
+ * 8259's INTR through local APIC LINT0 in ExtINT mode (firmware leaves it
+ * so), or the I/O APIC's messages into the local APIC's IRR.
+ */
+#define LOG_TAG "vplat"
+#include "arch/x86_64/apic.h"
+#include "arch/x86_64/cmos.h"
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/serial.h"
+#include "arch/x86_64/tsc.h"
+#include "hv/guest.h"
+#include "hv/log.h"
+#include "hv/vplat.h"
+
+#define PORT_IMCR_SELECT 0x22 /* MP spec 3.6.2.1: PIC/APIC mode switch */
+#define PORT_IMCR_DATA	 0x23
+#define UART_IER_RDI	 BIT(0)
+#define INPUT_POLL_HZ	 100 /* how often an idle guest's console is read */
+
+/*
+ * What PC firmware leaves behind: the local APIC enabled in "virtual wire"
+ * mode, the 8259's INTR on LINT0 as ExtINT and NMI on LINT1 (MP spec 1.4,
+ * 3.6.2.2). 64-bit Linux keeps LINT0 as it finds it, so without this the
+ * PIC's interrupts (the PIT's among them) would never reach the CPU.
+ */
+static void virtual_wire(struct vlapic *a, u64 now)
+{
+	vlapic_write(a, VLAPIC_SVR, VLAPIC_SVR_ENABLE | 0xff, now);
+	vlapic_write(a, VLAPIC_LVT_LINT0,
+		     VLAPIC_DM_EXTINT << VLAPIC_LVT_DM_SHIFT, now);
+	vlapic_write(a, VLAPIC_LVT_LINT1, VLAPIC_DM_NMI << VLAPIC_LVT_DM_SHIFT,
+		     now);
+}
+
+void vplat_reset(struct guest *g)
+{
+	struct vplat *p = &g->plat;
+	u64 now = rdtsc();
+
+	vlapic_reset(&p->lapic, 0, tsc_hz(), now);
+	virtual_wire(&p->lapic, now);
+	vioapic_reset(&p->ioapic, IOAPIC_ID);
+	vpic_reset(&p->pic);
+	vpit_reset(&p->pit, tsc_hz(), now);
+	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
+	p->next_input_poll = now;
+	for (unsigned i = 0; i < sizeof(p->reported_port); i++)
+		p->reported_port[i] = 0;
+}
+
+static bool io_byte(struct vplat *p, u16 port, bool in, u8 *b, u64 now)
+{
+	if (vpic_io(&p->pic, port, in, b))
+		return true;
+	if (vpit_io(&p->pit, port, in, b, now))
+		return true;
+	if (vrtc_io(&p->rtc, port, in, b, now))
+		return true;
+	if (port == PORT_IMCR_SELECT || port == PORT_IMCR_DATA) {
+		/* The IMCR only chooses a wire on real boards; braid routes
+		 * the same way either way (see above). */
+		if (in)
+			*b = 0xff;
+		return true;
+	}
+	return false;
+}
+
+bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val)
+{
+	u8 b = (u8)*val;
+
+	/* Every device here has byte-wide registers; a wider access to
+	 * one is not something PC software does. */
+	if (size != 1)
+		return false;
+	if (!io_byte(&g->plat, port, in, &b, rdtsc()))
+		return false;
+	if (in)
+		*val = b;
+	return true;
+}
+
+void vplat_report_port(struct guest *g, u16 port, bool in)
+{
+	u8 *r = &g->plat.reported_port[port / 8];
+
+	if (*r & BIT(port % 8))
+		return;
+	*r |= BIT(port % 8);
+	guest_info(g,
+		   "%s of port 0x%x, which braid does not emulate: reads as "
+		   "all ones, writes are ignored (reported once)",
+		   in ? "read" : "write", port);
+}
+
+/* Bytes typed on the host console go to the guest whose UART listens. */
+static void poll_input(struct guest *g, u64 now)
+{
+	int c;
+
+	if (!(g->uart.ier & UART_IER_RDI) || now < g->plat.next_input_poll)
+		return;
+	g->plat.next_input_poll = now + tsc_hz() / INPUT_POLL_HZ;
+	while (vuart_can_receive(&g->uart) && (c = serial_getc()) >= 0)
+		vuart_receive(&g->uart, (u8)c);
+}
+
+/* An ISA interrupt line, wired to the 8259 and to the I/O APIC. */
+static void isa_irq(struct vplat *p, unsigned irq, bool level)
+{
+	vpic_set_irq(&p->pic, irq, level);
+	vioapic_set_irq(&p->ioapic, irq == ISA_IRQ_PIT ? 2 : irq, level);
+}
+
+/* Bring every device up to @now and drive the interrupt lines. */
+static void sync(struct guest *g, u64 now)
+{
+	struct vplat *p = &g->plat;
+	bool level;
+	u8 vec;
+
+	poll_input(g, now);
+	if (vpit_irq0_edges(&p->pit, now)) {
+		isa_irq(p, ISA_IRQ_PIT, true);
+		isa_irq(p, ISA_IRQ_PIT, false);
+	}
+	isa_irq(p, ISA_IRQ_COM1, vuart_irq(&g->uart));
+	while (vioapic_next(&p->ioapic, &vec, &level))
+		vlapic_set_irr(&p->lapic, vec, level);
+	vlapic_update(&p->lapic, now);
+}
+
+/* The vector the vCPU would take now (-1: none); @take: it takes it. */
+static int next_vector(struct vplat *p, bool take)
+{
+	int v = vlapic_pending(&p->lapic);
+
+	if (v >= 0) {
+		if (take)
+			vlapic_accept(&p->lapic, (u8)v);
+		return v;
+	}
+	if (!vlapic_extint_open(&p->lapic) || vpic_pending(&p->pic) < 0)
+		return -1;
+	return take ? vpic_ack(&p->pic) : vpic_pending(&p->pic);
+}
+
+static u64 next_deadline(struct guest *g, u64 now)
+{
+	struct vplat *p = &g->plat;
+	u64 t = MIN(vlapic_next_event(&p->lapic, now),
+		    vpit_next_event(&p->pit, now));
+
+	if (g->uart.ier & UART_IER_RDI)
+		t = MIN(t, p->next_input_poll);
+	return t;
+}
+
+void vplat_before_entry(struct guest *g)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 now = rdtsc();
+	int vec;
+
+	sync(g, now);
+	if (next_vector(&g->plat, false) < 0) {
+		vendor->want_irq_window(v, false);
+	} else if (!vendor->irq_window_open(v)) {
+		vendor->want_irq_window(v, true);
+	} else {
+		vec = next_vector(&g->plat, true);
+		vendor->want_irq_window(v, false);
+		if (vec >= 0) {
+			vendor->inject_irq(v, (u8)vec);
+			g->stats.irqs++;
+		}
+	}
+	host_timer_arm(next_deadline(g, now));
+}
+
+void vplat_halt(struct guest *g)
+{
+	u64 t0 = rdtsc(), now = t0, next;
+
+	for (;;) {
+		sync(g, now);
+		if (next_vector(&g->plat, false) >= 0)
+			break;
+		next = next_deadline(g, now);
+		if (next == ~0ull) {
+			guest_stop(g, "HLT with interrupts enabled, but no "
+				      "interrupt source is armed: it would "
+				      "sleep forever");
+			break;
+		}
+		host_timer_arm(next);
+		host_wait_for_irq();
+		now = rdtsc();
+	}
+	g->stats.idle_tsc += rdtsc() - t0;
+}

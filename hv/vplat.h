@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A guest's virtual PC platform: the devices a PC operating system expects
+ * besides RAM and COM1 (hv/uart.c), each emulated by braid, none passed
+ * through:
+ *
+ *   local APIC   MMIO 0xFEE00000   hv/vlapic.c   timer, TPR, EOI, self-IPI
+ *   I/O APIC     MMIO 0xFEC00000   hv/vioapic.c  ISA IRQs to the local APIC
+ *   8259 pair    ports 0x20, 0xA0  hv/vpic.c     ISA IRQs, via LINT0 ExtINT
+ *   8254 PIT     ports 0x40-0x43   hv/vpit.c     IRQ 0; channel 2 via 0x61
+ *   CMOS RTC     ports 0x70-0x71   hv/vrtc.c     wall clock and NVRAM
+ *
+ * Everything counts time in TSC ticks, the clock the guest reads itself.
+ * Before each entry braid brings the devices up to date, injects the
+ * interrupt the guest would take, and sets its own APIC timer to the next
+ * device deadline so that a guest that never exits still gets its ticks.
+ */
+#ifndef HV_VPLAT_H
+#define HV_VPLAT_H
+
+#include "hv/mptable.h"
+#include "hv/vioapic.h"
+#include "hv/vlapic.h"
+#include "hv/vpic.h"
+#include "hv/vpit.h"
+#include "hv/vrtc.h"
+#include "lib/types.h"
+
+#define ISA_IRQ_PIT  0
+#define ISA_IRQ_COM1 4
+#define IOAPIC_ID    MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
+
+struct vplat {
+	struct vlapic lapic;
+	struct vioapic ioapic;
+	struct vpic pic;
+	struct vpit pit;
+	struct vrtc rtc;
+	u64 next_input_poll;	     /* TSC: when to look at the host console */
+	u8 reported_port[65536 / 8]; /* unemulated ports already reported */
+};
+
+struct guest;
+
+void vplat_reset(struct guest *g);
+/* A port of the platform's devices? Then carry out the access: true. */
+bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val);
+/* Say once per port that the guest used a port nothing answers. */
+void vplat_report_port(struct guest *g, u16 port, bool in);
+/* Just before entering the guest: devices, interrupts, host timer. */
+void vplat_before_entry(struct guest *g);
+/* The guest executed HLT with interrupts enabled: wait for its next
+ * interrupt (the HLT is already skipped). */
+void vplat_halt(struct guest *g);
+
+#endif
