@@ -81,8 +81,10 @@ debug: deps-run $(BUILD)/run-qemu.iso  ## QEMU with gdbstub on :1234, paused
 LINUX_PAGING ?= nested
 LINUX_MEM ?= 256M
 LINUX_CMDLINE ?= console=ttyS0 quiet braid.run=shell
+LINUX_CONSOLE ?= raw
 LINUX_MODULES = $(LINUX_OUT)/vmlinuz="name=linux mem=$(LINUX_MEM) \
-	paging=$(LINUX_PAGING) -- $(LINUX_CMDLINE)" $(LINUX_OUT)/initramfs.cpio.gz=+initrd
+	paging=$(LINUX_PAGING) console=$(LINUX_CONSOLE) -- $(LINUX_CMDLINE)" \
+	$(LINUX_OUT)/initramfs.cpio.gz=+initrd
 run-linux: deps-run $(BUILD)/braid.elf linux-guest ## Linux under braid in QEMU, a shell on the console
 	tools/mkiso.sh $(BUILD)/run-linux.iso $(BUILD)/braid.elf \
 		"exit=qemu $(BRAID_ARGS)" $(LINUX_MODULES)
@@ -90,6 +92,7 @@ run-linux: deps-run $(BUILD)/braid.elf linux-guest ## Linux under braid in QEMU,
 # Bochs's serial port here is a log file (no keyboard): run the workloads.
 bochs-linux: LINUX_CMDLINE = console=ttyS0 quiet braid.run=all
 bochs-linux: LINUX_MEM = 160M
+bochs-linux: LINUX_CONSOLE = lines
 bochs-linux: deps-run $(BUILD)/braid.elf linux-guest ## Linux workloads under braid in Bochs (Intel VMX; minutes)
 	tools/mkiso.sh $(BUILD)/bochs-linux.iso $(BUILD)/braid.elf \
 		"exit=bochs $(BRAID_ARGS)" $(LINUX_MODULES)

@@ -34,7 +34,8 @@ struct guest_config {
 	enum paging_mode paging;
 	u32 shadow_pool;	     /* paging=shadow|compound: table pages */
 	struct compound_knobs knobs; /* paging=compound: the policy */
-	u64 trace; /* print the classification every this many exits */
+	u64 trace;	  /* print the classification every this many exits */
+	bool raw_console; /* COM1 bytes go to the host console unchanged */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };

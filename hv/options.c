@@ -180,6 +180,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a number of pages from 32 to 65536",
 		"a positive count (of writes or of VM exits)",
 		"shadow or nested",
+		"lines or raw",
 	};
 	const char *p = line;
 	struct word w;
@@ -222,12 +223,17 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->knobs.start_nested = val_is(&w, "nested");
 		else if (is(&w, "cp_start"))
 			bad = 5;
+		else if (is(&w, "console") &&
+			 (val_is(&w, "lines") || val_is(&w, "raw")))
+			cfg->raw_console = val_is(&w, "raw");
+		else if (is(&w, "console"))
+			bad = 6;
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, trace=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

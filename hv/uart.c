@@ -16,6 +16,7 @@
  * The guest's output is collected into lines and each line goes to the
  * host console as "[name] text".
  */
+#include "arch/x86_64/serial.h"
 #include "hv/guest.h"
 #include "hv/log.h"
 #include "lib/string.h"
@@ -265,6 +266,13 @@ void guest_console_flush(struct guest *g)
 void guest_console_put(struct guest *g, const char *s, u64 n)
 {
 	struct vuart *u = &g->uart;
+
+	/* console=raw: a terminal for the guest (a shell's prompt has no
+	 * newline, and editing needs escape sequences to pass). */
+	if (g->cfg.raw_console) {
+		serial_write(s, n);
+		return;
+	}
 
 	for (; n; n--, s++) {
 		if (*s == '\n') {

@@ -6,7 +6,12 @@
 #   memory references per TLB miss (tools/walkcost), and TSC ticks spent in
 #   the hypervisor vs in the guest. Under Bochs the TSC counts emulated
 #   instructions; under QEMU it is host time. Compare within a column.
+# Then the Linux guest (Debian's kernel, guests/linux/) under the three
+# modes, beside the same kernel and initramfs booted directly in QEMU in the
+# same run: time to /init and each workload's time as ratios to bare, and
+# the same counters (build/bench/bench-linux.csv).
 # BENCH_VENDORS="svm vmx" BENCH_WORKLOADS="static dynamic mixed"
+# BENCH_LINUX_VENDORS="svm" (add vmx for Bochs: tens of minutes) or "" to skip
 set -u
 cd "$(dirname "$0")/.."
 . tests/integration/lib.sh
@@ -63,3 +68,61 @@ echo
 echo "refs/miss: modeled memory references per TLB miss for the mode run (tools/walkcost);"
 echo "cmp:stk/prp: compound on stock hardware / on the proposed hardware. hv-time: share of"
 echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: make bench-svg"
+
+# --- Linux ------------------------------------------------------------------
+. tests/integration/linux.sh
+linux_vendors=${BENCH_LINUX_VENDORS-svm}
+[ -n "$linux_vendors" ] || exit 0
+lcsv=$OUT/bench-linux.csv
+echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc" >"$lcsv"
+
+# init_s LOG [PREFIX]: the kernel's uptime when /init started.
+init_s() { grep -a "${2:-}BRAID-INIT start" "$1" | head -n 1 | sed 's/.*uptime=//'; }
+# wl_ns LOG WORKLOAD [PREFIX]: the workload's own elapsed time.
+wl_ns() { grep -a "${3:-}BRAID-RESULT $2 " "$1" | head -n 1 | grep -o ' ns=[0-9]*' | cut -d= -f2; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
+
+# The reference: the same kernel and initramfs on bare QEMU (TCG), now.
+LINUX_LOG=$OUT/linux-bare.log tools/run-linux-bare.sh "braid.scale=${LINUX_SCALE:-1}" \
+	>/dev/null 2>"$OUT/linux-bare.err"
+bare_log=$OUT/linux-bare.log
+bare_init=$(init_s "$bare_log")
+for vendor in $linux_vendors; do
+	for mode in nested shadow compound; do
+		s=bench-linux-$vendor-$mode g=linux-$mode
+		if [ "$vendor" = svm ]; then
+			BOOT_TIMEOUT=900 linux_boot "$s" qemu "qemu64,+svm,+npt" "$mode"
+		else
+			BOOT_TIMEOUT=3600 BOCHS_MEGS=512 LINUX_MEM=160M \
+				linux_boot "$s" bochs corei7_haswell_4770 "$mode"
+		fi
+		st=$(grep -a "^braid: stats {\"guest\":\"$g\"" "$LOG" | tail -n 1)
+		ce=$(grep -a "^braid: classify-end {\"guest\":\"$g\"" "$LOG" | tail -n 1)
+		res=$(printf '%s\n' "$st" | grep -o '"result":"[a-z]*"' | cut -d'"' -f4)
+		row="$vendor,$mode,${res:-none},$(init_s "$LOG" "[$g] "),$(ratio "$(init_s "$LOG" "[$g] ")" "$bare_init")"
+		for w in $LINUX_WORKLOADS; do
+			row="$row,$(ratio "$(wl_ns "$LOG" "$w" "[$g] ")" "$(wl_ns "$bare_log" "$w")")"
+		done
+		for f in exits_total pf npf cr io msr irqs mmio pt_write_traps to_nested to_shadow; do
+			row="$row,$(field "$st" "$f")"
+		done
+		row="$row,$(field "$ce" shadow),$(field "$ce" nested),$(field "$st" hv_tsc),$(field "$st" guest_tsc)"
+		echo "$row" >>"$lcsv"
+	done
+done
+
+echo
+echo "Linux (Debian's kernel, busybox initramfs) under braid; times are ratios to the same"
+echo "kernel booted directly in QEMU in this run (bare /init at ${bare_init:-?} s of uptime)."
+awk -F, 'NR == 1 { next }
+{
+	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s\n", \
+		$1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $16, $19, $20, \
+		($23 + $24) ? sprintf("%.1f%%", 100 * $23 / ($23 + $24)) : "-"
+}' "$lcsv" | {
+	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s\n" \
+		cpu paging result init fork mmap bigws mixws exits pf-exits npf cr-exits pt-writes irqs to-nst to-shd hv-time
+	cat
+}
+echo "init/fork/mmap/bigws/mixws: time to /init and per workload, braid / bare QEMU."
+echo "CSV: $lcsv; logs: $OUT/bench-linux-*.log, $bare_log"

@@ -43,7 +43,7 @@ check_linux() {
 	done
 	expect_line "$s" "$g all workloads passed" "[$g] BRAID-DONE passed=4 failed=0"
 	expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"
-	stats=$(grep -F "\"guest\":\"$g\"," "$LOG" | head -n 1)
+	stats=$(grep -F "braid: stats {\"guest\":\"$g\"," "$LOG" | head -n 1)
 	if [ -z "$stats" ]; then
 		fail "$s: $g has no stats line"
 		return

@@ -324,7 +324,21 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, trace=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, --)"
+
+static void test_guest_console(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_false(cfg.raw_console);
+	guest_ok("console=raw", 0);
+	assert_true(cfg.raw_console);
+	guest_ok("console=raw console=lines", 0);
+	assert_false(cfg.raw_console);
+	assert_int_equal(guest("console=tty", 0), -EINVAL);
+	assert_string_equal(err, "bad value in \"console=tty\": expected "
+				 "lines or raw");
+}
 
 static void test_guest_unknown_option(void **state)
 {
@@ -422,6 +436,7 @@ int main(void)
 		TS(test_guest_bad_mem),
 		TS(test_guest_names),
 		TS(test_guest_bad_paging),
+		TS(test_guest_console),
 		TS(test_guest_unknown_option),
 		TS(test_guest_error_message_truncated),
 		TS(test_braid_exit_values),
