@@ -77,9 +77,9 @@ lcsv=$OUT/bench-linux.csv
 echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc" >"$lcsv"
 
 # init_s LOG [PREFIX]: the kernel's uptime when /init started.
-init_s() { grep -a "${2:-}BRAID-INIT start" "$1" | head -n 1 | sed 's/.*uptime=//'; }
+init_s() { grep -aF "${2:-}BRAID-INIT start" "$1" | head -n 1 | sed 's/.*uptime=//'; }
 # wl_ns LOG WORKLOAD [PREFIX]: the workload's own elapsed time.
-wl_ns() { grep -a "${3:-}BRAID-RESULT $2 " "$1" | head -n 1 | grep -o ' ns=[0-9]*' | cut -d= -f2; }
+wl_ns() { grep -aF "${3:-}BRAID-RESULT $2 " "$1" | head -n 1 | grep -o ' ns=[0-9]*' | cut -d= -f2; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 # The reference: the same kernel and initramfs on bare QEMU (TCG), now.

@@ -57,3 +57,42 @@ check_linux() {
 		fail "$s: $g stats lack interrupts or MMIO: $stats"
 	fi
 }
+
+# linux_shell SCENARIO: the interactive case. Boot with a busybox shell on
+# the serial console (console=raw), type a command into the emulator's
+# serial input once the prompt is up, and end the guest from the shell.
+linux_shell() {
+	local s=$1 iso=$OUT/$1.iso fifo=$OUT/$1.in pid i
+	LOG=$OUT/$s.log
+	tools/mkiso.sh "$iso" build/braid.elf "exit=qemu" \
+		"$LK=name=shell mem=$LINUX_MEM console=raw -- console=ttyS0 quiet braid.run=shell" \
+		"$LI=+initrd" || {
+		fail "$s: cannot build the ISO"
+		return
+	}
+	rm -f "$fifo" && mkfifo "$fifo"
+	QEMU_SERIAL=stdio timeout "${BOOT_TIMEOUT:-300}" tools/run-qemu.sh "$iso" \
+		<"$fifo" >"$LOG" 2>&1 &
+	pid=$!
+	exec 9>"$fifo"
+	for i in $(seq 1 240); do
+		grep -qa "built-in shell" "$LOG" && break
+		sleep 1
+	done
+	sleep 1
+	printf 'echo shell-works-$((6*7))\n' >&9
+	for i in $(seq 1 60); do
+		grep -qa "shell-works-42" "$LOG" && break
+		sleep 1
+	done
+	printf 'braid-exit 0\n' >&9
+	wait "$pid"
+	STATUS=$?
+	exec 9>&-
+	rm -f "$fifo"
+	tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+	expect_line "$s" "the shell ran a typed command" "shell-works-42"
+	expect_line "$s" "exit from the shell ends the guest" "braid: guest shell: exited with result 0 (pass)"
+	expect_line "$s" "its stats line follows" "braid: stats {\"guest\":\"shell\","
+	expect_status "$s" 0
+}

@@ -297,6 +297,9 @@ for p in nested shadow compound; do
 	check_linux "svm-linux-$p" "linux-$p"
 done
 
+# A person at the serial console: a busybox shell that reads what is typed.
+linux_shell svm-linux-shell
+
 # Linux images braid must refuse, each with a message naming the problem,
 # and a guest after them that runs as if nothing happened.
 head -c 3000000 "$LK" >"$OUT/vmlinuz-truncated"
