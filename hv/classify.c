@@ -3,8 +3,8 @@
  * The classification dump: enumerate the guest's own page tables (every
  * present leaf, in address order), ask the shadow/compound tree how it
  * maps each leaf, and print maximal runs of equal answers. A kernel's
- * address space has tens of thousands of runs, so at most
- * CLASSIFY_MAX_LINES are printed; the end line always has the totals.
+ * address space has tens of thousands of runs, so at most dump_lines= of
+ * them are printed (default 400); the end line always has the totals.
  */
 #include "arch/x86_64/cpu.h"
 #include "hv/classify.h"
@@ -20,7 +20,6 @@ struct run {
 	u64 bytes[3];	/* mapped bytes by kind */
 };
 
-#define CLASSIFY_MAX_LINES 400
 
 static const char *const kind_name[] = { "untouched", "shadow", "nested" };
 
@@ -29,10 +28,12 @@ static void flush_run(struct run *r)
 	if (!r->len)
 		return;
 	r->bytes[r->kind] += r->len;
-	if (r->count++ >= CLASSIFY_MAX_LINES) {
+	if (r->g->cfg.dump_lines && r->count >= r->g->cfg.dump_lines) {
+		r->count++;
 		r->len = 0;
 		return;
 	}
+	r->count++;
 	kprintf("braid: region {\"guest\":\"%s\",\"t\":%llu,\"va\":\"0x%llx\","
 		"\"len\":\"0x%llx\",\"kind\":\"%s\",\"switch\":%u,\"leaf\":%u}\n",
 		r->g->cfg.name, (unsigned long long)r->g->stats.exits_total,
@@ -104,7 +105,8 @@ void classify_dump(struct guest *g)
 	kprintf("braid: classify-end {\"guest\":\"%s\",\"t\":%llu,\"regions\":%u,"
 		"\"printed\":%u,\"bytes\":{\"untouched\":%llu,\"shadow\":%llu,"
 		"\"nested\":%llu}}\n",
-		g->cfg.name, t, r.count, MIN(r.count, CLASSIFY_MAX_LINES),
+		g->cfg.name, t, r.count,
+		g->cfg.dump_lines ? MIN(r.count, g->cfg.dump_lines) : r.count,
 		(unsigned long long)r.bytes[0], (unsigned long long)r.bytes[1],
 		(unsigned long long)r.bytes[2]);
 }

@@ -24,6 +24,7 @@
 #define GUEST_MEM_DEFAULT MiB(32)
 #define GUEST_MEM_MIN	  MiB(2)
 #define GUEST_MEM_MAX	  GiB(64)
+#define CLASSIFY_LINES_DEFAULT 400
 #define GUEST_CHUNK	  MiB(2) /* guest RAM is backed in 2 MiB host chunks */
 
 enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
@@ -36,6 +37,7 @@ struct guest_config {
 	struct compound_knobs knobs; /* paging=compound: the policy */
 	u64 trace;	  /* print the classification every this many exits */
 	bool raw_console; /* COM1 bytes go to the host console unchanged */
+	u32 dump_lines;	  /* region lines per classification dump; 0: all */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };

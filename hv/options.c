@@ -181,6 +181,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a positive count (of writes or of VM exits)",
 		"shadow or nested",
 		"lines or raw",
+		"a number of lines (0: no limit)",
 	};
 	const char *p = line;
 	struct word w;
@@ -191,6 +192,7 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->mem = GUEST_MEM_DEFAULT;
 	cfg->paging = PAGING_NESTED;
 	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
+	cfg->dump_lines = CLASSIFY_LINES_DEFAULT;
 	cfg->knobs =
 		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
 					 CP_QUIET_DEFAULT, false };
@@ -228,12 +230,15 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->raw_console = val_is(&w, "raw");
 		else if (is(&w, "console"))
 			bad = 6;
+		else if (is(&w, "dump_lines"))
+			bad = set_count(&w, 0, ~0u, &n) ? 7
+							: (cfg->dump_lines = n, -1);
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -74,7 +74,7 @@ echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: mak
 linux_vendors=${BENCH_LINUX_VENDORS-svm}
 [ -n "$linux_vendors" ] || exit 0
 lcsv=$OUT/bench-linux.csv
-echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc" >"$lcsv"
+echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual" >"$lcsv"
 
 # init_s LOG [PREFIX]: the kernel's uptime when /init started.
 init_s() { grep -aF "${2:-}BRAID-INIT start" "$1" | head -n 1 | sed 's/.*uptime=//'; }
@@ -91,9 +91,11 @@ for vendor in $linux_vendors; do
 	for mode in nested shadow compound; do
 		s=bench-linux-$vendor-$mode g=linux-$mode
 		if [ "$vendor" = svm ]; then
-			BOOT_TIMEOUT=900 linux_boot "$s" qemu "qemu64,+svm,+npt" "$mode"
+			BOOT_TIMEOUT=900 LINUX_OPTS=dump_lines=0 \
+				linux_boot "$s" qemu "qemu64,+svm,+npt" "$mode"
 		else
 			BOOT_TIMEOUT=3600 BOCHS_MEGS=512 LINUX_MEM=160M \
+				LINUX_OPTS=dump_lines=0 \
 				linux_boot "$s" bochs corei7_haswell_4770 "$mode"
 		fi
 		st=$(grep -a "^braid: stats {\"guest\":\"$g\"" "$LOG" | tail -n 1)
@@ -107,7 +109,12 @@ for vendor in $linux_vendors; do
 			row="$row,$(field "$st" "$f")"
 		done
 		row="$row,$(field "$ce" shadow),$(field "$ce" nested),$(field "$st" hv_tsc),$(field "$st" guest_tsc)"
-		echo "$row" >>"$lcsv"
+		# The walk-cost model of the address space /init's last process
+		# left at exit (the full dump: dump_lines=0).
+		tools/walkcost -c "$LOG" >"$OUT/walk-linux-$vendor-$mode.csv" 2>/dev/null
+		wc=$(grep "^$g,$vendor,$mode," "$OUT/walk-linux-$vendor-$mode.csv" | head -n 1)
+		IFS=, read -r _ _ _ rn rne rs rcs rcp ra _ <<<"${wc:-,,,,,,,,,}"
+		echo "$row,$rn,$rne,$rs,$rcs,$rcp,$ra" >>"$lcsv"
 	done
 done
 
@@ -116,13 +123,15 @@ echo "Linux (Debian's kernel, busybox initramfs) under braid; times are ratios t
 echo "kernel booted directly in QEMU in this run (bare /init at ${bare_init:-?} s of uptime)."
 awk -F, 'NR == 1 { next }
 {
-	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s\n", \
+	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n", \
 		$1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $16, $19, $20, \
-		($23 + $24) ? sprintf("%.1f%%", 100 * $23 / ($23 + $24)) : "-"
+		($23 + $24) ? sprintf("%.1f%%", 100 * $23 / ($23 + $24)) : "-", $30, \
+		($2 == "compound") ? $28 "/" $29 : "-"
 }' "$lcsv" | {
-	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s\n" \
-		cpu paging result init fork mmap bigws mixws exits pf-exits npf cr-exits pt-writes irqs to-nst to-shd hv-time
+	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n" \
+		cpu paging result init fork mmap bigws mixws exits pf-exits npf cr-exits pt-writes irqs to-nst to-shd hv-time refs/miss cmp:stk/prp
 	cat
 }
 echo "init/fork/mmap/bigws/mixws: time to /init and per workload, braid / bare QEMU."
+echo "refs/miss: tools/walkcost on the address space left at exit (the last process's)."
 echo "CSV: $lcsv; logs: $OUT/bench-linux-*.log, $bare_log"

@@ -18,9 +18,10 @@ linux_cmdline() {
 	echo "console=ttyS0 quiet braid.run=all braid.scale=${LINUX_SCALE:-1}"
 }
 
+# LINUX_OPTS: more braid options for each guest (e.g. dump_lines=0).
 linux_modules() { # PAGING...
 	for p in "$@"; do
-		echo "$LK=name=linux-$p mem=$LINUX_MEM paging=$p -- $(linux_cmdline)"
+		echo "$LK=name=linux-$p mem=$LINUX_MEM paging=$p ${LINUX_OPTS:-} -- $(linux_cmdline)"
 		echo "$LI=+initrd"
 	done
 }

@@ -324,7 +324,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -335,6 +335,10 @@ static void test_guest_console(void **state)
 	assert_true(cfg.raw_console);
 	guest_ok("console=raw console=lines", 0);
 	assert_false(cfg.raw_console);
+	assert_int_equal(cfg.dump_lines, CLASSIFY_LINES_DEFAULT);
+	guest_ok("dump_lines=0", 0);
+	assert_int_equal(cfg.dump_lines, 0);
+	assert_int_equal(guest("dump_lines=x", 0), -EINVAL);
 	assert_int_equal(guest("console=tty", 0), -EINVAL);
 	assert_string_equal(err, "bad value in \"console=tty\": expected "
 				 "lines or raw");
