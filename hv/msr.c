@@ -5,6 +5,15 @@
  * the guest, as an MSR the CPU does not implement would (SDM Vol. 2B,
  * RDMSR: "#GP(0) if ECX specifies a reserved or unimplemented MSR");
  * kernels probe optional MSRs that way.
+ *
+ * The ones Debian's Linux 6.1 probes under braid, all with rdmsr_safe, and
+ * why a #GP is the right answer to each:
+ *   0x34 SMI_COUNT, 0x140 MISC_FEATURES_ENABLES   no SMIs, no CPUID faulting
+ *   0x3a FEATURE_CONTROL                          no VMX/SGX to enable
+ *   0x179 MCG_CAP                                 no machine check (CPUID)
+ *   0xc0010000 PERFEVTSEL0                        no performance counters
+ *   0xc0010010 SYSCFG, 0xc0010015 HWCR            no SME, no AMD tuning
+ *   0xc0011029 DE_CFG                             LFENCE stays as it is
  */
 #define LOG_TAG "msr"
 #include "arch/x86_64/cpu.h"
