@@ -13,7 +13,7 @@ skip() { SKIPPED=$((SKIPPED + 1)); echo "SKIP: $*"; }
 
 # boot SCENARIO EMULATOR CPU "BRAID ARGS" FILE="MODULE ARGS"...
 # Leaves the serial log in $OUT/SCENARIO.log and the exit status in $STATUS.
-# BOOT_TIMEOUT (seconds, default 120) bounds the emulator run.
+# BOOT_TIMEOUT (seconds, default 240) bounds the emulator run.
 boot() {
 	scenario=$1 emu=$2 cpu=$3 args=$4
 	shift 4
@@ -26,15 +26,15 @@ boot() {
 	}
 	case $emu in
 	qemu)
-		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-120}" \
+		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-240}" \
 			tools/run-qemu.sh "$iso" >/dev/null 2>&1
 		;;
 	qemu-uefi)
 		QEMU_UEFI=1 QEMU_MEM=1G QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
-			timeout "${BOOT_TIMEOUT:-120}" tools/run-qemu.sh "$iso" >/dev/null 2>&1
+			timeout "${BOOT_TIMEOUT:-240}" tools/run-qemu.sh "$iso" >/dev/null 2>&1
 		;;
 	bochs)
-		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout "${BOOT_TIMEOUT:-120}" \
+		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout "${BOOT_TIMEOUT:-240}" \
 			tools/run-bochs.sh "$iso" >/dev/null 2>&1
 		;;
 	esac
