@@ -20,7 +20,6 @@ struct run {
 	u64 bytes[3];	/* mapped bytes by kind */
 };
 
-
 static const char *const kind_name[] = { "untouched", "shadow", "nested" };
 
 static void flush_run(struct run *r)

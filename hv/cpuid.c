@@ -81,7 +81,10 @@
 
 /* The TSC frequency leaves, so that a guest need not time the PIT: 0x15
  * as a 1:1 ratio to a "crystal" running at the TSC rate (the local APIC
- * timer braid emulates runs at that rate too), 0x16 in MHz. */
+ * timer braid emulates runs at that rate too), 0x16 in MHz. Above 4.29
+ * GHz the crystal is a fraction of the TSC; Linux then takes the APIC
+ * timer for that slower clock and its ticks come early (time stays right:
+ * it keeps time by the TSC). */
 #define LEAF_TSC_CRYSTAL 0x15
 #define LEAF_FREQ	 0x16
 
@@ -105,9 +108,11 @@ static void tsc_leaves(struct cpuid_regs *r, u32 leaf)
 
 	*r = (struct cpuid_regs){ 0 };
 	if (leaf == LEAF_TSC_CRYSTAL) {
+		/* TSC = ECX * EBX / EAX: a TSC above 4.29 GHz does not fit
+		 * ECX, so scale the "crystal" down by an integer ratio. */
 		r->eax = 1;
-		r->ebx = 1;
-		r->ecx = (u32)MIN(tsc_hz(), 0xffffffffull);
+		r->ebx = (u32)((tsc_hz() >> 32) + 1);
+		r->ecx = (u32)(tsc_hz() / r->ebx);
 	} else {
 		r->eax = r->ebx = mhz;
 		r->ecx = mhz;

@@ -10,6 +10,7 @@
 #include "hv/decode.h"
 #include "hv/emulate.h"
 #include "hv/emulate_pt.h"
+#include "hv/guest_insn.h"
 #include "hv/gva.h"
 #include "hv/log.h"
 
@@ -55,58 +56,31 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 		      pf);
 }
 
-static int fetch(struct pt_emu *pe, u64 rip, u8 *buf, unsigned *len)
-{
-	u32 pf = 0;
-
-	/* The longest instruction is 15 bytes; near the end of the page
-	 * the next page may be unmapped, so try shorter reads. */
-	for (*len = 15; *len; (*len)--)
-		if (!gva_read(pe->g, rip, buf, *len, pe->user | PFERR_I, &pf))
-			return 0;
-	return -EFAULT;
-}
-
-static void load_ctx(struct vcpu *v, struct emu_ctx *c, struct pt_emu *pe)
-{
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		c->gpr[i] = v->regs.gpr[i];
-	c->gpr[RSP] = vendor->get(v, VREG_RSP);
-	c->rip = vendor->get(v, VREG_RIP);
-	c->rflags = vendor->get(v, VREG_RFLAGS);
-	c->seg_base[X86_SEG_FS] = vendor->get(v, VREG_FS_BASE);
-	c->seg_base[X86_SEG_GS] = vendor->get(v, VREG_GS_BASE);
-	c->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
-	c->opaque = pe;
-	c->read = emu_read;
-	c->write = emu_write;
-	c->rep_max = 512; /* a page of 8-byte stores at most per exit */
-}
-
-static void store_ctx(struct vcpu *v, const struct emu_ctx *c)
-{
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		if (i != RSP)
-			v->regs.gpr[i] = c->gpr[i];
-	vendor->set(v, VREG_RSP, c->gpr[RSP]);
-	vendor->set(v, VREG_RIP, c->rip);
-	vendor->set(v, VREG_RFLAGS, c->rflags);
-}
-
 void emulate_pt_write(struct guest *g, u64 gva)
 {
 	struct vcpu *v = &g->vcpu;
-	struct pt_emu pe = { .g = g,
-			     .user = vendor->get(v, VREG_CPL) == 3 ? PFERR_U
-								   : 0 };
+	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
 	struct emu_ctx ctx = { 0 };
 	struct x86_insn insn;
 	unsigned len;
 	u8 bytes[15];
 	int err;
 
-	load_ctx(v, &ctx, &pe);
-	if (fetch(&pe, ctx.rip, bytes, &len)) {
+	/* The CPU was delivering an event (pushing on the stack) when the
+	 * write trapped, not running the instruction at RIP: a stack that
+	 * shares a page with a page table is not something to emulate. */
+	if (v->delivering) {
+		guest_stop(g,
+			   "event delivery wrote to its page table at 0x%llx",
+			   (unsigned long long)gva);
+		return;
+	}
+	emu_ctx_load(v, &ctx);
+	ctx.opaque = &pe;
+	ctx.read = emu_read;
+	ctx.write = emu_write;
+	ctx.rep_max = 512; /* a page of 8-byte stores at most per exit */
+	if (guest_fetch(g, ctx.rip, bytes, &len)) {
 		guest_stop(
 			g,
 			"cannot fetch the instruction that wrote its page table");
@@ -126,14 +100,14 @@ void emulate_pt_write(struct guest *g, u64 gva)
 	g->shadow.stats.pt_write_traps++;
 	err = x86_emulate(&insn, &ctx);
 	if (err == -EAGAIN) {
-		store_ctx(v, &ctx); /* the iterations done so far */
+		emu_ctx_store(v, &ctx); /* the iterations done so far */
 		return;
 	}
 	if (err && pe.faulted) {
 		/* The instruction faults for a reason of the guest's own:
 		 * deliver that #PF, as the CPU would have. A REP string op
 		 * keeps the iterations it completed (the rest is unchanged). */
-		store_ctx(v, &ctx);
+		emu_ctx_store(v, &ctx);
 		vendor->inject_pf(v, pe.fault_gva, pe.fault_error);
 		return;
 	}
@@ -142,5 +116,5 @@ void emulate_pt_write(struct guest *g, u64 gva)
 			   (unsigned long long)gva, err);
 		return;
 	}
-	store_ctx(v, &ctx);
+	emu_ctx_store(v, &ctx);
 }

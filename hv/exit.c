@@ -64,6 +64,34 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 	vcpu_skip_insn(v, e->insn_len);
 }
 
+/* MOV to/from CR8, the task-priority register's bits 7:4 in 64-bit mode
+ * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR (VMX exits on
+ * both; under SVM's V_INTR_MASKING a CR8 write only sets the guest's
+ * private V_TPR). */
+static void handle_cr8(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	struct vlapic *a = &g->plat.lapic;
+	u64 val;
+
+	if (e->cr.type == CR_MOV_FROM) {
+		val = vlapic_read(a, VLAPIC_TPR, rdtsc()) >> 4;
+		if (e->cr.gpr == RSP)
+			vendor->set(v, VREG_RSP, val);
+		else
+			v->regs.gpr[e->cr.gpr] = val;
+	} else {
+		val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP)
+				       : v->regs.gpr[e->cr.gpr];
+		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
+			vendor->inject_exception(v, VEC_GP, true, 0);
+			return;
+		}
+		vlapic_write(a, VLAPIC_TPR, (u32)val << 4, rdtsc());
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}
+
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	if (mmu_npf(g, e))
@@ -118,7 +146,9 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_WRMSR: handle_msr(g, e); break;
 	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
 	case VMEXIT_CR_ACCESS:
-		if (g->cfg.paging == PAGING_NESTED)
+		if (e->cr.decoded && e->cr.cr == 8)
+			handle_cr8(g, e);
+		else if (g->cfg.paging == PAGING_NESTED)
 			handle_cr_write(g, e);
 		else
 			mmu_cr_access(g, e);

@@ -21,11 +21,11 @@
 #define GUEST_NAME_MAX 32
 #define GUEST_CMDLINE_MAX \
 	4097 /* longer than any kernel takes: the kernel's limit decides */
-#define GUEST_MEM_DEFAULT MiB(32)
-#define GUEST_MEM_MIN	  MiB(2)
-#define GUEST_MEM_MAX	  GiB(64)
+#define GUEST_MEM_DEFAULT      MiB(32)
+#define GUEST_MEM_MIN	       MiB(2)
+#define GUEST_MEM_MAX	       GiB(64)
 #define CLASSIFY_LINES_DEFAULT 400
-#define GUEST_CHUNK	  MiB(2) /* guest RAM is backed in 2 MiB host chunks */
+#define GUEST_CHUNK	       MiB(2) /* guest RAM is backed in 2 MiB host chunks */
 
 enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
 

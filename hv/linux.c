@@ -161,7 +161,6 @@ static void read_header(const u8 *image, u32 end, struct setup_header *h)
 	       MIN(end, HDR_OFFSET + sizeof(*h)) - HDR_OFFSET);
 }
 
-/* Boot flag, magic, version and flags: can braid boot this at all? */
 /* boot.rst: the boot flag, the "HdrS" signature, and a short jump at
  * 0x200 whose target ends the header. */
 static int check_magic(const u8 *image, u64 size, struct linux_kernel *k,
@@ -366,6 +365,17 @@ static int place_initrd(const struct linux_kernel *k, u64 mem, u64 size,
 int linux_place(const struct linux_kernel *k, u64 mem, u64 initrd_size,
 		u64 cmdline_len, struct linux_initrd *rd, char *why, size_t len)
 {
+	/* Guest RAM is one range from 0: it must stop below the I/O and
+	 * local APICs, which the e820 map and MP table put at 0xFEC00000
+	 * and 0xFEE00000 (braid does not yet split RAM around them). */
+	if (mem > LINUX_MEM_MAX) {
+		snprintf(why, len,
+			 "guest RAM (%llu MiB) would cover the APICs at "
+			 "0xFEC00000: use mem=%lluM or less",
+			 (unsigned long long)(mem >> 20),
+			 (unsigned long long)(LINUX_MEM_MAX >> 20));
+		return -E2BIG;
+	}
 	if (cmdline_len > k->cmdline_max) {
 		snprintf(why, len,
 			 "kernel command line is %llu bytes; this kernel "

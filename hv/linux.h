@@ -18,6 +18,7 @@
 #define LINUX_BOOT_PARAMS_GPA 0x10000
 #define LINUX_CMDLINE_GPA     0x20000
 #define LINUX_ZERO_PAGE_SIZE  4096
+#define LINUX_MEM_MAX	      0xfec00000ull /* RAM ends below the APICs */
 
 /* What braid needs to know about a kernel, from its setup header. */
 struct linux_kernel {

@@ -16,6 +16,7 @@
 #include "hv/guest_insn.h"
 #include "hv/log.h"
 #include "hv/mmio.h"
+#include "lib/printf.h"
 
 /* A device page: its registers are 32 bits wide, at these offsets. */
 struct mmio_dev {
@@ -32,7 +33,12 @@ static u32 lapic_read(struct guest *g, u32 offset)
 
 static void lapic_write(struct guest *g, u32 offset, u32 val)
 {
+	int v;
+
 	vlapic_write(&g->plat.lapic, offset & ~0xfu, val, rdtsc());
+	v = vlapic_take_level_eoi(&g->plat.lapic);
+	if (v >= 0)
+		vioapic_eoi(&g->plat.ioapic, (u8)v);
 }
 
 static u32 ioapic_read(struct guest *g, u32 offset)
@@ -123,6 +129,13 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 	u8 bytes[15];
 	int err;
 
+	/* The CPU was delivering an interrupt or exception, not running the
+	 * instruction at RIP: its IDT or stack is in device memory. */
+	if (v->delivering) {
+		guest_stop(g, "event delivery touched device memory at 0x%llx",
+			   (unsigned long long)gpa);
+		return;
+	}
 	emu_ctx_load(v, &ctx);
 	ctx.opaque = &m;
 	ctx.read = dev_read;
@@ -134,6 +147,12 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 		return;
 	}
 	err = x86_decode(bytes, len, ctx.mode, &insn);
+	/* One memory operand only: check() could not tell MOVS's other one
+	 * (in RAM) from the device's. */
+	if (!err && insn.kind == X86_MOVS) {
+		snprintf(insn.reason, sizeof(insn.reason), "movs");
+		err = -ENOTSUP;
+	}
 	err = err ?: x86_emulate(&insn, &ctx);
 	if (err) {
 		guest_stop(g,
@@ -149,5 +168,6 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 			   insn.reason, m.dev->name,
 			   (unsigned long long)(gpa - m.dev->base));
 	g->stats.mmio++;
+	g->loop_count = 0; /* progress: polling a register is no fault loop */
 	emu_ctx_store(v, &ctx);
 }

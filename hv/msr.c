@@ -60,6 +60,19 @@ static bool canonical(u64 a)
 	return (u64)((s64)(a << 16) >> 16) == a;
 }
 
+/* The #GP rules of WRMSR for the MSRs the vendor code holds: a value the
+ * CPU would refuse must not reach the VMCS/VMCB or the CPU itself. */
+static bool msr_value_ok(enum vreg r, u64 val)
+{
+	switch (r) {
+	case VREG_PAT: return pat_ok(val);
+	case VREG_SFMASK: return !(val >> 32); /* bits 63:32 reserved */
+	case VREG_STAR: return true;
+	case VREG_SYSENTER_CS: return !(val >> 32);
+	default: return canonical(val); /* bases and entry points */
+	}
+}
+
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	enum vreg r;
@@ -93,10 +106,7 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	enum vreg r;
 
 	if (msr_vreg(msr, &r)) {
-		if (r == VREG_PAT
-			    ? !pat_ok(val)
-			    : r != VREG_SFMASK && r != VREG_STAR &&
-				      r != VREG_SYSENTER_CS && !canonical(val))
+		if (!msr_value_ok(r, val))
 			return false;
 		vendor->set(v, r, val);
 		return true;

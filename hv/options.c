@@ -231,8 +231,9 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (is(&w, "console"))
 			bad = 6;
 		else if (is(&w, "dump_lines"))
-			bad = set_count(&w, 0, ~0u, &n) ? 7
-							: (cfg->dump_lines = n, -1);
+			bad = set_count(&w, 0, ~0u, &n)
+				      ? 7
+				      : (cfg->dump_lines = n, -1);
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {

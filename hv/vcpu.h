@@ -46,6 +46,9 @@ struct vcpu {
 	struct guest *guest;
 	struct guest_regs regs;
 	unsigned cpu; /* the physical CPU it is bound to */
+	/* The last exit interrupted the delivery of an event (it will be
+	 * delivered again): the instruction at RIP did not cause the exit. */
+	bool delivering;
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
 };
 

@@ -44,6 +44,11 @@ static void vec_clear(u32 *r, u8 v)
 	r[v >> 5] &= ~(1u << (v & 31));
 }
 
+static bool vec_test(const u32 *r, u8 v)
+{
+	return r[v >> 5] & (1u << (v & 31));
+}
+
 static int vec_highest(const u32 *r)
 {
 	for (int i = 7; i >= 0; i--)
@@ -74,6 +79,7 @@ void vlapic_reset(struct vlapic *a, u32 apic_id, u64 timer_hz, u64 now)
 	a->timer_hz = timer_hz;
 	a->dfr = 0xffffffffu;
 	a->svr = 0xff;
+	a->level_eoi = -1;
 	for (int i = 0; i < VLAPIC_NR_LVT; i++)
 		a->lvt[i] = VLAPIC_LVT_MASKED;
 }
@@ -166,9 +172,7 @@ void vlapic_set_irr(struct vlapic *a, u8 vector, bool level)
 	accept_fixed(a, vector, level);
 }
 
-/* SDM 11.8.5: EOI retires the highest-priority in-service vector. With
- * no I/O APIC there is nobody to broadcast a level EOI to: the TMR bit
- * is just cleared. */
+/* SDM 11.8.5: EOI retires the highest-priority in-service vector. */
 static void write_eoi(struct vlapic *a)
 {
 	int v = vec_highest(a->isr);
@@ -176,7 +180,19 @@ static void write_eoi(struct vlapic *a)
 	if (v < 0)
 		return;
 	vec_clear(a->isr, v);
+	/* A level-triggered one is broadcast to the I/O APICs, which clear
+	 * the Remote IRR of the entry with this vector (SDM 11.8.5). */
+	if (vec_test(a->tmr, v))
+		a->level_eoi = v;
 	vec_clear(a->tmr, v);
+}
+
+int vlapic_take_level_eoi(struct vlapic *a)
+{
+	int v = a->level_eoi;
+
+	a->level_eoi = -1;
+	return v;
 }
 
 bool vlapic_extint_open(const struct vlapic *a)

@@ -90,7 +90,15 @@ struct vlapic {
 	u64 timer_start, timer_deadline;
 	u64 timer_expiries; /* every expiry so far, masked or collapsed too */
 	u64 timer_hz;
+	/* The vector of the last EOI that retired a level-triggered
+	 * interrupt, for the I/O APIC's Remote IRR (SDM 11.8.5); -1: none
+	 * since vlapic_take_level_eoi(). */
+	int level_eoi;
 };
+
+/* A level-triggered interrupt's EOI, for the I/O APIC: its vector, once,
+ * or -1. */
+int vlapic_take_level_eoi(struct vlapic *a);
 
 /* Power-on/INIT state (SDM 11.4.7.1): LVTs masked, SVR=0xFF
  * (software-disabled), globally enabled in IA32_APIC_BASE as the BSP. */

@@ -169,21 +169,18 @@ void vplat_before_entry(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
 	u64 now = rdtsc();
-	int vec;
+	bool want;
 
 	sync(g, now);
-	if (next_vector(&g->plat, false) < 0) {
-		vendor->want_irq_window(v, false);
-	} else if (!vendor->irq_window_open(v)) {
-		vendor->want_irq_window(v, true);
-	} else {
-		vec = next_vector(&g->plat, true);
-		vendor->want_irq_window(v, false);
-		if (vec >= 0) {
-			vendor->inject_irq(v, (u8)vec);
-			g->stats.irqs++;
-		}
+	want = next_vector(&g->plat, false) >= 0;
+	if (want && vendor->irq_window_open(v)) {
+		vendor->inject_irq(v, (u8)next_vector(&g->plat, true));
+		g->stats.irqs++;
+		want = false;
 	}
+	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
+	 * as soon as the guest can take it. */
+	vendor->want_irq_window(v, want);
 	host_timer_arm(next_deadline(g, now));
 }
 

@@ -11,32 +11,43 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/log.h"
+#include "hv/panic.h"
 #include "lib/muldiv.h"
 
 /* Register offsets (SDM Vol. 3A table 11-1) */
-#define APIC_EOI	 0x0b0
-#define APIC_SVR	 0x0f0
-#define APIC_LVT_TIMER	 0x320
-#define APIC_TIMER_INIT	 0x380
-#define APIC_TIMER_CUR	 0x390
-#define APIC_TIMER_DIV	 0x3e0
-#define SVR_ENABLE	 BIT(8)
-#define LVT_MASKED	 BIT(16)
-#define DIV_BY_1	 0xb
-#define APIC_BASE_ENABLE BIT(11)
-#define APIC_BASE_MASK	 0xfffff000ull
+#define APIC_TPR	  0x080
+#define APIC_EOI	  0x0b0
+#define APIC_SVR	  0x0f0
+#define APIC_LVT_TIMER	  0x320
+#define APIC_TIMER_INIT	  0x380
+#define APIC_TIMER_CUR	  0x390
+#define APIC_TIMER_DIV	  0x3e0
+#define SVR_ENABLE	  BIT(8)
+#define LVT_MASKED	  BIT(16)
+#define DIV_BY_1	  0xb
+#define APIC_BASE_ENABLE  BIT(11)
+#define APIC_BASE_MASK	  0xfffff000ull
+#define HOST_TIMER_MIN_US 20
 
-static volatile u32 *regs; /* identity-mapped MMIO page */
+#define APIC_BASE_X2APIC BIT(10)
+#define MSR_X2APIC_BASE	 0x800 /* + register offset / 16 (SDM 11.12.1.2) */
+
+/* Shared by every CPU: the APIC's address and rate are the same on all. */
+static volatile u32 *regs; /* xAPIC: the identity-mapped MMIO page */
+static bool x2apic;	   /* firmware left the APIC in x2APIC mode */
 static u64 apic_hz;
 
 static u32 apic_read(u32 reg)
 {
-	return regs[reg / 4];
+	return x2apic ? (u32)rdmsr(MSR_X2APIC_BASE + reg / 16) : regs[reg / 4];
 }
 
 static void apic_write(u32 reg, u32 val)
 {
-	regs[reg / 4] = val;
+	if (x2apic)
+		wrmsr(MSR_X2APIC_BASE + reg / 16, val);
+	else
+		regs[reg / 4] = val;
 }
 
 /* Count the timer down from its maximum for 10 ms of TSC time. */
@@ -66,14 +77,22 @@ void host_apic_init(void)
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
 	mask_legacy_pic();
+	/* UEFI firmware on real machines often hands over in x2APIC mode,
+	 * where the MMIO page no longer answers (SDM 11.12.1). */
+	x2apic = base & APIC_BASE_X2APIC;
 	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
 	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
 	apic_write(APIC_SVR, SVR_ENABLE | HOST_SPURIOUS_VECTOR);
+	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
 	apic_hz = measure();
+	if (!apic_hz)
+		panic("the local APIC timer does not count: braid cannot "
+		      "bring guests back on time");
 	apic_write(APIC_TIMER_INIT, 0);
 	apic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot, unmasked */
 	this_cpu()->timer_deadline = ~0ull;
-	pr_info("local APIC timer runs at %llu kHz",
+	pr_info("local APIC%s timer runs at %llu kHz",
+		x2apic ? " (x2APIC)" : "",
 		(unsigned long long)(apic_hz / 1000));
 }
 
@@ -89,7 +108,10 @@ void host_timer_arm(u64 deadline)
 		apic_write(APIC_TIMER_INIT, 0);
 		return;
 	}
-	ticks = deadline > now ? deadline - now : 0;
+	/* Not closer than HOST_TIMER_MIN_US: a guest timer with a tiny
+	 * period must not turn into back-to-back exits. */
+	ticks = MAX(deadline > now ? deadline - now : 0,
+		    tsc_hz() / 1000000 * HOST_TIMER_MIN_US);
 	/* muldiv64 takes a 32-bit multiplier: scale both rates to kHz. */
 	ticks = muldiv64(ticks, apic_hz / 1000, tsc_hz() / 1000);
 	apic_write(APIC_TIMER_INIT, (u32)MIN(MAX(ticks, 1ull), 0xffffffffull));

@@ -2,7 +2,8 @@
 /*
  * Descriptor tables: a GDT and TSS per CPU, and one IDT shared by all (it
  * holds the exception handlers and braid's own timer interrupt; braid
- * runs with interrupts disabled except right after a VM exit).
+ * runs with interrupts disabled except in host_irq_window() after a VM
+ * exit and host_wait_for_irq() while a guest halts).
  * A real TSS with a non-zero TR is also a VMX requirement for host state
  * (SDM Vol. 3C 27.2.3: "the selector field for TR cannot be 0000H").
  */

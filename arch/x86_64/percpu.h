@@ -39,6 +39,7 @@ struct percpu {
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
 	phys_t host_save;    /* SVM: this CPU's VM_HSAVE_PA area */
 	u64 timer_deadline;  /* TSC the host APIC timer is set for; ~0: off */
+	void *msr_owner;     /* VMX: whose SYSCALL/SWAPGS MSRs the CPU holds */
 	u8 fault_stack[4096] __attribute__((aligned(16)));
 };
 

@@ -334,17 +334,18 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
  * an interrupt there as an exception with its vector >= 32 (PLATFORM.md):
  * fix the type.
  */
-static void reinject_exitintinfo(struct vmcb_control *c)
+static bool reinject_exitintinfo(struct vmcb_control *c)
 {
 	u64 info = c->exitintinfo;
 
 	c->eventinj = 0;
 	if (!(info & EVENTINJ_VALID))
-		return;
+		return false;
 	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
 	    (info & 0xff) >= 32)
 		info &= ~(u64)EVENTINJ_TYPE_MASK; /* type 0: interrupt */
 	c->eventinj = info;
+	return true;
 }
 
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
@@ -359,7 +360,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (features & SVM_FEATURE_VMCB_CLEAN)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
-	reinject_exitintinfo(&vmcb->control);
+	v->delivering = reinject_exitintinfo(&vmcb->control);
 	decode_exit(vmcb, e);
 }
 

@@ -72,8 +72,8 @@ exception_stubs:
 
 /*
  * Host interrupts (arch/x86_64/apic.c). braid runs with interrupts off and
- * opens a window only right after a VM exit, so the only ones are its own
- * timer, whose handler just sends EOI, and the APIC's spurious vector,
+ * opens a window only after a VM exit and while a guest halts, and masks
+ * the 8259s, so the only ones are its own timer, whose handler just sends EOI, and the APIC's spurious vector,
  * which needs no EOI (SDM Vol. 3A 11.9). The C call clobbers only the
  * caller-saved registers, so those are kept.
  */

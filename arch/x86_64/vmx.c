@@ -23,7 +23,7 @@ static struct {
 	u32 pin, proc, proc2, exit, entry; /* the control values we use */
 	u64 ept_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
-	bool vpid, ept_ad, intr_window;
+	bool vpid, ept_ad;
 } caps;
 
 struct vmx_vcpu {
@@ -33,12 +33,17 @@ struct vmx_vcpu {
 	u16 vpid;
 	u64 cr2; /* the guest's CR2, loaded into the CPU before entry */
 	/* MSRs the VMCS does not switch (SDM 27.3): the host never uses
-	 * them, so the guest's values live in the CPU while it runs. */
+	 * them, so the guest's values live in the CPU (percpu.msr_owner)
+	 * and are kept here while another vCPU's are loaded. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
-	bool msrs_loaded;
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
+
+static bool msrs_loaded(struct vmx_vcpu *x)
+{
+	return this_cpu()->msr_owner == x;
+}
 
 /* VMREAD/VMWRITE fail only when braid has a bug (no current VMCS, or a
  * field this CPU lacks), so a failure panics (SDM 31.4, "VMfail"). */
@@ -140,19 +145,22 @@ static int check_controls(void)
 	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
 			      : MSR_IA32_VMX_PINBASED_CTLS,
 			  PIN_EXTERNAL_INTERRUPT_EXITING, &miss);
-	caps.proc = adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-			       : MSR_IA32_VMX_PROCBASED_CTLS,
-			   CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
-				   CPU_ACTIVATE_SECONDARY_CONTROLS,
-			   &miss);
+	caps.proc = adjust(
+		tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+		    : MSR_IA32_VMX_PROCBASED_CTLS,
+		CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_CR8_LOAD_EXITING |
+			CPU_CR8_STORE_EXITING | CPU_ACTIVATE_SECONDARY_CONTROLS,
+		&miss);
+	/* CR8 is the local APIC's TPR (SDM 11.8.6): without these exits a
+	 * guest would write the host's, and could mask braid's timer. */
 	if (miss)
-		return missing("external-interrupt, HLT or I/O exiting, or "
-			       "secondary controls");
-	caps.intr_window = (rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-				      : MSR_IA32_VMX_PROCBASED_CTLS) >>
-			    32) &
-			   CPU_INTR_WINDOW_EXITING;
-	if (!caps.intr_window)
+		return missing("external-interrupt, HLT, I/O or CR8 exiting, "
+			       "or secondary controls");
+	/* Set and cleared per entry (vmx_want_irq_window): only check. */
+	if (!((rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+			 : MSR_IA32_VMX_PROCBASED_CTLS) >>
+	       32) &
+	      CPU_INTR_WINDOW_EXITING))
 		return missing("interrupt-window exiting");
 	caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST,
@@ -162,9 +170,7 @@ static int check_controls(void)
 	if (miss & SECONDARY_UNRESTRICTED_GUEST)
 		bad |= missing("unrestricted guest (secondary control bit 7)");
 	caps.proc2 |= adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-			     SECONDARY_ENABLE_VPID | SECONDARY_ENABLE_RDTSCP |
-				     SECONDARY_ENABLE_INVPCID,
-			     &optional);
+			     SECONDARY_ENABLE_VPID, &optional);
 	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
 	miss = 0;
 	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
@@ -383,6 +389,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	if (msrs_loaded(x))
+		this_cpu()->msr_owner = NULL;
 	vmclear(x->vmcs);
 	frame_free(x->vmcs);
 	frame_free(va_to_pa(x));
@@ -538,14 +546,14 @@ static void decode_exit(struct vmexit *e, u32 reason)
  * injected again on the next entry (SDM 28.2.4, 27.6.1). A handler that
  * injects something else overwrites it.
  */
-static void reinject_vectoring(void)
+static bool reinject_vectoring(void)
 {
 	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & INTR_INFO_TYPE_MASK;
 
 	if (!(info & INTR_INFO_VALID)) {
 		vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-		return;
+		return false;
 	}
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
@@ -556,16 +564,23 @@ static void reinject_vectoring(void)
 		vmwrite(VM_ENTRY_INSTRUCTION_LEN,
 			vmread(VM_EXIT_INSTRUCTION_LEN));
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
+	return true;
 }
 
+/* Switch the CPU's SYSCALL/SWAPGS MSRs to this vCPU's, saving those of
+ * the vCPU that had them (its SWAPGS may have changed KERNEL_GS_BASE). */
 static void load_guest_msrs(struct vmx_vcpu *x)
 {
+	struct vmx_vcpu *old = this_cpu()->msr_owner;
+
+	if (old)
+		old->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->kernel_gs_base);
 	wrmsr(MSR_IA32_STAR, x->star);
 	wrmsr(MSR_IA32_LSTAR, x->lstar);
 	wrmsr(MSR_IA32_CSTAR, x->cstar);
 	wrmsr(MSR_IA32_FMASK, x->sfmask);
-	x->msrs_loaded = true;
+	this_cpu()->msr_owner = x;
 }
 
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
@@ -576,7 +591,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (!vmptrld(x->vmcs))
 		panic("VMPTRLD failed");
 	memset(e, 0, sizeof(*e));
-	if (!x->msrs_loaded)
+	if (!msrs_loaded(x))
 		load_guest_msrs(x);
 	/* CR2 is not part of the VMCS: the guest's value must be in the CPU
 	 * (SDM 27.3.2.1 loads no CR2). A #PF that exits does not change it. */
@@ -597,7 +612,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	}
 	if (x->mmu != VCPU_NESTED)
 		x->cr2 = read_cr2();
-	reinject_vectoring();
+	v->delivering = reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
 }
 
@@ -663,7 +678,9 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_CS_MODE: return cs_mode();
 	case VREG_FS_BASE: return vmread(GUEST_FS_BASE);
 	case VREG_GS_BASE: return vmread(GUEST_GS_BASE);
-	case VREG_KERNEL_GS_BASE: return x->kernel_gs_base;
+	case VREG_KERNEL_GS_BASE: /* SWAPGS changes it without an exit */
+		return msrs_loaded(x) ? rdmsr(MSR_IA32_KERNEL_GS_BASE)
+				      : x->kernel_gs_base;
 	case VREG_STAR: return x->star;
 	case VREG_LSTAR: return x->lstar;
 	case VREG_CSTAR: return x->cstar;
@@ -681,7 +698,7 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 static void set_cpu_msr(struct vmx_vcpu *x, u64 *slot, u32 msr, u64 val)
 {
 	*slot = val;
-	if (x->msrs_loaded)
+	if (msrs_loaded(x))
 		wrmsr(msr, val);
 }
 
