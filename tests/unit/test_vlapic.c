@@ -477,9 +477,18 @@ static void test_level_sets_tmr(void **state)
 	assert_int_equal(rd(VLAPIC_IRR + 0x20), 0x2);
 	vlapic_accept(&A, 0x41);
 	assert_int_equal(rd(VLAPIC_ISR + 0x20), 0x2);
+	assert_int_equal(vlapic_take_level_eoi(&A), -1);
 	wr(VLAPIC_EOI, 0);
 	assert_int_equal(rd(VLAPIC_TMR + 0x20), 0);
 	assert_int_equal(rd(VLAPIC_ISR + 0x20), 0);
+	/* The EOI of a level-triggered vector goes to the I/O APIC, once. */
+	assert_int_equal(vlapic_take_level_eoi(&A), 0x41);
+	assert_int_equal(vlapic_take_level_eoi(&A), -1);
+	/* An edge-triggered one's does not. */
+	vlapic_set_irr(&A, 0x43, false);
+	vlapic_accept(&A, 0x43);
+	wr(VLAPIC_EOI, 0);
+	assert_int_equal(vlapic_take_level_eoi(&A), -1);
 	vlapic_set_irr(&A, 0x42, true);
 	vlapic_set_irr(&A, 0x42, false); /* edge acceptance clears TMR */
 	assert_false(vbit(VLAPIC_TMR, 0x42));
