@@ -13,7 +13,7 @@
 # to GUESTS.
 
 GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
-	static dynamic mixed
+	static dynamic mixed irq
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 
@@ -73,7 +73,8 @@ guests-clean:
 # without braid (QEMU exit status (v << 1) | 1; 0 after a triple fault).
 GUEST_QEMU_FLAGS := -accel tcg -nographic -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
-GUEST_NATIVE_EXPECT := hello:1 pagetest:1 churn:1 triple:0 wild:3 virtinsn:3
+GUEST_NATIVE_EXPECT := hello:1 pagetest:1 churn:1 triple:0 wild:3 virtinsn:3 \
+	irq:1
 GUEST_NATIVE_CPUS := max qemu64
 GUEST_NATIVE_MEMS := 32M 16M
 

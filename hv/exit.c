@@ -9,6 +9,7 @@
 #include "hv/log.h"
 #include "hv/mmio.h"
 #include "hv/mmu.h"
+#include "hv/sysinsn.h"
 #include "hv/vplat.h"
 #include "arch/x86_64/apic.h"
 
@@ -65,15 +66,18 @@ void handle_cr_write(struct guest *g, const struct vmexit *e)
 }
 
 /* MOV to/from CR8, the task-priority register's bits 7:4 in 64-bit mode
- * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR (VMX exits on
- * both; under SVM's V_INTR_MASKING a CR8 write only sets the guest's
- * private V_TPR). */
-static void handle_cr8(struct guest *g, const struct vmexit *e)
+ * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR. Both vendors
+ * exit on both directions (VMX CR8-load/store exiting, SVM CR8 read and
+ * write intercepts). */
+static void handle_cr8(struct guest *g, const struct vmexit *exit)
 {
 	struct vcpu *v = &g->vcpu;
 	struct vlapic *a = &g->plat.lapic;
+	struct vmexit copy = *exit, *e = &copy;
 	u64 val;
 
+	if (!e->cr.decoded && sysinsn_decode(g, e))
+		return; /* SVM without decode assists: braid decodes it */
 	if (e->cr.type == CR_MOV_FROM) {
 		val = vlapic_read(a, VLAPIC_TPR, rdtsc()) >> 4;
 		if (e->cr.gpr == RSP)
@@ -146,7 +150,7 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_WRMSR: handle_msr(g, e); break;
 	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
 	case VMEXIT_CR_ACCESS:
-		if (e->cr.decoded && e->cr.cr == 8)
+		if (e->cr.cr == 8)
 			handle_cr8(g, e);
 		else if (g->cfg.paging == PAGING_NESTED)
 			handle_cr_write(g, e);

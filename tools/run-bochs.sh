@@ -35,8 +35,15 @@ debug: action=ignore
 magic_break: enabled=1
 RC
 printf 'continue\nquit\n' >"$dir/dbg.rc"
-TERM=dumb bochs-bin -q -f "$dir/bochsrc" -rc "$dir/dbg.rc" </dev/null >"$dir/bochs.out" 2>&1
+# Run Bochs in the background and wait, so that a TERM sent to this script
+# (by timeout(1), say) can be passed on: it would otherwise keep running.
+# Bochs ignores SIGTERM, hence KILL.
+TERM=dumb bochs-bin -q -f "$dir/bochsrc" -rc "$dir/dbg.rc" </dev/null >"$dir/bochs.out" 2>&1 &
+bochs=$!
+trap 'kill -KILL "$bochs" 2>/dev/null; wait "$bochs"; exit 143' TERM INT
+wait "$bochs"
 rc=$?
+trap - TERM INT
 if [ -n "$follow" ]; then
 	sleep 0.3
 	kill "$follow" 2>/dev/null

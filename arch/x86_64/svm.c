@@ -113,8 +113,8 @@ static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 {
 	u16 crs = BIT(0) | BIT(3) | BIT(4);
 
-	c->intercept_cr_read = crs;
-	c->intercept_cr_write = crs;
+	c->intercept_cr_read |= crs;
+	c->intercept_cr_write |= crs;
 	c->intercept_exceptions = BIT(14);
 	if (mmu == VCPU_SHADOW) {
 		c->nested_ctl = 0;
@@ -132,6 +132,10 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 	/* Host interrupts (braid's timer) exit, and the guest's RFLAGS.IF
 	 * masks only the virtual ones (APM 15.21.1). */
 	c->vintr = V_INTR_MASKING;
+	/* CR8 is the guest's local APIC TPR, which braid emulates: under
+	 * V_INTR_MASKING it would only reach V_TPR (APM 15.21.2). */
+	c->intercept_cr_read = BIT(8);
+	c->intercept_cr_write = BIT(8);
 	/* VMRUN must be intercepted (APM 15.5.1, consistency checks); the
 	 * other SVM instructions would let a guest act on host state. */
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |

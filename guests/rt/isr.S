@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exception entry stubs, a setjmp/longjmp pair used to recover from
- * expected faults, and the ring-3 trampoline.
+ * Exception and interrupt entry stubs, a setjmp/longjmp pair used to
+ * recover from expected faults, and the ring-3 trampoline.
  *
  * Every stub leaves the same frame (struct trap_frame in trap.h): the CPU's
  * SS/RSP/RFLAGS/CS/RIP, an error code (a pushed 0 for vectors that have
@@ -90,6 +90,29 @@ isr_table:				/* indexed by vector, 0-31 */
 	.globl isr_user_return
 isr_user_return:
 	.quad isr_user
+
+/*
+ * Vectors 32-255: external interrupts, IPIs and INT n. None of them pushes
+ * an error code (SDM Vol. 3A 6.13), so every stub pushes a 0 and the frame
+ * is the exceptions' one. Each stub also appends its address to
+ * isr_irq_table (in .rodata, right behind this label), indexed by
+ * vector - 32. trap.c keeps isr_user on USER_RETURN_VECTOR.
+ */
+	.balign 8
+	.globl isr_irq_table
+isr_irq_table:
+	.text
+	.set vec, 32
+	.rept 256 - 32
+	.balign 16
+1:	pushq $0
+	pushq $vec
+	jmp isr_common
+	.pushsection .rodata
+	.quad 1b
+	.popsection
+	.set vec, vec + 1
+	.endr
 
 	.text
 /*

@@ -36,16 +36,18 @@ __noreturn void enter_user(u64 (*fn)(u64), u64 arg, u64 user_rsp);
 void load_kernel_segments(void);
 void trap_dispatch(struct trap_frame *tf);
 
-extern const u64 isr_table[32];
+extern const u64 isr_table[NR_EXCEPTIONS];
 extern const u64 isr_user_return;
+extern const u64 isr_irq_table[256 - NR_EXCEPTIONS];
 
 static struct idt_gate idt[256] __aligned(16);
 static struct catcher *catcher;
 static struct jmpbuf *user_jb;
 static u64 user_result;
 static u8 user_stack[8192] __aligned(16);
+static irq_handler_t irq_handlers[256];
 
-static const char *const names[32] = {
+static const char *const names[NR_EXCEPTIONS] = {
 	"#DE",	 "#DB",	  "NMI",   "#BP",   "#OF", "#BR", "#UD",   "#NM",
 	"#DF",	 "CSO",	  "#TS",   "#NP",   "#SS", "#GP", "#PF",   "vec15",
 	"#MF",	 "#AC",	  "#MC",   "#XM",   "#VE", "#CP", "vec22", "vec23",
@@ -54,7 +56,7 @@ static const char *const names[32] = {
 
 const char *exception_name(int vector)
 {
-	return vector >= 0 && vector < 32 ? names[vector] : "int";
+	return vector >= 0 && vector < NR_EXCEPTIONS ? names[vector] : "int";
 }
 
 static void set_gate(int vec, u64 handler, u8 attr, u8 ist)
@@ -77,8 +79,14 @@ void trap_init(void)
 	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
 	int v;
 
-	for (v = 0; v < 32; v++)
+	for (v = 0; v < NR_EXCEPTIONS; v++)
 		set_gate(v, isr_table[v], GATE_INTR, v == X86_DF ? 1 : 0);
+	/*
+	 * DPL 0: INT n from ring 3 raises #GP (SDM Vol. 3A 6.12.1.1). An
+	 * interrupt gate clears RFLAGS.IF, so handlers do not nest.
+	 */
+	for (v = NR_EXCEPTIONS; v < 256; v++)
+		set_gate(v, isr_irq_table[v - NR_EXCEPTIONS], GATE_INTR, 0);
 	/* DPL 3 so that INT from ring 3 is allowed (SDM Vol. 3A 6.12.1.1). */
 	set_gate(USER_RETURN_VECTOR, isr_user_return, GATE_INTR | GATE_DPL3, 0);
 	asm volatile("lidt %0" : : "m"(idtr));
@@ -86,7 +94,8 @@ void trap_init(void)
 
 static void dump_frame(const struct trap_frame *tf)
 {
-	printf("unexpected exception %lu (%s) error=%#lx cr2=%#lx\n",
+	printf("unexpected %s %lu (%s) error=%#lx cr2=%#lx\n",
+	       tf->vector < NR_EXCEPTIONS ? "exception" : "interrupt",
 	       tf->vector, exception_name((int)tf->vector), tf->error_code,
 	       read_cr2());
 	printf("  rip=%016lx cs=%04lx rflags=%08lx rsp=%016lx ss=%04lx\n",
@@ -105,8 +114,13 @@ static __noreturn void trap_fatal(const struct trap_frame *tf)
 		guest_exit(1);
 	dying = true;
 	dump_frame(tf);
-	report(false, "no unexpected exception (got %s at rip %#lx)",
-	       exception_name((int)tf->vector), tf->rip);
+	if (tf->vector < NR_EXCEPTIONS)
+		report(false, "no unexpected exception (got %s at rip %#lx)",
+		       exception_name((int)tf->vector), tf->rip);
+	else
+		report(false,
+		       "no unexpected interrupt (got vector %#lx at rip %#lx)",
+		       tf->vector, tf->rip);
 	report_summary();
 }
 
@@ -124,7 +138,11 @@ static __noreturn void resume_catcher(const struct trap_frame *tf)
 	rt_longjmp(&c->jb, 1);
 }
 
-/* Called by isr_common for every exception and for the ring-3 return. */
+/*
+ * Called by isr_common for every exception, interrupt and the ring-3
+ * return. An interrupt without a handler is fatal even inside
+ * catch_fault(): it is not something the code under test raised.
+ */
 void trap_dispatch(struct trap_frame *tf)
 {
 	if (tf->vector == USER_RETURN_VECTOR && (tf->cs & 3) == RPL3 &&
@@ -132,9 +150,24 @@ void trap_dispatch(struct trap_frame *tf)
 		user_result = tf->rax;
 		rt_longjmp(user_jb, 1);
 	}
+	if (tf->vector >= NR_EXCEPTIONS && tf->vector < 256 &&
+	    irq_handlers[tf->vector]) {
+		irq_handlers[tf->vector](tf);
+		return;
+	}
+	if (tf->vector >= NR_EXCEPTIONS && tf->vector != USER_RETURN_VECTOR)
+		trap_fatal(tf);
 	if (catcher && tf->vector != X86_DF)
 		resume_catcher(tf);
 	trap_fatal(tf);
+}
+
+int irq_set_handler(u8 vector, irq_handler_t fn)
+{
+	if (vector < NR_EXCEPTIONS || vector == USER_RETURN_VECTOR)
+		return -1;
+	irq_handlers[vector] = fn;
+	return 0;
 }
 
 bool catch_fault(void (*fn)(void *), void *arg, struct fault *f)

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Exceptions, expected faults, and running code at CPL 3.
+ * Exceptions, interrupts, expected faults, and running code at CPL 3.
  *
  * Every one of the 32 exception vectors has a handler. A fault raised
  * inside catch_fault() is recorded (vector, error code, CR2, RIP) and
  * execution resumes in catch_fault(), which returns true. Any other
  * exception is fatal: it is dumped, counted as a FAIL, and the guest ends.
+ *
+ * Vectors 32-255 (except USER_RETURN_VECTOR) call the C handler set with
+ * irq_set_handler(); one without a handler is fatal the same way.
  */
 #ifndef GUEST_TRAP_H
 #define GUEST_TRAP_H
@@ -35,8 +38,20 @@ struct fault {
 #define PFEC_RSVD BIT(3) /* reserved bit set in a paging entry */
 #define PFEC_I	  BIT(4) /* instruction fetch */
 
+#define NR_EXCEPTIONS 32 /* vectors 0-31 (SDM Vol. 3A 6.2) */
+
 void trap_init(void);
 const char *exception_name(int vector);
+
+/*
+ * Handler for an interrupt vector (32-255). It runs on the current stack
+ * (TSS.RSP0 if ring 3 was interrupted) with RFLAGS.IF=0, as the interrupt
+ * gate leaves it; returning resumes the interrupted code with IRETQ. It
+ * must do its own EOI. fn == NULL removes the handler. Returns -1 for
+ * vectors 0-31 and USER_RETURN_VECTOR, 0 otherwise.
+ */
+typedef void (*irq_handler_t)(struct trap_frame *tf);
+int irq_set_handler(u8 vector, irq_handler_t fn);
 
 /* Run fn(arg). True if it raised an exception; *f then says which. */
 bool catch_fault(void (*fn)(void *), void *arg, struct fault *f);

@@ -24,8 +24,10 @@ mkdir -p "$OUT"
 G=build/guests
 SUITE=(hello pagetest churn)
 # The mode runs add the paging conformance matrix and the page-table
-# editing guest, whose results are compared across modes.
-FULL=(hello pagetest churn conformance ptmod)
+# editing guest, whose results are compared across modes, and the
+# interrupt guest (local APIC timer, TPR and CR8, PIT through the I/O
+# APIC, self-IPI, STI shadow).
+FULL=(hello pagetest churn conformance ptmod irq)
 suite_modules() { # PAGING [GUEST...]
 	local paging=$1
 	shift
@@ -110,16 +112,16 @@ make_bad_images
 mapfile -t NEG_MODS < <(negative_modules)
 
 boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${NESTED_MODS[@]}"
-check_full svm-suite 5
+check_full svm-suite 6
 expect_status svm-suite 0
 
 boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${NESTED_MODS[@]}"
-check_full vmx-suite 5
+check_full vmx-suite 6
 expect_status vmx-suite 0
 
 # Shadow paging on both vendors, and the same results as nested paging.
 check_shadow() { # SCENARIO NESTED-SCENARIO
-	check_full "$1" 7
+	check_full "$1" 8
 	expect_guest_pass "$1" churn-smallpool
 	expect_guest_pass "$1" badpt
 	if grep -q '"guest":"churn-smallpool".*"reclaims":[1-9]' "$LOG"; then
@@ -139,7 +141,7 @@ check_shadow() { # SCENARIO NESTED-SCENARIO
 # Compound: same results as nested, and far fewer page-table write traps
 # than shadow paging on the churning guest.
 check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
-	check_full "$1" 6
+	check_full "$1" 7
 	expect_guest_pass "$1" badpt
 	for g in pagetest conformance ptmod; do
 		differential "$1" "$2" "$g"
