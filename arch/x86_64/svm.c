@@ -486,6 +486,8 @@ static void svm_want_irq_window(struct vcpu *v, bool on)
 {
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
+	if (on == !!(c->intercept_misc1 & INTERCEPT_VINTR))
+		return; /* called before every entry: keep the clean bits */
 	if (on) {
 		c->vintr |= V_IRQ | V_INTR_PRIO_MAX | V_IGN_TPR;
 		c->intercept_misc1 |= INTERCEPT_VINTR;

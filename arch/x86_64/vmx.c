@@ -805,6 +805,8 @@ static void vmx_want_irq_window(struct vcpu *v, bool on)
 	u64 proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
 
 	(void)v;
+	if (on == !!(proc & CPU_INTR_WINDOW_EXITING))
+		return; /* called before every entry */
 	proc = on ? proc | CPU_INTR_WINDOW_EXITING
 		  : proc & ~(u64)CPU_INTR_WINDOW_EXITING;
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
