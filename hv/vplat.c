@@ -19,6 +19,7 @@
 #include "hv/guest.h"
 #include "hv/log.h"
 #include "hv/vplat.h"
+#include "lib/string.h"
 
 #define PORT_IMCR_SELECT 0x22 /* MP spec 3.6.2.1: PIC/APIC mode switch */
 #define PORT_IMCR_DATA	 0x23
@@ -28,8 +29,8 @@
 /*
  * What PC firmware leaves behind: the local APIC enabled in "virtual wire"
  * mode, the 8259's INTR on LINT0 as ExtINT and NMI on LINT1 (MP spec 1.4,
- * 3.6.2.2). 64-bit Linux keeps LINT0 as it finds it, so without this the
- * PIC's interrupts (the PIT's among them) would never reach the CPU.
+ * 3.6.2.2), so that a kernel which programs only the 8259 gets its
+ * interrupts. (Linux reprograms LINT0 itself and uses the I/O APIC.)
  */
 static void virtual_wire(struct vlapic *a, u64 now)
 {
@@ -52,8 +53,7 @@ void vplat_reset(struct guest *g)
 	vpit_reset(&p->pit, tsc_hz(), now);
 	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
 	p->next_input_poll = now;
-	for (unsigned i = 0; i < sizeof(p->reported_port); i++)
-		p->reported_port[i] = 0;
+	memset(p->reported_port, 0, sizeof(p->reported_port));
 }
 
 static bool io_byte(struct vplat *p, u16 port, bool in, u8 *b, u64 now)
