@@ -194,9 +194,10 @@ void vplat_halt(struct guest *g)
 			break;
 		next = next_deadline(g, now);
 		if (next == ~0ull) {
-			guest_stop(g, "HLT with interrupts enabled, but no "
-				      "interrupt source is armed: it would "
-				      "sleep forever");
+			guest_stop(g,
+				   "HLT with interrupts enabled, but nothing "
+				   "can wake it (no timer armed; anything "
+				   "pending is masked by its TPR)");
 			break;
 		}
 		host_timer_arm(next);

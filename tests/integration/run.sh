@@ -51,6 +51,8 @@ negative_modules() {
 	echo "$G/wild.elf=name=wild"
 	echo "$G/virtinsn.elf=name=virtinsn"
 	echo "$G/badpt.elf=name=badpt"
+	echo "$G/sleeper.elf=name=sleeper"
+	echo "$G/sleeper.elf=name=sleeper-cli -- cli"
 	echo "$G/hello.elf=name=badpaging paging=turbo"
 	echo "$G/hello.elf=name=toobig mem=60G"
 	echo "$G/hello.elf=name=badopt colour=blue"
@@ -85,6 +87,8 @@ check_negative() { # SCENARIO VENDOR
 		expect_line "$s" "VMRUN stops the guest" "braid: guest virtinsn: stopped: executed VMRUN"
 	fi
 	expect_line "$s" "page table outside RAM stops a nested guest" "braid: guest badpt: stopped: its page tables point at guest-physical 0xf0000000, where it has no memory"
+	expect_line "$s" "HLT behind CR8 = 15 stops the guest" "braid: guest sleeper: stopped: HLT with interrupts enabled, but nothing can wake it"
+	expect_line "$s" "HLT with interrupts off stops the guest" "braid: guest sleeper-cli: stopped: HLT with interrupts disabled"
 	expect_line "$s" "unknown paging= value" "braid: guest badpaging: error: bad value in \"paging=turbo\""
 	expect_line "$s" "guest larger than free memory" "braid: guest toobig: error: not enough memory: needs 61440 MiB"
 	expect_line "$s" "unknown guest option" "braid: guest badopt: error: unknown option \"colour=blue\""
@@ -93,7 +97,7 @@ check_negative() { # SCENARIO VENDOR
 	expect_line "$s" "truncated ELF" "braid: guest truncated: error: corrupt ELF image: a segment lies beyond the end of the file"
 	expect_line "$s" "not a multiboot kernel" "braid: guest garbage: error: not a multiboot kernel"
 	expect_guest_pass "$s" survivor
-	expect_line "$s" "summary counts" "braid: summary: 12 guests, 1 passed, 11 failed"
+	expect_line "$s" "summary counts" "braid: summary: 14 guests, 1 passed, 13 failed"
 	expect_no_line "$s" "no panic" "PANIC"
 }
 
