@@ -4,6 +4,7 @@
  * guest that does something braid does not allow is stopped here with a
  * report; only a broken invariant of braid itself panics.
  */
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "hv/exit.h"
 #include "hv/log.h"
@@ -11,7 +12,6 @@
 #include "hv/mmu.h"
 #include "hv/sysinsn.h"
 #include "hv/vplat.h"
-#include "arch/x86_64/apic.h"
 
 #define CR4_VMXE_BIT BIT(13)
 

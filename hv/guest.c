@@ -19,9 +19,9 @@
 
 #include "arch/x86_64/vendor.h"
 #include "hv/guest.h"
-#include "hv/vplat.h"
 #include "hv/log.h"
 #include "hv/mmu.h"
+#include "hv/vplat.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
