@@ -167,50 +167,6 @@ static u64 src_value(const struct x86_insn *i, const struct emu_ctx *c)
 }
 
 /*
- * The six status flags of a + b + cin (SDM Vol. 2, ADC: "Flags
- * Affected"). With cin = 0 these are ADD's. AF and OF follow from the
- * operands' and the result's bits as for ADD; CF is the carry out of the
- * top bit, which with a carry in is res <= a.
- */
-static u64 flags_adc(u64 a, u64 b, u64 cin, unsigned n)
-{
-	u64 m = x86_size_mask(n);
-	u64 res = (a + b + cin) & m;
-	u64 f = x86_flags_szp(res, n);
-
-	a &= m;
-	b &= m;
-	if (cin ? res <= a : res < a)
-		f |= X86_FL_CF;
-	if ((a ^ res) & (b ^ res) & x86_sign_bit(n))
-		f |= X86_FL_OF;
-	if ((a ^ b ^ res) & 0x10)
-		f |= X86_FL_AF;
-	return f;
-}
-
-/*
- * The six status flags of a - (b + cin) (SDM Vol. 2, SBB: "Flags
- * Affected"). CF is the borrow: a < b + cin, i.e. a <= b with a borrow in.
- */
-static u64 flags_sbb(u64 a, u64 b, u64 cin, unsigned n)
-{
-	u64 m = x86_size_mask(n);
-	u64 res = (a - b - cin) & m;
-	u64 f = x86_flags_szp(res, n);
-
-	a &= m;
-	b &= m;
-	if (cin ? a <= b : a < b)
-		f |= X86_FL_CF;
-	if ((a ^ b) & (a ^ res) & x86_sign_bit(n))
-		f |= X86_FL_OF;
-	if ((a ^ b ^ res) & 0x10)
-		f |= X86_FL_AF;
-	return f;
-}
-
-/*
  * ADD, OR, ADC, SBB, AND, SUB, XOR, and XADD's sum (SDM Vol. 2, those
  * pages: Operation, Flags Affected).
  */
@@ -229,11 +185,11 @@ static void compute_alu(const struct x86_insn *i, const struct emu_ctx *c,
 		break;
 	case X86_ADC:
 		res = a + b + cf;
-		f = flags_adc(a, b, cf, n);
+		f = x86_flags_adc(a, b, cf, n);
 		break;
 	case X86_SBB:
 		res = a - b - cf;
-		f = flags_sbb(a, b, cf, n);
+		f = x86_flags_sbb(a, b, cf, n);
 		break;
 	case X86_SUB:
 		res = a - b;

@@ -63,18 +63,22 @@ static inline u64 x86_flags_szp(u64 res, unsigned n)
 	return f;
 }
 
-/* The six status flags of a + b (SDM Vol. 2, ADD: "Flags Affected"). */
-static inline u64 x86_flags_add(u64 a, u64 b, unsigned n)
+/*
+ * The six status flags of a + b + cin (SDM Vol. 2, ADC: "Flags
+ * Affected"). With cin = 0 these are ADD's. AF and OF follow from the
+ * operands' and the result's bits as for ADD; CF is the carry out of the
+ * top bit, which with a carry in is res <= a.
+ */
+static inline u64 x86_flags_adc(u64 a, u64 b, u64 cin, unsigned n)
 {
 	u64 m = x86_size_mask(n);
-	u64 res = (a + b) & m;
+	u64 res = (a + b + cin) & m;
 	u64 f = x86_flags_szp(res, n);
 
 	a &= m;
 	b &= m;
-	if (res < a) /* unsigned wrap-around */
+	if (cin ? res <= a : res < a)
 		f |= X86_FL_CF;
-	/* the result's sign differs from both operands' */
 	if ((a ^ res) & (b ^ res) & x86_sign_bit(n))
 		f |= X86_FL_OF;
 	if ((a ^ b ^ res) & 0x10)
@@ -82,23 +86,37 @@ static inline u64 x86_flags_add(u64 a, u64 b, unsigned n)
 	return f;
 }
 
-/* The six status flags of a - b (SDM Vol. 2, SUB and CMP). */
-static inline u64 x86_flags_sub(u64 a, u64 b, unsigned n)
+/*
+ * The six status flags of a - (b + cin) (SDM Vol. 2, SBB: "Flags
+ * Affected"). CF is the borrow: a < b + cin, i.e. a <= b with a borrow in.
+ */
+static inline u64 x86_flags_sbb(u64 a, u64 b, u64 cin, unsigned n)
 {
 	u64 m = x86_size_mask(n);
-	u64 res = (a - b) & m;
+	u64 res = (a - b - cin) & m;
 	u64 f = x86_flags_szp(res, n);
 
 	a &= m;
 	b &= m;
-	if (a < b) /* borrow */
+	if (cin ? a <= b : a < b)
 		f |= X86_FL_CF;
-	/* operands' signs differ, and the result's differs from a's */
 	if ((a ^ b) & (a ^ res) & x86_sign_bit(n))
 		f |= X86_FL_OF;
 	if ((a ^ b ^ res) & 0x10)
 		f |= X86_FL_AF;
 	return f;
+}
+
+/* ADD's flags: ADC's without a carry in (SDM Vol. 2, ADD). */
+static inline u64 x86_flags_add(u64 a, u64 b, unsigned n)
+{
+	return x86_flags_adc(a, b, 0, n);
+}
+
+/* SUB's and CMP's flags: SBB's without a borrow in (SDM Vol. 2, SUB). */
+static inline u64 x86_flags_sub(u64 a, u64 b, unsigned n)
+{
+	return x86_flags_sbb(a, b, 0, n);
 }
 
 /*
