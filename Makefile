@@ -15,7 +15,7 @@ HV_ASFLAGS := -I. -D__ASSEMBLY__
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
 HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
-	hv/*.c mm/*.c lib/*.c)
+	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 .PHONY: all iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \

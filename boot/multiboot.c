@@ -6,7 +6,7 @@
  */
 #include "boot/bootinfo.h"
 #include "lib/string.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 /* Multiboot 0.6.96, section 3.3: the v1 information structure. */
 struct mb1_info {

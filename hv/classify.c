@@ -8,7 +8,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "hv/classify.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/mmu.h"
 #include "mm/pte.h"
 

@@ -6,14 +6,13 @@
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "hv/cr.h"
 #include "hv/exit.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/mmio.h"
 #include "hv/mmu.h"
-#include "hv/sysinsn.h"
+#include "hv/ptwrite.h"
 #include "hv/vplat.h"
-
-#define CR4_VMXE_BIT BIT(13)
 
 static enum braid_exit_reason count_as(enum vmexit_kind k)
 {
@@ -36,70 +35,13 @@ static enum braid_exit_reason count_as(enum vmexit_kind k)
 	}
 }
 
-/* MOV to CR0/CR4 that touched a bit braid owns (VMX only: CR0.NE, CR4's
- * VMX-fixed bits). The guest gets the value it wrote as its view. */
-void handle_cr_write(struct guest *g, const struct vmexit *e)
-{
-	struct vcpu *v = &g->vcpu;
-	u64 val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP)
-				   : v->regs.gpr[e->cr.gpr];
-
-	if (e->cr.type != CR_MOV_TO) {
-		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr,
-			   e->cr.type);
-		return;
-	}
-	if (e->cr.cr == 0) {
-		vendor->set(v, VREG_CR0, val);
-	} else if (e->cr.cr == 4 && !(val & CR4_VMXE_BIT)) {
-		vendor->set(v, VREG_CR4, val);
-	} else if (e->cr.cr == 4) {
-		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
-		 * reserved to it (SDM Vol. 3A 2.5). */
-		vendor->inject_exception(v, VEC_GP, true, 0);
-		return;
-	} else {
-		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
-		return;
-	}
-	vcpu_skip_insn(v, e->insn_len);
-}
-
-/* MOV to/from CR8, the task-priority register's bits 7:4 in 64-bit mode
- * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR. Both vendors
- * exit on both directions (VMX CR8-load/store exiting, SVM CR8 read and
- * write intercepts). */
-static void handle_cr8(struct guest *g, const struct vmexit *exit)
-{
-	struct vcpu *v = &g->vcpu;
-	struct vlapic *a = &g->plat.lapic;
-	struct vmexit copy = *exit, *e = &copy;
-	u64 val;
-
-	if (!e->cr.decoded && sysinsn_decode(g, e))
-		return; /* SVM without decode assists: braid decodes it */
-	if (e->cr.type == CR_MOV_FROM) {
-		val = vlapic_read(a, VLAPIC_TPR, rdtsc()) >> 4;
-		if (e->cr.gpr == RSP)
-			vendor->set(v, VREG_RSP, val);
-		else
-			v->regs.gpr[e->cr.gpr] = val;
-	} else {
-		val = e->cr.gpr == RSP ? vendor->get(v, VREG_RSP)
-				       : v->regs.gpr[e->cr.gpr];
-		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
-			vendor->inject_exception(v, VEC_GP, true, 0);
-			return;
-		}
-		vlapic_write(a, VLAPIC_TPR, (u32)val << 4, rdtsc());
-	}
-	vcpu_skip_insn(v, e->insn_len);
-}
-
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
-	if (mmu_npf(g, e))
-		return;
+	switch (mmu_npf(g, e)) {
+	case MMU_PT_WRITE: ptwrite_emulate(g, e->npf.gpa); return;
+	case MMU_NOT_MINE: break;
+	default: return;
+	}
 	if (!e->npf.walk && mmio_is_device(g, e->npf.gpa)) {
 		mmio_emulate(g, e->npf.gpa);
 		return;
@@ -118,6 +60,34 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 		   : e->npf.write ? "write"
 				  : "read",
 		   (unsigned long long)e->npf.gpa);
+}
+
+/* A #PF under shadow or compound paging: the MMU resolves it or says
+ * which emulation the access needs. */
+static void handle_pf(struct guest *g, u64 gva, u32 error)
+{
+	u64 gpa = 0;
+
+	switch (mmu_page_fault(g, gva, error, &gpa)) {
+	case MMU_PT_WRITE: ptwrite_emulate(g, gva); return;
+	case MMU_NO_MEMORY:
+		if (mmio_is_device(g, gpa))
+			mmio_emulate(g, gpa);
+		else if (!g->paged)
+			guest_stop(g,
+				   "access to guest-physical 0x%llx, where it "
+				   "has no memory",
+				   (unsigned long long)gpa);
+		else
+			guest_stop(g,
+				   "access to virtual 0x%llx, which its page "
+				   "tables map to guest-physical 0x%llx, where "
+				   "it has no memory",
+				   (unsigned long long)gva,
+				   (unsigned long long)gpa);
+		return;
+	default: return;
+	}
 }
 
 /* HLT waits for the next interrupt; with RFLAGS.IF = 0 none can come
@@ -149,15 +119,8 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_RDMSR:
 	case VMEXIT_WRMSR: handle_msr(g, e); break;
 	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
-	case VMEXIT_CR_ACCESS:
-		if (e->cr.cr == 8)
-			handle_cr8(g, e);
-		else if (g->cfg.paging == PAGING_NESTED)
-			handle_cr_write(g, e);
-		else
-			mmu_cr_access(g, e);
-		break;
-	case VMEXIT_INVLPG: mmu_invlpg(g, e); break;
+	case VMEXIT_CR_ACCESS: handle_cr(g, e); break;
+	case VMEXIT_INVLPG: handle_invlpg(g, e); break;
 	case VMEXIT_NPF: handle_npf(g, e); break;
 	case VMEXIT_INTR: host_irq_window(); break; /* braid's timer */
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
@@ -171,7 +134,7 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 		break;
 	case VMEXIT_EXCEPTION:
 		if (e->exc.vector == VEC_PF && g->cfg.paging != PAGING_NESTED) {
-			mmu_page_fault(g, e->exc.cr2, e->exc.error);
+			handle_pf(g, e->exc.cr2, e->exc.error);
 			break;
 		}
 		guest_stop(g, "unexpected exception %u (error 0x%x)",

@@ -12,6 +12,5 @@ void handle_cpuid(struct guest *g, const struct vmexit *e);
 void handle_io(struct guest *g, const struct vmexit *e);
 void handle_msr(struct guest *g, const struct vmexit *e);
 void handle_hypercall(struct guest *g, const struct vmexit *e);
-void handle_cr_write(struct guest *g, const struct vmexit *e);
 
 #endif

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Guest lifetime and guest RAM. RAM is backed by 2 MiB host chunks that
- * need not be contiguous (firmware memory maps are fragmented); the nested
- * table maps each chunk with one large page where the CPU allows.
+ * Guest lifetime. RAM is backed by 2 MiB host chunks (mm/guest_mem.c);
+ * the nested table maps each chunk with one large page where the CPU
+ * allows.
  *
  * Guest-physical layout (what the guest's memory map says):
  *
@@ -18,52 +18,21 @@
 #include <stdarg.h>
 
 #include "arch/x86_64/vendor.h"
+#include "hv/console.h"
 #include "hv/guest.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/mmu.h"
 #include "hv/vplat.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 const char *paging_mode_name(enum paging_mode m)
 {
 	static const char *const names[] = { "nested", "shadow", "compound" };
 
 	return names[m];
-}
-
-static void free_ram(struct guest *g)
-{
-	for (u64 i = 0; g->chunks && i < g->nr_chunks; i++)
-		if (g->chunks[i])
-			frame_free_contig(g->chunks[i],
-					  GUEST_CHUNK / PAGE_SIZE);
-	if (g->chunks)
-		frame_free_contig(va_to_pa(g->chunks),
-				  ALIGN_UP(g->nr_chunks * 8, PAGE_SIZE) /
-					  PAGE_SIZE);
-	g->chunks = NULL;
-}
-
-static int alloc_ram(struct guest *g)
-{
-	u64 n = g->cfg.mem / GUEST_CHUNK;
-	phys_t arr = frame_alloc_contig(ALIGN_UP(n * 8, PAGE_SIZE) / PAGE_SIZE,
-					PAGE_SIZE);
-
-	if (!arr)
-		return -ENOMEM;
-	g->chunks = pa_to_va(arr);
-	g->nr_chunks = n;
-	for (u64 i = 0; i < n; i++) {
-		g->chunks[i] = frame_alloc_contig(GUEST_CHUNK / PAGE_SIZE,
-						  GUEST_CHUNK);
-		if (!g->chunks[i])
-			return -ENOMEM;
-	}
-	return 0;
 }
 
 int guest_create(struct guest *g, const struct guest_config *cfg)
@@ -77,14 +46,13 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	g->id = next_id++;
 	vuart_reset(&g->uart);
 	vplat_reset(g);
-	err = alloc_ram(g);
+	err = guest_mem_alloc(&g->ram, cfg->mem);
 	if (err) {
 		guest_err(
 			g,
 			"not enough memory: needs %llu MiB (mem=), only %llu MiB free",
 			(unsigned long long)(cfg->mem >> 20),
 			(unsigned long long)free_mib);
-		free_ram(g);
 		return err;
 	}
 	err = mmu_create(g);
@@ -105,48 +73,19 @@ void guest_destroy(struct guest *g)
 	if (g->vcpu.arch)
 		vendor->vcpu_destroy(&g->vcpu);
 	mmu_destroy(g);
-	free_ram(g);
+	guest_mem_free(&g->ram);
 }
 
-void *guest_ptr(struct guest *g, gpa_t gpa, u64 len)
+void guest_reset(struct guest *g, const struct boot_entry *e)
 {
-	u64 i = gpa / GUEST_CHUNK, off = gpa % GUEST_CHUNK;
+	struct vcpu *v = &g->vcpu;
 
-	if (i >= g->nr_chunks || len > GUEST_CHUNK - off)
-		return NULL;
-	return (u8 *)pa_to_va(g->chunks[i]) + off;
-}
-
-static int guest_copy(struct guest *g, gpa_t gpa, void *buf, u64 len,
-		      bool to_guest)
-{
-	u8 *p = buf;
-
-	if (gpa + len < gpa || gpa + len > g->cfg.mem)
-		return -EFAULT;
-	while (len) {
-		u64 n = MIN(len, GUEST_CHUNK - gpa % GUEST_CHUNK);
-		u8 *h = guest_ptr(g, gpa, n);
-
-		if (to_guest)
-			memcpy(h, p, n);
-		else
-			memcpy(p, h, n);
-		gpa += n;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-int guest_write(struct guest *g, gpa_t gpa, const void *src, u64 len)
-{
-	return guest_copy(g, gpa, (void *)src, len, true);
-}
-
-int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len)
-{
-	return guest_copy(g, gpa, dst, len, false);
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.gpr[RAX] = e->eax;
+	v->regs.gpr[RBX] = e->ebx;
+	v->regs.gpr[RSI] = e->esi;
+	vendor->vcpu_reset_multiboot(v, e->eip);
+	mmu_reset(g);
 }
 
 void guest_exit(struct guest *g, u32 result)

@@ -8,14 +8,17 @@
 #define HV_GUEST_H
 
 #include "boot/bootinfo.h"
-#include "hv/uart.h"
-#include "hv/vcpu.h"
+#include "dm/uart.h"
+#include "hv/console.h"
+#include "arch/x86_64/vcpu.h"
 #include "hv/vplat.h"
 #include "include/braid/abi.h"
+#include "loader/target.h"
 #include "lib/types.h"
 #include "arch/x86_64/vendor.h"
 #include "mm/paging.h"
 #include "mm/compound.h"
+#include "mm/guest_mem.h"
 #include "mm/shadow.h"
 
 #define GUEST_NAME_MAX 32
@@ -23,9 +26,7 @@
 	4097 /* longer than any kernel takes: the kernel's limit decides */
 #define GUEST_MEM_DEFAULT      MiB(32)
 #define GUEST_MEM_MIN	       MiB(2)
-#define GUEST_MEM_MAX	       GiB(64)
 #define CLASSIFY_LINES_DEFAULT 400
-#define GUEST_CHUNK	       MiB(2) /* guest RAM is backed in 2 MiB host chunks */
 
 enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
 
@@ -62,9 +63,8 @@ struct guest_stats {
 struct guest {
 	unsigned id;
 	struct guest_config cfg;
-	phys_t *chunks; /* host address of each 2 MiB chunk of RAM */
-	u64 nr_chunks;
-	struct pt nested; /* guest-physical -> host-physical (EPT/NPT) */
+	struct guest_mem ram; /* cfg.mem bytes from guest-physical 0 */
+	struct pt nested;     /* guest-physical -> host-physical (EPT/NPT) */
 	/* paging=shadow: see hv/mmu.c */
 	struct shadow shadow;	  /* also the compound tree */
 	struct compound compound; /* paging=compound: the policy's state */
@@ -77,7 +77,8 @@ struct guest {
 	u64 next_trace; /* exit count of the next classification trace */
 	struct vcpu vcpu;
 	struct vuart uart;
-	struct vplat plat; /* APIC, PIC, PIT, RTC: see hv/vplat.h */
+	struct console_line console; /* its output, line by line */
+	struct vplat plat;	     /* APIC, PIC, PIT, RTC: see hv/vplat.h */
 	struct guest_stats stats;
 	enum guest_state state;
 	u32 result; /* GUEST_EXITED: the value it reported */
@@ -87,13 +88,27 @@ struct guest {
 int guest_create(struct guest *g, const struct guest_config *cfg);
 void guest_destroy(struct guest *g);
 
-/* Host pointer to [gpa, gpa+len) if it lies in one chunk of the guest's
- * RAM, else NULL. */
-void *guest_ptr(struct guest *g, gpa_t gpa, u64 len);
-/* Copy to/from guest RAM; -EFAULT if any byte lies outside it. */
-int guest_write(struct guest *g, gpa_t gpa, const void *src, u64 len);
-int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len);
+/* The guest's RAM (mm/guest_mem.h): a host pointer to [gpa, gpa+len) if
+ * it lies in one chunk, else NULL; copies that fail with -EFAULT if any
+ * byte lies outside it. */
+static inline void *guest_ptr(struct guest *g, gpa_t gpa, u64 len)
+{
+	return guest_mem_ptr(&g->ram, gpa, len);
+}
 
+static inline int guest_write(struct guest *g, gpa_t gpa, const void *src,
+			      u64 len)
+{
+	return guest_mem_write(&g->ram, gpa, src, len);
+}
+
+static inline int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len)
+{
+	return guest_mem_read(&g->ram, gpa, dst, len);
+}
+
+/* Put its vCPU in the entry state a loader chose (loader/target.h). */
+void guest_reset(struct guest *g, const struct boot_entry *e);
 /* End the guest: it reported @result. */
 void guest_exit(struct guest *g, u32 result);
 /* Stop a misbehaving guest with a one-line report naming the reason and

@@ -43,3 +43,15 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
 	vendor->set(v, VREG_RIP, c->rip);
 	vendor->set(v, VREG_RFLAGS, c->rflags);
 }
+
+int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
+		      struct x86_insn *insn)
+{
+	unsigned len;
+	u8 bytes[15];
+
+	emu_ctx_load(&g->vcpu, ctx);
+	if (guest_fetch(g, ctx->rip, bytes, &len))
+		return -EFAULT;
+	return x86_decode(bytes, len, ctx->mode, insn);
+}

@@ -2,12 +2,12 @@
 /*
  * What every instruction braid emulates for a guest needs: its bytes,
  * fetched through the guest's own translation, and the guest's registers
- * in the emulator's form (hv/emulate.h) and back.
+ * in the emulator's form (insn/emulate.h) and back.
  */
 #ifndef HV_GUEST_INSN_H
 #define HV_GUEST_INSN_H
 
-#include "hv/emulate.h"
+#include "insn/emulate.h"
 #include "hv/guest.h"
 
 /* Fetch up to 15 bytes at @rip; *len is how many could be read (the next
@@ -16,6 +16,11 @@ int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len);
 /* PFERR_U if the guest runs at CPL 3, else 0. */
 u32 guest_access_user(struct guest *g);
 void emu_ctx_load(struct vcpu *v, struct emu_ctx *c);
+/* Load @ctx with the guest's registers, then fetch and decode the
+ * instruction at its RIP. 0; -EFAULT if it cannot be fetched; else the
+ * decoder's error, with insn->reason saying why. */
+int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
+		      struct x86_insn *insn);
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c);
 
 #endif

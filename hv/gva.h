@@ -5,21 +5,26 @@
 #define HV_GVA_H
 
 #include "hv/guest.h"
-#include "mm/gwalk.h"
 
-/* Read or write @n bytes at @gva with access kind @access (PFERR_W/U/I).
- * 0; -EFAULT with *pf the page-fault error code if the guest's tables
- * refuse it; -ENOENT if it translates to a gpa with no RAM. A write to a
- * guest page table braid shadows updates the shadow. */
+/* Where an access of at most a page lands: one or two guest-physical
+ * pieces (two when it crosses a page boundary). */
+struct gva_span {
+	unsigned nr;
+	u64 gpa[2];
+	unsigned len[2];
+};
+
+/*
+ * Translate the @n bytes (n <= 4096) at @gva for access kind @access
+ * (PFERR_W/U/I), every page before any byte is touched, as the CPU does:
+ * an access that faults on its second page changes nothing. 0; -EFAULT
+ * with *pf the page-fault error code if the guest's tables refuse it;
+ * -ENOENT if a page translates to a gpa with no RAM.
+ */
+int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
+		  struct gva_span *s, u32 *pf);
+/* Read @n bytes at @gva, with errors as gva_translate(). */
 int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
 	     u32 *pf);
-int gva_write(struct guest *g, u64 gva, const void *buf, unsigned n, u32 access,
-	      u32 *pf);
-
-/* Does a write to @gva land on a guest table braid write-protects? */
-bool gva_protected(struct guest *g, u64 gva, u32 access);
-
-/* The guest's paging controls, for gwalk(). */
-void guest_walk_mode(struct guest *g, struct gwalk_mode *m);
 
 #endif

@@ -4,6 +4,7 @@
  * memory are guest-physical and are checked against the caller's own RAM,
  * so a hypercall can never reach another guest or the hypervisor.
  */
+#include "hv/console.h"
 #include "hv/classify.h"
 #include "hv/exit.h"
 #include "lib/string.h"

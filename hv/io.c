@@ -6,8 +6,9 @@
  * reads as all ones and ignores writes (operating systems probe for
  * hardware this way), and braid reports the first access to each.
  */
+#include "hv/console.h"
 #include "hv/exit.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/vplat.h"
 
 #define PORT_POST 0x80 /* POST codes; kernels write here as a delay */

@@ -15,10 +15,11 @@
 #include "boot/bootinfo.h"
 #include "hv/classify.h"
 #include "hv/guest.h"
-#include "hv/linux.h"
-#include "hv/loader.h"
-#include "hv/log.h"
+#include "loader/linux.h"
+#include "loader/multiboot.h"
+#include "lib/log.h"
 #include "hv/options.h"
+#include "hv/panic.h"
 #include "hv/platform.h"
 #include "hv/run.h"
 #include "hv/stats.h"
@@ -26,7 +27,7 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/hostmap.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 void kmain(u32 magic, u32 info);
 
@@ -92,11 +93,19 @@ static int load_guest(struct guest *g, const struct boot_module *m,
 	static char cmdline[GUEST_CMDLINE_MAX + 32];
 	const u8 *image = pa_to_va(m->start);
 	u64 size = m->end - m->start;
+	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline };
+	struct boot_entry entry;
+	int err;
 
 	if (linux_is_bzimage(image, size))
-		return load_linux(g, image, size, extra,
-				  linux_cmdline(g, cmdline, sizeof(cmdline)));
-	return load_multiboot(g, image, size, extra);
+		err = load_linux(&t, image, size, extra,
+				 linux_cmdline(g, cmdline, sizeof(cmdline)),
+				 &entry);
+	else
+		err = load_multiboot(&t, image, size, extra, &entry);
+	if (!err)
+		guest_reset(g, &entry);
+	return err;
 }
 
 /* Parse the guest's options; a module line the boot information could
@@ -184,6 +193,8 @@ void kmain(u32 magic, u32 info)
 	struct tally t = { 0, 0, 0, 1 };
 
 	serial_init();
+	console_set_sink(serial_write);
+	hv_panic_init();
 	cpu_init_tables(0);
 	kprintf("braid: boot: braid hypervisor starting\n");
 	if (bootinfo_parse(magic, info, &boot_info)) {

@@ -2,7 +2,7 @@
 /*
  * Device memory is never mapped for a guest, in any paging mode, so every
  * access to it exits (EPT violation, nested #PF, or under shadow paging a
- * #PF braid cannot resolve). braid decodes the instruction (hv/decode.c),
+ * #PF braid cannot resolve). braid decodes the instruction (insn/decode.c),
  * runs it through the emulator with a memory callback that talks to the
  * device instead of RAM, and writes the registers back.
  *
@@ -12,9 +12,9 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
-#include "hv/decode.h"
+#include "insn/decode.h"
 #include "hv/guest_insn.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/mmio.h"
 #include "lib/printf.h"
 
@@ -52,8 +52,10 @@ static void ioapic_write(struct guest *g, u32 offset, u32 val)
 }
 
 static const struct mmio_dev devices[] = {
-	{ "local APIC", VLAPIC_BASE, VLAPIC_SIZE, lapic_read, lapic_write },
-	{ "I/O APIC", VIOAPIC_BASE, VIOAPIC_SIZE, ioapic_read, ioapic_write },
+	{ "local APIC", APIC_DEFAULT_BASE, APIC_MMIO_SIZE, lapic_read,
+	  lapic_write },
+	{ "I/O APIC", IOAPIC_DEFAULT_BASE, IOAPIC_MMIO_SIZE, ioapic_read,
+	  ioapic_write },
 };
 
 struct mmio_access {
@@ -125,8 +127,6 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 	struct mmio_access m = { g, find(gpa), gpa, false };
 	struct emu_ctx ctx = { 0 };
 	struct x86_insn insn;
-	unsigned len;
-	u8 bytes[15];
 	int err;
 
 	/* The CPU was delivering an interrupt or exception, not running the
@@ -136,17 +136,16 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 			   (unsigned long long)gpa);
 		return;
 	}
-	emu_ctx_load(v, &ctx);
-	ctx.opaque = &m;
-	ctx.read = dev_read;
-	ctx.write = dev_write;
-	ctx.rep_max = 1;
-	if (guest_fetch(g, ctx.rip, bytes, &len)) {
+	err = guest_insn_decode(g, &ctx, &insn);
+	if (err == -EFAULT) {
 		guest_stop(g, "cannot fetch the instruction that accessed "
 			      "device memory");
 		return;
 	}
-	err = x86_decode(bytes, len, ctx.mode, &insn);
+	ctx.opaque = &m;
+	ctx.read = dev_read;
+	ctx.write = dev_write;
+	ctx.rep_max = 1;
 	/* One memory operand only: check() could not tell MOVS's other one
 	 * (in RAM) from the device's. */
 	if (!err && insn.kind == X86_MOVS) {

@@ -19,16 +19,12 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
-#include "hv/emulate_pt.h"
-#include "hv/gva.h"
-#include "hv/log.h"
-#include "hv/mmio.h"
+#include "lib/log.h"
 #include "hv/mmu.h"
-#include "hv/sysinsn.h"
 #include "lib/string.h"
 #include "mm/compound.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 /* CR4 bits the guest may set, and those the hardware takes from it. */
 #define CR4_GUEST_OK                                                    \
@@ -58,11 +54,8 @@ static u64 *shadow_gpa_ptr(void *ctx, u64 gpa)
 static phys_t shadow_gfn_to_hpa(void *ctx, u64 gfn)
 {
 	struct guest *g = ctx;
-	u64 gpa = gfn << PAGE_SHIFT;
 
-	if (gpa >= g->cfg.mem)
-		return 0;
-	return g->chunks[gpa / GUEST_CHUNK] + gpa % GUEST_CHUNK;
+	return guest_mem_hpa(&g->ram, gfn);
 }
 
 static int map_ram(struct guest *g, struct pt *pt, const struct pt_format *f)
@@ -72,8 +65,8 @@ static int map_ram(struct guest *g, struct pt *pt, const struct pt_format *f)
 	if (err)
 		return err;
 	vendor->nested_restrict(pt);
-	for (u64 i = 0; i < g->nr_chunks && !err; i++)
-		err = pt_map(pt, i * GUEST_CHUNK, g->chunks[i], GUEST_CHUNK,
+	for (u64 i = 0; i < g->ram.nr_chunks && !err; i++)
+		err = pt_map(pt, i * GUEST_CHUNK, g->ram.chunks[i], GUEST_CHUNK,
 			     PT_RWX | PT_U);
 	return err;
 }
@@ -185,6 +178,32 @@ void mmu_guest_regs(struct guest *g, struct mmu_regs *r)
 	r->efer = vendor->get(v, VREG_EFER);
 }
 
+/* The paging features the guest sees (hv/cpuid.c passes these through),
+ * read once: this runs on every emulated access. */
+static void cpu_paging_features(bool *pse1g, unsigned *maxphyaddr)
+{
+	static bool have_1g;
+	static unsigned width;
+
+	if (!width) {
+		have_1g = cpuid(0x80000001, 0).edx & BIT(26);
+		width = cpuid(0x80000008, 0).eax & 0xff;
+	}
+	*pse1g = have_1g;
+	*maxphyaddr = width;
+}
+
+void mmu_walk_mode(struct guest *g, struct gwalk_mode *m)
+{
+	struct mmu_regs r;
+
+	mmu_guest_regs(g, &r);
+	m->wp = r.cr0 & CR0_WP;
+	m->nxe = r.efer & EFER_NXE;
+	m->smep = false; /* hidden from CPUID */
+	cpu_paging_features(&m->pse1g, &m->maxphyaddr);
+}
+
 /* CPUID.80000001H:EDX[20]; read once, apply() runs on every CR3 write. */
 static bool host_has_nx(void)
 {
@@ -201,7 +220,7 @@ static void update_walk_mode(struct guest *g)
 {
 	struct gwalk_mode m;
 
-	guest_walk_mode(g, &m);
+	mmu_walk_mode(g, &m);
 	if (m.wp != g->shadow.mode.wp || m.nxe != g->shadow.mode.nxe)
 		shadow_reset(&g->shadow);
 	g->shadow.mode = m;
@@ -351,7 +370,7 @@ static bool cr4_ok(const struct guest *g, u64 val)
 	return !((g->gcr.efer & EFER_LMA) && !(val & CR4_PAE));
 }
 
-static bool write_cr(struct guest *g, unsigned cr, u64 val)
+bool mmu_write_cr(struct guest *g, unsigned cr, u64 val)
 {
 	switch (cr) {
 	case 0:
@@ -371,61 +390,17 @@ static bool write_cr(struct guest *g, unsigned cr, u64 val)
 	return true;
 }
 
-static u64 read_cr(struct guest *g, unsigned cr)
+u64 mmu_read_cr(struct guest *g, unsigned cr)
 {
 	return cr == 0 ? g->gcr.cr0 : cr == 3 ? g->gcr.cr3 : g->gcr.cr4;
 }
 
-void mmu_cr_access(struct guest *g, const struct vmexit *exit)
+void mmu_invlpg(struct guest *g)
 {
-	struct vmexit e = *exit;
-	struct vcpu *v = &g->vcpu;
-	u64 *gpr = v->regs.gpr, val;
-	bool ok = true;
-
-	if (!e.cr.decoded && sysinsn_decode(g, &e))
-		return;
-	switch (e.cr.type) {
-	case CR_MOV_TO:
-		val = e.cr.gpr == RSP ? vendor->get(v, VREG_RSP)
-				      : gpr[e.cr.gpr];
-		ok = write_cr(g, e.cr.cr, val);
-		break;
-	case CR_MOV_FROM:
-		val = read_cr(g, e.cr.cr);
-		if (vendor->get(v, VREG_CS_MODE) != 64)
-			val = (u32)val;
-		if (e.cr.gpr == RSP)
-			vendor->set(v, VREG_RSP, val);
-		else
-			gpr[e.cr.gpr] = val;
-		break;
-	case CR_CLTS: ok = write_cr(g, 0, g->gcr.cr0 & ~CR0_TS); break;
-	case CR_LMSW: /* PE, MP, EM, TS; PE cannot be cleared (SDM LMSW) */
-		val = (g->gcr.cr0 & ~0xeull) | (e.cr.lmsw & 0xf);
-		ok = write_cr(g, 0, val);
-		break;
-	}
-	if (g->state != GUEST_RUNNING)
-		return;
-	if (!ok) {
-		vendor->inject_exception(v, VEC_GP, true, 0);
-		return;
-	}
-	vcpu_skip_insn(v, e.insn_len);
-}
-
-void mmu_invlpg(struct guest *g, const struct vmexit *exit)
-{
-	struct vmexit e = *exit;
-
-	if (!e.invlpg.decoded && sysinsn_decode(g, &e))
-		return;
 	/* Every change to a shadowed table was trapped already, so the
 	 * shadow is current; only the hardware TLB may hold the old entry. */
 	g->shadow.stats.invlpgs++;
 	g->shadow.need_flush = true;
-	vcpu_skip_insn(&g->vcpu, e.insn_len);
 }
 
 /*
@@ -453,45 +428,35 @@ static bool fault_loop(struct guest *g, u64 addr, const char *what)
 	return true;
 }
 
-void mmu_page_fault(struct guest *g, u64 gva, u32 error)
+enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 {
 	struct gwalk w;
 
 	if (fault_loop(g, gva, "page fault"))
-		return;
-
+		return MMU_DONE;
 	if (compound(g) && !g->hw_cr3) {
 		/* The CPU walked the guest's own tables: its fault. */
 		vendor->inject_pf(&g->vcpu, gva, error);
-		return;
-	}
-	if (!g->paged && mmio_is_device(g, gva)) {
-		mmio_emulate(g, gva);
-		return;
+		return MMU_DONE;
 	}
 	if (!g->paged) {
-		guest_stop(
-			g,
-			"access to guest-physical 0x%llx, where it has no memory",
-			(unsigned long long)gva);
-		return;
+		*gpa = gva; /* the identity map covers all of its RAM */
+		return MMU_NO_MEMORY;
 	}
 	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {
-	case SHADOW_FIXED: break;
-	case SHADOW_REFLECT: vendor->inject_pf(&g->vcpu, gva, w.error); break;
-	case SHADOW_EMULATE: emulate_pt_write(g, gva); break;
-	case SHADOW_NO_MEMORY:
-		if (mmio_is_device(g, w.gpa)) {
-			mmio_emulate(g, w.gpa);
-			break;
-		}
-		guest_stop(
-			g,
-			"access to virtual 0x%llx, which its page tables map to "
-			"guest-physical 0x%llx, where it has no memory",
-			(unsigned long long)gva, (unsigned long long)w.gpa);
-		break;
+	case SHADOW_FIXED: return MMU_DONE;
+	case SHADOW_REFLECT:
+		vendor->inject_pf(&g->vcpu, gva, w.error);
+		return MMU_DONE;
+	case SHADOW_EMULATE: return MMU_PT_WRITE;
+	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
 	}
+	return MMU_DONE;
+}
+
+bool mmu_gpa_protected(struct guest *g, u64 gpa)
+{
+	return shadowed(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 }
 
 void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
@@ -506,17 +471,17 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
 }
 
-bool mmu_npf(struct guest *g, const struct vmexit *e)
+enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)
 {
 	u64 gfn = e->npf.gpa >> PAGE_SHIFT;
 
 	if (!compound(g) || e->npf.gpa >= g->cfg.mem || !e->npf.write ||
 	    !shadow_protected(&g->shadow, gfn))
-		return false;
+		return MMU_NOT_MINE;
 	if (fault_loop(g, e->npf.gpa,
 		       e->npf.walk ? "page-walk write to a protected table"
 				   : "write to a protected table"))
-		return true;
+		return MMU_DONE;
 	if (e->npf.walk) {
 		/* The CPU itself, walking a nested part of the tree, sets
 		 * A/D bits in a table braid mirrors elsewhere: hand the
@@ -532,8 +497,7 @@ bool mmu_npf(struct guest *g, const struct vmexit *e)
 			shadow_reset(&g->shadow);
 			apply(g, true);
 		}
-		return true;
+		return MMU_DONE;
 	}
-	emulate_pt_write(g, e->npf.gpa);
-	return true;
+	return MMU_PT_WRITE;
 }

@@ -9,6 +9,7 @@
 
 #include "arch/x86_64/vendor.h"
 #include "hv/guest.h"
+#include "mm/gwalk.h"
 
 int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
@@ -23,13 +24,36 @@ u64 mmu_get_efer(struct guest *g);
 /* WRMSR EFER; false if it must #GP. */
 bool mmu_set_efer(struct guest *g, u64 efer);
 
-/* Shadow paging exits. */
-void mmu_cr_access(struct guest *g, const struct vmexit *e);
-void mmu_invlpg(struct guest *g, const struct vmexit *e);
-void mmu_page_fault(struct guest *g, u64 gva, u32 error);
-/* Compound paging: an EPT violation / NPF on a protected guest table;
- * true if handled. */
-bool mmu_npf(struct guest *g, const struct vmexit *e);
+/* The guest's paging controls, for a walk of its tables (mm/gwalk.c). */
+void mmu_walk_mode(struct guest *g, struct gwalk_mode *m);
+
+/* Shadow and compound paging: MOV to/from CR0/CR3/CR4 (hv/cr.c decodes
+ * the instruction). mmu_write_cr is false if the value must #GP. */
+bool mmu_write_cr(struct guest *g, unsigned cr, u64 val);
+u64 mmu_read_cr(struct guest *g, unsigned cr);
+void mmu_invlpg(struct guest *g);
+
+/*
+ * What a fault needs next. The MMU resolves what is its own (a shadow
+ * entry to fill, a fault to reflect, a table to hand to the CPU); a store
+ * to a table braid protects and an access where the guest has no RAM go
+ * back to the exit handler, which has the emulators (hv/ptwrite.c,
+ * hv/mmio.c).
+ */
+enum mmu_fault {
+	MMU_NOT_MINE,  /* not a fault of the shadow/compound MMU */
+	MMU_DONE,      /* resolved, reflected, or the guest was stopped */
+	MMU_PT_WRITE,  /* a store to a protected guest page table */
+	MMU_NO_MEMORY, /* translated to *gpa, where the guest has no RAM */
+};
+
+/* A #PF intercepted under shadow or compound paging. */
+enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa);
+/* Compound paging: an EPT violation / NPF on a protected guest table
+ * (MMU_NOT_MINE for any other). */
+enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e);
+/* Is @gpa a guest page table braid write-protects? */
+bool mmu_gpa_protected(struct guest *g, u64 gpa);
 /* Braid wrote guest RAM on the guest's behalf (emulation). */
 void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len);
 

@@ -19,7 +19,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
 #include "hv/exit.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/mmu.h"
 
 /* MSRs that are guest state the vendor code switches (vendor.h). */

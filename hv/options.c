@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command-line parsing: words separated by spaces, "key=value" options. */
 #define LOG_TAG "boot"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/options.h"
 #include "lib/printf.h"
 #include "lib/string.h"

@@ -2,9 +2,10 @@
 #ifndef HV_PANIC_H
 #define HV_PANIC_H
 
-/* A broken invariant of braid itself (never a guest's misbehaviour):
- * print the reason, the CPU and its vCPU's state, then stop. */
-void panic(const char *fmt, ...)
-	__attribute__((noreturn, format(printf, 1, 2)));
+#include "lib/panic.h"
+
+/* From now on a panic names its CPU, dumps the vCPU that CPU runs and
+ * ends the run (hv/platform.c). */
+void hv_panic_init(void);
 
 #endif

@@ -8,7 +8,7 @@
  */
 #define LOG_TAG "hv"
 #include "arch/x86_64/cpu.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/platform.h"
 
 #define BOCHS_SHUTDOWN_PORT  0x8900

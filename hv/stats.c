@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* The per-guest stats line: machine-readable, one line, printed at exit. */
 #include "arch/x86_64/vendor.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/stats.h"
 #include "lib/printf.h"
 

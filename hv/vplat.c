@@ -6,7 +6,7 @@
  * Interrupt routing follows a PC with an I/O APIC (MP spec 1.4, 5.1): an
  * ISA device's line goes both to the 8259 pair and to an I/O APIC input
  * (IRQ 0 to pin 2, IRQ n to pin n), as the MP table braid writes says
- * (hv/mptable.c). Which path reaches the CPU is the guest's choice: the
+ * (dm/mptable.c). Which path reaches the CPU is the guest's choice: the
  * 8259's INTR through local APIC LINT0 in ExtINT mode (firmware leaves it
  * so), or the I/O APIC's messages into the local APIC's IRR.
  */
@@ -17,7 +17,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/guest.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/vplat.h"
 #include "lib/string.h"
 
@@ -34,11 +34,10 @@
  */
 static void virtual_wire(struct vlapic *a, u64 now)
 {
-	vlapic_write(a, VLAPIC_SVR, VLAPIC_SVR_ENABLE | 0xff, now);
-	vlapic_write(a, VLAPIC_LVT_LINT0,
-		     VLAPIC_DM_EXTINT << VLAPIC_LVT_DM_SHIFT, now);
-	vlapic_write(a, VLAPIC_LVT_LINT1, VLAPIC_DM_NMI << VLAPIC_LVT_DM_SHIFT,
+	vlapic_write(a, APIC_SVR, APIC_SVR_ENABLE | 0xff, now);
+	vlapic_write(a, APIC_LVT_LINT0, APIC_DM_EXTINT << APIC_LVT_DM_SHIFT,
 		     now);
+	vlapic_write(a, APIC_LVT_LINT1, APIC_DM_NMI << APIC_LVT_DM_SHIFT, now);
 }
 
 void vplat_reset(struct guest *g)

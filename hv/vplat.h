@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A guest's virtual PC platform: the devices a PC operating system expects
- * besides RAM and COM1 (hv/uart.c), each emulated by braid, none passed
+ * besides RAM and COM1 (dm/uart.c), each emulated by braid, none passed
  * through:
  *
- *   local APIC   MMIO 0xFEE00000   hv/vlapic.c   timer, TPR, EOI, self-IPI
- *   I/O APIC     MMIO 0xFEC00000   hv/vioapic.c  ISA IRQs to the local APIC
- *   8259 pair    ports 0x20, 0xA0  hv/vpic.c     ISA IRQs, via LINT0 ExtINT
- *   8254 PIT     ports 0x40-0x43   hv/vpit.c     IRQ 0; channel 2 via 0x61
- *   CMOS RTC     ports 0x70-0x71   hv/vrtc.c     wall clock and NVRAM
+ *   local APIC   MMIO 0xFEE00000   dm/vlapic.c   timer, TPR, EOI, self-IPI
+ *   I/O APIC     MMIO 0xFEC00000   dm/vioapic.c  ISA IRQs to the local APIC
+ *   8259 pair    ports 0x20, 0xA0  dm/vpic.c     ISA IRQs, via LINT0 ExtINT
+ *   8254 PIT     ports 0x40-0x43   dm/vpit.c     IRQ 0; channel 2 via 0x61
+ *   CMOS RTC     ports 0x70-0x71   dm/vrtc.c     wall clock and NVRAM
  *
  * Everything counts time in TSC ticks, the clock the guest reads itself.
  * Before each entry braid brings the devices up to date, injects the
@@ -18,12 +18,12 @@
 #ifndef HV_VPLAT_H
 #define HV_VPLAT_H
 
-#include "hv/mptable.h"
-#include "hv/vioapic.h"
-#include "hv/vlapic.h"
-#include "hv/vpic.h"
-#include "hv/vpit.h"
-#include "hv/vrtc.h"
+#include "dm/mptable.h"
+#include "dm/vioapic.h"
+#include "dm/vlapic.h"
+#include "dm/vpic.h"
+#include "dm/vpit.h"
+#include "dm/vrtc.h"
 #include "lib/types.h"
 
 #define ISA_IRQ_PIT  0

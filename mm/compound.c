@@ -3,7 +3,7 @@
 #include "lib/string.h"
 #include "mm/compound.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 static u64 array_pages(u64 bytes)
 {

@@ -11,7 +11,7 @@
  */
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 static u64 *bitmap;
 static u64 nr_frames; /* frames covered by the bitmap: [0, nr_frames) */

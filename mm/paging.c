@@ -7,7 +7,7 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/paging.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 static u64 *table(phys_t pa)
 {

@@ -13,7 +13,7 @@
  */
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "mm/pte.h"
 #include "mm/shadow.h"
 

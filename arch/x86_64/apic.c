@@ -7,30 +7,16 @@
 #define LOG_TAG "apic"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/i8259.h"
+#include "arch/x86_64/lapic.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
-#include "hv/log.h"
-#include "hv/panic.h"
+#include "lib/log.h"
+#include "lib/panic.h"
 #include "lib/muldiv.h"
 
-/* Register offsets (SDM Vol. 3A table 11-1) */
-#define APIC_TPR	  0x080
-#define APIC_EOI	  0x0b0
-#define APIC_SVR	  0x0f0
-#define APIC_LVT_TIMER	  0x320
-#define APIC_TIMER_INIT	  0x380
-#define APIC_TIMER_CUR	  0x390
-#define APIC_TIMER_DIV	  0x3e0
-#define SVR_ENABLE	  BIT(8)
-#define LVT_MASKED	  BIT(16)
-#define DIV_BY_1	  0xb
-#define APIC_BASE_ENABLE  BIT(11)
-#define APIC_BASE_MASK	  0xfffff000ull
 #define HOST_TIMER_MIN_US 20
-
-#define APIC_BASE_X2APIC BIT(10)
-#define MSR_X2APIC_BASE	 0x800 /* + register offset / 16 (SDM 11.12.1.2) */
 
 /* Shared by every CPU: the APIC's address and rate are the same on all. */
 static volatile u32 *regs; /* xAPIC: the identity-mapped MMIO page */
@@ -39,13 +25,13 @@ static u64 apic_hz;
 
 static u32 apic_read(u32 reg)
 {
-	return x2apic ? (u32)rdmsr(MSR_X2APIC_BASE + reg / 16) : regs[reg / 4];
+	return x2apic ? (u32)rdmsr(MSR_X2APIC_FIRST + reg / 16) : regs[reg / 4];
 }
 
 static void apic_write(u32 reg, u32 val)
 {
 	if (x2apic)
-		wrmsr(MSR_X2APIC_BASE + reg / 16, val);
+		wrmsr(MSR_X2APIC_FIRST + reg / 16, val);
 	else
 		regs[reg / 4] = val;
 }
@@ -55,21 +41,21 @@ static u64 measure(void)
 {
 	u64 t0, span = tsc_hz() / 100;
 
-	apic_write(APIC_TIMER_DIV, DIV_BY_1);
-	apic_write(APIC_LVT_TIMER, LVT_MASKED | HOST_TIMER_VECTOR);
-	apic_write(APIC_TIMER_INIT, 0xffffffff);
+	apic_write(APIC_DCR, APIC_DCR_DIV_BY_1);
+	apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | HOST_TIMER_VECTOR);
+	apic_write(APIC_TMICT, 0xffffffff);
 	t0 = rdtsc();
 	while (rdtsc() - t0 < span)
 		cpu_relax();
-	return (u64)(0xffffffffu - apic_read(APIC_TIMER_CUR)) * 100;
+	return (u64)(0xffffffffu - apic_read(APIC_TMCCT)) * 100;
 }
 
 /* Firmware leaves the 8259s routing the PIT to vector 8 (a #DF to us):
  * mask every line; braid takes no interrupt but its own APIC timer's. */
 static void mask_legacy_pic(void)
 {
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
+	outb(PIC_MASTER_DATA, 0xff);
+	outb(PIC_SLAVE_DATA, 0xff);
 }
 
 void host_apic_init(void)
@@ -79,16 +65,16 @@ void host_apic_init(void)
 	mask_legacy_pic();
 	/* UEFI firmware on real machines often hands over in x2APIC mode,
 	 * where the MMIO page no longer answers (SDM 11.12.1). */
-	x2apic = base & APIC_BASE_X2APIC;
-	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_ENABLE);
+	x2apic = base & APIC_BASE_EXTD;
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
-	apic_write(APIC_SVR, SVR_ENABLE | HOST_SPURIOUS_VECTOR);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
 	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
 	apic_hz = measure();
 	if (!apic_hz)
 		panic("the local APIC timer does not count: braid cannot "
 		      "bring guests back on time");
-	apic_write(APIC_TIMER_INIT, 0);
+	apic_write(APIC_TMICT, 0);
 	apic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot, unmasked */
 	this_cpu()->timer_deadline = ~0ull;
 	pr_info("local APIC%s timer runs at %llu kHz",
@@ -105,7 +91,7 @@ void host_timer_arm(u64 deadline)
 		return; /* off already: spare the MMIO write on every entry */
 	*armed = deadline;
 	if (deadline == ~0ull) {
-		apic_write(APIC_TIMER_INIT, 0);
+		apic_write(APIC_TMICT, 0);
 		return;
 	}
 	/* Not closer than HOST_TIMER_MIN_US: a guest timer with a tiny
@@ -114,7 +100,7 @@ void host_timer_arm(u64 deadline)
 		    tsc_hz() / 1000000 * HOST_TIMER_MIN_US);
 	/* muldiv64 takes a 32-bit multiplier: scale both rates to kHz. */
 	ticks = muldiv64(ticks, apic_hz / 1000, tsc_hz() / 1000);
-	apic_write(APIC_TIMER_INIT, (u32)MIN(MAX(ticks, 1ull), 0xffffffffull));
+	apic_write(APIC_TMICT, (u32)MIN(MAX(ticks, 1ull), 0xffffffffull));
 }
 
 void host_irq_window(void)

@@ -8,7 +8,7 @@
  */
 #include "arch/x86_64/cmos.h"
 #include "arch/x86_64/cpu.h"
-#include "hv/vrtc.h"
+#include "arch/x86_64/mc146818.h"
 
 #define UIP_SPINS  200000 /* port reads: well over an update's 2 ms */
 #define READ_TRIES 8
@@ -16,8 +16,8 @@
 static u8 cmos_read(u8 reg)
 {
 	/* Bit 7 of the index clear: NMIs stay enabled. */
-	outb(VRTC_PORT_INDEX, reg);
-	return inb(VRTC_PORT_DATA);
+	outb(RTC_PORT_INDEX, reg);
+	return inb(RTC_PORT_DATA);
 }
 
 static void wait_uip_clear(void)

@@ -10,12 +10,12 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/vendor.h"
 #include "arch/x86_64/vmcb.h"
-#include "hv/log.h"
-#include "hv/panic.h"
+#include "lib/log.h"
+#include "lib/panic.h"
 #include "include/braid/abi.h"
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 
 static u32 features; /* CPUID 0x8000000A:EDX */
 static u32 nr_asids;

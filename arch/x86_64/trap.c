@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* A host exception: print the CPU state and panic. */
 #include "arch/x86_64/cpu.h"
-#include "hv/panic.h"
+#include "lib/panic.h"
 
 /* Matches the push order in trap_entry.S, lowest address first. */
 struct trap_frame {

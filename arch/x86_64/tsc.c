@@ -10,18 +10,12 @@
  */
 #define LOG_TAG "tsc"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/i8254.h"
 #include "arch/x86_64/tsc.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "lib/muldiv.h"
 
-#define PIT_HZ		1193182u
-#define PIT_CH2		0x42
-#define PIT_CMD		0x43
-#define PIT_CH2_MODE0	0xb0 /* channel 2, lobyte/hibyte, mode 0 */
-#define PORT_B		0x61
-#define PORT_B_GATE2	BIT(0)
-#define PORT_B_SPEAKER	BIT(1)
-#define PORT_B_OUT2	BIT(5)
+#define PIT_CH2_MODE0	0xb0	      /* channel 2, lobyte/hibyte, mode 0 */
 #define CAL_LATCH	(PIT_HZ / 20) /* 50 ms */
 #define CAL_GIVE_UP	(1ull << 36)  /* TSC ticks: no PIT at all */
 #define FALLBACK_TSC_HZ 1000000000ull
@@ -54,9 +48,9 @@ static u64 from_pit(void)
 	u64 t0, t1;
 
 	outb(PORT_B, (b & ~PORT_B_SPEAKER) | PORT_B_GATE2);
-	outb(PIT_CMD, PIT_CH2_MODE0);
-	outb(PIT_CH2, CAL_LATCH & 0xff);
-	outb(PIT_CH2, CAL_LATCH >> 8);
+	outb(PIT_PORT_CMD, PIT_CH2_MODE0);
+	outb(PIT_PORT_CH2, CAL_LATCH & 0xff);
+	outb(PIT_PORT_CH2, CAL_LATCH >> 8);
 	t0 = rdtsc();
 	while (!(inb(PORT_B) & PORT_B_OUT2)) {
 		if (rdtsc() - t0 > CAL_GIVE_UP) {

@@ -3,7 +3,7 @@
 #define LOG_TAG "cpu"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
-#include "hv/log.h"
+#include "lib/log.h"
 #include "lib/string.h"
 
 const struct vendor_ops *vendor;

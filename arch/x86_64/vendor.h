@@ -7,7 +7,7 @@
 #ifndef ARCH_VENDOR_H
 #define ARCH_VENDOR_H
 
-#include "hv/vcpu.h"
+#include "arch/x86_64/vcpu.h"
 #include "lib/types.h"
 #include "mm/paging.h"
 
@@ -159,6 +159,21 @@ extern const struct vendor_ops vmx_ops, svm_ops;
 
 /* Pick the vendor from CPUID and check its features. 0 or -ENOTSUP. */
 int vendor_select(void);
+
+/* General-purpose register @n (x86 encoding order): RSP lives in the
+ * VMCS/VMCB, the others in v->regs. */
+static inline u64 vcpu_gpr(struct vcpu *v, unsigned n)
+{
+	return n == RSP ? vendor->get(v, VREG_RSP) : v->regs.gpr[n];
+}
+
+static inline void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 val)
+{
+	if (n == RSP)
+		vendor->set(v, VREG_RSP, val);
+	else
+		v->regs.gpr[n] = val;
+}
 
 static inline void vcpu_skip_insn(struct vcpu *v, unsigned len)
 {

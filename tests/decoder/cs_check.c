@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Comparing hv/decode.c with Capstone (cs_check.h): loads and stores. */
+/* Comparing insn/decode.c with Capstone (cs_check.h): loads and stores. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Comparing hv/decode.c's output with the Capstone disassembler's. */
+/* Comparing insn/decode.c's output with the Capstone disassembler's. */
 #ifndef TESTS_DECODER_CS_CHECK_H
 #define TESTS_DECODER_CS_CHECK_H
 
@@ -9,7 +9,7 @@
 #include <capstone/capstone.h>
 #undef x86_insn
 
-#include "hv/decode.h"
+#include "insn/decode.h"
 
 void cs_setup(void);
 void cs_teardown(void);

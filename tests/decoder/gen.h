@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Test-side generator of x86 encodings of the instructions hv/decode.c
+ * Test-side generator of x86 encodings of the instructions insn/decode.c
  * supports, loads and stores (and of near misses it must reject), and a
  * small PRNG.
  */
 #ifndef TESTS_DECODER_GEN_H
 #define TESTS_DECODER_GEN_H
 
-#include "hv/decode.h"
+#include "insn/decode.h"
 
 /* --- PRNG (splitmix64): reproducible, seeded from DECODER_SEED. ------- */
 u64 rng_next(void);

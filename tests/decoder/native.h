@@ -15,7 +15,7 @@
 #ifndef TESTS_DECODER_NATIVE_H
 #define TESTS_DECODER_NATIVE_H
 
-#include "hv/decode.h"
+#include "insn/decode.h"
 
 #define NATIVE_DATA_SIZE 16384u
 

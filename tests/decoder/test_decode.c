@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv/decode.c against hand-checked encodings, against the Capstone
+ * insn/decode.c against hand-checked encodings, against the Capstone
  * disassembler on generated encodings of every supported form (loads and
  * stores), and against random bytes.
  */
@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "hv/decode.h"
+#include "insn/decode.h"
 #include "tests/decoder/cs_check.h"
 #include "tests/decoder/gen.h"
 
@@ -454,9 +454,11 @@ static void test_kind_classes(void **state)
 	for (int k = X86_INVALID + 1; k < X86_NR_KINDS; k++) {
 		bool load =
 			k == X86_MOV_LOAD || k == X86_MOVZX || k == X86_MOVSX;
+		bool sys = k >= X86_MOV_TO_CR; /* decode-only kinds */
 
 		assert_int_equal(x86_kind_is_load((enum x86_kind)k), load);
-		assert_int_equal(x86_kind_is_store((enum x86_kind)k), !load);
+		assert_int_equal(x86_kind_is_store((enum x86_kind)k),
+				 !load && !sys);
 	}
 	assert_false(x86_kind_is_store(X86_NR_KINDS));
 	assert_false(x86_kind_is_load(X86_NR_KINDS));
@@ -992,6 +994,177 @@ static void test_uniform_random_bytes(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* --- System instructions (x86_decode_sys) ---------------------------- */
+
+static int decode_sys_hex(enum cpu_mode mode, const char *hex,
+			  struct x86_insn *o)
+{
+	u8 b[32];
+	size_t n = parse_hex(hex, b);
+
+	return x86_decode_sys(b, n, mode, o);
+}
+
+static void test_sys_known(void **state)
+{
+	static const struct {
+		enum cpu_mode mode;
+		const char *hex;
+		enum x86_kind kind;
+		u8 len, reg, rm_reg;
+	} cases[] = {
+		{ CPU_MODE_64, "0f 22 d8", X86_MOV_TO_CR, 3, 3,
+		  0 }, /* cr3, rax */
+		{ CPU_MODE_64, "0f 20 e1", X86_MOV_FROM_CR, 3, 4,
+		  1 }, /* rcx, cr4 */
+		{ CPU_MODE_64, "44 0f 22 c7", X86_MOV_TO_CR, 4, 8,
+		  7 }, /* cr8, rdi */
+		{ CPU_MODE_64, "41 0f 20 c4", X86_MOV_FROM_CR, 4, 0, 12 },
+		{ CPU_MODE_64, "0f 22 18", X86_MOV_TO_CR, 3, 3,
+		  0 }, /* mod ignored */
+		{ CPU_MODE_32, "0f 22 c3", X86_MOV_TO_CR, 3, 0, 3 },
+		{ CPU_MODE_64, "0f 06", X86_CLTS, 2, 0, 0 },
+		{ CPU_MODE_64, "0f 01 f0", X86_LMSW, 3, 0, 0 },
+		{ CPU_MODE_64, "41 0f 01 e5", X86_SMSW, 4, 0, 13 },
+		{ CPU_MODE_64, "0f 01 38", X86_INVLPG, 3, 0, 0 },
+		{ CPU_MODE_64, "0f 01 7c 24 08", X86_INVLPG, 5, 0, 4 },
+		{ CPU_MODE_64, "0f 01 bc 24 00 01 00 00", X86_INVLPG, 8, 0, 4 },
+		{ CPU_MODE_64, "0f 01 3d 00 10 00 00", X86_INVLPG, 7, 0, 5 },
+		{ CPU_MODE_32, "67 0f 01 3f", X86_INVLPG, 4, 0, 7 }, /* [bx] */
+		{ CPU_MODE_16, "0f 01 7e 02", X86_INVLPG, 4, 0, 6 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x86_insn o;
+
+		if (decode_sys_hex(cases[i].mode, cases[i].hex, &o) != 0)
+			fail_msg("%s: %s", cases[i].hex, o.reason);
+		assert_int_equal(o.kind, cases[i].kind);
+		assert_int_equal(o.len, cases[i].len);
+		if (cases[i].kind == X86_MOV_TO_CR ||
+		    cases[i].kind == X86_MOV_FROM_CR)
+			assert_int_equal(o.reg, cases[i].reg);
+		if (cases[i].kind != X86_INVLPG && cases[i].kind != X86_CLTS)
+			assert_int_equal(o.rm_reg, cases[i].rm_reg);
+	}
+}
+
+static void test_sys_rejects(void **state)
+{
+	static const char *const cases[] = {
+		"89 00",       /* a store: x86_decode's business */
+		"0f 01 f8",    /* swapgs: /7 with a register operand */
+		"0f 01 30",    /* lmsw m16: memory forms are not decoded */
+		"0f 01 20",    /* smsw m16 */
+		"0f 01 10",    /* lgdt */
+		"f0 0f 22 d8", /* lock mov cr: #UD (AMD's cr8 alias) */
+		"f3 0f 01 38", "0f 23 c0", /* mov to dr */
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct x86_insn o;
+
+		assert_int_equal(decode_sys_hex(CPU_MODE_64, cases[i], &o),
+				 -ENOTSUP);
+	}
+	{
+		struct x86_insn o;
+
+		assert_int_equal(decode_sys_hex(CPU_MODE_64, "0f 01", &o),
+				 -EINVAL);
+	}
+}
+
+/* MOV CR: the same control register and GPR as Capstone's operands. */
+static bool cs_mov_cr_agrees(const cs_insn *ci, const struct x86_insn *o)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	bool to = o->kind == X86_MOV_TO_CR;
+	x86_reg cr, gpr;
+	u8 num;
+	bool hi8;
+	unsigned size;
+
+	if (ci->id != X86_INS_MOV || x->op_count != 2)
+		return false;
+	cr = x->operands[to ? 0 : 1].reg;
+	gpr = x->operands[to ? 1 : 0].reg;
+	return cr >= X86_REG_CR0 && cr <= X86_REG_CR15 &&
+	       (unsigned)(cr - X86_REG_CR0) == o->reg &&
+	       cs_gpr(gpr, &num, &hi8, &size) && num == o->rm_reg;
+}
+
+/* Capstone's id for each decode-only kind, and MOV CR's operands. */
+static bool cs_sys_agrees(const cs_insn *ci, const struct x86_insn *o)
+{
+	switch (o->kind) {
+	case X86_MOV_TO_CR:
+	case X86_MOV_FROM_CR: return cs_mov_cr_agrees(ci, o);
+	case X86_CLTS: return ci->id == X86_INS_CLTS;
+	case X86_LMSW: return ci->id == X86_INS_LMSW;
+	case X86_SMSW: return ci->id == X86_INS_SMSW;
+	case X86_INVLPG: return ci->id == X86_INS_INVLPG;
+	default: return false;
+	}
+}
+
+/* Every ModRM byte of 0F 01 / 0F 20 / 0F 22 with prefixes, and bytes that
+ * follow: what x86_decode_sys() accepts, Capstone must decode as the same
+ * instruction of the same length. */
+static void test_sys_capstone(void **state)
+{
+	static const char *const prefixes[] = { "",   "41", "44", "4c",
+						"66", "67", "2e", "48" };
+	static const u8 ops[] = { 0x01, 0x20, 0x22, 0x06 };
+	static const enum cpu_mode modes[] = { CPU_MODE_16, CPU_MODE_32,
+					       CPU_MODE_64 };
+	unsigned checked = 0, bad = 0;
+
+	(void)state;
+	for (size_t mi = 0; mi < 3; mi++)
+		for (size_t pi = 0; pi < 8; pi++)
+			for (size_t oi = 0; oi < 4; oi++)
+				for (unsigned m = 0; m < 256; m++) {
+					u8 b[16] = { 0 };
+					size_t n = parse_hex(prefixes[pi], b);
+					struct x86_insn o;
+					const cs_insn *ci;
+
+					if (modes[mi] != CPU_MODE_64 &&
+					    b[0] >= 0x40 && b[0] <= 0x4f)
+						continue; /* INC/DEC there */
+					b[n++] = 0x0f;
+					b[n++] = ops[oi];
+					b[n++] = (u8)m;
+					for (size_t k = n; k < 16; k++)
+						b[k] = (u8)(0x11 * k + m);
+					if (x86_decode_sys(b, 15, modes[mi],
+							   &o))
+						continue;
+					checked++;
+					ci = cs_one(modes[mi], b, 15);
+					if (!ci || ci->size != o.len ||
+					    !cs_sys_agrees(ci, &o)) {
+						print_error(
+							"[%s] %s: decoder %s/%u, capstone %s/%u\n",
+							mode_name(modes[mi]),
+							hexbytes(b, o.len),
+							x86_kind_name(o.kind),
+							o.len,
+							ci ? ci->mnemonic
+							   : "invalid",
+							ci ? ci->size : 0);
+						bad++;
+					}
+				}
+	print_message("%u system encodings agreed with capstone\n",
+		      checked - bad);
+	assert_true(checked > 1000);
+	assert_int_equal(bad, 0);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -1021,6 +1194,9 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_uniform_random_bytes),
+		cmocka_unit_test(test_sys_known),
+		cmocka_unit_test(test_sys_rejects),
+		cmocka_unit_test(test_sys_capstone),
 	};
 
 	print_message("decoder seed %#llx (set DECODER_SEED to change)\n",

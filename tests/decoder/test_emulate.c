@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv/emulate.c against the host CPU: each generated instruction (store or
+ * insn/emulate.c against the host CPU: each generated instruction (store or
  * load) runs natively on a test buffer and through the emulator on a copy
  * of the same buffer, with the same random registers and flags; memory,
  * registers and flags must agree. Then unit tests for what the CPU cannot
@@ -18,9 +18,9 @@
 
 #include <cmocka.h>
 
-#include "hv/decode.h"
-#include "hv/emulate.h"
-#include "hv/x86_flags.h"
+#include "insn/decode.h"
+#include "insn/emulate.h"
+#include "insn/x86_flags.h"
 #include "tests/decoder/cs_check.h"
 #include "tests/decoder/gen.h"
 #include "tests/decoder/native.h"

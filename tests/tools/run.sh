@@ -1,6 +1,7 @@
 #!/bin/sh
 # Tests of tools/walkcost and tools/cpviz on hand-written serial logs in
-# tests/tools/fixtures/.  Expected model numbers are worked out by hand in
+# tests/tools/fixtures/, and of tools/check-layers on braid and on a broken
+# tree.  Expected model numbers are worked out by hand in
 # the comments below from the formulas in tools/README.md.
 # Prints one PASS:/FAIL: line per check; exits non-zero if any failed.
 set -u
@@ -251,6 +252,27 @@ expect_error "cpviz: log without classify lines is an error" 1 \
 expect_error "cpviz: unknown guest is an error" 1 \
 	"no classify dumps for guest \"hello\"" tools/cpviz $F/mixed.log hello
 expect_error "cpviz: missing log" 2 "cannot read log file" tools/cpviz "$T/no-such.log"
+
+# ------------------------------------------------------------ check-layers
+if tools/check-layers >"$T/layers" 2>&1; then
+	pass "check-layers: braid's includes point one way, no include cycle"
+else
+	fail "check-layers: braid's includes point one way, no include cycle"
+	sed 's/^/	/' "$T/layers"
+fi
+# A tree that breaks both rules must be caught, naming each break.
+L="$T/tree"
+mkdir -p "$L/arch/x86_64" "$L/hv" "$L/lib"
+printf '#include "hv/guest.h"\n' >"$L/arch/x86_64/vmx.c"
+printf '#include "hv/b.h"\n' >"$L/hv/a.h"
+printf '#include "hv/a.h"\n' >"$L/hv/b.h"
+printf '#include "lib/types.h"\n' >"$L/hv/guest.h"
+tools/check-layers "$L" >"$T/layers" 2>&1
+[ $? = 1 ] && pass "check-layers: a broken tree fails" ||
+	fail "check-layers: a broken tree fails"
+has "check-layers: names an upward include" "$T/layers" \
+	"arch/x86_64/vmx.c: includes hv/guest.h"
+has "check-layers: names an include cycle" "$T/layers" "include cycle:"
 
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

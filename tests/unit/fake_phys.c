@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* See fake_phys.h. Replaces mm/phys.c in every host test binary. */
+/* See fake_phys.h. Replaces lib/phys.c in every host test binary. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "tests/unit/fake_phys.h"
 
 #define GUARD_SIZE MiB(1)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host-test stand-in for mm/phys.c: "physical" addresses [0, FAKE_PHYS_SIZE)
+ * Host-test stand-in for lib/phys.c: "physical" addresses [0, FAKE_PHYS_SIZE)
  * live in an anonymous mapping, followed by an inaccessible guard region so
  * that a walk off the end of fake RAM faults instead of reading host memory.
  */

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* hv/elf.c: ELF32/ELF64 validation, on images built in a buffer. */
+/* loader/elf.c: ELF32/ELF64 validation, on images built in a buffer. */
 #include <string.h>
 
-#include "hv/elf.h"
+#include "loader/elf.h"
 #include "tests/unit/unit.h"
 
 /* System V gABI layouts, written down independently of the parser. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * hv/linux.c and hv/mptable.c: bzImage header checks, placement, the zero
+ * loader/linux.c and dm/mptable.c: bzImage header checks, placement, the zero
  * page and the MP table, on synthetic images built byte by byte from the
  * offsets in Linux Documentation/arch/x86/boot.rst, and on the host's own
  * /boot/vmlinuz-* when there is one. load_linux() runs against a fake
@@ -12,10 +12,9 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "hv/linux.h"
-#include "hv/log.h"
-#include "hv/mmu.h"
-#include "hv/mptable.h"
+#include "loader/linux.h"
+#include "lib/log.h"
+#include "dm/mptable.h"
 #include "tests/unit/fake_phys.h"
 #include "tests/unit/unit.h"
 
@@ -56,12 +55,12 @@ static struct linux_kernel k;
 static struct linux_initrd rd;
 static char why[256];
 
-/* --- the fake guest: RAM, vendor, MMU, log ----------------------------- */
+/* --- the fake guest: RAM and log --------------------------------------- */
 
 static u8 *ram;
-static struct guest g;
-static u32 reset_entry;
-static unsigned resets, mmu_resets;
+static struct guest_mem mem;
+static struct load_target t = { "t", &mem, "" };
+static struct boot_entry entry;
 static char log_buf[4096];
 
 void kprintf(const char *fmt, ...)
@@ -74,49 +73,29 @@ void kprintf(const char *fmt, ...)
 	va_end(ap);
 }
 
-void *guest_ptr(struct guest *gg, gpa_t gpa, u64 len)
+void *guest_mem_ptr(const struct guest_mem *m, gpa_t gpa, u64 len)
 {
-	if (gpa + len > gg->cfg.mem || len > GUEST_CHUNK - gpa % GUEST_CHUNK)
+	if (gpa + len > m->size || len > GUEST_CHUNK - gpa % GUEST_CHUNK)
 		return NULL;
 	return ram + gpa;
 }
 
-int guest_write(struct guest *gg, gpa_t gpa, const void *src, u64 len)
+int guest_mem_write(const struct guest_mem *m, gpa_t gpa, const void *src,
+		    u64 len)
 {
-	if (gpa + len < gpa || gpa + len > gg->cfg.mem)
+	if (gpa + len < gpa || gpa + len > m->size)
 		return -EFAULT;
 	memcpy(ram + gpa, src, len);
 	return 0;
 }
 
-void mmu_reset(struct guest *gg)
+static void new_guest(u64 size)
 {
-	(void)gg;
-	mmu_resets++;
-}
-
-static void fake_reset(struct vcpu *v, u32 entry)
-{
-	(void)v;
-	reset_entry = entry;
-	resets++;
-}
-
-static const struct vendor_ops fake_ops = { .vcpu_reset_multiboot =
-						    fake_reset };
-const struct vendor_ops *vendor = &fake_ops;
-
-static void new_guest(u64 mem)
-{
-	assert_true(mem <= RAM_MAX);
+	assert_true(size <= RAM_MAX);
 	memset(ram, 0, RAM_MAX);
-	memset(&g, 0, sizeof(g));
-	snprintf(g.cfg.name, sizeof(g.cfg.name), "t");
-	g.cfg.mem = mem;
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		g.vcpu.regs.gpr[i] = 0xdead0000 + i;
+	mem.size = size;
+	memset(&entry, 0xa5, sizeof(entry)); /* a loader must fill it */
 	log_buf[0] = '\0';
-	resets = mmu_resets = 0;
 }
 
 /* --- synthetic bzImages ------------------------------------------------- */
@@ -573,7 +552,8 @@ static void test_load_synthetic(void **state)
 	fake_phys_fill(initrd.start, 0x3000, 0x5a);
 	new_guest(MiB(64));
 	assert_int_equal(
-		load_linux(&g, img, img_size, &initrd, "console=ttyS0"), 0);
+		load_linux(&t, img, img_size, &initrd, "console=ttyS0", &entry),
+		0);
 	assert_string_equal(log_buf,
 			    "braid: guest t: Linux bzImage, boot protocol "
 			    "2.15, kernel 1 MiB at 0x1000000 (needs 16 MiB), "
@@ -586,12 +566,10 @@ static void test_load_synthetic(void **state)
 	assert_memory_equal(ram + 0x3ffd000, fake_phys_ptr(0x100000), 0x3000);
 	assert_memory_equal(ram + MPTABLE_GPA, "_MP_", 4);
 	/* 32-bit boot protocol: ESI = boot_params, the rest zero. */
-	assert_int_equal(resets, 1);
-	assert_int_equal(mmu_resets, 1);
-	assert_int_equal(reset_entry, MiB(16));
-	for (unsigned i = 0; i < NR_GPRS; i++)
-		assert_int_equal(g.vcpu.regs.gpr[i],
-				 i == RSI ? LINUX_BOOT_PARAMS_GPA : 0);
+	assert_int_equal(entry.eip, MiB(16));
+	assert_int_equal(entry.esi, LINUX_BOOT_PARAMS_GPA);
+	assert_int_equal(entry.eax, 0);
+	assert_int_equal(entry.ebx, 0);
 }
 
 static void test_load_errors(void **state)
@@ -599,22 +577,25 @@ static void test_load_errors(void **state)
 	static char longline[3000];
 	(void)state;
 	new_guest(MiB(16));
-	assert_int_equal(load_linux(&g, img, img_size, NULL, ""), -E2BIG);
+	assert_int_equal(load_linux(&t, img, img_size, NULL, "", &entry),
+			 -E2BIG);
 	assert_string_equal(
 		log_buf, "braid: guest t: error: kernel needs 16 MiB at "
 			 "0x1000000; guest has 16 MiB: use mem=32M or more\n");
-	assert_int_equal(resets, 0);
+	assert_int_equal(entry.eip, 0xa5a5a5a5); /* untouched */
 	new_guest(MiB(64));
 	memset(longline, 'x', sizeof(longline) - 1);
-	assert_int_equal(load_linux(&g, img, img_size, NULL, longline), -E2BIG);
+	assert_int_equal(load_linux(&t, img, img_size, NULL, longline, &entry),
+			 -E2BIG);
 	assert_string_equal(log_buf, "braid: guest t: error: kernel command "
 				     "line is 2999 bytes; this kernel accepts "
 				     "at most 2047\n");
 	new_guest(MiB(64));
 	img[O_LOADFLAGS] = 0;
-	assert_int_equal(load_linux(&g, img, img_size, NULL, ""), -ENOTSUP);
+	assert_int_equal(load_linux(&t, img, img_size, NULL, "", &entry),
+			 -ENOTSUP);
 	assert_non_null(strstr(log_buf, "error: a zImage"));
-	assert_int_equal(resets + mmu_resets, 0);
+	assert_int_equal(entry.eip, 0xa5a5a5a5);
 }
 
 /* --- the host's own kernel ---------------------------------------------- */
@@ -660,18 +641,20 @@ static void test_host_vmlinuz(void **state)
 	assert_true(k.need >= k.kernel_size);
 	/* Too small a guest names the size it needs. */
 	new_guest(MiB(32));
-	assert_int_equal(load_linux(&g, vmlinuz, size, NULL, ""), -E2BIG);
+	assert_int_equal(load_linux(&t, vmlinuz, size, NULL, "", &entry),
+			 -E2BIG);
 	assert_non_null(strstr(log_buf, "error: kernel needs "));
 	assert_non_null(strstr(log_buf, "use mem="));
 	new_guest(RAM_MAX);
-	assert_int_equal(load_linux(&g, vmlinuz, size, NULL, "console=ttyS0"),
-			 0);
+	assert_int_equal(
+		load_linux(&t, vmlinuz, size, NULL, "console=ttyS0", &entry),
+		0);
 	assert_non_null(strstr(log_buf, "Linux bzImage, boot protocol 2."));
 	assert_memory_equal(ram + k.load, vmlinuz + k.setup_size,
 			    k.kernel_size);
 	assert_memory_equal(ram + LINUX_BOOT_PARAMS_GPA + 0x1f1,
 			    vmlinuz + 0x1f1, 0x210 - 0x1f1);
-	assert_int_equal(reset_entry, k.load);
+	assert_int_equal(entry.eip, k.load);
 	print_message("%s: protocol %x, kernel %llu KiB at %#llx, needs "
 		      "%llu MiB\n",
 		      gl.gl_pathv[0], k.version,

@@ -3,7 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "hv/log.h"
+#include "lib/log.h"
 #include "hv/options.h"
 #include "tests/unit/unit.h"
 

@@ -2,7 +2,7 @@
 /* mm/paging.c and mm/pt_formats.c: the page-table walker/builder. */
 #include "mm/frame.h"
 #include "mm/paging.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "tests/unit/fake_phys.h"
 #include "tests/unit/unit.h"
 

@@ -13,7 +13,7 @@
 
 #include "mm/frame.h"
 #include "mm/paging.h"
-#include "mm/phys.h"
+#include "lib/phys.h"
 #include "mm/pte.h"
 #include "mm/shadow.h"
 #include "tests/unit/fake_phys.h"

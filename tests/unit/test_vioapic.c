@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* hv/vioapic.c: the guest's virtual I/O APIC (Intel 82093AA datasheet). */
-#include "hv/vioapic.h"
+/* dm/vioapic.c: the guest's virtual I/O APIC (Intel 82093AA datasheet). */
+#include "dm/vioapic.h"
 #include "tests/unit/unit.h"
 
 #define MASKED	  0x10000u
@@ -24,14 +24,14 @@ static int setup(void **state)
 
 static u32 rd(u8 reg)
 {
-	vioapic_write(&IO, VIOAPIC_IOREGSEL, reg);
-	return vioapic_read(&IO, VIOAPIC_IOWIN);
+	vioapic_write(&IO, IOAPIC_IOREGSEL, reg);
+	return vioapic_read(&IO, IOAPIC_IOWIN);
 }
 
 static void wr(u8 reg, u32 val)
 {
-	vioapic_write(&IO, VIOAPIC_IOREGSEL, reg);
-	vioapic_write(&IO, VIOAPIC_IOWIN, val);
+	vioapic_write(&IO, IOAPIC_IOREGSEL, reg);
+	vioapic_write(&IO, IOAPIC_IOWIN, val);
 }
 
 /* Program entry @pin: low dword @lo, destination APIC ID 0. */
@@ -103,11 +103,11 @@ static void test_id_ver_arb(void **state)
 static void test_indirection(void **state)
 {
 	(void)state;
-	vioapic_write(&IO, VIOAPIC_IOREGSEL, 0x12);
-	assert_int_equal(vioapic_read(&IO, VIOAPIC_IOREGSEL), 0x12);
-	vioapic_write(&IO, VIOAPIC_IOWIN, 0x31);
-	vioapic_write(&IO, VIOAPIC_IOREGSEL, 0x13);
-	vioapic_write(&IO, VIOAPIC_IOWIN, 0xab000000);
+	vioapic_write(&IO, IOAPIC_IOREGSEL, 0x12);
+	assert_int_equal(vioapic_read(&IO, IOAPIC_IOREGSEL), 0x12);
+	vioapic_write(&IO, IOAPIC_IOWIN, 0x31);
+	vioapic_write(&IO, IOAPIC_IOREGSEL, 0x13);
+	vioapic_write(&IO, IOAPIC_IOWIN, 0xab000000);
 	/* Entry 1 got both halves, entry 0 nothing. */
 	assert_int_equal(rd(0x12), 0x31);
 	assert_int_equal(rd(0x13), 0xab000000);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* hv/vlapic.c: the guest's virtual xAPIC (Intel SDM Vol. 3A ch. 11). */
-#include "hv/vlapic.h"
+/* dm/vlapic.c: the guest's virtual xAPIC (Intel SDM Vol. 3A ch. 11). */
+#include "dm/vlapic.h"
 #include "tests/unit/unit.h"
 
 #define HZ 1000000000ull /* 1 GHz TSC: the timer's input clock */
@@ -26,7 +26,7 @@ static void wr(u32 off, u32 val)
 
 static void sw_enable(void)
 {
-	wr(VLAPIC_SVR, 0x1ff);
+	wr(APIC_SVR, 0x1ff);
 }
 
 /* IRR/ISR/TMR bit of @v as the guest reads it. */
@@ -36,8 +36,8 @@ static bool vbit(u32 base, u8 v)
 }
 
 static const u32 lvt_offsets[] = {
-	VLAPIC_LVT_CMCI,  VLAPIC_LVT_TIMER, VLAPIC_LVT_THERM, VLAPIC_LVT_PERF,
-	VLAPIC_LVT_LINT0, VLAPIC_LVT_LINT1, VLAPIC_LVT_ERROR,
+	APIC_LVT_CMCI,	APIC_LVT_TIMER, APIC_LVT_THERM, APIC_LVT_PERF,
+	APIC_LVT_LINT0, APIC_LVT_LINT1, APIC_LVT_ERROR,
 };
 
 /* --- Registers ------------------------------------------------------ */
@@ -46,26 +46,26 @@ static void test_reset_values(void **state)
 {
 	(void)state;
 	vlapic_reset(&A, 3, HZ, 12345);
-	assert_int_equal(rd(VLAPIC_ID), 0x03000000);
-	assert_int_equal(rd(VLAPIC_VERSION), 0x00050014);
-	assert_int_equal(rd(VLAPIC_TPR), 0);
-	assert_int_equal(rd(VLAPIC_PPR), 0);
-	assert_int_equal(rd(VLAPIC_LDR), 0);
-	assert_int_equal(rd(VLAPIC_DFR), 0xffffffff);
-	assert_int_equal(rd(VLAPIC_SVR), 0xff);
-	assert_int_equal(rd(VLAPIC_ESR), 0);
-	assert_int_equal(rd(VLAPIC_ICR_LO), 0);
-	assert_int_equal(rd(VLAPIC_ICR_HI), 0);
+	assert_int_equal(rd(APIC_ID), 0x03000000);
+	assert_int_equal(rd(APIC_VERSION), 0x00050014);
+	assert_int_equal(rd(APIC_TPR), 0);
+	assert_int_equal(rd(APIC_PPR), 0);
+	assert_int_equal(rd(APIC_LDR), 0);
+	assert_int_equal(rd(APIC_DFR), 0xffffffff);
+	assert_int_equal(rd(APIC_SVR), 0xff);
+	assert_int_equal(rd(APIC_ESR), 0);
+	assert_int_equal(rd(APIC_ICR_LO), 0);
+	assert_int_equal(rd(APIC_ICR_HI), 0);
 	for (unsigned i = 0; i < ARRAY_SIZE(lvt_offsets); i++)
 		assert_int_equal(rd(lvt_offsets[i]), 0x00010000);
 	for (u32 i = 0; i < 8; i++) {
-		assert_int_equal(rd(VLAPIC_ISR + i * 0x10), 0);
-		assert_int_equal(rd(VLAPIC_TMR + i * 0x10), 0);
-		assert_int_equal(rd(VLAPIC_IRR + i * 0x10), 0);
+		assert_int_equal(rd(APIC_ISR + i * 0x10), 0);
+		assert_int_equal(rd(APIC_TMR + i * 0x10), 0);
+		assert_int_equal(rd(APIC_IRR + i * 0x10), 0);
 	}
-	assert_int_equal(rd(VLAPIC_TMICT), 0);
-	assert_int_equal(rd(VLAPIC_TMCCT), 0);
-	assert_int_equal(rd(VLAPIC_DCR), 0);
+	assert_int_equal(rd(APIC_TMICT), 0);
+	assert_int_equal(rd(APIC_TMCCT), 0);
+	assert_int_equal(rd(APIC_DCR), 0);
 	assert_int_equal(vlapic_base_msr(&A), 0xfee00900);
 	assert_int_equal(vlapic_pending(&A), -1);
 	assert_true(vlapic_extint_open(&A));
@@ -84,20 +84,20 @@ static void test_unknown_and_unaligned_offsets(void **state)
 		wr(offs[i], 0xffffffff);
 		assert_int_equal(rd(offs[i]), 0);
 	}
-	assert_int_equal(rd(VLAPIC_SVR), 0x1ff); /* 0x0f4 hit nothing */
+	assert_int_equal(rd(APIC_SVR), 0x1ff); /* 0x0f4 hit nothing */
 	/* Read-only registers ignore writes. */
-	wr(VLAPIC_VERSION, 0);
-	wr(VLAPIC_PPR, 0xff);
-	wr(VLAPIC_IRR, 0xffffffff);
-	wr(VLAPIC_ISR + 0x70, 0xffffffff);
-	wr(VLAPIC_TMCCT, 5);
-	assert_int_equal(rd(VLAPIC_VERSION), 0x00050014);
-	assert_int_equal(rd(VLAPIC_PPR), 0);
-	assert_int_equal(rd(VLAPIC_IRR), 0);
-	assert_int_equal(rd(VLAPIC_ISR + 0x70), 0);
-	assert_int_equal(rd(VLAPIC_TMCCT), 0);
-	assert_int_equal(rd(VLAPIC_APR), 0);
-	assert_int_equal(rd(VLAPIC_RRD), 0);
+	wr(APIC_VERSION, 0);
+	wr(APIC_PPR, 0xff);
+	wr(APIC_IRR, 0xffffffff);
+	wr(APIC_ISR + 0x70, 0xffffffff);
+	wr(APIC_TMCCT, 5);
+	assert_int_equal(rd(APIC_VERSION), 0x00050014);
+	assert_int_equal(rd(APIC_PPR), 0);
+	assert_int_equal(rd(APIC_IRR), 0);
+	assert_int_equal(rd(APIC_ISR + 0x70), 0);
+	assert_int_equal(rd(APIC_TMCCT), 0);
+	assert_int_equal(rd(APIC_APR), 0);
+	assert_int_equal(rd(APIC_RRD), 0);
 }
 
 static void test_writable_masks(void **state)
@@ -105,13 +105,13 @@ static void test_writable_masks(void **state)
 	static const struct {
 		u32 off, mask;
 	} regs[] = {
-		{ VLAPIC_ID, 0xff000000 },     { VLAPIC_TPR, 0xff },
-		{ VLAPIC_LDR, 0xff000000 },    { VLAPIC_SVR, 0x1ff },
-		{ VLAPIC_LVT_CMCI, 0x107ff },  { VLAPIC_LVT_TIMER, 0x700ff },
-		{ VLAPIC_LVT_THERM, 0x107ff }, { VLAPIC_LVT_PERF, 0x107ff },
-		{ VLAPIC_LVT_LINT0, 0x1a7ff }, { VLAPIC_LVT_LINT1, 0x1a7ff },
-		{ VLAPIC_LVT_ERROR, 0x100ff }, { VLAPIC_DCR, 0xb },
-		{ VLAPIC_ICR_HI, 0xff000000 },
+		{ APIC_ID, 0xff000000 },     { APIC_TPR, 0xff },
+		{ APIC_LDR, 0xff000000 },    { APIC_SVR, 0x1ff },
+		{ APIC_LVT_CMCI, 0x107ff },  { APIC_LVT_TIMER, 0x700ff },
+		{ APIC_LVT_THERM, 0x107ff }, { APIC_LVT_PERF, 0x107ff },
+		{ APIC_LVT_LINT0, 0x1a7ff }, { APIC_LVT_LINT1, 0x1a7ff },
+		{ APIC_LVT_ERROR, 0x100ff }, { APIC_DCR, 0xb },
+		{ APIC_ICR_HI, 0xff000000 },
 	};
 
 	(void)state;
@@ -121,12 +121,12 @@ static void test_writable_masks(void **state)
 		assert_int_equal(rd(regs[i].off), regs[i].mask);
 	}
 	/* DFR: only the model (31:28) is writable, the rest reads as 1s. */
-	wr(VLAPIC_DFR, 0);
-	assert_int_equal(rd(VLAPIC_DFR), 0x0fffffff);
+	wr(APIC_DFR, 0);
+	assert_int_equal(rd(APIC_DFR), 0x0fffffff);
 	/* ICR low: delivery status (bit 12) always reads 0 (idle). The
 	 * "all excluding self" shorthand sends nothing to us. */
-	wr(VLAPIC_ICR_LO, 0xffffffff);
-	assert_int_equal(rd(VLAPIC_ICR_LO), 0x000ccfff);
+	wr(APIC_ICR_LO, 0xffffffff);
+	assert_int_equal(rd(APIC_ICR_LO), 0x000ccfff);
 	assert_int_equal(vlapic_pending(&A), -1);
 }
 
@@ -134,18 +134,18 @@ static void test_sw_disable_forces_lvt_masks(void **state)
 {
 	(void)state;
 	/* SDM 11.4.7.2: while software-disabled, masks cannot be cleared. */
-	wr(VLAPIC_LVT_TIMER, 0x20);
-	wr(VLAPIC_LVT_LINT0, 0x700);
-	assert_int_equal(rd(VLAPIC_LVT_TIMER), 0x10020);
-	assert_int_equal(rd(VLAPIC_LVT_LINT0), 0x10700);
+	wr(APIC_LVT_TIMER, 0x20);
+	wr(APIC_LVT_LINT0, 0x700);
+	assert_int_equal(rd(APIC_LVT_TIMER), 0x10020);
+	assert_int_equal(rd(APIC_LVT_LINT0), 0x10700);
 	sw_enable();
-	assert_int_equal(rd(VLAPIC_LVT_LINT0), 0x10700); /* stays masked */
+	assert_int_equal(rd(APIC_LVT_LINT0), 0x10700); /* stays masked */
 	for (unsigned i = 0; i < ARRAY_SIZE(lvt_offsets); i++) {
 		wr(lvt_offsets[i], 0x30);
 		assert_int_equal(rd(lvt_offsets[i]), 0x30);
 	}
 	/* Clearing the enable bit masks every LVT entry. */
-	wr(VLAPIC_SVR, 0xff);
+	wr(APIC_SVR, 0xff);
 	for (unsigned i = 0; i < ARRAY_SIZE(lvt_offsets); i++)
 		assert_int_equal(rd(lvt_offsets[i]), 0x10030);
 }
@@ -157,13 +157,13 @@ static void test_extint_open(void **state)
 	assert_true(vlapic_extint_open(&A));
 	sw_enable();
 	assert_false(vlapic_extint_open(&A)); /* LINT0 still masked */
-	wr(VLAPIC_LVT_LINT0, 0x700);	      /* ExtINT, unmasked */
+	wr(APIC_LVT_LINT0, 0x700);	      /* ExtINT, unmasked */
 	assert_true(vlapic_extint_open(&A));
-	wr(VLAPIC_LVT_LINT0, 0x10700); /* ExtINT, masked */
+	wr(APIC_LVT_LINT0, 0x10700); /* ExtINT, masked */
 	assert_false(vlapic_extint_open(&A));
-	wr(VLAPIC_LVT_LINT0, 0x400); /* NMI */
+	wr(APIC_LVT_LINT0, 0x400); /* NMI */
 	assert_false(vlapic_extint_open(&A));
-	wr(VLAPIC_LVT_LINT0, 0x30); /* fixed */
+	wr(APIC_LVT_LINT0, 0x30); /* fixed */
 	assert_false(vlapic_extint_open(&A));
 	/* Globally disabled: INTR goes straight to the core again. */
 	assert_int_equal(vlapic_set_base_msr(&A, 0xfee00100), 0);
@@ -200,26 +200,26 @@ static void test_global_disable_resets(void **state)
 	(void)state;
 	vlapic_reset(&A, 2, HZ, 0);
 	sw_enable();
-	wr(VLAPIC_TPR, 0x20);
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	wr(VLAPIC_TMICT, 100);
+	wr(APIC_TPR, 0x20);
+	wr(APIC_LVT_TIMER, 0x40);
+	wr(APIC_TMICT, 100);
 	vlapic_set_irr(&A, 0x50, false);
 	assert_int_equal(vlapic_set_base_msr(&A, 0xfee00100), 0);
 	assert_int_equal(vlapic_base_msr(&A), 0xfee00100);
 	/* The page is not decoded and nothing is delivered. */
-	assert_int_equal(rd(VLAPIC_VERSION), 0);
+	assert_int_equal(rd(APIC_VERSION), 0);
 	assert_int_equal(vlapic_pending(&A), -1);
 	assert_int_equal(vlapic_next_event(&A, 0), ~0ull);
-	wr(VLAPIC_SVR, 0x1ff);
+	wr(APIC_SVR, 0x1ff);
 	vlapic_set_irr(&A, 0x60, false);
 	/* Re-enabled: back in the power-up state, ID kept (SDM 11.4.3). */
 	assert_int_equal(vlapic_set_base_msr(&A, 0xfee00900), 0);
-	assert_int_equal(rd(VLAPIC_ID), 0x02000000);
-	assert_int_equal(rd(VLAPIC_SVR), 0xff);
-	assert_int_equal(rd(VLAPIC_TPR), 0);
-	assert_int_equal(rd(VLAPIC_LVT_TIMER), 0x10000);
-	assert_int_equal(rd(VLAPIC_IRR + 0x20), 0);
-	assert_int_equal(rd(VLAPIC_IRR + 0x30), 0);
+	assert_int_equal(rd(APIC_ID), 0x02000000);
+	assert_int_equal(rd(APIC_SVR), 0xff);
+	assert_int_equal(rd(APIC_TPR), 0);
+	assert_int_equal(rd(APIC_LVT_TIMER), 0x10000);
+	assert_int_equal(rd(APIC_IRR + 0x20), 0);
+	assert_int_equal(rd(APIC_IRR + 0x30), 0);
 }
 
 /* --- Timer ------------------------------------------------------------ */
@@ -238,20 +238,20 @@ static void test_oneshot_expiry_with_divisors(void **state)
 
 		vlapic_reset(&A, 0, HZ, 0);
 		sw_enable();
-		wr(VLAPIC_LVT_TIMER, 0x40); /* one-shot, vector 0x40 */
-		wr(VLAPIC_DCR, dcrs[i].dcr);
-		vlapic_write(&A, VLAPIC_TMICT, 1000, t0);
+		wr(APIC_LVT_TIMER, 0x40); /* one-shot, vector 0x40 */
+		wr(APIC_DCR, dcrs[i].dcr);
+		vlapic_write(&A, APIC_TMICT, 1000, t0);
 		assert_int_equal(vlapic_next_event(&A, t0), due);
 		vlapic_update(&A, due - 1);
 		assert_int_equal(vlapic_pending(&A), -1);
-		assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, due - 1), 1);
+		assert_int_equal(vlapic_read(&A, APIC_TMCCT, due - 1), 1);
 		vlapic_update(&A, due);
 		assert_int_equal(vlapic_pending(&A), 0x40);
 		assert_int_equal(vlapic_timer_count(&A), 1);
 		/* One-shot: the count stays 0, nothing more is due. */
-		assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, due * 9), 0);
+		assert_int_equal(vlapic_read(&A, APIC_TMCCT, due * 9), 0);
 		assert_int_equal(vlapic_next_event(&A, due), ~0ull);
-		assert_int_equal(vlapic_read(&A, VLAPIC_TMICT, due), 1000);
+		assert_int_equal(vlapic_read(&A, APIC_TMICT, due), 1000);
 	}
 }
 
@@ -261,16 +261,16 @@ static void test_current_count_decreases(void **state)
 
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	wr(VLAPIC_DCR, 0x3); /* /16 */
-	vlapic_write(&A, VLAPIC_TMICT, 100, t0);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0), 100);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 15), 100);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 16), 99);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 160), 90);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 175), 90);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 1599), 1);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 1600), 0);
+	wr(APIC_LVT_TIMER, 0x40);
+	wr(APIC_DCR, 0x3); /* /16 */
+	vlapic_write(&A, APIC_TMICT, 100, t0);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0), 100);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 15), 100);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 16), 99);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 160), 90);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 175), 90);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 1599), 1);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 1600), 0);
 	/* Reading the count accounted for the expiry. */
 	assert_int_equal(vlapic_pending(&A), 0x40);
 }
@@ -279,49 +279,49 @@ static void test_periodic_reload(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_LVT_TIMER, 0x20040); /* periodic */
-	wr(VLAPIC_DCR, 0xb);	       /* /1 */
-	vlapic_write(&A, VLAPIC_TMICT, 1000, 0);
+	wr(APIC_LVT_TIMER, 0x20040); /* periodic */
+	wr(APIC_DCR, 0xb);	     /* /1 */
+	vlapic_write(&A, APIC_TMICT, 1000, 0);
 	assert_int_equal(vlapic_next_event(&A, 0), 1000);
 	vlapic_update(&A, 1000);
 	assert_int_equal(vlapic_pending(&A), 0x40);
 	assert_int_equal(vlapic_next_event(&A, 1000), 2000);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 1000), 1000);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 1500), 500);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 1000), 1000);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 1500), 500);
 	vlapic_accept(&A, 0x40);
-	vlapic_write(&A, VLAPIC_EOI, 0, 1600);
+	vlapic_write(&A, APIC_EOI, 0, 1600);
 	/* Four expiries (2000..5000) while nobody looked: one IRR bit. */
 	vlapic_update(&A, 5500);
 	assert_int_equal(vlapic_timer_count(&A), 5);
 	assert_int_equal(vlapic_pending(&A), 0x40);
 	assert_int_equal(vlapic_next_event(&A, 5500), 6000);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 5500), 500);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 5500), 500);
 	vlapic_accept(&A, 0x40);
 	assert_int_equal(vlapic_pending(&A), -1);
-	assert_true(vbit(VLAPIC_ISR, 0x40));
-	assert_false(vbit(VLAPIC_IRR, 0x40));
+	assert_true(vbit(APIC_ISR, 0x40));
+	assert_false(vbit(APIC_IRR, 0x40));
 }
 
 static void test_masked_expiry_lost(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_DCR, 0xb);
-	wr(VLAPIC_LVT_TIMER, 0x10040); /* one-shot, masked */
-	vlapic_write(&A, VLAPIC_TMICT, 100, 0);
+	wr(APIC_DCR, 0xb);
+	wr(APIC_LVT_TIMER, 0x10040); /* one-shot, masked */
+	vlapic_write(&A, APIC_TMICT, 100, 0);
 	assert_int_equal(vlapic_next_event(&A, 0), ~0ull);
 	vlapic_update(&A, 200);
 	assert_int_equal(vlapic_timer_count(&A), 1);
-	vlapic_write(&A, VLAPIC_LVT_TIMER, 0x40, 300); /* unmask: too late */
+	vlapic_write(&A, APIC_LVT_TIMER, 0x40, 300); /* unmask: too late */
 	assert_int_equal(vlapic_pending(&A), -1);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 300), 0);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 300), 0);
 
 	/* Periodic keeps counting while masked; unmasked, it fires again. */
-	wr(VLAPIC_LVT_TIMER, 0x30040);
-	vlapic_write(&A, VLAPIC_TMICT, 100, 1000);
+	wr(APIC_LVT_TIMER, 0x30040);
+	vlapic_write(&A, APIC_TMICT, 100, 1000);
 	vlapic_update(&A, 1250);
 	assert_int_equal(vlapic_pending(&A), -1);
-	vlapic_write(&A, VLAPIC_LVT_TIMER, 0x20040, 1250);
+	vlapic_write(&A, APIC_LVT_TIMER, 0x20040, 1250);
 	assert_int_equal(vlapic_next_event(&A, 1250), 1300);
 	vlapic_update(&A, 1300);
 	assert_int_equal(vlapic_pending(&A), 0x40);
@@ -331,11 +331,11 @@ static void test_expiry_before_mask_write_kept(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_DCR, 0xb);
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	vlapic_write(&A, VLAPIC_TMICT, 100, 0);
+	wr(APIC_DCR, 0xb);
+	wr(APIC_LVT_TIMER, 0x40);
+	vlapic_write(&A, APIC_TMICT, 100, 0);
 	/* The guest masks at 150; the expiry at 100 happened unmasked. */
-	vlapic_write(&A, VLAPIC_LVT_TIMER, 0x10040, 150);
+	vlapic_write(&A, APIC_LVT_TIMER, 0x10040, 150);
 	assert_int_equal(vlapic_pending(&A), 0x40);
 }
 
@@ -343,16 +343,16 @@ static void test_initial_count_restart_and_stop(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_DCR, 0xb);
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	vlapic_write(&A, VLAPIC_TMICT, 100, 0);
-	vlapic_write(&A, VLAPIC_TMICT, 100, 50); /* restart */
+	wr(APIC_DCR, 0xb);
+	wr(APIC_LVT_TIMER, 0x40);
+	vlapic_write(&A, APIC_TMICT, 100, 0);
+	vlapic_write(&A, APIC_TMICT, 100, 50); /* restart */
 	assert_int_equal(vlapic_next_event(&A, 50), 150);
 	vlapic_update(&A, 120);
 	assert_int_equal(vlapic_pending(&A), -1);
-	vlapic_write(&A, VLAPIC_TMICT, 0, 120); /* stop */
+	vlapic_write(&A, APIC_TMICT, 0, 120); /* stop */
 	assert_int_equal(vlapic_next_event(&A, 120), ~0ull);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 130), 0);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 130), 0);
 	vlapic_update(&A, 1000);
 	assert_int_equal(vlapic_pending(&A), -1);
 	assert_int_equal(vlapic_timer_count(&A), 0);
@@ -362,20 +362,20 @@ static void test_deadline_mode_disarms(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_DCR, 0xb);
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	vlapic_write(&A, VLAPIC_TMICT, 100, 0);
-	wr(VLAPIC_LVT_TIMER, 0x40040); /* TSC-deadline */
+	wr(APIC_DCR, 0xb);
+	wr(APIC_LVT_TIMER, 0x40);
+	vlapic_write(&A, APIC_TMICT, 100, 0);
+	wr(APIC_LVT_TIMER, 0x40040); /* TSC-deadline */
 	assert_int_equal(vlapic_next_event(&A, 0), ~0ull);
-	vlapic_write(&A, VLAPIC_TMICT, 500, 10); /* ignored */
-	assert_int_equal(rd(VLAPIC_TMICT), 100);
+	vlapic_write(&A, APIC_TMICT, 500, 10); /* ignored */
+	assert_int_equal(rd(APIC_TMICT), 100);
 	assert_int_equal(vlapic_next_event(&A, 10), ~0ull);
 	vlapic_update(&A, 10000);
 	assert_int_equal(vlapic_pending(&A), -1);
 	/* Back to one-shot: disarmed until the next initial count. */
-	wr(VLAPIC_LVT_TIMER, 0x40);
+	wr(APIC_LVT_TIMER, 0x40);
 	assert_int_equal(vlapic_next_event(&A, 10000), ~0ull);
-	vlapic_write(&A, VLAPIC_TMICT, 10, 10000);
+	vlapic_write(&A, APIC_TMICT, 10, 10000);
 	assert_int_equal(vlapic_next_event(&A, 10000), 10010);
 }
 
@@ -383,12 +383,12 @@ static void test_divisor_change_midway(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_DCR, 0xb); /* /1 */
-	wr(VLAPIC_LVT_TIMER, 0x40);
-	vlapic_write(&A, VLAPIC_TMICT, 1000, 0);
-	vlapic_write(&A, VLAPIC_DCR, 0x0, 400); /* /2 with 600 left */
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 400), 600);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, 1000), 300);
+	wr(APIC_DCR, 0xb); /* /1 */
+	wr(APIC_LVT_TIMER, 0x40);
+	vlapic_write(&A, APIC_TMICT, 1000, 0);
+	vlapic_write(&A, APIC_DCR, 0x0, 400); /* /2 with 600 left */
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 400), 600);
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, 1000), 300);
 	assert_int_equal(vlapic_next_event(&A, 1000), 1600);
 }
 
@@ -400,11 +400,11 @@ static void test_timer_large_values(void **state)
 	(void)state;
 	vlapic_reset(&A, 0, hz, t0);
 	sw_enable();
-	wr(VLAPIC_LVT_TIMER, 0x20040);
-	wr(VLAPIC_DCR, 0xa); /* /128 */
-	vlapic_write(&A, VLAPIC_TMICT, 0xffffffff, t0);
+	wr(APIC_LVT_TIMER, 0x20040);
+	wr(APIC_DCR, 0xa); /* /128 */
+	vlapic_write(&A, APIC_TMICT, 0xffffffff, t0);
 	assert_int_equal(vlapic_next_event(&A, t0), t0 + 0xffffffffull * 128);
-	assert_int_equal(vlapic_read(&A, VLAPIC_TMCCT, t0 + 128 * 5),
+	assert_int_equal(vlapic_read(&A, APIC_TMCCT, t0 + 128 * 5),
 			 0xffffffff - 5);
 	vlapic_update(&A, t0 + 0xffffffffull * 128 * 3 + 1);
 	assert_int_equal(vlapic_timer_count(&A), 3);
@@ -420,17 +420,17 @@ static void test_tpr_ppr_blocking(void **state)
 	sw_enable();
 	vlapic_set_irr(&A, 0x51, false);
 	assert_int_equal(vlapic_pending(&A), 0x51);
-	wr(VLAPIC_TPR, 0x50); /* same class: blocked */
-	assert_int_equal(rd(VLAPIC_PPR), 0x50);
+	wr(APIC_TPR, 0x50); /* same class: blocked */
+	assert_int_equal(rd(APIC_PPR), 0x50);
 	assert_int_equal(vlapic_pending(&A), -1);
-	wr(VLAPIC_TPR, 0x4f);
+	wr(APIC_TPR, 0x4f);
 	assert_int_equal(vlapic_pending(&A), 0x51);
-	wr(VLAPIC_TPR, 0x20);
+	wr(APIC_TPR, 0x20);
 	vlapic_accept(&A, 0x51);
 	/* PPR = ISRV class when it is above the TPR's, else TPR. */
-	assert_int_equal(rd(VLAPIC_PPR), 0x50);
-	wr(VLAPIC_TPR, 0x5a);
-	assert_int_equal(rd(VLAPIC_PPR), 0x5a);
+	assert_int_equal(rd(APIC_PPR), 0x50);
+	wr(APIC_TPR, 0x5a);
+	assert_int_equal(rd(APIC_PPR), 0x5a);
 	assert_int_equal(vlapic_ppr(&A), 0x5a);
 	vlapic_set_irr(&A, 0x5f, false);
 	assert_int_equal(vlapic_pending(&A), -1);
@@ -445,26 +445,26 @@ static void test_eoi_nested(void **state)
 	vlapic_set_irr(&A, 0x30, false);
 	assert_int_equal(vlapic_pending(&A), 0x30);
 	vlapic_accept(&A, 0x30);
-	assert_int_equal(rd(VLAPIC_ISR + 0x10), 0x00010000);
-	assert_int_equal(rd(VLAPIC_PPR), 0x30);
+	assert_int_equal(rd(APIC_ISR + 0x10), 0x00010000);
+	assert_int_equal(rd(APIC_PPR), 0x30);
 	vlapic_set_irr(&A, 0x35, false); /* same class as in service */
 	assert_int_equal(vlapic_pending(&A), -1);
 	vlapic_set_irr(&A, 0x80, false);
 	assert_int_equal(vlapic_pending(&A), 0x80);
 	vlapic_accept(&A, 0x80);
-	assert_int_equal(rd(VLAPIC_PPR), 0x80);
+	assert_int_equal(rd(APIC_PPR), 0x80);
 	assert_int_equal(vlapic_pending(&A), -1);
-	wr(VLAPIC_EOI, 0); /* retires 0x80, the highest */
-	assert_false(vbit(VLAPIC_ISR, 0x80));
-	assert_true(vbit(VLAPIC_ISR, 0x30));
-	assert_int_equal(rd(VLAPIC_PPR), 0x30);
+	wr(APIC_EOI, 0); /* retires 0x80, the highest */
+	assert_false(vbit(APIC_ISR, 0x80));
+	assert_true(vbit(APIC_ISR, 0x30));
+	assert_int_equal(rd(APIC_PPR), 0x30);
 	assert_int_equal(vlapic_pending(&A), -1);
-	wr(VLAPIC_EOI, 0);
-	assert_int_equal(rd(VLAPIC_PPR), 0);
+	wr(APIC_EOI, 0);
+	assert_int_equal(rd(APIC_PPR), 0);
 	assert_int_equal(vlapic_pending(&A), 0x35);
 	vlapic_accept(&A, 0x35);
-	wr(VLAPIC_EOI, 0);
-	wr(VLAPIC_EOI, 0); /* nothing in service: harmless */
+	wr(APIC_EOI, 0);
+	wr(APIC_EOI, 0); /* nothing in service: harmless */
 	assert_int_equal(vlapic_pending(&A), -1);
 }
 
@@ -473,35 +473,35 @@ static void test_level_sets_tmr(void **state)
 	(void)state;
 	sw_enable();
 	vlapic_set_irr(&A, 0x41, true);
-	assert_int_equal(rd(VLAPIC_TMR + 0x20), 0x2);
-	assert_int_equal(rd(VLAPIC_IRR + 0x20), 0x2);
+	assert_int_equal(rd(APIC_TMR + 0x20), 0x2);
+	assert_int_equal(rd(APIC_IRR + 0x20), 0x2);
 	vlapic_accept(&A, 0x41);
-	assert_int_equal(rd(VLAPIC_ISR + 0x20), 0x2);
+	assert_int_equal(rd(APIC_ISR + 0x20), 0x2);
 	assert_int_equal(vlapic_take_level_eoi(&A), -1);
-	wr(VLAPIC_EOI, 0);
-	assert_int_equal(rd(VLAPIC_TMR + 0x20), 0);
-	assert_int_equal(rd(VLAPIC_ISR + 0x20), 0);
+	wr(APIC_EOI, 0);
+	assert_int_equal(rd(APIC_TMR + 0x20), 0);
+	assert_int_equal(rd(APIC_ISR + 0x20), 0);
 	/* The EOI of a level-triggered vector goes to the I/O APIC, once. */
 	assert_int_equal(vlapic_take_level_eoi(&A), 0x41);
 	assert_int_equal(vlapic_take_level_eoi(&A), -1);
 	/* An edge-triggered one's does not. */
 	vlapic_set_irr(&A, 0x43, false);
 	vlapic_accept(&A, 0x43);
-	wr(VLAPIC_EOI, 0);
+	wr(APIC_EOI, 0);
 	assert_int_equal(vlapic_take_level_eoi(&A), -1);
 	vlapic_set_irr(&A, 0x42, true);
 	vlapic_set_irr(&A, 0x42, false); /* edge acceptance clears TMR */
-	assert_false(vbit(VLAPIC_TMR, 0x42));
+	assert_false(vbit(APIC_TMR, 0x42));
 }
 
 static void test_disabled_drops_fixed(void **state)
 {
 	(void)state;
 	vlapic_set_irr(&A, 0x40, false); /* software-disabled */
-	assert_false(vbit(VLAPIC_IRR, 0x40));
+	assert_false(vbit(APIC_IRR, 0x40));
 	sw_enable();
 	vlapic_set_irr(&A, 0x40, false);
-	wr(VLAPIC_SVR, 0xff);
+	wr(APIC_SVR, 0xff);
 	assert_int_equal(vlapic_pending(&A), -1); /* held, not delivered */
 	sw_enable();
 	assert_int_equal(vlapic_pending(&A), 0x40);
@@ -512,36 +512,36 @@ static void test_self_ipi(void **state)
 	(void)state;
 	vlapic_reset(&A, 1, HZ, 0);
 	sw_enable();
-	wr(VLAPIC_ICR_LO, 0x40031); /* shorthand self */
-	assert_int_equal(rd(VLAPIC_ICR_LO), 0x40031);
-	assert_true(vbit(VLAPIC_IRR, 0x31));
-	wr(VLAPIC_ICR_LO, 0x80032); /* all including self */
-	assert_true(vbit(VLAPIC_IRR, 0x32));
-	wr(VLAPIC_ICR_LO, 0xc0033); /* all excluding self */
-	assert_false(vbit(VLAPIC_IRR, 0x33));
-	wr(VLAPIC_ICR_HI, 0x01000000); /* physical, own ID */
-	wr(VLAPIC_ICR_LO, 0x34);
-	assert_true(vbit(VLAPIC_IRR, 0x34));
-	wr(VLAPIC_ICR_HI, 0x05000000); /* another CPU */
-	wr(VLAPIC_ICR_LO, 0x35);
-	assert_false(vbit(VLAPIC_IRR, 0x35));
-	wr(VLAPIC_ICR_HI, 0xff000000); /* broadcast */
-	wr(VLAPIC_ICR_LO, 0x36);
-	assert_true(vbit(VLAPIC_IRR, 0x36));
+	wr(APIC_ICR_LO, 0x40031); /* shorthand self */
+	assert_int_equal(rd(APIC_ICR_LO), 0x40031);
+	assert_true(vbit(APIC_IRR, 0x31));
+	wr(APIC_ICR_LO, 0x80032); /* all including self */
+	assert_true(vbit(APIC_IRR, 0x32));
+	wr(APIC_ICR_LO, 0xc0033); /* all excluding self */
+	assert_false(vbit(APIC_IRR, 0x33));
+	wr(APIC_ICR_HI, 0x01000000); /* physical, own ID */
+	wr(APIC_ICR_LO, 0x34);
+	assert_true(vbit(APIC_IRR, 0x34));
+	wr(APIC_ICR_HI, 0x05000000); /* another CPU */
+	wr(APIC_ICR_LO, 0x35);
+	assert_false(vbit(APIC_IRR, 0x35));
+	wr(APIC_ICR_HI, 0xff000000); /* broadcast */
+	wr(APIC_ICR_LO, 0x36);
+	assert_true(vbit(APIC_IRR, 0x36));
 	/* Logical, flat model. */
-	wr(VLAPIC_LDR, 0x04000000);
-	wr(VLAPIC_ICR_HI, 0x0c000000);
-	wr(VLAPIC_ICR_LO, 0x837);
-	assert_true(vbit(VLAPIC_IRR, 0x37));
-	wr(VLAPIC_ICR_HI, 0x03000000);
-	wr(VLAPIC_ICR_LO, 0x838);
-	assert_false(vbit(VLAPIC_IRR, 0x38));
+	wr(APIC_LDR, 0x04000000);
+	wr(APIC_ICR_HI, 0x0c000000);
+	wr(APIC_ICR_LO, 0x837);
+	assert_true(vbit(APIC_IRR, 0x37));
+	wr(APIC_ICR_HI, 0x03000000);
+	wr(APIC_ICR_LO, 0x838);
+	assert_false(vbit(APIC_IRR, 0x38));
 	/* INIT, SIPI, NMI to self: accepted and ignored. */
-	wr(VLAPIC_ICR_LO, 0x44539);
-	wr(VLAPIC_ICR_LO, 0x4063a);
-	wr(VLAPIC_ICR_LO, 0x4043b);
+	wr(APIC_ICR_LO, 0x44539);
+	wr(APIC_ICR_LO, 0x4063a);
+	wr(APIC_ICR_LO, 0x4043b);
 	for (u8 v = 0x39; v <= 0x3b; v++)
-		assert_false(vbit(VLAPIC_IRR, v));
+		assert_false(vbit(APIC_IRR, v));
 	assert_int_equal(vlapic_pending(&A), 0x37);
 }
 
@@ -549,19 +549,19 @@ static void test_esr_and_illegal_vectors(void **state)
 {
 	(void)state;
 	sw_enable();
-	wr(VLAPIC_ICR_LO, 0x40005); /* self IPI, illegal vector */
-	assert_int_equal(rd(VLAPIC_IRR), 0);
-	assert_int_equal(rd(VLAPIC_ESR), 0); /* not latched yet */
-	wr(VLAPIC_ESR, 0);
-	assert_int_equal(rd(VLAPIC_ESR), VLAPIC_ESR_SEND_ILLEGAL);
-	wr(VLAPIC_ESR, 0);
-	assert_int_equal(rd(VLAPIC_ESR), 0);
+	wr(APIC_ICR_LO, 0x40005); /* self IPI, illegal vector */
+	assert_int_equal(rd(APIC_IRR), 0);
+	assert_int_equal(rd(APIC_ESR), 0); /* not latched yet */
+	wr(APIC_ESR, 0);
+	assert_int_equal(rd(APIC_ESR), APIC_ESR_SEND_ILLEGAL);
+	wr(APIC_ESR, 0);
+	assert_int_equal(rd(APIC_ESR), 0);
 	/* With the error LVT unmasked, errors interrupt. */
-	wr(VLAPIC_LVT_ERROR, 0xfe);
+	wr(APIC_LVT_ERROR, 0xfe);
 	vlapic_set_irr(&A, 3, false);
 	assert_int_equal(vlapic_pending(&A), 0xfe);
-	wr(VLAPIC_ESR, 0);
-	assert_int_equal(rd(VLAPIC_ESR), VLAPIC_ESR_RECV_ILLEGAL);
+	wr(APIC_ESR, 0);
+	assert_int_equal(rd(APIC_ESR), APIC_ESR_RECV_ILLEGAL);
 }
 
 #define TS(fn) cmocka_unit_test_setup(fn, setup)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* hv/vpic.c: the guest's two cascaded 8259As and the ELCR. */
-#include "hv/vpic.h"
+/* dm/vpic.c: the guest's two cascaded 8259As and the ELCR. */
+#include "dm/vpic.h"
 #include "tests/unit/unit.h"
 
 static struct vpic P;

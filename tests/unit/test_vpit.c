@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* hv/vpit.c: the virtual 8254 PIT and port 0x61, against a fake TSC. */
-#include "hv/vpit.h"
+/* dm/vpit.c: the virtual 8254 PIT and port 0x61, against a fake TSC. */
+#include "dm/vpit.h"
 #include "tests/unit/unit.h"
 
 #define LINUX_LATCH 4773 /* (PIT_HZ + HZ / 2) / HZ for HZ = 250 */

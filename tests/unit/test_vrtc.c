@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* hv/vrtc.c: the calendar, the register formats and the virtual RTC. */
+/* dm/vrtc.c: the calendar, the register formats and the virtual RTC. */
 #include <time.h>
 
-#include "hv/vrtc.h"
+#include "dm/vrtc.h"
 #include "tests/unit/unit.h"
 
 #define HZ 1000000000ull /* the fake TSC runs at 1 GHz */

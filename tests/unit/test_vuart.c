@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* hv/uart.c: the virtual 16550, as Linux's 8250 driver probes and uses it. */
+/* dm/uart.c: the virtual 16550, as Linux's 8250 driver probes and uses it. */
 #include <stdio.h>
 #include <string.h>
 
+#include "hv/console.h"
 #include "hv/guest.h"
-#include "hv/log.h"
-#include "hv/uart.h"
+#include "lib/log.h"
+#include "dm/uart.h"
 #include "tests/unit/unit.h"
 
 #define RBR 0

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The local APIC's registers in xAPIC mode (SDM Vol. 3A 11.4, table 11-1:
+ * offsets from the APIC base), the IA32_APIC_BASE bits (11.4.4) and the
+ * bits of its LVT, SVR and ESR registers. Used by braid's own timer
+ * (arch/x86_64/apic.c) and by the guest's virtual APIC (dm/vlapic.c).
+ */
+#ifndef ARCH_LAPIC_H
+#define ARCH_LAPIC_H
+
+#include "lib/types.h"
+
+#define APIC_DEFAULT_BASE 0xfee00000ull /* after reset (SDM 11.4.1) */
+#define APIC_MMIO_SIZE	  0x1000ull
+
+#define APIC_ID	       0x020
+#define APIC_VERSION   0x030
+#define APIC_TPR       0x080
+#define APIC_APR       0x090
+#define APIC_PPR       0x0a0
+#define APIC_EOI       0x0b0
+#define APIC_RRD       0x0c0
+#define APIC_LDR       0x0d0
+#define APIC_DFR       0x0e0
+#define APIC_SVR       0x0f0
+#define APIC_ISR       0x100 /* 8 registers, 16 bytes apart */
+#define APIC_TMR       0x180
+#define APIC_IRR       0x200
+#define APIC_ESR       0x280
+#define APIC_LVT_CMCI  0x2f0
+#define APIC_ICR_LO    0x300
+#define APIC_ICR_HI    0x310
+#define APIC_LVT_TIMER 0x320
+#define APIC_LVT_THERM 0x330
+#define APIC_LVT_PERF  0x340
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_LVT_ERROR 0x370
+#define APIC_TMICT     0x380 /* timer initial count */
+#define APIC_TMCCT     0x390 /* timer current count */
+#define APIC_DCR       0x3e0 /* timer divide configuration */
+
+/* IA32_APIC_BASE (SDM 11.4.4) */
+#define APIC_BASE_BSP	 BIT(8)
+#define APIC_BASE_EXTD	 BIT(10) /* x2APIC mode */
+#define APIC_BASE_EN	 BIT(11)
+#define APIC_BASE_MASK	 0xfffff000ull
+#define MSR_X2APIC_FIRST 0x800 /* + register offset / 16 (SDM 11.12.1.2) */
+
+/* LVT entries (SDM 11.5.1) */
+#define APIC_LVT_MASKED	    BIT(16)
+#define APIC_LVT_DM_SHIFT   8
+#define APIC_DM_FIXED	    0
+#define APIC_DM_LOWPRI	    1
+#define APIC_DM_NMI	    4
+#define APIC_DM_EXTINT	    7
+#define APIC_TIMER_ONESHOT  (0u << 17)
+#define APIC_TIMER_PERIODIC (1u << 17)
+#define APIC_TIMER_DEADLINE (2u << 17)
+#define APIC_DCR_DIV_BY_1   0xb
+
+#define APIC_SVR_ENABLE	      BIT(8)
+#define APIC_ESR_SEND_ILLEGAL BIT(5)
+#define APIC_ESR_RECV_ILLEGAL BIT(6)
+
+#endif

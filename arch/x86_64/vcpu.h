@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * A virtual CPU: the vendor-neutral view of one guest CPU. General-purpose
+ * registers live here (the entry stubs save and restore them); RIP, RSP,
+ * RFLAGS and the control registers live in the VMCS/VMCB and are reached
+ * through the vendor API (arch/x86_64/vendor.h).
+ */
+#ifndef ARCH_VCPU_H
+#define ARCH_VCPU_H
+
+#include "lib/types.h"
+
+/*
+ * In the order of the x86 register encoding (SDM Vol. 2A 2.1.5), so the
+ * register number an exit reports indexes gpr[] directly. The RSP slot is
+ * not used: RSP lives in the VMCS/VMCB. The entry stubs in
+ * arch/x86_64/{vmx,svm}_entry.S depend on this layout.
+ */
+enum gpr {
+	RAX,
+	RCX,
+	RDX,
+	RBX,
+	RSP,
+	RBP,
+	RSI,
+	RDI,
+	R8,
+	R9,
+	R10,
+	R11,
+	R12,
+	R13,
+	R14,
+	R15,
+	NR_GPRS
+};
+
+struct guest_regs {
+	u64 gpr[NR_GPRS];
+};
+
+struct guest;
+
+struct vcpu {
+	struct guest *guest;
+	struct guest_regs regs;
+	unsigned cpu; /* the physical CPU it is bound to */
+	/* The last exit interrupted the delivery of an event (it will be
+	 * delivered again): the instruction at RIP did not cause the exit. */
+	bool delivering;
+	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
+};
+
+#endif

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#ifndef HV_CONSOLE_H
+#define HV_CONSOLE_H
+
+#include "lib/types.h"
+
+#define CONSOLE_LINE_MAX 256
+
+/* The line of guest output being collected. */
+struct console_line {
+	unsigned len;
+	char line[CONSOLE_LINE_MAX + 1];
+};
+
+struct guest;
+
+/* The guest's COM1 registers; transmitted bytes go to guest_console_put(). */
+u8 vuart_read(struct guest *g, u16 offset);
+void vuart_write(struct guest *g, u16 offset, u8 val);
+/* Send text to the host console as the guest's, line by line. */
+void guest_console_put(struct guest *g, const char *s, u64 n);
+void guest_console_flush(struct guest *g);
+
+#endif

@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Control-register exits, and INVLPG, the other instruction shadow paging
+ * intercepts (decoded the same way). Under nested paging the guest owns CR0, CR3
+ * and CR4; only bits braid must keep (VMX: CR0.NE, CR4.VMXE) and CR8, the
+ * guest's APIC TPR, exit here. Under shadow and compound paging every
+ * MOV to/from CR0/CR3/CR4, CLTS and LMSW exits and hv/mmu.c keeps the
+ * guest's view. Both paths share the register side below.
+ */
+#include "arch/x86_64/cpu.h"
+#include "hv/cr.h"
+#include "hv/guest_insn.h"
+#include "hv/mmu.h"
+#include "insn/decode.h"
+
+#define CR4_VMXE_BIT BIT(13)
+
+u64 cr_exit_source(struct vcpu *v, const struct vmexit *e)
+{
+	if (e->cr.type == CR_LMSW)
+		return e->cr.lmsw;
+	return vcpu_gpr(v, e->cr.gpr);
+}
+
+void cr_exit_result(struct vcpu *v, const struct vmexit *e, u64 val)
+{
+	if (vendor->get(v, VREG_CS_MODE) != 64)
+		val = (u32)val;
+	vcpu_set_gpr(v, e->cr.gpr, val);
+}
+
+static void fill(struct vmexit *e, const struct x86_insn *in)
+{
+	e->insn_len = in->len;
+	switch (in->kind) {
+	case X86_INVLPG:
+		e->invlpg.decoded = true;
+		e->invlpg.gva = 0; /* braid flushes the whole TLB anyway */
+		return;
+	case X86_CLTS: e->cr.type = CR_CLTS; break;
+	case X86_MOV_TO_CR: e->cr.type = CR_MOV_TO; break;
+	case X86_LMSW: e->cr.type = CR_LMSW; break;
+	default: e->cr.type = CR_MOV_FROM; break; /* MOV from CR, SMSW */
+	}
+	/* SMSW and LMSW are CR0's low bits (SDM Vol. 2B, LMSW/SMSW). */
+	e->cr.cr = in->kind == X86_MOV_TO_CR || in->kind == X86_MOV_FROM_CR
+			   ? in->reg
+			   : 0;
+	e->cr.gpr = in->rm_reg;
+	e->cr.decoded = true;
+}
+
+int cr_exit_decode(struct guest *g, struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 rip = vendor->get(v, VREG_RIP);
+	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
+	struct x86_insn in;
+	unsigned len;
+	u8 buf[15] = { 0 };
+
+	if (guest_fetch(g, rip, buf, &len)) {
+		guest_stop(g, "cannot fetch the intercepted instruction");
+		return -ENOTSUP;
+	}
+	if (x86_decode_sys(buf, len, mode, &in)) {
+		guest_stop(
+			g,
+			"cannot decode the intercepted instruction %02x %02x %02x %02x",
+			buf[0], buf[1], buf[2], buf[3]);
+		return -ENOTSUP;
+	}
+	fill(e, &in);
+	if (in.kind == X86_LMSW)
+		e->cr.lmsw = (u16)vcpu_gpr(v, in.rm_reg);
+	return 0;
+}
+
+/* MOV to CR0/CR4 that touched a bit braid owns (VMX only: CR0.NE, CR4's
+ * VMX-fixed bits). The guest gets the value it wrote as its view. */
+static void nested_cr_write(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 val = cr_exit_source(v, e);
+
+	if (e->cr.type != CR_MOV_TO) {
+		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr,
+			   e->cr.type);
+		return;
+	}
+	if (e->cr.cr == 0) {
+		vendor->set(v, VREG_CR0, val);
+	} else if (e->cr.cr == 4 && !(val & CR4_VMXE_BIT)) {
+		vendor->set(v, VREG_CR4, val);
+	} else if (e->cr.cr == 4) {
+		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
+		 * reserved to it (SDM Vol. 3A 2.5). */
+		vendor->inject_exception(v, VEC_GP, true, 0);
+		return;
+	} else {
+		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
+		return;
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}
+
+/* MOV to/from CR8, the task-priority register's bits 7:4 in 64-bit mode
+ * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR. Both vendors
+ * exit on both directions (VMX CR8-load/store exiting, SVM CR8 read and
+ * write intercepts). */
+static void cr8_access(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	struct vlapic *a = &g->plat.lapic;
+	u64 val;
+
+	if (e->cr.type == CR_MOV_FROM) {
+		cr_exit_result(v, e, vlapic_read(a, APIC_TPR, rdtsc()) >> 4);
+	} else {
+		val = cr_exit_source(v, e);
+		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
+			vendor->inject_exception(v, VEC_GP, true, 0);
+			return;
+		}
+		vlapic_write(a, APIC_TPR, (u32)val << 4, rdtsc());
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}
+
+/* Shadow and compound paging: the guest's view of CR0/CR3/CR4 is braid's
+ * (hv/mmu.c); CLTS and LMSW are writes of CR0 (SDM Vol. 2A CLTS, LMSW:
+ * LMSW sets PE, MP, EM, TS and cannot clear PE). */
+static void shadow_cr_access(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 cr0 = mmu_read_cr(g, 0);
+	bool ok = true;
+
+	switch (e->cr.type) {
+	case CR_MOV_TO:
+		ok = mmu_write_cr(g, e->cr.cr, cr_exit_source(v, e));
+		break;
+	case CR_MOV_FROM: cr_exit_result(v, e, mmu_read_cr(g, e->cr.cr)); break;
+	case CR_CLTS: ok = mmu_write_cr(g, 0, cr0 & ~CR0_TS); break;
+	case CR_LMSW:
+		ok = mmu_write_cr(
+			g, 0, (cr0 & ~0xeull) | (cr_exit_source(v, e) & 0xf));
+		break;
+	}
+	if (g->state != GUEST_RUNNING)
+		return;
+	if (!ok) {
+		vendor->inject_exception(v, VEC_GP, true, 0);
+		return;
+	}
+	vcpu_skip_insn(v, e->insn_len);
+}
+
+void handle_invlpg(struct guest *g, const struct vmexit *exit)
+{
+	struct vmexit e = *exit;
+
+	if (!e.invlpg.decoded && cr_exit_decode(g, &e))
+		return;
+	mmu_invlpg(g);
+	vcpu_skip_insn(&g->vcpu, e.insn_len);
+}
+
+void handle_cr(struct guest *g, const struct vmexit *exit)
+{
+	struct vmexit e = *exit;
+
+	if (!e.cr.decoded && cr_exit_decode(g, &e))
+		return;
+	if (e.cr.cr == 8)
+		cr8_access(g, &e);
+	else if (g->cfg.paging == PAGING_NESTED)
+		nested_cr_write(g, &e);
+	else
+		shadow_cr_access(g, &e);
+}

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Emulating a trapped write to a guest page table: fetch the instruction
+ * with the guest's own translation, decode it (insn/decode.c), carry it
+ * out against guest memory (insn/emulate.c, which knows nothing of guests:
+ * it calls emu_read/emu_write below), tell the MMU every byte written so
+ * the shadow or compound tree follows, and write the registers back. An
+ * instruction braid cannot decode stops the guest with its bytes.
+ */
+#include "arch/x86_64/vendor.h"
+#include "insn/decode.h"
+#include "insn/emulate.h"
+#include "hv/ptwrite.h"
+#include "hv/guest_insn.h"
+#include "hv/gva.h"
+#include "hv/mmu.h"
+#include "lib/log.h"
+#include "lib/string.h"
+
+struct pt_emu {
+	struct guest *g;
+	u32 user; /* PFERR_U if the guest runs at CPL 3 */
+	bool faulted;
+	bool done_one; /* a store was emulated already */
+	u64 fault_gva;
+	u32 fault_error;
+};
+
+static int record(struct pt_emu *pe, int err, u64 gva, u32 pf)
+{
+	if (err == -EFAULT && !pe->faulted) {
+		pe->faulted = true;
+		pe->fault_gva = gva;
+		pe->fault_error = pf;
+	}
+	return err;
+}
+
+static int emu_read(void *opaque, u64 gva, void *buf, unsigned n)
+{
+	struct pt_emu *pe = opaque;
+	u32 pf = 0;
+
+	return record(pe, gva_read(pe->g, gva, buf, n, pe->user, &pf), gva, pf);
+}
+
+/*
+ * One walk per page: the translation says both whether the store may go
+ * on and where it lands. A REP store may run past the protected table, or
+ * the policy may just have handed the table to the CPU (compound): then
+ * stop, and let the guest do the rest itself at native speed.
+ */
+static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
+{
+	struct pt_emu *pe = opaque;
+	struct guest *g = pe->g;
+	const u8 *p = buf;
+	struct gva_span s;
+	u32 pf = 0;
+	int err = gva_translate(g, gva, n, pe->user | PFERR_W, &s, &pf);
+
+	if (err)
+		return record(pe, err, gva, pf);
+	if (pe->done_one && !mmu_gpa_protected(g, s.gpa[0]))
+		return -EAGAIN;
+	pe->done_one = true;
+	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
+		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
+		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+	}
+	return 0;
+}
+
+void ptwrite_emulate(struct guest *g, u64 gva)
+{
+	struct vcpu *v = &g->vcpu;
+	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
+	struct emu_ctx ctx = { 0 };
+	struct x86_insn insn;
+	int err;
+
+	/* The CPU was delivering an event (pushing on the stack) when the
+	 * write trapped, not running the instruction at RIP: a stack that
+	 * shares a page with a page table is not something to emulate. */
+	if (v->delivering) {
+		guest_stop(g,
+			   "event delivery wrote to its page table at 0x%llx",
+			   (unsigned long long)gva);
+		return;
+	}
+	err = guest_insn_decode(g, &ctx, &insn);
+	if (err == -EFAULT) {
+		guest_stop(
+			g,
+			"cannot fetch the instruction that wrote its page table");
+		return;
+	}
+	/* The decoder knows loads too (for MMIO): one that trapped here as a
+	 * write is not understood, and must not be carried out as one. */
+	if (err || !x86_kind_is_store(insn.kind)) {
+		guest_stop(
+			g,
+			"cannot emulate the write to its page table at 0x%llx: %s%s",
+			(unsigned long long)gva, insn.reason,
+			err ? "" : " (not a store)");
+		return;
+	}
+	g->shadow.stats.pt_write_traps++;
+	ctx.opaque = &pe;
+	ctx.read = emu_read;
+	ctx.write = emu_write;
+	ctx.rep_max = 512; /* a page of 8-byte stores at most per exit */
+	err = x86_emulate(&insn, &ctx);
+	if (err == -EAGAIN) {
+		emu_ctx_store(v, &ctx); /* the iterations done so far */
+		return;
+	}
+	if (err && pe.faulted) {
+		/* The instruction faults for a reason of the guest's own:
+		 * deliver that #PF, as the CPU would have. A REP string op
+		 * keeps the iterations it completed (the rest is unchanged). */
+		emu_ctx_store(v, &ctx);
+		vendor->inject_pf(v, pe.fault_gva, pe.fault_error);
+		return;
+	}
+	if (err) {
+		guest_stop(g, "emulating %s at 0x%llx failed (%d)", insn.reason,
+			   (unsigned long long)gva, err);
+		return;
+	}
+	emu_ctx_store(v, &ctx);
+}
