@@ -12,44 +12,19 @@
  * through an MSR braid does not emulate.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/exit.h"
 
-/* CPUID.1:ECX */
-#define ECX1_DTES64	  BIT(2)
-#define ECX1_MONITOR	  BIT(3)
-#define ECX1_DS_CPL	  BIT(4)
-#define ECX1_VMX	  BIT(5)
-#define ECX1_SMX	  BIT(6)
-#define ECX1_EST	  BIT(7)
-#define ECX1_TM2	  BIT(8)
-#define ECX1_XTPR	  BIT(14)
-#define ECX1_PDCM	  BIT(15)
-#define ECX1_PCID	  BIT(17)
-#define ECX1_X2APIC	  BIT(21)
-#define ECX1_TSC_DEADLINE BIT(24)
-#define ECX1_XSAVE	  BIT(26)
-#define ECX1_OSXSAVE	  BIT(27)
-#define ECX1_AVX	  BIT(28)
-#define ECX1_HYPERVISOR	  BIT(31)
 #define ECX1_HIDDEN                                                       \
 	(ECX1_DTES64 | ECX1_MONITOR | ECX1_DS_CPL | ECX1_VMX | ECX1_SMX | \
 	 ECX1_EST | ECX1_TM2 | ECX1_XTPR | ECX1_PDCM | ECX1_PCID |        \
 	 ECX1_X2APIC | ECX1_TSC_DEADLINE | ECX1_XSAVE | ECX1_OSXSAVE |    \
 	 ECX1_AVX)
 /* CPUID.1:EDX: machine check, debug store, thermal/ACPI MSRs, HTT */
-#define EDX1_MCE  BIT(7)
-#define EDX1_MCA  BIT(14)
-#define EDX1_DS	  BIT(21)
-#define EDX1_ACPI BIT(22)
-#define EDX1_HTT  BIT(28)
-#define EDX1_TM	  BIT(29)
-#define EDX1_PBE  BIT(31)
 #define EDX1_HIDDEN                                                       \
 	(EDX1_MCE | EDX1_MCA | EDX1_DS | EDX1_ACPI | EDX1_HTT | EDX1_TM | \
 	 EDX1_PBE)
-/* CPUID.6:EAX: the APIC timer always runs (braid's is virtual) */
-#define EAX6_ARAT BIT(2)
 /* CPUID.7.0:EBX: AVX2 and the AVX-512 family need XSAVE state */
 #define EBX7_AVX_MASK                                                         \
 	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
@@ -59,25 +34,16 @@
  * three present one CPU; and features reached through MSRs or CR4 bits
  * braid does not emulate (TSC_ADJUST, SGX, INVPCID, RDT, MPX, PT, UMIP,
  * WAITPKG, RDPID's TSC_AUX). */
-#define EBX7_SMEP BIT(7)
-#define EBX7_SMAP BIT(20)
 #define EBX7_HIDDEN                                                          \
 	(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP | BIT(1) | BIT(2) | BIT(10) | \
 	 BIT(12) | BIT(14) | BIT(15) | BIT(25))
-#define ECX7_UMIP    BIT(2)
-#define ECX7_PKU     BIT(3)
-#define ECX7_WAITPKG BIT(5)
-#define ECX7_LA57    BIT(16)
-#define ECX7_RDPID   BIT(22)
 #define ECX7_HIDDEN \
 	(ECX7_UMIP | ECX7_PKU | ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID)
 /* CPUID.80000001h: SVM, IBS, SKINIT, WDT, LWP, performance counters,
  * MWAITX; RDTSCP (TSC_AUX) */
-#define ECX81_SVM BIT(2)
 #define ECX81_HIDDEN                                                   \
 	(ECX81_SVM | BIT(10) | BIT(12) | BIT(13) | BIT(15) | BIT(23) | \
 	 BIT(24) | BIT(28) | BIT(29))
-#define EDX81_RDTSCP BIT(27)
 
 /* The TSC frequency leaves, so that a guest need not time the PIT: 0x15
  * as a 1:1 ratio to a "crystal" running at the TSC rate (the local APIC
@@ -156,7 +122,9 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 	case 5:	  /* MONITOR/MWAIT */
 	case 0xa: /* performance monitoring */
 	case 0xd: r = (struct cpuid_regs){ 0 }; break;
-	case 6: r = (struct cpuid_regs){ .eax = EAX6_ARAT }; break;
+	case 6: /* only ARAT: the APIC timer always runs (braid's is virtual) */
+		r = (struct cpuid_regs){ .eax = EAX6_ARAT };
+		break;
 	case 7: leaf7(&r, sub); break;
 	case LEAF_TSC_CRYSTAL:
 	case LEAF_FREQ: tsc_leaves(&r, leaf); break;

@@ -8,6 +8,7 @@
 #define LOG_TAG "boot"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tsc.h"
@@ -46,7 +47,7 @@ static void init_memory(void)
 {
 	struct phys_range reserved[BOOT_MAX_MODULES + 1];
 	unsigned n = 0;
-	bool has_1g = cpuid(0x80000001, 0).edx & BIT(26);
+	bool has_1g = cpuid(0x80000001, 0).edx & EDX81_PAGE1GB;
 
 	reserved[n++] = (struct phys_range){ va_to_pa(_image_start),
 					     va_to_pa(_image_end) };

@@ -18,6 +18,7 @@
  * stopped with a report.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
@@ -186,8 +187,8 @@ static void cpu_paging_features(bool *pse1g, unsigned *maxphyaddr)
 	static unsigned width;
 
 	if (!width) {
-		have_1g = cpuid(0x80000001, 0).edx & BIT(26);
-		width = cpuid(0x80000008, 0).eax & 0xff;
+		have_1g = cpuid(0x80000001, 0).edx & EDX81_PAGE1GB;
+		width = cpuid(0x80000008, 0).eax & EAX88_PHYS_BITS;
 	}
 	*pse1g = have_1g;
 	*maxphyaddr = width;
@@ -210,7 +211,7 @@ static bool host_has_nx(void)
 	static int nx = -1;
 
 	if (nx < 0)
-		nx = !!(cpuid(0x80000001, 0).edx & BIT(20));
+		nx = !!(cpuid(0x80000001, 0).edx & EDX81_NX);
 	return nx;
 }
 

@@ -23,7 +23,6 @@
 
 #define PORT_IMCR_SELECT 0x22 /* MP spec 3.6.2.1: PIC/APIC mode switch */
 #define PORT_IMCR_DATA	 0x23
-#define UART_IER_RDI	 BIT(0)
 #define INPUT_POLL_HZ	 100 /* how often an idle guest's console is read */
 
 /*
@@ -106,7 +105,7 @@ static void poll_input(struct guest *g, u64 now)
 {
 	int c;
 
-	if (!(g->uart.ier & UART_IER_RDI) || now < g->plat.next_input_poll)
+	if (!(g->uart.ier & UART_IER_ERBFI) || now < g->plat.next_input_poll)
 		return;
 	g->plat.next_input_poll = now + tsc_hz() / INPUT_POLL_HZ;
 	while (vuart_can_receive(&g->uart) && (c = serial_getc()) >= 0)
@@ -159,7 +158,7 @@ static u64 next_deadline(struct guest *g, u64 now)
 	u64 t = MIN(vlapic_next_event(&p->lapic, now),
 		    vpit_next_event(&p->pit, now));
 
-	if (g->uart.ier & UART_IER_RDI)
+	if (g->uart.ier & UART_IER_ERBFI)
 		t = MIN(t, p->next_input_poll);
 	return t;
 }

@@ -25,7 +25,7 @@ static u64 *sp_table(const struct shadow *s, u32 i)
 }
 
 /* Where table pointers point: host-physical for a shadow tree, the
- * guest-physical window for a compound tree (DESIGN.md §3). */
+ * guest-physical window for a compound tree (docs/design.md §2). */
 static u64 tree_base(const struct shadow *s)
 {
 	return s->compound ? s->window_gpa : s->pool;
@@ -114,7 +114,7 @@ static void hash_remove(struct shadow *s, u32 sp)
 
 /*
  * Is entry @i of page @sp a pointer to a child page braid put there? A
- * compound page is reachable by the guest through EPT/NPT (DESIGN.md §3),
+ * compound page is reachable by the guest through EPT/NPT (docs/design.md §2),
  * so its contents are never trusted: a child counts only if braid's own
  * records say it hangs exactly there.
  */

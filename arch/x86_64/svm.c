@@ -6,6 +6,7 @@
  */
 #define LOG_TAG "svm"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/vendor.h"
@@ -47,7 +48,7 @@ static int svm_check(void)
 
 	/* APM 15.4: SVM is present if CPUID 8000_0001h:ECX[SVM] = 1. */
 	if (cpuid(0x80000000, 0).eax < 0x8000000a ||
-	    !(cpuid(0x80000001, 0).ecx & BIT(2))) {
+	    !(cpuid(0x80000001, 0).ecx & ECX81_SVM)) {
 		pr_err("missing: SVM (CPUID.80000001h:ECX.SVM[bit 2] = 0)");
 		return -ENOTSUP;
 	}
@@ -545,7 +546,7 @@ static void svm_inject_pf(struct vcpu *v, u64 cr2, u32 error)
 static void npt_restrict(struct pt *pt)
 {
 	/* NPT uses the host's page sizes (APM 15.25.3). */
-	if (!(cpuid(0x80000001, 0).edx & BIT(26)))
+	if (!(cpuid(0x80000001, 0).edx & EDX81_PAGE1GB))
 		pt_no_leaf_at(pt, 3);
 }
 

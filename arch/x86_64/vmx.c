@@ -6,6 +6,7 @@
  */
 #define LOG_TAG "vmx"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/vendor.h"
@@ -211,7 +212,7 @@ static int vmx_check(void)
 	u64 fc;
 	int bad = 0;
 
-	if (!(cpuid(1, 0).ecx & BIT(5))) {
+	if (!(cpuid(1, 0).ecx & ECX1_VMX)) {
 		pr_err("missing: VMX (CPUID.1:ECX.VMX[bit 5] = 0)");
 		return -ENOTSUP;
 	}
@@ -306,7 +307,7 @@ static void setup_paging_controls(enum vcpu_mmu mmu)
 	u32 proc = caps.proc | CPU_CR3_LOAD_EXITING | CPU_CR3_STORE_EXITING;
 
 	/* Compound paging keeps EPT (and so unrestricted guest); the guest's
-	 * INVLPG works on it unaided (DESIGN.md §3). */
+	 * INVLPG works on it unaided (docs/design.md §2). */
 	if (mmu == VCPU_SHADOW) {
 		proc |= CPU_INVLPG_EXITING;
 		vmwrite(SECONDARY_VM_EXEC_CONTROL,
