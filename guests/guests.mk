@@ -37,7 +37,11 @@ GUEST_RT_C := $(wildcard $(GUEST_DIR)/rt/*.c)
 GUEST_RT_S := $(wildcard $(GUEST_DIR)/rt/*.S)
 GUEST_RT_COBJS := $(patsubst $(GUEST_DIR)/%.c,$(GUEST_OUT)/%.o,$(GUEST_RT_C))
 GUEST_RT_SOBJS := $(patsubst $(GUEST_DIR)/%.S,$(GUEST_OUT)/%.o,$(GUEST_RT_S))
-GUEST_RT_OBJS := $(GUEST_RT_SOBJS) $(GUEST_RT_COBJS)
+# braid's own freestanding printf and string functions, compiled unchanged
+# into every guest: one implementation, not a copy.
+GUEST_LIB_C := lib/printf.c lib/string.c
+GUEST_LIB_OBJS := $(GUEST_LIB_C:lib/%.c=$(GUEST_OUT)/lib/%.o)
+GUEST_RT_OBJS := $(GUEST_RT_SOBJS) $(GUEST_RT_COBJS) $(GUEST_LIB_OBJS)
 GUEST_MAIN_OBJS := $(GUESTS:%=$(GUEST_OUT)/%.o)
 GUEST_ELF64 := $(GUESTS:%=$(GUEST_OUT)/%.elf64)
 GUEST_ELF := $(GUESTS:%=$(GUEST_OUT)/%.elf)
@@ -52,6 +56,11 @@ $(GUEST_RT_COBJS) $(GUEST_MAIN_OBJS): $(GUEST_OUT)/%.o: $(GUEST_DIR)/%.c \
 		$(GUEST_DIR)/guests.mk
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) $(GUEST_CFLAGS) -c $< -o $@
+
+$(GUEST_LIB_OBJS): $(GUEST_OUT)/lib/%.o: lib/%.c $(GUEST_DIR)/guests.mk
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) $(GUEST_CFLAGS) -I . -c $< -o $@
+$(GUEST_OUT)/rt/printf.o: GUEST_CFLAGS += -I .
 
 $(GUEST_RT_SOBJS): $(GUEST_OUT)/%.o: $(GUEST_DIR)/%.S $(GUEST_DIR)/guests.mk
 	@mkdir -p $(dir $@)

@@ -111,7 +111,7 @@ static void protect(void *ctx, u64 gfn, bool on)
  * Compound paging: the nested table maps RAM, and the pool of compound
  * pages at a window just above it (hidden: the guest's memory map does
  * not list it). The window is writable in EPT/NPT because the CPU's walk
- * of it counts as a write (PLATFORM.md); the shadow code never trusts
+ * of it counts as a write (docs/emulators.md, "Compound walks: window permissions"); the shadow code never trusts
  * what it reads back from it.
  */
 static int create_compound(struct guest *g)

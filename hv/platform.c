@@ -4,7 +4,7 @@
  * emulator it can end the emulator with a status a test can read:
  *   QEMU:  isa-debug-exit at port 0xf4: QEMU exits with (value << 1) | 1.
  *   Bochs: a magic breakpoint (xchg %bx,%bx) makes the debugger quit with
- *          status 0, port 0x8900 "Shutdown" with status 1 (PLATFORM.md).
+ *          status 0, port 0x8900 "Shutdown" with status 1 (docs/emulators.md, "Exit status under each emulator").
  */
 #define LOG_TAG "hv"
 #include "arch/x86_64/cpu.h"

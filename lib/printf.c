@@ -1,42 +1,59 @@
 // SPDX-License-Identifier: MIT
-/* vsnprintf for a freestanding kernel (precision only for %s): always NUL-terminates, returns the
- * length the full output would have had (C99 semantics). */
+/*
+ * A small printf for freestanding code, shared by braid and the guest
+ * runtime (guests/rt/printf.c): %d %i %u %x %X %p %s %c %%, the l/ll/z
+ * length modifiers, the '-', '0' and '#' flags, a field width, and a
+ * precision for %s (%.Ns, %.*s). One formatter feeds a sink function;
+ * vsnprintf's sink is a buffer, and it always NUL-terminates and returns
+ * the length the full output would have had (C99 semantics).
+ */
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/types.h"
 
+struct spec {
+	bool left; /* '-': pad on the right */
+	bool alt;  /* '#': 0x/0X before a non-zero hexadecimal number */
+	char pad;  /* ' ' or '0' */
+	int width;
+	int prec; /* %s only; -1: none */
+	int lng;  /* number of 'l' (or 'z') modifiers */
+};
+
 struct out {
-	char *buf;
-	size_t size;
-	size_t len;
+	printf_put_fn *put;
+	void *ctx;
+	size_t len; /* characters produced */
 };
 
 static void put(struct out *o, char c)
 {
-	if (o->len + 1 < o->size)
-		o->buf[o->len] = c;
+	o->put(o->ctx, c);
 	o->len++;
 }
 
-static void put_padded(struct out *o, const char *s, size_t n, int width,
-		       bool left, char pad)
+static void put_padded(struct out *o, const struct spec *sp, const char *s,
+		       size_t n)
 {
-	int fill = width > (int)n ? width - (int)n : 0;
+	int fill = sp->width > (int)n ? sp->width - (int)n : 0;
 
-	if (!left)
+	if (!sp->left)
 		while (fill-- > 0)
-			put(o, pad);
+			put(o, sp->pad);
 	while (n--)
 		put(o, *s++);
-	if (left)
+	if (sp->left)
 		while (fill-- > 0)
 			put(o, ' ');
 }
 
-static void put_number(struct out *o, u64 v, bool neg, unsigned base,
-		       bool upper, int width, bool left, char pad)
+/* The sign or 0x prefix goes before zero padding, or is glued to the
+ * digits when padding with spaces (C11 7.21.6.1). */
+static void put_number(struct out *o, struct spec *sp, u64 v, unsigned base,
+		       bool upper, const char *prefix)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	int plen = (int)strlen(prefix);
 	char tmp[24];
 	int i = sizeof(tmp);
 
@@ -44,15 +61,15 @@ static void put_number(struct out *o, u64 v, bool neg, unsigned base,
 		tmp[--i] = digits[v % base];
 		v /= base;
 	} while (v);
-	if (neg) {
-		if (pad == '0' && width > 0) {
-			put(o, '-');
-			width--;
-		} else {
-			tmp[--i] = '-';
-		}
+	if (sp->pad == '0' && !sp->left) {
+		while (*prefix)
+			put(o, *prefix++);
+		sp->width -= plen;
+	} else {
+		while (plen--)
+			tmp[--i] = prefix[plen];
 	}
-	put_padded(o, tmp + i, sizeof(tmp) - i, width, left, pad);
+	put_padded(o, sp, tmp + i, sizeof(tmp) - i);
 }
 
 static u64 fetch_arg(va_list *ap, int lng, bool is_signed, bool *neg)
@@ -70,77 +87,123 @@ static u64 fetch_arg(va_list *ap, int lng, bool is_signed, bool *neg)
 	return s;
 }
 
-int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+static const char *parse_spec(const char *f, struct spec *sp, va_list *ap)
 {
-	struct out o = { buf, size, 0 };
+	*sp = (struct spec){ .pad = ' ', .prec = -1 };
+	for (;; f++) {
+		if (*f == '-')
+			sp->left = true;
+		else if (*f == '0')
+			sp->pad = '0';
+		else if (*f == '#')
+			sp->alt = true;
+		else
+			break;
+	}
+	for (; *f >= '0' && *f <= '9'; f++)
+		sp->width = sp->width * 10 + (*f - '0');
+	if (*f == '.' && f[1] == '*') {
+		sp->prec = va_arg(*ap, int);
+		f += 2;
+	} else if (*f == '.') {
+		for (sp->prec = 0, f++; *f >= '0' && *f <= '9'; f++)
+			sp->prec = sp->prec * 10 + (*f - '0');
+	}
+	for (; *f == 'l' || *f == 'z'; f++)
+		sp->lng++;
+	return f;
+}
+
+static void convert(struct out *o, char conv, struct spec *sp, va_list *ap)
+{
+	const char *s;
+	bool neg;
+	u64 v;
+	char c;
+
+	switch (conv) {
+	case 'd':
+	case 'i':
+		v = fetch_arg(ap, sp->lng, true, &neg);
+		put_number(o, sp, v, 10, false, neg ? "-" : "");
+		break;
+	case 'u':
+		v = fetch_arg(ap, sp->lng, false, &neg);
+		put_number(o, sp, v, 10, false, "");
+		break;
+	case 'x':
+	case 'X':
+		v = fetch_arg(ap, sp->lng, false, &neg);
+		put_number(o, sp, v, 16, conv == 'X',
+			   !sp->alt || !v ? ""
+			   : conv == 'X'  ? "0X"
+					  : "0x");
+		break;
+	case 'p':
+		v = (u64)(uintptr_t)va_arg(*ap, void *);
+		put_number(o, sp, v, 16, false, "0x");
+		break;
+	case 's':
+		s = va_arg(*ap, const char *);
+		if (!s)
+			s = "(null)";
+		sp->pad = ' ';
+		put_padded(o, sp, s,
+			   sp->prec >= 0 ? strnlen(s, sp->prec) : strlen(s));
+		break;
+	case 'c':
+		c = (char)va_arg(*ap, int);
+		sp->pad = ' ';
+		put_padded(o, sp, &c, 1);
+		break;
+	case '%': put(o, '%'); break;
+	default: put(o, '%'); put(o, conv);
+	}
+}
+
+int vcbprintf(printf_put_fn *fn, void *ctx, const char *fmt, va_list ap)
+{
+	struct out o = { fn, ctx, 0 };
+	struct spec sp;
 	va_list args;
 
 	va_copy(args, ap);
-	for (; *fmt; fmt++) {
-		bool left = false, neg;
-		char pad = ' ';
-		int width = 0, lng = 0, prec = -1;
-		const char *s;
-		u64 v;
-
+	while (*fmt) {
 		if (*fmt != '%') {
-			put(&o, *fmt);
+			put(&o, *fmt++);
 			continue;
 		}
-		fmt++;
-		for (; *fmt == '-' || *fmt == '0'; fmt++)
-			*fmt == '-' ? (left = true) : (pad = '0');
-		for (; *fmt >= '0' && *fmt <= '9'; fmt++)
-			width = width * 10 + (*fmt - '0');
-		if (*fmt == '.' && fmt[1] == '*') {
-			prec = va_arg(args, int);
-			fmt += 2;
-		} else if (*fmt == '.') {
-			for (prec = 0, fmt++; *fmt >= '0' && *fmt <= '9'; fmt++)
-				prec = prec * 10 + (*fmt - '0');
-		}
-		for (; *fmt == 'l' || *fmt == 'z'; fmt++)
-			lng++;
-		switch (*fmt) {
-		case 'd':
-		case 'i':
-			v = fetch_arg(&args, lng, true, &neg);
-			put_number(&o, v, neg, 10, false, width, left, pad);
+		fmt = parse_spec(fmt + 1, &sp, &args);
+		if (!*fmt)
 			break;
-		case 'u':
-		case 'x':
-		case 'X':
-			v = fetch_arg(&args, lng, false, &neg);
-			put_number(&o, v, false, *fmt == 'u' ? 10 : 16,
-				   *fmt == 'X', width, left, pad);
-			break;
-		case 'p':
-			put(&o, '0');
-			put(&o, 'x');
-			v = (u64)(uintptr_t)va_arg(args, void *);
-			put_number(&o, v, false, 16, false, width, left, pad);
-			break;
-		case 's':
-			s = va_arg(args, const char *);
-			if (!s)
-				s = "(null)";
-			put_padded(&o, s,
-				   prec >= 0 ? strnlen(s, prec) : strlen(s),
-				   width, left, ' ');
-			break;
-		case '%': put(&o, '%'); break;
-		case 'c':
-			pad = (char)va_arg(args, int);
-			put_padded(&o, &pad, 1, width, left, ' ');
-			break;
-		case '\0': fmt--; break;
-		default: put(&o, '%'); put(&o, *fmt);
-		}
+		convert(&o, *fmt++, &sp, &args);
 	}
 	va_end(args);
-	if (size)
-		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;
+}
+
+struct buf {
+	char *p;
+	size_t size, len;
+};
+
+static void put_buf(void *ctx, char c)
+{
+	struct buf *b = ctx;
+
+	if (b->len + 1 < b->size)
+		b->p[b->len] = c;
+	b->len++;
+}
+
+int vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+{
+	struct buf b = { buf, size, 0 };
+	int n = vcbprintf(put_buf, &b, fmt, ap);
+
+	if (size)
+		buf[b.len < size ? b.len : size - 1] = '\0';
+	return n;
 }
 
 int snprintf(char *buf, size_t size, const char *fmt, ...)

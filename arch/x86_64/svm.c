@@ -247,7 +247,7 @@ static const char *virt_insn_name(u64 code)
 /*
  * Without NRIP save (QEMU TCG has none) the length of an intercepted
  * instruction is known from its opcode for the fixed-length ones
- * (PLATFORM.md); for IOIO, EXITINFO2 holds the next RIP (APM 15.10.2).
+ * (docs/emulators.md, "QEMU TCG: missing SVM features"); for IOIO, EXITINFO2 holds the next RIP (APM 15.10.2).
  */
 static unsigned insn_len(struct vmcb *vmcb, u64 code)
 {
@@ -336,7 +336,8 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 /*
  * An intercept taken while an event was being delivered leaves the event
  * in EXITINTINFO; it must be injected again (APM 15.7.2). QEMU TCG reports
- * an interrupt there as an exception with its vector >= 32 (PLATFORM.md):
+ * an interrupt there as an exception with its vector >= 32
+ * (docs/emulators.md, "QEMU TCG: where it differs from AMD hardware"):
  * fix the type.
  */
 static bool reinject_exitintinfo(struct vmcb_control *c)

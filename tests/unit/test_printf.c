@@ -108,6 +108,13 @@ static void test_width_and_flags(void **state)
 	SAME("[%1d]", 0);
 	SAME("[%05zu]", (size_t)3);
 	SAME("[%40d]", 1);
+	SAME("[%#x]", 0xbeefu);
+	SAME("[%#X]", 0xbeefu);
+	SAME("[%#x]", 0u);
+	SAME("[%#010x]", 0xbeefu);
+	SAME("[%#-10lx]", 0xbeeful);
+	SAME("[%#10lx]", 0xbeeful);
+	SAME("[%#lx]", 0xfffffffffffffffful);
 }
 
 static void test_strings(void **state)
@@ -171,6 +178,8 @@ static void test_pointer(void **state)
 	SAME("%p", (void *)0x1234);
 	SAME("%p", (void *)0xffff800000001000ull);
 	SAME("[%p|%d]", (void *)0xabc, 5);
+	SAME("[%12p]", (void *)0x1234);
+	SAME("[%-12p]", (void *)0x1234);
 	/* braid prints NULL as a number (glibc prints "(nil)"). */
 	IS("0x0", 256, "%p", (void *)0);
 }
