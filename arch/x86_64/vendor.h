@@ -143,7 +143,7 @@ struct vendor_ops {
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,
 				 u32 error);
-	/* External interrupts (hv/irq.c decides which): may one be injected
+	/* External interrupts (hv/vplat.c decides which): may one be injected
 	 * at the next entry (RFLAGS.IF set, no STI/MOV SS shadow, no event
 	 * already being injected)? */
 	bool (*irq_window_open)(struct vcpu *v);
