@@ -11,6 +11,7 @@
 #include "hv/cr.h"
 #include "hv/guest_insn.h"
 #include "hv/mmu.h"
+#include "hv/stats.h"
 #include "insn/decode.h"
 
 #define CR4_VMXE_BIT BIT(13)
@@ -138,6 +139,8 @@ static void shadow_cr_access(struct guest *g, const struct vmexit *e)
 
 	switch (e->cr.type) {
 	case CR_MOV_TO:
+		if (e->cr.cr == 3)
+			stats_path(g, PATH_CR3);
 		ok = mmu_write_cr(g, e->cr.cr, cr_exit_source(v, e));
 		break;
 	case CR_MOV_FROM: cr_exit_result(v, e, mmu_read_cr(g, e->cr.cr)); break;

@@ -12,6 +12,7 @@
 #include "hv/mmio.h"
 #include "hv/mmu.h"
 #include "hv/ptwrite.h"
+#include "hv/stats.h"
 #include "hv/vplat.h"
 
 static enum braid_exit_reason count_as(enum vmexit_kind k)
@@ -38,11 +39,15 @@ static enum braid_exit_reason count_as(enum vmexit_kind k)
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	switch (mmu_npf(g, e)) {
-	case MMU_PT_WRITE: ptwrite_emulate(g, e->npf.gpa); return;
+	case MMU_PT_WRITE:
+		stats_path(g, PATH_PT_WRITE);
+		ptwrite_emulate(g, e->npf.gpa);
+		return;
 	case MMU_NOT_MINE: break;
 	default: return;
 	}
 	if (!e->npf.walk && mmio_is_device(g, e->npf.gpa)) {
+		stats_path(g, PATH_MMIO);
 		mmio_emulate(g, e->npf.gpa);
 		return;
 	}
@@ -69,24 +74,28 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 	u64 gpa = 0;
 
 	switch (mmu_page_fault(g, gva, error, &gpa)) {
-	case MMU_PT_WRITE: ptwrite_emulate(g, gva); return;
-	case MMU_NO_MEMORY:
-		if (mmio_is_device(g, gpa))
-			mmio_emulate(g, gpa);
-		else if (!g->paged)
-			guest_stop(g,
-				   "access to guest-physical 0x%llx, where it "
-				   "has no memory",
-				   (unsigned long long)gpa);
-		else
-			guest_stop(g,
-				   "access to virtual 0x%llx, which its page "
-				   "tables map to guest-physical 0x%llx, where "
-				   "it has no memory",
-				   (unsigned long long)gva,
-				   (unsigned long long)gpa);
+	case MMU_REFLECTED: stats_path(g, PATH_PF_REFLECT); return;
+	case MMU_PT_WRITE:
+		stats_path(g, PATH_PT_WRITE);
+		ptwrite_emulate(g, gva);
 		return;
+	case MMU_NO_MEMORY: break;
 	default: return;
+	}
+	if (mmio_is_device(g, gpa)) {
+		stats_path(g, PATH_MMIO);
+		mmio_emulate(g, gpa);
+	} else if (!g->paged) {
+		guest_stop(
+			g,
+			"access to guest-physical 0x%llx, where it has no memory",
+			(unsigned long long)gpa);
+	} else {
+		guest_stop(
+			g,
+			"access to virtual 0x%llx, which its page tables map to "
+			"guest-physical 0x%llx, where it has no memory",
+			(unsigned long long)gva, (unsigned long long)gpa);
 	}
 }
 
@@ -105,10 +114,32 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 	vplat_halt(g);
 }
 
+/* The path an exit of this kind takes unless its handler says more. */
+static enum exit_path path_of(const struct vmexit *e)
+{
+	switch (e->kind) {
+	case VMEXIT_CPUID: return PATH_CPUID;
+	case VMEXIT_IO: return PATH_IO;
+	case VMEXIT_HLT: return PATH_HLT;
+	case VMEXIT_RDMSR:
+	case VMEXIT_WRMSR: return PATH_MSR;
+	case VMEXIT_HYPERCALL: return PATH_HYPERCALL;
+	case VMEXIT_NPF: return PATH_NPF;
+	case VMEXIT_EXCEPTION:
+		return e->exc.vector == VEC_PF ? PATH_PF_FILL : PATH_OTHER;
+	case VMEXIT_CR_ACCESS: return PATH_CR;
+	case VMEXIT_INVLPG: return PATH_INVLPG;
+	case VMEXIT_INTR: return PATH_INTR;
+	case VMEXIT_IRQ_WINDOW: return PATH_IRQ_WINDOW;
+	default: return PATH_OTHER;
+	}
+}
+
 void handle_exit(struct guest *g, const struct vmexit *e)
 {
 	enum braid_exit_reason r = count_as(e->kind);
 
+	stats_path(g, path_of(e));
 	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF)
 		r = EXIT_PF;
 	g->stats.exits[r]++;

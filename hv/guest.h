@@ -50,6 +50,37 @@ enum guest_state {
 	GUEST_STOPPED, /* braid stopped it: it misbehaved */
 };
 
+/*
+ * The path an exit took through braid, finer than the exit reason: a #PF
+ * exit may fill a shadow entry, be reflected, or emulate a page-table
+ * store. handle_exit() sets it from the reason; the handlers refine it
+ * (stats_path()). hv/run.c charges each path braid's TSC ticks from the
+ * VM exit to the next VM entry, which under Bochs are instructions.
+ */
+enum exit_path {
+	PATH_CPUID,
+	PATH_IO,
+	PATH_MSR,
+	PATH_HYPERCALL,
+	PATH_HLT,
+	PATH_PF_FILL,	 /* a hidden #PF: braid filled its own entry */
+	PATH_PF_REFLECT, /* a #PF braid handed to the guest */
+	PATH_PT_WRITE,	 /* a guest page-table store, emulated */
+	PATH_CR3,	 /* MOV to CR3 under shadow or compound paging */
+	PATH_CR,	 /* other control-register accesses */
+	PATH_INVLPG,
+	PATH_NPF, /* EPT violation / NPF braid resolved itself */
+	PATH_MMIO,
+	PATH_INTR,
+	PATH_IRQ_WINDOW,
+	PATH_OTHER,
+	PATH_NR
+};
+
+struct path_stats {
+	u64 n, tsc, max;
+};
+
 struct guest_stats {
 	u64 exits[EXIT_NR];
 	u64 exits_total;
@@ -58,6 +89,7 @@ struct guest_stats {
 	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
 	u64 irqs;      /* interrupts injected */
 	u64 mmio;      /* device-memory accesses emulated */
+	struct path_stats path[PATH_NR];
 };
 
 struct guest {
@@ -80,6 +112,7 @@ struct guest {
 	struct console_line console; /* its output, line by line */
 	struct vplat plat;	     /* APIC, PIC, PIT, RTC: see hv/vplat.h */
 	struct guest_stats stats;
+	enum exit_path path; /* of the exit being handled */
 	enum guest_state state;
 	u32 result; /* GUEST_EXITED: the value it reported */
 };

@@ -438,7 +438,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 	if (compound(g) && !g->hw_cr3) {
 		/* The CPU walked the guest's own tables: its fault. */
 		vendor->inject_pf(&g->vcpu, gva, error);
-		return MMU_DONE;
+		return MMU_REFLECTED;
 	}
 	if (!g->paged) {
 		*gpa = gva; /* the identity map covers all of its RAM */
@@ -448,7 +448,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 	case SHADOW_FIXED: return MMU_DONE;
 	case SHADOW_REFLECT:
 		vendor->inject_pf(&g->vcpu, gva, w.error);
-		return MMU_DONE;
+		return MMU_REFLECTED;
 	case SHADOW_EMULATE: return MMU_PT_WRITE;
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
 	}

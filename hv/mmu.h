@@ -42,7 +42,8 @@ void mmu_invlpg(struct guest *g);
  */
 enum mmu_fault {
 	MMU_NOT_MINE,  /* not a fault of the shadow/compound MMU */
-	MMU_DONE,      /* resolved, reflected, or the guest was stopped */
+	MMU_DONE,      /* resolved, or the guest was stopped */
+	MMU_REFLECTED, /* a fault of the guest's own, injected into it */
 	MMU_PT_WRITE,  /* a store to a protected guest page table */
 	MMU_NO_MEMORY, /* translated to *gpa, where the guest has no RAM */
 };

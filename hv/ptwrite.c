@@ -71,7 +71,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	return 0;
 }
 
-void ptwrite_emulate(struct guest *g, u64 gva)
+void ptwrite_emulate(struct guest *g, u64 addr)
 {
 	struct vcpu *v = &g->vcpu;
 	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
@@ -85,7 +85,7 @@ void ptwrite_emulate(struct guest *g, u64 gva)
 	if (v->delivering) {
 		guest_stop(g,
 			   "event delivery wrote to its page table at 0x%llx",
-			   (unsigned long long)gva);
+			   (unsigned long long)addr);
 		return;
 	}
 	err = guest_insn_decode(g, &ctx, &insn);
@@ -101,7 +101,7 @@ void ptwrite_emulate(struct guest *g, u64 gva)
 		guest_stop(
 			g,
 			"cannot emulate the write to its page table at 0x%llx: %s%s",
-			(unsigned long long)gva, insn.reason,
+			(unsigned long long)addr, insn.reason,
 			err ? "" : " (not a store)");
 		return;
 	}
@@ -125,7 +125,7 @@ void ptwrite_emulate(struct guest *g, u64 gva)
 	}
 	if (err) {
 		guest_stop(g, "emulating %s at 0x%llx failed (%d)", insn.reason,
-			   (unsigned long long)gva, err);
+			   (unsigned long long)addr, err);
 		return;
 	}
 	emu_ctx_store(v, &ctx);

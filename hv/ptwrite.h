@@ -5,8 +5,10 @@
 #include "hv/guest.h"
 
 /* The guest's instruction at RIP wrote to a page table braid
- * write-protects (the access to @gva trapped): carry it out, keep the
- * shadow in step, and move the guest past it. */
-void ptwrite_emulate(struct guest *g, u64 gva);
+ * write-protects: carry it out, keep the shadow or compound tree in step,
+ * and move the guest past it. @addr is where the access trapped, for
+ * messages: guest-virtual under shadow paging (#PF), guest-physical under
+ * compound paging (EPT violation / NPF). */
+void ptwrite_emulate(struct guest *g, u64 addr);
 
 #endif

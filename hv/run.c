@@ -9,11 +9,14 @@
 #include "hv/exit.h"
 #include "hv/mmu.h"
 #include "hv/run.h"
+#include "hv/stats.h"
 #include "hv/vplat.h"
 
 void guest_run(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
+	bool charged = true; /* no exit before the first entry */
+	u64 exit_tsc = 0;
 	struct vmexit e;
 
 	v->cpu = this_cpu()->id;
@@ -28,6 +31,11 @@ void guest_run(struct guest *g)
 		vendor->vcpu_run(v, &e);
 		t1 = rdtsc();
 		g->stats.guest_tsc += t1 - t0;
+		/* The last exit's path: from its VM exit to this entry. */
+		if (!charged)
+			stats_charge_path(g, v->regs.entry_tsc - exit_tsc);
+		exit_tsc = v->regs.exit_tsc;
+		charged = false;
 		handle_exit(g, &e);
 		g->stats.hv_tsc += rdtsc() - t1;
 		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&

@@ -52,7 +52,7 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 }
 
 /* Compound: the policy's moves, and the tree by kind and level: mirror
- * pages at levels 1-3 (a level-L page mirrors a guest level-L table) and
+ * pages at levels 1-4 (a level-L page mirrors a guest level-L table) and
  * nested entries handing over level 1-3 guest tables. */
 static int compound_stats(const struct guest *g, char *buf, size_t size)
 {
@@ -71,9 +71,60 @@ static int compound_stats(const struct guest *g, char *buf, size_t size)
 		mirrors[3], mirrors[4], nested[1], nested[2], nested[3]);
 }
 
+static const char *const path_names[PATH_NR] = {
+	[PATH_CPUID] = "cpuid",
+	[PATH_IO] = "io",
+	[PATH_MSR] = "msr",
+	[PATH_HYPERCALL] = "hypercall",
+	[PATH_HLT] = "hlt",
+	[PATH_PF_FILL] = "pf_fill",
+	[PATH_PF_REFLECT] = "pf_reflect",
+	[PATH_PT_WRITE] = "pt_write",
+	[PATH_CR3] = "cr3",
+	[PATH_CR] = "cr",
+	[PATH_INVLPG] = "invlpg",
+	[PATH_NPF] = "npf",
+	[PATH_MMIO] = "mmio",
+	[PATH_INTR] = "intr",
+	[PATH_IRQ_WINDOW] = "irq_window",
+	[PATH_OTHER] = "other",
+};
+
+void stats_charge_path(struct guest *g, u64 ticks)
+{
+	struct path_stats *p = &g->stats.path[g->path];
+
+	p->n++;
+	p->tsc += ticks;
+	p->max = MAX(p->max, ticks);
+}
+
+/* "path":{"cpuid":{"n":9,"avg":141,"max":160},...}: paths taken only. */
+static int path_stats(const struct guest *g, char *buf, size_t n)
+{
+	int len = snprintf(buf, n, ",\"path\":{");
+	bool first = true;
+
+	for (int i = 0; i < PATH_NR; i++) {
+		const struct path_stats *p = &g->stats.path[i];
+
+		if (!p->n)
+			continue;
+		len += snprintf(
+			buf + len, n - len,
+			"%s\"%s\":{\"n\":%llu,\"avg\":%llu,\"max\":%llu}",
+			first ? "" : ",", path_names[i],
+			(unsigned long long)p->n,
+			(unsigned long long)(p->tsc / p->n),
+			(unsigned long long)p->max);
+		first = false;
+	}
+	return len + snprintf(buf + len, n - len, "}");
+}
+
 void stats_print(const struct guest *g)
 {
-	char buf[1600];
+	char buf[2400];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -100,6 +151,9 @@ void stats_print(const struct guest *g)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
-	snprintf(buf + n, sizeof(buf) - n, "}");
-	kprintf("braid: stats %s\n", buf);
+	n += path_stats(g, buf + n, sizeof(buf) - n);
+	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
+	/* Longer than kprintf's buffer: written as it is. */
+	kprintf("braid: stats ");
+	console_write(buf, MIN((size_t)n, sizeof(buf) - 1));
 }

@@ -9,4 +9,13 @@
  */
 void stats_print(const struct guest *g);
 
+/* The exit being handled took path @p (see enum exit_path). */
+static inline void stats_path(struct guest *g, enum exit_path p)
+{
+	g->path = p;
+}
+
+/* Charge @ticks of braid's own time to the path the last exit took. */
+void stats_charge_path(struct guest *g, u64 ticks);
+
 #endif

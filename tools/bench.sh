@@ -21,6 +21,8 @@ vendors=${BENCH_VENDORS:-svm vmx}
 workloads=${BENCH_WORKLOADS:-static dynamic mixed}
 modes="nested shadow compound"
 csv=$OUT/bench.csv
+pcsv=$OUT/paths.csv
+echo "workload,vendor,paging,path,n,avg,max" >"$pcsv"
 echo "workload,vendor,paging,result,exits_total,exits_pf,exits_npf,exits_cr,exits_io,pt_write_traps,to_nested,to_shadow,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,hv_tsc,guest_tsc" >"$csv"
 
 # field JSON-LINE KEY: the first number after "KEY": (0 if absent).
@@ -28,6 +30,14 @@ field() {
 	local v
 	v=$(printf '%s\n' "$1" | grep -o "\"$2\":[0-9]*" | head -n 1 | cut -d: -f2)
 	echo "${v:-0}"
+}
+
+# paths JSON-LINE: "path,n,avg,max" for each path in the stats line's
+# "path" object (braid's own ticks from a VM exit to the next entry).
+paths() {
+	printf '%s\n' "$1" | grep -o '"path":{.*' |
+		grep -o '"[a-z_0-9]*":{"n":[0-9]*,"avg":[0-9]*,"max":[0-9]*}' |
+		sed -E 's/"([a-z_0-9]+)":\{"n":([0-9]+),"avg":([0-9]+),"max":([0-9]+)\}/\1,\2,\3,\4/'
 }
 
 for vendor in $vendors; do
@@ -47,6 +57,7 @@ for vendor in $vendors; do
 			wc=$(grep "^$w,$vendor,$mode," "$OUT/walk-$vendor-$mode.csv" | head -n 1)
 			IFS=, read -r _ _ _ rn rne rs rcs rcp ra _ <<<"${wc:-,,,,,,,,,}"
 			res=$(printf '%s\n' "$st" | grep -o '"result":"[a-z]*"' | cut -d'"' -f4)
+			paths "$st" | sed "s/^/$w,$vendor,$mode,/" >>"$pcsv"
 			echo "$w,$vendor,$mode,${res:-none},$(field "$st" exits_total),$(field "$st" pf),$(field "$st" npf),$(field "$st" cr),$(field "$st" io),$(field "$st" pt_write_traps),$(field "$st" to_nested),$(field "$st" to_shadow),$rn,$rne,$rs,$rcs,$rcp,$ra,$(field "$st" hv_tsc),$(field "$st" guest_tsc)" >>"$csv"
 		done
 	done
@@ -68,6 +79,27 @@ echo
 echo "refs/miss: modeled memory references per TLB miss for the mode run (tools/walkcost);"
 echo "cmp:stk/prp: compound on stock hardware / on the proposed hardware. hv-time: share of"
 echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: make bench-svg"
+
+# Exit path lengths on the Intel path, where Bochs's TSC counts instructions:
+# braid's own instructions from a VM exit to the next entry, by path.
+if grep -q ',vmx,' "$pcsv"; then
+	echo
+	echo "braid's instructions per exit (Bochs/VMX, average over the run; n in $pcsv):"
+	awk -F, 'NR > 1 && $2 == "vmx" { k = $1 " " $3; if (!(k in seen)) { seen[k] = 1; order[++rows] = k }
+		avg[k, $4] = $6 }
+	END {
+		split("cpuid io msr pf_fill pf_reflect pt_write cr3 npf mmio", cols, " ")
+		printf "%-8s %-9s", "workload", "paging"
+		for (c = 1; c <= 9; c++) printf " %9s", cols[c]
+		printf "\n"
+		for (r = 1; r <= rows; r++) {
+			split(order[r], kp, " ")
+			printf "%-8s %-9s", kp[1], kp[2]
+			for (c = 1; c <= 9; c++) printf " %9s", ((order[r], cols[c]) in avg) ? avg[order[r], cols[c]] : "-"
+			printf "\n"
+		}
+	}' "$pcsv"
+fi
 
 # --- Linux ------------------------------------------------------------------
 . tests/integration/linux.sh

@@ -2,7 +2,7 @@
 # Boot an ISO in Bochs on the Intel path (VT-x with EPT), headless.
 # Serial output goes to $BOCHS_SERIAL (default: stdout through a pipe).
 # Exit status: 0 after braid's magic breakpoint (success), 1 after the
-# 0x8900 shutdown (failure) or a triple fault, per PLATFORM.md.
+# 0x8900 shutdown (failure) or a triple fault, per docs/emulators.md.
 #   tools/run-bochs.sh ISO
 #   BOCHS_CPU=corei7_haswell_4770 BOCHS_MEGS=256 BOCHS_SERIAL=file
 set -u

@@ -32,6 +32,11 @@ svm_enter:
 	vmsave %rax /* the host's hidden state, into the host VMCB */
 	movq (%rsp), %rax
 	vmload %rax
+	rdtsc /* entry_tsc: braid's path ends here */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, R(17)
+	movq (%rsp), %rax /* the guest VMCB again, for VMRUN */
 
 	movq R(1), %rcx
 	movq R(2), %rdx
@@ -68,6 +73,10 @@ svm_enter:
 	movq %r15, R(15)
 	popq %rax
 	movq %rax, R(6)
+	rdtsc /* exit_tsc: braid's path starts here */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, R(16)
 	popq %rax /* guest VMCB */
 	popq %rax /* host VMCB */
 	vmload %rax

@@ -38,6 +38,10 @@ enum gpr {
 
 struct guest_regs {
 	u64 gpr[NR_GPRS];
+	/* TSC at the VM exit and at the last VM entry, read by the entry
+	 * stubs as close to the switch as they can (hv/run.c: braid's path
+	 * length per exit). The stubs depend on this layout too. */
+	u64 exit_tsc, entry_tsc;
 };
 
 struct guest;

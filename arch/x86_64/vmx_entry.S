@@ -28,6 +28,10 @@ vmx_enter:
 	movq $HOST_RIP, %rax
 	vmwrite %rdx, %rax
 
+	rdtsc /* entry_tsc: braid's path ends here */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, R(17)
 	testl %esi, %esi /* the MOVs below leave ZF alone */
 	movq R(0), %rax
 	movq R(1), %rcx
@@ -72,6 +76,10 @@ vmx_exit_point:
 	movq %r15, R(15)
 	popq %rax
 	movq %rax, R(7)
+	rdtsc /* exit_tsc: braid's path starts here */
+	shlq $32, %rdx
+	orq %rdx, %rax
+	movq %rax, R(16)
 	popq %rdi
 	xorl %eax, %eax
 3:	popq %r15

@@ -70,6 +70,24 @@ expect_status() {
 	fi
 }
 
+# expect_paths_add_up SCENARIO NAME: the stats line's "path" object
+# charges every exit but the last (which has no next entry) to one path,
+# and the one-to-one reasons keep their counts.
+expect_paths_add_up() {
+	local st total sum cpuid pcpuid
+	st=$(grep -a "^braid: stats {\"guest\":\"$2\"" "$LOG" | tail -n 1)
+	total=$(printf '%s\n' "$st" | grep -o '"exits_total":[0-9]*' | cut -d: -f2)
+	sum=$(printf '%s\n' "$st" | grep -o '"path":{.*' | grep -o '"n":[0-9]*' |
+		cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }')
+	cpuid=$(printf '%s\n' "$st" | grep -o '"cpuid":[0-9]*' | head -n 1 | cut -d: -f2)
+	pcpuid=$(printf '%s\n' "$st" | grep -o '"cpuid":{"n":[0-9]*' | grep -o '[0-9]*$')
+	if [ -n "$total" ] && [ "$sum" = $((total - 1)) ] && [ "${pcpuid:-0}" = "${cpuid:-x}" ]; then
+		pass "$1: $2 path counts add up ($sum of $total exits, cpuid $cpuid)"
+	else
+		fail "$1: $2 path counts: $sum charged of ${total:-?} exits, cpuid ${pcpuid:-0} of ${cpuid:-?}"
+	fi
+}
+
 # expect_guest_pass SCENARIO NAME: the guest's own summary, braid's verdict
 # and the stats line all say it passed.
 expect_guest_pass() {

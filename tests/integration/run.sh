@@ -73,6 +73,7 @@ check_suite() { # SCENARIO [COUNT]
 check_full() { # SCENARIO COUNT
 	for g in "${FULL[@]}"; do
 		expect_guest_pass "$1" "$g"
+		expect_paths_add_up "$1" "$g"
 	done
 	expect_line "$1" "summary" "braid: summary: $2 guests, $2 passed, 0 failed"
 }
@@ -165,7 +166,7 @@ check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
 	fi
 }
 # verdicts LOG GUEST: the guest's result lines. QEMU's TCG reports
-# reserved-bit page faults with P=0 (PLATFORM.md); braid's own walk under
+# reserved-bit page faults with P=0 (docs/emulators.md); braid's own walk under
 # shadow paging reports P=1 as the SDM says, so for QEMU runs the P bit of
 # RSVD error codes is normalized to 1 before comparing.
 verdicts() {
@@ -192,7 +193,7 @@ check_compound svm-compound-suite svm-suite svm-shadow-suite
 boot vmx-compound-suite bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_MODS[@]}"
 check_compound vmx-compound-suite vmx-suite vmx-shadow-suite
 
-# The workloads (DESIGN.md §2): compound must keep the stable region under
+# The workloads (docs/design.md §1): compound must keep the stable region under
 # shadow entries and hand the churning heap to the CPU, trap at most 5% of
 # shadow's page-table writes on the dynamic workload, and model a static
 # working set within 10% of shadow's walk cost on the proposed hardware.
