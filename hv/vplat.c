@@ -51,6 +51,7 @@ void vplat_reset(struct guest *g)
 	vpit_reset(&p->pit, tsc_hz(), now);
 	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
 	p->next_input_poll = now;
+	p->settled = false;
 	memset(p->reported_port, 0, sizeof(p->reported_port));
 }
 
@@ -163,23 +164,52 @@ static u64 next_deadline(struct guest *g, u64 now)
 	return t;
 }
 
+/*
+ * Exits whose handlers touch no device, no interrupt line and no timer:
+ * after one of them the platform is as the last full pass left it.
+ * Anything else (port I/O, MMIO, MSRs, CR8, HLT, braid's own timer firing,
+ * an interrupt window, a hypercall) takes the full pass.
+ */
+static bool leaves_devices_alone(enum exit_path p)
+{
+	switch (p) {
+	case PATH_CPUID:
+	case PATH_PF_FILL:
+	case PATH_PF_REFLECT:
+	case PATH_PT_WRITE:
+	case PATH_CR3:
+	case PATH_INVLPG: return true;
+	default: return false;
+	}
+}
+
 void vplat_before_entry(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
+	struct vplat *p = &g->plat;
 	u64 now = rdtsc();
-	bool want;
+	bool want, injected = false;
 
+	/* The fast path (most exits under shadow and compound paging): no
+	 * device was touched, none is due before the deadline braid's timer
+	 * is already set for, and nothing waits to be injected. If that
+	 * timer fires early, its exit takes the full pass and sets it again. */
+	if (p->settled && now < p->next_due && leaves_devices_alone(g->path))
+		return;
 	sync(g, now);
 	want = next_vector(&g->plat, false) >= 0;
 	if (want && vendor->irq_window_open(v)) {
 		vendor->inject_irq(v, (u8)next_vector(&g->plat, true));
 		g->stats.irqs++;
 		want = false;
+		injected = true;
 	}
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
 	 * as soon as the guest can take it. */
 	vendor->want_irq_window(v, want);
-	host_timer_arm(next_deadline(g, now));
+	p->next_due = next_deadline(g, now);
+	p->settled = !want && !injected;
+	host_timer_arm(p->next_due);
 }
 
 void vplat_halt(struct guest *g)

@@ -36,7 +36,11 @@ struct vplat {
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
-	u64 next_input_poll;	     /* TSC: when to look at the host console */
+	u64 next_input_poll; /* TSC: when to look at the host console */
+	/* The last full pass left nothing to inject and braid's timer set
+	 * for next_due: see vplat_before_entry(). */
+	bool settled;
+	u64 next_due;
 	u8 reported_port[65536 / 8]; /* unemulated ports already reported */
 };
 

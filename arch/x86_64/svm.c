@@ -359,7 +359,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = pa_to_va(s->vmcb);
 
-	memset(e, 0, sizeof(*e));
+	*e = (struct vmexit){ 0 };
 	vmcb->save.rax = v->regs.gpr[RAX];
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;

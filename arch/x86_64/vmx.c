@@ -591,7 +591,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 
 	if (!vmptrld(x->vmcs))
 		panic("VMPTRLD failed");
-	memset(e, 0, sizeof(*e));
+	*e = (struct vmexit){ 0 };
 	if (!msrs_loaded(x))
 		load_guest_msrs(x);
 	/* CR2 is not part of the VMCS: the guest's value must be in the CPU

@@ -46,6 +46,22 @@ static struct tlb_side_stats since(struct tlb *t, struct tlb_side_stats b)
 	return d;
 }
 
+/* A fresh TLB of @cpu swept twice over @n pages of @size from 0: the data
+ * counters of the second sweep, the steady state of a cyclic sweep. */
+static struct tlb_side_stats second_sweep(const char *cpu, unsigned n,
+					  uint64_t stride, enum tlb_size size)
+{
+	struct tlb *t = mk(cpu);
+	struct tlb_side_stats z, d;
+
+	sweep(t, 0, n, stride, size);
+	z = tlb_stats(t)->data;
+	sweep(t, 0, n, stride, size);
+	d = since(t, z);
+	tlb_destroy(t);
+	return d;
+}
+
 static void test_geometries(void **state)
 {
 	(void)state;
@@ -82,18 +98,12 @@ static void test_l1_fits(void **state)
  * cyclic sweep under LRU misses all five every time; the STLB has them. */
 static void test_l1_one_over(void **state)
 {
-	struct tlb *t = mk("skylake");
-	struct tlb_side_stats d, z;
+	struct tlb_side_stats d = second_sweep("skylake", 65, KIB4, TLB_4K);
 
 	(void)state;
-	sweep(t, 0, 65, KIB4, TLB_4K);
-	z = tlb_stats(t)->data;
-	sweep(t, 0, 65, KIB4, TLB_4K);
-	d = since(t, z);
 	assert_int_equal(d.l1_hits, 60);
 	assert_int_equal(d.l2_hits, 5);
 	assert_int_equal(d.misses, 0);
-	tlb_destroy(t);
 }
 
 /* The STLB: 1536 entries, 128 sets of 12. 1536 consecutive pages fit
@@ -101,26 +111,14 @@ static void test_l1_one_over(void **state)
  * sweep (and the L1 is thrashed throughout). */
 static void test_stlb_fits_or_just_misses(void **state)
 {
-	struct tlb *t = mk("skylake");
-	struct tlb_side_stats d, z;
+	struct tlb_side_stats d = second_sweep("skylake", 1536, KIB4, TLB_4K);
 
 	(void)state;
-	sweep(t, 0, 1536, KIB4, TLB_4K);
-	z = tlb_stats(t)->data;
-	sweep(t, 0, 1536, KIB4, TLB_4K);
-	d = since(t, z);
 	assert_int_equal(d.misses, 0);
 	assert_int_equal(d.l2_hits, 1536);
-	tlb_destroy(t);
-
-	t = mk("skylake");
-	sweep(t, 0, 1537, KIB4, TLB_4K);
-	z = tlb_stats(t)->data;
-	sweep(t, 0, 1537, KIB4, TLB_4K);
-	d = since(t, z);
+	d = second_sweep("skylake", 1537, KIB4, TLB_4K);
 	assert_int_equal(d.misses, 13);
 	assert_int_equal(d.l2_hits, 1537 - 13);
-	tlb_destroy(t);
 }
 
 /* 64 MiB touched every 4 KiB. As 2M pages: 32 pages, which Skylake's 2M
@@ -182,17 +180,11 @@ static void test_flushes(void **state)
  * pages misses it every time under LRU, and the L2 holds them all. */
 static void test_fully_associative(void **state)
 {
-	struct tlb *t = mk("zen2");
-	struct tlb_side_stats d, z;
+	struct tlb_side_stats d = second_sweep("zen2", 65, KIB4, TLB_4K);
 
 	(void)state;
-	sweep(t, 0, 65, KIB4, TLB_4K);
-	z = tlb_stats(t)->data;
-	sweep(t, 0, 65, KIB4, TLB_4K);
-	d = since(t, z);
 	assert_int_equal(d.l1_hits, 0);
 	assert_int_equal(d.l2_hits, 65);
-	tlb_destroy(t);
 }
 
 /* Zen 2's L2 TLBs hold a 1 GiB page as the 2 MiB piece that was used: once
