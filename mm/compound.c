@@ -96,7 +96,9 @@ static bool take_back(struct compound *c, struct cp_nested_entry *n)
 		return false;
 	if (shadow_drop_nested(c->shadow, n->sp, n->idx, n->gen, n->gfn)) {
 		c->stats.to_shadow++;
-		f->flips++;
+		if (f->flips <
+		    UINT8_MAX) /* saturate: the backoff must not reset */
+			f->flips++;
 	}
 	f->nested = 0;
 	f->window_start = c->now;
