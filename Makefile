@@ -18,10 +18,10 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \
+.PHONY: all tlbplugin iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
 	format check-format
-all: $(BUILD)/braid.elf guests linux-guest iso
+all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
 
 $(BUILD)/hv-obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -35,6 +35,17 @@ $(BUILD)/braid.elf: $(HV_OBJS) linker.ld
 	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
 
 -include $(HV_OBJS:.o=.d)
+
+# The TLB model as a QEMU TCG plugin (tools/tlbplugin): a host program.
+TLBPLUGIN := $(BUILD)/tools/tlbplugin.so
+TLBPLUGIN_SRCS := $(wildcard tools/tlbplugin/*.c) tools/tlbsim/tlb.c \
+	tools/tlbsim/tlb_cpus.c
+$(TLBPLUGIN): $(TLBPLUGIN_SRCS) $(wildcard tools/tlbplugin/*.h tools/tlbsim/*.h \
+		include/braid/*.h) arch/x86_64/vmcb.h mm/pte.h
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -fPIC -shared \
+		-fvisibility=hidden -o $@ $(TLBPLUGIN_SRCS)
+tlbplugin: $(TLBPLUGIN)       ## the TLB model plugin for QEMU (make bench uses it)
 
 # Toy guests (guests/guests.mk defines GUESTS and the `guests` target).
 include guests/guests.mk

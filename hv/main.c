@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "boot/bootinfo.h"
@@ -196,6 +197,7 @@ void kmain(u32 magic, u32 info)
 	serial_init();
 	console_set_sink(serial_write);
 	hv_panic_init();
+	tracebox_init();
 	cpu_init_tables(0);
 	kprintf("braid: boot: braid hypervisor starting\n");
 	if (bootinfo_parse(magic, info, &boot_info)) {

@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tracebox.h"
 #include "hv/classify.h"
 #include "hv/exit.h"
 #include "hv/mmu.h"
@@ -21,6 +22,8 @@ void guest_run(struct guest *g)
 
 	v->cpu = this_cpu()->id;
 	this_cpu()->vcpu = v;
+	/* TRACEBOX_* are the paging modes' numbers plus one. */
+	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1);
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {
 		u64 t0, t1;

@@ -7,12 +7,15 @@
 #   tools/run-qemu.sh ISO [extra QEMU args]
 #   QEMU_UEFI=1 boots through OVMF instead of SeaBIOS (GRUB EFI needs
 #   QEMU_MEM >= 512M).
+#   QEMU_TLBPLUGIN=FILE runs the TLB model: see tools/tlbplugin.sh.
 set -u
 iso=$1
 shift
+mem=${QEMU_MEM:-512M}
+. "$(dirname "$0")/tlbplugin.sh"
 [ -n "${QEMU_UEFI:-}" ] && set -- -bios /usr/share/ovmf/OVMF.fd "$@"
 qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64,+svm,+npt}" \
-	-m "${QEMU_MEM:-512M}" -smp 1 -no-reboot -display none \
+	-m "$mem" -smp 1 -no-reboot -display none \
 	-serial "${QEMU_SERIAL:-stdio}" -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-cdrom "$iso" -boot d "$@"

@@ -10,6 +10,7 @@
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/vendor.h"
+#include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/vmcb.h"
 #include "lib/log.h"
 #include "lib/panic.h"
@@ -95,6 +96,7 @@ static int svm_cpu_enable(void)
 	if (!c->host_save)
 		return -ENOMEM;
 	wrmsr(MSR_VM_HSAVE_PA, c->host_save);
+	tracebox_set_hsave(c->id, c->host_save);
 	/* Every port and every MSR exits: braid decides each one. */
 	if (!iopm)
 		iopm = alloc_filled(SVM_IOPM_SIZE);
@@ -361,6 +363,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 
 	*e = (struct vmexit){ 0 };
 	vmcb->save.rax = v->regs.gpr[RAX];
+	tracebox_set_vmcb(v->cpu, s->vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
 	if (features & SVM_FEATURE_VMCB_CLEAN)

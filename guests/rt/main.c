@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* C entry from entry.S: bring the runtime up, then run the guest. */
 #include "rt.h"
+#include <braid/marker.h>
 
 void rt_start(u32 magic, u32 mbi);
 
@@ -13,6 +14,10 @@ void rt_start(u32 magic, u32 mbi)
 	mem_init();
 	printf("guest runtime: multiboot magic %#x, info at %#x\n", magic, mbi);
 	mem_print();
+	/* The measurement window of tools/tlbplugin: the guest's own work,
+	 * the same instructions bare and under braid. */
+	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_GUEST);
 	guest_main();
+	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_GUEST);
 	report_summary();
 }

@@ -9,6 +9,7 @@ set -u
 cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/integration/linux.sh
+. tests/integration/tlb.sh
 mkdir -p "$OUT"
 
 # Linux on Bochs/VMX takes minutes: start it first, in the background, one
@@ -252,6 +253,8 @@ COMPOUND_WL+=("$G/dynamic.elf=name=dynamic-startnested mem=64M paging=compound c
 boot svm-shadow-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${SHADOW_WL[@]}"
 boot svm-compound-workloads qemu "qemu64,+svm,+npt" "exit=qemu" "${COMPOUND_WL[@]}"
 check_workloads svm
+# The TLB model plugin: known misses bare and under braid (tlb.sh).
+run_tlb_checks
 boot vmx-shadow-workloads bochs corei7_haswell_4770 "exit=bochs" "${SHADOW_WL[@]}"
 boot vmx-compound-workloads bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_WL[@]}"
 check_workloads vmx

@@ -221,6 +221,25 @@ static void test_unified_l2(void **state)
 	tlb_destroy(t);
 }
 
+/* tlb_lookup probes every size, as the hardware does: an entry filled as
+ * 2 MiB hits for any address in its page, before anything is walked. */
+static void test_lookup_any_size(void **state)
+{
+	struct tlb *t = mk("skylake");
+
+	(void)state;
+	assert_int_equal(tlb_lookup(t, 1, MIB2 + 0x5000, false), TLB_MISS);
+	assert_int_equal(tlb_fill(t, 1, MIB2 + 0x5000, TLB_2M, false), 3);
+	assert_int_equal(tlb_lookup(t, 1, MIB2 + 0x1ff000, false), TLB_L1_HIT);
+	assert_int_equal(tlb_lookup(t, 1, 2 * MIB2, false), TLB_MISS);
+	assert_int_equal(tlb_stats(t)->data.misses, 1);
+	assert_int_equal(tlb_stats(t)->data.accesses, 3);
+	/* The page-walk caches now hold the PML4E and PDPTE: a 4K walk in
+	 * the same 1 GiB reads the PDE and the PTE only. */
+	assert_int_equal(tlb_walk(t, 1, 2 * MIB2, TLB_4K), 2);
+	tlb_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -228,7 +247,7 @@ int main(void)
 		T(test_l1_one_over),	      T(test_stlb_fits_or_just_misses),
 		T(test_large_vs_small_pages), T(test_flushes),
 		T(test_fully_associative),    T(test_smashed_1g),
-		T(test_unified_l2),
+		T(test_unified_l2),	      T(test_lookup_any_size),
 	};
 
 	return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);

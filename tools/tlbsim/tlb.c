@@ -225,27 +225,73 @@ static struct level *l2_of(struct tlb *t, bool insn)
 	return insn && !t->g->l2_unified ? &t->l2i : &t->l2d;
 }
 
-enum tlb_result tlb_access(struct tlb *t, uint32_t asid, uint64_t va,
-			   enum tlb_size size, bool insn)
+/* Probe every array of @l at each page size it holds, as the hardware
+ * looks all of them up at once; the size of the entry that hit goes in
+ * *@size. */
+static bool level_probe(struct tlb *t, struct level *l, uint32_t asid,
+			uint64_t va, int *size)
+{
+	for (int i = 0; i < TLB_MAX_ARRAYS; i++) {
+		struct array *a = &l->a[i];
+
+		if (!a->g.entries)
+			continue;
+		for (int s = 0; s < TLB_NR_SIZES; s++) {
+			if ((a->g.sizes & TLB_SIZE_BIT(s)) &&
+			    array_lookup(t, a, asid, va, s)) {
+				*size = s;
+				return true;
+			}
+		}
+	}
+	return false;
+}
+
+enum tlb_result tlb_lookup(struct tlb *t, uint32_t asid, uint64_t va, bool insn)
 {
 	struct tlb_side_stats *st = insn ? &t->stats.insn : &t->stats.data;
 	struct level *l1 = insn ? &t->l1i : &t->l1d, *l2 = l2_of(t, insn);
+	int size;
 
 	st->accesses++;
-	if (level_lookup(t, l1, asid, va, size, false)) {
+	if (level_probe(t, l1, asid, va, &size)) {
 		st->l1_hits++;
 		return TLB_L1_HIT;
 	}
-	if (level_lookup(t, l2, asid, va, size, false)) {
+	if (level_probe(t, l2, asid, va, &size)) {
 		st->l2_hits++;
 		level_lookup(t, l1, asid, va, size, true);
 		return TLB_L2_HIT;
 	}
-	st->misses++;
-	st->walk_refs += walk(t, asid, va, size);
-	level_lookup(t, l2, asid, va, size, true);
-	level_lookup(t, l1, asid, va, size, true);
 	return TLB_MISS;
+}
+
+unsigned tlb_fill(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size,
+		  bool insn)
+{
+	struct tlb_side_stats *st = insn ? &t->stats.insn : &t->stats.data;
+	unsigned refs = walk(t, asid, va, size);
+
+	st->misses++;
+	st->walk_refs += refs;
+	level_lookup(t, l2_of(t, insn), asid, va, size, true);
+	level_lookup(t, insn ? &t->l1i : &t->l1d, asid, va, size, true);
+	return refs;
+}
+
+enum tlb_result tlb_access(struct tlb *t, uint32_t asid, uint64_t va,
+			   enum tlb_size size, bool insn)
+{
+	enum tlb_result r = tlb_lookup(t, asid, va, insn);
+
+	if (r == TLB_MISS)
+		tlb_fill(t, asid, va, size, insn);
+	return r;
+}
+
+unsigned tlb_walk(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size)
+{
+	return walk(t, asid, va, size);
 }
 
 /* Drop the entries of one array that @match selects. */

@@ -77,6 +77,22 @@ void tlb_destroy(struct tlb *t);
 enum tlb_result tlb_access(struct tlb *t, uint32_t asid, uint64_t va,
 			   enum tlb_size size, bool insn);
 
+/* The same in two steps, for a caller that learns the page size only by
+ * walking the tables after a miss (tools/tlbplugin): look @va up in every
+ * array at every size it holds (a hit counts as one; L2 hits refill L1),
+ * and after a TLB_MISS, fill it at @size, which counts the miss and
+ * returns the entries its walk read. */
+enum tlb_result tlb_lookup(struct tlb *t, uint32_t asid, uint64_t va,
+			   bool insn);
+unsigned tlb_fill(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size,
+		  bool insn);
+
+/* A page walk alone, through the page-walk caches (filling them), with no
+ * TLB lookup: the entries it reads. The plugin models the nested
+ * dimension of a 2-D walk with a second instance's caches this way. */
+unsigned tlb_walk(struct tlb *t, uint32_t asid, uint64_t va,
+		  enum tlb_size size);
+
 /* Flushes, as the hardware's: everything (a CR3 load without PCID or
  * VPID/ASID tags, INVEPT/INVVPID all-context, TLB_CONTROL flush all),
  * one address space, or one page of one (INVLPG, also dropping the
