@@ -16,7 +16,8 @@
 #   bare: init_ms=N exit_ms=N total_ms=N code=N
 #
 # Environment: QEMU_CPU (qemu64), QEMU_MEM (256M), LINUX_TIMEOUT (seconds,
-# 600), LINUX_KERNEL, LINUX_INITRD, LINUX_LOG.
+# 600), LINUX_KERNEL, LINUX_INITRD, LINUX_LOG; QEMU_TLBPLUGIN: see
+# tools/tlbplugin.sh.
 # With braid.run=shell, the console is the terminal as is (^C goes to the
 # guest; ^A x quits QEMU) and nothing is timed.
 set -eu
@@ -34,10 +35,12 @@ done
 # panic=-1: a kernel panic reboots, which -no-reboot turns into QEMU
 # exiting, instead of a guest that hangs until the timeout.
 append="console=ttyS0 quiet panic=-1 braid.run=all $*"
-set -- -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "${QEMU_MEM:-256M}" -smp 1 \
+mem=${QEMU_MEM:-256M}
+set -- -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$mem" -smp 1 \
 	-display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
+. "$top/tools/tlbplugin.sh"
 
 case " $append " in
 *" braid.run=shell "*)
@@ -56,7 +59,7 @@ now_ms() {
 }
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap 'rm -rf "$tmp" ${tlbplugin_ram:+"$tlbplugin_ram"}' EXIT
 mkdir -p "$(dirname "$log")"
 start=$(now_ms)
 {

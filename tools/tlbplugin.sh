@@ -6,6 +6,8 @@
 # The plugin reads RAM through the file QEMU is told to back it with.
 if [ -n "${QEMU_TLBPLUGIN:-}" ]; then
 	tlbplugin_so=$(cd "$(dirname "$0")/.." && pwd)/build/tools/tlbplugin.so
+	# The caller's own EXIT trap, if it sets one later, must remove
+	# $tlbplugin_ram too.
 	[ -f "$tlbplugin_so" ] || {
 		echo "$0: $tlbplugin_so is missing (make tlbplugin)" >&2
 		exit 2

@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	pages = wl_scaled(wl_get(params, "mib") * 256, wl_get(params, "scale"));
 	touches = wl_scaled(wl_get(params, "touches"), wl_get(params, "scale"));
 
+	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_BIGWS);
 	t0 = wl_now_ns();
 	m = mmap(NULL, pages * WL_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
 		added += d;
 	}
 	t2 = wl_now_ns();
+	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_BIGWS);
 
 	for (uint64_t p = 0; p < pages; p++) {
 		badtags += m[p * WL_PAGE_WORDS] != wl_tag(2, p);

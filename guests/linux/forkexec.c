@@ -73,6 +73,7 @@ int main(int argc, char **argv)
 		buf[p * WL_PAGE_WORDS] = wl_tag(1, p);
 
 	fflush(stdout);
+	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_FORKEXEC);
 	t0 = wl_now_ns();
 	for (uint64_t i = 0; i < n; i++) {
 		char arg[32];
@@ -102,6 +103,7 @@ int main(int argc, char **argv)
 			sum += (uint64_t)WEXITSTATUS(status);
 	}
 	t1 = wl_now_ns();
+	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_FORKEXEC);
 
 	for (uint64_t p = 0; p < pages; p++) {
 		if (buf[p * WL_PAGE_WORDS] != wl_tag(1, p))

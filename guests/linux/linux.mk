@@ -19,7 +19,7 @@ LINUX_SAVED_GOAL := $(.DEFAULT_GOAL)
 # The newest Debian kernel installed (version order, so -10 beats -9).
 LINUX_KERNEL ?= $(shell ls -v /boot/vmlinuz-*-amd64 2>/dev/null | tail -n 1)
 LINUX_CC ?= gcc
-LINUX_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror -s
+LINUX_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror -s -I include
 
 LINUX_DIR := guests/linux
 LINUX_OUT := build/linux
@@ -42,6 +42,7 @@ $(LINUX_OUT)/vmlinuz: linux-force
 
 # Static pattern rule, so an includer's generic rules never apply.
 $(LINUX_BINS): $(LINUX_OUT)/bin/%: $(LINUX_DIR)/%.c $(LINUX_DIR)/wl.h \
+		include/braid/marker.h \
 		$(LINUX_DIR)/linux.mk
 	@mkdir -p $(dir $@)
 	$(LINUX_CC) $(LINUX_CFLAGS) -o $@ $<

@@ -82,6 +82,7 @@ int main(int argc, char **argv)
 	if (nslots > MAX_SLOTS)
 		nslots = MAX_SLOTS;
 
+	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_MIXWS);
 	t0 = wl_now_ns();
 	m = mmap(NULL, pages * WL_PAGE, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
 	for (uint64_t i = 0; i < nslots; i++)
 		badheap += heap_retire(&slots[i]);
 	t1 = wl_now_ns();
+	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_MIXWS);
 
 	for (uint64_t p = 0; p < pages; p++) {
 		badtags += m[p * WL_PAGE_WORDS] != wl_tag(3, p);

@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 	sa.sa_flags = SA_SIGINFO;
 	sigaction(SIGSEGV, &sa, NULL);
 
+	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_MMAPCHURN);
 	t0 = wl_now_ns();
 	for (uint64_t r = 0; r < rounds; r++) {
 		uint64_t pages = 1 + wl_rand(&rng) % maxpages;
@@ -122,6 +123,7 @@ int main(int argc, char **argv)
 			bad++;
 	}
 	t1 = wl_now_ns();
+	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_MMAPCHURN);
 
 	bad += faults != rounds;
 	printf("BRAID-RESULT mmapchurn ok=%d rounds=%llu pages=%llu "

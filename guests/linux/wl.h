@@ -24,6 +24,10 @@
 #include <string.h>
 #include <time.h>
 
+/* Each workload's timed part is also a measurement window for
+ * tools/tlbplugin: a NOP on any CPU. */
+#include <braid/marker.h>
+
 #define WL_PAGE	      4096ul
 #define WL_PAGE_WORDS (WL_PAGE / sizeof(uint64_t))
 

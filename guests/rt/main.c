@@ -18,6 +18,5 @@ void rt_start(u32 magic, u32 mbi)
 	 * the same instructions bare and under braid. */
 	BRAID_MARK(BRAID_MARK_BEGIN, BRAID_WINDOW_GUEST);
 	guest_main();
-	BRAID_MARK(BRAID_MARK_END, BRAID_WINDOW_GUEST);
-	report_summary();
+	report_summary(); /* ends the window */
 }

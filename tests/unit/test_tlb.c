@@ -229,7 +229,8 @@ static void test_lookup_any_size(void **state)
 
 	(void)state;
 	assert_int_equal(tlb_lookup(t, 1, MIB2 + 0x5000, false), TLB_MISS);
-	assert_int_equal(tlb_fill(t, 1, MIB2 + 0x5000, TLB_2M, false), 3);
+	assert_int_equal(tlb_fill(t, 1, MIB2 + 0x5000, TLB_2M, false, false),
+			 3);
 	assert_int_equal(tlb_lookup(t, 1, MIB2 + 0x1ff000, false), TLB_L1_HIT);
 	assert_int_equal(tlb_lookup(t, 1, 2 * MIB2, false), TLB_MISS);
 	assert_int_equal(tlb_stats(t)->data.misses, 1);
@@ -237,6 +238,24 @@ static void test_lookup_any_size(void **state)
 	/* The page-walk caches now hold the PML4E and PDPTE: a 4K walk in
 	 * the same 1 GiB reads the PDE and the PTE only. */
 	assert_int_equal(tlb_walk(t, 1, 2 * MIB2, TLB_4K), 2);
+	tlb_destroy(t);
+}
+
+/* A CR3 load keeps global entries; a flush of the space does not. */
+static void test_global_entries(void **state)
+{
+	struct tlb *t = mk("zen2");
+
+	(void)state;
+	tlb_lookup(t, 1, 0x1000, false);
+	tlb_fill(t, 1, 0x1000, TLB_4K, false, true);
+	tlb_lookup(t, 1, 0x2000, false);
+	tlb_fill(t, 1, 0x2000, TLB_4K, false, false);
+	tlb_flush_nonglobal(t, 1);
+	assert_int_equal(tlb_lookup(t, 1, 0x1000, false), TLB_L1_HIT);
+	assert_int_equal(tlb_lookup(t, 1, 0x2000, false), TLB_MISS);
+	tlb_flush_asid(t, 1);
+	assert_int_equal(tlb_lookup(t, 1, 0x1000, false), TLB_MISS);
 	tlb_destroy(t);
 }
 
@@ -248,6 +267,7 @@ int main(void)
 		T(test_large_vs_small_pages), T(test_flushes),
 		T(test_fully_associative),    T(test_smashed_1g),
 		T(test_unified_l2),	      T(test_lookup_any_size),
+		T(test_global_entries),
 	};
 
 	return cmocka_run_group_tests_name("tlb", tests, NULL, NULL);

@@ -169,10 +169,16 @@ static void flush_all(struct cpu_state *cs)
 		cs->win->flushes++;
 }
 
-static void flush_asid(struct cpu_state *cs)
+/* One space's entries; @keep_global: but its global ones, as a CR3 load
+ * or TLB_CONTROL 7 does. */
+static void flush_asid(struct cpu_state *cs, bool keep_global)
 {
-	for (unsigned m = 0; m < nmodels; m++)
-		tlb_flush_asid(models[m].tlb, cs->asid);
+	for (unsigned m = 0; m < nmodels; m++) {
+		if (keep_global)
+			tlb_flush_nonglobal(models[m].tlb, cs->asid);
+		else
+			tlb_flush_asid(models[m].tlb, cs->asid);
+	}
 	if (cs->win)
 		cs->win->flushes++;
 }
@@ -231,20 +237,45 @@ static bool discover_root(struct cpu_state *cs, uint64_t va, uint64_t spa,
 	return false;
 }
 
-/* The walk the hardware makes for @va; @spa, where QEMU says the access
- * landed (NO_SPA for fetches), checks it and finds a new top table when
- * the known one is stale. */
-static bool translate(struct cpu_state *cs, uint64_t va, uint64_t spa,
-		      struct hw_walk *w)
+/* One access: where it landed is asked of QEMU only when a walk needs
+ * checking (a TLB miss), since asking costs more than the lookups. */
+struct access {
+	uint64_t va;
+	bool insn;
+	bool data_info; /* info is QEMU's: a data access */
+	qemu_plugin_meminfo_t info;
+	uint64_t spa; /* NO_SPA: not known (fetches), or not asked yet */
+};
+
+static uint64_t access_spa(struct access *a)
 {
+	struct qemu_plugin_hwaddr *hw;
+
+	if (a->data_info && a->spa == NO_SPA) {
+		hw = qemu_plugin_get_hwaddr(a->info, a->va);
+		if (hw && !qemu_plugin_hwaddr_is_io(hw))
+			a->spa = qemu_plugin_hwaddr_phys_addr(hw);
+		a->data_info = false;
+	}
+	return a->spa;
+}
+
+/* The walk the hardware makes for the access; where QEMU says it landed
+ * (unknown for fetches) checks it, and finds a new top table when the
+ * known one is stale. */
+static bool translate(struct cpu_state *cs, struct access *a, struct hw_walk *w)
+{
+	uint64_t spa;
+
 	if (!cs->guest_pg)
 		return false;
-	if (cs->root_known && hw_walk(&ram, &cs->hw, va, w) && lands(w, spa))
+	spa = access_spa(a);
+	if (cs->root_known && hw_walk(&ram, &cs->hw, a->va, w) && lands(w, spa))
 		return true;
 	if (spa == NO_SPA)
 		return false;
 	cs->root_known = false;
-	return discover_root(cs, va, spa, w);
+	return discover_root(cs, a->va, spa, w);
 }
 
 /* The nested dimension of a 2-D walk (APM Vol. 2 15.25.6): each
@@ -267,7 +298,8 @@ static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 {
 	struct window *win = cs->win;
 	enum tlb_size size = walked ? w->size : TLB_4K;
-	unsigned refs = tlb_fill(models[m].tlb, cs->asid, va, size, insn);
+	unsigned refs = tlb_fill(models[m].tlb, cs->asid, va, size, insn,
+				 walked && w->global);
 	struct counts *c = &win->c[m];
 	struct space *s;
 
@@ -286,23 +318,23 @@ static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 
 /* One access of the guest's: look it up in every model; walk the tables
  * once if any of them misses. */
-static void model_access(struct cpu_state *cs, uint64_t va, uint64_t spa,
-			 bool insn)
+static void model_access(struct cpu_state *cs, struct access *a)
 {
 	struct hw_walk w;
 	int walked = -1;
 
 	cs->accesses++;
 	for (unsigned m = 0; m < nmodels; m++) {
-		cs->win->c[m].access[!insn]++;
-		if (tlb_lookup(models[m].tlb, cs->asid, va, insn) != TLB_MISS)
+		cs->win->c[m].access[!a->insn]++;
+		if (tlb_lookup(models[m].tlb, cs->asid, a->va, a->insn) !=
+		    TLB_MISS)
 			continue;
 		if (walked < 0) {
-			walked = translate(cs, va, spa, &w);
+			walked = translate(cs, a, &w);
 			if (!walked)
 				cs->win->unwalkable++;
 		}
-		count_miss(cs, m, va, insn, walked, &w);
+		count_miss(cs, m, a->va, a->insn, walked, &w);
 	}
 }
 
@@ -338,13 +370,13 @@ static void on_vmrun(struct cpu_state *cs, unsigned cpu)
 	cs->cr3_exits = VMCB(vmcb, control.intercept_cr_write) & BIT(3);
 	cs->invlpg_exits =
 		VMCB(vmcb, control.intercept_misc1) & INTERCEPT_INVLPG;
-	/* TLB_CONTROL acts at this VMRUN (APM Vol. 2 15.16.2); 7, the
-	 * non-global flush, is modeled as 3. */
+	/* TLB_CONTROL acts at this VMRUN (APM Vol. 2 15.16.2): 1 all, 3
+	 * this ASID, 7 this ASID's non-global entries. */
 	tlb_control = (uint8_t)VMCB(vmcb, control.tlb_control);
 	if (tlb_control == TLB_CONTROL_FLUSH_ALL)
 		flush_all(cs);
 	else if (tlb_control)
-		flush_asid(cs);
+		flush_asid(cs, tlb_control == 7);
 	cs->guest_pg = VMCB(vmcb, save.cr0) & CR0_PG;
 	cs->hw.np = VMCB(vmcb, control.nested_ctl) & NESTED_CTL_NP_ENABLE;
 	cs->hw.ncr3 = VMCB(vmcb, control.n_cr3) & PTE_ADDR_MASK;
@@ -381,7 +413,7 @@ static void on_mov_to_cr3(struct cpu_state *cs)
 		cs->win->cr3_loads++;
 	if (!bare && cs->cr3_exits)
 		return;
-	flush_asid(cs);
+	flush_asid(cs, true);
 	cs->root_known = false;
 }
 
@@ -401,11 +433,11 @@ static void on_mark(struct cpu_state *cs, unsigned op, unsigned window)
 
 	if (op == BRAID_MARK_BEGIN) {
 		if (cs->win)
-			window_close(cs->win, out, model_names, nmodels);
+			window_close(cs->win, out, model_names, nmodels, false);
 		cs->win = window_open(guest, bare ? "native" : cs->paging,
 				      window);
 	} else if (op == BRAID_MARK_END && cs->win && cs->win->id == window) {
-		window_close(cs->win, out, model_names, nmodels);
+		window_close(cs->win, out, model_names, nmodels, true);
 		cs->win = NULL;
 	}
 }
@@ -450,6 +482,7 @@ static void tb_exec(unsigned vcpu, void *ud)
 {
 	struct cpu_state *cs = cpu_of(vcpu);
 	struct tb_info *ti = ud;
+	struct access a = { .va = ti->first, .insn = true, .spa = NO_SPA };
 
 	/* A block that starts right after braid's VMRUN runs after the
 	 * #VMEXIT: this callback comes before any instruction's. */
@@ -465,33 +498,38 @@ static void tb_exec(unsigned vcpu, void *ud)
 	cs->win->insns += ti->n;
 	/* Fetches: one lookup per page the block spans (later fetches from
 	 * the same page hit in the L1 ITLB). */
-	model_access(cs, ti->first, NO_SPA, true);
-	if ((ti->last ^ ti->first) >> 12)
-		model_access(cs, ti->last, NO_SPA, true);
+	model_access(cs, &a);
+	if ((ti->last ^ ti->first) >> 12) {
+		a.va = ti->last;
+		model_access(cs, &a);
+	}
+}
+
+/* The page of @pa is braid's VMCB or host save area. */
+static bool braid_state_page(const struct cpu_state *cs, uint64_t pa)
+{
+	return (pa >> 12) == (cs->vmcb >> 12) ||
+	       (pa >> 12) == (cs->hsave >> 12);
 }
 
 static void mem_exec(unsigned vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
 		     void *ud)
 {
 	struct cpu_state *cs = cpu_of(vcpu);
-	struct qemu_plugin_hwaddr *hw;
-	uint64_t spa = NO_SPA;
+	struct access a = { vaddr, false, true, info, NO_SPA };
 
 	(void)ud;
 	if (!counting(cs))
 		return;
-	hw = qemu_plugin_get_hwaddr(info, vaddr);
-	if (hw && !qemu_plugin_hwaddr_is_io(hw))
-		spa = qemu_plugin_hwaddr_phys_addr(hw);
 	/* QEMU's #VMEXIT saves the guest's state in the VMCB and reloads
-	 * the host's before braid's next instruction runs, and reports those
-	 * stores as the guest instruction's. A guest can reach neither page
-	 * (NPT keeps braid's memory out of its reach): not the guest's. */
-	if (!bare && spa != NO_SPA &&
-	    ((spa >> 12) == (cs->vmcb >> 12) ||
-	     (spa >> 12) == (cs->hsave >> 12)))
+	 * the host's before braid's next instruction runs, and reports
+	 * those stores, by physical address, as the guest instruction's. A
+	 * guest can reach neither page (NPT keeps braid's memory out of its
+	 * reach): they are not the guest's. */
+	if (!bare && braid_state_page(cs, vaddr) &&
+	    braid_state_page(cs, access_spa(&a)))
 		return;
-	model_access(cs, vaddr, spa, false);
+	model_access(cs, &a);
 }
 
 static struct insn_info *insn_info(struct qemu_plugin_insn *insn)
@@ -557,16 +595,12 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 	}
 }
 
-/* Windows still open when QEMU ends are reported too, marked as such by
- * the absence of their end marker ("open":true is not printed: the line
- * comes from here, after the last instruction). */
+/* Windows still open when QEMU ends are reported too ("ended":false). */
 static void at_exit(qemu_plugin_id_t id, void *ud)
 {
 	(void)id;
 	(void)ud;
-	for (unsigned i = 0; i < MAX_CPUS; i++)
-		if (cpus[i].win)
-			window_close(cpus[i].win, out, model_names, nmodels);
+	window_close_all(out, model_names, nmodels);
 	if (!box && !bare)
 		fprintf(out, "tlbplugin: warning: no trace box found in RAM "
 			     "(not braid, or no VMRUN ran)\n");

@@ -74,19 +74,20 @@ static void print_counts(FILE *out, const char *name, const struct counts *c)
 }
 
 void window_close(struct window *w, FILE *out, const char *const *model_names,
-		  unsigned nmodels)
+		  unsigned nmodels, bool ended)
 {
 	w->open = false;
 	fprintf(out,
 		"tlbplugin {\"guest\":\"%s\",\"window\":%u,\"paging\":\"%s\","
+		"\"ended\":%s,"
 		"\"insns\":%" PRIu64 ",\"host_insns\":%" PRIu64
 		",\"exits\":%" PRIu64 ",\"cr3_loads\":%" PRIu64
 		",\"invlpgs\":%" PRIu64 ",\"flushes\":%" PRIu64
 		",\"unwalkable\":%" PRIu64 ",\"root_scans\":%" PRIu64
 		",\"exit\":{",
-		w->guest, w->id, w->paging, w->insns, w->host_insns, w->exits,
-		w->cr3_loads, w->invlpgs, w->flushes, w->unwalkable,
-		w->root_scans);
+		w->guest, w->id, w->paging, ended ? "true" : "false", w->insns,
+		w->host_insns, w->exits, w->cr3_loads, w->invlpgs, w->flushes,
+		w->unwalkable, w->root_scans);
 	for (unsigned i = 0; i < w->nexit; i++)
 		fprintf(out,
 			"%s\"%#" PRIx64 "\":{\"n\":%" PRIu64
@@ -110,4 +111,12 @@ void window_close(struct window *w, FILE *out, const char *const *model_names,
 	}
 	fprintf(out, "]}\n");
 	fflush(out);
+}
+
+void window_close_all(FILE *out, const char *const *model_names,
+		      unsigned nmodels)
+{
+	for (unsigned i = 0; i < nall; i++)
+		if (all[i]->open)
+			window_close(all[i], out, model_names, nmodels, false);
 }

@@ -58,8 +58,13 @@ struct window *window_find_open(const char *guest);
 struct window *window_open(const char *guest, const char *paging, unsigned id);
 struct exit_count *window_exit(struct window *w, uint64_t code);
 struct space *window_space(struct window *w, uint64_t root);
-/* Close @w and write its line to @out. */
+/* Close @w and write its line to @out; @ended: by its end marker (else
+ * by a new window's begin, or QEMU ending: "ended":false). */
 void window_close(struct window *w, FILE *out, const char *const *model_names,
-		  unsigned nmodels);
+		  unsigned nmodels, bool ended);
+
+/* Close every window still open (QEMU is ending). */
+void window_close_all(FILE *out, const char *const *model_names,
+		      unsigned nmodels);
 
 #endif

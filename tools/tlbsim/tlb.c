@@ -11,6 +11,7 @@ static const unsigned walk_levels[TLB_NR_SIZES] = { 4, 3, 2 };
 
 struct entry {
 	bool valid;
+	bool global; /* survives a CR3 load (SDM Vol. 3A 4.10.2.4) */
 	uint8_t size;
 	uint32_t asid;
 	uint64_t vpn; /* va >> size_shift[size] */
@@ -21,6 +22,9 @@ struct array {
 	struct tlb_array_geometry g;
 	unsigned sets;
 	struct entry *e; /* sets * ways */
+	/* Valid entries per page size: a lookup skips the sizes the array
+	 * holds none of (a model speed-up, not a hardware feature). */
+	unsigned nvalid[TLB_NR_SIZES];
 };
 
 struct level {
@@ -38,6 +42,11 @@ struct tlb {
 	struct level l1i, l1d, l2i, l2d;
 	struct pwc pwc[TLB_PWC_LEVELS];
 	uint64_t clock;
+	/* The L1 entry of each side's last hit or fill: most accesses fall
+	 * in the same page as the one before, and checking that one entry
+	 * gives the answer the full lookup would, faster. [0] data, [1]
+	 * instructions. */
+	struct entry *hot[2];
 	struct tlb_stats stats;
 };
 
@@ -117,8 +126,8 @@ static int held_as(const struct array *a, enum tlb_size size)
 
 /* Look @va up in one set-associative array; on a hit, make it the most
  * recently used. */
-static bool array_lookup(struct tlb *t, struct array *a, uint32_t asid,
-			 uint64_t va, int size)
+static struct entry *array_lookup(struct tlb *t, struct array *a, uint32_t asid,
+				  uint64_t va, int size)
 {
 	uint64_t vpn = va >> size_shift[size];
 	struct entry *set = a->e + (vpn % a->sets) * a->g.ways;
@@ -129,15 +138,16 @@ static bool array_lookup(struct tlb *t, struct array *a, uint32_t asid,
 		if (e->valid && e->asid == asid && e->size == size &&
 		    e->vpn == vpn) {
 			e->lru = ++t->clock;
-			return true;
+			return e;
 		}
 	}
-	return false;
+	return NULL;
 }
 
 /* Put an entry in the least recently used way of its set. */
-static void fill(struct tlb *t, struct entry *set, unsigned ways, uint32_t asid,
-		 uint64_t vpn, int size)
+static struct entry *fill(struct tlb *t, struct entry *set, unsigned ways,
+			  uint32_t asid, uint64_t vpn, int size, bool global,
+			  unsigned *nvalid)
 {
 	struct entry *victim = &set[0];
 
@@ -149,33 +159,41 @@ static void fill(struct tlb *t, struct entry *set, unsigned ways, uint32_t asid,
 		if (set[w].lru < victim->lru)
 			victim = &set[w];
 	}
-	*victim = (struct entry){ true, (uint8_t)size, asid, vpn, ++t->clock };
+	if (nvalid) {
+		if (victim->valid)
+			nvalid[victim->size]--;
+		nvalid[size]++;
+	}
+	*victim = (struct entry){ .valid = true,
+				  .global = global,
+				  .size = (uint8_t)size,
+				  .asid = asid,
+				  .vpn = vpn,
+				  .lru = ++t->clock };
+	return victim;
 }
 
-static void array_fill(struct tlb *t, struct array *a, uint32_t asid,
-		       uint64_t va, int size)
+static struct entry *array_fill(struct tlb *t, struct array *a, uint32_t asid,
+				uint64_t va, int size, bool global)
 {
 	uint64_t vpn = va >> size_shift[size];
 
-	fill(t, a->e + (vpn % a->sets) * a->g.ways, a->g.ways, asid, vpn, size);
+	return fill(t, a->e + (vpn % a->sets) * a->g.ways, a->g.ways, asid, vpn,
+		    size, global, a->nvalid);
 }
 
-/* Look up, or fill, the array of @l that holds pages of @size. */
-static bool level_lookup(struct tlb *t, struct level *l, uint32_t asid,
-			 uint64_t va, enum tlb_size size, bool do_fill)
+/* Fill the array of @l that holds pages of @size (none may: the page
+ * then always misses at this level). */
+static struct entry *level_fill(struct tlb *t, struct level *l, uint32_t asid,
+				uint64_t va, enum tlb_size size, bool global)
 {
 	for (int i = 0; i < TLB_MAX_ARRAYS; i++) {
 		int as = held_as(&l->a[i], size);
 
-		if (as < 0)
-			continue;
-		if (do_fill) {
-			array_fill(t, &l->a[i], asid, va, as);
-			return true;
-		}
-		return array_lookup(t, &l->a[i], asid, va, as);
+		if (as >= 0)
+			return array_fill(t, &l->a[i], asid, va, as, global);
 	}
-	return false; /* no array holds this size: always a miss */
+	return NULL;
 }
 
 static bool pwc_lookup(struct tlb *t, struct pwc *p, uint32_t asid,
@@ -216,7 +234,7 @@ static unsigned walk(struct tlb *t, uint32_t asid, uint64_t va,
 	for (unsigned i = start; i + 1 < levels; i++)
 		if (t->pwc[i].n)
 			fill(t, t->pwc[i].e, t->pwc[i].n, asid,
-			     va >> key_shift[i], 0);
+			     va >> key_shift[i], 0, false, NULL);
 	return levels - start;
 }
 
@@ -226,10 +244,9 @@ static struct level *l2_of(struct tlb *t, bool insn)
 }
 
 /* Probe every array of @l at each page size it holds, as the hardware
- * looks all of them up at once; the size of the entry that hit goes in
- * *@size. */
-static bool level_probe(struct tlb *t, struct level *l, uint32_t asid,
-			uint64_t va, int *size)
+ * looks all of them up at once: the entry that hit, or NULL. */
+static struct entry *level_probe(struct tlb *t, struct level *l, uint32_t asid,
+				 uint64_t va)
 {
 	for (int i = 0; i < TLB_MAX_ARRAYS; i++) {
 		struct array *a = &l->a[i];
@@ -237,45 +254,60 @@ static bool level_probe(struct tlb *t, struct level *l, uint32_t asid,
 		if (!a->g.entries)
 			continue;
 		for (int s = 0; s < TLB_NR_SIZES; s++) {
-			if ((a->g.sizes & TLB_SIZE_BIT(s)) &&
-			    array_lookup(t, a, asid, va, s)) {
-				*size = s;
-				return true;
-			}
+			struct entry *e;
+
+			if (!a->nvalid[s])
+				continue;
+			e = array_lookup(t, a, asid, va, s);
+			if (e)
+				return e;
 		}
 	}
-	return false;
+	return NULL;
+}
+
+/* Is @e, an L1 entry, valid for @va in @asid? */
+static bool hits(const struct entry *e, uint32_t asid, uint64_t va)
+{
+	return e && e->valid && e->asid == asid &&
+	       e->vpn == va >> size_shift[e->size];
 }
 
 enum tlb_result tlb_lookup(struct tlb *t, uint32_t asid, uint64_t va, bool insn)
 {
 	struct tlb_side_stats *st = insn ? &t->stats.insn : &t->stats.data;
 	struct level *l1 = insn ? &t->l1i : &t->l1d, *l2 = l2_of(t, insn);
-	int size;
+	struct entry *e = t->hot[insn];
 
 	st->accesses++;
-	if (level_probe(t, l1, asid, va, &size)) {
+	if (!hits(e, asid, va))
+		e = level_probe(t, l1, asid, va);
+	if (e) {
+		e->lru = ++t->clock;
+		t->hot[insn] = e;
 		st->l1_hits++;
 		return TLB_L1_HIT;
 	}
-	if (level_probe(t, l2, asid, va, &size)) {
+	e = level_probe(t, l2, asid, va);
+	if (e) {
 		st->l2_hits++;
-		level_lookup(t, l1, asid, va, size, true);
+		t->hot[insn] = level_fill(t, l1, asid, va, e->size, e->global);
 		return TLB_L2_HIT;
 	}
 	return TLB_MISS;
 }
 
 unsigned tlb_fill(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size,
-		  bool insn)
+		  bool insn, bool global)
 {
 	struct tlb_side_stats *st = insn ? &t->stats.insn : &t->stats.data;
 	unsigned refs = walk(t, asid, va, size);
 
 	st->misses++;
 	st->walk_refs += refs;
-	level_lookup(t, l2_of(t, insn), asid, va, size, true);
-	level_lookup(t, insn ? &t->l1i : &t->l1d, asid, va, size, true);
+	level_fill(t, l2_of(t, insn), asid, va, size, global);
+	t->hot[insn] =
+		level_fill(t, insn ? &t->l1i : &t->l1d, asid, va, size, global);
 	return refs;
 }
 
@@ -285,7 +317,7 @@ enum tlb_result tlb_access(struct tlb *t, uint32_t asid, uint64_t va,
 	enum tlb_result r = tlb_lookup(t, asid, va, insn);
 
 	if (r == TLB_MISS)
-		tlb_fill(t, asid, va, size, insn);
+		tlb_fill(t, asid, va, size, insn, false);
 	return r;
 }
 
@@ -294,52 +326,61 @@ unsigned tlb_walk(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size)
 	return walk(t, asid, va, size);
 }
 
-/* Drop the entries of one array that @match selects. */
+/* Drop the entries of one array that the arguments select. */
 static void array_drop(struct array *a, bool all, uint32_t asid, bool one_va,
-		       uint64_t va)
+		       uint64_t va, bool keep_global)
 {
 	for (unsigned i = 0; i < a->g.entries; i++) {
 		struct entry *e = &a->e[i];
 
 		if (!e->valid || (!all && e->asid != asid))
 			continue;
+		if (keep_global && e->global)
+			continue;
 		if (one_va && e->vpn != va >> size_shift[e->size])
 			continue;
 		e->valid = false;
+		a->nvalid[e->size]--;
 	}
 }
 
 static void drop(struct tlb *t, bool all, uint32_t asid, bool one_va,
-		 uint64_t va)
+		 uint64_t va, bool keep_global)
 {
 	struct level *levels[] = { &t->l1i, &t->l1d, &t->l2i, &t->l2d };
 
 	for (unsigned l = 0; l < 4; l++)
 		for (int i = 0; i < TLB_MAX_ARRAYS; i++)
-			array_drop(&levels[l]->a[i], all, asid, one_va, va);
+			array_drop(&levels[l]->a[i], all, asid, one_va, va,
+				   keep_global);
 	for (int i = 0; i < TLB_PWC_LEVELS; i++) {
 		struct array a = { .g = { t->pwc[i].n, t->pwc[i].n, 0, false },
 				   .sets = 1,
 				   .e = t->pwc[i].e };
 
-		array_drop(&a, all, asid, false, 0);
+		array_drop(&a, all, asid, false, 0, false);
 	}
 	t->stats.flushes++;
 }
 
 void tlb_flush_all(struct tlb *t)
 {
-	drop(t, true, 0, false, 0);
+	drop(t, true, 0, false, 0, false);
 }
 
 void tlb_flush_asid(struct tlb *t, uint32_t asid)
 {
-	drop(t, false, asid, false, 0);
+	drop(t, false, asid, false, 0, false);
+}
+
+void tlb_flush_nonglobal(struct tlb *t, uint32_t asid)
+{
+	drop(t, false, asid, false, 0, true);
 }
 
 void tlb_flush_va(struct tlb *t, uint32_t asid, uint64_t va)
 {
-	drop(t, false, asid, true, va);
+	drop(t, false, asid, true, va, false);
 }
 
 const struct tlb_stats *tlb_stats(const struct tlb *t)

@@ -80,12 +80,12 @@ enum tlb_result tlb_access(struct tlb *t, uint32_t asid, uint64_t va,
 /* The same in two steps, for a caller that learns the page size only by
  * walking the tables after a miss (tools/tlbplugin): look @va up in every
  * array at every size it holds (a hit counts as one; L2 hits refill L1),
- * and after a TLB_MISS, fill it at @size, which counts the miss and
- * returns the entries its walk read. */
+ * and after a TLB_MISS, fill it at @size (@global: the leaf's G bit),
+ * which counts the miss and returns the entries its walk read. */
 enum tlb_result tlb_lookup(struct tlb *t, uint32_t asid, uint64_t va,
 			   bool insn);
 unsigned tlb_fill(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size,
-		  bool insn);
+		  bool insn, bool global);
 
 /* A page walk alone, through the page-walk caches (filling them), with no
  * TLB lookup: the entries it reads. The plugin models the nested
@@ -93,12 +93,16 @@ unsigned tlb_fill(struct tlb *t, uint32_t asid, uint64_t va, enum tlb_size size,
 unsigned tlb_walk(struct tlb *t, uint32_t asid, uint64_t va,
 		  enum tlb_size size);
 
-/* Flushes, as the hardware's: everything (a CR3 load without PCID or
- * VPID/ASID tags, INVEPT/INVVPID all-context, TLB_CONTROL flush all),
- * one address space, or one page of one (INVLPG, also dropping the
- * page-walk caches of that space, as SDM Vol. 3A 4.10.4.1 allows). */
+/* Flushes, as the hardware's: everything (INVEPT/INVVPID all-context,
+ * TLB_CONTROL flush all), one address space with its global entries
+ * (TLB_CONTROL flush this ASID, INVVPID single-context), or one page of
+ * one (INVLPG, also dropping the page-walk caches of that space, as SDM
+ * Vol. 3A 4.10.4.1 allows). */
 void tlb_flush_all(struct tlb *t);
 void tlb_flush_asid(struct tlb *t, uint32_t asid);
+/* A CR3 load without PCID: one space's entries but its global ones
+ * (SDM Vol. 3A 4.10.4.1), and its page-walk caches. */
+void tlb_flush_nonglobal(struct tlb *t, uint32_t asid);
 void tlb_flush_va(struct tlb *t, uint32_t asid, uint64_t va);
 
 const struct tlb_stats *tlb_stats(const struct tlb *t);
