@@ -117,9 +117,12 @@ integration: all
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
 	tests/integration/linux-bochs.sh
 
-bench: deps all               ## workloads x modes x vendors, side by side
+bench: deps all               ## workloads x modes x vendors, side by side, and translation cost
 	tools/bench.sh
-bench-svg: bench              ## pictures of compound classification over time
+	tools/bench-tlb.sh
+bench-svg: bench              ## pictures: overhead bars per mode, compound classification over time
+	for c in skylake zen2; do tools/tlbsvg $$c <build/bench/tlbcost.csv \
+		>build/bench/overhead-$$c.svg || exit 1; done
 	for v in svm vmx; do for w in static dynamic mixed; do \
 		tools/cpviz build/bench/bench-$$v-compound.log $$w \
 			>build/bench/$$w-$$v-compound.svg || exit 1; done; done

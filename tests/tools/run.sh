@@ -274,5 +274,36 @@ has "check-layers: names an upward include" "$T/layers" \
 	"arch/x86_64/vmx.c: includes hv/guest.h"
 has "check-layers: names an include cycle" "$T/layers" "include cycle:"
 
+# ----------------------------------------------------------------- tlbcost
+# fixtures/tlb.tlb: one window, native / nested / shadow, by hand with
+# cycles_per_ref=30, exit_cycles=1000, cpi=1 (native: 1e6 instructions):
+#   skylake native  walk 1000*30 = 30000                      3.00%
+#           nested  walk 3000*30 = 90000,  exits 10*1000+5000 = 15000: 105000 10.50%
+#           shadow  walk 1200*30 = 36000,  exits 100*1000+100000 = 200000: 236000 23.60%
+#   zen2    nested  walk 12000*30 = 360000, + 15000 = 375000 (shadow 236000 is cheaper)
+# Verdict nested (skylake); skylake keeps it in all 7 variants; zen2 only
+# with cycles_per_ref x0.5 (nested 180000+15000 < shadow 18000+200000):
+# 8 of 14.
+x="$F/tlb.tlb"
+tools/tlbcost -c fix native=$x:fix:0 nested=$x:fix-nested:0 shadow=$x:fix-shadow:0 >"$T/got" 2>"$T/err"
+cat >"$T/want" <<CSV
+fix,skylake,native,1000,1000,0,0,30000,0,30000,3.00
+fix,skylake,nested,1000,3000,10,5000,90000,15000,105000,10.50
+fix,skylake,shadow,1200,1200,100,100000,36000,200000,236000,23.60
+fix,zen2,native,1000,1000,0,0,30000,0,30000,3.00
+fix,zen2,nested,1000,12000,10,5000,360000,15000,375000,37.50
+fix,zen2,shadow,1200,1200,100,100000,36000,200000,236000,23.60
+CSV
+same "tlbcost -c: the figure per CPU and mode, by hand" "$T/want" "$T/got"
+tools/tlbcost fix native=$x:fix:0 nested=$x:fix-nested:0 shadow=$x:fix-shadow:0 >"$T/table" 2>&1
+has "tlbcost: the verdict" "$T/table" "cheapest under braid: nested (skylake"
+has "tlbcost: its sensitivity" "$T/table" "the same in 8 of 14 variants"
+has "tlbcost: where it changes" "$T/table" "zen2->shadow"
+tools/tlbcost -p exit_cycles=100 -c fix native=$x:fix:0 shadow=$x:fix-shadow:0 >"$T/got" 2>&1
+has "tlbcost -p: a parameter overridden" "$T/got" "fix,skylake,shadow,1200,1200,100,100000,36000,110000,146000,14.60"
+tools/tlbcost -p colour=blue fix native=$x:fix:0 >"$T/got" 2>&1
+[ $? = 2 ] && has "tlbcost: an unknown parameter is an error" "$T/got" "unknown parameter" ||
+	fail "tlbcost: an unknown parameter is an error (status)"
+
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
