@@ -23,7 +23,7 @@ void guest_run(struct guest *g)
 	v->cpu = this_cpu()->id;
 	this_cpu()->vcpu = v;
 	/* TRACEBOX_* are the paging modes' numbers plus one. */
-	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1);
+	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {
 		u64 t0, t1;

@@ -13,7 +13,7 @@ void tracebox_init(void)
 	box.magic = TRACEBOX_MAGIC ^ va_to_pa(&box);
 }
 
-void tracebox_set_guest(unsigned cpu, const char *name, u32 paging)
+void tracebox_set_guest(unsigned cpu, const char *name, u32 paging, u64 mem)
 {
 	struct tracebox_cpu *c;
 	unsigned i;
@@ -25,6 +25,7 @@ void tracebox_set_guest(unsigned cpu, const char *name, u32 paging)
 		c->guest[i] = name[i];
 	c->guest[i] = '\0';
 	c->paging = paging;
+	c->guest_mem = mem;
 	c->seq++;
 }
 

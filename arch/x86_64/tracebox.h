@@ -12,8 +12,9 @@
 #include "lib/types.h"
 
 void tracebox_init(void);
-/* CPU @cpu now runs guest @name with paging @paging (TRACEBOX_*). */
-void tracebox_set_guest(unsigned cpu, const char *name, u32 paging);
+/* CPU @cpu now runs guest @name with paging @paging (TRACEBOX_*) and
+ * @mem bytes of RAM from guest-physical 0. */
+void tracebox_set_guest(unsigned cpu, const char *name, u32 paging, u64 mem);
 /* CPU @cpu saves its host state at VMRUN in the page at @hsave. */
 void tracebox_set_hsave(unsigned cpu, phys_t hsave);
 /* CPU @cpu is about to VMRUN with the VMCB at @vmcb. */

@@ -31,6 +31,9 @@ enum tracebox_paging {
 struct tracebox_cpu {
 	uint64_t vmcb;	/* physical address of the VMCB VMRUN gets */
 	uint64_t hsave; /* the CPU's VM_HSAVE_PA area */
+	/* The guest's RAM is guest-physical [0, guest_mem); tables above it
+	 * are braid's (the compound window). */
+	uint64_t guest_mem;
 	uint32_t paging;
 	uint32_t seq; /* bumped on every change of guest */
 	char guest[TRACEBOX_NAME];

@@ -29,6 +29,13 @@ tlbget() {
 	printf '%s\n' "$line" | grep -o "\"$3\":[0-9]*" | head -n 1 | cut -d: -f2
 }
 
+# tlblevels FILE WINDOW MODEL: the misses by braid levels, "n0 n1 n2 n3 n4".
+tlblevels() {
+	grep -a "^tlbplugin {.*\"window\":$2," "$1" | tail -n 1 |
+		grep -o "\"$3\":{[^}]*}" | grep -o '"braid_levels":\[[0-9,]*' |
+		cut -d[ -f2 | tr , ' '
+}
+
 # tlb_expect SCENARIO WHAT VALUE LOW HIGH
 tlb_expect() {
 	if [ -n "$3" ] && [ "$3" -ge "$4" ] && [ "$3" -le "$5" ]; then
@@ -46,7 +53,7 @@ tlb_near() {
 }
 
 run_tlb_checks() {
-	local bare=$OUT/tlb-bare.tlb m w mode f ref
+	local bare=$OUT/tlb-bare.tlb m w mode f ref l0 l1 l2 l3 l4
 	QEMU_SERIAL=file:$OUT/tlb-bare.log QEMU_TLBPLUGIN=$bare \
 		QEMU_TLBPLUGIN_OPTS=bare=on,label=tlbstride \
 		timeout "${BOOT_TIMEOUT:-240}" tools/run-bare.sh $G/tlbstride.elf
@@ -73,6 +80,15 @@ run_tlb_checks() {
 		tlb_expect "tlb-$mode" "exits seen" "$(tlbget "$f" 0 exits)" 1 100000000
 		tlb_expect "tlb-$mode" "braid instructions seen" \
 			"$(tlbget "$f" 0 host_insns)" 1 100000000000
+		# Whose tables the walks read: the guest's under nested paging,
+		# braid's all the way under shadow paging.
+		read -r l0 l1 l2 l3 l4 <<<"$(tlblevels "$f" 0 skylake)"
+		case $mode in
+		nested) tlb_expect "tlb-$mode" "misses walking braid's tables" \
+			"$((${l1:-1} + ${l2:-1} + ${l3:-1} + ${l4:-1}))" 0 0 ;;
+		shadow) tlb_expect "tlb-$mode" "misses walking the guest's tables" \
+			"${l0:-}" 0 0 ;;
+		esac
 		for m in $TLB_MODELS; do
 			for w in 16 17; do
 				tlb_near "tlb-$mode" "$m window $w misses" \

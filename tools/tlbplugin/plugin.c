@@ -70,7 +70,7 @@ struct cpu_state {
 	char guest[TRACEBOX_NAME];
 	const char *paging;
 	uint32_t seq;
-	uint64_t vmcb, hsave;
+	uint64_t vmcb, hsave, guest_mem;
 	uint32_t asid;
 	bool cr3_exits, invlpg_exits, guest_pg;
 	struct hw_paging hw;
@@ -293,6 +293,25 @@ static unsigned nested_refs(struct model *m, uint32_t asid,
 	return n + tlb_walk(m->npwc, asid, w->gpa, w->data_nsize);
 }
 
+/* How many of the walk's first-dimension tables were braid's: all of
+ * them under shadow paging (no nested paging: braid's tables are the
+ * hardware's), those in the compound window (above the guest's RAM)
+ * under nested paging, none bare. */
+static unsigned braid_levels(const struct cpu_state *cs,
+			     const struct hw_walk *w)
+{
+	unsigned n = 0;
+
+	if (bare)
+		return 0;
+	if (!cs->hw.np)
+		return w->levels;
+	for (unsigned i = 0; i < w->levels; i++)
+		n += w->table_gpa[i] >= cs->guest_mem &&
+		     w->table_gpa[i] != HW_GPA_UNKNOWN; /* found by a scan */
+	return n;
+}
+
 static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 		       bool walked, const struct hw_walk *w)
 {
@@ -305,6 +324,8 @@ static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 
 	c->miss[!insn]++;
 	c->miss_by_size[size]++;
+	if (walked)
+		c->miss_by_braid_levels[braid_levels(cs, w)]++;
 	c->refs[!insn] += refs;
 	if (walked && cs->hw.np)
 		c->nested_refs[!insn] +=
@@ -365,6 +386,7 @@ static void on_vmrun(struct cpu_state *cs, unsigned cpu)
 	}
 	vmcb = cs->vmcb = slot->vmcb;
 	cs->hsave = slot->hsave;
+	cs->guest_mem = slot->guest_mem;
 	cs->asid = (uint32_t)VMCB(vmcb, control.guest_asid);
 	/* Bit n of the CR write intercepts is CRn (APM Vol. 2 15.9). */
 	cs->cr3_exits = VMCB(vmcb, control.intercept_cr_write) & BIT(3);

@@ -66,11 +66,14 @@ static void print_counts(FILE *out, const char *name, const struct counts *c)
 		",\"d_access\":%" PRIu64 ",\"d_miss\":%" PRIu64
 		",\"refs\":%" PRIu64 ",\"nested_refs\":%" PRIu64
 		",\"miss_4k\":%" PRIu64 ",\"miss_2m\":%" PRIu64
-		",\"miss_1g\":%" PRIu64 "}",
+		",\"miss_1g\":%" PRIu64 ",\"braid_levels\":[%" PRIu64
+		",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 "]}",
 		name, c->access[0], c->miss[0], c->access[1], c->miss[1],
 		c->refs[0] + c->refs[1], c->nested_refs[0] + c->nested_refs[1],
 		c->miss_by_size[TLB_4K], c->miss_by_size[TLB_2M],
-		c->miss_by_size[TLB_1G]);
+		c->miss_by_size[TLB_1G], c->miss_by_braid_levels[0],
+		c->miss_by_braid_levels[1], c->miss_by_braid_levels[2],
+		c->miss_by_braid_levels[3], c->miss_by_braid_levels[4]);
 }
 
 void window_close(struct window *w, FILE *out, const char *const *model_names,

@@ -24,6 +24,11 @@ struct counts {
 	uint64_t refs[2];	 /* first-dimension entries the walks read */
 	uint64_t nested_refs[2]; /* nested-dimension entries (2-D walks) */
 	uint64_t miss_by_size[TLB_NR_SIZES];
+	/* Misses by how many of the walk's first-dimension tables were
+	 * braid's: 0 nested (the guest's own tables), the walk's depth
+	 * shadow, in between a compound walk that switched to the guest's
+	 * tables below that many levels. */
+	uint64_t miss_by_braid_levels[5];
 };
 
 /* An address space: the top table the walks started from. */
