@@ -138,6 +138,21 @@ static int set_paging(struct guest_config *cfg, const struct word *w)
 	return 0;
 }
 
+/*
+ * The default table pool: 2% of the guest's pages, as KVM sizes its
+ * shadow MMU (KVM_PERMILLE_MMU_PAGES), and never below the old fixed 512:
+ * a large guest running many processes no longer empties a small pool
+ * again and again (each reclaim drops every shadow table).
+ */
+static u32 shadow_pool_for(u64 mem)
+{
+	u64 n = mem / PAGE_SIZE / 50;
+
+	return n < SHADOW_POOL_DEFAULT ? SHADOW_POOL_DEFAULT
+	       : n > 65536	       ? 65536
+				       : (u32)n;
+}
+
 static int set_pool(struct guest_config *cfg, const struct word *w)
 {
 	u64 n;
@@ -191,7 +206,7 @@ int parse_guest_options(const char *line, unsigned index,
 	snprintf(cfg->name, sizeof(cfg->name), "guest%u", index);
 	cfg->mem = GUEST_MEM_DEFAULT;
 	cfg->paging = PAGING_NESTED;
-	cfg->shadow_pool = SHADOW_POOL_DEFAULT;
+	cfg->shadow_pool = 0; /* sized from mem= below */
 	cfg->dump_lines = CLASSIFY_LINES_DEFAULT;
 	cfg->knobs =
 		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
@@ -250,6 +265,8 @@ int parse_guest_options(const char *line, unsigned index,
 			return -EINVAL;
 		}
 	}
+	if (!cfg->shadow_pool)
+		cfg->shadow_pool = shadow_pool_for(cfg->mem);
 	if (set_cmdline(cfg, cfg->dashdash ? p : line)) {
 		snprintf(err, errlen,
 			 "guest command line is longer than %d bytes",

@@ -4,7 +4,8 @@
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
- *   shadow_pool=PAGES (shadow/compound table pages, default 512)
+ *   shadow_pool=PAGES (shadow/compound table pages, default 2% of the
+ *               guest's pages, at least 512)
  *   cp_writes=N cp_window=EXITS cp_quiet=EXITS cp_start=shadow|nested
  *   (mm/compound.h)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]

@@ -20,7 +20,7 @@
 #include "lib/types.h"
 #include "mm/gwalk.h"
 
-#define SHADOW_POOL_DEFAULT 512 /* shadow table pages per guest */
+#define SHADOW_POOL_DEFAULT 512 /* the least default pool (hv/options.c) */
 /* One instruction may touch code, stack and two operands, each needing a
  * path of three pages below the root: the pool must hold at least that. */
 #define SHADOW_POOL_MIN 32

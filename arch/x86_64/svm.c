@@ -87,6 +87,45 @@ static phys_t alloc_filled(u64 bytes)
 	return pa;
 }
 
+/*
+ * Let the guest read and write @msr without an exit: clear its two bits in
+ * the MSR permission map (APM Vol. 2 15.11: 2 bits per MSR, read then
+ * write; MSRs 0-1FFFh from byte 0, C000_0000h-C000_1FFFh from 800h,
+ * C001_0000h-C001_1FFFh from 1000h).
+ */
+static void msrpm_pass(u8 *map, u32 msr)
+{
+	u32 base = msr < 0x2000			? 0
+		   : msr - 0xc0000000u < 0x2000 ? 0x800
+						: 0x1000;
+	u32 bit = 2 * (msr & 0x1fff);
+
+	map[base + bit / 8] &= ~(3u << (bit % 8));
+}
+
+/*
+ * The MSRs VMLOAD and VMSAVE switch with the guest's VMCB (APM Vol. 2
+ * 15.5.2, "VMSAVE and VMLOAD Instructions"), and FS/GS bases, which
+ * VMRUN and #VMEXIT switch with the segment state: braid's svm_enter
+ * swaps them around every VMRUN, so the guest's values are in the CPU
+ * whenever it runs and braid never sees the guest's. A kernel writes
+ * FS_BASE and KERNEL_GS_BASE on context switches; each would otherwise be
+ * an exit.
+ */
+static void pass_switched_msrs(u8 *map)
+{
+	static const u32 switched[] = {
+		MSR_IA32_FS_BASE,	 MSR_IA32_GS_BASE,
+		MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR,
+		MSR_IA32_LSTAR,		 MSR_IA32_CSTAR,
+		MSR_IA32_FMASK,		 MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP,	 MSR_IA32_SYSENTER_EIP,
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(switched); i++)
+		msrpm_pass(map, switched[i]);
+}
+
 static int svm_cpu_enable(void)
 {
 	struct percpu *c = this_cpu();
@@ -97,11 +136,15 @@ static int svm_cpu_enable(void)
 		return -ENOMEM;
 	wrmsr(MSR_VM_HSAVE_PA, c->host_save);
 	tracebox_set_hsave(c->id, c->host_save);
-	/* Every port and every MSR exits: braid decides each one. */
+	/* Every port exits, and every MSR but those VMLOAD/VMSAVE switch:
+	 * braid decides each one. */
 	if (!iopm)
 		iopm = alloc_filled(SVM_IOPM_SIZE);
-	if (!msrpm)
+	if (!msrpm) {
 		msrpm = alloc_filled(SVM_MSRPM_SIZE);
+		if (msrpm)
+			pass_switched_msrs(pa_to_va(msrpm));
+	}
 	return iopm && msrpm ? 0 : -ENOMEM;
 }
 

@@ -162,6 +162,15 @@ static void test_guest_defaults(void **state)
 	guest_ok("paging=shadow", 4294967295u);
 	assert_string_equal(cfg.name, "guest4294967295");
 	assert_int_equal(cfg.mem, MiB(32));
+	/* The table pool: 2% of the guest's pages, at least 512, at most
+	 * 65536; an explicit shadow_pool= wins wherever it stands. */
+	assert_int_equal(cfg.shadow_pool, 512);
+	guest_ok("mem=1G", 0);
+	assert_int_equal(cfg.shadow_pool, 262144 / 50);
+	guest_ok("shadow_pool=64 mem=1G", 0);
+	assert_int_equal(cfg.shadow_pool, 64);
+	guest_ok("mem=64G", 0);
+	assert_int_equal(cfg.shadow_pool, 65536);
 }
 
 static void test_guest_all_options(void **state)
