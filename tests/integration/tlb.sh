@@ -67,6 +67,15 @@ run_tlb_checks() {
 	done
 	tlb_expect tlb-bare "exits and braid instructions" \
 		"$(($(tlbget "$bare" 0 exits) + $(tlbget "$bare" 0 host_insns)))" 0 0
+	# A bad plugin option: QEMU does not start, and says why.
+	QEMU_SERIAL=file:$OUT/tlb-badopt.log QEMU_TLBPLUGIN=$OUT/tlb-badopt.tlb \
+		QEMU_TLBPLUGIN_OPTS=cpu=pentium tools/run-bare.sh $G/hello.elf \
+		2>"$OUT/tlb-badopt.err"
+	STATUS=$?
+	LOG=$OUT/tlb-badopt.err
+	expect_status tlb-badopt 125
+	expect_line tlb-badopt "names the unknown CPU" \
+		"tlbplugin: error: unknown cpu= (known: skylake zen2): pentium"
 	for mode in nested shadow compound; do
 		f=$OUT/tlb-$mode.tlb
 		QEMU_TLBPLUGIN=$f boot "tlb-$mode" qemu "qemu64,+svm,+npt" "exit=qemu" \

@@ -637,7 +637,10 @@ static int fail(const char *what, const char *detail)
 
 	snprintf(msg, sizeof(msg), "tlbplugin: error: %s%s%s\n", what,
 		 detail ? ": " : "", detail ? detail : "");
+	/* QEMU's plugin log shows only with -d plugin: say it on stderr
+	 * too, before QEMU's own "could not load plugin". */
 	qemu_plugin_outs(msg);
+	fputs(msg, stderr);
 	return -1;
 }
 
