@@ -84,7 +84,7 @@ struct path_stats {
 struct guest_stats {
 	u64 exits[EXIT_NR];
 	u64 exits_total;
-	u64 hv_tsc;    /* TSC ticks spent handling exits */
+	u64 hv_tsc;    /* TSC ticks from each VM exit to the next entry */
 	u64 guest_tsc; /* TSC ticks from VM entry to VM exit */
 	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
 	u64 irqs;      /* interrupts injected */

@@ -96,6 +96,7 @@ void stats_charge_path(struct guest *g, u64 ticks)
 
 	p->n++;
 	p->tsc += ticks;
+	g->stats.hv_tsc += ticks;
 	p->max = MAX(p->max, ticks);
 }
 
