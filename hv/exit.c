@@ -44,7 +44,7 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	switch (mmu_npf(g, e)) {
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, e->npf.gpa);
+		ptwrite_emulate(g, e->npf.gpa, NULL);
 		return;
 	case MMU_NOT_MINE: break;
 	default: return;
@@ -80,7 +80,7 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 	case MMU_REFLECTED: stats_path(g, PATH_PF_REFLECT); return;
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, gva);
+		ptwrite_emulate(g, gva, &gpa);
 		return;
 	case MMU_NO_MEMORY: break;
 	default: return;

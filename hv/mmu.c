@@ -449,7 +449,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 	case SHADOW_REFLECT:
 		vendor->inject_pf(&g->vcpu, gva, w.error);
 		return MMU_REFLECTED;
-	case SHADOW_EMULATE: return MMU_PT_WRITE;
+	case SHADOW_EMULATE: *gpa = w.gpa; return MMU_PT_WRITE;
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
 	}
 	return MMU_DONE;

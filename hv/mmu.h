@@ -44,7 +44,8 @@ enum mmu_fault {
 	MMU_NOT_MINE,  /* not a fault of the shadow/compound MMU */
 	MMU_DONE,      /* resolved, or the guest was stopped */
 	MMU_REFLECTED, /* a fault of the guest's own, injected into it */
-	MMU_PT_WRITE,  /* a store to a protected guest page table */
+	MMU_PT_WRITE,  /* a store to a protected guest page table (#PF: the
+			* guest's tables translate it to *gpa) */
 	MMU_NO_MEMORY, /* translated to *gpa, where the guest has no RAM */
 };
 

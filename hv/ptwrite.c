@@ -17,9 +17,17 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
+/* A translation the emulated instruction already made (see translate()). */
+struct pt_tlb {
+	bool valid;
+	u64 page; /* guest-virtual page */
+	u64 gpa;  /* its guest-physical page */
+};
+
 struct pt_emu {
 	struct guest *g;
-	u32 user; /* PFERR_U if the guest runs at CPL 3 */
+	u32 user;	      /* PFERR_U if the guest runs at CPL 3 */
+	struct pt_tlb tlb[2]; /* for reads, for writes */
 	bool faulted;
 	bool done_one; /* a store was emulated already */
 	u64 fault_gva;
@@ -36,12 +44,45 @@ static int record(struct pt_emu *pe, int err, u64 gva, u32 pf)
 	return err;
 }
 
+/*
+ * Translate for the instruction being emulated, remembering one page for
+ * reads and one for writes: a REP string op then walks the guest's tables
+ * once per page instead of once per element, and the store that trapped
+ * reuses the #PF's walk. Holding a translation for the rest of the
+ * instruction is what the CPU's TLB may do as well: a guest that edits the
+ * entry mapping an operand must invalidate it before it can count on
+ * either translation (SDM Vol. 3A 4.10.4.2).
+ */
+static int translate(struct pt_emu *pe, u64 gva, unsigned n, u32 access,
+		     struct gva_span *s, u32 *pf)
+{
+	struct pt_tlb *t = &pe->tlb[!!(access & PFERR_W)];
+	u64 page = gva & ~(u64)(PAGE_SIZE - 1), off = gva - page;
+	int err;
+
+	if (t->valid && t->page == page && off + n <= PAGE_SIZE) {
+		*s = (struct gva_span){ 1, { t->gpa + off }, { n } };
+		return 0;
+	}
+	err = gva_translate(pe->g, gva, n, access, s, pf);
+	if (!err && s->nr == 1)
+		*t = (struct pt_tlb){ true, page, s->gpa[0] - off };
+	return err;
+}
+
 static int emu_read(void *opaque, u64 gva, void *buf, unsigned n)
 {
 	struct pt_emu *pe = opaque;
+	struct gva_span s;
+	u8 *p = buf;
 	u32 pf = 0;
+	int err = translate(pe, gva, n, pe->user, &s, &pf);
 
-	return record(pe, gva_read(pe->g, gva, buf, n, pe->user, &pf), gva, pf);
+	if (err)
+		return record(pe, err, gva, pf);
+	for (unsigned i = 0; i < s.nr; p += s.len[i++])
+		memcpy(p, guest_ptr(pe->g, s.gpa[i], s.len[i]), s.len[i]);
+	return 0;
 }
 
 /*
@@ -57,7 +98,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	const u8 *p = buf;
 	struct gva_span s;
 	u32 pf = 0;
-	int err = gva_translate(g, gva, n, pe->user | PFERR_W, &s, &pf);
+	int err = translate(pe, gva, n, pe->user | PFERR_W, &s, &pf);
 
 	if (err)
 		return record(pe, err, gva, pf);
@@ -71,10 +112,15 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	return 0;
 }
 
-void ptwrite_emulate(struct guest *g, u64 addr)
+void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 {
 	struct vcpu *v = &g->vcpu;
 	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
+
+	/* The #PF walked for a write by this CPL: the same walk as ours. */
+	if (gpa)
+		pe.tlb[1] = (struct pt_tlb){ true, addr & ~(u64)(PAGE_SIZE - 1),
+					     *gpa & ~(u64)(PAGE_SIZE - 1) };
 	struct emu_ctx ctx = { 0 };
 	struct x86_insn insn;
 	int err;
