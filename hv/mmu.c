@@ -306,20 +306,20 @@ void mmu_reset(struct guest *g)
 	apply(g, false);
 }
 
-void mmu_before_entry(struct guest *g)
+void mmu_shadow_before_entry(struct guest *g)
 {
 	struct shadow *s = &g->shadow;
 
-	if (!shadowed(g))
-		return;
 	if (compound(g))
 		compound_tick(&g->compound, g->stats.exits_total);
+	/* Every change to the tree sets need_flush, a root that moved with
+	 * the rest: nothing to look at if it is clear. */
+	if (!s->need_flush)
+		return;
 	if (g->hw_cr3 && shadow_root_hpa(s) != g->hw_cr3)
 		apply(g, false); /* the pool was reclaimed: the root moved */
-	if (s->need_flush) {
-		vendor->flush_tlb(&g->vcpu);
-		s->need_flush = false;
-	}
+	vendor->flush_tlb(&g->vcpu);
+	s->need_flush = false;
 }
 
 u64 mmu_get_efer(struct guest *g)

@@ -15,8 +15,16 @@ int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
 /* Paging state a multiboot loader leaves: protected mode, paging off. */
 void mmu_reset(struct guest *g);
-/* Just before each VM entry: load a moved root, flush the TLB if needed. */
-void mmu_before_entry(struct guest *g);
+/* Just before each VM entry: load a moved root, flush the TLB if needed
+ * (shadow and compound paging; nested paging has nothing to do, so the
+ * check is inline). */
+void mmu_shadow_before_entry(struct guest *g);
+
+static inline void mmu_before_entry(struct guest *g)
+{
+	if (g->cfg.paging != PAGING_NESTED)
+		mmu_shadow_before_entry(g);
+}
 
 /* The guest's own view of its control registers and EFER. */
 void mmu_guest_regs(struct guest *g, struct mmu_regs *r);

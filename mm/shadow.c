@@ -371,11 +371,6 @@ phys_t shadow_activate(struct shadow *s, u64 gcr3)
 	return activate(s, gcr3, true);
 }
 
-phys_t shadow_root_hpa(const struct shadow *s)
-{
-	return s->root == SP_NONE ? 0 : sp_pa(s, s->root);
-}
-
 /* Shadow entries above the leaves grant everything: shadow pages are
  * never shared between paths, so each leaf can carry the permissions of
  * its whole guest path, combined as the CPU would (SDM 4.6). That also

@@ -138,8 +138,16 @@ void shadow_destroy(struct shadow *s);
 
 /* Make the root for guest CR3 @gcr3 active; return its host address. */
 phys_t shadow_activate(struct shadow *s, u64 gcr3);
-/* The active root's host address (it moves when the pool is reclaimed). */
-phys_t shadow_root_hpa(const struct shadow *s);
+/* The active root's address (it moves when the pool is reclaimed): host-
+ * physical, or in the window for a compound tree. Checked before every
+ * entry, so inline. */
+static inline phys_t shadow_root_hpa(const struct shadow *s)
+{
+	if (s->root == SP_NONE)
+		return 0;
+	return (s->compound ? s->window_gpa : s->pool) +
+	       (u64)s->root * PAGE_SIZE;
+}
 /* Forget every shadow page (guest paging turned off, or mode changed). */
 void shadow_reset(struct shadow *s);
 

@@ -593,6 +593,24 @@ static bool reinject_vectoring(void)
 	return true;
 }
 
+/* An exit caused by executing an instruction cannot occur while an event
+ * is being delivered, so its IDT-vectoring information is never valid
+ * (SDM 28.2.4): the most frequent exits need not read it. */
+static bool instruction_exit(u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_HLT:
+	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_VMCALL:
+	case EXIT_REASON_CR_ACCESS:
+	case EXIT_REASON_IO_INSTRUCTION:
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE: return true;
+	default: return false;
+	}
+}
+
 /* Switch the CPU's SYSCALL/SWAPGS MSRs to this vCPU's, saving those of
  * the vCPU that had them (its SWAPGS may have changed KERNEL_GS_BASE). */
 static void load_guest_msrs(struct vmx_vcpu *x)
@@ -637,7 +655,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	}
 	if (x->mmu != VCPU_NESTED)
 		x->cr2 = read_cr2();
-	v->delivering = reinject_vectoring();
+	v->delivering =
+		!instruction_exit(reason & 0xffff) && reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
 }
 
