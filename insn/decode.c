@@ -12,8 +12,6 @@
 #include "insn/decode.h"
 #include "lib/string.h"
 
-#define X86_MAX_LEN 15
-
 /* REX bits (SDM Vol. 2, §2.2.1.2, Table 2-4). */
 #define REX_B BIT(0)
 #define REX_X BIT(1)

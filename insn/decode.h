@@ -27,6 +27,9 @@
 
 #include "lib/types.h"
 
+/* The longest an instruction may be (SDM Vol. 2A 2.3.11). */
+#define X86_MAX_LEN 15
+
 /* The mode the guest CPU runs in: decides default operand/address size. */
 enum cpu_mode {
 	CPU_MODE_16 = 16, /* real mode, or protected mode with a 16-bit CS */
