@@ -460,7 +460,7 @@ bool mmu_gpa_protected(struct guest *g, u64 gpa)
 	return shadowed(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 }
 
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores)
 {
 	bool was_table;
 
@@ -469,7 +469,7 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 	was_table = shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 	shadow_guest_wrote(&g->shadow, gpa, len);
 	if (compound(g) && was_table)
-		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
+		compound_wrote(&g->compound, gpa >> PAGE_SHIFT, stores);
 }
 
 enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)
