@@ -130,15 +130,20 @@ static bool is_child(const struct shadow *s, u32 sp, unsigned i)
 	       s->pages[c].parent_idx == i;
 }
 
-/* Free shadow page @sp and everything below it. */
+/* Free shadow page @sp and everything below it. The count of children
+ * ends the scan for them early: most pages have a few, near each other. */
 static void sp_free(struct shadow *s, u32 sp)
 {
 	struct shadow_page *p = &s->pages[sp];
 	u64 *tab = sp_table(s, sp);
 
-	for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
+	for (unsigned i = 0; p->children && i < PT_ENTRIES; i++)
 		if (is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
+	/* Counted only while linked: a compound page the guest scribbled on
+	 * (through the window) keeps its count, and its full scan. */
+	if (p->parent != SP_NONE && is_child(s, p->parent, p->parent_idx))
+		s->pages[p->parent].children--;
 	if (!p->direct)
 		hash_remove(s, sp);
 	if (!p->direct && s->compound && !shadow_protected(s, p->gfn))
@@ -178,6 +183,8 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 		p->next = s->hash[hash_of(gfn)];
 		s->hash[hash_of(gfn)] = sp;
 	}
+	if (parent != SP_NONE)
+		s->pages[parent].children++;
 	s->stats.pages_peak = MAX(s->stats.pages_peak, shadow_pages_in_use(s));
 	return sp;
 }
@@ -648,9 +655,11 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn)
 
 		/* The parent mirrors the guest table that points here, and
 		 * is write-protected: its guest entry is current. */
-		*parent = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte)
-			       : 0;
-		sp_free(s, sp);
+		u64 e = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte)
+			     : 0;
+
+		sp_free(s, sp); /* while still linked: see sp_free() */
+		*parent = e;
 		if (gpte)
 			s->ops.nested_installed(s->ops.policy, psp, pidx, gfn);
 		n++;

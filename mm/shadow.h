@@ -32,6 +32,7 @@ struct shadow_page {
 	u32 parent; /* index of the parent page, SP_NONE for a root */
 	u16 parent_idx; /* entry in the parent that points here */
 	u8 level;	/* 1..4 */
+	u16 children;	/* pages hanging below this one */
 	bool direct;
 	bool in_use;
 	u16 gen;  /* bumped on free, so stale reverse-map entries are seen */
