@@ -4,10 +4,40 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
+#include "lib/phys.h"
+#include "lib/string.h"
 
 u32 guest_access_user(struct guest *g)
 {
 	return vendor->get(&g->vcpu, VREG_CPL) == 3 ? PFERR_U : 0;
+}
+
+/*
+ * Read @n instruction bytes at @gva, all in one page. Under shadow paging
+ * the CPU has just fetched them through braid's own tree, and the tree
+ * has not changed since the exit (a fault that needs emulating installs
+ * nothing; a removed or narrowed entry is flushed from the TLB before the
+ * next entry): its leaf is the translation the CPU used, found without
+ * walking the guest's tables. Otherwise, or if the tree has no leaf
+ * there, walk them.
+ */
+static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
+{
+	phys_t hpa = 0;
+	u32 pf = 0;
+
+	if (g->cfg.paging == PAGING_SHADOW && g->paged)
+		hpa = shadow_lookup(&g->shadow, gva);
+	if (hpa && n >= 8) { /* two overlapping word loads and stores */
+		__builtin_memcpy(buf, pa_to_va(hpa), 8);
+		__builtin_memcpy(buf + n - 8, (u8 *)pa_to_va(hpa) + n - 8, 8);
+		return 0;
+	}
+	if (hpa) {
+		memcpy(buf, pa_to_va(hpa), n);
+		return 0;
+	}
+	return gva_read(g, gva, buf, n, guest_access_user(g) | PFERR_I, &pf);
 }
 
 /* The part of the instruction at @rip its page holds, at most 15 bytes
@@ -15,14 +45,13 @@ u32 guest_access_user(struct guest *g)
  * that is mapped. 0, or -EFAULT if @rip's own page is not. */
 static int fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len, bool more)
 {
-	u32 pf = 0, access = guest_access_user(g) | PFERR_I;
 	unsigned n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
 
-	if (gva_read(g, rip, buf, n, access, &pf))
+	if (fetch_part(g, rip, buf, n))
 		return -EFAULT;
 	*len = n;
 	if (more && n < X86_MAX_LEN &&
-	    !gva_read(g, rip + n, buf + n, X86_MAX_LEN - n, access, &pf))
+	    !fetch_part(g, rip + n, buf + n, X86_MAX_LEN - n))
 		*len = X86_MAX_LEN;
 	return 0;
 }
@@ -64,7 +93,7 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
  * runs off its end needs the next page, and a second decode.
  */
 int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
-		      struct x86_insn *insn)
+		      const struct x86_insn **insn)
 {
 	struct vcpu *v = &g->vcpu;
 	unsigned len;
@@ -75,12 +104,13 @@ int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
 	ctx->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
 	if (fetch(g, ctx->rip, bytes, &len, false))
 		return -EFAULT;
-	err = x86_decode(bytes, len, ctx->mode, insn);
+	err = x86_decode_memo(&g->insn_memo, bytes, len, ctx->mode, insn);
 	if (err == -EINVAL && len < X86_MAX_LEN) {
 		fetch(g, ctx->rip, bytes, &len, true);
 		if (len == X86_MAX_LEN)
-			err = x86_decode(bytes, len, ctx->mode, insn);
+			err = x86_decode_memo(&g->insn_memo, bytes, len,
+					      ctx->mode, insn);
 	}
-	load_regs(v, ctx, insn);
+	load_regs(v, ctx, *insn);
 	return err;
 }

@@ -466,9 +466,10 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores)
 
 	if (!shadowed(g))
 		return;
-	was_table = shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+	was_table =
+		compound(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 	shadow_guest_wrote(&g->shadow, gpa, len);
-	if (compound(g) && was_table)
+	if (was_table)
 		compound_wrote(&g->compound, gpa >> PAGE_SHIFT, stores);
 }
 

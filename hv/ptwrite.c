@@ -118,15 +118,14 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 {
 	struct vcpu *v = &g->vcpu;
 	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
+	struct emu_ctx ctx = { 0 };
+	const struct x86_insn *insn;
+	int err;
 
 	/* The #PF walked for a write by this CPL: the same walk as ours. */
 	if (gpa)
 		pe.tlb[1] = (struct pt_tlb){ true, addr & ~(u64)(PAGE_SIZE - 1),
 					     *gpa & ~(u64)(PAGE_SIZE - 1) };
-	struct emu_ctx ctx = { 0 };
-	struct x86_insn insn;
-	int err;
-
 	/* The CPU was delivering an event (pushing on the stack) when the
 	 * write trapped, not running the instruction at RIP: a stack that
 	 * shares a page with a page table is not something to emulate. */
@@ -145,11 +144,11 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 	}
 	/* The decoder knows loads too (for MMIO): one that trapped here as a
 	 * write is not understood, and must not be carried out as one. */
-	if (err || !x86_kind_is_store(insn.kind)) {
+	if (err || !x86_kind_is_store(insn->kind)) {
 		guest_stop(
 			g,
 			"cannot emulate the write to its page table at 0x%llx: %s%s",
-			(unsigned long long)addr, insn.reason,
+			(unsigned long long)addr, insn->reason,
 			err ? "" : " (not a store)");
 		return;
 	}
@@ -161,9 +160,9 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 	/* A REP STOS/MOVS over a table in blocks, each one walk, one copy
 	 * and one pass over the shadow entries it changes. */
 	ctx.rep_bulk = true;
-	if (insn.kind == X86_STOS || insn.kind == X86_MOVS)
-		pe.elem = insn.opsize;
-	err = x86_emulate(&insn, &ctx);
+	if (insn->kind == X86_STOS || insn->kind == X86_MOVS)
+		pe.elem = insn->opsize;
+	err = x86_emulate(insn, &ctx);
 	if (err == -EAGAIN) {
 		emu_ctx_store(v, &ctx); /* the iterations done so far */
 		return;
@@ -177,8 +176,8 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 		return;
 	}
 	if (err) {
-		guest_stop(g, "emulating %s at 0x%llx failed (%d)", insn.reason,
-			   (unsigned long long)addr, err);
+		guest_stop(g, "emulating %s at 0x%llx failed (%d)",
+			   insn->reason, (unsigned long long)addr, err);
 		return;
 	}
 	emu_ctx_store(v, &ctx);

@@ -105,6 +105,11 @@ struct shadow {
 
 #define SP_NONE 0xffffffffu
 
+/* In a shadow leaf, a bit the CPU ignores (SDM Vol. 3A 4.5, table 4-20):
+ * the guest's tables allow writes here, and the leaf is read-only only
+ * because the page is one of those tables (shadow.c, protected_store()). */
+#define SHADOW_GUEST_W BIT(9)
+
 enum shadow_fault {
 	SHADOW_FIXED,	  /* the shadow now maps it: resume the guest */
 	SHADOW_REFLECT,	  /* the guest's own tables fault: inject #PF */
@@ -157,6 +162,9 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 			       struct gwalk *w);
 /* The guest wrote [gpa, gpa + len): drop the shadow entries it changed. */
 void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
+/* Shadow trees only (not compound): the host-physical address the active
+ * tree maps guest-virtual @gva to, or 0 if it maps nothing there yet. */
+phys_t shadow_lookup(const struct shadow *s, u64 gva);
 /* Is guest frame @gfn one of the table pages braid write-protects? */
 bool shadow_protected(const struct shadow *s, u64 gfn);
 u32 shadow_pages_in_use(const struct shadow *s);
