@@ -15,33 +15,36 @@
 #include "hv/stats.h"
 #include "hv/vplat.h"
 
-static enum braid_exit_reason count_as(enum vmexit_kind k)
-{
-	switch (k) {
-	case VMEXIT_CPUID: return EXIT_CPUID;
-	case VMEXIT_IO: return EXIT_IO;
-	case VMEXIT_HLT: return EXIT_HLT;
-	case VMEXIT_RDMSR:
-	case VMEXIT_WRMSR: return EXIT_MSR;
-	case VMEXIT_HYPERCALL: return EXIT_HYPERCALL;
-	case VMEXIT_NPF: return EXIT_NPF;
-	case VMEXIT_EXCEPTION: return EXIT_EXCEPTION;
-	case VMEXIT_CR_ACCESS: return EXIT_CR;
-	case VMEXIT_INVLPG: return EXIT_INVLPG;
-	case VMEXIT_INTR: return EXIT_INTR;
-	case VMEXIT_IRQ_WINDOW: return EXIT_IRQ_WINDOW;
-	case VMEXIT_TRIPLE_FAULT: return EXIT_TRIPLE_FAULT;
-	case VMEXIT_VIRT_INSN: return EXIT_VIRT_INSN;
-	default: return EXIT_OTHER;
-	}
-}
+/* How each kind of exit is counted, and the path it takes unless its
+ * handler says more: one lookup on every exit. */
+static const struct {
+	u8 reason; /* enum braid_exit_reason */
+	u8 path;   /* enum exit_path */
+} kinds[] = {
+	[VMEXIT_CPUID] = { EXIT_CPUID, PATH_CPUID },
+	[VMEXIT_IO] = { EXIT_IO, PATH_IO },
+	[VMEXIT_HLT] = { EXIT_HLT, PATH_HLT },
+	[VMEXIT_RDMSR] = { EXIT_MSR, PATH_MSR },
+	[VMEXIT_WRMSR] = { EXIT_MSR, PATH_MSR },
+	[VMEXIT_HYPERCALL] = { EXIT_HYPERCALL, PATH_HYPERCALL },
+	[VMEXIT_NPF] = { EXIT_NPF, PATH_NPF },
+	[VMEXIT_EXCEPTION] = { EXIT_EXCEPTION, PATH_OTHER },
+	[VMEXIT_CR_ACCESS] = { EXIT_CR, PATH_CR },
+	[VMEXIT_INVLPG] = { EXIT_INVLPG, PATH_INVLPG },
+	[VMEXIT_INTR] = { EXIT_INTR, PATH_INTR },
+	[VMEXIT_IRQ_WINDOW] = { EXIT_IRQ_WINDOW, PATH_IRQ_WINDOW },
+	[VMEXIT_TRIPLE_FAULT] = { EXIT_TRIPLE_FAULT, PATH_OTHER },
+	[VMEXIT_VIRT_INSN] = { EXIT_VIRT_INSN, PATH_OTHER },
+	[VMEXIT_ENTRY_FAILED] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_UNHANDLED] = { EXIT_OTHER, PATH_OTHER },
+};
 
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	switch (mmu_npf(g, e)) {
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, e->npf.gpa);
+		ptwrite_emulate(g, e->npf.gpa, NULL);
 		return;
 	case MMU_NOT_MINE: break;
 	default: return;
@@ -77,7 +80,7 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 	case MMU_REFLECTED: stats_path(g, PATH_PF_REFLECT); return;
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, gva);
+		ptwrite_emulate(g, gva, &gpa);
 		return;
 	case MMU_NO_MEMORY: break;
 	default: return;
@@ -114,34 +117,16 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 	vplat_halt(g);
 }
 
-/* The path an exit of this kind takes unless its handler says more. */
-static enum exit_path path_of(const struct vmexit *e)
-{
-	switch (e->kind) {
-	case VMEXIT_CPUID: return PATH_CPUID;
-	case VMEXIT_IO: return PATH_IO;
-	case VMEXIT_HLT: return PATH_HLT;
-	case VMEXIT_RDMSR:
-	case VMEXIT_WRMSR: return PATH_MSR;
-	case VMEXIT_HYPERCALL: return PATH_HYPERCALL;
-	case VMEXIT_NPF: return PATH_NPF;
-	case VMEXIT_EXCEPTION:
-		return e->exc.vector == VEC_PF ? PATH_PF_FILL : PATH_OTHER;
-	case VMEXIT_CR_ACCESS: return PATH_CR;
-	case VMEXIT_INVLPG: return PATH_INVLPG;
-	case VMEXIT_INTR: return PATH_INTR;
-	case VMEXIT_IRQ_WINDOW: return PATH_IRQ_WINDOW;
-	default: return PATH_OTHER;
-	}
-}
-
 void handle_exit(struct guest *g, const struct vmexit *e)
 {
-	enum braid_exit_reason r = count_as(e->kind);
+	unsigned k = e->kind < ARRAY_SIZE(kinds) ? e->kind : VMEXIT_UNHANDLED;
+	enum braid_exit_reason r = kinds[k].reason;
 
-	stats_path(g, path_of(e));
-	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF)
+	stats_path(g, kinds[k].path);
+	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF) {
 		r = EXIT_PF;
+		stats_path(g, PATH_PF_FILL);
+	}
 	g->stats.exits[r]++;
 	g->stats.exits_total++;
 	switch (e->kind) {

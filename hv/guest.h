@@ -13,6 +13,7 @@
 #include "arch/x86_64/vcpu.h"
 #include "hv/vplat.h"
 #include "include/braid/abi.h"
+#include "insn/decode.h"
 #include "loader/target.h"
 #include "lib/types.h"
 #include "arch/x86_64/vendor.h"
@@ -84,7 +85,7 @@ struct path_stats {
 struct guest_stats {
 	u64 exits[EXIT_NR];
 	u64 exits_total;
-	u64 hv_tsc;    /* TSC ticks spent handling exits */
+	u64 hv_tsc;    /* TSC ticks from each VM exit to the next entry */
 	u64 guest_tsc; /* TSC ticks from VM entry to VM exit */
 	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
 	u64 irqs;      /* interrupts injected */
@@ -112,7 +113,8 @@ struct guest {
 	struct console_line console; /* its output, line by line */
 	struct vplat plat;	     /* APIC, PIC, PIT, RTC: see hv/vplat.h */
 	struct guest_stats stats;
-	enum exit_path path; /* of the exit being handled */
+	struct x86_memo insn_memo; /* its instructions braid decoded lately */
+	enum exit_path path;	   /* of the exit being handled */
 	enum guest_state state;
 	u32 result; /* GUEST_EXITED: the value it reported */
 };

@@ -4,34 +4,77 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
+#include "lib/phys.h"
+#include "lib/string.h"
 
 u32 guest_access_user(struct guest *g)
 {
 	return vendor->get(&g->vcpu, VREG_CPL) == 3 ? PFERR_U : 0;
 }
 
-int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len)
+/*
+ * Read @n instruction bytes at @gva, all in one page. Under shadow paging
+ * the CPU has just fetched them through braid's own tree, and the tree
+ * has not changed since the exit (a fault that needs emulating installs
+ * nothing; a removed or narrowed entry is flushed from the TLB before the
+ * next entry): its leaf is the translation the CPU used, found without
+ * walking the guest's tables. Otherwise, or if the tree has no leaf
+ * there, walk them.
+ */
+static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
 {
-	u32 pf = 0, access = guest_access_user(g) | PFERR_I;
+	phys_t hpa = 0;
+	u32 pf = 0;
 
-	/* The longest instruction is 15 bytes; near the end of the page
-	 * the next page may be unmapped, so try shorter reads. */
-	for (*len = 15; *len; (*len)--)
-		if (!gva_read(g, rip, buf, *len, access, &pf))
-			return 0;
-	return -EFAULT;
+	if (g->cfg.paging == PAGING_SHADOW && g->paged)
+		hpa = shadow_lookup(&g->shadow, gva);
+	if (hpa && n >= 8) { /* two overlapping word loads and stores */
+		__builtin_memcpy(buf, pa_to_va(hpa), 8);
+		__builtin_memcpy(buf + n - 8, (u8 *)pa_to_va(hpa) + n - 8, 8);
+		return 0;
+	}
+	if (hpa) {
+		memcpy(buf, pa_to_va(hpa), n);
+		return 0;
+	}
+	return gva_read(g, gva, buf, n, guest_access_user(g) | PFERR_I, &pf);
 }
 
-void emu_ctx_load(struct vcpu *v, struct emu_ctx *c)
+/* The part of the instruction at @rip its page holds, at most 15 bytes
+ * (*len); with @more, the rest of the 15 from the next page as well if
+ * that is mapped. 0, or -EFAULT if @rip's own page is not. */
+static int fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len, bool more)
+{
+	unsigned n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
+
+	if (fetch_part(g, rip, buf, n))
+		return -EFAULT;
+	*len = n;
+	if (more && n < X86_MAX_LEN &&
+	    !fetch_part(g, rip + n, buf + n, X86_MAX_LEN - n))
+		*len = X86_MAX_LEN;
+	return 0;
+}
+
+int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len)
+{
+	return fetch(g, rip, buf, len, true);
+}
+
+/* The registers an instruction may use, once it is decoded: a segment
+ * base only for an FS or GS operand (two VMREADs spared otherwise). */
+static void load_regs(struct vcpu *v, struct emu_ctx *c,
+		      const struct x86_insn *in)
 {
 	for (unsigned i = 0; i < NR_GPRS; i++)
 		c->gpr[i] = v->regs.gpr[i];
 	c->gpr[RSP] = vendor->get(v, VREG_RSP);
-	c->rip = vendor->get(v, VREG_RIP);
 	c->rflags = vendor->get(v, VREG_RFLAGS);
-	c->seg_base[X86_SEG_FS] = vendor->get(v, VREG_FS_BASE);
-	c->seg_base[X86_SEG_GS] = vendor->get(v, VREG_GS_BASE);
-	c->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
+	for (unsigned s = X86_SEG_FS; s <= X86_SEG_GS; s++)
+		if (in->mem.seg == s || in->src_mem.seg == s)
+			c->seg_base[s] =
+				vendor->get(v, s == X86_SEG_FS ? VREG_FS_BASE
+							       : VREG_GS_BASE);
 }
 
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
@@ -44,14 +87,30 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
 	vendor->set(v, VREG_RFLAGS, c->rflags);
 }
 
+/*
+ * Most instructions end well inside their page: fetch only what the page
+ * holds and decode that (one walk of the guest's tables); only one that
+ * runs off its end needs the next page, and a second decode.
+ */
 int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
-		      struct x86_insn *insn)
+		      const struct x86_insn **insn)
 {
+	struct vcpu *v = &g->vcpu;
 	unsigned len;
-	u8 bytes[15];
+	u8 bytes[X86_MAX_LEN];
+	int err;
 
-	emu_ctx_load(&g->vcpu, ctx);
-	if (guest_fetch(g, ctx->rip, bytes, &len))
+	ctx->rip = vendor->get(v, VREG_RIP);
+	ctx->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
+	if (fetch(g, ctx->rip, bytes, &len, false))
 		return -EFAULT;
-	return x86_decode(bytes, len, ctx->mode, insn);
+	err = x86_decode_memo(&g->insn_memo, bytes, len, ctx->mode, insn);
+	if (err == -EINVAL && len < X86_MAX_LEN) {
+		fetch(g, ctx->rip, bytes, &len, true);
+		if (len == X86_MAX_LEN)
+			err = x86_decode_memo(&g->insn_memo, bytes, len,
+					      ctx->mode, insn);
+	}
+	load_regs(v, ctx, *insn);
+	return err;
 }

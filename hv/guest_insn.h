@@ -15,12 +15,12 @@
 int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len);
 /* PFERR_U if the guest runs at CPL 3, else 0. */
 u32 guest_access_user(struct guest *g);
-void emu_ctx_load(struct vcpu *v, struct emu_ctx *c);
-/* Load @ctx with the guest's registers, then fetch and decode the
- * instruction at its RIP. 0; -EFAULT if it cannot be fetched; else the
- * decoder's error, with insn->reason saying why. */
+/* Fetch and decode the instruction at the guest's RIP (*insn, valid until
+ * the next decode for @g), and load @ctx with the registers it may use.
+ * 0; -EFAULT if it cannot be fetched; else the decoder's error, with
+ * (*insn)->reason saying why. */
 int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
-		      struct x86_insn *insn);
+		      const struct x86_insn **insn);
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c);
 
 #endif

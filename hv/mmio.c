@@ -126,7 +126,8 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 	struct vcpu *v = &g->vcpu;
 	struct mmio_access m = { g, find(gpa), gpa, false };
 	struct emu_ctx ctx = { 0 };
-	struct x86_insn insn;
+	const struct x86_insn *insn;
+	const char *what;
 	int err;
 
 	/* The CPU was delivering an interrupt or exception, not running the
@@ -148,23 +149,24 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 	ctx.rep_max = 1;
 	/* One memory operand only: check() could not tell MOVS's other one
 	 * (in RAM) from the device's. */
-	if (!err && insn.kind == X86_MOVS) {
-		snprintf(insn.reason, sizeof(insn.reason), "movs");
+	what = insn->reason;
+	if (!err && insn->kind == X86_MOVS) {
+		what = "movs";
 		err = -ENOTSUP;
 	}
-	err = err ?: x86_emulate(&insn, &ctx);
+	err = err ?: x86_emulate(insn, &ctx);
 	if (err) {
 		guest_stop(g,
 			   "cannot emulate its access to device memory at "
 			   "0x%llx: %s (%d)",
-			   (unsigned long long)gpa, insn.reason, err);
+			   (unsigned long long)gpa, what, err);
 		return;
 	}
 	if (m.odd)
 		guest_info(g,
 			   "%s access to %s offset 0x%llx ignored "
 			   "(only aligned 32-bit accesses are defined)",
-			   insn.reason, m.dev->name,
+			   what, m.dev->name,
 			   (unsigned long long)(gpa - m.dev->base));
 	g->stats.mmio++;
 	g->loop_count = 0; /* progress: polling a register is no fault loop */

@@ -306,20 +306,20 @@ void mmu_reset(struct guest *g)
 	apply(g, false);
 }
 
-void mmu_before_entry(struct guest *g)
+void mmu_shadow_before_entry(struct guest *g)
 {
 	struct shadow *s = &g->shadow;
 
-	if (!shadowed(g))
-		return;
 	if (compound(g))
 		compound_tick(&g->compound, g->stats.exits_total);
+	/* Every change to the tree sets need_flush, a root that moved with
+	 * the rest: nothing to look at if it is clear. */
+	if (!s->need_flush)
+		return;
 	if (g->hw_cr3 && shadow_root_hpa(s) != g->hw_cr3)
 		apply(g, false); /* the pool was reclaimed: the root moved */
-	if (s->need_flush) {
-		vendor->flush_tlb(&g->vcpu);
-		s->need_flush = false;
-	}
+	vendor->flush_tlb(&g->vcpu);
+	s->need_flush = false;
 }
 
 u64 mmu_get_efer(struct guest *g)
@@ -449,7 +449,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 	case SHADOW_REFLECT:
 		vendor->inject_pf(&g->vcpu, gva, w.error);
 		return MMU_REFLECTED;
-	case SHADOW_EMULATE: return MMU_PT_WRITE;
+	case SHADOW_EMULATE: *gpa = w.gpa; return MMU_PT_WRITE;
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
 	}
 	return MMU_DONE;
@@ -460,16 +460,17 @@ bool mmu_gpa_protected(struct guest *g, u64 gpa)
 	return shadowed(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 }
 
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores)
 {
 	bool was_table;
 
 	if (!shadowed(g))
 		return;
-	was_table = shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+	was_table =
+		compound(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 	shadow_guest_wrote(&g->shadow, gpa, len);
-	if (compound(g) && was_table)
-		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
+	if (was_table)
+		compound_wrote(&g->compound, gpa >> PAGE_SHIFT, stores);
 }
 
 enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)

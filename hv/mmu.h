@@ -15,8 +15,16 @@ int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
 /* Paging state a multiboot loader leaves: protected mode, paging off. */
 void mmu_reset(struct guest *g);
-/* Just before each VM entry: load a moved root, flush the TLB if needed. */
-void mmu_before_entry(struct guest *g);
+/* Just before each VM entry: load a moved root, flush the TLB if needed
+ * (shadow and compound paging; nested paging has nothing to do, so the
+ * check is inline). */
+void mmu_shadow_before_entry(struct guest *g);
+
+static inline void mmu_before_entry(struct guest *g)
+{
+	if (g->cfg.paging != PAGING_NESTED)
+		mmu_shadow_before_entry(g);
+}
 
 /* The guest's own view of its control registers and EFER. */
 void mmu_guest_regs(struct guest *g, struct mmu_regs *r);
@@ -44,7 +52,8 @@ enum mmu_fault {
 	MMU_NOT_MINE,  /* not a fault of the shadow/compound MMU */
 	MMU_DONE,      /* resolved, or the guest was stopped */
 	MMU_REFLECTED, /* a fault of the guest's own, injected into it */
-	MMU_PT_WRITE,  /* a store to a protected guest page table */
+	MMU_PT_WRITE,  /* a store to a protected guest page table (#PF: the
+			* guest's tables translate it to *gpa) */
 	MMU_NO_MEMORY, /* translated to *gpa, where the guest has no RAM */
 };
 
@@ -55,7 +64,8 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa);
 enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e);
 /* Is @gpa a guest page table braid write-protects? */
 bool mmu_gpa_protected(struct guest *g, u64 gpa);
-/* Braid wrote guest RAM on the guest's behalf (emulation). */
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len);
+/* Braid wrote guest RAM on the guest's behalf (emulation): @stores of
+ * the guest's stores, together [gpa, gpa + len). */
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores);
 
 #endif

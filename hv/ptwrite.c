@@ -17,9 +17,18 @@
 #include "lib/log.h"
 #include "lib/string.h"
 
+/* A translation the emulated instruction already made (see translate()). */
+struct pt_tlb {
+	bool valid;
+	u64 page; /* guest-virtual page */
+	u64 gpa;  /* its guest-physical page */
+};
+
 struct pt_emu {
 	struct guest *g;
-	u32 user; /* PFERR_U if the guest runs at CPL 3 */
+	u32 user;	      /* PFERR_U if the guest runs at CPL 3 */
+	unsigned elem;	      /* STOS/MOVS: bytes per store (rep_bulk) */
+	struct pt_tlb tlb[2]; /* for reads, for writes */
 	bool faulted;
 	bool done_one; /* a store was emulated already */
 	u64 fault_gva;
@@ -36,12 +45,45 @@ static int record(struct pt_emu *pe, int err, u64 gva, u32 pf)
 	return err;
 }
 
+/*
+ * Translate for the instruction being emulated, remembering one page for
+ * reads and one for writes: a REP string op then walks the guest's tables
+ * once per page instead of once per element, and the store that trapped
+ * reuses the #PF's walk. Holding a translation for the rest of the
+ * instruction is what the CPU's TLB may do as well: a guest that edits the
+ * entry mapping an operand must invalidate it before it can count on
+ * either translation (SDM Vol. 3A 4.10.4.2).
+ */
+static int translate(struct pt_emu *pe, u64 gva, unsigned n, u32 access,
+		     struct gva_span *s, u32 *pf)
+{
+	struct pt_tlb *t = &pe->tlb[!!(access & PFERR_W)];
+	u64 page = gva & ~(u64)(PAGE_SIZE - 1), off = gva - page;
+	int err;
+
+	if (t->valid && t->page == page && off + n <= PAGE_SIZE) {
+		*s = (struct gva_span){ 1, { t->gpa + off }, { n } };
+		return 0;
+	}
+	err = gva_translate(pe->g, gva, n, access, s, pf);
+	if (!err && s->nr == 1)
+		*t = (struct pt_tlb){ true, page, s->gpa[0] - off };
+	return err;
+}
+
 static int emu_read(void *opaque, u64 gva, void *buf, unsigned n)
 {
 	struct pt_emu *pe = opaque;
+	struct gva_span s;
+	u8 *p = buf;
 	u32 pf = 0;
+	int err = translate(pe, gva, n, pe->user, &s, &pf);
 
-	return record(pe, gva_read(pe->g, gva, buf, n, pe->user, &pf), gva, pf);
+	if (err)
+		return record(pe, err, gva, pf);
+	for (unsigned i = 0; i < s.nr; p += s.len[i++])
+		memcpy(p, guest_ptr(pe->g, s.gpa[i], s.len[i]), s.len[i]);
+	return 0;
 }
 
 /*
@@ -57,7 +99,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	const u8 *p = buf;
 	struct gva_span s;
 	u32 pf = 0;
-	int err = gva_translate(g, gva, n, pe->user | PFERR_W, &s, &pf);
+	int err = translate(pe, gva, n, pe->user | PFERR_W, &s, &pf);
 
 	if (err)
 		return record(pe, err, gva, pf);
@@ -66,19 +108,24 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	pe->done_one = true;
 	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
 		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
-		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+		mmu_guest_wrote(g, s.gpa[i], s.len[i],
+				pe->elem ? MAX(s.len[i] / pe->elem, 1u) : 1);
 	}
 	return 0;
 }
 
-void ptwrite_emulate(struct guest *g, u64 addr)
+void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 {
 	struct vcpu *v = &g->vcpu;
 	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
 	struct emu_ctx ctx = { 0 };
-	struct x86_insn insn;
+	const struct x86_insn *insn;
 	int err;
 
+	/* The #PF walked for a write by this CPL: the same walk as ours. */
+	if (gpa)
+		pe.tlb[1] = (struct pt_tlb){ true, addr & ~(u64)(PAGE_SIZE - 1),
+					     *gpa & ~(u64)(PAGE_SIZE - 1) };
 	/* The CPU was delivering an event (pushing on the stack) when the
 	 * write trapped, not running the instruction at RIP: a stack that
 	 * shares a page with a page table is not something to emulate. */
@@ -97,11 +144,11 @@ void ptwrite_emulate(struct guest *g, u64 addr)
 	}
 	/* The decoder knows loads too (for MMIO): one that trapped here as a
 	 * write is not understood, and must not be carried out as one. */
-	if (err || !x86_kind_is_store(insn.kind)) {
+	if (err || !x86_kind_is_store(insn->kind)) {
 		guest_stop(
 			g,
 			"cannot emulate the write to its page table at 0x%llx: %s%s",
-			(unsigned long long)addr, insn.reason,
+			(unsigned long long)addr, insn->reason,
 			err ? "" : " (not a store)");
 		return;
 	}
@@ -110,7 +157,12 @@ void ptwrite_emulate(struct guest *g, u64 addr)
 	ctx.read = emu_read;
 	ctx.write = emu_write;
 	ctx.rep_max = 512; /* a page of 8-byte stores at most per exit */
-	err = x86_emulate(&insn, &ctx);
+	/* A REP STOS/MOVS over a table in blocks, each one walk, one copy
+	 * and one pass over the shadow entries it changes. */
+	ctx.rep_bulk = true;
+	if (insn->kind == X86_STOS || insn->kind == X86_MOVS)
+		pe.elem = insn->opsize;
+	err = x86_emulate(insn, &ctx);
 	if (err == -EAGAIN) {
 		emu_ctx_store(v, &ctx); /* the iterations done so far */
 		return;
@@ -124,8 +176,8 @@ void ptwrite_emulate(struct guest *g, u64 addr)
 		return;
 	}
 	if (err) {
-		guest_stop(g, "emulating %s at 0x%llx failed (%d)", insn.reason,
-			   (unsigned long long)addr, err);
+		guest_stop(g, "emulating %s at 0x%llx failed (%d)",
+			   insn->reason, (unsigned long long)addr, err);
 		return;
 	}
 	emu_ctx_store(v, &ctx);

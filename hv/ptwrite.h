@@ -8,7 +8,9 @@
  * write-protects: carry it out, keep the shadow or compound tree in step,
  * and move the guest past it. @addr is where the access trapped, for
  * messages: guest-virtual under shadow paging (#PF), guest-physical under
- * compound paging (EPT violation / NPF). */
-void ptwrite_emulate(struct guest *g, u64 addr);
+ * compound paging (EPT violation / NPF). @gpa, if not NULL: a #PF's walk
+ * of the guest's tables for this store translated @addr there, so the
+ * store needs no walk of its own. */
+void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa);
 
 #endif

@@ -26,26 +26,26 @@ void guest_run(struct guest *g)
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {
-		u64 t0, t1;
-
 		mmu_before_entry(g);
 		vplat_before_entry(g);
-		t0 = rdtsc();
 		vendor->vcpu_run(v, &e);
-		t1 = rdtsc();
-		g->stats.guest_tsc += t1 - t0;
-		/* The last exit's path: from its VM exit to this entry. */
+		/* Both sides of the boundary by the entry stubs' own stamps
+		 * (a failed entry stamps no exit): the last exit's path ran
+		 * from its VM exit to this entry. */
 		if (!charged)
 			stats_charge_path(g, v->regs.entry_tsc - exit_tsc);
+		if (e.kind != VMEXIT_ENTRY_FAILED)
+			g->stats.guest_tsc +=
+				v->regs.exit_tsc - v->regs.entry_tsc;
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
 		handle_exit(g, &e);
-		g->stats.hv_tsc += rdtsc() - t1;
 		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
 			g->next_trace = g->stats.exits_total + g->cfg.trace;
 			classify_dump(g);
 		}
 	}
+	g->stats.hv_tsc += rdtsc() - exit_tsc; /* the last exit */
 	this_cpu()->vcpu = NULL;
 }

@@ -90,15 +90,6 @@ static const char *const path_names[PATH_NR] = {
 	[PATH_OTHER] = "other",
 };
 
-void stats_charge_path(struct guest *g, u64 ticks)
-{
-	struct path_stats *p = &g->stats.path[g->path];
-
-	p->n++;
-	p->tsc += ticks;
-	p->max = MAX(p->max, ticks);
-}
-
 /* "path":{"cpuid":{"n":9,"avg":141,"max":160},...}: paths taken only. */
 static int path_stats(const struct guest *g, char *buf, size_t n)
 {

@@ -183,19 +183,15 @@ static bool leaves_devices_alone(enum exit_path p)
 	}
 }
 
-void vplat_before_entry(struct guest *g)
+/* The full pass: bring the devices up to @now, inject what is due and
+ * arm braid's timer for the next deadline. Kept out of line, so that the
+ * fast path below does not pay for its registers. */
+static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 {
 	struct vcpu *v = &g->vcpu;
 	struct vplat *p = &g->plat;
-	u64 now = rdtsc();
 	bool want, injected = false;
 
-	/* The fast path (most exits under shadow and compound paging): no
-	 * device was touched, none is due before the deadline braid's timer
-	 * is already set for, and nothing waits to be injected. If that
-	 * timer fires early, its exit takes the full pass and sets it again. */
-	if (p->settled && now < p->next_due && leaves_devices_alone(g->path))
-		return;
 	sync(g, now);
 	want = next_vector(&g->plat, false) >= 0;
 	if (want && vendor->irq_window_open(v)) {
@@ -210,6 +206,20 @@ void vplat_before_entry(struct guest *g)
 	p->next_due = next_deadline(g, now);
 	p->settled = !want && !injected;
 	host_timer_arm(p->next_due);
+}
+
+void vplat_before_entry(struct guest *g)
+{
+	struct vplat *p = &g->plat;
+	u64 now = rdtsc();
+
+	/* The fast path (most exits under shadow and compound paging): no
+	 * device was touched, none is due before the deadline braid's timer
+	 * is already set for, and nothing waits to be injected. If that
+	 * timer fires early, its exit takes the full pass and sets it again. */
+	if (p->settled && now < p->next_due && leaves_devices_alone(g->path))
+		return;
+	full_pass(g, now);
 }
 
 void vplat_halt(struct guest *g)

@@ -12,8 +12,6 @@
 #include "insn/decode.h"
 #include "lib/string.h"
 
-#define X86_MAX_LEN 15
-
 /* REX bits (SDM Vol. 2, §2.2.1.2, Table 2-4). */
 #define REX_B BIT(0)
 #define REX_X BIT(1)
@@ -915,6 +913,52 @@ int x86_decode(const u8 *bytes, size_t len, enum cpu_mode mode,
 		return r;
 	out->addrsize = address_size(&d);
 	return finish(&d, decode_opcode(&d));
+}
+
+/* Are the first @n bytes (n <= 15) of @a and @b equal? Both hold at least
+ * max(n, 8) bytes: two overlapping words at most, not a byte loop. */
+static bool same_prefix(const u8 *a, const u8 *b, unsigned n)
+{
+	u64 x, y, mask;
+
+	if (n > 8) {
+		__builtin_memcpy(&x, a, 8); /* a load, even freestanding */
+		__builtin_memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+		a += n - 8; /* the last 8 of the n, overlapping the first */
+		b += n - 8;
+		n = 8;
+	}
+	__builtin_memcpy(&x, a, 8);
+	__builtin_memcpy(&y, b, 8);
+	mask = n == 8 ? ~0ull : (1ull << (8 * n)) - 1;
+	return !((x ^ y) & mask);
+}
+
+int x86_decode_memo(struct x86_memo *m, const u8 *bytes, size_t len,
+		    enum cpu_mode mode, const struct x86_insn **out)
+{
+	struct x86_insn *in;
+	int r;
+
+	/* A decode that succeeded read exactly in->len bytes: the same
+	 * bytes in the same mode decode the same way. */
+	for (unsigned i = 0; i < X86_MEMO_SLOTS; i++) {
+		in = &m->insn[i];
+		if (in->len && in->mode == mode && in->len <= len &&
+		    (len >= 8 ? same_prefix(m->bytes[i], bytes, in->len)
+			      : !memcmp(m->bytes[i], bytes, in->len))) {
+			*out = in;
+			return 0;
+		}
+	}
+	in = &m->insn[m->next];
+	r = x86_decode(bytes, len, mode, in);
+	memcpy(m->bytes[m->next], bytes, MIN(len, (size_t)X86_MAX_LEN));
+	m->next = (m->next + 1) % X86_MEMO_SLOTS;
+	*out = in;
+	return r;
 }
 
 /* --- System instructions (decoded, never emulated) ------------------- */

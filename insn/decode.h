@@ -27,6 +27,9 @@
 
 #include "lib/types.h"
 
+/* The longest an instruction may be (SDM Vol. 2A 2.3.11). */
+#define X86_MAX_LEN 15
+
 /* The mode the guest CPU runs in: decides default operand/address size. */
 enum cpu_mode {
 	CPU_MODE_16 = 16, /* real mode, or protected mode with a 16-bit CS */
@@ -169,6 +172,23 @@ struct x86_insn {
  */
 int x86_decode(const u8 *bytes, size_t len, enum cpu_mode mode,
 	       struct x86_insn *out);
+
+/*
+ * The last few instructions decoded, by their bytes. Decoding is a
+ * function of the bytes and the mode alone, and a guest's page-table
+ * stores come from a handful of instructions run again and again.
+ */
+#define X86_MEMO_SLOTS 8
+struct x86_memo {
+	struct x86_insn insn[X86_MEMO_SLOTS]; /* len 0: empty or failed */
+	u8 bytes[X86_MEMO_SLOTS][X86_MAX_LEN];
+	unsigned next; /* the slot the next miss decodes into */
+};
+
+/* x86_decode() through @m: *out is the decoded instruction, held in @m
+ * until a later call decodes into its slot. */
+int x86_decode_memo(struct x86_memo *m, const u8 *bytes, size_t len,
+		    enum cpu_mode mode, const struct x86_insn **out);
 
 /*
  * Decode one of the system instructions an exit may report without its

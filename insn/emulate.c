@@ -549,6 +549,128 @@ static int string_step(const struct x86_insn *i, struct emu_ctx *c)
 	return 0;
 }
 
+/* --- REP STOS/MOVS in blocks (ctx->rep_bulk) ------------------------ */
+
+#define BULK_MAX 512 /* bytes per block: the buffer is on the stack */
+
+/* Elements from @addr (address-sized register value @reg) to the end of
+ * its page and of its address space, whichever comes first. */
+static u64 fit(const struct x86_insn *i, u64 addr, u64 reg)
+{
+	unsigned n = i->opsize;
+	u64 k = (PAGE_SIZE - (addr & (PAGE_SIZE - 1))) / n;
+
+	if (i->addrsize < 8)
+		k = MIN(k, (addr_mask(i->addrsize) - reg + 1) / n);
+	return k;
+}
+
+/*
+ * How many of the @left iterations one block can do. A MOVS block stops
+ * short of where its destination would catch up with its source: element
+ * by element, a later element would read what an earlier one wrote. The
+ * distance is taken between page offsets, as two linear pages may map one
+ * frame.
+ */
+static u64 block_len(const struct x86_insn *i, const struct emu_ctx *c, u64 dst,
+		     u64 src, u64 left)
+{
+	unsigned n = i->opsize;
+	u64 amask = addr_mask(i->addrsize);
+	u64 k = MIN(left, BULK_MAX / n), d;
+
+	k = MIN(k, fit(i, dst, c->gpr[X86_RDI] & amask));
+	if (i->kind == X86_MOVS) {
+		k = MIN(k, fit(i, src, c->gpr[X86_RSI] & amask));
+		d = (dst - src) & (PAGE_SIZE - 1);
+		if (d && d < k * n)
+			k = d / n;
+	}
+	return k;
+}
+
+/* At least @len bytes of rAX's low opsize bytes, repeated (x86 is
+ * little-endian: a word of them repeats with the element's period). */
+static void fill(u64 *buf, u64 len, u64 rax, unsigned n)
+{
+	static const u64 spread[9] = { [1] = 0x0101010101010101ull,
+				       [2] = 0x0001000100010001ull,
+				       [4] = 0x0000000100000001ull,
+				       [8] = 1 };
+	u64 pat = (rax & x86_size_mask(n)) * spread[n];
+
+	for (u64 j = 0; j < len; j += 8)
+		*buf++ = pat;
+}
+
+/*
+ * @k iterations of a forward REP STOS/MOVS (k >= 2) with one read() and
+ * one write() of k elements: the result is the element-by-element one
+ * (block_len() saw to that), and a failed access leaves the block undone,
+ * as it would have failed on the block's first element.
+ */
+static int string_block(const struct x86_insn *i, struct emu_ctx *c, u64 dst,
+			u64 src, u64 k)
+{
+	u64 len = k * i->opsize;
+	u64 buf[BULK_MAX / 8];
+	int r;
+
+	if (i->kind == X86_MOVS) {
+		r = c->read(c->opaque, src, buf, (unsigned)len);
+		if (r)
+			return r;
+	} else {
+		fill(buf, len, c->gpr[X86_RAX], i->opsize);
+	}
+	r = c->write(c->opaque, dst, buf, (unsigned)len);
+	if (r)
+		return r;
+	note_write(c, dst, (unsigned)len);
+	reg_add_addr(c, i, X86_RDI, len);
+	if (i->kind == X86_MOVS)
+		reg_add_addr(c, i, X86_RSI, len);
+	reg_add_addr(c, i, X86_RCX, (u64)0 - k);
+	c->rep_done += k;
+	return 0;
+}
+
+/* The linear addresses of the next iteration: ES:rDI, and for MOVS the
+ * source (for STOS, *src is unused). */
+static void string_addrs(const struct x86_insn *i, const struct emu_ctx *c,
+			 u64 *dst, u64 *src)
+{
+	u64 amask = addr_mask(i->addrsize);
+
+	*dst = linear(i, c, X86_SEG_ES, c->gpr[X86_RDI] & amask);
+	*src = linear(i, c, i->src_mem.seg, c->gpr[X86_RSI] & amask);
+}
+
+/* The iterations the next step of a REP takes: a block, or 1. */
+static u64 rep_step_len(const struct x86_insn *i, const struct emu_ctx *c,
+			u64 dst, u64 src)
+{
+	u64 left = c->gpr[X86_RCX] & addr_mask(i->addrsize);
+
+	if (!c->rep_bulk || (c->rflags & X86_FL_DF))
+		return 1;
+	if (c->rep_max)
+		left = MIN(left, c->rep_max - c->rep_done);
+	return block_len(i, c, dst, src, left);
+}
+
+/* One iteration of a REP, counted. */
+static int string_iter(const struct x86_insn *i, struct emu_ctx *c)
+{
+	int r = string_step(i, c);
+
+	if (r)
+		return r;
+	reg_add_addr(c, i, X86_RCX, (u64)-1);
+	c->rep_done++;
+	return 0;
+}
+
 /*
  * STOS/MOVS, with REP: repeat while rCX (address-sized) is not 0,
  * decrementing it after each iteration (SDM Vol. 2, REP/REPE/REPZ...).
@@ -566,13 +688,15 @@ static int emulate_string(const struct x86_insn *i, struct emu_ctx *c)
 		goto done;
 	}
 	while (c->gpr[X86_RCX] & amask) {
+		u64 dst, src, k;
+
 		if (c->rep_max && c->rep_done >= c->rep_max)
 			return 0; /* RIP stays: the guest resumes the rest */
-		r = string_step(i, c);
+		string_addrs(i, c, &dst, &src);
+		k = rep_step_len(i, c, dst, src);
+		r = k > 1 ? string_block(i, c, dst, src, k) : string_iter(i, c);
 		if (r)
 			return r;
-		reg_add_addr(c, i, X86_RCX, (u64)-1);
-		c->rep_done++;
 	}
 done:
 	c->rflags &= ~X86_FL_RF;

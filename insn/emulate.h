@@ -79,6 +79,13 @@ struct emu_ctx {
 	 * RIP is left on the instruction, and the guest resumes it.
 	 */
 	u64 rep_max;
+	/*
+	 * REP STOS/MOVS going forward (DF = 0): the callbacks take a block
+	 * of elements in one read()/write() call, at most a page and never
+	 * across one, instead of one call per element (see emulate.c,
+	 * string_block()). Not for device memory.
+	 */
+	bool rep_bulk;
 
 	/* Results. */
 	u64 wr_gva;   /* lowest guest-virtual address written */

@@ -8,15 +8,19 @@
 #include "mm/gwalk.h"
 #include "mm/pte.h"
 
-/* Bits reserved in an entry at @level that is (or is not) a leaf,
- * beyond the physical-address width (SDM tables 4-14 to 4-20). */
-static u64 reserved_bits(const struct gwalk_mode *m, unsigned level, bool leaf)
+/* Bits reserved in every entry: address bits 51:MAXPHYADDR (bits 62:52
+ * are ignored), and XD without EFER.NXE. */
+static u64 reserved_always(const struct gwalk_mode *m)
 {
-	/* Address bits 51:MAXPHYADDR; bits 62:52 are ignored. */
 	u64 rsvd = (~0ull << m->maxphyaddr) & ((1ull << 52) - 1);
 
-	if (!m->nxe)
-		rsvd |= X86_PTE_NX;
+	return m->nxe ? rsvd : rsvd | X86_PTE_NX;
+}
+
+/* Bits reserved in an entry at @level that is (or is not) a leaf, beyond
+ * @rsvd (SDM tables 4-14 to 4-20). */
+static u64 reserved_bits(u64 rsvd, unsigned level, bool leaf)
+{
 	if (level == 4)
 		rsvd |= X86_PTE_PS;
 	if (level == 3 && leaf)
@@ -87,6 +91,7 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 	   gwalk_map_fn map, void *ctx, struct gwalk *w)
 {
 	u64 table = cr3 & PTE_ADDR_MASK, *ptes[5] = { 0 };
+	u64 rsvd = reserved_always(m);
 
 	*w = (struct gwalk){ .writable = true, .user = true, .exec = true };
 	for (unsigned l = 4; l >= 1; l--) {
@@ -102,7 +107,7 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 		if (!(e & X86_PTE_P))
 			return fail(w, access, m, 0);
 		leaf = is_leaf(m, l, e, &rsvd_ps);
-		if (!p || rsvd_ps || (e & reserved_bits(m, l, leaf)))
+		if (!p || rsvd_ps || (e & reserved_bits(rsvd, l, leaf)))
 			return fail(w, access, m, PFERR_P | PFERR_RSVD);
 		w->writable &= !!(e & X86_PTE_RW);
 		w->user &= !!(e & X86_PTE_US);

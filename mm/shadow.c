@@ -81,7 +81,11 @@ static void write_protect(struct shadow *s, u64 gfn)
 
 		next = r->next;
 		if (p->in_use && p->gen == r->gen && p->level == 1) {
-			sp_table(s, r->sp)[r->idx] &= ~(X86_PTE_RW | X86_PTE_D);
+			u64 *e = &sp_table(s, r->sp)[r->idx];
+
+			if (*e & X86_PTE_RW)
+				*e = (*e & ~(X86_PTE_RW | X86_PTE_D)) |
+				     SHADOW_GUEST_W;
 			s->need_flush = true;
 		}
 		r->next = s->rmap_free;
@@ -130,15 +134,20 @@ static bool is_child(const struct shadow *s, u32 sp, unsigned i)
 	       s->pages[c].parent_idx == i;
 }
 
-/* Free shadow page @sp and everything below it. */
+/* Free shadow page @sp and everything below it. The count of children
+ * ends the scan for them early: most pages have a few, near each other. */
 static void sp_free(struct shadow *s, u32 sp)
 {
 	struct shadow_page *p = &s->pages[sp];
 	u64 *tab = sp_table(s, sp);
 
-	for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
+	for (unsigned i = 0; p->children && i < PT_ENTRIES; i++)
 		if (is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
+	/* Counted only while linked: a compound page the guest scribbled on
+	 * (through the window) keeps its count, and its full scan. */
+	if (p->parent != SP_NONE && is_child(s, p->parent, p->parent_idx))
+		s->pages[p->parent].children--;
 	if (!p->direct)
 		hash_remove(s, sp);
 	if (!p->direct && s->compound && !shadow_protected(s, p->gfn))
@@ -178,6 +187,8 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 		p->next = s->hash[hash_of(gfn)];
 		s->hash[hash_of(gfn)] = sp;
 	}
+	if (parent != SP_NONE)
+		s->pages[parent].children++;
 	s->stats.pages_peak = MAX(s->stats.pages_peak, shadow_pages_in_use(s));
 	return sp;
 }
@@ -282,7 +293,9 @@ static void rmap_flush(struct shadow *s)
 		if (!s->pages[sp].in_use || s->pages[sp].level != 1)
 			continue;
 		for (unsigned i = 0; i < PT_ENTRIES; i++)
-			tab[i] &= ~(X86_PTE_RW | X86_PTE_D);
+			if (tab[i] & X86_PTE_RW)
+				tab[i] = (tab[i] & ~(X86_PTE_RW | X86_PTE_D)) |
+					 SHADOW_GUEST_W;
 	}
 	for (u32 i = 0; i < s->nr_rmap; i++)
 		s->rmap[i].next = i + 1 < s->nr_rmap ? i + 1 : SP_NONE;
@@ -371,11 +384,6 @@ phys_t shadow_activate(struct shadow *s, u64 gcr3)
 	return activate(s, gcr3, true);
 }
 
-phys_t shadow_root_hpa(const struct shadow *s)
-{
-	return s->root == SP_NONE ? 0 : sp_pa(s, s->root);
-}
-
 /* Shadow entries above the leaves grant everything: shadow pages are
  * never shared between paths, so each leaf can carry the permissions of
  * its whole guest path, combined as the CPU would (SDM 4.6). That also
@@ -386,16 +394,17 @@ static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
 		      u64 gfn, bool *writable)
 {
 	bool dirty = w->pte[w->level] & X86_PTE_D;
-	bool user = w->user;
+	bool user = w->user, table = !s->compound && shadow_protected(s, gfn);
+	bool guest_w = w->writable && dirty; /* as the guest's tables say */
 	u64 f = X86_PTE_P | X86_PTE_A;
 
-	*writable = w->writable && dirty &&
-		    (s->compound || !shadow_protected(s, gfn));
+	*writable = guest_w && !table;
 	/* CR0.WP=0 lets the kernel write read-only pages (SDM 4.6.1): map
 	 * the page writable but supervisor-only, so a user access faults
 	 * again and gets the guest's own permissions back. */
 	if (!w->writable && !s->mode.wp && (access & PFERR_W) &&
 	    !(access & PFERR_U)) {
+		guest_w = dirty;
 		*writable = dirty && !shadow_protected(s, gfn);
 		user = false;
 	}
@@ -403,6 +412,8 @@ static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
 		f |= X86_PTE_US;
 	if (*writable)
 		f |= X86_PTE_RW | X86_PTE_D;
+	else if (guest_w && table)
+		f |= SHADOW_GUEST_W;
 	if (!w->exec && s->mode.nxe)
 		f |= X86_PTE_NX;
 	return f;
@@ -512,11 +523,78 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 	return true;
 }
 
-static u64 *map_gpa(void *ctx, u64 gpa)
+/* Shadow trees only: the level-1 page of the active tree on the way to
+ * @gva, or SP_NONE. Only braid writes a shadow tree: a present upper
+ * entry points at a page of the pool. */
+static u32 leaf_page(const struct shadow *s, u64 gva)
 {
-	struct shadow *s = ctx;
+	u32 sp = s->root;
 
-	return s->ops.gpa_ptr(s->ops.ctx, gpa);
+	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
+		u64 e = sp_table(s, sp)[PT_INDEX(gva, l)];
+
+		sp = e & X86_PTE_P ? sp_of_entry(s, e) : SP_NONE;
+	}
+	return sp;
+}
+
+phys_t shadow_lookup(const struct shadow *s, u64 gva)
+{
+	u32 sp = s->compound ? SP_NONE : leaf_page(s, gva);
+	u64 e = sp == SP_NONE ? 0 : sp_table(s, sp)[PT_INDEX(gva, 1)];
+
+	/* Every leaf of a shadow tree is 4 KiB. */
+	if (!(e & X86_PTE_P))
+		return 0;
+	return (e & PTE_ADDR_MASK) | (gva & (PAGE_SIZE - 1));
+}
+
+/* The guest frame leaf @idx of level-1 page @sp maps: a direct page maps
+ * consecutive frames; a mirror's guest entry says (it is current: it is
+ * in a protected table). 0 if it cannot be read. */
+static u64 leaf_gfn(const struct shadow *s, u32 sp, u16 idx)
+{
+	const struct shadow_page *p = &s->pages[sp];
+	u64 *gpte;
+
+	if (p->direct)
+		return p->gfn + idx;
+	gpte = s->ops.gpa_ptr(s->ops.ctx, (p->gfn << PAGE_SHIFT) + idx * 8);
+	return gpte ? (*gpte & PTE_ADDR_MASK) >> PAGE_SHIFT : 0;
+}
+
+/*
+ * A write fault on a leaf marked SHADOW_GUEST_W, to a page still
+ * protected: the guest's tables allow the write, as they did when the
+ * leaf was made (any change to them since would have removed it: they are
+ * all protected), so the store only needs emulating. The leaf's own guest
+ * entry says where it goes; no walk of the guest's tables is needed. A
+ * user access needs a user leaf (CR0.WP=0 makes some supervisor-only).
+ */
+static bool protected_store(struct shadow *s, u64 gva, u32 error,
+			    struct gwalk *w)
+{
+	u16 idx = PT_INDEX(gva, 1);
+	u32 sp;
+	u64 e, gfn;
+
+	if (s->compound || (error & (PFERR_P | PFERR_W | PFERR_RSVD |
+				     PFERR_I)) != (PFERR_P | PFERR_W))
+		return false;
+	sp = leaf_page(s, gva);
+	if (sp == SP_NONE)
+		return false;
+	e = sp_table(s, sp)[idx];
+	if ((e & (X86_PTE_P | X86_PTE_RW | SHADOW_GUEST_W)) !=
+		    (X86_PTE_P | SHADOW_GUEST_W) ||
+	    ((error & PFERR_U) && !(e & X86_PTE_US)))
+		return false;
+	gfn = leaf_gfn(s, sp, idx);
+	if (!gfn || !shadow_protected(s, gfn))
+		return false;
+	w->gpa = (gfn << PAGE_SHIFT) | (gva & (PAGE_SIZE - 1));
+	w->fault = false;
+	return true;
 }
 
 enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
@@ -526,7 +604,11 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	phys_t hpa;
 	u64 gfn;
 
-	gwalk(gcr3, gva, access, &s->mode, map_gpa, s, w);
+	if (protected_store(s, gva, error, w)) {
+		s->stats.hidden_faults++;
+		return SHADOW_EMULATE;
+	}
+	gwalk(gcr3, gva, access, &s->mode, s->ops.gpa_ptr, s->ops.ctx, w);
 	if (w->fault) {
 		s->stats.reflected_faults++;
 		return SHADOW_REFLECT;
@@ -653,9 +735,11 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn)
 
 		/* The parent mirrors the guest table that points here, and
 		 * is write-protected: its guest entry is current. */
-		*parent = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte)
-			       : 0;
-		sp_free(s, sp);
+		u64 e = gpte ? (*gpte & PTE_ADDR_MASK) | guest_flags(s, *gpte)
+			     : 0;
+
+		sp_free(s, sp); /* while still linked: see sp_free() */
+		*parent = e;
 		if (gpte)
 			s->ops.nested_installed(s->ops.policy, psp, pidx, gfn);
 		n++;

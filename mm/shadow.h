@@ -32,6 +32,7 @@ struct shadow_page {
 	u32 parent; /* index of the parent page, SP_NONE for a root */
 	u16 parent_idx; /* entry in the parent that points here */
 	u8 level;	/* 1..4 */
+	u16 children;	/* pages hanging below this one */
 	bool direct;
 	bool in_use;
 	u16 gen;  /* bumped on free, so stale reverse-map entries are seen */
@@ -104,6 +105,11 @@ struct shadow {
 
 #define SP_NONE 0xffffffffu
 
+/* In a shadow leaf, a bit the CPU ignores (SDM Vol. 3A 4.5, table 4-20):
+ * the guest's tables allow writes here, and the leaf is read-only only
+ * because the page is one of those tables (shadow.c, protected_store()). */
+#define SHADOW_GUEST_W BIT(9)
+
 enum shadow_fault {
 	SHADOW_FIXED,	  /* the shadow now maps it: resume the guest */
 	SHADOW_REFLECT,	  /* the guest's own tables fault: inject #PF */
@@ -138,8 +144,16 @@ void shadow_destroy(struct shadow *s);
 
 /* Make the root for guest CR3 @gcr3 active; return its host address. */
 phys_t shadow_activate(struct shadow *s, u64 gcr3);
-/* The active root's host address (it moves when the pool is reclaimed). */
-phys_t shadow_root_hpa(const struct shadow *s);
+/* The active root's address (it moves when the pool is reclaimed): host-
+ * physical, or in the window for a compound tree. Checked before every
+ * entry, so inline. */
+static inline phys_t shadow_root_hpa(const struct shadow *s)
+{
+	if (s->root == SP_NONE)
+		return 0;
+	return (s->compound ? s->window_gpa : s->pool) +
+	       (u64)s->root * PAGE_SIZE;
+}
 /* Forget every shadow page (guest paging turned off, or mode changed). */
 void shadow_reset(struct shadow *s);
 
@@ -148,6 +162,9 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 			       struct gwalk *w);
 /* The guest wrote [gpa, gpa + len): drop the shadow entries it changed. */
 void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
+/* Shadow trees only (not compound): the host-physical address the active
+ * tree maps guest-virtual @gva to, or 0 if it maps nothing there yet. */
+phys_t shadow_lookup(const struct shadow *s, u64 gva);
 /* Is guest frame @gfn one of the table pages braid write-protects? */
 bool shadow_protected(const struct shadow *s, u64 gfn);
 u32 shadow_pages_in_use(const struct shadow *s);

@@ -597,6 +597,11 @@ static void npt_restrict(struct pt *pt)
 		pt_no_leaf_at(pt, 3);
 }
 
+static void svm_skip_insn(struct vcpu *v, unsigned len)
+{
+	svm_set(v, VREG_RIP, vmcb_of(v)->save.rip + len);
+}
+
 const struct vendor_ops svm_ops = {
 	.name = "svm",
 	.abi_id = BRAID_VENDOR_SVM,
@@ -613,6 +618,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_run = svm_vcpu_run,
 	.get = svm_get,
 	.set = svm_set,
+	.skip_insn = svm_skip_insn,
 	.set_efer = svm_set_efer,
 	.inject_exception = svm_inject_exception,
 	.irq_window_open = svm_irq_window_open,

@@ -42,6 +42,9 @@ struct guest_regs {
 	 * stubs as close to the switch as they can (hv/run.c: braid's path
 	 * length per exit). The stubs depend on this layout too. */
 	u64 exit_tsc, entry_tsc;
+	/* VMX: the host RSP the VMCS holds, so that the stub writes it only
+	 * when it changes (0: not written yet). */
+	u64 host_rsp;
 };
 
 struct guest;

@@ -139,6 +139,9 @@ struct vendor_ops {
 	void (*vcpu_run)(struct vcpu *v, struct vmexit *exit);
 	u64 (*get)(struct vcpu *v, enum vreg r);
 	void (*set)(struct vcpu *v, enum vreg r, u64 val);
+	/* RIP += @len, as set(VREG_RIP) does it (ending an STI shadow): the
+	 * most common update, in one call. */
+	void (*skip_insn)(struct vcpu *v, unsigned len);
 	/* Guest EFER as the CPU holds it (with any bit braid forces). */
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,
@@ -177,7 +180,7 @@ static inline void vcpu_set_gpr(struct vcpu *v, unsigned n, u64 val)
 
 static inline void vcpu_skip_insn(struct vcpu *v, unsigned len)
 {
-	vendor->set(v, VREG_RIP, vendor->get(v, VREG_RIP) + len);
+	vendor->skip_insn(v, len);
 }
 
 #endif

@@ -40,6 +40,7 @@ struct vmx_vcpu {
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
+void vmx_exit_point(void);
 
 static bool msrs_loaded(struct vmx_vcpu *x)
 {
@@ -293,6 +294,18 @@ static void setup_host_state(void)
 	vmwrite(HOST_IA32_SYSENTER_EIP, 0);
 	vmwrite(HOST_IA32_EFER, rdmsr(MSR_IA32_EFER));
 	vmwrite(HOST_IA32_PAT, rdmsr(MSR_IA32_PAT));
+	vmwrite(HOST_RIP, (u64)(uintptr_t)vmx_exit_point);
+}
+
+/* Make @vmcs current on this CPU unless it is already (SDM 24.1: it stays
+ * current until another VMPTRLD or a VMCLEAR of it). */
+static void make_current(phys_t vmcs)
+{
+	if (this_cpu()->vmcs == vmcs)
+		return;
+	if (!vmptrld(vmcs))
+		panic("VMPTRLD failed");
+	this_cpu()->vmcs = vmcs;
 }
 
 /*
@@ -376,6 +389,7 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 		next_vpid = 1; /* VPID 0 belongs to the host (SDM 29.1) */
 	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
+	this_cpu()->vmcs = x->vmcs;
 	x->mmu = mmu;
 	v->arch = x;
 	setup_host_state();
@@ -392,6 +406,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 
 	if (msrs_loaded(x))
 		this_cpu()->msr_owner = NULL;
+	if (this_cpu()->vmcs == x->vmcs)
+		this_cpu()->vmcs = 0; /* VMCLEAR of the current VMCS */
 	vmclear(x->vmcs);
 	frame_free(x->vmcs);
 	frame_free(va_to_pa(x));
@@ -489,9 +505,18 @@ static void decode_io(struct vmexit *e, u64 q)
 
 static void decode_exit(struct vmexit *e, u32 reason)
 {
-	u64 q = vmread(EXIT_QUALIFICATION);
+	u64 q = 0;
 	u32 info;
 
+	/* A VMREAD on every exit for the few that use the qualification:
+	 * read it only for those. */
+	switch (reason) {
+	case EXIT_REASON_EXCEPTION_NMI:
+	case EXIT_REASON_IO_INSTRUCTION:
+	case EXIT_REASON_CR_ACCESS:
+	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_EPT_VIOLATION: q = vmread(EXIT_QUALIFICATION); break;
+	}
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 		info = vmread(VM_EXIT_INTR_INFO);
@@ -552,10 +577,10 @@ static bool reinject_vectoring(void)
 	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & INTR_INFO_TYPE_MASK;
 
-	if (!(info & INTR_INFO_VALID)) {
-		vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	/* A VM exit clears the valid bit of the VM-entry interruption
+	 * information (SDM 28.2): nothing to cancel otherwise. */
+	if (!(info & INTR_INFO_VALID))
 		return false;
-	}
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			vmread(IDT_VECTORING_ERROR_CODE));
@@ -566,6 +591,24 @@ static bool reinject_vectoring(void)
 			vmread(VM_EXIT_INSTRUCTION_LEN));
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
 	return true;
+}
+
+/* An exit caused by executing an instruction cannot occur while an event
+ * is being delivered, so its IDT-vectoring information is never valid
+ * (SDM 28.2.4): the most frequent exits need not read it. */
+static bool instruction_exit(u32 reason)
+{
+	switch (reason) {
+	case EXIT_REASON_CPUID:
+	case EXIT_REASON_HLT:
+	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_VMCALL:
+	case EXIT_REASON_CR_ACCESS:
+	case EXIT_REASON_IO_INSTRUCTION:
+	case EXIT_REASON_MSR_READ:
+	case EXIT_REASON_MSR_WRITE: return true;
+	default: return false;
+	}
 }
 
 /* Switch the CPU's SYSCALL/SWAPGS MSRs to this vCPU's, saving those of
@@ -589,8 +632,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	struct vmx_vcpu *x = v->arch;
 	u32 reason;
 
-	if (!vmptrld(x->vmcs))
-		panic("VMPTRLD failed");
+	make_current(x->vmcs);
 	*e = (struct vmexit){ 0 };
 	if (!msrs_loaded(x))
 		load_guest_msrs(x);
@@ -613,7 +655,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	}
 	if (x->mmu != VCPU_NESTED)
 		x->cr2 = read_cr2();
-	v->delivering = reinject_vectoring();
+	v->delivering =
+		!instruction_exit(reason & 0xffff) && reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
 }
 
@@ -707,10 +750,18 @@ static void set_cpu_msr(struct vmx_vcpu *x, u64 *slot, u32 msr, u64 val)
  * interrupt shadow that instruction sat in (SDM 25.4.2, table 25-3). */
 static void set_rip(u64 val)
 {
+	u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
+
 	vmwrite(GUEST_RIP, val);
-	vmwrite(GUEST_INTERRUPTIBILITY_INFO,
-		vmread(GUEST_INTERRUPTIBILITY_INFO) &
-			~(u64)INTERRUPTIBILITY_SHADOW);
+	if (intr & INTERRUPTIBILITY_SHADOW)
+		vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			intr & ~(u64)INTERRUPTIBILITY_SHADOW);
+}
+
+static void vmx_skip_insn(struct vcpu *v, unsigned len)
+{
+	(void)v;
+	set_rip(vmread(GUEST_RIP) + len);
 }
 
 static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
@@ -892,6 +943,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_run = vmx_vcpu_run,
 	.get = vmx_get,
 	.set = vmx_set,
+	.skip_insn = vmx_skip_insn,
 	.set_efer = vmx_set_efer,
 	.inject_exception = vmx_inject_exception,
 	.irq_window_open = vmx_irq_window_open,

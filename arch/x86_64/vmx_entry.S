@@ -4,16 +4,19 @@
  *
  * Enter the guest whose VMCS is current, and come back here on its next
  * VM exit. The VMCS restores only RSP and RIP of the host (SDM Vol. 3C
- * 28.5), so callee-saved registers go on the stack, and HOST_RSP is set to
- * the stack pointer at the moment of entry, where the regs pointer sits.
+ * 28.5), so callee-saved registers go on the stack, and HOST_RSP is the
+ * stack pointer at the moment of entry, where the regs pointer sits. That
+ * is the same on every entry from the same caller: HOST_RSP is written
+ * only when it differs from regs->host_rsp, and HOST_RIP (vmx_exit_point)
+ * once, when the VMCS is set up.
  * Returns 0 after a VM exit, 1 if VMLAUNCH/VMRESUME itself failed.
  */
 #define HOST_RSP 0x6c14
-#define HOST_RIP 0x6c16
 #define R(n) (8 * (n))(%rdi)
 
 	.text
 	.global vmx_enter
+	.global vmx_exit_point
 vmx_enter:
 	pushq %rbp
 	pushq %rbx
@@ -22,12 +25,12 @@ vmx_enter:
 	pushq %r14
 	pushq %r15
 	pushq %rdi
+	cmpq %rsp, R(18)
+	je 4f
 	movq $HOST_RSP, %rax
 	vmwrite %rsp, %rax
-	leaq vmx_exit_point(%rip), %rdx
-	movq $HOST_RIP, %rax
-	vmwrite %rdx, %rax
-
+	movq %rsp, R(18)
+4:
 	rdtsc /* entry_tsc: braid's path ends here */
 	shlq $32, %rdx
 	orq %rdx, %rax

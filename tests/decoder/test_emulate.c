@@ -519,6 +519,8 @@ static bool run_case(struct dcase *c)
 	memcpy(e.seg_base, c->seg_base, sizeof(e.seg_base));
 	if (rng_chance(50))
 		e.cmpxchg = fake_cmpxchg; /* either way, the same result */
+	if (rng_chance(50))
+		e.rep_bulk = true; /* REP STOS/MOVS in blocks: the same too */
 	r = x86_emulate(&c->insn, &e);
 	if (r) {
 		print_error("[%u] %s (%s): emulator returned %d\n", c->mode,
@@ -806,6 +808,61 @@ static void test_rep_max(void **state)
 	assert_int_equal(m.nwrites, 0);
 	assert_int_equal(c.wr_len, 0);
 	assert_int_equal(c.rip, 0x1004);
+}
+
+/* rep_bulk: blocks end at page ends; a MOVS whose destination runs into
+ * its source still copies element by element. */
+static void test_rep_bulk(void **state)
+{
+	static const u8 want[16] = { 0, 1, 2, 3, 0, 1, 2, 3,
+				     0, 1, 2, 3, 0, 1, 2, 3 };
+	struct fake_mem m = fake_on_mem();
+	struct emu_ctx c;
+	u32 v;
+
+	(void)state;
+	memset(mem, 0, 8192);
+	ctx_init(&c, &m, CPU_MODE_64);
+	c.rep_bulk = true;
+	c.rip = 0x1000;
+	c.gpr[X86_RDI] = A(4000);
+	c.gpr[X86_RCX] = 100;
+	c.gpr[X86_RAX] = 0x11223344;
+	assert_int_equal(emulate_hex(&c, "f3 ab"), 0); /* rep stosd */
+	assert_int_equal(m.nwrites, 2);		       /* 24 dwords, then 76 */
+	assert_int_equal(c.rep_done, 100);
+	assert_int_equal(c.gpr[X86_RCX], 0);
+	assert_int_equal(c.gpr[X86_RDI], A(4400));
+	assert_int_equal(c.wr_gva, A(4000));
+	assert_int_equal(c.wr_len, 400);
+	for (unsigned i = 0; i < 100; i++) {
+		memcpy(&v, mem + 4000 + 4 * i, 4);
+		assert_int_equal(v, 0x11223344);
+	}
+	assert_int_equal(mem[4400], 0);
+
+	for (unsigned i = 0; i < 16; i++)
+		mem[i] = (u8)i;
+	ctx_init(&c, &m, CPU_MODE_64);
+	c.rep_bulk = true;
+	c.gpr[X86_RSI] = A(0);
+	c.gpr[X86_RDI] = A(4);
+	c.gpr[X86_RCX] = 12;
+	assert_int_equal(emulate_hex(&c, "f3 a4"), 0); /* rep movsb */
+	assert_memory_equal(mem, want, 16);
+	assert_int_equal(c.gpr[X86_RSI], A(12));
+	assert_int_equal(c.gpr[X86_RDI], A(16));
+
+	m.nreads = m.nwrites = 0;
+	ctx_init(&c, &m, CPU_MODE_64);
+	c.rep_bulk = true;
+	c.gpr[X86_RSI] = A(8192);
+	c.gpr[X86_RDI] = A(0);
+	c.gpr[X86_RCX] = 64;
+	assert_int_equal(emulate_hex(&c, "f3 48 a5"), 0); /* rep movsq */
+	assert_int_equal(m.nreads, 1);
+	assert_int_equal(m.nwrites, 1);
+	assert_memory_equal(mem, mem + 8192, 512);
 }
 
 /* Locked RMW through cmpxchg(): a lost race is redone from the new value. */
@@ -1406,6 +1463,7 @@ int main(void)
 		cmocka_unit_test(test_rep_stos_fault_midway),
 		cmocka_unit_test(test_rep_movs_fault_backwards),
 		cmocka_unit_test(test_rep_max),
+		cmocka_unit_test(test_rep_bulk),
 		cmocka_unit_test(test_locked_race),
 		cmocka_unit_test(test_rmw_more),
 		cmocka_unit_test(test_setcc),

@@ -29,6 +29,7 @@
 #define PS    X86_PTE_PS
 #define NX    X86_PTE_NX
 #define PRW   (P | RW | US)
+#define GW    SHADOW_GUEST_W	/* read-only only because it is a table */
 #define UPPER (P | RW | US | A) /* what shadow.c puts above its leaves */
 
 #define EP PFERR_P
@@ -514,10 +515,13 @@ static void test_write_to_protected_is_emulated(void **state)
 	assert_int_equal(sh_leaf(GVA + PG), 0);
 	/* A read maps it, read-only although the guest says writable. */
 	assert_int_equal(fault(GVA + PG, EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(GVA + PG), HPA(GFN(PT)) | P | A | US);
-	/* The write after it (a protection fault) is still emulated. */
+	assert_int_equal(sh_leaf(GVA + PG), HPA(GFN(PT)) | P | A | US | GW);
+	/* The write after it (a protection fault) is still emulated,
+	 * found from the leaf (GW) and its guest entry, without a walk. */
 	assert_int_equal(fault(GVA + PG, EP | EW | EU, &w), SHADOW_EMULATE);
-	assert_int_equal(sh_leaf(GVA + PG), HPA(GFN(PT)) | P | A | US);
+	assert_false(w.fault);
+	assert_int_equal(w.gpa, PT);
+	assert_int_equal(sh_leaf(GVA + PG), HPA(GFN(PT)) | P | A | US | GW);
 	assert_int_equal(fault(GVA + 2 * PG, EW | EU, &w), SHADOW_EMULATE);
 	assert_int_equal(w.gpa, PML4);
 	/* So is a CR0.WP=0 supervisor write. */
@@ -590,8 +594,8 @@ static void test_rmap_write_protects_new_table(void **state)
 	assert_true(shadow_protected(&s, x));
 	assert_int_equal(sh_leaf(va2), HPA(DATA + 1) | P | A | US);
 	/* Both writable mappings of x lost RW (and D), the other did not. */
-	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US);
-	assert_int_equal(sh_leaf(GVA + 7 * PG), HPA(x) | P | A);
+	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US | GW);
+	assert_int_equal(sh_leaf(GVA + 7 * PG), HPA(x) | P | A | GW);
 	assert_int_equal(sh_leaf(GVA + 8 * PG),
 			 HPA(DATA) | P | A | US | RW | D);
 	assert_true(s.need_flush);
@@ -618,7 +622,7 @@ static void test_rmap_across_roots(void **state)
 	shadow_activate(&s, x << 12);
 	assert_true(shadow_protected(&s, x));
 	shadow_activate(&s, PML4);
-	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US);
+	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US | GW);
 }
 
 /* --- zapping on guest writes -------------------------------------------- */
@@ -983,7 +987,8 @@ static void test_guest_1g_page(void **state)
 	/* The 1G page covers the guest's own tables: the PDPT (walked, so
 	 * protected) stays read-only; the PT, never walked, is data. */
 	assert_int_equal(fault(base + PDPT, EU, &w), SHADOW_FIXED);
-	assert_int_equal(sh_leaf(base + PDPT), HPA(GFN(PDPT)) | P | A | US);
+	assert_int_equal(sh_leaf(base + PDPT),
+			 HPA(GFN(PDPT)) | P | A | US | GW);
 	assert_int_equal(fault(base + PDPT, EP | EW, &w), SHADOW_EMULATE);
 	assert_int_equal(fault(base + PT, EU, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(base + PT),
@@ -1070,7 +1075,7 @@ static void test_recursive_guest_tables(void **state)
 	assert_int_equal(fault(pte_window, 0, &w), SHADOW_FIXED);
 	guest_store(PT, I1, ((u64)(DATA + 1) << 12) | PRW);
 	assert_int_equal(sh_leaf(GVA), 0);
-	assert_int_equal(sh_leaf(pte_window), HPA(GFN(PT)) | P | A | US);
+	assert_int_equal(sh_leaf(pte_window), HPA(GFN(PT)) | P | A | US | GW);
 }
 
 /* --- teardown ---------------------------------------------------------------- */
