@@ -47,6 +47,13 @@ static bool msrs_loaded(struct vmx_vcpu *x)
 	return this_cpu()->msr_owner == x;
 }
 
+/* An MSR of those load_guest_msrs switches: in the CPU while @x owns
+ * them, else in @saved. */
+static u64 cpu_msr(struct vmx_vcpu *x, u64 saved, u32 msr)
+{
+	return msrs_loaded(x) ? rdmsr(msr) : saved;
+}
+
 /* VMREAD/VMWRITE fail only when braid has a bug (no current VMCS, or a
  * field this CPU lacks), so a failure panics (SDM 31.4, "VMfail"). */
 static u64 vmread(enum vmcs_field f)
@@ -158,6 +165,12 @@ static int check_controls(void)
 	if (miss)
 		return missing("external-interrupt, HLT, I/O or CR8 exiting, "
 			       "or secondary controls");
+	/* Optional: without MSR bitmaps every RDMSR/WRMSR exits. */
+	if ((rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+		       : MSR_IA32_VMX_PROCBASED_CTLS) >>
+	     32) &
+	    CPU_USE_MSR_BITMAPS)
+		caps.proc |= CPU_USE_MSR_BITMAPS;
 	/* Set and cleared per entry (vmx_want_irq_window): only check. */
 	if (!((rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 			 : MSR_IA32_VMX_PROCBASED_CTLS) >>
@@ -239,6 +252,51 @@ static int vmx_check(void)
 	return 0;
 }
 
+static phys_t msr_bitmap; /* shared by every vCPU: the same MSRs pass */
+
+/* Let the guest read and write @msr without an exit: clear its bit in
+ * the read and write halves of the MSR bitmap (SDM 24.6.9: read-low at
+ * 0, read-high (C000_0000h-C000_1FFFh) at 400h, write-low at 800h,
+ * write-high at C00h; one bit per MSR). */
+static void msr_bitmap_pass(u8 *map, u32 msr)
+{
+	u32 base = msr < 0x2000 ? 0 : 0x400, bit = msr & 0x1fff;
+
+	map[base + bit / 8] &= ~(1u << (bit % 8));
+	map[0x800 + base + bit / 8] &= ~(1u << (bit % 8));
+}
+
+/*
+ * The MSRs a guest may own outright: FS/GS bases and the SYSENTER MSRs
+ * are guest-state fields VM entry and exit switch (SDM 25.3.2.1,
+ * 27.3.1), and KERNEL_GS_BASE and the SYSCALL MSRs are left in the CPU
+ * for the vCPU that owns them (load_guest_msrs), since braid never runs
+ * SYSCALL or SWAPGS. A kernel writes FS_BASE and KERNEL_GS_BASE on every
+ * context switch; each would otherwise be an exit.
+ */
+static int build_msr_bitmap(void)
+{
+	static const u32 owned[] = {
+		MSR_IA32_FS_BASE,	 MSR_IA32_GS_BASE,
+		MSR_IA32_KERNEL_GS_BASE, MSR_IA32_STAR,
+		MSR_IA32_LSTAR,		 MSR_IA32_CSTAR,
+		MSR_IA32_FMASK,		 MSR_IA32_SYSENTER_CS,
+		MSR_IA32_SYSENTER_ESP,	 MSR_IA32_SYSENTER_EIP,
+	};
+	u8 *map;
+
+	if (msr_bitmap || !(caps.proc & CPU_USE_MSR_BITMAPS))
+		return 0;
+	msr_bitmap = frame_alloc();
+	if (!msr_bitmap)
+		return -ENOMEM;
+	map = pa_to_va(msr_bitmap);
+	memset(map, 0xff, PAGE_SIZE);
+	for (unsigned i = 0; i < ARRAY_SIZE(owned); i++)
+		msr_bitmap_pass(map, owned[i]);
+	return 0;
+}
+
 static int vmx_cpu_enable(void)
 {
 	struct percpu *c = this_cpu();
@@ -262,7 +320,7 @@ static int vmx_cpu_enable(void)
 		return -EIO;
 	}
 	invept_all();
-	return 0;
+	return build_msr_bitmap();
 }
 
 static void setup_host_state(void)
@@ -341,6 +399,8 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 
 	vmwrite(PIN_BASED_VM_EXEC_CONTROL, caps.pin);
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, caps.proc);
+	if (caps.proc & CPU_USE_MSR_BITMAPS)
+		vmwrite(MSR_BITMAP, msr_bitmap);
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, caps.proc2);
 	vmwrite(VM_EXIT_CONTROLS, caps.exit);
 	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
@@ -612,13 +672,19 @@ static bool instruction_exit(u32 reason)
 }
 
 /* Switch the CPU's SYSCALL/SWAPGS MSRs to this vCPU's, saving those of
- * the vCPU that had them (its SWAPGS may have changed KERNEL_GS_BASE). */
+ * the vCPU that had them (it writes them without exits, and its SWAPGS
+ * changes KERNEL_GS_BASE). */
 static void load_guest_msrs(struct vmx_vcpu *x)
 {
 	struct vmx_vcpu *old = this_cpu()->msr_owner;
 
-	if (old)
+	if (old) {
 		old->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+		old->star = rdmsr(MSR_IA32_STAR);
+		old->lstar = rdmsr(MSR_IA32_LSTAR);
+		old->cstar = rdmsr(MSR_IA32_CSTAR);
+		old->sfmask = rdmsr(MSR_IA32_FMASK);
+	}
 	wrmsr(MSR_IA32_KERNEL_GS_BASE, x->kernel_gs_base);
 	wrmsr(MSR_IA32_STAR, x->star);
 	wrmsr(MSR_IA32_LSTAR, x->lstar);
@@ -723,12 +789,12 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_FS_BASE: return vmread(GUEST_FS_BASE);
 	case VREG_GS_BASE: return vmread(GUEST_GS_BASE);
 	case VREG_KERNEL_GS_BASE: /* SWAPGS changes it without an exit */
-		return msrs_loaded(x) ? rdmsr(MSR_IA32_KERNEL_GS_BASE)
-				      : x->kernel_gs_base;
-	case VREG_STAR: return x->star;
-	case VREG_LSTAR: return x->lstar;
-	case VREG_CSTAR: return x->cstar;
-	case VREG_SFMASK: return x->sfmask;
+		return cpu_msr(x, x->kernel_gs_base, MSR_IA32_KERNEL_GS_BASE);
+	/* The guest writes these without exits (build_msr_bitmap). */
+	case VREG_STAR: return cpu_msr(x, x->star, MSR_IA32_STAR);
+	case VREG_LSTAR: return cpu_msr(x, x->lstar, MSR_IA32_LSTAR);
+	case VREG_CSTAR: return cpu_msr(x, x->cstar, MSR_IA32_CSTAR);
+	case VREG_SFMASK: return cpu_msr(x, x->sfmask, MSR_IA32_FMASK);
 	case VREG_SYSENTER_CS: return vmread(GUEST_SYSENTER_CS);
 	case VREG_SYSENTER_ESP: return vmread(GUEST_SYSENTER_ESP);
 	case VREG_SYSENTER_EIP: return vmread(GUEST_SYSENTER_EIP);
