@@ -126,3 +126,26 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 		return fail(w, access, m, PFERR_P);
 	set_accessed(w, ptes, access);
 }
+
+bool gwalk_sibling(const struct gwalk_mode *m, const struct gwalk *w, u64 gva,
+		   u64 pte, struct gwalk *out)
+{
+	bool writable = true, user = true, exec = true;
+
+	if (w->fault || w->level != 1 || !(pte & X86_PTE_P) ||
+	    !(pte & X86_PTE_A) || (pte & reserved_always(m)))
+		return false;
+	*out = *w;
+	out->pte[1] = pte;
+	/* Permissions combine over every level (SDM 4.6). */
+	for (unsigned l = 1; l <= 4; l++) {
+		writable &= !!(out->pte[l] & X86_PTE_RW);
+		user &= !!(out->pte[l] & X86_PTE_US);
+		exec &= !(m->nxe && (out->pte[l] & X86_PTE_NX));
+	}
+	out->writable = writable;
+	out->user = user;
+	out->exec = exec;
+	out->gpa = (pte & PTE_ADDR_MASK) | (gva & (PAGE_SIZE - 1));
+	return true;
+}

@@ -45,4 +45,15 @@ struct gwalk {
 void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 	   gwalk_map_fn map, void *ctx, struct gwalk *w);
 
+/*
+ * The walk to @gva, whose path shares every table above the leaf with @w
+ * (a 4 KiB leaf, @pte, in the same page table), as gwalk would make it
+ * for a read, but touching no A/D bit: false unless @pte is present, has
+ * no reserved bit, and is already accessed (A set), so that mapping it
+ * ahead of an access tells the guest nothing it did not do. Shadow paging
+ * prefetches neighbours of a faulting entry with it.
+ */
+bool gwalk_sibling(const struct gwalk_mode *m, const struct gwalk *w, u64 gva,
+		   u64 pte, struct gwalk *out);
+
 #endif

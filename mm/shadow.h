@@ -20,6 +20,7 @@
 #include "lib/types.h"
 #include "mm/gwalk.h"
 
+#define SHADOW_PREFETCH	    16	/* leaves filled per hidden fault, at most */
 #define SHADOW_POOL_DEFAULT 512 /* the least default pool (hv/options.c) */
 /* One instruction may touch code, stack and two operands, each needing a
  * path of three pages below the root: the pool must hold at least that. */
@@ -50,6 +51,7 @@ struct shadow_stats {
 	u64 pt_write_traps;   /* guest writes to its protected tables */
 	u64 reclaims;	      /* times the pool ran dry and was emptied */
 	u64 hidden_faults;    /* #PFs braid resolved itself */
+	u64 prefetched;	      /* leaves filled ahead of a fault */
 	u64 reflected_faults; /* #PFs handed to the guest */
 	u64 cr3_switches;
 	u64 root_hits; /* CR3 switches that found a cached root */
