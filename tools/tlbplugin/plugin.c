@@ -57,14 +57,15 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_API_VERSION;
 #define KNOWN_ROOTS   64
 #define SCAN_INTERVAL 20000 /* accesses between two failed RAM scans */
 
-/* One modeled CPU: its TLBs, and a second instance whose page-walk caches
- * serve the nested dimension of 2-D walks. */
+/* One modeled CPU's translation hardware, per vCPU (each has its own
+ * TLBs): its TLBs, and a second instance whose page-walk caches serve the
+ * nested dimension of 2-D walks. */
 struct model {
-	const struct tlb_geometry *g;
 	struct tlb *tlb, *npwc;
 };
 
 struct cpu_state {
+	struct model model[MAX_MODELS]; /* created when the vCPU first runs */
 	bool in_guest;
 	struct window *win;
 	char guest[TRACEBOX_NAME];
@@ -96,7 +97,7 @@ struct insn_info {
 static struct phys_mem ram;
 static struct tracebox_cpu *box; /* found lazily in RAM */
 static uint64_t box_pa = NO_SPA;
-static struct model models[MAX_MODELS];
+static const struct tlb_geometry *geometry[MAX_MODELS];
 static const char *model_names[MAX_MODELS];
 static unsigned nmodels;
 static bool bare;
@@ -132,9 +133,24 @@ static uint64_t ram64(uint64_t pa)
 /* The trace box: the word equal to TRACEBOX_MAGIC ^ its own address. */
 static bool find_box(void)
 {
+	static bool refused;
+
+	if (refused)
+		return false;
 	for (uint64_t pa = 0; pa + sizeof(struct tracebox) <= ram.size;
 	     pa += 4096) {
 		if (ram64(pa) == (TRACEBOX_MAGIC ^ pa)) {
+			const struct tracebox *b =
+				(const void *)(ram.base + pa);
+
+			if (b->version != TRACEBOX_VERSION) {
+				fprintf(stderr,
+					"tlbplugin: trace box version %u, "
+					"this plugin reads %u: rebuild both\n",
+					b->version, TRACEBOX_VERSION);
+				refused = true;
+				return false;
+			}
 			box_pa = pa;
 			box = (struct tracebox_cpu *)(ram.base + pa +
 						      offsetof(struct tracebox,
@@ -164,7 +180,7 @@ static uint64_t vmcb_read(uint64_t pa, size_t size)
 static void flush_all(struct cpu_state *cs)
 {
 	for (unsigned m = 0; m < nmodels; m++)
-		tlb_flush_all(models[m].tlb);
+		tlb_flush_all(cs->model[m].tlb);
 	if (cs->win)
 		cs->win->flushes++;
 }
@@ -175,9 +191,9 @@ static void flush_asid(struct cpu_state *cs, bool keep_global)
 {
 	for (unsigned m = 0; m < nmodels; m++) {
 		if (keep_global)
-			tlb_flush_nonglobal(models[m].tlb, cs->asid);
+			tlb_flush_nonglobal(cs->model[m].tlb, cs->asid);
 		else
-			tlb_flush_asid(models[m].tlb, cs->asid);
+			tlb_flush_asid(cs->model[m].tlb, cs->asid);
 	}
 	if (cs->win)
 		cs->win->flushes++;
@@ -317,7 +333,7 @@ static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 {
 	struct window *win = cs->win;
 	enum tlb_size size = walked ? w->size : TLB_4K;
-	unsigned refs = tlb_fill(models[m].tlb, cs->asid, va, size, insn,
+	unsigned refs = tlb_fill(cs->model[m].tlb, cs->asid, va, size, insn,
 				 walked && w->global);
 	struct counts *c = &win->c[m];
 	struct space *s;
@@ -329,7 +345,7 @@ static void count_miss(struct cpu_state *cs, unsigned m, uint64_t va, bool insn,
 	c->refs[!insn] += refs;
 	if (walked && cs->hw.np)
 		c->nested_refs[!insn] +=
-			nested_refs(&models[m], cs->asid, w, refs);
+			nested_refs(&cs->model[m], cs->asid, w, refs);
 	s = cs->root_known ? window_space(win, cs->hw.root_spa) : NULL;
 	if (s)
 		s->miss[m]++;
@@ -347,7 +363,7 @@ static void model_access(struct cpu_state *cs, struct access *a)
 	cs->accesses++;
 	for (unsigned m = 0; m < nmodels; m++) {
 		cs->win->c[m].access[!a->insn]++;
-		if (tlb_lookup(models[m].tlb, cs->asid, a->va, a->insn) !=
+		if (tlb_lookup(cs->model[m].tlb, cs->asid, a->va, a->insn) !=
 		    TLB_MISS)
 			continue;
 		if (walked < 0) {
@@ -468,7 +484,17 @@ static void on_mark(struct cpu_state *cs, unsigned op, unsigned window)
 
 static struct cpu_state *cpu_of(unsigned vcpu)
 {
-	return &cpus[vcpu < MAX_CPUS ? vcpu : 0];
+	struct cpu_state *cs = &cpus[vcpu < MAX_CPUS ? vcpu : 0];
+
+	if (!cs->model[0].tlb) {
+		for (unsigned m = 0; m < nmodels; m++) {
+			cs->model[m].tlb = tlb_create(geometry[m]);
+			cs->model[m].npwc = tlb_create(geometry[m]);
+			if (!cs->model[m].tlb || !cs->model[m].npwc)
+				abort(); /* out of memory: no model to run */
+		}
+	}
+	return cs;
 }
 
 static void insn_exec(unsigned vcpu, void *ud)
@@ -674,11 +700,7 @@ static int add_models(const char *list)
 			return fail("unknown cpu= (known: skylake zen2)", name);
 		if (nmodels == MAX_MODELS)
 			return fail("too many cpu= models", name);
-		models[nmodels].g = g;
-		models[nmodels].tlb = tlb_create(g);
-		models[nmodels].npwc = tlb_create(g);
-		if (!models[nmodels].tlb || !models[nmodels].npwc)
-			return fail("out of memory", NULL);
+		geometry[nmodels] = g;
 		model_names[nmodels++] = g->name;
 	}
 	return 0;
