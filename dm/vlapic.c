@@ -268,8 +268,8 @@ static u32 timer_mode(const struct vlapic *a)
 	return a->lvt[VLAPIC_LVT_IDX_TIMER] & VLAPIC_TIMER_MODE;
 }
 
-/* TSC-deadline mode is hidden from the guest (CPUID) and mode 11 is
- * reserved: in both the timer is simply disarmed. */
+/* The modes that count down from TMICT; TSC-deadline mode instead
+ * expires at IA32_TSC_DEADLINE, and mode 11 is reserved (disarmed). */
 static bool timer_mode_counts(const struct vlapic *a)
 {
 	return timer_mode(a) == APIC_TIMER_ONESHOT ||
@@ -287,8 +287,8 @@ static u32 timer_current(const struct vlapic *a, u64 now)
 	u64 elapsed = now - a->timer_start;
 	u64 ticks;
 
-	if (!a->timer_running)
-		return 0;
+	if (!a->timer_running || !timer_mode_counts(a))
+		return 0;     /* TSC-deadline mode: always 0 (SDM 11.5.4.1) */
 	if ((s64)elapsed < 0) /* a caller's clock stepping back */
 		elapsed = 0;
 	ticks = elapsed >> timer_shift(a);
@@ -333,6 +333,7 @@ void vlapic_update(struct vlapic *a, u64 now)
 	} else {
 		a->timer_expiries++;
 		a->timer_running = false; /* the count stays at 0 */
+		a->tsc_deadline = 0;	  /* and the deadline reads 0 */
 	}
 	/* A masked expiry is lost (SDM 11.5.1, mask bit). */
 	if (!(a->lvt[VLAPIC_LVT_IDX_TIMER] & APIC_LVT_MASKED))
@@ -346,6 +347,23 @@ u64 vlapic_next_event(const struct vlapic *a, u64 now)
 	    (a->lvt[VLAPIC_LVT_IDX_TIMER] & APIC_LVT_MASKED))
 		return ~0ull;
 	return a->timer_deadline;
+}
+
+u64 vlapic_tsc_deadline(struct vlapic *a, u64 now)
+{
+	vlapic_update(a, now);
+	return timer_mode(a) == APIC_TIMER_DEADLINE ? a->tsc_deadline : 0;
+}
+
+void vlapic_set_tsc_deadline(struct vlapic *a, u64 val, u64 now)
+{
+	if (!hw_enabled(a) || timer_mode(a) != APIC_TIMER_DEADLINE)
+		return;
+	vlapic_update(a, now);
+	a->tsc_deadline = val;
+	a->timer_running = val != 0;
+	a->timer_start = now;
+	a->timer_deadline = val;
 }
 
 u64 vlapic_timer_count(const struct vlapic *a)
@@ -414,11 +432,20 @@ u32 vlapic_read(struct vlapic *a, u32 offset, u64 now)
 /* SDM 11.4.7.2: while software-disabled, LVT mask bits stay set. */
 static void write_lvt(struct vlapic *a, int i, u32 val)
 {
+	u32 old_mode = timer_mode(a);
+
 	a->lvt[i] = val & lvt_writable[i];
 	if (!(a->svr & APIC_SVR_ENABLE))
 		a->lvt[i] |= APIC_LVT_MASKED;
-	if (i == VLAPIC_LVT_IDX_TIMER && !timer_mode_counts(a))
+	if (i != VLAPIC_LVT_IDX_TIMER || timer_mode(a) == old_mode)
+		return;
+	/* Entering or leaving TSC-deadline mode disarms the timer and
+	 * clears the deadline (SDM 11.5.4.1); a reserved mode disarms it. */
+	if (old_mode == APIC_TIMER_DEADLINE ||
+	    timer_mode(a) == APIC_TIMER_DEADLINE || !timer_mode_counts(a)) {
 		a->timer_running = false;
+		a->tsc_deadline = 0;
+	}
 }
 
 static void write_svr(struct vlapic *a, u32 val)

@@ -41,6 +41,7 @@ struct vlapic {
 	u64 timer_start, timer_deadline;
 	u64 timer_expiries; /* every expiry so far, masked or collapsed too */
 	u64 timer_hz;
+	u64 tsc_deadline; /* IA32_TSC_DEADLINE: armed deadline, or 0 */
 	/* The vector of the last EOI that retired a level-triggered
 	 * interrupt, for the I/O APIC's Remote IRR (SDM 11.8.5); -1: none
 	 * since vlapic_take_level_eoi(). */
@@ -66,6 +67,13 @@ void vlapic_write(struct vlapic *a, u32 offset, u32 val, u64 now);
  * EN returns the APIC to its reset state (SDM 11.4.3). */
 u64 vlapic_base_msr(const struct vlapic *a);
 int vlapic_set_base_msr(struct vlapic *a, u64 val);
+
+/* IA32_TSC_DEADLINE (SDM 11.5.4.1): in TSC-deadline mode a write arms
+ * the timer to expire when the TSC reaches @val (0 disarms); a read
+ * returns the armed deadline, 0 once it has expired. In the other modes
+ * writes are ignored and reads return 0. The TSC is the caller's "now". */
+u64 vlapic_tsc_deadline(struct vlapic *a, u64 now);
+void vlapic_set_tsc_deadline(struct vlapic *a, u64 val, u64 now);
 
 /* Account for time up to now: timer expiries set the timer vector in IRR. */
 void vlapic_update(struct vlapic *a, u64 now);

@@ -88,7 +88,11 @@ static void tsc_leaves(struct cpuid_regs *r, u32 leaf)
 static void leaf1(struct cpuid_regs *r)
 {
 	r->ecx &= ~(u32)ECX1_HIDDEN;
-	r->ecx |= ECX1_HYPERVISOR;
+	/* The virtual local APIC offers TSC-deadline mode whatever the host
+	 * has: its timer runs on the TSC the guest reads (dm/vlapic.c). A
+	 * timer programmed by WRMSR costs a short MSR exit, not a decoded
+	 * APIC MMIO access. */
+	r->ecx |= ECX1_HYPERVISOR | ECX1_TSC_DEADLINE;
 	r->edx &= ~(u32)EDX1_HIDDEN;
 	r->ebx &= 0x0000ffff; /* one logical CPU, initial APIC ID 0 */
 }

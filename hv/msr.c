@@ -87,6 +87,9 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_APIC_BASE:
 		*val = vlapic_base_msr(&v->guest->plat.lapic);
 		return true;
+	case MSR_IA32_TSC_DEADLINE:
+		*val = vlapic_tsc_deadline(&v->guest->plat.lapic, rdtsc());
+		return true;
 	/* No MTRRs, no microcode, no features to report, no debug
 	 * controls in use. */
 	case MSR_IA32_MTRRCAP:
@@ -115,6 +118,9 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_IA32_EFER: return mmu_set_efer(v->guest, val);
 	case MSR_IA32_APIC_BASE:
 		return !vlapic_set_base_msr(&v->guest->plat.lapic, val);
+	case MSR_IA32_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(&v->guest->plat.lapic, val, rdtsc());
+		return true;
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
 	case MSR_IA32_DEBUGCTL: return val == 0; /* no LBR/BTF to offer */

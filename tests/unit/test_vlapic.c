@@ -379,6 +379,60 @@ static void test_deadline_mode_disarms(void **state)
 	assert_int_equal(vlapic_next_event(&A, 10000), 10010);
 }
 
+/* IA32_TSC_DEADLINE (SDM 11.5.4.1): arms in TSC-deadline mode only,
+ * fires once when the TSC reaches it and then reads 0; 0 disarms; a
+ * deadline already past fires at once; leaving the mode clears it. */
+static void test_tsc_deadline(void **state)
+{
+	(void)state;
+	sw_enable();
+	vlapic_set_tsc_deadline(&A, 1000, 0); /* one-shot mode: ignored */
+	assert_int_equal(vlapic_tsc_deadline(&A, 0), 0);
+	assert_int_equal(vlapic_next_event(&A, 0), ~0ull);
+
+	wr(APIC_LVT_TIMER, 0x40040); /* vector 0x40, TSC-deadline */
+	assert_int_equal(vlapic_tsc_deadline(&A, 10), 0);
+	vlapic_set_tsc_deadline(&A, 1000, 10);
+	assert_int_equal(vlapic_tsc_deadline(&A, 10), 1000);
+	assert_int_equal(vlapic_next_event(&A, 10), 1000);
+	assert_int_equal(rd(APIC_TMCCT), 0);
+	vlapic_update(&A, 999);
+	assert_int_equal(vlapic_pending(&A), -1);
+	vlapic_update(&A, 1000);
+	assert_int_equal(vlapic_pending(&A), 0x40);
+	assert_int_equal(vlapic_tsc_deadline(&A, 1000), 0);
+	assert_int_equal(vlapic_next_event(&A, 1000), ~0ull);
+	vlapic_accept(&A, 0x40);
+	wr(APIC_EOI, 0);
+
+	vlapic_set_tsc_deadline(&A, 5000, 1000);
+	vlapic_set_tsc_deadline(&A, 0, 1100); /* disarm */
+	vlapic_update(&A, 9000);
+	assert_int_equal(vlapic_pending(&A), -1);
+
+	vlapic_set_tsc_deadline(&A, 5, 9000); /* already past */
+	vlapic_update(&A, 9000);
+	assert_int_equal(vlapic_pending(&A), 0x40);
+	vlapic_accept(&A, 0x40);
+	wr(APIC_EOI, 0);
+
+	/* Masked: the expiry disarms but raises nothing. */
+	wr(APIC_LVT_TIMER, 0x50040);
+	vlapic_set_tsc_deadline(&A, 9500, 9000);
+	vlapic_update(&A, 9600);
+	assert_int_equal(vlapic_pending(&A), -1);
+	assert_int_equal(vlapic_tsc_deadline(&A, 9600), 0);
+
+	/* Leaving the mode clears an armed deadline. */
+	wr(APIC_LVT_TIMER, 0x40040);
+	vlapic_set_tsc_deadline(&A, 20000, 9600);
+	wr(APIC_LVT_TIMER, 0x40);
+	assert_int_equal(vlapic_tsc_deadline(&A, 9700), 0);
+	wr(APIC_LVT_TIMER, 0x40040);
+	assert_int_equal(vlapic_tsc_deadline(&A, 9700), 0);
+	assert_int_equal(vlapic_next_event(&A, 9700), ~0ull);
+}
+
 static void test_divisor_change_midway(void **state)
 {
 	(void)state;
@@ -583,6 +637,7 @@ int main(void)
 		TS(test_expiry_before_mask_write_kept),
 		TS(test_initial_count_restart_and_stop),
 		TS(test_deadline_mode_disarms),
+		TS(test_tsc_deadline),
 		TS(test_divisor_change_midway),
 		TS(test_timer_large_values),
 		TS(test_tpr_ppr_blocking),
