@@ -460,7 +460,7 @@ bool mmu_gpa_protected(struct guest *g, u64 gpa)
 	return shadowed(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 }
 
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores)
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 {
 	bool was_table;
 
@@ -470,7 +470,7 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores)
 		compound(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
 	shadow_guest_wrote(&g->shadow, gpa, len);
 	if (was_table)
-		compound_wrote(&g->compound, gpa >> PAGE_SHIFT, stores);
+		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
 }
 
 enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)

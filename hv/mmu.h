@@ -64,8 +64,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa);
 enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e);
 /* Is @gpa a guest page table braid write-protects? */
 bool mmu_gpa_protected(struct guest *g, u64 gpa);
-/* Braid wrote guest RAM on the guest's behalf (emulation): @stores of
- * the guest's stores, together [gpa, gpa + len). */
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len, unsigned stores);
+/* Braid wrote guest RAM on the guest's behalf (emulation). */
+void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len);
 
 #endif

@@ -27,7 +27,6 @@ struct pt_tlb {
 struct pt_emu {
 	struct guest *g;
 	u32 user;	      /* PFERR_U if the guest runs at CPL 3 */
-	unsigned elem;	      /* STOS/MOVS: bytes per store (rep_bulk) */
 	struct pt_tlb tlb[2]; /* for reads, for writes */
 	bool faulted;
 	bool done_one; /* a store was emulated already */
@@ -108,8 +107,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	pe->done_one = true;
 	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
 		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
-		mmu_guest_wrote(g, s.gpa[i], s.len[i],
-				pe->elem ? MAX(s.len[i] / pe->elem, 1u) : 1);
+		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
 	}
 	return 0;
 }
@@ -158,10 +156,11 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 	ctx.write = emu_write;
 	ctx.rep_max = 512; /* a page of 8-byte stores at most per exit */
 	/* A REP STOS/MOVS over a table in blocks, each one walk, one copy
-	 * and one pass over the shadow entries it changes. */
-	ctx.rep_bulk = true;
-	if (insn->kind == X86_STOS || insn->kind == X86_MOVS)
-		pe.elem = insn->opsize;
+	 * and one pass over the shadow entries it changes. Not under
+	 * compound paging: its policy counts stores one by one and hands a
+	 * table to the CPU on a given one (docs/design.md, cp_writes=), and
+	 * the rest of the REP then runs natively. */
+	ctx.rep_bulk = g->cfg.paging == PAGING_SHADOW;
 	err = x86_emulate(insn, &ctx);
 	if (err == -EAGAIN) {
 		emu_ctx_store(v, &ctx); /* the iterations done so far */

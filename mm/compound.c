@@ -64,11 +64,11 @@ void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn)
 					  shadow_page_gen(c->shadow, sp) };
 }
 
-void compound_wrote(struct compound *c, u64 gfn, unsigned stores)
+void compound_wrote(struct compound *c, u64 gfn)
 {
 	struct cp_gfn *f;
 
-	c->stats.writes_trapped += stores;
+	c->stats.writes_trapped++;
 	if (gfn >= c->nr_gfns)
 		return;
 	f = &c->gfns[gfn];
@@ -77,8 +77,7 @@ void compound_wrote(struct compound *c, u64 gfn, unsigned stores)
 		f->window_start = c->now;
 		f->writes = 0;
 	}
-	f->writes = (u16)MIN((u32)f->writes + stores, UINT16_MAX);
-	if (f->writes <= c->knobs.writes)
+	if (++f->writes <= c->knobs.writes)
 		return;
 	f->nested = 1;
 	f->writes = 0;

@@ -77,9 +77,8 @@ void compound_destroy(struct compound *c);
 /* shadow_ops hooks */
 bool compound_nested(void *policy, u64 gfn);
 void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn);
-/* The guest wrote its protected table page @gfn (trapped): @stores
- * stores (a REP string op emulated in one block makes many). */
-void compound_wrote(struct compound *c, u64 gfn, unsigned stores);
+/* The guest wrote its protected table page @gfn (trapped). */
+void compound_wrote(struct compound *c, u64 gfn);
 /* The clock advanced to @now exits: take back quiet nested entries. */
 void compound_tick(struct compound *c, u64 now);
 

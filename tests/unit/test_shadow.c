@@ -601,7 +601,18 @@ static void test_rmap_write_protects_new_table(void **state)
 	assert_true(s.need_flush);
 	/* Writes to x now trap. */
 	assert_int_equal(fault(GVA, EP | EW | EU, &w), SHADOW_EMULATE);
+	assert_int_equal(w.gpa, x << 12);
 	assert_int_equal(fault(GVA + 7 * PG, EP | EW, &w), SHADOW_EMULATE);
+	/* A user store through the supervisor alias is the guest's own
+	 * fault: GW does not make it a store to emulate. */
+	assert_int_equal(fault(GVA + 7 * PG, EP | EW | EU, &w), SHADOW_REFLECT);
+	assert_int_equal(w.error, EP | EW | EU);
+	/* Once x is a table no more, a store through a GW leaf maps it
+	 * writable again instead of being emulated. */
+	guest_store(PD, I2 + 1, 0);
+	assert_false(shadow_protected(&s, x));
+	assert_int_equal(fault(GVA, EP | EW | EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US | RW | D);
 }
 
 /* The reverse map works across address spaces: a writable leaf under one
