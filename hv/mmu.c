@@ -306,16 +306,12 @@ void mmu_reset(struct guest *g)
 	apply(g, false);
 }
 
-void mmu_shadow_before_entry(struct guest *g)
+void mmu_shadow_flush(struct guest *g)
 {
 	struct shadow *s = &g->shadow;
 
-	if (compound(g))
-		compound_tick(&g->compound, g->stats.exits_total);
 	/* Every change to the tree sets need_flush, a root that moved with
-	 * the rest: nothing to look at if it is clear. */
-	if (!s->need_flush)
-		return;
+	 * the rest: nothing to look at while it is clear. */
 	if (g->hw_cr3 && shadow_root_hpa(s) != g->hw_cr3)
 		apply(g, false); /* the pool was reclaimed: the root moved */
 	vendor->flush_tlb(&g->vcpu);

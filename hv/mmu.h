@@ -15,15 +15,21 @@ int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
 /* Paging state a multiboot loader leaves: protected mode, paging off. */
 void mmu_reset(struct guest *g);
-/* Just before each VM entry: load a moved root, flush the TLB if needed
- * (shadow and compound paging; nested paging has nothing to do, so the
- * check is inline). */
-void mmu_shadow_before_entry(struct guest *g);
+/* A change to the shadow or compound tree asked for a TLB flush (and
+ * maybe moved the root): load the root, flush. */
+void mmu_shadow_flush(struct guest *g);
 
+/* Just before each VM entry: the compound policy's clock, and a pending
+ * flush (shadow and compound paging; nested paging has nothing to do).
+ * Inline: it runs on every exit path, most of which change neither. */
 static inline void mmu_before_entry(struct guest *g)
 {
-	if (g->cfg.paging != PAGING_NESTED)
-		mmu_shadow_before_entry(g);
+	if (g->cfg.paging == PAGING_NESTED)
+		return;
+	if (g->cfg.paging == PAGING_COMPOUND)
+		compound_tick(&g->compound, g->stats.exits_total);
+	if (g->shadow.need_flush)
+		mmu_shadow_flush(g);
 }
 
 /* The guest's own view of its control registers and EFER. */

@@ -106,12 +106,9 @@ static bool take_back(struct compound *c, struct cp_nested_entry *n)
 	return true;
 }
 
-void compound_tick(struct compound *c, u64 now)
+void compound_scan(struct compound *c)
 {
-	c->now = now;
-	if (now < c->next_scan)
-		return;
-	c->next_scan = now + c->knobs.quiet / 4 + 1;
+	c->next_scan = c->now + c->knobs.quiet / 4 + 1;
 	for (u32 i = 0; i < c->nr_nested;) {
 		struct cp_nested_entry *n = &c->nested[i];
 

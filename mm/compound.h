@@ -79,7 +79,16 @@ bool compound_nested(void *policy, u64 gfn);
 void compound_nested_installed(void *policy, u32 sp, u16 idx, u64 gfn);
 /* The guest wrote its protected table page @gfn (trapped). */
 void compound_wrote(struct compound *c, u64 gfn);
-/* The clock advanced to @now exits: take back quiet nested entries. */
-void compound_tick(struct compound *c, u64 now);
+/* The periodic scan: take back quiet nested entries. */
+void compound_scan(struct compound *c);
+
+/* The clock advanced to @now exits; scan when due. Inline: it runs
+ * before every entry, and is due once in knobs.quiet / 4 exits. */
+static inline void compound_tick(struct compound *c, u64 now)
+{
+	c->now = now;
+	if (now >= c->next_scan)
+		compound_scan(c);
+}
 
 #endif

@@ -32,7 +32,7 @@ struct vmx_vcpu {
 	bool launched;
 	enum vcpu_mmu mmu;
 	u16 vpid;
-	u64 cr2; /* the guest's CR2, loaded into the CPU before entry */
+	u64 cr2; /* the guest's CR2 while another vCPU's is in the CPU */
 	/* MSRs the VMCS does not switch (SDM 27.3): the host never uses
 	 * them, so the guest's values live in the CPU (percpu.msr_owner)
 	 * and are kept here while another vCPU's are loaded. */
@@ -466,6 +466,8 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 
 	if (msrs_loaded(x))
 		this_cpu()->msr_owner = NULL;
+	if (this_cpu()->cr2_owner == x)
+		this_cpu()->cr2_owner = NULL;
 	if (this_cpu()->vmcs == x->vmcs)
 		this_cpu()->vmcs = 0; /* VMCLEAR of the current VMCS */
 	vmclear(x->vmcs);
@@ -693,6 +695,23 @@ static void load_guest_msrs(struct vmx_vcpu *x)
 	this_cpu()->msr_owner = x;
 }
 
+/*
+ * CR2 is not part of the VMCS: VM entry loads none and VM exit saves none
+ * (SDM 27.3.2.1, 28.3), and a #PF that causes an exit leaves it alone
+ * (SDM 28.1). So the guest's CR2 simply stays in the CPU across its exits
+ * (braid takes no page faults of its own); it is saved and replaced only
+ * when another vCPU runs here, so no guest sees another's fault address.
+ */
+static void load_guest_cr2(struct vmx_vcpu *x)
+{
+	struct vmx_vcpu *old = this_cpu()->cr2_owner;
+
+	if (old)
+		old->cr2 = read_cr2();
+	write_cr2(x->cr2);
+	this_cpu()->cr2_owner = x;
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -702,10 +721,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	*e = (struct vmexit){ 0 };
 	if (!msrs_loaded(x))
 		load_guest_msrs(x);
-	/* CR2 is not part of the VMCS: the guest's value must be in the CPU
-	 * (SDM 27.3.2.1 loads no CR2). A #PF that exits does not change it. */
-	if (x->mmu != VCPU_NESTED)
-		write_cr2(x->cr2);
+	if (this_cpu()->cr2_owner != x)
+		load_guest_cr2(x);
 	if (vmx_enter(&v->regs, x->launched)) {
 		e->kind = VMEXIT_ENTRY_FAILED;
 		e->raw = vmread(VM_INSTRUCTION_ERROR);
@@ -719,8 +736,6 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		e->kind = VMEXIT_ENTRY_FAILED;
 		return;
 	}
-	if (x->mmu != VCPU_NESTED)
-		x->cr2 = read_cr2();
 	v->delivering =
 		!instruction_exit(reason & 0xffff) && reinject_vectoring();
 	decode_exit(e, reason & 0xffff);
@@ -982,6 +997,8 @@ static void vmx_inject_pf(struct vcpu *v, u64 cr2, u32 error)
 	struct vmx_vcpu *x = v->arch;
 
 	x->cr2 = cr2;
+	if (this_cpu()->cr2_owner == x)
+		write_cr2(cr2);
 	vmx_inject_exception(v, VEC_PF, true, error);
 }
 
