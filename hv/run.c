@@ -13,6 +13,11 @@
 #include "hv/stats.h"
 #include "hv/vplat.h"
 
+_Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
+		       PAGING_SHADOW + 1 == TRACEBOX_SHADOW &&
+		       PAGING_COMPOUND + 1 == TRACEBOX_COMPOUND,
+	       "the trace box numbers paging modes from 1");
+
 void guest_run(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
@@ -22,7 +27,6 @@ void guest_run(struct guest *g)
 
 	v->cpu = this_cpu()->id;
 	this_cpu()->vcpu = v;
-	/* TRACEBOX_* are the paging modes' numbers plus one. */
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {
