@@ -142,11 +142,13 @@ static int set_paging(struct guest_config *cfg, const struct word *w)
  * The default table pool: 2% of the guest's pages, as KVM sizes its
  * shadow MMU (KVM_PERMILLE_MMU_PAGES), and never below the old fixed 512:
  * a large guest running many processes no longer empties a small pool
- * again and again (each reclaim drops every shadow table).
+ * again and again (each reclaim drops every shadow table). Rounded up to
+ * whole 2 MiB (512 pages), so that the compound window stays mapped with
+ * 2 MiB EPT/NPT pages (docs/design.md, "The hidden window").
  */
 static u32 shadow_pool_for(u64 mem)
 {
-	u64 n = mem / PAGE_SIZE / 50;
+	u64 n = ALIGN_UP(mem / PAGE_SIZE / 50, 512);
 
 	return n < SHADOW_POOL_DEFAULT ? SHADOW_POOL_DEFAULT
 	       : n > 65536	       ? 65536

@@ -162,11 +162,12 @@ static void test_guest_defaults(void **state)
 	guest_ok("paging=shadow", 4294967295u);
 	assert_string_equal(cfg.name, "guest4294967295");
 	assert_int_equal(cfg.mem, MiB(32));
-	/* The table pool: 2% of the guest's pages, at least 512, at most
-	 * 65536; an explicit shadow_pool= wins wherever it stands. */
+	/* The table pool: 2% of the guest's pages in whole 512s, at least
+	 * 512, at most 65536; an explicit shadow_pool= wins wherever it
+	 * stands. */
 	assert_int_equal(cfg.shadow_pool, 512);
-	guest_ok("mem=1G", 0);
-	assert_int_equal(cfg.shadow_pool, 262144 / 50);
+	guest_ok("mem=1G", 0); /* 262144 / 50 = 5242 -> 11 x 512 */
+	assert_int_equal(cfg.shadow_pool, 5632);
 	guest_ok("shadow_pool=64 mem=1G", 0);
 	assert_int_equal(cfg.shadow_pool, 64);
 	guest_ok("mem=64G", 0);
