@@ -35,8 +35,10 @@ static void fill(struct vmexit *e, const struct x86_insn *in)
 	e->insn_len = in->len;
 	switch (in->kind) {
 	case X86_INVLPG:
+		/* The length is all braid needs: without the address
+		 * (no decode assists) it flushes every one. */
 		e->invlpg.decoded = true;
-		e->invlpg.gva = 0; /* braid flushes the whole TLB anyway */
+		e->invlpg.gva_known = false;
 		return;
 	case X86_CLTS: e->cr.type = CR_CLTS; break;
 	case X86_MOV_TO_CR: e->cr.type = CR_MOV_TO; break;
@@ -165,7 +167,7 @@ void handle_invlpg(struct guest *g, const struct vmexit *exit)
 
 	if (!e.invlpg.decoded && cr_exit_decode(g, &e))
 		return;
-	mmu_invlpg(g);
+	mmu_invlpg(g, e.invlpg.gva_known, e.invlpg.gva);
 	vcpu_skip_insn(&g->vcpu, e.insn_len);
 }
 

@@ -8,6 +8,7 @@
 #include "arch/x86_64/cpu.h"
 #include "hv/cr.h"
 #include "hv/exit.h"
+#include "hv/guest_insn.h"
 #include "lib/log.h"
 #include "hv/mmio.h"
 #include "hv/mmu.h"
@@ -44,7 +45,14 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	switch (mmu_npf(g, e)) {
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, e->npf.gpa, NULL);
+		/* With the linear address (VMX), the store needs no walk
+		 * of the guest's tables, as after a #PF. */
+		if (e->npf.gva_valid)
+			ptwrite_emulate(g, e->npf.gva, &e->npf.gpa,
+					guest_access_user(g));
+		else
+			ptwrite_emulate(g, e->npf.gpa, NULL,
+					guest_access_user(g));
 		return;
 	case MMU_NOT_MINE: break;
 	default: return;
@@ -80,7 +88,7 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 	case MMU_REFLECTED: stats_path(g, PATH_PF_REFLECT); return;
 	case MMU_PT_WRITE:
 		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, gva, &gpa);
+		ptwrite_emulate(g, gva, &gpa, error & PFERR_U);
 		return;
 	case MMU_NO_MEMORY: break;
 	default: return;

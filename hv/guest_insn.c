@@ -63,8 +63,8 @@ int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len)
 
 /* The registers an instruction may use, once it is decoded: a segment
  * base only for an FS or GS operand (two VMREADs spared otherwise). */
-static void load_regs(struct vcpu *v, struct emu_ctx *c,
-		      const struct x86_insn *in)
+void guest_insn_load_regs(struct vcpu *v, struct emu_ctx *c,
+			  const struct x86_insn *in)
 {
 	for (unsigned i = 0; i < NR_GPRS; i++)
 		c->gpr[i] = v->regs.gpr[i];
@@ -92,8 +92,8 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
  * holds and decode that (one walk of the guest's tables); only one that
  * runs off its end needs the next page, and a second decode.
  */
-int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
-		      const struct x86_insn **insn)
+int guest_insn_fetch_decode(struct guest *g, struct emu_ctx *ctx,
+			    const struct x86_insn **insn)
 {
 	struct vcpu *v = &g->vcpu;
 	unsigned len;
@@ -111,6 +111,15 @@ int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
 			err = x86_decode_memo(&g->insn_memo, bytes, len,
 					      ctx->mode, insn);
 	}
-	load_regs(v, ctx, *insn);
+	return err;
+}
+
+int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
+		      const struct x86_insn **insn)
+{
+	int err = guest_insn_fetch_decode(g, ctx, insn);
+
+	if (err != -EFAULT)
+		guest_insn_load_regs(&g->vcpu, ctx, *insn);
 	return err;
 }

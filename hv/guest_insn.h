@@ -22,5 +22,11 @@ u32 guest_access_user(struct guest *g);
 int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
 		      const struct x86_insn **insn);
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c);
+/* guest_insn_decode() in two steps: fetch and decode, setting only
+ * @ctx's RIP and mode; then the registers the instruction may use. */
+int guest_insn_fetch_decode(struct guest *g, struct emu_ctx *ctx,
+			    const struct x86_insn **insn);
+void guest_insn_load_regs(struct vcpu *v, struct emu_ctx *c,
+			  const struct x86_insn *in);
 
 #endif

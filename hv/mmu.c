@@ -392,12 +392,17 @@ u64 mmu_read_cr(struct guest *g, unsigned cr)
 	return cr == 0 ? g->gcr.cr0 : cr == 3 ? g->gcr.cr3 : g->gcr.cr4;
 }
 
-void mmu_invlpg(struct guest *g)
+void mmu_invlpg(struct guest *g, bool gva_known, u64 gva)
 {
 	/* Every change to a shadowed table was trapped already, so the
-	 * shadow is current; only the hardware TLB may hold the old entry. */
+	 * shadow is current; only the hardware TLB may hold the old entry,
+	 * for this address alone (zaps leave the rest to the guest's own
+	 * invalidation, mm/shadow.c). */
 	g->shadow.stats.invlpgs++;
-	g->shadow.need_flush = true;
+	if (gva_known)
+		vendor->flush_va(&g->vcpu, gva);
+	else
+		g->shadow.need_flush = true;
 }
 
 /*

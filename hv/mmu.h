@@ -45,7 +45,7 @@ void mmu_walk_mode(struct guest *g, struct gwalk_mode *m);
  * the instruction). mmu_write_cr is false if the value must #GP. */
 bool mmu_write_cr(struct guest *g, unsigned cr, u64 val);
 u64 mmu_read_cr(struct guest *g, unsigned cr);
-void mmu_invlpg(struct guest *g);
+void mmu_invlpg(struct guest *g, bool gva_known, u64 gva);
 
 /*
  * What a fault needs next. The MMU resolves what is its own (a shadow

@@ -10,6 +10,7 @@
 #include "arch/x86_64/vendor.h"
 #include "insn/decode.h"
 #include "insn/emulate.h"
+#include "insn/x86_flags.h"
 #include "hv/ptwrite.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
@@ -112,10 +113,50 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	return 0;
 }
 
-void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
+/*
+ * How kernels write a page-table entry: one 4- or 8-byte MOV from a
+ * register or an immediate, in 64-bit mode, to the address that trapped
+ * (a #PF's CR2 @gva, which its walk translated to @gpa). That is most
+ * trapped writes, and it needs none of the general emulator's register
+ * traffic: the value is in the register file. Anything else (RSP, the
+ * one register the VMCS/VMCB holds; an FS/GS base; a store that crosses
+ * a page; an address other than CR2) takes the general path. Like the
+ * CPU at the end of an instruction, clear RFLAGS.RF (SDM Vol. 3A 18.3.1.1).
+ */
+static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
+			 u64 gva, u64 gpa)
+{
+	const u64 *gpr = g->vcpu.regs.gpr;
+	const struct x86_mem *m = &in->mem;
+	unsigned n = in->opsize;
+	u64 val, rflags;
+
+	if (in->kind != X86_MOV || in->mode != CPU_MODE_64 || in->lock ||
+	    (n != 4 && n != 8) || m->base == RSP || m->index == RSP ||
+	    m->seg == X86_SEG_FS || m->seg == X86_SEG_GS ||
+	    (gva & (PAGE_SIZE - 1)) + n > PAGE_SIZE)
+		return false;
+	if (in->src == X86_SRC_REG && in->reg != RSP)
+		val = gpr[in->reg];
+	else if (in->src == X86_SRC_IMM)
+		val = in->imm;
+	else
+		return false;
+	if (x86_mem_offset(in, m, gpr, rip) != gva)
+		return false;
+	memcpy(guest_ptr(g, gpa, n), &val, n); /* the low n bytes */
+	mmu_guest_wrote(g, gpa, n);
+	vcpu_skip_insn(&g->vcpu, in->len);
+	rflags = vendor->get(&g->vcpu, VREG_RFLAGS);
+	if (rflags & X86_FL_RF)
+		vendor->set(&g->vcpu, VREG_RFLAGS, rflags & ~X86_FL_RF);
+	return true;
+}
+
+void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 {
 	struct vcpu *v = &g->vcpu;
-	struct pt_emu pe = { .g = g, .user = guest_access_user(g) };
+	struct pt_emu pe = { .g = g, .user = user };
 	struct emu_ctx ctx = { 0 };
 	const struct x86_insn *insn;
 	int err;
@@ -133,7 +174,7 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 			   (unsigned long long)addr);
 		return;
 	}
-	err = guest_insn_decode(g, &ctx, &insn);
+	err = guest_insn_fetch_decode(g, &ctx, &insn);
 	if (err == -EFAULT) {
 		guest_stop(
 			g,
@@ -151,6 +192,9 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa)
 		return;
 	}
 	g->shadow.stats.pt_write_traps++;
+	if (gpa && store_simple(g, insn, ctx.rip, addr, *gpa))
+		return;
+	guest_insn_load_regs(v, &ctx, insn);
 	ctx.opaque = &pe;
 	ctx.read = emu_read;
 	ctx.write = emu_write;

@@ -6,11 +6,13 @@
 
 /* The guest's instruction at RIP wrote to a page table braid
  * write-protects: carry it out, keep the shadow or compound tree in step,
- * and move the guest past it. @addr is where the access trapped, for
- * messages: guest-virtual under shadow paging (#PF), guest-physical under
- * compound paging (EPT violation / NPF). @gpa, if not NULL: a #PF's walk
- * of the guest's tables for this store translated @addr there, so the
- * store needs no walk of its own. */
-void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa);
+ * and move the guest past it. @addr is where the access trapped:
+ * guest-virtual if @gpa is given (a #PF under shadow paging; an EPT
+ * violation, which names the linear address too, under compound), else
+ * guest-physical (an AMD NPF), for messages only. @gpa, if not NULL: the
+ * guest's tables translate @addr there (the #PF's walk, or the CPU's),
+ * so the store needs no walk of its own. @user: PFERR_U if the guest runs at
+ * CPL 3 (a #PF's error code says so without asking the CPU). */
+void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user);
 
 #endif

@@ -57,23 +57,25 @@ static u64 next_rip(const struct x86_insn *i, const struct emu_ctx *c)
 	return (c->rip + i->len) & x86_size_mask(i->mode / 8);
 }
 
-/*
- * The effective address (offset in the segment) of a memory operand,
- * truncated to the address size (SDM Vol. 1, §3.7.5; Vol. 2, §2.2.1.6
- * for RIP-relative, which is relative to the next instruction).
- */
-static u64 mem_offset(const struct x86_insn *i, const struct emu_ctx *c,
-		      const struct x86_mem *m)
+/* SDM Vol. 1, §3.7.5; Vol. 2, §2.2.1.6 for RIP-relative addresses. */
+u64 x86_mem_offset(const struct x86_insn *i, const struct x86_mem *m,
+		   const u64 gpr[16], u64 rip)
 {
 	u64 ea = (u64)m->disp;
 
 	if (m->rip_rel)
-		ea += next_rip(i, c);
+		ea += (rip + i->len) & x86_size_mask(i->mode / 8); /* next */
 	if (m->base != X86_REG_NONE)
-		ea += c->gpr[m->base];
+		ea += gpr[m->base];
 	if (m->index != X86_REG_NONE)
-		ea += c->gpr[m->index] * m->scale;
+		ea += gpr[m->index] * m->scale;
 	return ea & addr_mask(i->addrsize);
+}
+
+static u64 mem_offset(const struct x86_insn *i, const struct emu_ctx *c,
+		      const struct x86_mem *m)
+{
+	return x86_mem_offset(i, m, c->gpr, c->rip);
 }
 
 /*

@@ -108,4 +108,12 @@ struct emu_ctx {
  */
 int x86_emulate(const struct x86_insn *insn, struct emu_ctx *ctx);
 
+/*
+ * The effective address (offset in the segment) of memory operand @m of
+ * @insn, with the registers @gpr and the instruction at @rip, truncated
+ * to the address size; RIP-relative is relative to the next instruction.
+ */
+u64 x86_mem_offset(const struct x86_insn *insn, const struct x86_mem *m,
+		   const u64 gpr[16], u64 rip);
+
 #endif

@@ -488,6 +488,23 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
 	return sp;
 }
 
+/*
+ * Does leaf @now take away something leaf @was gave? Then the TLB must
+ * forget @was. A leaf made writable once the guest's D bit is set, or
+ * with A now set, widens it: the fault that led here already dropped the
+ * CPU's stale entry for the address (SDM Vol. 3A 4.10.4.1): no flush.
+ */
+static bool narrows(u64 was, u64 now)
+{
+	const u64 grant = X86_PTE_P | X86_PTE_RW | X86_PTE_US;
+
+	if (!(was & X86_PTE_P))
+		return false;
+	return (was & PTE_ADDR_MASK) != (now & PTE_ADDR_MASK) ||
+	       (was & grant & ~now) || (now & X86_PTE_NX & ~was) ||
+	       ((was ^ now) & (X86_PTE_PWT | X86_PTE_PCD | X86_PTE_G));
+}
+
 static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		    u32 access, phys_t hpa)
 {
@@ -517,8 +534,8 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		if (!rmap_add(s, gfn, sp, idx))
 			return false;
 	}
-	if (sp_table(s, sp)[idx] & X86_PTE_P)
-		s->need_flush = true; /* replaced, maybe narrowed */
+	if (narrows(sp_table(s, sp)[idx], hpa | flags))
+		s->need_flush = true;
 	sp_table(s, sp)[idx] = hpa | flags;
 	return true;
 }
@@ -671,8 +688,15 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	return SHADOW_FIXED;
 }
 
-/* Drop the entries of shadow page @sp that mirror bytes [first, last] of
- * its guest table page. */
+/*
+ * Drop the entries of shadow page @sp that mirror bytes [first, last] of
+ * its guest table page. The TLB may keep what they mapped: the guest
+ * changed its own entry, and until it invalidates (INVLPG, a CR3 load)
+ * the CPU may use the old translation as well (SDM Vol. 3A 4.10.4.3), and
+ * it points only at the guest's own memory. A freed subtree is another
+ * matter: its pages go back to the pool and will hold other mappings,
+ * which the paging-structure caches must not reach (sp_free() flushes).
+ */
 static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 {
 	u64 *tab = sp_table(s, sp);
@@ -683,7 +707,6 @@ static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 		if (s->pages[sp].level > 1 && is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
 		tab[i] = 0;
-		s->need_flush = true;
 	}
 }
 

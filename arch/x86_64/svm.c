@@ -353,6 +353,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		/* Decode assists give the address in EXITINFO1 (APM 15.33). */
 		e->kind = VMEXIT_INVLPG;
 		e->invlpg.decoded = features & SVM_FEATURE_DECODE_ASSISTS;
+		e->invlpg.gva_known = e->invlpg.decoded;
 		e->invlpg.gva = info1;
 		break;
 	case SVM_EXIT_INVALID: e->kind = VMEXIT_ENTRY_FAILED; break;
@@ -583,6 +584,16 @@ static void svm_flush_tlb(struct vcpu *v)
 						  : TLB_CONTROL_FLUSH_ALL;
 }
 
+/* INVLPGA: one page of one ASID, from the host (APM 15.16.2; rAX holds
+ * the address, ECX the ASID). */
+static void svm_flush_va(struct vcpu *v, u64 gva)
+{
+	struct svm_vcpu *s = v->arch;
+
+	asm volatile("invlpga %%rax, %%ecx" ::"a"(gva), "c"(s->asid)
+		     : "memory");
+}
+
 static void svm_inject_pf(struct vcpu *v, u64 cr2, u32 error)
 {
 	vmcb_of(v)->save.cr2 = cr2;
@@ -614,6 +625,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
 	.set_mmu = svm_set_mmu,
 	.flush_tlb = svm_flush_tlb,
+	.flush_va = svm_flush_va,
 	.inject_pf = svm_inject_pf,
 	.vcpu_run = svm_vcpu_run,
 	.get = svm_get,

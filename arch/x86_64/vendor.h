@@ -47,6 +47,9 @@ struct vmexit {
 			bool write, exec;
 			bool mapped; /* the nested table had some mapping */
 			bool walk;   /* it was the CPU's walk of guest tables */
+			bool gva_valid; /* VMX: the access was to gva, which
+					 * the guest's paging maps to gpa */
+			u64 gva;
 		} npf;
 		struct {
 			u8 vector;
@@ -63,6 +66,7 @@ struct vmexit {
 		} cr;
 		struct {
 			bool decoded; /* false: decode the instruction at RIP */
+			bool gva_known; /* false: flush every address */
 			u64 gva;
 		} invlpg;
 		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
@@ -129,6 +133,9 @@ struct vendor_ops {
 	/* Drop every TLB entry of this vCPU (its VPID or ASID), and cached
 	 * EPT/NPT translations. */
 	void (*flush_tlb)(struct vcpu *v);
+	/* Drop this vCPU's TLB entries for the page of @gva, as INVLPG
+	 * would (and its paging-structure-cache entries). */
+	void (*flush_va)(struct vcpu *v, u64 gva);
 	/* Reflect a page fault to the guest, with its CR2. */
 	void (*inject_pf)(struct vcpu *v, u64 cr2, u32 error);
 	void (*vcpu_destroy)(struct vcpu *v);

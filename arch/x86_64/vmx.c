@@ -112,15 +112,46 @@ static void invept_all(void)
 			     : "cc", "memory");
 }
 
-static void invvpid_single(u16 vpid)
+/* INVVPID types (SDM 31.3, "INVVPID"). */
+enum invvpid_type {
+	INVVPID_ADDR,	/* one linear address of one VPID */
+	INVVPID_SINGLE, /* every address of one VPID */
+	INVVPID_ALL,	/* every VPID but the host's */
+};
+
+static void invvpid(enum invvpid_type type, u16 vpid, u64 addr)
 {
 	struct {
 		u64 vpid, addr;
-	} desc = { vpid, 0 };
+	} desc = { vpid, addr };
 
-	if (caps.vpid && (caps.ept_cap & VPID_CAP_INVVPID_SINGLE))
-		asm volatile("invvpid %0, %1" ::"m"(desc), "r"(1ull)
-			     : "cc", "memory");
+	asm volatile("invvpid %0, %1" ::"m"(desc), "r"((u64)type)
+		     : "cc", "memory");
+}
+
+/* Every mapping tagged @vpid, by the narrowest type the CPU has. */
+static void invvpid_single(u16 vpid)
+{
+	if (!caps.vpid)
+		return; /* every VM entry and exit flushes (SDM 29.4.3.1) */
+	if (caps.ept_cap & VPID_CAP_INVVPID_SINGLE)
+		invvpid(INVVPID_SINGLE, vpid, 0);
+	else
+		invvpid(INVVPID_ALL, 0, 0);
+}
+
+/* The mappings of one address: an individual-address INVVPID takes only
+ * a canonical address (it fails otherwise, SDM 31.3), and a CPU may not
+ * offer the type at all. */
+static void vmx_flush_va(struct vcpu *v, u64 gva)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (caps.vpid && (caps.ept_cap & VPID_CAP_INVVPID_ADDR) &&
+	    (u64)((s64)(gva << 16) >> 16) == gva)
+		invvpid(INVVPID_ADDR, x->vpid, gva);
+	else
+		invvpid_single(x->vpid);
 }
 
 /*
@@ -218,6 +249,14 @@ static int check_ept(void)
 	    !(caps.ept_cap & EPT_CAP_INVEPT_ALL))
 		bad |= missing("INVEPT (all-context)");
 	caps.ept_ad = caps.ept_cap & EPT_CAP_AD;
+	/* VPIDs are worth having only with a way to flush one (SDM A.10):
+	 * without INVVPID, run without them (every entry flushes). */
+	if (!(caps.ept_cap & VPID_CAP_INVVPID) ||
+	    !(caps.ept_cap &
+	      (VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL))) {
+		caps.vpid = false;
+		caps.proc2 &= ~SECONDARY_ENABLE_VPID;
+	}
 	return bad;
 }
 
@@ -611,6 +650,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_INVLPG:
 		e->kind = VMEXIT_INVLPG;
 		e->invlpg.decoded = true;
+		e->invlpg.gva_known = true;
 		e->invlpg.gva = q;
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
@@ -621,6 +661,12 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->npf.mapped = q & EPT_QUAL_MAPPED;
 		e->npf.walk = (q & EPT_QUAL_LINEAR_VALID) &&
 			      !(q & EPT_QUAL_TRANSLATED);
+		/* The linear address the guest's own paging translated to
+		 * gpa (SDM 28.2.1, table 28-7). */
+		e->npf.gva_valid = (q & EPT_QUAL_LINEAR_VALID) &&
+				   (q & EPT_QUAL_TRANSLATED);
+		if (e->npf.gva_valid)
+			e->npf.gva = vmread(GUEST_LINEAR_ADDRESS);
 		break;
 	default:
 		e->insn = virt_insn_name(reason);
@@ -718,7 +764,8 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	u32 reason;
 
 	make_current(x->vmcs);
-	*e = (struct vmexit){ 0 };
+	/* Not cleared: decode_exit() sets every field of the kind it
+	 * reports (a store saved on every exit). */
 	if (!msrs_loaded(x))
 		load_guest_msrs(x);
 	if (this_cpu()->cr2_owner != x)
@@ -986,8 +1033,7 @@ static void vmx_flush_tlb(struct vcpu *v)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	if (caps.vpid)
-		invvpid_single(x->vpid);
+	invvpid_single(x->vpid);
 	if (x->mmu == VCPU_COMPOUND)
 		invept_all(); /* EPT permissions of guest tables changed */
 }
@@ -1022,6 +1068,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
 	.set_mmu = vmx_set_mmu,
 	.flush_tlb = vmx_flush_tlb,
+	.flush_va = vmx_flush_va,
 	.inject_pf = vmx_inject_pf,
 	.vcpu_run = vmx_vcpu_run,
 	.get = vmx_get,

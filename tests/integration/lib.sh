@@ -96,3 +96,26 @@ expect_guest_pass() {
 	expect_line "$1" "$2 exits with result 0" "braid: guest $2: exited with result 0 (pass)"
 	expect_line "$1" "$2 stats line says pass" "\"guest\":\"$2\",\"vendor\""
 }
+
+# path_avg NAME PATH: the average of PATH in guest NAME's stats line ("" if
+# the path never ran).
+path_avg() {
+	grep -a "^braid: stats {\"guest\":\"$1\"" "$LOG" | tail -n 1 |
+		grep -o "\"path\":{.*" | grep -o "\"$2\":{\"n\":[0-9]*,\"avg\":[0-9]*" |
+		grep -o '[0-9]*$'
+}
+
+# expect_path_at_most SCENARIO NAME PATH LIMIT [REQUIRED]: braid's average
+# instructions on PATH (Bochs's TSC counts instructions) are at most LIMIT;
+# with REQUIRED, the path must also have run.
+expect_path_at_most() {
+	local a
+	a=$(path_avg "$2" "$3")
+	if [ -z "$a" ] && [ -z "${5:-}" ]; then
+		pass "$1: $2 takes no $3 exits"
+	elif [ -n "$a" ] && [ "$a" -le "$4" ]; then
+		pass "$1: $2 $3 exit: $a instructions of braid (target $4)"
+	else
+		fail "$1: $2 $3 exit: ${a:-no} instructions of braid, target $4 (log: $LOG)"
+	fi
+}

@@ -259,6 +259,32 @@ boot vmx-shadow-workloads bochs corei7_haswell_4770 "exit=bochs" "${SHADOW_WL[@]
 boot vmx-compound-workloads bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_WL[@]}"
 check_workloads vmx
 
+# The exit path-length targets (README, "Exit path lengths") on the guest
+# that repeats those exits, in every mode; Bochs counts instructions.
+EXITCOST_MODES=(nested shadow compound)
+exitcost_modules() {
+	for p in "${EXITCOST_MODES[@]}"; do
+		echo "$G/exitcost.elf=name=exitcost-$p mem=64M paging=$p"
+	done
+}
+check_exitcost() { # SCENARIO VENDOR
+	for p in "${EXITCOST_MODES[@]}"; do
+		expect_guest_pass "$1" "exitcost-$p"
+		[ "$2" = vmx ] || continue
+		expect_path_at_most "$1" "exitcost-$p" cpuid 250 required
+		if [ "$p" = shadow ]; then
+			expect_path_at_most "$1" "exitcost-$p" pt_write 1500 required
+		else
+			expect_path_at_most "$1" "exitcost-$p" pt_write 1500
+		fi
+	done
+}
+mapfile -t EXITCOST_MODS < <(exitcost_modules)
+boot svm-exitcost qemu "qemu64,+svm,+npt" "exit=qemu" "${EXITCOST_MODS[@]}"
+check_exitcost svm-exitcost svm
+boot vmx-exitcost bochs corei7_haswell_4770 "exit=bochs" "${EXITCOST_MODS[@]}"
+check_exitcost vmx-exitcost vmx
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"
