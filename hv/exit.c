@@ -8,7 +8,6 @@
 #include "arch/x86_64/cpu.h"
 #include "hv/cr.h"
 #include "hv/exit.h"
-#include "hv/guest_insn.h"
 #include "lib/log.h"
 #include "hv/mmio.h"
 #include "hv/mmu.h"
@@ -49,10 +48,10 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 		 * of the guest's tables, as after a #PF. */
 		if (e->npf.gva_valid)
 			ptwrite_emulate(g, e->npf.gva, &e->npf.gpa,
-					guest_access_user(g));
+					PTWRITE_CPL_UNKNOWN);
 		else
 			ptwrite_emulate(g, e->npf.gpa, NULL,
-					guest_access_user(g));
+					PTWRITE_CPL_UNKNOWN);
 		return;
 	case MMU_NOT_MINE: break;
 	default: return;

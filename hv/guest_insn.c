@@ -13,28 +13,29 @@ u32 guest_access_user(struct guest *g)
 }
 
 /*
- * Read @n instruction bytes at @gva, all in one page. Under shadow paging
- * the CPU has just fetched them through braid's own tree, and the tree
- * has not changed since the exit (a fault that needs emulating installs
- * nothing; a removed or narrowed entry is flushed from the TLB before the
- * next entry): its leaf is the translation the CPU used, found without
- * walking the guest's tables. Otherwise, or if the tree has no leaf
- * there, walk them.
+ * Read @n instruction bytes at @gva, all in one page. Under shadow and
+ * compound paging a leaf of braid's tree is the guest's current
+ * translation (every change to its tables was trapped and zapped the
+ * leaves it changed), found without walking the guest's tables; where the
+ * tree has none (not filled yet, or a compound tree's nested part), walk
+ * them. The CPU may have fetched through an older translation it still
+ * cached, which the guest has not invalidated yet: until it does, either
+ * is one a CPU may use (SDM Vol. 3A 4.10.4.3).
  */
 static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
 {
-	phys_t hpa = 0;
+	const u8 *p = NULL;
 	u32 pf = 0;
 
-	if (g->cfg.paging == PAGING_SHADOW && g->paged)
-		hpa = shadow_lookup(&g->shadow, gva);
-	if (hpa && n >= 8) { /* two overlapping word loads and stores */
-		__builtin_memcpy(buf, pa_to_va(hpa), 8);
-		__builtin_memcpy(buf + n - 8, (u8 *)pa_to_va(hpa) + n - 8, 8);
+	if (g->cfg.paging != PAGING_NESTED && g->paged && g->hw_cr3)
+		p = shadow_lookup(&g->shadow, gva);
+	if (p && n >= 8) { /* two overlapping word loads and stores */
+		__builtin_memcpy(buf, p, 8);
+		__builtin_memcpy(buf + n - 8, p + n - 8, 8);
 		return 0;
 	}
-	if (hpa) {
-		memcpy(buf, pa_to_va(hpa), n);
+	if (p) {
+		memcpy(buf, p, n);
 		return 0;
 	}
 	return gva_read(g, gva, buf, n, guest_access_user(g) | PFERR_I, &pf);

@@ -194,6 +194,8 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 	g->shadow.stats.pt_write_traps++;
 	if (gpa && store_simple(g, insn, ctx.rip, addr, *gpa))
 		return;
+	if (user == PTWRITE_CPL_UNKNOWN)
+		pe.user = guest_access_user(g);
 	guest_insn_load_regs(v, &ctx, insn);
 	ctx.opaque = &pe;
 	ctx.read = emu_read;

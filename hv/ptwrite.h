@@ -12,7 +12,9 @@
  * guest-physical (an AMD NPF), for messages only. @gpa, if not NULL: the
  * guest's tables translate @addr there (the #PF's walk, or the CPU's),
  * so the store needs no walk of its own. @user: PFERR_U if the guest runs at
- * CPL 3 (a #PF's error code says so without asking the CPU). */
+ * CPL 3, 0 if not (a #PF's error code says which), PTWRITE_CPL_UNKNOWN to
+ * ask the CPU only if the store needs the general emulator. */
+#define PTWRITE_CPL_UNKNOWN (~0u)
 void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user);
 
 #endif

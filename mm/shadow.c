@@ -555,15 +555,36 @@ static u32 leaf_page(const struct shadow *s, u64 gva)
 	return sp;
 }
 
-phys_t shadow_lookup(const struct shadow *s, u64 gva)
+/* Compound trees: the same, but a compound page's entries are checked
+ * against braid's records (is_child()), and a nested entry ends it. */
+static u32 compound_leaf_page(const struct shadow *s, u64 gva)
 {
-	u32 sp = s->compound ? SP_NONE : leaf_page(s, gva);
-	u64 e = sp == SP_NONE ? 0 : sp_table(s, sp)[PT_INDEX(gva, 1)];
+	u32 sp = s->root;
 
-	/* Every leaf of a shadow tree is 4 KiB. */
+	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
+		unsigned i = PT_INDEX(gva, l);
+
+		sp = is_child(s, sp, i) ? sp_of_entry(s, sp_table(s, sp)[i])
+					: SP_NONE;
+	}
+	return sp;
+}
+
+void *shadow_lookup(const struct shadow *s, u64 gva)
+{
+	u32 sp = s->compound ? compound_leaf_page(s, gva) : leaf_page(s, gva);
+	u64 e = sp == SP_NONE ? 0 : sp_table(s, sp)[PT_INDEX(gva, 1)];
+	u64 off = gva & (PAGE_SIZE - 1);
+	u8 *page;
+
+	/* Every leaf braid makes is 4 KiB. */
 	if (!(e & X86_PTE_P))
-		return 0;
-	return (e & PTE_ADDR_MASK) | (gva & (PAGE_SIZE - 1));
+		return NULL;
+	if (!s->compound)
+		return (u8 *)pa_to_va(e & PTE_ADDR_MASK) + off;
+	/* A compound leaf holds the guest-physical address. */
+	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, e & PTE_ADDR_MASK);
+	return page ? page + off : NULL;
 }
 
 /* The guest frame leaf @idx of level-1 page @sp maps: a direct page maps

@@ -164,9 +164,11 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 			       struct gwalk *w);
 /* The guest wrote [gpa, gpa + len): drop the shadow entries it changed. */
 void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
-/* Shadow trees only (not compound): the host-physical address the active
- * tree maps guest-virtual @gva to, or 0 if it maps nothing there yet. */
-phys_t shadow_lookup(const struct shadow *s, u64 gva);
+/* Where in host memory the active tree maps guest-virtual @gva (what the
+ * CPU uses while it runs on that tree), or NULL if no leaf of braid's
+ * maps it: none yet, or the part of a compound tree the guest's own
+ * tables map. */
+void *shadow_lookup(const struct shadow *s, u64 gva);
 /* Is guest frame @gfn one of the table pages braid write-protects? */
 bool shadow_protected(const struct shadow *s, u64 gfn);
 u32 shadow_pages_in_use(const struct shadow *s);
