@@ -35,7 +35,8 @@ struct guest_config {
 	char name[GUEST_NAME_MAX];
 	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
 	enum paging_mode paging;
-	u32 shadow_pool;	     /* paging=shadow|compound: table pages */
+	u32 shadow_pool; /* paging=shadow|compound: table pages */
+	bool no_large;	 /* shadow/compound trees: 4 KiB leaves only */
 	struct compound_knobs knobs; /* paging=compound: the policy */
 	u64 trace;	  /* print the classification every this many exits */
 	bool raw_console; /* COM1 bytes go to the host console unchanged */

@@ -132,6 +132,7 @@ static int create_compound(struct guest *g)
 				       &g->cfg.knobs);
 	if (err)
 		return err;
+	g->shadow.large = !g->cfg.no_large;
 	shadow_set_compound(&g->shadow, window);
 	return pt_map(&g->nested, window, g->shadow.pool,
 		      (u64)g->shadow.nr_pages * PAGE_SIZE, PT_RWX | PT_U);
@@ -149,6 +150,7 @@ int mmu_create(struct guest *g)
 	if (compound(g))
 		return create_compound(g);
 	err = shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
+	g->shadow.large = !g->cfg.no_large;
 	return err ?: build_ident(g);
 }
 

@@ -199,6 +199,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"shadow or nested",
 		"lines or raw",
 		"a number of lines (0: no limit)",
+		"on or off",
 	};
 	const char *p = line;
 	struct word w;
@@ -251,12 +252,17 @@ int parse_guest_options(const char *line, unsigned index,
 			bad = set_count(&w, 0, ~0u, &n)
 				      ? 7
 				      : (cfg->dump_lines = n, -1);
+		else if (is(&w, "large") &&
+			 (val_is(&w, "on") || val_is(&w, "off")))
+			cfg->no_large = val_is(&w, "off");
+		else if (is(&w, "large"))
+			bad = 8;
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -6,6 +6,8 @@
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
  *   shadow_pool=PAGES (shadow/compound table pages, default 2% of the
  *               guest's pages, at least 512)
+ *   large=on|off (shadow/compound trees map a guest large page with
+ *               2 MiB leaves where they can; default on)
  *   cp_writes=N cp_window=EXITS cp_quiet=EXITS cp_start=shadow|nested
  *   (mm/compound.h)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]

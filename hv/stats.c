@@ -39,6 +39,7 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		",\"shadow\":{\"pt_write_traps\":%llu,\"pages_in_use\":%u,"
 		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
 		"\"hidden_faults\":%llu,\"prefetched\":%llu,"
+		"\"large_leaves\":%llu,\"large_splits\":%llu,"
 		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu}",
 		(unsigned long long)s->pt_write_traps,
 		shadow_pages_in_use(&g->shadow),
@@ -46,6 +47,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		(unsigned long long)s->reclaims,
 		(unsigned long long)s->hidden_faults,
 		(unsigned long long)s->prefetched,
+		(unsigned long long)s->large_leaves,
+		(unsigned long long)s->large_splits,
 		(unsigned long long)s->reflected_faults,
 		(unsigned long long)s->cr3_switches,
 		(unsigned long long)s->root_hits,

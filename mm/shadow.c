@@ -94,6 +94,58 @@ static void write_protect(struct shadow *s, u64 gfn)
 	s->rmap_head[gfn] = SP_NONE;
 }
 
+/*
+ * Drop the 2 MiB leaves of region @base (their reverse-map entries are
+ * the level-2 ones on the list of the region's first frame; the rest of
+ * that list stays): a guest table inside the region needs 4 KiB leaves
+ * around it, so that only its own frame is read-only. Faults refill the
+ * region with them.
+ */
+static void split_large(struct shadow *s, u64 base)
+{
+	u32 *link = &s->rmap_head[base];
+
+	while (*link != SP_NONE) {
+		u32 i = *link;
+		struct shadow_rmap_entry *r = &s->rmap[i];
+		const struct shadow_page *p = &s->pages[r->sp];
+		u64 *e = &sp_table(s, r->sp)[r->idx];
+
+		if (p->level != 2) {
+			link = &r->next;
+			continue;
+		}
+		if (p->in_use && p->gen == r->gen && (*e & X86_PTE_PS)) {
+			*e = 0;
+			s->need_flush = true;
+			s->stats.large_splits++;
+		}
+		*link = r->next;
+		r->next = s->rmap_free;
+		s->rmap_free = i;
+	}
+}
+
+/* Guest frame @gfn (in RAM) became one of the tables braid mirrors. */
+static void protect(struct shadow *s, u64 gfn)
+{
+	if (s->tables_in_2m[gfn / PT_ENTRIES]++ == 0 && !s->compound)
+		split_large(s, gfn & ~(u64)(PT_ENTRIES - 1));
+	if (s->compound)
+		s->ops.protect(s->ops.ctx, gfn, true);
+	else
+		write_protect(s, gfn);
+}
+
+/* ... and is no longer: a shadow tree makes its leaves writable again
+ * lazily, on the next write fault; EPT/NPT is told at once. */
+static void unprotect(struct shadow *s, u64 gfn)
+{
+	s->tables_in_2m[gfn / PT_ENTRIES]--;
+	if (s->compound)
+		s->ops.protect(s->ops.ctx, gfn, false);
+}
+
 static bool rmap_add(struct shadow *s, u64 gfn, u32 sp, u16 idx)
 {
 	u32 i = s->rmap_free;
@@ -150,8 +202,8 @@ static void sp_free(struct shadow *s, u32 sp)
 		s->pages[p->parent].children--;
 	if (!p->direct)
 		hash_remove(s, sp);
-	if (!p->direct && s->compound && !shadow_protected(s, p->gfn))
-		s->ops.protect(s->ops.ctx, p->gfn, false);
+	if (!p->direct && p->gfn < s->nr_gfns && !shadow_protected(s, p->gfn))
+		unprotect(s, p->gfn);
 	p->in_use = false;
 	p->gen++;
 	p->next = s->free_head;
@@ -182,8 +234,7 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 				   .next = SP_NONE };
 	if (!direct) {
 		if (!shadow_protected(s, gfn) && gfn < s->nr_gfns)
-			s->compound ? s->ops.protect(s->ops.ctx, gfn, true)
-				    : write_protect(s, gfn);
+			protect(s, gfn);
 		p->next = s->hash[hash_of(gfn)];
 		s->hash[hash_of(gfn)] = sp;
 	}
@@ -212,6 +263,11 @@ static void *alloc_array(u64 bytes)
 	return pa ? pa_to_va(pa) : NULL;
 }
 
+static u64 regions_bytes(const struct shadow *s)
+{
+	return ALIGN_UP((s->nr_gfns / PT_ENTRIES + 1) * sizeof(u16), PAGE_SIZE);
+}
+
 static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 {
 	u64 meta = ALIGN_UP(pool_pages * sizeof(*s->pages), PAGE_SIZE);
@@ -220,6 +276,7 @@ static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 	s->nr_gfns = guest_mem / PAGE_SIZE;
 	s->nr_rmap = pool_pages * RMAP_PER_PAGE;
 	heads = ALIGN_UP(s->nr_gfns * sizeof(u32), PAGE_SIZE);
+	s->tables_in_2m = alloc_array(regions_bytes(s));
 	rmap = ALIGN_UP((u64)s->nr_rmap * sizeof(*s->rmap), PAGE_SIZE);
 	/* 2 MiB aligned when it is a whole number of 2 MiB: a compound
 	 * window is then mapped with large EPT/NPT pages, cheap to walk. */
@@ -228,7 +285,8 @@ static int alloc_arrays(struct shadow *s, u32 pool_pages, u64 guest_mem)
 	s->pages = alloc_array(meta);
 	s->rmap_head = alloc_array(heads);
 	s->rmap = alloc_array(rmap);
-	if (!s->pool || !s->pages || !s->rmap_head || !s->rmap)
+	if (!s->pool || !s->pages || !s->rmap_head || !s->rmap ||
+	    !s->tables_in_2m)
 		return -ENOMEM;
 	return 0;
 }
@@ -277,6 +335,8 @@ void shadow_destroy(struct shadow *s)
 		free_array(s->pages, s->nr_pages * sizeof(*s->pages));
 	if (s->rmap_head)
 		free_array(s->rmap_head, s->nr_gfns * sizeof(u32));
+	if (s->tables_in_2m)
+		free_array(s->tables_in_2m, regions_bytes(s));
 	if (s->rmap)
 		free_array(s->rmap, (u64)s->nr_rmap * sizeof(*s->rmap));
 	memset(s, 0, sizeof(*s));
@@ -290,12 +350,17 @@ static void rmap_flush(struct shadow *s)
 	for (u32 sp = 0; sp < s->nr_pages; sp++) {
 		u64 *tab = sp_table(s, sp);
 
-		if (!s->pages[sp].in_use || s->pages[sp].level != 1)
+		if (!s->pages[sp].in_use || s->pages[sp].level > 2)
 			continue;
-		for (unsigned i = 0; i < PT_ENTRIES; i++)
-			if (tab[i] & X86_PTE_RW)
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			if (s->pages[sp].level == 2) {
+				if (tab[i] & X86_PTE_PS)
+					tab[i] = 0; /* refilled on a fault */
+			} else if (tab[i] & X86_PTE_RW) {
 				tab[i] = (tab[i] & ~(X86_PTE_RW | X86_PTE_D)) |
 					 SHADOW_GUEST_W;
+			}
+		}
 	}
 	for (u32 i = 0; i < s->nr_rmap; i++)
 		s->rmap[i].next = i + 1 < s->nr_rmap ? i + 1 : SP_NONE;
@@ -462,16 +527,24 @@ static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
 }
 
 /* Descend from the root towards @gva, creating shadow pages as the guest
- * walk @w says; return the level-1 page, SP_NONE if the pool is dry, or
- * SP_NESTED where the CPU walks the guest's own tables from here. */
-static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w)
+ * walk @w says; return the page at level @leaf (1, or 2 for a 2 MiB
+ * leaf), SP_NONE if the pool is dry, or SP_NESTED where the CPU walks the
+ * guest's own tables from here. A 2 MiB leaf on the way to a 4 KiB one
+ * (its region now holds a guest table) makes way for a page of them. */
+static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w,
+		   unsigned leaf)
 {
 	u32 sp = s->root;
 
-	for (unsigned l = 4; l > 1; l--) {
+	for (unsigned l = 4; l > leaf; l--) {
 		u16 idx = PT_INDEX(gva, l);
 		u64 *e = &sp_table(s, sp)[idx];
 
+		if ((*e & (X86_PTE_P | X86_PTE_PS)) ==
+		    (X86_PTE_P | X86_PTE_PS)) {
+			*e = 0;
+			s->need_flush = true;
+		}
 		if (!(*e & X86_PTE_P)) {
 			u32 child = fill_upper(s, sp, idx, l, w, e);
 
@@ -505,18 +578,53 @@ static bool narrows(u64 was, u64 now)
 	       ((was ^ now) & (X86_PTE_PWT | X86_PTE_PCD | X86_PTE_G));
 }
 
+/*
+ * Can the translation @w of @gva be one 2 MiB leaf? The guest maps the
+ * whole 2 MiB region around it with one large page (2 MiB, 4 MiB or
+ * 1 GiB), the region is guest RAM, no frame in it is a guest table braid
+ * protects (a shadow leaf cannot be read-only for one 4 KiB frame of it;
+ * a compound tree's are protected by EPT/NPT, 4 KiB at a time), and, for
+ * a shadow leaf, one 2 MiB host chunk backs it (mm/guest_mem.h). Returns
+ * the leaf's address: host-physical, or guest-physical in a compound tree.
+ */
+static bool large_leaf(const struct shadow *s, const struct gwalk *w, u64 *addr)
+{
+	u64 base = (w->gpa >> PAGE_SHIFT) & ~(u64)(PT_ENTRIES - 1);
+
+	if (!s->large || w->level < 2 || base + PT_ENTRIES > s->nr_gfns)
+		return false;
+	if (s->compound) {
+		*addr = base << PAGE_SHIFT;
+		return true;
+	}
+	*addr = s->ops.gfn_to_hpa(s->ops.ctx, base);
+	return !s->tables_in_2m[base / PT_ENTRIES] && *addr &&
+	       !(*addr & (PT_LEVEL_SIZE(2) - 1));
+}
+
+/* Free what hangs at entry @idx of page @sp, about to become a leaf: a
+ * page of 4 KiB leaves a large one replaces. */
+static void clear_for_leaf(struct shadow *s, u32 sp, u16 idx)
+{
+	if (is_child(s, sp, idx)) {
+		sp_free(s, sp_of_entry(s, sp_table(s, sp)[idx]));
+		sp_table(s, sp)[idx] = 0;
+	}
+}
+
 static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		    u32 access, phys_t hpa)
 {
-	u64 gfn = w->gpa >> PAGE_SHIFT;
-	u32 sp = descend(s, gva, w);
-	u16 idx = PT_INDEX(gva, 1);
+	u64 gfn = w->gpa >> PAGE_SHIFT, addr;
+	unsigned leaf = large_leaf(s, w, &addr) ? 2 : 1;
+	u32 sp = descend(s, gva, w, leaf);
+	u16 idx = PT_INDEX(gva, leaf);
 	bool writable;
 	u64 flags;
 
 	if (sp == SP_NONE) {
 		reclaim(s);
-		sp = descend(s, gva, w);
+		sp = descend(s, gva, w, leaf);
 		if (sp == SP_NONE)
 			return false;
 	}
@@ -525,10 +633,17 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		return true;
 	}
 	flags = leaf_flags(s, w, access, gfn, &writable);
+	if (leaf == 2) {
+		clear_for_leaf(s, sp, idx);
+		flags |= X86_PTE_PS;
+		hpa = addr;
+		gfn &= ~(u64)(PT_ENTRIES - 1); /* the reverse map's key */
+		s->stats.large_leaves++;
+	}
 	/* A compound leaf holds the gpa, and EPT/NPT protects the guest's
 	 * tables: no reverse map needed. */
 	if (s->compound)
-		hpa = gfn << PAGE_SHIFT;
+		hpa = leaf == 2 ? addr : gfn << PAGE_SHIFT;
 	else if (writable && !rmap_add(s, gfn, sp, idx)) {
 		rmap_flush(s);
 		if (!rmap_add(s, gfn, sp, idx))
@@ -550,41 +665,44 @@ static u32 leaf_page(const struct shadow *s, u64 gva)
 	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
 		u64 e = sp_table(s, sp)[PT_INDEX(gva, l)];
 
-		sp = e & X86_PTE_P ? sp_of_entry(s, e) : SP_NONE;
-	}
-	return sp;
-}
-
-/* Compound trees: the same, but a compound page's entries are checked
- * against braid's records (is_child()), and a nested entry ends it. */
-static u32 compound_leaf_page(const struct shadow *s, u64 gva)
-{
-	u32 sp = s->root;
-
-	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
-		unsigned i = PT_INDEX(gva, l);
-
-		sp = is_child(s, sp, i) ? sp_of_entry(s, sp_table(s, sp)[i])
-					: SP_NONE;
+		sp = (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P
+			     ? sp_of_entry(s, e)
+			     : SP_NONE;
 	}
 	return sp;
 }
 
 void *shadow_lookup(const struct shadow *s, u64 gva)
 {
-	u32 sp = s->compound ? compound_leaf_page(s, gva) : leaf_page(s, gva);
-	u64 e = sp == SP_NONE ? 0 : sp_table(s, sp)[PT_INDEX(gva, 1)];
-	u64 off = gva & (PAGE_SIZE - 1);
+	u32 sp = s->root;
+	u64 e = 0, size = PAGE_SIZE, addr;
 	u8 *page;
 
-	/* Every leaf braid makes is 4 KiB. */
+	for (unsigned l = 4; l >= 1 && sp != SP_NONE; l--) {
+		unsigned i = PT_INDEX(gva, l);
+
+		e = sp_table(s, sp)[i];
+		if (l == 1 || (e & (X86_PTE_P | X86_PTE_PS)) ==
+				      (X86_PTE_P | X86_PTE_PS)) {
+			size = PT_LEVEL_SIZE(l);
+			break;
+		}
+		/* A compound page's entries count only as braid's records
+		 * say (is_child()); a nested entry ends the lookup. */
+		if (s->compound ? is_child(s, sp, i) : (e & X86_PTE_P))
+			sp = sp_of_entry(s, e);
+		else
+			sp = SP_NONE;
+		e = 0;
+	}
 	if (!(e & X86_PTE_P))
 		return NULL;
+	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
 	if (!s->compound)
-		return (u8 *)pa_to_va(e & PTE_ADDR_MASK) + off;
+		return pa_to_va(addr);
 	/* A compound leaf holds the guest-physical address. */
-	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, e & PTE_ADDR_MASK);
-	return page ? page + off : NULL;
+	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, addr & ~(u64)(PAGE_SIZE - 1));
+	return page ? page + (addr & (PAGE_SIZE - 1)) : NULL;
 }
 
 /* The guest frame leaf @idx of level-1 page @sp maps: a direct page maps
@@ -653,7 +771,7 @@ static void prefetch(struct shadow *s, u64 gva, const struct gwalk *w)
 	if (w->level != 1)
 		return;
 	gpt = s->ops.gpa_ptr(s->ops.ctx, w->table_gpa[1]);
-	sp = descend(s, gva, w);
+	sp = descend(s, gva, w, 1);
 	if (!gpt || sp == SP_NONE || sp == SP_NESTED)
 		return;
 	for (unsigned i = first; i < first + SHADOW_PREFETCH; i++) {
@@ -837,7 +955,7 @@ bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn)
 	    s->pages[sp].gen != gen)
 		return false;
 	e = &sp_table(s, sp)[idx];
-	if (!(*e & X86_PTE_P) || is_tree_ptr(s, *e) ||
+	if (!(*e & X86_PTE_P) || (*e & X86_PTE_PS) || is_tree_ptr(s, *e) ||
 	    (*e & PTE_ADDR_MASK) != gfn << PAGE_SHIFT)
 		return false;
 	*e = 0;
@@ -858,7 +976,8 @@ void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5])
 		if (!p->direct)
 			mirrors[p->level]++;
 		for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
-			if ((tab[i] & X86_PTE_P) && !is_tree_ptr(s, tab[i]))
+			if ((tab[i] & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P &&
+			    !is_tree_ptr(s, tab[i]))
 				nested[p->level - 1]++;
 	}
 }

@@ -41,7 +41,8 @@ struct shadow_page {
 };
 
 struct shadow_rmap_entry {
-	u32 sp;	 /* shadow level-1 page */
+	u32 sp;	 /* shadow page: level 1, or 2 for a 2 MiB leaf (kept on
+		  * the list of its region's first frame) */
 	u16 idx; /* leaf entry in it */
 	u16 gen; /* the page's generation when the entry was made */
 	u32 next;
@@ -52,6 +53,8 @@ struct shadow_stats {
 	u64 reclaims;	      /* times the pool ran dry and was emptied */
 	u64 hidden_faults;    /* #PFs braid resolved itself */
 	u64 prefetched;	      /* leaves filled ahead of a fault */
+	u64 large_leaves;     /* 2 MiB leaves installed */
+	u64 large_splits;     /* 2 MiB leaves dropped for a table inside */
 	u64 reflected_faults; /* #PFs handed to the guest */
 	u64 cr3_switches;
 	u64 root_hits; /* CR3 switches that found a cached root */
@@ -91,6 +94,10 @@ struct shadow {
 	u32 nr_pages, nr_free, free_head;
 	u32 hash[SHADOW_HASH];
 	u32 *rmap_head; /* per guest frame */
+	/* Per 2 MiB region of guest RAM: how many of its frames are guest
+	 * tables braid protects (a region with none may be one leaf). */
+	u16 *tables_in_2m;
+	bool large; /* 2 MiB leaves allowed (shadow_large=) */
 	u64 nr_gfns;
 	struct shadow_rmap_entry *rmap;
 	u32 nr_rmap, rmap_free;

@@ -174,6 +174,21 @@ static void test_guest_defaults(void **state)
 	assert_int_equal(cfg.shadow_pool, 65536);
 }
 
+/* large=: 2 MiB leaves in shadow and compound trees, on unless off. */
+static void test_guest_large(void **state)
+{
+	(void)state;
+	guest_ok("paging=shadow", 0);
+	assert_false(cfg.no_large);
+	guest_ok("paging=shadow large=off", 0);
+	assert_true(cfg.no_large);
+	guest_ok("large=off large=on", 0);
+	assert_false(cfg.no_large);
+	guest_bad("large=yes",
+		  "bad value in \"large=yes\": expected on or off");
+	guest_bad("large", "bad value in \"large\": expected on or off");
+}
+
 static void test_guest_all_options(void **state)
 {
 	(void)state;
@@ -334,7 +349,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -442,6 +457,7 @@ int main(void)
 		TS(test_parse_size_overflow),
 		TS(test_guest_defaults),
 		TS(test_guest_all_options),
+		TS(test_guest_large),
 		TS(test_guest_later_option_wins),
 		TS(test_guest_double_dash),
 		TS(test_guest_plain_words_ignored),

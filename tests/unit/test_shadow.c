@@ -976,6 +976,96 @@ static void test_guest_2m_page(void **state)
 	assert_int_equal(sh_leaf(base + 0x3000), HPA(0x603) | P | A);
 }
 
+/* What the hardware would make of @va through the shadow: a leaf at
+ * @level mapping it to @pa. */
+static void expect_sh_level(u64 va, unsigned level, phys_t pa)
+{
+	struct pt pt = { .fmt = &pt_host, .root = shadow_root_hpa(&s) };
+	struct pt_mapping m = { 0, 0, 0 };
+
+	assert_int_equal(pt_translate(&pt, va, &m), 0);
+	assert_int_equal(m.level, level);
+	assert_int_equal(m.pa, pa);
+}
+
+/* A 64-page pool with 2 MiB leaves allowed, and the standard path. */
+static void start_large(void)
+{
+	start(64);
+	s.large = true;
+	build_path(PML4);
+}
+
+/* With large leaves on: one 2 MiB leaf for a guest 2 MiB page, split when
+ * a guest table appears inside it, and whole again once it is gone. */
+static void test_guest_2m_page_large_leaf(void **state)
+{
+	const u64 base = VA(I4, I3, I2, 0, 0), va2 = VA(I4, I3, I2 + 1, 5, 0);
+	const u64 pt_in = MiB(4) + 0x10 * PG; /* gfn 0x410: in the 2M page */
+	struct gwalk w;
+	(void)state;
+	start_large();
+	*gent(PD, I2) = MiB(4) | PRW | PS; /* gfns 0x400..0x5ff */
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(base + 0x12345, EU, &w), SHADOW_FIXED);
+	/* Read first: read-only until the guest's D bit is set. */
+	assert_int_equal(sh_entry(base, 2), HPA(0x400) | P | A | US | PS);
+	expect_sh_level(base + 0x12345, 2, HPA(0x412) + 0x345);
+	assert_ptr_equal(shadow_lookup(&s, base + 0x1fffff),
+			 pa_to_va(HPA(0x5ff) + 0xfff));
+	assert_int_equal(shadow_pages_in_use(&s), 3); /* no page of leaves */
+	assert_int_equal(s.stats.large_leaves, 1);
+	s.need_flush = false;
+	assert_int_equal(fault(base + 0x12345, EP | EW | EU, &w), SHADOW_FIXED);
+	assert_int_equal(*gent(PD, I2), MiB(4) | PRW | PS | A | D);
+	assert_int_equal(sh_entry(base, 2),
+			 HPA(0x400) | P | A | US | RW | D | PS);
+	assert_false(s.need_flush); /* widened */
+	/* A guest page table at gfn 0x410 (mapping va2): the frame must
+	 * trap writes, so the 2M leaf goes. */
+	*gent(PD, I2 + 1) = pt_in | PRW;
+	*gent(pt_in, 5) = ((u64)DATA << 12) | PRW;
+	assert_int_equal(fault(va2, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_entry(base, 2), 0);
+	assert_true(s.need_flush);
+	assert_int_equal(s.stats.large_splits, 1);
+	/* Now 4K leaves, and the table's own frame read-only. */
+	assert_int_equal(fault(base + 0x12345, EP | EW | EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(base + 0x12000),
+			 HPA(0x412) | P | A | US | RW | D);
+	assert_int_equal(fault(base + 0x10008, EW | EU, &w), SHADOW_EMULATE);
+	assert_int_equal(w.gpa, pt_in + 8);
+	assert_int_equal(fault(base + 0x10008, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(base + 0x10000), HPA(0x410) | P | A | US | GW);
+	/* The table unhooked (the store itself is emulated: the frame is
+	 * not writable): the region may be one leaf again. */
+	guest_store(PD, I2 + 1, 0);
+	assert_int_equal(fault(base + 0x30000, EU, &w), SHADOW_FIXED);
+	assert_true(sh_entry(base, 2) & PS);
+	expect_sh_level(base + 0x10008, 2, HPA(0x410) + 8);
+	assert_int_equal(shadow_pages_in_use(&s), 3);
+}
+
+/* A guest 1 GiB page: 2 MiB leaves where no table is inside, 4 KiB
+ * leaves in the 2 MiB that holds the guest's own tables. */
+static void test_guest_1g_page_large_leaves(void **state)
+{
+	const u64 base = VA(I4, I3 + 1, 0, 0, 0);
+	struct gwalk w;
+	(void)state;
+	start_large();
+	*gent(PDPT, I3 + 1) = 0 | PRW | PS | D; /* gpa 0: all of RAM */
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(base + MiB(4) + 0x1234, EW, &w), SHADOW_FIXED);
+	expect_sh_level(base + MiB(4) + 0x1234, 2, HPA(0x400) + 0x1234);
+	assert_int_equal(sh_entry(base + MiB(4), 2),
+			 HPA(0x400) | P | A | US | RW | D | PS);
+	/* The first 2 MiB holds PML4, PDPT and PD: 4 KiB there. */
+	assert_int_equal(fault(base + 0x7008, 0, &w), SHADOW_FIXED);
+	expect_sh_level(base + 0x7008, 1, HPA(7) + 8);
+	assert_int_equal(s.stats.large_leaves, 1);
+}
+
 static void test_guest_1g_page(void **state)
 {
 	const u64 base = VA(I4, I3 + 1, 0, 0, 0);
@@ -1199,6 +1289,8 @@ int main(void)
 		TS(test_reclaim_small_pool),
 		TS(test_reclaim_on_activate),
 		TS(test_guest_2m_page),
+		TS(test_guest_2m_page_large_leaf),
+		TS(test_guest_1g_page_large_leaves),
 		TS(test_guest_1g_page),
 		TS(test_wp0_supervisor_write),
 		TS(test_recursive_guest_tables),
