@@ -754,16 +754,21 @@ static bool protected_store(struct shadow *s, u64 gva, u32 error,
 }
 
 /*
- * After filling the leaf for @gva, fill its neighbours in an aligned block
- * of SHADOW_PREFETCH entries of the same guest page table, so that a
- * guest touching nearby pages does not exit once per page (as KVM's
- * pte_prefetch and Xen's SHOPT_PREFETCH do). Only entries the guest
- * already marked accessed, mapped read-only unless already dirty, with
- * RAM behind them: a prefetched leaf is one the CPU could have cached.
+ * After filling the leaf for @gva, fill its neighbours in the same guest
+ * page table, so that a guest touching nearby pages does not exit once
+ * per page (as KVM's pte_prefetch and Xen's SHOPT_PREFETCH do): the whole
+ * table on the first fault after it was mirrored (a table the guest has
+ * already used, as after fork or a switch back to a process, costs one
+ * exit instead of one per page; 512 entries looked at once, a handful of
+ * exits' worth, bounds what a sparse table can cost), then an aligned
+ * block of SHADOW_PREFETCH entries on each later fault. Only entries the
+ * guest already marked accessed, mapped read-only unless already dirty,
+ * with RAM behind them: a prefetched leaf is one the CPU could have
+ * cached.
  */
 static void prefetch(struct shadow *s, u64 gva, const struct gwalk *w)
 {
-	unsigned idx = PT_INDEX(gva, 1), first = idx & ~(SHADOW_PREFETCH - 1);
+	unsigned idx = PT_INDEX(gva, 1), first, n;
 	u64 *gpt, base = gva & ~(PT_LEVEL_SIZE(2) - 1);
 	struct gwalk sib;
 	u32 sp;
@@ -774,7 +779,10 @@ static void prefetch(struct shadow *s, u64 gva, const struct gwalk *w)
 	sp = descend(s, gva, w, 1);
 	if (!gpt || sp == SP_NONE || sp == SP_NESTED)
 		return;
-	for (unsigned i = first; i < first + SHADOW_PREFETCH; i++) {
+	n = s->pages[sp].filled ? SHADOW_PREFETCH : PT_ENTRIES;
+	first = idx & ~(n - 1);
+	s->pages[sp].filled = true;
+	for (unsigned i = first; i < first + n; i++) {
 		u64 va = base | (u64)i << PAGE_SHIFT, gfn;
 		phys_t hpa;
 

@@ -36,8 +36,9 @@ struct shadow_page {
 	u16 children;	/* pages hanging below this one */
 	bool direct;
 	bool in_use;
-	u16 gen;  /* bumped on free, so stale reverse-map entries are seen */
-	u32 next; /* gfn hash chain, or free list */
+	bool filled; /* level 1: prefetch() filled the whole table once */
+	u16 gen;     /* bumped on free, so stale reverse-map entries are seen */
+	u32 next;    /* gfn hash chain, or free list */
 };
 
 struct shadow_rmap_entry {

@@ -988,6 +988,35 @@ static void expect_sh_level(u64 va, unsigned level, phys_t pa)
 	assert_int_equal(m.pa, pa);
 }
 
+/* The first fault in a freshly mirrored table fills every entry the guest
+ * has used (A set), and only those; later faults fill a block around
+ * them. */
+static void test_prefetch_whole_table_once(void **state)
+{
+	const u64 va0 = VA(I4, I3, I2, 0, 0);
+	struct gwalk w;
+	(void)state;
+	start(64);
+	build_path(PML4);
+	for (unsigned i = 0; i < PT_ENTRIES; i += 8) /* every 8th: A set */
+		*gent(PT, i) = ((u64)(DATA + i % 64) << 12) | PRW | A;
+	*gent(PT, 3) = ((u64)DATA << 12) | PRW; /* used by no one yet */
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(va0 + 8 * PG, EU, &w), SHADOW_FIXED);
+	for (unsigned i = 0; i < PT_ENTRIES; i += 8)
+		assert_int_equal(sh_leaf(va0 + i * PG),
+				 HPA(DATA + i % 64) | P | A | US);
+	assert_int_equal(sh_leaf(va0 + 3 * PG), 0);
+	assert_int_equal(*gent(PT, 3), ((u64)DATA << 12) | PRW); /* no A */
+	assert_int_equal(s.stats.prefetched, PT_ENTRIES / 8 - 1);
+	/* Entries used since, far apart: a fault fills only its block. */
+	*gent(PT, 1) = ((u64)DATA << 12) | PRW | A;
+	*gent(PT, 500) = ((u64)DATA << 12) | PRW | A;
+	assert_int_equal(fault(va0 + 3 * PG, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(va0 + PG), HPA(DATA) | P | A | US);
+	assert_int_equal(sh_leaf(va0 + 500 * PG), 0);
+}
+
 /* A 64-page pool with 2 MiB leaves allowed, and the standard path. */
 static void start_large(void)
 {
@@ -1290,6 +1319,7 @@ int main(void)
 		TS(test_reclaim_on_activate),
 		TS(test_guest_2m_page),
 		TS(test_guest_2m_page_large_leaf),
+		TS(test_prefetch_whole_table_once),
 		TS(test_guest_1g_page_large_leaves),
 		TS(test_guest_1g_page),
 		TS(test_wp0_supervisor_write),
