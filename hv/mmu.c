@@ -318,6 +318,7 @@ void mmu_shadow_flush(struct guest *g)
 		apply(g, false); /* the pool was reclaimed: the root moved */
 	vendor->flush_tlb(&g->vcpu);
 	s->need_flush = false;
+	s->stats.flushes++;
 }
 
 u64 mmu_get_efer(struct guest *g)
@@ -401,10 +402,12 @@ void mmu_invlpg(struct guest *g, bool gva_known, u64 gva)
 	 * for this address alone (zaps leave the rest to the guest's own
 	 * invalidation, mm/shadow.c). */
 	g->shadow.stats.invlpgs++;
-	if (gva_known)
+	if (gva_known) {
 		vendor->flush_va(&g->vcpu, gva);
-	else
+		g->shadow.stats.flushes_addr++;
+	} else {
 		g->shadow.need_flush = true;
+	}
 }
 
 /*

@@ -40,7 +40,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
 		"\"hidden_faults\":%llu,\"prefetched\":%llu,"
 		"\"large_leaves\":%llu,\"large_splits\":%llu,"
-		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu}",
+		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu,"
+		"\"flushes\":%llu,\"flushes_addr\":%llu}",
 		(unsigned long long)s->pt_write_traps,
 		shadow_pages_in_use(&g->shadow),
 		(unsigned long long)s->pages_peak, g->shadow.nr_pages,
@@ -52,7 +53,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		(unsigned long long)s->reflected_faults,
 		(unsigned long long)s->cr3_switches,
 		(unsigned long long)s->root_hits,
-		(unsigned long long)s->invlpgs);
+		(unsigned long long)s->invlpgs, (unsigned long long)s->flushes,
+		(unsigned long long)s->flushes_addr);
 }
 
 /* Compound: the policy's moves, and the tree by kind and level: mirror

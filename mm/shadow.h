@@ -60,6 +60,8 @@ struct shadow_stats {
 	u64 cr3_switches;
 	u64 root_hits; /* CR3 switches that found a cached root */
 	u64 invlpgs;
+	u64 flushes;	  /* whole-VPID/ASID TLB flushes */
+	u64 flushes_addr; /* single-address flushes (INVLPG) */
 	u64 pages_peak;
 };
 
