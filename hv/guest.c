@@ -17,6 +17,7 @@
  */
 #include <stdarg.h>
 
+#include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/console.h"
 #include "hv/guest.h"
@@ -42,6 +43,8 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	int err;
 
 	memset(g, 0, sizeof(*g));
+	/* Its own x87/SSE and debug registers, never the last guest's. */
+	cpu_state_reset(&g->vcpu);
 	g->cfg = *cfg;
 	g->id = next_id++;
 	vuart_reset(&g->uart);
@@ -70,6 +73,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 
 void guest_destroy(struct guest *g)
 {
+	cpu_state_drop(&g->vcpu);
 	if (g->vcpu.arch)
 		vendor->vcpu_destroy(&g->vcpu);
 	mmu_destroy(g);

@@ -8,6 +8,7 @@
 #define LOG_TAG "boot"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
@@ -199,6 +200,7 @@ void kmain(u32 magic, u32 info)
 	hv_panic_init();
 	tracebox_init();
 	cpu_init_tables(0);
+	cpu_state_cpu_init();
 	kprintf("braid: boot: braid hypervisor starting\n");
 	if (bootinfo_parse(magic, info, &boot_info)) {
 		pr_err("%s; halting", boot_info.error);

@@ -4,6 +4,7 @@
  * it, and keep account of the time on each side of the boundary.
  */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tracebox.h"
 #include "hv/classify.h"
@@ -27,6 +28,7 @@ void guest_run(struct guest *g)
 
 	v->cpu = this_cpu()->id;
 	this_cpu()->vcpu = v;
+	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
 	while (g->state == GUEST_RUNNING) {

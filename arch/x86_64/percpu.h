@@ -41,6 +41,7 @@ struct percpu {
 	u64 timer_deadline;  /* TSC the host APIC timer is set for; ~0: off */
 	void *msr_owner;     /* VMX: whose SYSCALL/SWAPGS MSRs the CPU holds */
 	void *cr2_owner;     /* VMX: whose CR2 the CPU holds */
+	void *state_owner;   /* whose x87/SSE and DR0-3/DR6 the CPU holds */
 	phys_t vmcs;	     /* VMX: the current VMCS (VMPTRLD), 0 if none */
 	u8 fault_stack[4096] __attribute__((aligned(16)));
 };

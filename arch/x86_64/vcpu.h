@@ -49,6 +49,13 @@ struct guest_regs {
 
 struct guest;
 
+/* What arch/x86_64/cpu_state.c swaps: the FXSAVE image (x87, MXCSR,
+ * XMM0-15; 16-byte aligned) and DR0-DR3, DR6. */
+struct vcpu_cpu_state {
+	u8 fxsave[512] __attribute__((aligned(16)));
+	u64 dr[4], dr6;
+};
+
 struct vcpu {
 	struct guest *guest;
 	struct guest_regs regs;
@@ -57,6 +64,7 @@ struct vcpu {
 	 * delivered again): the instruction at RIP did not cause the exit. */
 	bool delivering;
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
+	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };
 
 #endif

@@ -285,6 +285,25 @@ check_exitcost svm-exitcost svm
 boot vmx-exitcost bochs corei7_haswell_4770 "exit=bochs" "${EXITCOST_MODS[@]}"
 check_exitcost vmx-exitcost vmx
 
+# Register state neither the VMCS nor the VMCB switches (x87/SSE, DR0-3)
+# must not pass from one guest to the next, in any mode: each "sniff"
+# runs right after a "plant" (guests/stateleak.c).
+STATELEAK_MODS=(
+	"$G/stateleak.elf=name=plant-nested -- plant"
+	"$G/stateleak.elf=name=sniff-nested"
+	"$G/stateleak.elf=name=plant-shadow paging=shadow -- plant"
+	"$G/stateleak.elf=name=sniff-compound paging=compound"
+)
+check_stateleak() { # SCENARIO
+	for g in plant-nested sniff-nested plant-shadow sniff-compound; do
+		expect_guest_pass "$1" "$g"
+	done
+}
+boot svm-stateleak qemu "qemu64,+svm,+npt" "exit=qemu" "${STATELEAK_MODS[@]}"
+check_stateleak svm-stateleak
+boot vmx-stateleak bochs corei7_haswell_4770 "exit=bochs" "${STATELEAK_MODS[@]}"
+check_stateleak vmx-stateleak
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"

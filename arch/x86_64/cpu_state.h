@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Guest register state that neither the VMCS nor the VMCB switches: the
+ * x87/SSE registers (SDM Vol. 1 10.5, FXSAVE area) and debug registers
+ * DR0-DR3 and DR6 (SDM Vol. 3C 28.3: DR7 alone is in the VMCS; APM 15.5:
+ * DR6 and DR7 alone are in the VMCB). braid itself uses neither (it is
+ * built with -mgeneral-regs-only), so a vCPU's values stay in the CPU
+ * across its exits; they are swapped only when another vCPU runs on that
+ * CPU (percpu.state_owner), and a new vCPU starts from the reset values,
+ * never from what the previous guest left behind.
+ */
+#ifndef ARCH_CPU_STATE_H
+#define ARCH_CPU_STATE_H
+
+#include "arch/x86_64/vcpu.h"
+
+/* This CPU: enable FXSAVE/FXRSTOR and SSE (CR4.OSFXSR, CR0.MP, no EM or
+ * TS), so that braid can save and load the SSE registers. */
+void cpu_state_cpu_init(void);
+/* @v's state from scratch: x87 as after FNINIT (FCW 0x37F, every
+ * register empty), MXCSR and XMM0-15 as after RESET (0x1F80, 0), DR0-3 0
+ * and DR6 0xFFFF0FF0 (SDM Vol. 3A table 10-1). */
+void cpu_state_reset(struct vcpu *v);
+/* @v is about to run on this CPU: put its state in the CPU, saving the
+ * previous owner's. */
+void cpu_state_load(struct vcpu *v);
+/* @v goes away: this CPU no longer holds state worth saving. */
+void cpu_state_drop(struct vcpu *v);
+
+#endif

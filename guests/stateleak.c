@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+/*
+ * stateleak: does one guest see register state another left behind?
+ *
+ * Neither the VMCS nor the VMCB switches the x87/SSE registers or debug
+ * registers DR0-DR3, so a hypervisor that forgets them hands one guest's
+ * values to the next guest on the same CPU. Run it twice, one guest after
+ * the other:
+ *
+ *   plant   fills XMM0-15, MXCSR, the x87 control word and ST0, and
+ *           DR0-DR3 with a recognizable pattern, reads it all back (so
+ *           the planting is known to have worked), and ends;
+ *   (none)  reads the same registers and fails on any planted value.
+ *
+ * Guests must enable SSE themselves (CR4.OSFXSR), as a kernel does.
+ */
+#include "rt.h"
+
+#define TAG	    0x5ec12e7000000000UL
+#define MXCSR_PLANT 0x7f80 /* round toward zero, all exceptions masked */
+#define FCW_PLANT   0x0c7f /* round toward zero */
+#define FX_FCW	    0
+#define FX_MXCSR    24
+#define FX_XMM0	    160
+#define NR_XMM	    16
+
+/* FXSAVE image (SDM Vol. 1 table 10-2). */
+static u8 fx[512] __attribute__((aligned(16)));
+
+static void enable_sse(void)
+{
+	write_cr0((read_cr0() | BIT(1)) &
+		  ~(BIT(2) | BIT(3)));		  /* MP, !EM, !TS */
+	write_cr4(read_cr4() | BIT(9) | BIT(10)); /* OSFXSR, OSXMMEXCPT */
+}
+
+static u64 tag(unsigned i)
+{
+	return TAG | i;
+}
+
+static void plant(void)
+{
+	u64 st0 = TAG | 0x51;
+
+	/* XMM registers and MXCSR through FXRSTOR of a saved image. */
+	asm volatile("fxsaveq %0" : "=m"(fx));
+	for (unsigned i = 0; i < NR_XMM; i++) {
+		u64 lo = tag(i), hi = tag(0x80 + i);
+
+		memcpy(fx + FX_XMM0 + 16 * i, &lo, 8);
+		memcpy(fx + FX_XMM0 + 16 * i + 8, &hi, 8);
+	}
+	*(u32 *)(fx + FX_MXCSR) = MXCSR_PLANT;
+	asm volatile("fxrstorq %0" : : "m"(fx));
+	asm volatile("fninit; fildq %0; fldcw %1"
+		     :
+		     : "m"(st0), "m"((u16){ FCW_PLANT }));
+	asm volatile("mov %0, %%db0" : : "r"(tag(0xd0)));
+	asm volatile("mov %0, %%db1" : : "r"(tag(0xd1)));
+	asm volatile("mov %0, %%db2" : : "r"(tag(0xd2)));
+	asm volatile("mov %0, %%db3" : : "r"(tag(0xd3)));
+}
+
+static u64 read_dr(unsigned n)
+{
+	u64 v = 0;
+
+	switch (n) {
+	case 0: asm volatile("mov %%db0, %0" : "=r"(v)); break;
+	case 1: asm volatile("mov %%db1, %0" : "=r"(v)); break;
+	case 2: asm volatile("mov %%db2, %0" : "=r"(v)); break;
+	case 3: asm volatile("mov %%db3, %0" : "=r"(v)); break;
+	}
+	return v;
+}
+
+/* How many of the planted values the registers hold now. */
+static unsigned planted_seen(void)
+{
+	unsigned n = 0;
+	u16 fcw;
+
+	asm volatile("fxsaveq %0" : "=m"(fx));
+	for (unsigned i = 0; i < NR_XMM; i++) {
+		u64 lo, hi;
+
+		memcpy(&lo, fx + FX_XMM0 + 16 * i, 8);
+		memcpy(&hi, fx + FX_XMM0 + 16 * i + 8, 8);
+		n += lo == tag(i);
+		n += hi == tag(0x80 + i);
+	}
+	n += *(u32 *)(fx + FX_MXCSR) == MXCSR_PLANT;
+	memcpy(&fcw, fx + FX_FCW, 2);
+	n += fcw == FCW_PLANT;
+	for (unsigned i = 0; i < 4; i++)
+		n += read_dr(i) == tag(0xd0 + i);
+	return n;
+}
+
+void guest_main(void)
+{
+	/* XMM lo/hi, MXCSR, FCW, DR0-3 */
+	const unsigned all = 2 * NR_XMM + 2 + 4;
+	unsigned seen;
+
+	enable_sse();
+	if (boot.cmdline && cmdline_has(boot.cmdline, "plant")) {
+		plant();
+		seen = planted_seen();
+		report(seen == all, "planted %u of %u register values", seen,
+		       all);
+		return;
+	}
+	seen = planted_seen();
+	report(seen == 0,
+	       "no register value of an earlier guest seen (%u of %u)", seen,
+	       all);
+}
