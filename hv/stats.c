@@ -37,7 +37,7 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 	return snprintf(
 		buf, size,
 		",\"shadow\":{\"pt_write_traps\":%llu,\"pages_in_use\":%u,"
-		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,"
+		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,\"rmap_flushes\":%llu,"
 		"\"hidden_faults\":%llu,\"prefetched\":%llu,"
 		"\"large_leaves\":%llu,\"large_splits\":%llu,"
 		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu,"
@@ -46,6 +46,7 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		shadow_pages_in_use(&g->shadow),
 		(unsigned long long)s->pages_peak, g->shadow.nr_pages,
 		(unsigned long long)s->reclaims,
+		(unsigned long long)s->rmap_flushes,
 		(unsigned long long)s->hidden_faults,
 		(unsigned long long)s->prefetched,
 		(unsigned long long)s->large_leaves,

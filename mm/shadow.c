@@ -347,6 +347,7 @@ void shadow_destroy(struct shadow *s)
  * Writes fault once more and re-enter the pages they need. */
 static void rmap_flush(struct shadow *s)
 {
+	s->stats.rmap_flushes++;
 	for (u32 sp = 0; sp < s->nr_pages; sp++) {
 		u64 *tab = sp_table(s, sp);
 

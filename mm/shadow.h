@@ -52,6 +52,7 @@ struct shadow_rmap_entry {
 struct shadow_stats {
 	u64 pt_write_traps;   /* guest writes to its protected tables */
 	u64 reclaims;	      /* times the pool ran dry and was emptied */
+	u64 rmap_flushes;     /* times the reverse map ran dry (all RO) */
 	u64 hidden_faults;    /* #PFs braid resolved itself */
 	u64 prefetched;	      /* leaves filled ahead of a fault */
 	u64 large_leaves;     /* 2 MiB leaves installed */
