@@ -98,14 +98,6 @@ static volatile bool timer_check_isr, timer_isr_in, timer_isr_after;
 static volatile u32 error_esr;
 static volatile u32 seq, seq_at_irq; /* the STI shadow's order counter */
 
-static inline u64 rdtsc(void)
-{
-	u32 lo, hi;
-
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((u64)hi << 32) | lo;
-}
-
 static inline void irq_enable(void)
 {
 	asm volatile("sti" : : : "memory");

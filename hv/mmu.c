@@ -20,6 +20,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/tsc.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
 #include "lib/string.h"
@@ -114,6 +115,13 @@ static void protect(void *ctx, u64 gfn, bool on)
  * of it counts as a write (docs/emulators.md, "Compound walks: window permissions"); the shadow code never trusts
  * what it reads back from it.
  */
+/* The compound policy's clock is the guest's running time in TSC ticks
+ * (g->stats.guest_tsc); its knobs come in microseconds. */
+static u64 us_to_ticks(u64 us)
+{
+	return MAX(us * (tsc_hz() / 1000000), 1);
+}
+
 static int create_compound(struct guest *g)
 {
 	struct shadow_ops ops = {
@@ -122,14 +130,15 @@ static int create_compound(struct guest *g)
 		&g->compound
 	};
 	u64 window = ALIGN_UP(g->cfg.mem, GiB(1));
+	struct compound_knobs k = g->cfg.knobs;
 	int err = map_ram(g, &g->nested, vendor->nested_format);
 
+	k.window = us_to_ticks(k.window);
+	k.quiet = us_to_ticks(k.quiet);
 	err = err
 		      ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem,
 				     &ops);
-	err = err
-		      ?: compound_init(&g->compound, &g->shadow, g->cfg.mem,
-				       &g->cfg.knobs);
+	err = err ?: compound_init(&g->compound, &g->shadow, g->cfg.mem, &k);
 	if (err)
 		return err;
 	g->shadow.large = !g->cfg.no_large;

@@ -27,9 +27,22 @@ static inline void mmu_before_entry(struct guest *g)
 	if (g->cfg.paging == PAGING_NESTED)
 		return;
 	if (g->cfg.paging == PAGING_COMPOUND)
-		compound_tick(&g->compound, g->stats.exits_total);
+		compound_tick(&g->compound, g->stats.guest_tsc);
 	if (g->shadow.need_flush)
 		mmu_shadow_flush(g);
+}
+
+/* The host TSC by which braid must run again for the MMU, even if the
+ * guest makes no exit (the compound policy's next scan, due in guest
+ * time; at most as far ahead in host time), or ~0. */
+static inline u64 mmu_next_event(const struct guest *g, u64 now)
+{
+	u64 due, ran = g->stats.guest_tsc;
+
+	if (g->cfg.paging != PAGING_COMPOUND)
+		return ~0ull;
+	due = compound_next_scan(&g->compound);
+	return due > ran ? now + (due - ran) : now;
 }
 
 /* The guest's own view of its control registers and EFER. */

@@ -200,6 +200,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"lines or raw",
 		"a number of lines (0: no limit)",
 		"on or off",
+		"microseconds of the guest's running time, at least 1",
 	};
 	const char *p = line;
 	struct word w;
@@ -234,10 +235,10 @@ int parse_guest_options(const char *line, unsigned index,
 				      ? 4
 				      : (cfg->knobs.writes = n, -1);
 		else if (is(&w, "cp_window"))
-			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 4
+			bad = set_count(&w, 1, ~0u, &cfg->knobs.window) ? 9
 									: -1;
 		else if (is(&w, "cp_quiet"))
-			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 4 : -1;
+			bad = set_count(&w, 1, ~0u, &cfg->knobs.quiet) ? 9 : -1;
 		else if (is(&w, "cp_start") &&
 			 (val_is(&w, "nested") || val_is(&w, "shadow")))
 			cfg->knobs.start_nested = val_is(&w, "nested");

@@ -8,7 +8,7 @@
  *               guest's pages, at least 512)
  *   large=on|off (shadow/compound trees map a guest large page with
  *               2 MiB leaves where they can; default on)
- *   cp_writes=N cp_window=EXITS cp_quiet=EXITS cp_start=shadow|nested
+ *   cp_writes=N cp_window=US cp_quiet=US cp_start=shadow|nested
  *   (mm/compound.h)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own

@@ -17,6 +17,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/guest.h"
+#include "hv/mmu.h"
 #include "lib/log.h"
 #include "hv/vplat.h"
 #include "lib/string.h"
@@ -203,7 +204,8 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
 	 * as soon as the guest can take it. */
 	vendor->want_irq_window(v, want);
-	p->next_due = next_deadline(g, now);
+	/* Not in next_deadline(): a halted guest's clock stands still. */
+	p->next_due = MIN(next_deadline(g, now), mmu_next_event(g, now));
 	p->settled = !want && !injected;
 	host_timer_arm(p->next_due);
 }

@@ -5,20 +5,26 @@
  * itself (nested entries), and when each moves to the other kind.
  *
  *   shadow -> nested  a table page written more than cp_writes times
- *                     within cp_window exits
- *   nested -> shadow  a nested entry left alone for cp_quiet exits is
- *                     dropped; the next walk mirrors (and protects) the
- *                     table again, which samples whether it is still
- *                     written. Each return to shadow doubles that page's
- *                     quiet time (up to 2^6), so a page cannot oscillate.
+ *                     within cp_window
+ *   nested -> shadow  a nested entry left alone for cp_quiet is dropped;
+ *                     the next walk mirrors (and protects) the table
+ *                     again, which samples whether it is still written.
+ *                     Each return to shadow doubles that page's quiet
+ *                     time (up to 2^6), so a page cannot oscillate.
  *
- * Time is counted in the guest's VM exits: deterministic, so a run can be
- * repeated exactly in an emulator.
+ * Time is the caller's clock, in its ticks (now, knobs.window, knobs.quiet
+ * and compound_next_scan() alike): hv/mmu.c gives it the guest's own
+ * running time, the TSC ticks spent in the guest, with the knobs given in
+ * microseconds. Guest time, not exits: a quiet nested table returns to
+ * shadow even in a guest that makes no exits (braid's timer brings it
+ * back for the scan), a guest that exits often does not age its tables
+ * faster, and time braid spends in exits or the guest spends halted does
+ * not count. Under Bochs the TSC counts instructions, so a run repeats
+ * exactly.
  *
  * cp_start=nested makes every table braid has not seen before start nested
  * (cheap for short-lived address spaces, which then never trap); it
- * returns to shadow by the quiet rule above, so a guest that makes no
- * exits keeps it nested.
+ * returns to shadow by the quiet rule above.
  */
 #ifndef MM_COMPOUND_H
 #define MM_COMPOUND_H
@@ -26,14 +32,14 @@
 #include "mm/shadow.h"
 
 #define CP_WRITES_DEFAULT 8
-#define CP_WINDOW_DEFAULT 2000
-#define CP_QUIET_DEFAULT  200000
+#define CP_WINDOW_DEFAULT 80000 /* us: 2000 exits at the toy workloads' rate */
+#define CP_QUIET_DEFAULT  8000000 /* us: 200000 exits at that rate */
 #define CP_MAX_NESTED	  4096 /* nested entries tracked for return to shadow */
 
 struct compound_knobs {
 	u32 writes;	   /* cp_writes= */
-	u64 window;	   /* cp_window= (exits) */
-	u64 quiet;	   /* cp_quiet= (exits) */
+	u64 window;	   /* cp_window= (us; ticks once in struct compound) */
+	u64 quiet;	   /* cp_quiet= (us; ticks once in struct compound) */
 	bool start_nested; /* cp_start=nested */
 };
 
@@ -66,7 +72,7 @@ struct compound {
 	u64 nr_gfns;
 	struct cp_nested_entry *nested;
 	u32 nr_nested;
-	u64 now; /* the guest's exit count */
+	u64 now; /* the caller's clock: the guest's running time */
 	u64 next_scan;
 	struct compound_stats stats;
 };
@@ -82,13 +88,23 @@ void compound_wrote(struct compound *c, u64 gfn);
 /* The periodic scan: take back quiet nested entries. */
 void compound_scan(struct compound *c);
 
-/* The clock advanced to @now exits; scan when due. Inline: it runs
- * before every entry, and is due once in knobs.quiet / 4 exits. */
+/* The clock advanced to @now; scan when due. Inline: it runs before
+ * every entry, and is due once in knobs.quiet / 4. */
 static inline void compound_tick(struct compound *c, u64 now)
 {
 	c->now = now;
 	if (now >= c->next_scan)
 		compound_scan(c);
+}
+
+/* When to look again for the next scan, on the same clock: a little
+ * after it is due. A timer set by the host's clock for exactly then fires
+ * with the guest's clock still short of it by the exit's own cost (time
+ * in braid is not guest time), and would be set again for the remainder,
+ * exit after exit. */
+static inline u64 compound_next_scan(const struct compound *c)
+{
+	return c->next_scan + c->knobs.quiet / 64;
 }
 
 #endif

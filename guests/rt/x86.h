@@ -122,6 +122,14 @@ static inline void invlpg(u64 va)
 	asm volatile("invlpg (%0)" : : "r"(va) : "memory");
 }
 
+static inline u64 rdtsc(void)
+{
+	u32 lo, hi;
+
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
+	return ((u64)hi << 32) | lo;
+}
+
 static inline __noreturn void halt_forever(void)
 {
 	for (;;)

@@ -174,6 +174,21 @@ static void test_guest_defaults(void **state)
 	assert_int_equal(cfg.shadow_pool, 65536);
 }
 
+/* The compound policy's times are microseconds of guest running time. */
+static void test_guest_cp_times(void **state)
+{
+	(void)state;
+	guest_ok("paging=compound", 0);
+	assert_int_equal(cfg.knobs.window, CP_WINDOW_DEFAULT);
+	assert_int_equal(cfg.knobs.quiet, CP_QUIET_DEFAULT);
+	guest_ok("cp_window=5000 cp_quiet=2000000", 0);
+	assert_int_equal(cfg.knobs.window, 5000);
+	assert_int_equal(cfg.knobs.quiet, 2000000);
+	guest_bad("cp_window=0",
+		  "bad value in \"cp_window=0\": expected microseconds of "
+		  "the guest's running time, at least 1");
+}
+
 /* large=: 2 MiB leaves in shadow and compound trees, on unless off. */
 static void test_guest_large(void **state)
 {
@@ -458,6 +473,7 @@ int main(void)
 		TS(test_guest_defaults),
 		TS(test_guest_all_options),
 		TS(test_guest_large),
+		TS(test_guest_cp_times),
 		TS(test_guest_later_option_wins),
 		TS(test_guest_double_dash),
 		TS(test_guest_plain_words_ignored),
