@@ -13,6 +13,7 @@
 #include "hv/mmu.h"
 #include "hv/stats.h"
 #include "insn/decode.h"
+#include "lib/string.h"
 
 #define CR4_VMXE_BIT BIT(13)
 
@@ -35,10 +36,7 @@ static void fill(struct vmexit *e, const struct x86_insn *in)
 	e->insn_len = in->len;
 	switch (in->kind) {
 	case X86_INVLPG:
-		/* The length is all braid needs: without the address
-		 * (no decode assists) it flushes every one. */
-		e->invlpg.decoded = true;
-		e->invlpg.gva_known = false;
+		e->invlpg.decoded = true; /* the address: invlpg_address() */
 		return;
 	case X86_CLTS: e->cr.type = CR_CLTS; break;
 	case X86_MOV_TO_CR: e->cr.type = CR_MOV_TO; break;
@@ -51,6 +49,29 @@ static void fill(struct vmexit *e, const struct x86_insn *in)
 			   : 0;
 	e->cr.gpr = in->rm_reg;
 	e->cr.decoded = true;
+}
+
+/*
+ * The linear address an INVLPG braid decoded names (without decode
+ * assists the exit does not say): its memory operand, in 64-bit mode,
+ * where only FS and GS have a base. Elsewhere braid flushes every
+ * address instead.
+ */
+static bool invlpg_address(struct vcpu *v, const struct x86_insn *in, u64 rip,
+			   u64 *gva)
+{
+	u64 gpr[NR_GPRS];
+	u8 seg = in->mem.seg;
+
+	if (in->mode != CPU_MODE_64)
+		return false;
+	memcpy(gpr, v->regs.gpr, sizeof(gpr));
+	gpr[RSP] = vendor->get(v, VREG_RSP);
+	*gva = x86_mem_offset(in, &in->mem, gpr, rip);
+	if (seg == X86_SEG_FS || seg == X86_SEG_GS)
+		*gva += vendor->get(v, seg == X86_SEG_FS ? VREG_FS_BASE
+							 : VREG_GS_BASE);
+	return true;
 }
 
 int cr_exit_decode(struct guest *g, struct vmexit *e)
@@ -74,6 +95,9 @@ int cr_exit_decode(struct guest *g, struct vmexit *e)
 		return -ENOTSUP;
 	}
 	fill(e, &in);
+	if (in.kind == X86_INVLPG)
+		e->invlpg.gva_known =
+			invlpg_address(v, &in, rip, &e->invlpg.gva);
 	if (in.kind == X86_LMSW)
 		e->cr.lmsw = (u16)vcpu_gpr(v, in.rm_reg);
 	return 0;

@@ -93,7 +93,9 @@ if [[ " $vendors " == *" vmx "* ]]; then
 fi
 if grep -q ',vmx,' "$pcsv"; then
 	echo
-	echo "braid's instructions per exit (Bochs/VMX, average over the run; n in $pcsv):"
+	echo "braid's instructions per exit (Bochs/VMX, average over the run; n in $pcsv;"
+	echo "a workload that makes a path a handful of times averages its one-off costs:"
+	echo "exitcost repeats each 4096 times):"
 	awk -F, 'NR > 1 && $2 == "vmx" { k = $1 " " $3; if (!(k in seen)) { seen[k] = 1; order[++rows] = k }
 		avg[k, $4] = $6 }
 	END {
