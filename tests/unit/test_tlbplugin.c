@@ -201,6 +201,7 @@ static void test_insn_kinds(void **state)
 	static const uint8_t invlpg_disp[] = { 0x41, 0x0f, 0x01,
 					       0x7c, 0x24, 0x08 };
 	static const uint8_t swapgs[] = { 0x0f, 0x01, 0xf8 };
+	static const uint8_t invlpga[] = { 0x0f, 0x01, 0xdf };
 	static const uint8_t mark_end[] = { 0x0f, 0x1f, 0x80, 0x03,
 					    0x02, 0x52, 0x42 };
 	static const uint8_t other_nop[] = { 0x0f, 0x1f, 0x80, 0x00,
@@ -219,6 +220,7 @@ static void test_insn_kinds(void **state)
 	assert_int_equal(kind_of(invlpg, 3), INSN_INVLPG);
 	assert_int_equal(kind_of(invlpg_disp, 6), INSN_INVLPG);
 	assert_int_equal(kind_of(swapgs, 3), INSN_OTHER);
+	assert_int_equal(kind_of(invlpga, 3), INSN_INVLPGA);
 	assert_int_equal(kind_of(other_nop, 7), INSN_OTHER);
 	assert_int_equal(kind_of(truncated, 2), INSN_OTHER);
 	assert_int_equal(insn_kind(mark_end, 7, &op, &window), INSN_MARK);

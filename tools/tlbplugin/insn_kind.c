@@ -48,6 +48,8 @@ enum insn_kind insn_kind(const uint8_t *b, size_t n, unsigned *op,
 	modrm = b[i + 2];
 	if (b[i + 1] == 0x01 && modrm == 0xd8)
 		return INSN_VMRUN;
+	if (b[i + 1] == 0x01 && modrm == 0xdf)
+		return INSN_INVLPGA;
 	/* REX.R would name CR11, which does not exist. */
 	if (b[i + 1] == 0x22 && (modrm >> 3 & 7) == 3 && !(rex & 4))
 		return INSN_MOV_TO_CR3;

@@ -8,6 +8,8 @@
  *                  Registers"): a CR3 load, which flushes the TLB's
  *                  non-global entries without PCID (SDM Vol. 3A 4.10.4.1)
  *   INVLPG         0F 01 /7, memory operand
+ *   INVLPGA        0F 01 DF (APM Vol. 3): braid flushing one page of one
+ *                  ASID, the address in rAX
  *   a braid marker 0F 1F 80 disp32 (include/braid/marker.h)
  */
 #ifndef TOOLS_TLBPLUGIN_INSN_KIND_H
@@ -21,6 +23,7 @@ enum insn_kind {
 	INSN_VMRUN,
 	INSN_MOV_TO_CR3,
 	INSN_INVLPG,
+	INSN_INVLPGA,
 	INSN_MARK,
 };
 

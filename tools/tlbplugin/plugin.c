@@ -455,7 +455,8 @@ static void on_mov_to_cr3(struct cpu_state *cs)
 	cs->root_known = false;
 }
 
-/* An INVLPG braid intercepts ends in a TLB_CONTROL flush the model
+/* An INVLPG braid intercepts ends in braid's INVLPGA of that address
+ * (counted the same way, insn_exec()) or a TLB_CONTROL flush the model
  * follows. One that runs in the guest names an address in registers the
  * plugin cannot read: the model keeps the entry, at most one missed flush
  * per such INVLPG, which the report counts ("invlpgs"). */
@@ -517,6 +518,12 @@ static void insn_exec(unsigned vcpu, void *ud)
 	case INSN_INVLPG:
 		if (bare || cs->in_guest)
 			on_invlpg(cs);
+		return;
+	case INSN_INVLPGA:
+		/* braid flushing one page of the guest's ASID for it (an
+		 * intercepted INVLPG): the same unknown address. */
+		if (!bare && !cs->in_guest && cs->win)
+			cs->win->invlpgs++;
 		return;
 	case INSN_MARK:
 		if (bare || cs->in_guest)
