@@ -145,7 +145,10 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_CR_ACCESS: handle_cr(g, e); break;
 	case VMEXIT_INVLPG: handle_invlpg(g, e); break;
 	case VMEXIT_NPF: handle_npf(g, e); break;
-	case VMEXIT_INTR: host_irq_window(); break; /* braid's timer */
+	case VMEXIT_INTR: /* braid's timer */
+		host_irq_window();
+		guest_check_time(g);
+		break;
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
 	case VMEXIT_HLT: handle_hlt(g, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;

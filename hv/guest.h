@@ -39,6 +39,7 @@ struct guest_config {
 	bool no_large;	 /* shadow/compound trees: 4 KiB leaves only */
 	struct compound_knobs knobs; /* paging=compound: the policy */
 	u64 trace;	  /* print the classification every this many exits */
+	u64 timeout;	  /* seconds the guest may run (0: no limit) */
 	bool raw_console; /* COM1 bytes go to the host console unchanged */
 	u32 dump_lines;	  /* region lines per classification dump; 0: all */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
@@ -108,7 +109,8 @@ struct guest {
 	bool paged;		  /* guest CR0.PG */
 	phys_t hw_cr3;		  /* what the hardware CR3 holds */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
-	u64 next_trace; /* exit count of the next classification trace */
+	u64 next_trace;	  /* exit count of the next classification trace */
+	u64 run_deadline; /* host TSC at which timeout= stops it; ~0: none */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct console_line console; /* its output, line by line */
@@ -147,6 +149,8 @@ static inline int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len)
 void guest_reset(struct guest *g, const struct boot_entry *e);
 /* End the guest: it reported @result. */
 void guest_exit(struct guest *g, u32 result);
+/* Stop the guest if its timeout= has passed. */
+void guest_check_time(struct guest *g);
 /* Stop a misbehaving guest with a one-line report naming the reason and
  * its RIP. */
 void guest_stop(struct guest *g, const char *fmt, ...)

@@ -201,6 +201,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a number of lines (0: no limit)",
 		"on or off",
 		"microseconds of the guest's running time, at least 1",
+		"a number of seconds from 1 to 1000000",
 	};
 	const char *p = line;
 	struct word w;
@@ -258,12 +259,15 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->no_large = val_is(&w, "off");
 		else if (is(&w, "large"))
 			bad = 8;
+		else if (is(&w, "timeout"))
+			bad = set_count(&w, 1, 1000000, &cfg->timeout) ? 10
+								       : -1;
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, timeout=, trace=, dump_lines=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -10,6 +10,8 @@
  *               2 MiB leaves where they can; default on)
  *   cp_writes=N cp_window=US cp_quiet=US cp_start=shadow|nested
  *   (mm/compound.h)
+ *   timeout=SECONDS (stop the guest after that long: a guest that never
+ *               ends must not keep the next ones from running)
  *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
  * command line; a Linux bzImage gets only ARGS (nothing without "--"). A module whose line starts with "+" is not a guest but the

@@ -7,6 +7,7 @@
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tracebox.h"
+#include "arch/x86_64/tsc.h"
 #include "hv/classify.h"
 #include "hv/exit.h"
 #include "hv/mmu.h"
@@ -31,6 +32,8 @@ void guest_run(struct guest *g)
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
+	g->run_deadline =
+		g->cfg.timeout ? rdtsc() + g->cfg.timeout * tsc_hz() : ~0ull;
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(g);
 		vplat_before_entry(g);

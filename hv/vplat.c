@@ -205,7 +205,8 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	 * as soon as the guest can take it. */
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
-	p->next_due = MIN(next_deadline(g, now), mmu_next_event(g, now));
+	p->next_due = MIN(MIN(next_deadline(g, now), mmu_next_event(g, now)),
+			  g->run_deadline);
 	p->settled = !want && !injected;
 	host_timer_arm(p->next_due);
 }
@@ -240,7 +241,11 @@ void vplat_halt(struct guest *g)
 				   "pending is masked by its TPR)");
 			break;
 		}
-		host_timer_arm(next);
+		if (now >= g->run_deadline) {
+			guest_check_time(g);
+			break;
+		}
+		host_timer_arm(MIN(next, g->run_deadline));
 		host_wait_for_irq();
 		now = rdtsc();
 	}

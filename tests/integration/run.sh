@@ -54,6 +54,7 @@ negative_modules() {
 	echo "$G/badpt.elf=name=badpt"
 	echo "$G/sleeper.elf=name=sleeper"
 	echo "$G/sleeper.elf=name=sleeper-cli -- cli"
+	echo "$G/spin.elf=name=spinner timeout=1"
 	echo "$G/hello.elf=name=badpaging paging=turbo"
 	echo "$G/hello.elf=name=toobig mem=60G"
 	echo "$G/hello.elf=name=badopt colour=blue"
@@ -98,8 +99,9 @@ check_negative() { # SCENARIO VENDOR
 	expect_line "$s" "corrupt ELF" "braid: guest corrupt: error: corrupt ELF image: program headers lie beyond the end of the file"
 	expect_line "$s" "truncated ELF" "braid: guest truncated: error: corrupt ELF image: a segment lies beyond the end of the file"
 	expect_line "$s" "not a multiboot kernel" "braid: guest garbage: error: not a multiboot kernel"
+	expect_line "$s" "a guest that never ends is stopped at its timeout=" "braid: guest spinner: stopped: still running after 1 s, its time limit (timeout=)"
 	expect_guest_pass "$s" survivor
-	expect_line "$s" "summary counts" "braid: summary: 14 guests, 1 passed, 13 failed"
+	expect_line "$s" "summary counts" "braid: summary: 15 guests, 1 passed, 14 failed"
 	expect_no_line "$s" "no panic" "PANIC"
 }
 

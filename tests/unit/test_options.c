@@ -189,6 +189,20 @@ static void test_guest_cp_times(void **state)
 		  "the guest's running time, at least 1");
 }
 
+/* timeout=: seconds, 1 to 1000000; none by default. */
+static void test_guest_timeout(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_int_equal(cfg.timeout, 0);
+	guest_ok("timeout=30", 0);
+	assert_int_equal(cfg.timeout, 30);
+	guest_bad("timeout=0", "bad value in \"timeout=0\": expected a "
+			       "number of seconds from 1 to 1000000");
+	guest_bad("timeout=1m", "bad value in \"timeout=1m\": expected a "
+				"number of seconds from 1 to 1000000");
+}
+
 /* large=: 2 MiB leaves in shadow and compound trees, on unless off. */
 static void test_guest_large(void **state)
 {
@@ -364,7 +378,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, trace=, dump_lines=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, timeout=, trace=, dump_lines=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -474,6 +488,7 @@ int main(void)
 		TS(test_guest_all_options),
 		TS(test_guest_large),
 		TS(test_guest_cp_times),
+		TS(test_guest_timeout),
 		TS(test_guest_later_option_wins),
 		TS(test_guest_double_dash),
 		TS(test_guest_plain_words_ignored),
