@@ -7,9 +7,12 @@
  * values to the next guest on the same CPU. Run it twice, one guest after
  * the other:
  *
- *   plant   fills XMM0-15, MXCSR, the x87 control word and ST0, and
- *           DR0-DR3 with a recognizable pattern, reads it all back (so
- *           the planting is known to have worked), and ends;
+ *   plant   (with xcr0: first tries to turn on XSAVE state, which a CPU
+ *           that reports no XSAVE must refuse) fills XMM0-15, MXCSR, the
+ *           x87 control
+ *           word and ST0, and DR0-DR3 with a recognizable pattern, reads
+ *           it all back (so the planting is known to have worked), and
+ *           ends;
  *   (none)  reads the same registers and fails on any planted value.
  *
  * Guests must enable SSE themselves (CR4.OSFXSR), as a kernel does.
@@ -62,6 +65,46 @@ static void plant(void)
 	asm volatile("mov %0, %%db3" : : "r"(tag(0xd3)));
 }
 
+static void set_osxsave(void *arg)
+{
+	(void)arg;
+	write_cr4(read_cr4() | BIT(18));
+}
+
+/* XCR0 with AVX state (x87 | SSE | AVX), which FXSAVE would not cover. */
+static void xsetbv_avx(void *arg)
+{
+	(void)arg;
+	asm volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
+}
+
+/* A CPU that reports no XSAVE (as braid's guests are shown) must refuse
+ * it: #GP at CR4.OSXSAVE or, where the CPU underneath has XSAVE, #UD at
+ * XSETBV. XCR0 is shared by every guest on the CPU (no VMCS or VMCB
+ * switches it), so one that could set it could turn on AVX state that
+ * the next guest inherits. */
+static void try_xcr0(void)
+{
+	struct fault f;
+
+	if (cpuid(1, 0).ecx & BIT(26)) {
+		report_skip(
+			"the CPU reports XSAVE: XCR0 is this guest's to set");
+		return;
+	}
+	if (catch_fault(set_osxsave, NULL, &f)) {
+		report(f.vector == X86_GP, "CR4.OSXSAVE refused (%s)",
+		       exception_name(f.vector));
+		return;
+	}
+	if (catch_fault(xsetbv_avx, NULL, &f))
+		report(f.vector == X86_UD, "XSETBV refused (%s)",
+		       exception_name(f.vector));
+	else
+		report(false, "XSETBV changed XCR0");
+	write_cr4(read_cr4() & ~BIT(18));
+}
+
 static u64 read_dr(unsigned n)
 {
 	u64 v = 0;
@@ -106,6 +149,8 @@ void guest_main(void)
 
 	enable_sse();
 	if (boot.cmdline && cmdline_has(boot.cmdline, "plant")) {
+		if (cmdline_has(boot.cmdline, "xcr0"))
+			try_xcr0();
 		plant();
 		seen = planted_seen();
 		report(seen == all, "planted %u of %u register values", seen,

@@ -35,6 +35,7 @@ static const struct {
 	[VMEXIT_IRQ_WINDOW] = { EXIT_IRQ_WINDOW, PATH_IRQ_WINDOW },
 	[VMEXIT_TRIPLE_FAULT] = { EXIT_TRIPLE_FAULT, PATH_OTHER },
 	[VMEXIT_VIRT_INSN] = { EXIT_VIRT_INSN, PATH_OTHER },
+	[VMEXIT_XSETBV] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_ENTRY_FAILED] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_UNHANDLED] = { EXIT_OTHER, PATH_OTHER },
 };
@@ -152,6 +153,12 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
 	case VMEXIT_HLT: handle_hlt(g, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
+	case VMEXIT_XSETBV:
+		/* The CPU braid presents has no XSAVE (hv/cpuid.c), where
+		 * XSETBV is #UD (SDM Vol. 2D, XSETBV); and XCR0, which no
+		 * VMCS or VMCB switches, stays braid's (cpu_state.c). */
+		vendor->inject_exception(&g->vcpu, VEC_UD, false, 0);
+		break;
 	case VMEXIT_VIRT_INSN:
 		guest_stop(
 			g,

@@ -22,10 +22,12 @@
 #define CR4_OSFXSR     BIT(9)
 #define CR4_OSXMMEXCPT BIT(10)
 #define CR4_VMXE       BIT(13)
+#define CR4_OSXSAVE    BIT(18)
 #define RFLAGS_FIXED   BIT(1)
 #define RFLAGS_IF      BIT(9)
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
+#define VEC_UD 6  /* invalid opcode */
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Swapping the guest register state no VMCS/VMCB holds (cpu_state.h). */
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/string.h"
@@ -9,14 +10,33 @@
 #define FX_FCW	 0
 #define FX_MXCSR 24
 
+#define XCR0_X87 BIT(0)
+#define XCR0_SSE BIT(1)
+
 #define FCW_RESET   0x037f
 #define MXCSR_RESET 0x1f80
 #define DR6_RESET   0xffff0ff0ull
+
+/*
+ * XCR0 (SDM Vol. 1 13.3) is shared by the host and every guest: no VMCS
+ * or VMCB field switches it. Pinned to x87 and SSE, and with XSETBV
+ * intercepted on both vendors (hv/exit.c), no guest can turn on a state
+ * component (AVX and later) that FXSAVE/FXRSTOR would not swap, whatever
+ * the firmware left in it.
+ */
+static void pin_xcr0(void)
+{
+	if (!(cpuid(1, 0).ecx & ECX1_XSAVE))
+		return; /* no XCR0 at all */
+	write_cr4(read_cr4() | CR4_OSXSAVE);
+	asm volatile("xsetbv" ::"c"(0), "a"(XCR0_X87 | XCR0_SSE), "d"(0));
+}
 
 void cpu_state_cpu_init(void)
 {
 	write_cr0((read_cr0() | CR0_MP) & ~(u64)(CR0_EM | CR0_TS));
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	pin_xcr0();
 }
 
 void cpu_state_reset(struct vcpu *v)

@@ -7,7 +7,9 @@
  * built with -mgeneral-regs-only), so a vCPU's values stay in the CPU
  * across its exits; they are swapped only when another vCPU runs on that
  * CPU (percpu.state_owner), and a new vCPU starts from the reset values,
- * never from what the previous guest left behind.
+ * never from what the previous guest left behind. XCR0, which nothing
+ * switches either, is pinned to x87|SSE at boot, and XSETBV raises #UD
+ * (hv/exit.c), so no guest has state FXSAVE would not cover.
  */
 #ifndef ARCH_CPU_STATE_H
 #define ARCH_CPU_STATE_H

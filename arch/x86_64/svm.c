@@ -187,7 +187,7 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
 			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
 			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
-			     INTERCEPT2_SKINIT;
+			     INTERCEPT2_SKINIT | INTERCEPT2_XSETBV;
 	c->iopm_base_pa = iopm;
 	c->msrpm_base_pa = msrpm;
 	c->guest_asid = asid;
@@ -346,6 +346,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	case SVM_EXIT_INTR: e->kind = VMEXIT_INTR; break;
 	case SVM_EXIT_VINTR: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case SVM_EXIT_CPUID: e->kind = VMEXIT_CPUID; break;
+	case SVM_EXIT_XSETBV: e->kind = VMEXIT_XSETBV; break;
 	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;

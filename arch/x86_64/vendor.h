@@ -27,6 +27,7 @@ enum vmexit_kind {
 	VMEXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
 	VMEXIT_TRIPLE_FAULT,
 	VMEXIT_VIRT_INSN,    /* the guest executed a VMX/SVM instruction */
+	VMEXIT_XSETBV,	     /* the guest tried to change XCR0 */
 	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
 	VMEXIT_UNHANDLED,
 };

@@ -632,6 +632,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
+	case EXIT_REASON_XSETBV: e->kind = VMEXIT_XSETBV; break;
 	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
 	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
