@@ -13,7 +13,6 @@
 #include "hv/mmu.h"
 #include "hv/stats.h"
 #include "insn/decode.h"
-#include "lib/string.h"
 
 #define CR4_VMXE_BIT BIT(13)
 
@@ -60,17 +59,13 @@ static void fill(struct vmexit *e, const struct x86_insn *in)
 static bool invlpg_address(struct vcpu *v, const struct x86_insn *in, u64 rip,
 			   u64 *gva)
 {
-	u64 gpr[NR_GPRS];
-	u8 seg = in->mem.seg;
+	struct emu_ctx regs = { 0 };
 
 	if (in->mode != CPU_MODE_64)
 		return false;
-	memcpy(gpr, v->regs.gpr, sizeof(gpr));
-	gpr[RSP] = vendor->get(v, VREG_RSP);
-	*gva = x86_mem_offset(in, &in->mem, gpr, rip);
-	if (seg == X86_SEG_FS || seg == X86_SEG_GS)
-		*gva += vendor->get(v, seg == X86_SEG_FS ? VREG_FS_BASE
-							 : VREG_GS_BASE);
+	guest_insn_load_regs(v, &regs, in); /* with FS/GS bases, as needed */
+	*gva = x86_mem_offset(in, &in->mem, regs.gpr, rip) +
+	       regs.seg_base[in->mem.seg];
 	return true;
 }
 
