@@ -47,12 +47,9 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 		stats_path(g, PATH_PT_WRITE);
 		/* With the linear address (VMX), the store needs no walk
 		 * of the guest's tables, as after a #PF. */
-		if (e->npf.gva_valid)
-			ptwrite_emulate(g, e->npf.gva, &e->npf.gpa,
-					PTWRITE_CPL_UNKNOWN);
-		else
-			ptwrite_emulate(g, e->npf.gpa, NULL,
-					PTWRITE_CPL_UNKNOWN);
+		ptwrite_emulate(g, e->npf.gva_valid ? e->npf.gva : e->npf.gpa,
+				e->npf.gva_valid ? &e->npf.gpa : NULL,
+				PTWRITE_CPL_UNKNOWN);
 		return;
 	case MMU_NOT_MINE: break;
 	default: return;
