@@ -86,17 +86,31 @@ static void walk(struct run *r, u64 table, unsigned level, u64 base)
 	}
 }
 
+/* What the CPU walks for the guest now: the guest's own tables (through
+ * EPT/NPT), braid's shadow tree, or a compound tree or its twin. */
+static const char *hw_walk(const struct guest *g)
+{
+	if (g->cfg.paging == PAGING_NESTED || !g->hw_cr3)
+		return "guest";
+	if (g->cfg.paging == PAGING_SHADOW)
+		return "shadow";
+	return g->on_twin ? "twin" : "tree";
+}
+
 void classify_dump(struct guest *g)
 {
 	struct run r = { .g = g };
 	struct mmu_regs m;
 	unsigned long long t = g->stats.exits_total;
+	const struct compound_stats *c = &g->compound.stats;
 
 	mmu_guest_regs(g, &m);
 	kprintf("braid: classify-begin {\"guest\":\"%s\",\"vendor\":\"%s\","
-		"\"paging\":\"%s\",\"t\":%llu,\"cr3\":\"0x%llx\"}\n",
+		"\"paging\":\"%s\",\"t\":%llu,\"cr3\":\"0x%llx\","
+		"\"walk\":\"%s\",\"to_twin\":%llu,\"to_tree\":%llu}\n",
 		g->cfg.name, vendor->name, paging_mode_name(g->cfg.paging), t,
-		(unsigned long long)m.cr3);
+		(unsigned long long)m.cr3, hw_walk(g),
+		(unsigned long long)c->to_twin, (unsigned long long)c->to_tree);
 	/* Only 4-level (IA-32e) paging has the layout walked here. */
 	if ((m.cr0 & CR0_PG) && (m.efer & BIT(10)))
 		walk(&r, m.cr3 & PTE_ADDR_MASK, 4, 0);

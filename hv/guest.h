@@ -108,6 +108,8 @@ struct guest {
 	struct mmu_regs gcr;	  /* the guest's CR0, CR3, CR4, EFER */
 	bool paged;		  /* guest CR0.PG */
 	phys_t hw_cr3;		  /* what the hardware CR3 holds */
+	bool on_twin;		  /* compound: EPT/NPT off, on the twin */
+	u64 twin_since;		  /* ... since this guest_tsc */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
 	u64 next_trace;	  /* exit count of the next classification trace */
 	u64 run_deadline; /* host TSC at which timeout= stops it; ~0: none */

@@ -139,6 +139,8 @@ static int create_compound(struct guest *g)
 		      ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem,
 				     &ops);
 	err = err ?: compound_init(&g->compound, &g->shadow, g->cfg.mem, &k);
+	if (!err && !k.no_twin)
+		err = shadow_enable_twin(&g->shadow);
 	if (err)
 		return err;
 	g->shadow.large = !g->cfg.no_large;
@@ -238,16 +240,46 @@ static void update_walk_mode(struct guest *g)
 	g->shadow.mode = m;
 }
 
+/* What the hardware CR3 must hold for the active root: its twin if it can
+ * run there, else the root itself. */
+static phys_t hw_root(const struct guest *g)
+{
+	return shadow_twin_root(&g->shadow) ?: shadow_root_hpa(&g->shadow);
+}
+
+/* Compound: move the running address space to its twin (EPT/NPT off) or
+ * back to the compound tree, and account for the time on the twin. */
+static void use_twin(struct guest *g, bool on)
+{
+	struct compound_stats *c = &g->compound.stats;
+
+	if (on == g->on_twin)
+		return;
+	if (on) {
+		c->to_twin++;
+		g->twin_since = g->stats.guest_tsc;
+	} else {
+		c->to_tree++;
+		c->twin_tsc += g->stats.guest_tsc - g->twin_since;
+	}
+	g->on_twin = on;
+	vendor->set_nested_paging(&g->vcpu, !on);
+}
+
 /*
  * Compound paging: with paging off, or with 32-bit/PAE paging, the guest
  * runs as under nested paging (its own CR3). With IA-32e paging the
- * hardware CR3 is the compound root in the window; CR0.WP is forced so
- * that read-only leaves catch the first write for the guest's D bits.
+ * hardware CR3 is the compound root in the window, or, while no entry
+ * below that root is nested, its host-physical twin with EPT/NPT off: the
+ * same translations, walked in one dimension (docs/design.md). CR0.WP is
+ * forced so that read-only leaves catch the first write for the guest's
+ * D bits.
  */
 static void apply_compound(struct guest *g, bool new_cr3)
 {
 	struct mmu_regs *gcr = &g->gcr, hw = *gcr;
 	bool paged = gcr->cr0 & CR0_PG, lm = paged && (gcr->efer & EFER_LME);
+	phys_t twin = 0;
 
 	if (paged != g->paged) {
 		shadow_reset(&g->shadow);
@@ -261,7 +293,10 @@ static void apply_compound(struct guest *g, bool new_cr3)
 		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
 				 ? shadow_activate(&g->shadow, gcr->cr3)
 				 : shadow_root_hpa(&g->shadow);
+		twin = shadow_twin_root(&g->shadow);
+		hw.cr3 = twin ?: hw.cr3;
 	}
+	use_twin(g, twin != 0);
 	vendor->set_mmu(&g->vcpu, gcr, &hw);
 	g->hw_cr3 = lm ? hw.cr3 : 0;
 	g->shadow.need_flush = true;
@@ -323,8 +358,9 @@ void mmu_shadow_flush(struct guest *g)
 
 	/* Every change to the tree sets need_flush, a root that moved with
 	 * the rest: nothing to look at while it is clear. */
-	if (g->hw_cr3 && shadow_root_hpa(s) != g->hw_cr3)
-		apply(g, false); /* the pool was reclaimed: the root moved */
+	if (g->hw_cr3 && hw_root(g) != g->hw_cr3)
+		apply(g, false); /* the pool was reclaimed (the root moved), or
+				  * it moved to or from its twin */
 	vendor->flush_tlb(&g->vcpu);
 	s->need_flush = false;
 	s->stats.flushes++;

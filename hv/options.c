@@ -213,9 +213,9 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->paging = PAGING_NESTED;
 	cfg->shadow_pool = 0; /* sized from mem= below */
 	cfg->dump_lines = CLASSIFY_LINES_DEFAULT;
-	cfg->knobs =
-		(struct compound_knobs){ CP_WRITES_DEFAULT, CP_WINDOW_DEFAULT,
-					 CP_QUIET_DEFAULT, false };
+	cfg->knobs = (struct compound_knobs){ .writes = CP_WRITES_DEFAULT,
+					      .window = CP_WINDOW_DEFAULT,
+					      .quiet = CP_QUIET_DEFAULT };
 	while (next_word(&p, &w)) {
 		int bad = -1;
 
@@ -259,6 +259,11 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->no_large = val_is(&w, "off");
 		else if (is(&w, "large"))
 			bad = 8;
+		else if (is(&w, "cp_twin") &&
+			 (val_is(&w, "on") || val_is(&w, "off")))
+			cfg->knobs.no_twin = val_is(&w, "off");
+		else if (is(&w, "cp_twin"))
+			bad = 8;
 		else if (is(&w, "timeout"))
 			bad = set_count(&w, 1, 1000000, &cfg->timeout) ? 10
 								       : -1;
@@ -267,7 +272,7 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, timeout=, trace=, dump_lines=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, timeout=, trace=, dump_lines=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

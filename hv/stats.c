@@ -64,18 +64,23 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 static int compound_stats(const struct guest *g, char *buf, size_t size)
 {
 	const struct compound_stats *c = &g->compound.stats;
+	u64 twin = c->twin_tsc +
+		   (g->on_twin ? g->stats.guest_tsc - g->twin_since : 0);
 	u32 mirrors[5], nested[5];
 
 	shadow_census(&g->shadow, mirrors, nested);
 	return snprintf(
 		buf, size,
 		",\"compound\":{\"writes_trapped\":%llu,\"to_nested\":%llu,"
-		"\"to_shadow\":%llu,\"shadow_tables\":[%u,%u,%u,%u],"
+		"\"to_shadow\":%llu,\"to_twin\":%llu,\"to_tree\":%llu,"
+		"\"twin_tsc\":%llu,\"shadow_tables\":[%u,%u,%u,%u],"
 		"\"nested_tables\":[%u,%u,%u]}",
 		(unsigned long long)c->writes_trapped,
 		(unsigned long long)c->to_nested,
-		(unsigned long long)c->to_shadow, mirrors[1], mirrors[2],
-		mirrors[3], mirrors[4], nested[1], nested[2], nested[3]);
+		(unsigned long long)c->to_shadow,
+		(unsigned long long)c->to_twin, (unsigned long long)c->to_tree,
+		(unsigned long long)twin, mirrors[1], mirrors[2], mirrors[3],
+		mirrors[4], nested[1], nested[2], nested[3]);
 }
 
 static const char *const path_names[PATH_NR] = {

@@ -41,6 +41,7 @@ struct compound_knobs {
 	u64 window;	   /* cp_window= (us; ticks once in struct compound) */
 	u64 quiet;	   /* cp_quiet= (us; ticks once in struct compound) */
 	bool start_nested; /* cp_start=nested */
+	bool no_twin;	   /* cp_twin=off: always run with EPT/NPT on */
 };
 
 struct cp_gfn {
@@ -63,6 +64,11 @@ struct compound_stats {
 	u64 writes_trapped;
 	u64 to_nested; /* guest table pages handed to the CPU */
 	u64 to_shadow; /* nested entries taken back */
+	/* The running address space moved between its twin (EPT/NPT off)
+	 * and the compound tree (EPT/NPT on), and the guest time spent on
+	 * the twin (TSC ticks; hv/mmu.c keeps these). */
+	u64 to_twin, to_tree;
+	u64 twin_tsc;
 };
 
 struct compound {

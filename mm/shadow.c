@@ -24,6 +24,25 @@ static u64 *sp_table(const struct shadow *s, u32 i)
 	return pa_to_va(s->pool + (u64)i * PAGE_SIZE);
 }
 
+static u64 *twin_table(const struct shadow *s, u32 i)
+{
+	return pa_to_va(s->twin + (u64)i * PAGE_SIZE);
+}
+
+/* The table whose leaves braid's write protection manages: the shadow
+ * tree's own, or a compound tree's twin (the compound tree itself leaves
+ * that to EPT/NPT). */
+static u64 *leaf_table(const struct shadow *s, u32 i)
+{
+	return s->twin ? twin_table(s, i) : sp_table(s, i);
+}
+
+/* Does this tree protect guest tables in its own leaves? */
+static bool leaf_protection(const struct shadow *s)
+{
+	return !s->compound || s->twin;
+}
+
 /* Where table pointers point: host-physical for a shadow tree, the
  * guest-physical window for a compound tree (docs/design.md §2). */
 static u64 tree_base(const struct shadow *s)
@@ -69,6 +88,76 @@ bool shadow_protected(const struct shadow *s, u64 gfn)
 	return false;
 }
 
+/* Read-only for now: the guest's tables allow writes (SHADOW_GUEST_W). */
+static u64 guest_w_only(u64 e)
+{
+	if (!(e & X86_PTE_RW))
+		return e;
+	return (e & ~(X86_PTE_RW | X86_PTE_D)) | SHADOW_GUEST_W;
+}
+
+/*
+ * The twin of compound entry @e in a level-@level page: the same mapping
+ * as the CPU sees it through EPT/NPT, in host-physical terms. A pointer
+ * to a pool page points at that page's twin; a leaf at the host frame;
+ * a leaf on a protected guest table is read-only (EPT/NPT protects it in
+ * the compound tree, nothing would in the twin). A nested entry (the
+ * guest's own table) has no twin: the root then never runs on its twin.
+ * A leaf with no RAM behind it has none either: the access faults, and
+ * the fault finds no RAM, as under EPT/NPT.
+ */
+static u64 twin_entry(const struct shadow *s, unsigned level, u64 e)
+{
+	u64 a = e & PTE_ADDR_MASK, gfn = a >> PAGE_SHIFT, hpa;
+
+	if (!(e & X86_PTE_P))
+		return 0;
+	if (level > 1 && !(e & X86_PTE_PS)) {
+		if (!is_tree_ptr(s, e))
+			return SHADOW_TWIN_NESTED;
+		return (s->twin + (a - s->window_gpa)) | (e & ~PTE_ADDR_MASK);
+	}
+	hpa = gfn < s->nr_gfns ? s->ops.gfn_to_hpa(s->ops.ctx, gfn) : 0;
+	if (!hpa || (level == 2 && (hpa & (PT_LEVEL_SIZE(2) - 1))))
+		return 0;
+	e = hpa | (e & ~PTE_ADDR_MASK);
+	if (level == 2 ? s->tables_in_2m[gfn / PT_ENTRIES] != 0
+		       : shadow_protected(s, gfn))
+		e = guest_w_only(e);
+	return e;
+}
+
+/* The root page above @sp (parents are braid's own records). */
+static u32 root_of(const struct shadow *s, u32 sp)
+{
+	for (unsigned l = 0; l < 4 && s->pages[sp].parent != SP_NONE; l++)
+		sp = s->pages[sp].parent;
+	return sp;
+}
+
+static void count_nested(struct shadow *s, u32 sp, int delta)
+{
+	s->pages[sp].nested += delta;
+	s->pages[root_of(s, sp)].nested_tree += delta;
+	s->need_flush = true; /* the root may move to or from its twin */
+}
+
+/* Every change to a tree entry goes through here, so that a twin, and
+ * the count of nested entries below each root, stay exact. */
+static void set_entry(struct shadow *s, u32 sp, unsigned idx, u64 e)
+{
+	u64 *t, was;
+
+	sp_table(s, sp)[idx] = e;
+	if (!s->twin)
+		return;
+	t = &twin_table(s, sp)[idx];
+	was = *t;
+	*t = twin_entry(s, s->pages[sp].level, e);
+	if ((was == SHADOW_TWIN_NESTED) != (*t == SHADOW_TWIN_NESTED))
+		count_nested(s, sp, *t == SHADOW_TWIN_NESTED ? 1 : -1);
+}
+
 /* Clear RW in every shadow leaf that maps @gfn writable: it is about to
  * become (or is) a guest table page that must trap writes. */
 static void write_protect(struct shadow *s, u64 gfn)
@@ -81,11 +170,9 @@ static void write_protect(struct shadow *s, u64 gfn)
 
 		next = r->next;
 		if (p->in_use && p->gen == r->gen && p->level == 1) {
-			u64 *e = &sp_table(s, r->sp)[r->idx];
+			u64 *e = &leaf_table(s, r->sp)[r->idx];
 
-			if (*e & X86_PTE_RW)
-				*e = (*e & ~(X86_PTE_RW | X86_PTE_D)) |
-				     SHADOW_GUEST_W;
+			*e = guest_w_only(*e);
 			s->need_flush = true;
 		}
 		r->next = s->rmap_free;
@@ -116,7 +203,7 @@ static void split_large(struct shadow *s, u64 base)
 			continue;
 		}
 		if (p->in_use && p->gen == r->gen && (*e & X86_PTE_PS)) {
-			*e = 0;
+			set_entry(s, r->sp, r->idx, 0);
 			s->need_flush = true;
 			s->stats.large_splits++;
 		}
@@ -129,11 +216,11 @@ static void split_large(struct shadow *s, u64 base)
 /* Guest frame @gfn (in RAM) became one of the tables braid mirrors. */
 static void protect(struct shadow *s, u64 gfn)
 {
-	if (s->tables_in_2m[gfn / PT_ENTRIES]++ == 0 && !s->compound)
+	if (s->tables_in_2m[gfn / PT_ENTRIES]++ == 0 && leaf_protection(s))
 		split_large(s, gfn & ~(u64)(PT_ENTRIES - 1));
 	if (s->compound)
 		s->ops.protect(s->ops.ctx, gfn, true);
-	else
+	if (leaf_protection(s))
 		write_protect(s, gfn);
 }
 
@@ -200,6 +287,8 @@ static void sp_free(struct shadow *s, u32 sp)
 	 * (through the window) keeps its count, and its full scan. */
 	if (p->parent != SP_NONE && is_child(s, p->parent, p->parent_idx))
 		s->pages[p->parent].children--;
+	if (p->nested && p->parent != SP_NONE)
+		s->pages[root_of(s, sp)].nested_tree -= p->nested;
 	if (!p->direct)
 		hash_remove(s, sp);
 	if (!p->direct && p->gfn < s->nr_gfns && !shadow_protected(s, p->gfn))
@@ -224,6 +313,8 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 	s->free_head = p->next;
 	s->nr_free--;
 	memset(sp_table(s, sp), 0, PAGE_SIZE);
+	if (s->twin)
+		memset(twin_table(s, sp), 0, PAGE_SIZE);
 	*p = (struct shadow_page){ .gfn = gfn,
 				   .parent = parent,
 				   .parent_idx = parent_idx,
@@ -331,6 +422,8 @@ void shadow_destroy(struct shadow *s)
 {
 	if (s->pool)
 		frame_free_contig(s->pool, s->nr_pages);
+	if (s->twin)
+		frame_free_contig(s->twin, s->nr_pages);
 	if (s->pages)
 		free_array(s->pages, s->nr_pages * sizeof(*s->pages));
 	if (s->rmap_head)
@@ -349,17 +442,17 @@ static void rmap_flush(struct shadow *s)
 {
 	s->stats.rmap_flushes++;
 	for (u32 sp = 0; sp < s->nr_pages; sp++) {
-		u64 *tab = sp_table(s, sp);
+		u64 *tab = leaf_table(s, sp);
 
 		if (!s->pages[sp].in_use || s->pages[sp].level > 2)
 			continue;
 		for (unsigned i = 0; i < PT_ENTRIES; i++) {
 			if (s->pages[sp].level == 2) {
-				if (tab[i] & X86_PTE_PS)
-					tab[i] = 0; /* refilled on a fault */
-			} else if (tab[i] & X86_PTE_RW) {
-				tab[i] = (tab[i] & ~(X86_PTE_RW | X86_PTE_D)) |
-					 SHADOW_GUEST_W;
+				if (sp_table(s, sp)[i] & X86_PTE_PS)
+					set_entry(s, sp, i, 0); /* refilled on
+								 * a fault */
+			} else {
+				tab[i] = guest_w_only(tab[i]);
 			}
 		}
 	}
@@ -391,7 +484,7 @@ static void reclaim(struct shadow *s)
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		if (is_child(s, s->root, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
-		tab[i] = 0;
+		set_entry(s, s->root, i, 0);
 	}
 	s->need_flush = true;
 }
@@ -502,18 +595,21 @@ static u64 guest_flags(const struct shadow *s, u64 gpte)
 
 #define SP_NESTED 0xfffffffeu /* descend() ended at a nested entry */
 
-/* Fill the empty entry @e (index @idx of page @sp, level @l) on the way to
- * @gva: a new child page, or in a compound tree a nested entry. */
+/* Fill the empty entry @idx of page @sp (level @l) on the way to @gva: a
+ * new child page, or in a compound tree a nested entry. */
 static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
-		      const struct gwalk *w, u64 *e)
+		      const struct gwalk *w)
 {
 	bool direct = l <= w->level;
 	u64 gfn = direct ? (w->gpa & ~(PT_LEVEL_SIZE(l) - 1)) >> PAGE_SHIFT
 			 : w->table_gpa[l - 1] >> PAGE_SHIFT;
+	u64 flags;
 	u32 child;
 
 	if (s->compound && !direct && s->ops.nested(s->ops.policy, gfn)) {
-		*e = (w->pte[l] & PTE_ADDR_MASK) | guest_flags(s, w->pte[l]);
+		set_entry(s, sp, idx,
+			  (w->pte[l] & PTE_ADDR_MASK) |
+				  guest_flags(s, w->pte[l]));
 		s->ops.nested_installed(s->ops.policy, sp, idx, gfn);
 		return SP_NESTED;
 	}
@@ -521,9 +617,9 @@ static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
 	if (child == SP_NONE)
 		return SP_NONE;
 	/* Below a guest large page, the guest's leaf decides. */
-	*e = sp_pa(s, child) |
-	     (s->compound ? guest_flags(s, w->pte[MAX(l, w->level)])
-			  : UPPER_FLAGS);
+	flags = s->compound ? guest_flags(s, w->pte[MAX(l, w->level)])
+			    : UPPER_FLAGS;
+	set_entry(s, sp, idx, sp_pa(s, child) | flags);
 	return child;
 }
 
@@ -543,11 +639,11 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w,
 
 		if ((*e & (X86_PTE_P | X86_PTE_PS)) ==
 		    (X86_PTE_P | X86_PTE_PS)) {
-			*e = 0;
+			set_entry(s, sp, idx, 0);
 			s->need_flush = true;
 		}
 		if (!(*e & X86_PTE_P)) {
-			u32 child = fill_upper(s, sp, idx, l, w, e);
+			u32 child = fill_upper(s, sp, idx, l, w);
 
 			if (child == SP_NONE || child == SP_NESTED)
 				return child;
@@ -591,16 +687,20 @@ static bool narrows(u64 was, u64 now)
 static bool large_leaf(const struct shadow *s, const struct gwalk *w, u64 *addr)
 {
 	u64 base = (w->gpa >> PAGE_SHIFT) & ~(u64)(PT_ENTRIES - 1);
+	phys_t hpa;
 
 	if (!s->large || w->level < 2 || base + PT_ENTRIES > s->nr_gfns)
 		return false;
-	if (s->compound) {
+	if (!leaf_protection(s)) {
 		*addr = base << PAGE_SHIFT;
 		return true;
 	}
-	*addr = s->ops.gfn_to_hpa(s->ops.ctx, base);
-	return !s->tables_in_2m[base / PT_ENTRIES] && *addr &&
-	       !(*addr & (PT_LEVEL_SIZE(2) - 1));
+	hpa = s->ops.gfn_to_hpa(s->ops.ctx, base);
+	if (s->tables_in_2m[base / PT_ENTRIES] || !hpa ||
+	    (hpa & (PT_LEVEL_SIZE(2) - 1)))
+		return false;
+	*addr = s->compound ? base << PAGE_SHIFT : hpa;
+	return true;
 }
 
 /* Free what hangs at entry @idx of page @sp, about to become a leaf: a
@@ -609,7 +709,7 @@ static void clear_for_leaf(struct shadow *s, u32 sp, u16 idx)
 {
 	if (is_child(s, sp, idx)) {
 		sp_free(s, sp_of_entry(s, sp_table(s, sp)[idx]));
-		sp_table(s, sp)[idx] = 0;
+		set_entry(s, sp, idx, 0);
 	}
 }
 
@@ -642,33 +742,36 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		s->stats.large_leaves++;
 	}
 	/* A compound leaf holds the gpa, and EPT/NPT protects the guest's
-	 * tables: no reverse map needed. */
+	 * tables: only a twin needs the reverse map. */
 	if (s->compound)
 		hpa = leaf == 2 ? addr : gfn << PAGE_SHIFT;
-	else if (writable && !rmap_add(s, gfn, sp, idx)) {
+	if (writable && leaf_protection(s) && !rmap_add(s, gfn, sp, idx)) {
 		rmap_flush(s);
 		if (!rmap_add(s, gfn, sp, idx))
 			return false;
 	}
 	if (narrows(sp_table(s, sp)[idx], hpa | flags))
 		s->need_flush = true;
-	sp_table(s, sp)[idx] = hpa | flags;
+	set_entry(s, sp, idx, hpa | flags);
 	return true;
 }
 
-/* Shadow trees only: the level-1 page of the active tree on the way to
- * @gva, or SP_NONE. Only braid writes a shadow tree: a present upper
- * entry points at a page of the pool. */
+/* The level-1 page of the active tree on the way to @gva, or SP_NONE.
+ * Only braid writes a shadow tree: a present upper entry points at a page
+ * of the pool; a compound tree's count only as braid's records say. */
 static u32 leaf_page(const struct shadow *s, u64 gva)
 {
 	u32 sp = s->root;
 
 	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
-		u64 e = sp_table(s, sp)[PT_INDEX(gva, l)];
+		unsigned i = PT_INDEX(gva, l);
+		u64 e = sp_table(s, sp)[i];
 
-		sp = (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P
-			     ? sp_of_entry(s, e)
-			     : SP_NONE;
+		if (s->compound ? is_child(s, sp, i)
+				: (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P)
+			sp = sp_of_entry(s, e);
+		else
+			sp = SP_NONE;
 	}
 	return sp;
 }
@@ -735,13 +838,13 @@ static bool protected_store(struct shadow *s, u64 gva, u32 error,
 	u32 sp;
 	u64 e, gfn;
 
-	if (s->compound || (error & (PFERR_P | PFERR_W | PFERR_RSVD |
-				     PFERR_I)) != (PFERR_P | PFERR_W))
+	if (!leaf_protection(s) || (error & (PFERR_P | PFERR_W | PFERR_RSVD |
+					     PFERR_I)) != (PFERR_P | PFERR_W))
 		return false;
 	sp = leaf_page(s, gva);
 	if (sp == SP_NONE)
 		return false;
-	e = sp_table(s, sp)[idx];
+	e = leaf_table(s, sp)[idx];
 	if ((e & (X86_PTE_P | X86_PTE_RW | SHADOW_GUEST_W)) !=
 		    (X86_PTE_P | SHADOW_GUEST_W) ||
 	    ((error & PFERR_U) && !(e & X86_PTE_US)))
@@ -854,7 +957,7 @@ static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 			continue;
 		if (s->pages[sp].level > 1 && is_child(s, sp, i))
 			sp_free(s, sp_of_entry(s, tab[i]));
-		tab[i] = 0;
+		set_entry(s, sp, i, 0);
 	}
 }
 
@@ -900,6 +1003,12 @@ void shadow_set_compound(struct shadow *s, u64 window_gpa)
 	s->window_gpa = window_gpa;
 }
 
+int shadow_enable_twin(struct shadow *s)
+{
+	s->twin = frame_alloc_contig(s->nr_pages, PAGE_SIZE);
+	return s->twin ? 0 : -ENOMEM;
+}
+
 /* The first mirror of @gfn below the root, or SP_NONE. */
 static u32 find_mirror(const struct shadow *s, u64 gfn)
 {
@@ -934,7 +1043,6 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn)
 
 	while ((sp = find_mirror(s, gfn)) != SP_NONE) {
 		struct shadow_page *p = &s->pages[sp];
-		u64 *parent = &sp_table(s, p->parent)[p->parent_idx];
 		u64 *gpte = s->ops.gpa_ptr(
 			s->ops.ctx, (s->pages[p->parent].gfn << PAGE_SHIFT) +
 					    p->parent_idx * 8);
@@ -947,7 +1055,7 @@ unsigned shadow_make_nested(struct shadow *s, u64 gfn)
 			     : 0;
 
 		sp_free(s, sp); /* while still linked: see sp_free() */
-		*parent = e;
+		set_entry(s, psp, pidx, e);
 		if (gpte)
 			s->ops.nested_installed(s->ops.policy, psp, pidx, gfn);
 		n++;
@@ -967,7 +1075,7 @@ bool shadow_drop_nested(struct shadow *s, u32 sp, u16 idx, u16 gen, u64 gfn)
 	if (!(*e & X86_PTE_P) || (*e & X86_PTE_PS) || is_tree_ptr(s, *e) ||
 	    (*e & PTE_ADDR_MASK) != gfn << PAGE_SHIFT)
 		return false;
-	*e = 0;
+	set_entry(s, sp, idx, 0);
 	s->need_flush = true;
 	return true;
 }

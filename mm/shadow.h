@@ -38,7 +38,9 @@ struct shadow_page {
 	bool in_use;
 	bool filled; /* level 1: prefetch() filled the whole table once */
 	u16 gen;     /* bumped on free, so stale reverse-map entries are seen */
-	u32 next;    /* gfn hash chain, or free list */
+	u16 nested;  /* compound with a twin: nested entries in this page */
+	u32 nested_tree; /* a root: nested entries anywhere below it */
+	u32 next;	 /* gfn hash chain, or free list */
 };
 
 struct shadow_rmap_entry {
@@ -92,6 +94,10 @@ struct shadow {
 	 * The pool is seen by the guest at window_gpa, through EPT/NPT. */
 	bool compound;
 	u64 window_gpa;
+	/* Compound only, 0 if off: the host-physical twin of the tree, page
+	 * for page (twin page i stands for pool page i), which the CPU walks
+	 * with EPT/NPT off while the active root has no nested entry. */
+	phys_t twin;
 	struct gwalk_mode mode;
 	phys_t pool; /* nr_pages contiguous table pages */
 	struct shadow_page *pages;
@@ -122,6 +128,9 @@ struct shadow {
  * the guest's tables allow writes here, and the leaf is read-only only
  * because the page is one of those tables (shadow.c, protected_store()). */
 #define SHADOW_GUEST_W BIT(9)
+/* In a twin entry that is not present (so the CPU ignores every other
+ * bit, SDM Vol. 3A 4.5): the compound entry it stands for is nested. */
+#define SHADOW_TWIN_NESTED BIT(10)
 
 enum shadow_fault {
 	SHADOW_FIXED,	  /* the shadow now maps it: resume the guest */
@@ -134,6 +143,17 @@ int shadow_init(struct shadow *s, u32 pool_pages, u64 guest_mem,
 		const struct shadow_ops *ops);
 /* Make @s a compound tree whose pages the guest sees at @window_gpa. */
 void shadow_set_compound(struct shadow *s, u64 window_gpa);
+/* Compound: keep a host-physical twin of the tree (-ENOMEM if no room),
+ * before the first root is made. */
+int shadow_enable_twin(struct shadow *s);
+/* Compound with a twin: the twin of the active root, if no entry below it
+ * is nested (the CPU can then walk it with EPT/NPT off), else 0. */
+static inline phys_t shadow_twin_root(const struct shadow *s)
+{
+	if (!s->twin || s->root == SP_NONE || s->pages[s->root].nested_tree)
+		return 0;
+	return s->twin + (u64)s->root * PAGE_SIZE;
+}
 /* Compound: hand every mirror of guest table @gfn to the CPU (a nested
  * entry in its parent), and drop inactive cached roots that mirror it;
  * returns how many were switched or dropped. Only the active root can

@@ -585,6 +585,24 @@ static void svm_flush_tlb(struct vcpu *v)
 						  : TLB_CONTROL_FLUSH_ALL;
 }
 
+/*
+ * Compound paging, per address space: NP_ENABLE for the compound tree,
+ * off for its host-physical twin (APM 15.25.3). The ASID's TLB entries
+ * are flushed at the switch: the APM does not say that entries made with
+ * nested paging on stand for the same thing with it off.
+ */
+static void svm_set_nested_paging(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+	u64 ctl = on ? NESTED_CTL_NP_ENABLE : 0;
+
+	if (c->nested_ctl == ctl)
+		return;
+	c->nested_ctl = ctl;
+	c->clean_bits &= ~VMCB_CLEAN_NP;
+	svm_flush_tlb(v);
+}
+
 /* INVLPGA: one page of one ASID, from the host (APM 15.16.2; rAX holds
  * the address, ECX the ASID). */
 static void svm_flush_va(struct vcpu *v, u64 gva)
@@ -625,6 +643,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
 	.set_mmu = svm_set_mmu,
+	.set_nested_paging = svm_set_nested_paging,
 	.flush_tlb = svm_flush_tlb,
 	.flush_va = svm_flush_va,
 	.inject_pf = svm_inject_pf,

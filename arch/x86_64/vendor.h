@@ -131,6 +131,10 @@ struct vendor_ops {
 	 * registers hold, and what the hardware is to hold. */
 	void (*set_mmu)(struct vcpu *v, const struct mmu_regs *guest,
 			const struct mmu_regs *hw);
+	/* Compound paging: walk the compound tree through EPT/NPT (@on), or
+	 * walk its host-physical twin with EPT/NPT off. Call before set_mmu,
+	 * whose CR0 rules depend on it. */
+	void (*set_nested_paging)(struct vcpu *v, bool on);
 	/* Drop every TLB entry of this vCPU (its VPID or ASID), and cached
 	 * EPT/NPT translations. */
 	void (*flush_tlb)(struct vcpu *v);

@@ -31,6 +31,7 @@ struct vmx_vcpu {
 	phys_t vmcs;
 	bool launched;
 	enum vcpu_mmu mmu;
+	bool ept_off; /* compound, running on the twin (set_nested_paging) */
 	u16 vpid;
 	u64 cr2; /* the guest's CR2 while another vCPU's is in the CPU */
 	/* MSRs the VMCS does not switch (SDM 27.3): the host never uses
@@ -1015,7 +1016,7 @@ static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 	u64 fixed0 = caps.cr0_fixed0;
 
 	/* With EPT, unrestricted guest frees PE and PG (SDM 25.6.2). */
-	if (x->mmu == VCPU_COMPOUND)
+	if (x->mmu == VCPU_COMPOUND && !x->ept_off)
 		fixed0 &= ~(CR0_PE | CR0_PG);
 	vmwrite(CR0_READ_SHADOW, guest->cr0);
 	vmwrite(CR4_READ_SHADOW, guest->cr4);
@@ -1026,6 +1027,26 @@ static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 	if (hw->efer & EFER_LMA)
 		entry |= ENTRY_IA32E_MODE_GUEST;
 	vmwrite(VM_ENTRY_CONTROLS, entry);
+}
+
+/*
+ * Compound paging, per address space: EPT and unrestricted guest on for
+ * the compound tree, off for its twin (the twin runs only under the
+ * guest's IA-32e paging, where CR0.PE and PG are 1 anyway). The VPID's
+ * cached translations are flushed at the switch: with EPT on the CPU
+ * keeps combined mappings, with it off linear ones (SDM 29.4.1), and
+ * neither kind may outlive what braid changed while the other ran.
+ */
+static void vmx_set_nested_paging(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = v->arch;
+	const u32 ept = SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST;
+
+	if (x->ept_off == !on)
+		return;
+	x->ept_off = !on;
+	vmwrite(SECONDARY_VM_EXEC_CONTROL, on ? caps.proc2 : caps.proc2 & ~ept);
+	invvpid_single(x->vpid);
 }
 
 /* With VPID, TLB entries survive VM entries and exits, so braid flushes
@@ -1068,6 +1089,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
 	.set_mmu = vmx_set_mmu,
+	.set_nested_paging = vmx_set_nested_paging,
 	.flush_tlb = vmx_flush_tlb,
 	.flush_va = vmx_flush_va,
 	.inject_pf = vmx_inject_pf,

@@ -110,6 +110,9 @@ mapfile -t NESTED_MODS < <(suite_modules nested "${FULL[@]}")
 mapfile -t SHADOW_MODS < <(suite_modules shadow "${FULL[@]}")
 mapfile -t COMPOUND_MODS < <(suite_modules compound "${FULL[@]}")
 COMPOUND_MODS+=("$G/badpt.elf=name=badpt paging=compound")
+# The same tests with every address space kept on the compound tree.
+COMPOUND_MODS+=("$G/pagetest.elf=name=pagetest-tree paging=compound cp_twin=off")
+COMPOUND_MODS+=("$G/ptmod.elf=name=ptmod-tree paging=compound cp_twin=off")
 # A pool far too small for churn's address spaces: shadow pages must be
 # reclaimed, and the guest must not notice.
 SHADOW_MODS+=("$G/churn.elf=name=churn-smallpool paging=shadow shadow_pool=32")
@@ -146,11 +149,18 @@ check_shadow() { # SCENARIO NESTED-SCENARIO
 		differential "$1" "$2" "$g"
 	done
 }
+# compound_count NAME KEY: a number from guest NAME's compound object.
+compound_count() {
+	grep -a "^braid: stats {\"guest\":\"$1\"" "$LOG" | tail -n 1 |
+		grep -o "\"$2\":[0-9]*" | head -n 1 | cut -d: -f2
+}
 # Compound: same results as nested, and far fewer page-table write traps
 # than shadow paging on the churning guest.
 check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
-	check_full "$1" 7
+	check_full "$1" 9
 	expect_guest_pass "$1" badpt
+	expect_guest_pass "$1" pagetest-tree
+	expect_guest_pass "$1" ptmod-tree
 	for g in pagetest conformance ptmod; do
 		differential "$1" "$2" "$g"
 	done
@@ -167,6 +177,32 @@ check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
 	else
 		fail "$1: churn's tables never moved to nested"
 	fi
+	check_twin "$1" ptmod
+	for g in pagetest ptmod; do
+		differential_as "$1" "$g-tree" "$2" "$g"
+		LOG=$OUT/$1.log
+		if [ "$(compound_count "$g-tree" to_twin)" = 0 ]; then
+			pass "$1: $g-tree never ran on a twin (cp_twin=off)"
+		else
+			fail "$1: $g-tree ran on a twin despite cp_twin=off"
+		fi
+	done
+}
+# check_twin SCENARIO GUEST: the guest's address spaces ran on their twins
+# (EPT/NPT off) and on the compound tree (EPT/NPT on), and moved between
+# them: ptmod's churning tables go nested while its other address spaces
+# stay shadow.
+check_twin() {
+	local n t tsc
+	LOG=$OUT/$1.log
+	n=$(compound_count "$2" to_twin)
+	t=$(compound_count "$2" to_tree)
+	tsc=$(compound_count "$2" twin_tsc)
+	if [ "${n:-0}" -ge 1 ] && [ "${t:-0}" -ge 1 ] && [ "${tsc:-0}" -gt 0 ]; then
+		pass "$1: $2 moved between twin and compound tree ($n to twin, $t to tree)"
+	else
+		fail "$1: $2: to_twin ${n:-?}, to_tree ${t:-?}, twin_tsc ${tsc:-?} (want >=1, >=1, >0)"
+	fi
 }
 # verdicts LOG GUEST: the guest's result lines. QEMU's TCG reports
 # reserved-bit page faults with P=0 (docs/emulators.md); braid's own walk under
@@ -175,6 +211,16 @@ check_compound() { # SCENARIO NESTED-SCENARIO SHADOW-SCENARIO
 verdicts() {
 	grep -a "^\[$2\] \(PASS\|FAIL\|SKIP\|CASE\)" "$1" |
 		perl -pe 's/#PF 0x([0-9a-f]+)/sprintf("#PF 0x%x", hex($1) & 8 ? hex($1) | 1 : hex($1))/ge'
+}
+# differential_as SCENARIO GUEST REF-SCENARIO REF-GUEST: the same, for
+# two differently named guests of the same test.
+differential_as() {
+	if diff <(verdicts "$OUT/$1.log" "$2" | cut -d' ' -f2-) \
+		<(verdicts "$OUT/$3.log" "$4" | cut -d' ' -f2-) >"$OUT/$1-$2.diff"; then
+		pass "$1: $2 results identical to $4 in $3"
+	else
+		fail "$1: $2 results differ from $4 in $3 (see $OUT/$1-$2.diff)"
+	fi
 }
 # differential SHADOW NESTED GUEST: the guest's verdict lines are identical.
 differential() {
@@ -336,11 +382,6 @@ QUIET_MODS=(
 	"$G/quietwait.elf=name=quiet-short paging=compound cp_quiet=20000"
 	"$G/quietwait.elf=name=quiet-default paging=compound"
 )
-# compound_count NAME KEY: a number from guest NAME's compound object.
-compound_count() {
-	grep -a "^braid: stats {\"guest\":\"$1\"" "$LOG" | tail -n 1 |
-		grep -o "\"$2\":[0-9]*" | head -n 1 | cut -d: -f2
-}
 check_quiet() { # SCENARIO
 	local n s d
 	expect_guest_pass "$1" quiet-short
@@ -352,6 +393,16 @@ check_quiet() { # SCENARIO
 		pass "$1: a write-hot table went nested and came back after 20 ms without exits (to_shadow $s; $d with the 8 s default)"
 	else
 		fail "$1: to_nested ${n:-?}, to_shadow ${s:-?} with cp_quiet=20000, ${d:-?} by default (want >=1, >=1, 0)"
+	fi
+	# Its address space left its twin when the table went nested, and
+	# came back to it when the table came back (not with the default).
+	n=$(compound_count quiet-short to_twin)
+	s=$(compound_count quiet-short to_tree)
+	d=$(compound_count quiet-default to_twin)
+	if [ "${n:-0}" -ge 2 ] && [ "${s:-0}" -ge 1 ] && [ "${d:-0}" -ge 1 ]; then
+		pass "$1: the address space went back to its twin with the table (to_twin $n, to_tree $s)"
+	else
+		fail "$1: to_twin ${n:-?}, to_tree ${s:-?} with cp_quiet=20000, to_twin ${d:-?} by default (want >=2, >=1, >=1)"
 	fi
 }
 boot svm-quiet qemu "qemu64,+svm,+npt" "exit=qemu" "${QUIET_MODS[@]}"
@@ -422,6 +473,8 @@ for p in nested compound; do
 	LOG=$OUT/vmx-linux-$p.log
 	check_linux "vmx-linux-$p" "linux-$p"
 done
+check_twin svm-linux-compound linux-compound
+check_twin vmx-linux-compound linux-compound
 
 # A person at the serial console: a busybox shell that reads what is typed.
 linux_shell svm-linux-shell

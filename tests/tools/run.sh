@@ -228,6 +228,18 @@ same "cpviz: CR LF line ends give the same picture" "$T/mixed.svg" "$T/crlf.svg"
 if tools/cpviz $F/single.log >"$T/single.svg" 2>"$T/err"; then pass "cpviz: single-dump log"; else fail "cpviz: single-dump log"; fi
 svg_checks "cpviz single" "$T/single.svg" 1 solo vmx shadow
 
+# twin: compound dumps say what the CPU walked; the strip under the time
+# axis shows it per dump, the legend names both walks, and a log without
+# the field (mixed) draws no strip.
+tools/cpviz $F/twin.log >"$T/twin.svg"
+svg_checks "cpviz twin" "$T/twin.svg" 3 flip svm compound
+n=$(grep -c '<rect class="walk twin"' "$T/twin.svg")
+m=$(grep -c '<rect class="walk tree"' "$T/twin.svg")
+if [ "$n" = 2 ] && [ "$m" = 1 ]; then pass "cpviz twin: walk strip per dump"; else fail "cpviz twin: $n twin and $m tree strips, want 2 and 1"; fi
+has "cpviz twin: switches in the tooltip" "$T/twin.svg" "t=3000: the CPU walks the twin (host-physical, EPT/NPT off); 3 twin/tree switches so far"
+has "cpviz twin: legend" "$T/twin.svg" "walk: compound tree, EPT/NPT on"
+if grep -q 'class="walk' "$T/mixed.svg"; then fail "cpviz mixed: a walk strip without walk fields"; else pass "cpviz mixed: no walk strip without walk fields"; fi
+
 tools/cpviz $F/mixed.log shad >"$T/shad.svg"
 svg_checks "cpviz GUEST=shad (addresses near 2^64)" "$T/shad.svg" 2 shad svm shadow
 has "cpviz shad: a region ending at 2^64" "$T/shad.svg" "0xfffffffffffff000-0x10000000000000000"

@@ -203,6 +203,21 @@ static void test_guest_timeout(void **state)
 				"number of seconds from 1 to 1000000");
 }
 
+/* cp_twin=: compound address spaces run on a host-physical twin while
+ * they have no nested entry, unless off. */
+static void test_guest_cp_twin(void **state)
+{
+	(void)state;
+	guest_ok("paging=compound", 0);
+	assert_false(cfg.knobs.no_twin);
+	guest_ok("paging=compound cp_twin=off", 0);
+	assert_true(cfg.knobs.no_twin);
+	guest_ok("cp_twin=off cp_twin=on", 0);
+	assert_false(cfg.knobs.no_twin);
+	guest_bad("cp_twin=1",
+		  "bad value in \"cp_twin=1\": expected on or off");
+}
+
 /* large=: 2 MiB leaves in shadow and compound trees, on unless off. */
 static void test_guest_large(void **state)
 {
@@ -378,7 +393,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, console=, timeout=, trace=, dump_lines=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, timeout=, trace=, dump_lines=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -487,6 +502,7 @@ int main(void)
 		TS(test_guest_defaults),
 		TS(test_guest_all_options),
 		TS(test_guest_large),
+		TS(test_guest_cp_twin),
 		TS(test_guest_cp_times),
 		TS(test_guest_timeout),
 		TS(test_guest_later_option_wins),
