@@ -18,7 +18,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all tlbplugin iso run bochs debug test unit integration bench bench-svg clean help deps deps-run \
+.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
 	format check-format
 all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
@@ -114,6 +114,8 @@ test: deps                    ## host unit tests, then both vendors' suites
 	tools/test.sh
 integration: all
 	tests/integration/run.sh
+adversarial: deps all         ## hostile guests, every mode, both vendors (part of make test)
+	tests/integration/adversarial.sh
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
 	tests/integration/linux-bochs.sh
 

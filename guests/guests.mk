@@ -13,7 +13,7 @@
 # to GUESTS.
 
 GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
-	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin
+	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 

@@ -10,6 +10,9 @@
 #include "hv/classify.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
+#include "lib/phys.h"
+#include "lib/string.h"
+#include "mm/frame.h"
 #include "mm/pte.h"
 
 struct run {
@@ -18,6 +21,11 @@ struct run {
 	unsigned kind, sw, leaf;
 	unsigned count; /* runs found */
 	u64 bytes[3];	/* mapped bytes by kind */
+	/* Per level 1-4, a bit per guest frame: walked as a table of that
+	 * level already. */
+	u8 *seen;
+	u64 seen_bytes; /* per level */
+	u64 aliased;	/* tables met again, not walked again */
 };
 
 static const char *const kind_name[] = { "untouched", "shadow", "nested" };
@@ -71,8 +79,34 @@ static u64 canonical(u64 va)
 	return va & BIT(47) ? va | 0xffff000000000000ull : va;
 }
 
+/*
+ * Each guest table page is walked at most once per level. The guest owns
+ * its tables: one PML4 whose 512 entries point at itself would otherwise
+ * be 512^4 leaves, and braid would walk them for hours. Walked once per
+ * level, a dump reads at most four times the guest's RAM. A table met
+ * again (a recursive mapping, or a table shared between two places) is
+ * counted in the end line instead; real kernels rarely share a table
+ * within one address space.
+ */
+static bool first_visit(struct run *r, u64 table, unsigned level)
+{
+	u64 gfn = table >> PAGE_SHIFT;
+	u8 *bits = r->seen + (level - 1) * r->seen_bytes;
+
+	if (gfn / 8 >= r->seen_bytes)
+		return false; /* not RAM: nothing to read */
+	if (bits[gfn / 8] & (1u << (gfn % 8))) {
+		r->aliased++;
+		return false;
+	}
+	bits[gfn / 8] |= 1u << (gfn % 8);
+	return true;
+}
+
 static void walk(struct run *r, u64 table, unsigned level, u64 base)
 {
+	if (!first_visit(r, table, level))
+		return;
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
 		u64 *p = guest_ptr(r->g, table + i * 8, 8), e;
 		u64 va = base + ((u64)i << PT_LEVEL_SHIFT(level));
@@ -103,8 +137,17 @@ void classify_dump(struct guest *g)
 	struct mmu_regs m;
 	unsigned long long t = g->stats.exits_total;
 	const struct compound_stats *c = &g->compound.stats;
+	phys_t seen;
+	u64 pages;
 
 	mmu_guest_regs(g, &m);
+	r.seen_bytes = ALIGN_UP(g->cfg.mem / PAGE_SIZE, 8) / 8;
+	pages = ALIGN_UP(4 * r.seen_bytes, PAGE_SIZE) / PAGE_SIZE;
+	seen = frame_alloc_contig(pages, PAGE_SIZE);
+	if (seen) {
+		r.seen = pa_to_va(seen);
+		memset(r.seen, 0, 4 * r.seen_bytes);
+	}
 	kprintf("braid: classify-begin {\"guest\":\"%s\",\"vendor\":\"%s\","
 		"\"paging\":\"%s\",\"t\":%llu,\"cr3\":\"0x%llx\","
 		"\"walk\":\"%s\",\"to_twin\":%llu,\"to_tree\":%llu}\n",
@@ -112,14 +155,18 @@ void classify_dump(struct guest *g)
 		(unsigned long long)m.cr3, hw_walk(g),
 		(unsigned long long)c->to_twin, (unsigned long long)c->to_tree);
 	/* Only 4-level (IA-32e) paging has the layout walked here. */
-	if ((m.cr0 & CR0_PG) && (m.efer & BIT(10)))
+	if (seen && (m.cr0 & CR0_PG) && (m.efer & BIT(10)))
 		walk(&r, m.cr3 & PTE_ADDR_MASK, 4, 0);
 	flush_run(&r);
+	if (seen)
+		frame_free_contig(seen, pages);
+	else
+		pr_warn("guest %s: no memory for a classify dump", g->cfg.name);
 	kprintf("braid: classify-end {\"guest\":\"%s\",\"t\":%llu,\"regions\":%u,"
-		"\"printed\":%u,\"bytes\":{\"untouched\":%llu,\"shadow\":%llu,"
-		"\"nested\":%llu}}\n",
+		"\"printed\":%u,\"aliased\":%llu,\"bytes\":{\"untouched\":%llu,"
+		"\"shadow\":%llu,\"nested\":%llu}}\n",
 		g->cfg.name, t, r.count,
 		g->cfg.dump_lines ? MIN(r.count, g->cfg.dump_lines) : r.count,
-		(unsigned long long)r.bytes[0], (unsigned long long)r.bytes[1],
-		(unsigned long long)r.bytes[2]);
+		(unsigned long long)r.aliased, (unsigned long long)r.bytes[0],
+		(unsigned long long)r.bytes[1], (unsigned long long)r.bytes[2]);
 }

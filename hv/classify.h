@@ -11,12 +11,15 @@
  *   braid: classify-begin {"guest":..,"vendor":..,"paging":..,"t":EXITS,"cr3":..}
  *   braid: region {"guest":..,"t":..,"va":"0x..","len":"0x..",
  *                  "kind":"shadow|nested|untouched","switch":S,"leaf":L}
- *   braid: classify-end {"guest":..,"t":..,"regions":N}
+ *   braid: classify-end {"guest":..,"t":..,"regions":N,"printed":P,
+ *                        "aliased":A,"bytes":{..}}
  *
  * leaf: 1, 2, 3 for 4 KiB, 2 MiB, 1 GiB guest pages. switch: the guest
  * table level from which the CPU walks the guest's own tables (4 under
- * nested paging), 0 for shadow regions. tools/cpviz and tools/walkcost
- * read these lines.
+ * nested paging), 0 for shadow regions. aliased: guest tables met again
+ * at a level where they were walked already (each is walked once per
+ * level, which bounds the dump whatever the guest's tables say).
+ * tools/cpviz and tools/walkcost read these lines.
  */
 void classify_dump(struct guest *g);
 

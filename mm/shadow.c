@@ -105,6 +105,12 @@ static u64 guest_w_only(u64 e)
  * guest's own table) has no twin: the root then never runs on its twin.
  * A leaf with no RAM behind it has none either: the access faults, and
  * the fault finds no RAM, as under EPT/NPT.
+ *
+ * With EPT/NPT off the twin is all that stands between the guest and
+ * host memory, as a shadow tree is. It is safe by construction: braid
+ * alone writes it, only here, from braid's own values; its pointers reach
+ * only twin pages, its leaves only frames of the guest's own RAM; and it
+ * is not in the window, so the guest cannot reach it.
  */
 static u64 twin_entry(const struct shadow *s, unsigned level, u64 e)
 {
@@ -117,7 +123,9 @@ static u64 twin_entry(const struct shadow *s, unsigned level, u64 e)
 			return SHADOW_TWIN_NESTED;
 		return (s->twin + (a - s->window_gpa)) | (e & ~PTE_ADDR_MASK);
 	}
-	hpa = gfn < s->nr_gfns ? s->ops.gfn_to_hpa(s->ops.ctx, gfn) : 0;
+	if (gfn + (level == 2 ? PT_ENTRIES : 1) > s->nr_gfns)
+		return 0; /* only the guest's own RAM, whole */
+	hpa = s->ops.gfn_to_hpa(s->ops.ctx, gfn);
 	if (!hpa || (level == 2 && (hpa & (PT_LEVEL_SIZE(2) - 1))))
 		return 0;
 	e = hpa | (e & ~PTE_ADDR_MASK);

@@ -410,6 +410,13 @@ check_quiet svm-quiet
 boot vmx-quiet bochs corei7_haswell_4770 "exit=bochs" "${QUIET_MODS[@]}"
 check_quiet vmx-quiet
 
+# Hostile guests, each in every mode on both vendors, each followed by a
+# survivor (tests/integration/adversarial.sh; make adversarial runs it
+# alone).
+ADV_SOURCED=1 . tests/integration/adversarial.sh
+adv_run svm
+adv_run vmx
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"

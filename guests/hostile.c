@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hostile: attacks on braid itself, one per run, named on the command line
+ * (`-- NAME`). Each does what a malicious kernel could, then reports what
+ * it saw; the test around it (tests/integration/adversarial.sh) checks
+ * what braid did: stopped the guest with the right reason, or carried on,
+ * and ran the next guest from a clean state.
+ *
+ *   selfmap   511 of the 512 PML4 slots point at the PML4 itself (slot 0
+ *             keeps the guest's own identity map), then asks braid for a
+ *             classification dump (HC_CLASSIFY). Walked naively that is
+ *             511 * 512^3 leaves; braid must answer in bounded time and
+ *             the guest go on.
+ */
+#include "rt.h"
+
+static void selfmap(void)
+{
+	pte_t *pml4 = vm_current(), saved = pml4[1];
+	u64 self = ((u64)pml4 & PTE_ADDR) | PTE_P | PTE_W;
+	long rc;
+
+	for (unsigned i = 1; i < 512; i++)
+		pml4[i] = self;
+	rc = hypercall(HC_CLASSIFY, 0, 0, 0);
+	for (unsigned i = 1; i < 512; i++)
+		pml4[i] = 0;
+	pml4[1] = saved;
+	write_cr3(read_cr3());
+	report(rc == 0, "selfmap: classification of a self-mapped PML4 ended");
+}
+
+static const struct attack {
+	const char *name;
+	void (*run)(void);
+} attacks[] = {
+	{ "selfmap", selfmap },
+};
+
+void guest_main(void)
+{
+	for (unsigned i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
+		if (boot.cmdline && cmdline_has(boot.cmdline, attacks[i].name)) {
+			attacks[i].run();
+			return;
+		}
+	}
+	report(false, "no attack named on the command line");
+}
