@@ -40,7 +40,8 @@ static const struct attack {
 void guest_main(void)
 {
 	for (unsigned i = 0; i < sizeof(attacks) / sizeof(attacks[0]); i++) {
-		if (boot.cmdline && cmdline_has(boot.cmdline, attacks[i].name)) {
+		if (boot.cmdline &&
+		    cmdline_has(boot.cmdline, attacks[i].name)) {
 			attacks[i].run();
 			return;
 		}
