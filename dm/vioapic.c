@@ -209,3 +209,8 @@ void vioapic_eoi(struct vioapic *io, u8 vector)
 		if ((io->redir[pin] & IOAPIC_RTE_VECTOR) == vector)
 			io->redir[pin] &= ~IOAPIC_RTE_REMOTE_IRR;
 }
+
+bool vioapic_pin_masked(const struct vioapic *io, unsigned pin)
+{
+	return pin >= VIOAPIC_PINS || (io->redir[pin] & IOAPIC_RTE_MASKED);
+}

@@ -34,6 +34,9 @@ void vioapic_reset(struct vioapic *io, u8 id);
 u32 vioapic_read(struct vioapic *io, u32 offset);
 void vioapic_write(struct vioapic *io, u32 offset, u32 val);
 
+/* Is input @pin's redirection entry masked (pins >= 24: there is none)? */
+bool vioapic_pin_masked(const struct vioapic *io, unsigned pin);
+
 /* Input @pin's level at the wire (high = 1). An entry's polarity bit
  * decides whether that level is "asserted". Pins >= 24 are ignored. */
 void vioapic_set_irq(struct vioapic *io, unsigned pin, bool level);

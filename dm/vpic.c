@@ -277,3 +277,10 @@ int vpic_ack(struct vpic *p)
 	cascade_served(p);
 	return vector;
 }
+
+bool vpic_irq_masked(const struct vpic *p, unsigned irq)
+{
+	if (irq >= 8 && (p->chip[0].imr & BIT(2)))
+		return true;
+	return p->chip[irq / 8].imr & BIT(irq % 8);
+}

@@ -37,6 +37,10 @@ void vpic_reset(struct vpic *p);
  * read, on out the byte written. */
 bool vpic_io(struct vpic *p, u16 port, bool in, u8 *val);
 
+/* Is ISA IRQ @irq (0..15) masked on its way to the CPU: in its chip's
+ * IMR, or, for the slave's, at the master's cascade input? */
+bool vpic_irq_masked(const struct vpic *p, unsigned irq);
+
 /* ISA IRQ 0..15 line level. Edge mode latches a 0->1 transition into IRR,
  * level mode (ELCR) follows the line. IRQ 2 is the cascade (on the ISA
  * bus its pin is IRQ 9): setting it does nothing. */

@@ -11,6 +11,13 @@
  *             classification dump (HC_CLASSIFY). Walked naively that is
  *             511 * 512^3 leaves; braid must answer in bounded time and
  *             the guest go on.
+ *   spin-cli  cli, then loop forever: no exit of its own, and interrupts
+ *             blocked. braid's timer must still end its run, and its CPU
+ *             time budget (time=) stop it.
+ *   halt-masked  the PIT ticks, but IRQ 0 is masked in the 8259 and the
+ *             I/O APIC (as braid resets them), and no APIC timer is armed:
+ *             sti; hlt can never wake up, and braid must say so instead
+ *             of waiting for ticks nobody can take.
  */
 #include "rt.h"
 
@@ -30,11 +37,31 @@ static void selfmap(void)
 	report(rc == 0, "selfmap: classification of a self-mapped PML4 ended");
 }
 
+static void spin_cli(void)
+{
+	asm volatile("cli");
+	for (;;)
+		asm volatile("" ::: "memory");
+}
+
+static void halt_masked(void)
+{
+	outb(0x43, 0x34); /* channel 0, lobyte/hibyte, mode 2 (rate) */
+	outb(0x40, 0x00);
+	outb(0x40, 0x10);
+	outb(0x21, 0xff); /* every 8259 input masked */
+	outb(0xa1, 0xff);
+	asm volatile("sti; hlt; cli");
+	report(false, "halt-masked: woke up with nothing to wake it");
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
 } attacks[] = {
 	{ "selfmap", selfmap },
+	{ "spin-cli", spin_cli },
+	{ "halt-masked", halt_masked },
 };
 
 void guest_main(void)

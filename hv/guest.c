@@ -19,6 +19,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
+#include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/console.h"
 #include "hv/guest.h"
@@ -100,14 +101,39 @@ void guest_exit(struct guest *g, u32 result)
 	g->result = result;
 }
 
-/* timeout=: braid's timer (vplat.c folds the deadline into its own) brings
- * it back here however busy or quiet the guest is. */
+/* CPU time the guest has used: its own, and braid's on its behalf
+ * (handling its exits), but not the time it sat halted. */
+static u64 cpu_used(const struct guest *g)
+{
+	return g->stats.guest_tsc + g->stats.hv_tsc - g->stats.idle_tsc;
+}
+
+u64 guest_time_due(const struct guest *g, u64 now)
+{
+	u64 due = MIN(g->run_deadline, now + tsc_hz()), used;
+
+	if (g->cpu_budget) {
+		used = MIN(cpu_used(g), g->cpu_budget);
+		due = MIN(due, now + (g->cpu_budget - used));
+	}
+	return due;
+}
+
+/* timeout= and time=: braid's timer (vplat.c folds guest_time_due() into
+ * its own deadline) brings it back here however busy or quiet the guest
+ * is. */
 void guest_check_time(struct guest *g)
 {
-	if (g->state != GUEST_RUNNING || rdtsc() < g->run_deadline)
+	if (g->state != GUEST_RUNNING)
 		return;
-	guest_stop(g, "still running after %llu s, its time limit (timeout=)",
-		   (unsigned long long)g->cfg.timeout);
+	if (rdtsc() >= g->run_deadline)
+		guest_stop(g,
+			   "still running after %llu s, its time limit "
+			   "(timeout=)",
+			   (unsigned long long)g->cfg.timeout);
+	else if (g->cpu_budget && cpu_used(g) >= g->cpu_budget)
+		guest_stop(g, "used up its %llu s of CPU time (time=)",
+			   (unsigned long long)g->cfg.cpu_time);
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)

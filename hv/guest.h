@@ -26,6 +26,7 @@
 #define GUEST_CMDLINE_MAX \
 	4097 /* longer than any kernel takes: the kernel's limit decides */
 #define GUEST_MEM_DEFAULT      MiB(32)
+#define GUEST_TIME_DEFAULT     600 /* s of CPU time for a multiboot guest (time=) */
 #define GUEST_MEM_MIN	       MiB(2)
 #define CLASSIFY_LINES_DEFAULT 400
 
@@ -38,10 +39,12 @@ struct guest_config {
 	u32 shadow_pool; /* paging=shadow|compound: table pages */
 	bool no_large;	 /* shadow/compound trees: 4 KiB leaves only */
 	struct compound_knobs knobs; /* paging=compound: the policy */
-	u64 trace;	  /* print the classification every this many exits */
-	u64 timeout;	  /* seconds the guest may run (0: no limit) */
-	bool raw_console; /* COM1 bytes go to the host console unchanged */
-	u32 dump_lines;	  /* region lines per classification dump; 0: all */
+	u64 trace;	   /* print the classification every this many exits */
+	u64 timeout;	   /* seconds the guest may run (0: no limit) */
+	u64 cpu_time;	   /* time=: seconds of CPU time it may use (0: none) */
+	bool cpu_time_set; /* time= was given (else a default by kind) */
+	bool raw_console;  /* COM1 bytes go to the host console unchanged */
+	u32 dump_lines;	   /* region lines per classification dump; 0: all */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };
@@ -113,6 +116,7 @@ struct guest {
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
 	u64 next_trace;	  /* exit count of the next classification trace */
 	u64 run_deadline; /* host TSC at which timeout= stops it; ~0: none */
+	u64 cpu_budget;	  /* TSC ticks of CPU time time= allows; 0: none */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct console_line console; /* its output, line by line */
@@ -151,8 +155,12 @@ static inline int guest_read(struct guest *g, gpa_t gpa, void *dst, u64 len)
 void guest_reset(struct guest *g, const struct boot_entry *e);
 /* End the guest: it reported @result. */
 void guest_exit(struct guest *g, u32 result);
-/* Stop the guest if its timeout= has passed. */
+/* Stop the guest if its timeout= has passed or its time= is used up. */
 void guest_check_time(struct guest *g);
+/* The host TSC by which braid must call guest_check_time() again if the
+ * guest keeps running: never more than a second away, so that braid's
+ * timer is never off while a guest runs. */
+u64 guest_time_due(const struct guest *g, u64 now);
 /* Stop a misbehaving guest with a one-line report naming the reason and
  * its RIP. */
 void guest_stop(struct guest *g, const char *fmt, ...)

@@ -106,6 +106,10 @@ static int load_guest(struct guest *g, const struct boot_module *m,
 				 &entry);
 	else
 		err = load_multiboot(&t, image, size, extra, &entry);
+	/* A toy kernel that never ends is a bug; Linux runs as long as its
+	 * user wants, unless told otherwise. */
+	if (!g->cfg.cpu_time_set && !linux_is_bzimage(image, size))
+		g->cfg.cpu_time = GUEST_TIME_DEFAULT;
 	if (!err)
 		guest_reset(g, &entry);
 	return err;

@@ -202,6 +202,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"on or off",
 		"microseconds of the guest's running time, at least 1",
 		"a number of seconds from 1 to 1000000",
+		"a number of seconds from 0 (no limit) to 1000000",
 	};
 	const char *p = line;
 	struct word w;
@@ -264,6 +265,10 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->knobs.no_twin = val_is(&w, "off");
 		else if (is(&w, "cp_twin"))
 			bad = 8;
+		else if (is(&w, "time"))
+			bad = set_count(&w, 0, 1000000, &cfg->cpu_time)
+				      ? 11
+				      : (cfg->cpu_time_set = true, -1);
 		else if (is(&w, "timeout"))
 			bad = set_count(&w, 1, 1000000, &cfg->timeout) ? 10
 								       : -1;
@@ -272,7 +277,7 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, timeout=, trace=, dump_lines=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -34,6 +34,7 @@ void guest_run(struct guest *g)
 	g->state = GUEST_RUNNING;
 	g->run_deadline =
 		g->cfg.timeout ? rdtsc() + g->cfg.timeout * tsc_hz() : ~0ull;
+	g->cpu_budget = g->cfg.cpu_time * tsc_hz();
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(g);
 		vplat_before_entry(g);

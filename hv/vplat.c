@@ -154,11 +154,27 @@ static int next_vector(struct vplat *p, bool take)
 	return take ? vpic_ack(&p->pic) : vpic_pending(&p->pic);
 }
 
+/*
+ * Can the PIT's IRQ 0 reach the CPU: through the 8259 and an ExtINT LINT0,
+ * or through I/O APIC pin 2? If not, its ticks wake nothing: a guest that
+ * masked it everywhere and halts has nothing to wait for, and one that
+ * runs need not exit for them. (Its counter and the 8259's IRR are
+ * brought up to date at the next exit all the same.)
+ */
+static bool pit_routed(const struct vplat *p)
+{
+	return (!vpic_irq_masked(&p->pic, ISA_IRQ_PIT) &&
+		vlapic_extint_open(&p->lapic)) ||
+	       !vioapic_pin_masked(&p->ioapic, 2);
+}
+
 static u64 next_deadline(struct guest *g, u64 now)
 {
 	struct vplat *p = &g->plat;
-	u64 t = MIN(vlapic_next_event(&p->lapic, now),
-		    vpit_next_event(&p->pit, now));
+	u64 t = vlapic_next_event(&p->lapic, now);
+
+	if (pit_routed(p))
+		t = MIN(t, vpit_next_event(&p->pit, now));
 
 	if (g->uart.ier & UART_IER_ERBFI)
 		t = MIN(t, p->next_input_poll);
@@ -206,9 +222,10 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
 	p->next_due = MIN(MIN(next_deadline(g, now), mmu_next_event(g, now)),
-			  g->run_deadline);
+			  guest_time_due(g, now));
 	p->settled = !want && !injected;
 	host_timer_arm(p->next_due);
+	vendor->set_timer(v, p->next_due);
 }
 
 void vplat_before_entry(struct guest *g)

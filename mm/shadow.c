@@ -765,27 +765,30 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 }
 
 /* The level-1 page of the active tree on the way to @gva, or SP_NONE.
- * Only braid writes a shadow tree: a present upper entry points at a page
- * of the pool; a compound tree's count only as braid's records say. */
+ * Only braid writes a shadow tree or a twin: a present upper entry points
+ * at a page of the pool (or of the twin, page for page). */
 static u32 leaf_page(const struct shadow *s, u64 gva)
 {
+	phys_t base = s->twin ? s->twin : s->pool;
 	u32 sp = s->root;
 
 	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
-		unsigned i = PT_INDEX(gva, l);
-		u64 e = sp_table(s, sp)[i];
+		u64 e = leaf_table(s, sp)[PT_INDEX(gva, l)];
 
-		if (s->compound ? is_child(s, sp, i)
-				: (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P)
-			sp = sp_of_entry(s, e);
-		else
-			sp = SP_NONE;
+		sp = (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P
+			     ? (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE)
+			     : SP_NONE;
 	}
 	return sp;
 }
 
 void *shadow_lookup(const struct shadow *s, u64 gva)
 {
+	/* A shadow tree or a twin holds host addresses, and only braid
+	 * writes it; a compound tree without a twin holds guest-physical
+	 * ones, and counts only as braid's records say (is_child()). */
+	bool host = leaf_protection(s);
+	phys_t base = s->twin ? s->twin : s->pool;
 	u32 sp = s->root;
 	u64 e = 0, size = PAGE_SIZE, addr;
 	u8 *page;
@@ -793,24 +796,24 @@ void *shadow_lookup(const struct shadow *s, u64 gva)
 	for (unsigned l = 4; l >= 1 && sp != SP_NONE; l--) {
 		unsigned i = PT_INDEX(gva, l);
 
-		e = sp_table(s, sp)[i];
+		e = host ? leaf_table(s, sp)[i] : sp_table(s, sp)[i];
 		if (l == 1 || (e & (X86_PTE_P | X86_PTE_PS)) ==
 				      (X86_PTE_P | X86_PTE_PS)) {
 			size = PT_LEVEL_SIZE(l);
 			break;
 		}
-		/* A compound page's entries count only as braid's records
-		 * say (is_child()); a nested entry ends the lookup. */
-		if (s->compound ? is_child(s, sp, i) : (e & X86_PTE_P))
+		if (host && (e & X86_PTE_P))
+			sp = (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE);
+		else if (!host && is_child(s, sp, i))
 			sp = sp_of_entry(s, e);
 		else
-			sp = SP_NONE;
+			sp = SP_NONE; /* nothing yet, or a nested entry */
 		e = 0;
 	}
 	if (!(e & X86_PTE_P))
 		return NULL;
 	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-	if (!s->compound)
+	if (host)
 		return pa_to_va(addr);
 	/* A compound leaf holds the guest-physical address. */
 	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, addr & ~(u64)(PAGE_SIZE - 1));

@@ -603,6 +603,13 @@ static void svm_set_nested_paging(struct vcpu *v, bool on)
 	svm_flush_tlb(v);
 }
 
+/* A host interrupt always ends the guest's run, whatever its RFLAGS.IF
+ * (V_INTR_MASKING, APM 15.21.1): braid's timer is enough. */
+static void svm_set_timer(struct vcpu *v, u64 deadline)
+{
+	(void)v, (void)deadline;
+}
+
 /* INVLPGA: one page of one ASID, from the host (APM 15.16.2; rAX holds
  * the address, ECX the ASID). */
 static void svm_flush_va(struct vcpu *v, u64 gva)
@@ -644,6 +651,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
 	.set_mmu = svm_set_mmu,
 	.set_nested_paging = svm_set_nested_paging,
+	.set_timer = svm_set_timer,
 	.flush_tlb = svm_flush_tlb,
 	.flush_va = svm_flush_va,
 	.inject_pf = svm_inject_pf,

@@ -135,6 +135,9 @@ struct vendor_ops {
 	 * walk its host-physical twin with EPT/NPT off. Call before set_mmu,
 	 * whose CR0 rules depend on it. */
 	void (*set_nested_paging)(struct vcpu *v, bool on);
+	/* Make sure the guest's run ends by host TSC @deadline even if it
+	 * keeps interrupts blocked (braid's timer is armed for it too). */
+	void (*set_timer)(struct vcpu *v, u64 deadline);
 	/* Drop every TLB entry of this vCPU (its VPID or ASID), and cached
 	 * EPT/NPT translations. */
 	void (*flush_tlb)(struct vcpu *v);

@@ -25,6 +25,8 @@ static struct {
 	u64 ept_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid, ept_ad;
+	bool preempt; /* VMX-preemption timer (pin control, SDM 26.5.1) */
+	unsigned preempt_shift; /* it counts TSC >> this (SDM A.6) */
 } caps;
 
 struct vmx_vcpu {
@@ -186,6 +188,14 @@ static int check_controls(void)
 	caps.pin = adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
 			      : MSR_IA32_VMX_PINBASED_CTLS,
 			  PIN_EXTERNAL_INTERRUPT_EXITING, &miss);
+	/* Optional: the preemption timer brings a guest back even while it
+	 * blocks interrupts (RFLAGS.IF=0), which some emulators need. */
+	caps.pin |= adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+			       : MSR_IA32_VMX_PINBASED_CTLS,
+			   PIN_VMX_PREEMPTION_TIMER, &optional);
+	caps.preempt = caps.pin & PIN_VMX_PREEMPTION_TIMER;
+	caps.preempt_shift =
+		rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE;
 	caps.proc = adjust(
 		tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 		    : MSR_IA32_VMX_PROCBASED_CTLS,
@@ -230,6 +240,10 @@ static int check_controls(void)
 				: MSR_IA32_VMX_ENTRY_CTLS,
 			    ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, &miss);
 	caps.entry &= ~ENTRY_IA32E_MODE_GUEST;
+	if (caps.preempt)
+		caps.exit |= adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
+					: MSR_IA32_VMX_EXIT_CTLS,
+				    EXIT_SAVE_PREEMPTION_TIMER, &optional);
 	if (miss)
 		bad |= missing("64-bit host or EFER/PAT load/save controls");
 	return bad;
@@ -463,6 +477,8 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 		(caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1);
 	vmwrite(CR4_GUEST_HOST_MASK, caps.cr4_fixed0 | ~caps.cr4_fixed1);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
+	if (caps.preempt)
+		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ~0u);
 	if (x->mmu != VCPU_NESTED)
 		setup_paging_controls(x->mmu);
 }
@@ -629,7 +645,8 @@ static void decode_exit(struct vmexit *e, u32 reason)
 			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
 		break;
-	case EXIT_REASON_EXTERNAL_INTERRUPT: e->kind = VMEXIT_INTR; break;
+	case EXIT_REASON_EXTERNAL_INTERRUPT:
+	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
 	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
@@ -1049,6 +1066,25 @@ static void vmx_set_nested_paging(struct vcpu *v, bool on)
 	invvpid_single(x->vpid);
 }
 
+/*
+ * External-interrupt exiting already brings the guest back at braid's
+ * timer, whatever RFLAGS.IF (SDM 26.2); the preemption timer makes sure of
+ * it (Bochs 2.7 does not exit on a host interrupt while the guest has
+ * IF=0: docs/emulators.md). It counts down from the value written, at the
+ * TSC's rate >> preempt_shift, and the exit saves what is left, so the
+ * next entries go on counting (SDM 26.5.1).
+ */
+static void vmx_set_timer(struct vcpu *v, u64 deadline)
+{
+	u64 now = rdtsc(), left;
+
+	(void)v;
+	if (!caps.preempt)
+		return;
+	left = deadline > now ? (deadline - now) >> caps.preempt_shift : 0;
+	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(left, 0xffffffffull));
+}
+
 /* With VPID, TLB entries survive VM entries and exits, so braid flushes
  * the vCPU's own tag (SDM 29.4.3); without VPID every entry flushes. */
 static void vmx_flush_tlb(struct vcpu *v)
@@ -1090,6 +1126,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
 	.set_mmu = vmx_set_mmu,
 	.set_nested_paging = vmx_set_nested_paging,
+	.set_timer = vmx_set_timer,
 	.flush_tlb = vmx_flush_tlb,
 	.flush_va = vmx_flush_va,
 	.inject_pf = vmx_inject_pf,

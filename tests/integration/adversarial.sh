@@ -15,7 +15,9 @@ if [ -z "${ADV_SOURCED-}" ]; then
 	mkdir -p "$OUT"
 fi
 
-ADV_ATTACKS=(selfmap)
+ADV_ATTACKS=(selfmap spin-cli halt-masked)
+# Options an attack's guest gets besides paging=.
+declare -A ADV_OPTS=([spin-cli]="time=2")
 ADV_MODES=(nested shadow compound)
 
 # adv_modules: every attack in every mode, each followed by its survivor.
@@ -23,7 +25,7 @@ adv_modules() {
 	local a m
 	for a in "${ADV_ATTACKS[@]}"; do
 		for m in "${ADV_MODES[@]}"; do
-			echo "build/guests/hostile.elf=name=$a-$m paging=$m -- $a"
+			echo "build/guests/hostile.elf=name=$a-$m paging=$m ${ADV_OPTS[$a]-} -- $a"
 			echo "build/guests/stateleak.elf=name=after-$a-$m paging=$m"
 		done
 	done
@@ -40,6 +42,14 @@ adv_expect() {
 		else
 			fail "$s: $g: no bounded classify dump (aliased tables) in $LOG"
 		fi
+		;;
+	spin-cli)
+		expect_line "$s" "$g: stopped at its CPU time budget" \
+			"braid: guest $g: stopped: used up its 2 s of CPU time (time=)"
+		;;
+	halt-masked)
+		expect_line "$s" "$g: a HLT nothing can wake is stopped" \
+			"braid: guest $g: stopped: HLT with interrupts enabled, but nothing can wake it"
 		;;
 	*) fail "$s: no expectation for attack $2" ;;
 	esac

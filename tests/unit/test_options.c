@@ -393,7 +393,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, timeout=, trace=, dump_lines=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, --)"
 
 static void test_guest_console(void **state)
 {
