@@ -18,6 +18,10 @@
  *             I/O APIC (as braid resets them), and no APIC timer is armed:
  *             sti; hlt can never wake up, and braid must say so instead
  *             of waiting for ticks nobody can take.
+ *   int-twice INT 0x41 in a fresh address space mapped with 4 KiB pages,
+ *             so that under shadow and compound paging its delivery (the
+ *             IDT, the GDT, the handler, the stack) takes hidden page
+ *             faults: the handler must still run exactly once.
  */
 #include "rt.h"
 
@@ -55,6 +59,30 @@ static void halt_masked(void)
 	report(false, "halt-masked: woke up with nothing to wake it");
 }
 
+static volatile unsigned int41_count;
+
+static void on_int41(struct trap_frame *tf)
+{
+	(void)tf;
+	int41_count++;
+}
+
+static void int_twice(void)
+{
+	pte_t *old = vm_current(), *root = page_alloc();
+
+	for (u64 pa = 0; pa < 2 * MiB; pa += PAGE_SIZE)
+		vm_map(root, pa, pa, PG_4K, PTE_P | PTE_W);
+	for (u64 pa = 2 * MiB; pa < GiB; pa += 2 * MiB)
+		vm_map(root, pa, pa, PG_2M, PTE_P | PTE_W);
+	irq_set_handler(0x41, on_int41);
+	vm_switch(root);
+	asm volatile("int $0x41" ::: "memory");
+	vm_switch(old);
+	report(int41_count == 1,
+	       "int-twice: the INT 0x41 handler ran %u time(s)", int41_count);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -62,6 +90,7 @@ static const struct attack {
 	{ "selfmap", selfmap },
 	{ "spin-cli", spin_cli },
 	{ "halt-masked", halt_masked },
+	{ "int-twice", int_twice },
 };
 
 void guest_main(void)

@@ -27,6 +27,8 @@
 #define RFLAGS_IF      BIT(9)
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
+#define VEC_BP 3  /* breakpoint (INT3) */
+#define VEC_OF 4  /* overflow (INTO) */
 #define VEC_UD 6  /* invalid opcode */
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */

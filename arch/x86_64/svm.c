@@ -380,19 +380,36 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	}
 }
 
+/* Was the event in EXITINTINFO raised by an instruction (INTn, INT3,
+ * INTO)? Its delivery had not completed, so the guest's RIP still points
+ * at that instruction. */
+static bool from_instruction(u64 info)
+{
+	u64 type = info & EVENTINJ_TYPE_MASK;
+	u8 vector = info & 0xff;
+
+	return type == EVENTINJ_TYPE_SOFT_INTR ||
+	       (type == EVENTINJ_TYPE_EXCEPTION &&
+		(vector == VEC_BP || vector == VEC_OF));
+}
+
 /*
  * An intercept taken while an event was being delivered leaves the event
  * in EXITINTINFO; it must be injected again (APM 15.7.2). QEMU TCG reports
  * an interrupt there as an exception with its vector >= 32
  * (docs/emulators.md, "QEMU TCG: where it differs from AMD hardware"):
- * fix the type.
+ * fix the type. An event an instruction raised is not injected but raised
+ * again by running that instruction again: injected, its handler would
+ * return to the instruction and run twice (injecting a software event
+ * needs its length, which only NRIP save gives, and only for intercepted
+ * instructions; APM 15.20, 15.7.1).
  */
 static bool reinject_exitintinfo(struct vmcb_control *c)
 {
 	u64 info = c->exitintinfo;
 
 	c->eventinj = 0;
-	if (!(info & EVENTINJ_VALID))
+	if (!(info & EVENTINJ_VALID) || from_instruction(info))
 		return false;
 	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
 	    (info & 0xff) >= 32)

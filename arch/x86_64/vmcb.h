@@ -140,6 +140,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define EVENTINJ_TYPE_MASK	(7u << 8)
 #define EVENTINJ_TYPE_INTR	(0u << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
+#define EVENTINJ_TYPE_SOFT_INTR (4u << 8) /* INTn */
 
 /* VINTR at 0x060 (APM 15.21) */
 #define V_IRQ		 BIT(8)

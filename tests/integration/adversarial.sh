@@ -15,7 +15,7 @@ if [ -z "${ADV_SOURCED-}" ]; then
 	mkdir -p "$OUT"
 fi
 
-ADV_ATTACKS=(selfmap spin-cli halt-masked)
+ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice)
 # Options an attack's guest gets besides paging=.
 declare -A ADV_OPTS=([spin-cli]="time=2")
 ADV_MODES=(nested shadow compound)
@@ -35,6 +35,7 @@ adv_modules() {
 adv_expect() {
 	local s=$1 g=$2-$3
 	case $2 in
+	int-twice) expect_guest_pass "$s" "$g" ;;
 	selfmap)
 		expect_guest_pass "$s" "$g"
 		if grep -qE "^braid: classify-end \{\"guest\":\"$g\",.*\"aliased\":[1-9]" "$LOG"; then
