@@ -22,6 +22,13 @@
  *             so that under shadow and compound paging its delivery (the
  *             IDT, the GDT, the handler, the stack) takes hidden page
  *             faults: the handler must still run exactly once.
+ *   idt-gone  a fresh address space without the IDT's page, then a page
+ *             fault: its delivery faults (#DF), and so does the #DF's: a
+ *             triple fault, as on hardware, in every paging mode.
+ *   pf-storm  the same page fault, at the same address and RIP, 10000
+ *             times on purpose: each is the guest's own, and braid must
+ *             reflect every one (not take the repetition for a bug of its
+ *             own).
  */
 #include "rt.h"
 
@@ -83,14 +90,50 @@ static void int_twice(void)
 	       "int-twice: the INT 0x41 handler ran %u time(s)", int41_count);
 }
 
+static void idt_gone(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) idtr;
+	pte_t *root = page_alloc();
+
+	asm volatile("sidt %0" : "=m"(idtr));
+	for (u64 pa = 0; pa < 2 * MiB; pa += PAGE_SIZE)
+		if (pa + PAGE_SIZE <= idtr.base || pa > idtr.base + idtr.limit)
+			vm_map(root, pa, pa, PG_4K, PTE_P | PTE_W);
+	for (u64 pa = 2 * MiB; pa < GiB; pa += 2 * MiB)
+		vm_map(root, pa, pa, PG_2M, PTE_P | PTE_W);
+	vm_switch(root);
+	(void)*(volatile u64 *)(4 * GiB); /* not mapped: #PF */
+	report(false, "idt-gone: survived a fault with no IDT");
+}
+
+static void touch_unmapped(void *arg)
+{
+	(void)arg;
+	(void)*(volatile u64 *)(4 * GiB);
+}
+
+static void pf_storm(void)
+{
+	unsigned faults = 0;
+	struct fault f;
+
+	for (unsigned i = 0; i < 10000; i++)
+		faults += catch_fault(touch_unmapped, NULL, &f) &&
+			  f.vector == 14 && f.cr2 == 4 * GiB;
+	report(faults == 10000, "pf-storm: %u of 10000 page faults seen",
+	       faults);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
 } attacks[] = {
-	{ "selfmap", selfmap },
-	{ "spin-cli", spin_cli },
-	{ "halt-masked", halt_masked },
-	{ "int-twice", int_twice },
+	{ "selfmap", selfmap },		{ "spin-cli", spin_cli },
+	{ "halt-masked", halt_masked }, { "int-twice", int_twice },
+	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
 };
 
 void guest_main(void)

@@ -8,6 +8,7 @@
  * guest's view. Both paths share the register side below.
  */
 #include "arch/x86_64/cpu.h"
+#include "hv/event.h"
 #include "hv/cr.h"
 #include "hv/guest_insn.h"
 #include "hv/mmu.h"
@@ -117,7 +118,7 @@ static void nested_cr_write(struct guest *g, const struct vmexit *e)
 	} else if (e->cr.cr == 4) {
 		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
 		 * reserved to it (SDM Vol. 3A 2.5). */
-		vendor->inject_exception(v, VEC_GP, true, 0);
+		guest_raise(g, VEC_GP, true, 0);
 		return;
 	} else {
 		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
@@ -141,7 +142,7 @@ static void cr8_access(struct guest *g, const struct vmexit *e)
 	} else {
 		val = cr_exit_source(v, e);
 		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
-			vendor->inject_exception(v, VEC_GP, true, 0);
+			guest_raise(g, VEC_GP, true, 0);
 			return;
 		}
 		vlapic_write(a, APIC_TPR, (u32)val << 4, rdtsc());
@@ -174,7 +175,7 @@ static void shadow_cr_access(struct guest *g, const struct vmexit *e)
 	if (g->state != GUEST_RUNNING)
 		return;
 	if (!ok) {
-		vendor->inject_exception(v, VEC_GP, true, 0);
+		guest_raise(g, VEC_GP, true, 0);
 		return;
 	}
 	vcpu_skip_insn(v, e->insn_len);

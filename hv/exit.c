@@ -6,6 +6,7 @@
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "hv/event.h"
 #include "hv/cr.h"
 #include "hv/exit.h"
 #include "lib/log.h"
@@ -154,7 +155,7 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 		/* The CPU braid presents has no XSAVE (hv/cpuid.c), where
 		 * XSETBV is #UD (SDM Vol. 2D, XSETBV); and XCR0, which no
 		 * VMCS or VMCB switches, stays braid's (cpu_state.c). */
-		vendor->inject_exception(&g->vcpu, VEC_UD, false, 0);
+		guest_raise(g, VEC_UD, false, 0);
 		break;
 	case VMEXIT_VIRT_INSN:
 		guest_stop(

@@ -22,6 +22,7 @@
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/tsc.h"
 #include "lib/log.h"
+#include "hv/event.h"
 #include "hv/mmu.h"
 #include "lib/string.h"
 #include "mm/compound.h"
@@ -459,7 +460,10 @@ void mmu_invlpg(struct guest *g, bool gva_known, u64 gva)
  * A fault braid resolves must not come back forever: the same address
  * faulting at the same RIP this many times in a row means braid's tables
  * disagree with the guest's, a braid bug. Stop the guest with the facts
- * instead of spinning.
+ * instead of spinning. Only faults braid resolved itself count: a fault
+ * the guest's own tables raise is the guest's business, however often it
+ * asks for it (a test of access rights may fault thousands of times on
+ * purpose).
  */
 #define FAULT_LOOP_LIMIT 4096
 
@@ -484,11 +488,9 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 {
 	struct gwalk w;
 
-	if (fault_loop(g, gva, "page fault"))
-		return MMU_DONE;
 	if (compound(g) && !g->hw_cr3) {
 		/* The CPU walked the guest's own tables: its fault. */
-		vendor->inject_pf(&g->vcpu, gva, error);
+		guest_raise_pf(g, gva, error);
 		return MMU_REFLECTED;
 	}
 	if (!g->paged) {
@@ -496,9 +498,10 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 		return MMU_NO_MEMORY;
 	}
 	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {
-	case SHADOW_FIXED: return MMU_DONE;
+	case SHADOW_FIXED: fault_loop(g, gva, "page fault"); return MMU_DONE;
 	case SHADOW_REFLECT:
-		vendor->inject_pf(&g->vcpu, gva, w.error);
+		g->loop_count = 0;
+		guest_raise_pf(g, gva, w.error);
 		return MMU_REFLECTED;
 	case SHADOW_EMULATE: *gpa = w.gpa; return MMU_PT_WRITE;
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;

@@ -18,6 +18,7 @@
 #define LOG_TAG "msr"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/msr.h"
+#include "hv/event.h"
 #include "hv/exit.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
@@ -148,5 +149,5 @@ void handle_msr(struct guest *g, const struct vmexit *e)
 	}
 	guest_info(g, "%s of MSR 0x%x is not allowed: #GP injected",
 		   e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
-	vendor->inject_exception(v, VEC_GP, true, 0);
+	guest_raise(g, VEC_GP, true, 0);
 }

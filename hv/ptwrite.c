@@ -11,6 +11,7 @@
 #include "insn/decode.h"
 #include "insn/emulate.h"
 #include "insn/x86_flags.h"
+#include "hv/event.h"
 #include "hv/ptwrite.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
@@ -217,7 +218,7 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 		 * deliver that #PF, as the CPU would have. A REP string op
 		 * keeps the iterations it completed (the rest is unchanged). */
 		emu_ctx_store(v, &ctx);
-		vendor->inject_pf(v, pe.fault_gva, pe.fault_error);
+		guest_raise_pf(g, pe.fault_gva, pe.fault_error);
 		return;
 	}
 	if (err) {

@@ -210,8 +210,13 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	bool want, injected = false;
 
 	sync(g, now);
-	want = next_vector(&g->plat, false) >= 0;
-	if (want && vendor->irq_window_open(v)) {
+	if (p->requeued && vendor->irq_window_open(v)) {
+		vendor->inject_irq(v, (u8)(p->requeued - 1));
+		p->requeued = 0;
+		injected = true;
+	}
+	want = p->requeued || next_vector(&g->plat, false) >= 0;
+	if (want && !injected && vendor->irq_window_open(v)) {
 		vendor->inject_irq(v, (u8)next_vector(&g->plat, true));
 		g->stats.irqs++;
 		want = false;
@@ -226,6 +231,12 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	p->settled = !want && !injected;
 	host_timer_arm(p->next_due);
 	vendor->set_timer(v, p->next_due);
+}
+
+void vplat_requeue(struct guest *g, u8 vector)
+{
+	g->plat.requeued = vector + 1;
+	g->plat.settled = false;
 }
 
 void vplat_before_entry(struct guest *g)

@@ -41,6 +41,9 @@ struct vplat {
 	 * for next_due: see vplat_before_entry(). */
 	bool settled;
 	u64 next_due;
+	/* An interrupt to deliver again, vector + 1 (0: none); see
+	 * vplat_requeue(). */
+	u16 requeued;
 	u8 reported_port[65536 / 8]; /* unemulated ports already reported */
 };
 
@@ -53,6 +56,11 @@ bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val);
 void vplat_report_port(struct guest *g, u16 port, bool in);
 /* Just before entering the guest: devices, interrupts, host timer. */
 void vplat_before_entry(struct guest *g);
+/* The delivery of external interrupt @vector was cut short by an
+ * exception the guest must take first (hv/event.c): deliver it again as
+ * soon as the guest can take it. It is in service in the local APIC
+ * already, as when it was first delivered. */
+void vplat_requeue(struct guest *g, u8 vector);
 /* The guest executed HLT with interrupts enabled: wait for its next
  * interrupt (the HLT is already skipped). */
 void vplat_halt(struct guest *g);

@@ -27,9 +27,14 @@
 #define RFLAGS_IF      BIT(9)
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
+#define VEC_DE 0  /* divide error */
 #define VEC_BP 3  /* breakpoint (INT3) */
 #define VEC_OF 4  /* overflow (INTO) */
 #define VEC_UD 6  /* invalid opcode */
+#define VEC_DF 8  /* double fault */
+#define VEC_TS 10 /* invalid TSS */
+#define VEC_NP 11 /* segment not present */
+#define VEC_SS 12 /* stack fault */
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */
 

@@ -404,9 +404,9 @@ static bool from_instruction(u64 info)
  * needs its length, which only NRIP save gives, and only for intercepted
  * instructions; APM 15.20, 15.7.1).
  */
-static bool reinject_exitintinfo(struct vmcb_control *c)
+static bool reinject_exitintinfo(struct vcpu *v, struct vmcb_control *c)
 {
-	u64 info = c->exitintinfo;
+	u64 info = c->exitintinfo, type;
 
 	c->eventinj = 0;
 	if (!(info & EVENTINJ_VALID) || from_instruction(info))
@@ -414,6 +414,12 @@ static bool reinject_exitintinfo(struct vmcb_control *c)
 	if ((info & EVENTINJ_TYPE_MASK) == EVENTINJ_TYPE_EXCEPTION &&
 	    (info & 0xff) >= 32)
 		info &= ~(u64)EVENTINJ_TYPE_MASK; /* type 0: interrupt */
+	type = info & EVENTINJ_TYPE_MASK;
+	v->delivering_vector = info & 0xff;
+	v->delivering_kind = type == EVENTINJ_TYPE_INTR	       ? EVENT_INTR
+			     : type == EVENTINJ_TYPE_NMI       ? EVENT_NMI
+			     : type == EVENTINJ_TYPE_EXCEPTION ? EVENT_EXCEPTION
+							       : EVENT_SOFT;
 	c->eventinj = info;
 	return true;
 }
@@ -431,7 +437,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (features & SVM_FEATURE_VMCB_CLEAN)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
-	v->delivering = reinject_exitintinfo(&vmcb->control);
+	v->delivering = reinject_exitintinfo(v, &vmcb->control);
 	decode_exit(vmcb, e);
 }
 

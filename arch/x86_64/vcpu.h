@@ -56,13 +56,24 @@ struct vcpu_cpu_state {
 	u64 dr[4], dr6;
 };
 
+/* Kinds of event the CPU delivers (SDM Vol. 3A 6.15, table 6-4). */
+enum vcpu_event_kind {
+	EVENT_INTR, /* an external interrupt */
+	EVENT_NMI,
+	EVENT_EXCEPTION, /* a hardware exception */
+	EVENT_SOFT,	 /* INTn, INT3, INTO, INT1: raised by an instruction */
+};
+
 struct vcpu {
 	struct guest *guest;
 	struct guest_regs regs;
 	unsigned cpu; /* the physical CPU it is bound to */
 	/* The last exit interrupted the delivery of an event (it will be
-	 * delivered again): the instruction at RIP did not cause the exit. */
+	 * delivered again): the instruction at RIP did not cause the exit.
+	 * Which event, for the double-fault rules (hv/event.c). */
 	bool delivering;
+	u8 delivering_vector;
+	u8 delivering_kind; /* enum vcpu_event_kind */
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };

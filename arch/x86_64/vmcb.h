@@ -139,6 +139,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define EVENTINJ_EV		BIT(11) /* push an error code */
 #define EVENTINJ_TYPE_MASK	(7u << 8)
 #define EVENTINJ_TYPE_INTR	(0u << 8)
+#define EVENTINJ_TYPE_NMI	(2u << 8)
 #define EVENTINJ_TYPE_EXCEPTION (3u << 8)
 #define EVENTINJ_TYPE_SOFT_INTR (4u << 8) /* INTn */
 

@@ -189,6 +189,7 @@ enum vmcs_field {
 /* Guest interruptibility state (SDM 25.4.2, table 25-3) */
 #define INTERRUPTIBILITY_SHADOW	      (BIT(0) | BIT(1)) /* STI, MOV SS */
 #define INTR_TYPE_EXT_INTR	      (0u << 8)
+#define INTR_TYPE_NMI		      (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION	      (3u << 8)
 #define INTR_TYPE_SOFT_INTR	      (4u << 8)
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)

@@ -699,7 +699,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
  * injected again on the next entry (SDM 28.2.4, 27.6.1). A handler that
  * injects something else overwrites it.
  */
-static bool reinject_vectoring(void)
+static bool reinject_vectoring(struct vcpu *v)
 {
 	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & INTR_INFO_TYPE_MASK;
@@ -708,6 +708,11 @@ static bool reinject_vectoring(void)
 	 * information (SDM 28.2): nothing to cancel otherwise. */
 	if (!(info & INTR_INFO_VALID))
 		return false;
+	v->delivering_vector = info & 0xff;
+	v->delivering_kind = type == INTR_TYPE_EXT_INTR	      ? EVENT_INTR
+			     : type == INTR_TYPE_NMI	      ? EVENT_NMI
+			     : type == INTR_TYPE_HW_EXCEPTION ? EVENT_EXCEPTION
+							      : EVENT_SOFT;
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmwrite(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			vmread(IDT_VECTORING_ERROR_CODE));
@@ -803,7 +808,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		return;
 	}
 	v->delivering =
-		!instruction_exit(reason & 0xffff) && reinject_vectoring();
+		!instruction_exit(reason & 0xffff) && reinject_vectoring(v);
 	decode_exit(e, reason & 0xffff);
 }
 

@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Raising an exception in the guest as the CPU would.
+ *
+ * braid raises exceptions while handling an exit: a #PF its own walk
+ * found, a #GP for a bad MSR or control-register value, a #UD. If that
+ * exit cut short the delivery of another event (the CPU was reading the
+ * guest's IDT or pushing on its stack when braid's tables or intercepts
+ * stopped it), the new exception arose during that delivery, and the two
+ * combine by the rules of SDM Vol. 3A 6.15, table 6-5 (APM Vol. 2 8.5):
+ *
+ *   first \ second   benign    contributory   page fault
+ *   benign           serial    serial         serial
+ *   contributory     serial    #DF            serial
+ *   page fault       serial    #DF            #DF
+ *   double fault     serial    shutdown       shutdown
+ *
+ * "Serial": the second is delivered; an external interrupt whose delivery
+ * it cut short is delivered after it (hv/vplat.c), so it is not lost with
+ * its in-service bit set. Shutdown is a triple fault: the guest stops, as
+ * it does when the CPU reports one itself.
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/vendor.h"
+#include "hv/event.h"
+#include "hv/vplat.h"
+
+enum exc_class { BENIGN, CONTRIBUTORY, PAGE_FAULT, DOUBLE_FAULT };
+
+/* SDM Vol. 3A table 6-4. */
+static enum exc_class class_of(u8 vector)
+{
+	switch (vector) {
+	case VEC_DE:
+	case VEC_TS:
+	case VEC_NP:
+	case VEC_SS:
+	case VEC_GP: return CONTRIBUTORY;
+	case VEC_PF: return PAGE_FAULT;
+	case VEC_DF: return DOUBLE_FAULT;
+	default: return BENIGN;
+	}
+}
+
+/* What @vector becomes, raised during the delivery the last exit cut
+ * short: itself, VEC_DF, or -1 for shutdown. */
+static int combine(struct guest *g, u8 vector)
+{
+	struct vcpu *v = &g->vcpu;
+	enum exc_class first, second = class_of(vector);
+
+	if (!v->delivering)
+		return vector;
+	if (v->delivering_kind == EVENT_INTR) {
+		vplat_requeue(g, v->delivering_vector);
+		return vector;
+	}
+	if (v->delivering_kind != EVENT_EXCEPTION)
+		return vector; /* NMI, or an instruction's: runs again */
+	first = class_of(v->delivering_vector);
+	if (first == DOUBLE_FAULT && second != BENIGN)
+		return -1;
+	if ((first == CONTRIBUTORY && second == CONTRIBUTORY) ||
+	    (first == PAGE_FAULT && second != BENIGN))
+		return VEC_DF;
+	return vector;
+}
+
+void guest_raise(struct guest *g, u8 vector, bool has_error, u32 error)
+{
+	int v = combine(g, vector);
+
+	g->vcpu.delivering = false; /* combined once */
+	if (v < 0) {
+		guest_stop(g, "triple fault");
+		return;
+	}
+	if (v == VEC_DF) {
+		has_error = true; /* always 0 (SDM 6.15, Interrupt 8) */
+		error = 0;
+	}
+	vendor->inject_exception(&g->vcpu, (u8)v, has_error, error);
+}
+
+void guest_raise_pf(struct guest *g, u64 cr2, u32 error)
+{
+	int v = combine(g, VEC_PF);
+
+	g->vcpu.delivering = false;
+	if (v < 0) {
+		guest_stop(g, "triple fault");
+		return;
+	}
+	/* CR2 takes the address even when the fault turns into a #DF: the
+	 * page fault was detected (SDM Vol. 3A 6.15, Interrupt 14). */
+	vendor->inject_pf(&g->vcpu, cr2, error);
+	if (v == VEC_DF)
+		vendor->inject_exception(&g->vcpu, VEC_DF, true, 0);
+}
