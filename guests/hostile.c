@@ -29,6 +29,11 @@
  *             times on purpose: each is the guest's own, and braid must
  *             reflect every one (not take the repetition for a bug of its
  *             own).
+ *   pt-fanout every entry of 16 page directories points at one page
+ *             table, and an address through each is touched: under shadow
+ *             and compound paging that table has 8192 mirrors. Then 200
+ *             writes to it: each must cost braid work in proportion to
+ *             the mirrors, not to their square (run with time=60).
  */
 #include "rt.h"
 
@@ -127,6 +132,40 @@ static void pf_storm(void)
 	       faults);
 }
 
+#define FANOUT_SLOT 5UL /* PML4 slot of the fan-out mapping */
+#define FANOUT_PDS  16
+
+static void pt_fanout(void)
+{
+	pte_t *pml4 = vm_current(), *pdpt = page_alloc(), *pt = page_alloc();
+	u64 base = FANOUT_SLOT << 39, *data = page_alloc(), sum = 0;
+
+	for (unsigned i = 0; i < 512; i++)
+		pt[i] = (u64)data | PTE_P | PTE_W;
+	for (unsigned j = 0; j < FANOUT_PDS; j++) {
+		pte_t *pd = page_alloc();
+
+		for (unsigned i = 0; i < 512; i++)
+			pd[i] = (u64)pt | PTE_P | PTE_W;
+		pdpt[j] = (u64)pd | PTE_P | PTE_W;
+	}
+	pml4[FANOUT_SLOT] = (u64)pdpt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	data[0] = 1;
+	for (u64 off = 0; off < FANOUT_PDS * GiB; off += 2 * MiB)
+		sum += *(volatile u64 *)(base + off);
+	for (unsigned w = 0; w < 200; w++) {
+		pt[0] = (u64)data | PTE_P | PTE_W | (w & 1 ? PTE_PCD : 0);
+		invlpg(base);
+		sum += *(volatile u64 *)base;
+	}
+	pml4[FANOUT_SLOT] = 0;
+	write_cr3(read_cr3());
+	report(sum == FANOUT_PDS * 512 + 200,
+	       "pt-fanout: 200 writes to a table with %u mirrors (sum %llu)",
+	       FANOUT_PDS * 512, (unsigned long long)sum);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -134,6 +173,7 @@ static const struct attack {
 	{ "selfmap", selfmap },		{ "spin-cli", spin_cli },
 	{ "halt-masked", halt_masked }, { "int-twice", int_twice },
 	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
+	{ "pt-fanout", pt_fanout },
 };
 
 void guest_main(void)

@@ -254,13 +254,30 @@ static bool rmap_add(struct shadow *s, u64 gfn, u32 sp, u16 idx)
 	return true;
 }
 
+/* The gfn hash chains are doubly linked: a guest may make thousands of
+ * mirrors of one table, all on one chain, and freeing them one by one
+ * must not walk it each time. */
+static void hash_insert(struct shadow *s, u32 sp)
+{
+	u32 *head = &s->hash[hash_of(s->pages[sp].gfn)];
+
+	s->pages[sp].prev = SP_NONE;
+	s->pages[sp].next = *head;
+	if (*head != SP_NONE)
+		s->pages[*head].prev = sp;
+	*head = sp;
+}
+
 static void hash_remove(struct shadow *s, u32 sp)
 {
-	u32 *link = &s->hash[hash_of(s->pages[sp].gfn)];
+	const struct shadow_page *p = &s->pages[sp];
 
-	while (*link != sp)
-		link = &s->pages[*link].next;
-	*link = s->pages[sp].next;
+	if (p->prev == SP_NONE)
+		s->hash[hash_of(p->gfn)] = p->next;
+	else
+		s->pages[p->prev].next = p->next;
+	if (p->next != SP_NONE)
+		s->pages[p->next].prev = p->prev;
 }
 
 /*
@@ -334,8 +351,7 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 	if (!direct) {
 		if (!shadow_protected(s, gfn) && gfn < s->nr_gfns)
 			protect(s, gfn);
-		p->next = s->hash[hash_of(gfn)];
-		s->hash[hash_of(gfn)] = sp;
+		hash_insert(s, sp);
 	}
 	if (parent != SP_NONE)
 		s->pages[parent].children++;
@@ -992,17 +1008,24 @@ void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 
 	if (!len)
 		return;
-	/* Zapping frees subtrees, which may unlink pages of this very hash
-	 * chain (a table that maps itself): rescan after every zap. */
-	do {
-		for (i = s->hash[hash_of(gfn)]; i != SP_NONE;
-		     i = s->pages[i].next)
-			if (s->pages[i].gfn == gfn &&
-			    any_present(s, i, first, last))
-				break;
-		if (i != SP_NONE)
+	/* One pass over the hash chain, whatever the number of mirrors (a
+	 * guest can point every entry of its directories at one table). A
+	 * zap frees subtrees, which may unlink the next page of this very
+	 * chain (a table that maps itself): then start again from the head;
+	 * mirrors already zapped have nothing left to zap. */
+	for (i = s->hash[hash_of(gfn)]; i != SP_NONE;) {
+		u32 next = s->pages[i].next;
+		u16 next_gen = next != SP_NONE ? s->pages[next].gen : 0;
+
+		if (s->pages[i].gfn == gfn && any_present(s, i, first, last)) {
 			zap_range(s, i, first, last);
-	} while (i != SP_NONE);
+			if (next != SP_NONE && s->pages[next].gen != next_gen) {
+				i = s->hash[hash_of(gfn)];
+				continue;
+			}
+		}
+		i = next;
+	}
 	if (first + len > PAGE_SIZE)
 		shadow_guest_wrote(s, (gfn + 1) << PAGE_SHIFT,
 				   first + len - PAGE_SIZE);

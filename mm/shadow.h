@@ -41,6 +41,7 @@ struct shadow_page {
 	u16 nested;  /* compound with a twin: nested entries in this page */
 	u32 nested_tree; /* a root: nested entries anywhere below it */
 	u32 next;	 /* gfn hash chain, or free list */
+	u32 prev;	 /* gfn hash chain: the page before, SP_NONE first */
 };
 
 struct shadow_rmap_entry {
