@@ -12,7 +12,7 @@
  *           x87 control
  *           word and ST0, and DR0-DR3 with a recognizable pattern, reads
  *           it all back (so the planting is known to have worked), and
- *           ends;
+ *           ends; also CR2 and a few MiB of its free RAM;
  *   (none)  reads the same registers and fails on any planted value.
  *
  * Guests must enable SSE themselves (CR4.OSFXSR), as a kernel does.
@@ -42,6 +42,31 @@ static u64 tag(unsigned i)
 	return TAG | i;
 }
 
+#define RAM_PLANT (4 * MiB) /* bytes of free RAM planted */
+
+/* The first free page: page_alloc() hands pages out from the bottom. */
+static u64 *free_ram(void)
+{
+	static u64 *base;
+
+	if (!base)
+		base = page_alloc();
+	return base;
+}
+
+/* Does the free RAM hold a planted word? */
+static bool ram_planted(void)
+{
+	u64 n = mem_free_bytes() < 2 * RAM_PLANT ? mem_free_bytes()
+						 : 2 * RAM_PLANT;
+	u64 *p = free_ram(), *e = p + n / 8;
+
+	for (; p < e; p++)
+		if (*p == tag(0x4a))
+			return true;
+	return false;
+}
+
 static void plant(void)
 {
 	u64 st0 = TAG | 0x51;
@@ -63,6 +88,11 @@ static void plant(void)
 	asm volatile("mov %0, %%db1" : : "r"(tag(0xd1)));
 	asm volatile("mov %0, %%db2" : : "r"(tag(0xd2)));
 	asm volatile("mov %0, %%db3" : : "r"(tag(0xd3)));
+	/* CR2 is not part of the VMCS, and the VMCB's is only loaded when
+	 * braid says so; and RAM goes from one guest to the next. */
+	asm volatile("mov %0, %%cr2" : : "r"(tag(0xc2)));
+	for (u64 *p = free_ram(), *e = p + RAM_PLANT / 8; p < e; p++)
+		*p = tag(0x4a);
 }
 
 static void set_osxsave(void *arg)
@@ -138,13 +168,15 @@ static unsigned planted_seen(void)
 	n += fcw == FCW_PLANT;
 	for (unsigned i = 0; i < 4; i++)
 		n += read_dr(i) == tag(0xd0 + i);
+	n += read_cr2() == tag(0xc2);
+	n += ram_planted();
 	return n;
 }
 
 void guest_main(void)
 {
-	/* XMM lo/hi, MXCSR, FCW, DR0-3 */
-	const unsigned all = 2 * NR_XMM + 2 + 4;
+	/* XMM lo/hi, MXCSR, FCW, DR0-3, CR2, RAM */
+	const unsigned all = 2 * NR_XMM + 2 + 4 + 2;
 	unsigned seen;
 
 	enable_sse();

@@ -98,13 +98,19 @@ static int build_ident(struct guest *g)
 	return 0;
 }
 
-/* Compound: EPT/NPT makes guest table page @gfn read-only (or not). */
+/* Compound: EPT/NPT makes guest table page @gfn read-only (or not). Only
+ * a frame of the guest's own RAM is ever remapped: anything else (a CR3
+ * outside RAM, say) has no host frame, and mapping "frame 0" would hand
+ * the guest host-physical page 0. */
 static void protect(void *ctx, u64 gfn, bool on)
 {
 	struct guest *g = ctx;
 	u64 gpa = gfn << PAGE_SHIFT;
+	phys_t hpa = gpa < g->cfg.mem ? shadow_gfn_to_hpa(g, gfn) : 0;
 
-	pt_map(&g->nested, gpa, shadow_gfn_to_hpa(g, gfn), PAGE_SIZE,
+	if (!hpa)
+		return;
+	pt_map(&g->nested, gpa, hpa, PAGE_SIZE,
 	       (on ? PT_R | PT_X : PT_RWX) | PT_U);
 	g->shadow.need_flush = true;
 }
