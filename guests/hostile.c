@@ -34,6 +34,12 @@
  *             and compound paging that table has 8192 mirrors. Then 200
  *             writes to it: each must cost braid work in proportion to
  *             the mirrors, not to their square (run with time=60).
+ *   insns     instructions that must never reach the real CPU, each with
+ *             the answer a CPU like braid's gives: INVD and WBINVD go on,
+ *             RDPMC raises #GP (no counters), MONITOR and MWAIT #UD
+ *             (hidden); and the exceptions braid intercepts always (#DB
+ *             from a single step, #AC from a misaligned user access) reach
+ *             the guest as the CPU raised them.
  */
 #include "rt.h"
 
@@ -166,6 +172,95 @@ static void pt_fanout(void)
 	       FANOUT_PDS * 512, (unsigned long long)sum);
 }
 
+static void do_invd(void *a)
+{
+	(void)a;
+	asm volatile("invd" ::: "memory");
+}
+
+static void do_wbinvd(void *a)
+{
+	(void)a;
+	asm volatile("wbinvd" ::: "memory");
+}
+
+static void do_rdpmc(void *a)
+{
+	u32 lo, hi;
+
+	(void)a;
+	asm volatile("rdpmc" : "=a"(lo), "=d"(hi) : "c"(0));
+}
+
+static void do_monitor(void *a)
+{
+	asm volatile("monitor" : : "a"(a), "c"(0), "d"(0));
+}
+
+static void do_mwait(void *a)
+{
+	(void)a;
+	asm volatile("mwait" : : "a"(0), "c"(0));
+}
+
+/* TF set by POPF: the instruction after it traps with #DB, DR6.BS. */
+static void do_step(void *a)
+{
+	(void)a;
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq; nop" ::
+			     : "memory", "cc");
+}
+
+static u64 misaligned_user(u64 addr)
+{
+	asm volatile("pushfq; orq $0x40000, (%%rsp); popfq" ::: "memory", "cc");
+	return *(volatile u32 *)(addr + 1);
+}
+
+static void do_ac(void *a)
+{
+	write_cr0(read_cr0() | BIT(18)); /* CR0.AM */
+	user_call(misaligned_user, (u64)a);
+}
+
+/* @fn raises @want (-1: nothing); say so. */
+static void expect_fault(const char *what, void (*fn)(void *), int want)
+{
+	static u64 buf[2];
+	struct fault f;
+	bool faulted = catch_fault(fn, buf, &f);
+	int got = faulted ? f.vector : -1;
+
+	report(got == want, "insns: %s: %s (want %s)", what,
+	       got < 0 ? "no fault" : exception_name(got),
+	       want < 0 ? "no fault" : exception_name(want));
+}
+
+static void insns(void)
+{
+	struct fault f;
+	u64 dr6;
+
+	expect_fault("INVD", do_invd, -1);
+	expect_fault("WBINVD", do_wbinvd, -1);
+	expect_fault("RDPMC", do_rdpmc, X86_GP);
+	expect_fault("MONITOR", do_monitor, X86_UD);
+	expect_fault("MWAIT", do_mwait, X86_UD);
+	asm volatile("mov %0, %%db6" : : "r"(0xffff0ff0UL));
+	catch_fault(do_step, NULL, &f);
+	asm volatile("mov %%db6, %0" : "=r"(dr6));
+	report(f.vector == 1 && (dr6 & BIT(14)),
+	       "insns: single step: %s, DR6 %#lx (want #DB, BS set)",
+	       f.vector < 0 ? "no fault" : exception_name(f.vector), dr6);
+	if (catch_fault(do_ac, NULL, &f) || f.vector >= 0)
+		report(f.vector == 17 && f.error_code == 0,
+		       "insns: misaligned user load with AC: %s, error %lu",
+		       exception_name(f.vector), f.error_code);
+	else
+		report_skip("insns: this CPU does not check alignment");
+	write_cr0(read_cr0() & ~BIT(18));
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -173,7 +268,7 @@ static const struct attack {
 	{ "selfmap", selfmap },		{ "spin-cli", spin_cli },
 	{ "halt-masked", halt_masked }, { "int-twice", int_twice },
 	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
-	{ "pt-fanout", pt_fanout },
+	{ "pt-fanout", pt_fanout },	{ "insns", insns },
 };
 
 void guest_main(void)

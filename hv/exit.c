@@ -37,6 +37,9 @@ static const struct {
 	[VMEXIT_TRIPLE_FAULT] = { EXIT_TRIPLE_FAULT, PATH_OTHER },
 	[VMEXIT_VIRT_INSN] = { EXIT_VIRT_INSN, PATH_OTHER },
 	[VMEXIT_XSETBV] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_CACHE] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_RDPMC] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_MONITOR] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_ENTRY_FAILED] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_UNHANDLED] = { EXIT_OTHER, PATH_OTHER },
 };
@@ -157,6 +160,18 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 		 * VMCS or VMCB switches, stays braid's (cpu_state.c). */
 		guest_raise(g, VEC_UD, false, 0);
 		break;
+	case VMEXIT_CACHE:
+		/* INVD must never discard the real caches (braid's dirty
+		 * lines among them); guest memory is coherent write-back, so
+		 * neither it nor WBINVD has anything to do (KVM agrees). */
+		vcpu_skip_insn(&g->vcpu, e->insn_len);
+		break;
+	case VMEXIT_RDPMC: handle_rdpmc(g, e); break;
+	case VMEXIT_MONITOR:
+		/* Hidden from CPUID (hv/cpuid.c): #UD, as on a CPU without
+		 * them (SDM Vol. 2B, MONITOR). */
+		guest_raise(g, VEC_UD, false, 0);
+		break;
 	case VMEXIT_VIRT_INSN:
 		guest_stop(
 			g,
@@ -166,6 +181,13 @@ void handle_exit(struct guest *g, const struct vmexit *e)
 	case VMEXIT_EXCEPTION:
 		if (e->exc.vector == VEC_PF && g->cfg.paging != PAGING_NESTED) {
 			handle_pf(g, e->exc.cr2, e->exc.error);
+			break;
+		}
+		if (BIT(e->exc.vector) & VEC_ALWAYS_INTERCEPTED) {
+			/* The guest's own #DB or #AC: deliver it, through an
+			 * exit each time (arch/x86_64/cpu.h says why). */
+			guest_raise(g, e->exc.vector, e->exc.has_error,
+				    e->exc.error);
 			break;
 		}
 		guest_stop(g, "unexpected exception %u (error 0x%x)",

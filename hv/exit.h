@@ -11,6 +11,7 @@ void handle_exit(struct guest *g, const struct vmexit *e);
 void handle_cpuid(struct guest *g, const struct vmexit *e);
 void handle_io(struct guest *g, const struct vmexit *e);
 void handle_msr(struct guest *g, const struct vmexit *e);
+void handle_rdpmc(struct guest *g, const struct vmexit *e);
 void handle_hypercall(struct guest *g, const struct vmexit *e);
 
 #endif

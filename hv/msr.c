@@ -151,3 +151,13 @@ void handle_msr(struct guest *g, const struct vmexit *e)
 		   e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
 	guest_raise(g, VEC_GP, true, 0);
 }
+
+/* RDPMC: braid's CPU has no performance counters (CPUID leaf 0xA is
+ * zero; the AMD counter MSRs raise #GP, above), so every counter number
+ * is invalid: #GP(0) (SDM Vol. 2B, RDPMC). The host's counters must never
+ * be read from a guest. */
+void handle_rdpmc(struct guest *g, const struct vmexit *e)
+{
+	(void)e;
+	guest_raise(g, VEC_GP, true, 0);
+}

@@ -28,6 +28,7 @@
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
 #define VEC_DE 0  /* divide error */
+#define VEC_DB 1  /* debug */
 #define VEC_BP 3  /* breakpoint (INT3) */
 #define VEC_OF 4  /* overflow (INTO) */
 #define VEC_UD 6  /* invalid opcode */
@@ -37,6 +38,27 @@
 #define VEC_SS 12 /* stack fault */
 #define VEC_GP 13 /* general protection */
 #define VEC_PF 14 /* page fault */
+#define VEC_AC 17 /* alignment check */
+/* Intercepted in every paging mode and reflected: a #DB or #AC raised
+ * while the CPU delivers the same exception makes some CPUs loop in
+ * microcode, deaf to interrupts (CVE-2015-8104, CVE-2015-5307); as exits,
+ * braid keeps control and the guest's time budget ends it. */
+#define VEC_ALWAYS_INTERCEPTED (BIT(VEC_DB) | BIT(VEC_AC))
+
+/* DR6 (SDM Vol. 3A 18.2.3): also the guest's while its vCPU owns the CPU
+ * (cpu_state.c). */
+static inline u64 read_dr6(void)
+{
+	u64 v;
+
+	asm volatile("mov %%db6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr6(u64 v)
+{
+	asm volatile("mov %0, %%db6" ::"r"(v) : "memory");
+}
 
 struct cpuid_regs {
 	u32 eax, ebx, ecx, edx;

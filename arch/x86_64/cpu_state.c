@@ -68,7 +68,6 @@ DEFINE_DR(0)
 DEFINE_DR(1)
 DEFINE_DR(2)
 DEFINE_DR(3)
-DEFINE_DR(6)
 #undef DEFINE_DR
 
 static void save(struct vcpu_cpu_state *s)

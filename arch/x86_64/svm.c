@@ -161,7 +161,7 @@ static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 
 	c->intercept_cr_read |= crs;
 	c->intercept_cr_write |= crs;
-	c->intercept_exceptions = BIT(14);
+	c->intercept_exceptions |= BIT(VEC_PF);
 	if (mmu == VCPU_SHADOW) {
 		c->nested_ctl = 0;
 		c->n_cr3 = 0;
@@ -172,9 +172,14 @@ static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 			  phys_t ncr3)
 {
+	/* INVD would discard the host's dirty cache lines; RDPMC would read
+	 * the host's counters; MONITOR/MWAIT (hidden from CPUID) would park
+	 * the CPU: none may run natively. */
 	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
 			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT |
-			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN;
+			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN |
+			     INTERCEPT_INVD | INTERCEPT_RDPMC;
+	c->intercept_exceptions = VEC_ALWAYS_INTERCEPTED;
 	/* Host interrupts (braid's timer) exit, and the guest's RFLAGS.IF
 	 * masks only the virtual ones (APM 15.21.1). */
 	c->vintr = V_INTR_MASKING;
@@ -184,10 +189,11 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 	c->intercept_cr_write = BIT(8);
 	/* VMRUN must be intercepted (APM 15.5.1, consistency checks); the
 	 * other SVM instructions would let a guest act on host state. */
-	c->intercept_misc2 = INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL |
-			     INTERCEPT2_VMLOAD | INTERCEPT2_VMSAVE |
-			     INTERCEPT2_STGI | INTERCEPT2_CLGI |
-			     INTERCEPT2_SKINIT | INTERCEPT2_XSETBV;
+	c->intercept_misc2 =
+		INTERCEPT2_VMRUN | INTERCEPT2_VMMCALL | INTERCEPT2_VMLOAD |
+		INTERCEPT2_VMSAVE | INTERCEPT2_STGI | INTERCEPT2_CLGI |
+		INTERCEPT2_SKINIT | INTERCEPT2_XSETBV | INTERCEPT2_WBINVD |
+		INTERCEPT2_MONITOR | INTERCEPT2_MWAIT;
 	c->iopm_base_pa = iopm;
 	c->msrpm_base_pa = msrpm;
 	c->guest_asid = asid;
@@ -300,7 +306,10 @@ static unsigned insn_len(struct vmcb *vmcb, u64 code)
 		return vmcb->control.next_rip - vmcb->save.rip;
 	switch (code) {
 	case SVM_EXIT_CPUID:
-	case SVM_EXIT_MSR: return 2;
+	case SVM_EXIT_MSR:
+	case SVM_EXIT_RDPMC:
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD: return 2;
 	case SVM_EXIT_HLT: return 1;
 	case SVM_EXIT_VMMCALL: return 3;
 	case SVM_EXIT_IOIO: return vmcb->control.exitinfo2 - vmcb->save.rip;
@@ -334,7 +343,8 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
 		e->exc.error = info1;
-		e->exc.has_error = e->exc.vector == VEC_PF;
+		e->exc.has_error =
+			e->exc.vector == VEC_PF || e->exc.vector == VEC_AC;
 		e->exc.cr2 = vmcb->control.exitinfo2; /* #PF: the address */
 		return;
 	}
@@ -347,6 +357,11 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	case SVM_EXIT_VINTR: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case SVM_EXIT_CPUID: e->kind = VMEXIT_CPUID; break;
 	case SVM_EXIT_XSETBV: e->kind = VMEXIT_XSETBV; break;
+	case SVM_EXIT_INVD:
+	case SVM_EXIT_WBINVD: e->kind = VMEXIT_CACHE; break;
+	case SVM_EXIT_RDPMC: e->kind = VMEXIT_RDPMC; break;
+	case SVM_EXIT_MONITOR:
+	case SVM_EXIT_MWAIT: e->kind = VMEXIT_MONITOR; break;
 	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;

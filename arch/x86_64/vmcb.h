@@ -104,7 +104,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT_INTR	    BIT(0)
 #define INTERCEPT_NMI	    BIT(1)
 #define INTERCEPT_VINTR	    BIT(4)
+#define INTERCEPT_RDPMC	    BIT(15)
 #define INTERCEPT_CPUID	    BIT(18)
+#define INTERCEPT_INVD	    BIT(22)
 #define INTERCEPT_HLT	    BIT(24)
 #define INTERCEPT_INVLPG    BIT(25)
 #define INTERCEPT_INVLPGA   BIT(26)
@@ -119,6 +121,9 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT2_STGI	   BIT(4)
 #define INTERCEPT2_CLGI	   BIT(5)
 #define INTERCEPT2_SKINIT  BIT(6)
+#define INTERCEPT2_WBINVD  BIT(9)
+#define INTERCEPT2_MONITOR BIT(10)
+#define INTERCEPT2_MWAIT   BIT(11) /* unconditionally */
 #define INTERCEPT2_XSETBV  BIT(13)
 
 /* VMCB clean bits (APM 15.15.3): set = "unchanged since the last VMRUN,
@@ -159,7 +164,9 @@ enum svm_exit_code {
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
 	SVM_EXIT_VINTR = 0x064,
+	SVM_EXIT_RDPMC = 0x06f,
 	SVM_EXIT_CPUID = 0x072,
+	SVM_EXIT_INVD = 0x076,
 	SVM_EXIT_HLT = 0x078,
 	SVM_EXIT_INVLPG = 0x079,
 	SVM_EXIT_INVLPGA = 0x07a,
@@ -173,6 +180,9 @@ enum svm_exit_code {
 	SVM_EXIT_STGI = 0x084,
 	SVM_EXIT_CLGI = 0x085,
 	SVM_EXIT_SKINIT = 0x086,
+	SVM_EXIT_WBINVD = 0x089,
+	SVM_EXIT_MONITOR = 0x08a,
+	SVM_EXIT_MWAIT = 0x08b,
 	SVM_EXIT_XSETBV = 0x08d,
 	SVM_EXIT_NPF = 0x400,
 	SVM_EXIT_INVALID = 0xffffffff, /* TCG writes only 32 bits of -1 */

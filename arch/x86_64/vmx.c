@@ -202,11 +202,19 @@ static int check_controls(void)
 		CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_CR8_LOAD_EXITING |
 			CPU_CR8_STORE_EXITING | CPU_ACTIVATE_SECONDARY_CONTROLS,
 		&miss);
+	/* Instructions a guest must never run on the real CPU: RDPMC would
+	 * read the host's counters, MONITOR/MWAIT (hidden from CPUID) would
+	 * park the CPU. INVD always exits (SDM 26.1.2). */
+	caps.proc |= adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+				: MSR_IA32_VMX_PROCBASED_CTLS,
+			    CPU_RDPMC_EXITING | CPU_MWAIT_EXITING |
+				    CPU_MONITOR_EXITING,
+			    &miss);
 	/* CR8 is the local APIC's TPR (SDM 11.8.6): without these exits a
 	 * guest would write the host's, and could mask braid's timer. */
 	if (miss)
-		return missing("external-interrupt, HLT, I/O or CR8 exiting, "
-			       "or secondary controls");
+		return missing("external-interrupt, HLT, I/O, CR8, RDPMC or "
+			       "MONITOR/MWAIT exiting, or secondary controls");
 	/* Optional: without MSR bitmaps every RDMSR/WRMSR exits. */
 	if ((rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
 		       : MSR_IA32_VMX_PROCBASED_CTLS) >>
@@ -227,7 +235,8 @@ static int check_controls(void)
 	if (miss & SECONDARY_UNRESTRICTED_GUEST)
 		bad |= missing("unrestricted guest (secondary control bit 7)");
 	caps.proc2 |= adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-			     SECONDARY_ENABLE_VPID, &optional);
+			     SECONDARY_ENABLE_VPID | SECONDARY_WBINVD_EXITING,
+			     &optional);
 	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
 	miss = 0;
 	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
@@ -440,7 +449,7 @@ static void setup_paging_controls(enum vcpu_mmu mmu)
 				       SECONDARY_UNRESTRICTED_GUEST));
 	}
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmwrite(EXCEPTION_BITMAP, BIT(14));
+	vmwrite(EXCEPTION_BITMAP, BIT(VEC_PF) | VEC_ALWAYS_INTERCEPTED);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmwrite(CR0_GUEST_HOST_MASK, ~(u64)(CR0_TS | CR0_MP | CR0_EM));
@@ -458,7 +467,7 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, caps.proc2);
 	vmwrite(VM_EXIT_CONTROLS, caps.exit);
 	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
-	vmwrite(EXCEPTION_BITMAP, 0);
+	vmwrite(EXCEPTION_BITMAP, VEC_ALWAYS_INTERCEPTED);
 	vmwrite(CR3_TARGET_COUNT, 0);
 	vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -644,6 +653,11 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->exc.error =
 			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
+		/* A #DB that exits leaves DR6 alone and gives its bits in
+		 * the qualification (SDM 28.2.1, 27.1): set them, as the
+		 * delivery would have (B0-B3 replaced, BD/BS sticky). */
+		if (e->exc.vector == VEC_DB)
+			write_dr6((read_dr6() & ~0xfull) | (q & 0x600f));
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
@@ -651,6 +665,11 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
 	case EXIT_REASON_XSETBV: e->kind = VMEXIT_XSETBV; break;
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD: e->kind = VMEXIT_CACHE; break;
+	case EXIT_REASON_RDPMC: e->kind = VMEXIT_RDPMC; break;
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR: e->kind = VMEXIT_MONITOR; break;
 	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
 	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
@@ -738,7 +757,12 @@ static bool instruction_exit(u32 reason)
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_IO_INSTRUCTION:
 	case EXIT_REASON_MSR_READ:
-	case EXIT_REASON_MSR_WRITE: return true;
+	case EXIT_REASON_MSR_WRITE:
+	case EXIT_REASON_INVD:
+	case EXIT_REASON_WBINVD:
+	case EXIT_REASON_RDPMC:
+	case EXIT_REASON_MWAIT:
+	case EXIT_REASON_MONITOR: return true;
 	default: return false;
 	}
 }
