@@ -1,6 +1,8 @@
 # braid: a bare-metal x86_64 microhypervisor. `make help` lists the targets.
 
 BUILD    := build
+FUZZ_SEEDS ?= 10
+FUZZ_OPS ?= 100000
 CC       := gcc
 LD       := ld
 OBJCOPY  := objcopy
@@ -18,7 +20,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial bench bench-svg clean help deps deps-run \
+.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial fuzz-guest bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
 	format check-format
 all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
@@ -116,6 +118,8 @@ integration: all
 	tests/integration/run.sh
 adversarial: deps all         ## hostile guests, every mode, both vendors (part of make test)
 	tests/integration/adversarial.sh
+fuzz-guest: deps all          ## differential page-table fuzzing: 10^6 operations per mode and vendor
+	tests/integration/ptfuzz.sh $(FUZZ_SEEDS) $(FUZZ_OPS)
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
 	tests/integration/linux-bochs.sh
 

@@ -13,7 +13,7 @@
 # to GUESTS.
 
 GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
-	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile
+	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile ptfuzz
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 

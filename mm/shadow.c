@@ -740,7 +740,7 @@ static void clear_for_leaf(struct shadow *s, u32 sp, u16 idx)
 static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		    u32 access, phys_t hpa)
 {
-	u64 gfn = w->gpa >> PAGE_SHIFT, addr;
+	u64 gfn = w->gpa >> PAGE_SHIFT, addr = 0;
 	unsigned leaf = large_leaf(s, w, &addr) ? 2 : 1;
 	u32 sp = descend(s, gva, w, leaf);
 	u16 idx = PT_INDEX(gva, leaf);

@@ -423,6 +423,15 @@ ADV_SOURCED=1 . tests/integration/adversarial.sh
 adv_run svm
 adv_run vmx
 
+# Differential page-table fuzzing: random table edits and accesses from a
+# seed, the same digest bare and under braid in every mode (a short run;
+# make fuzz-guest runs 10^6 operations per mode and vendor).
+PTFUZZ_SOURCED=1 . tests/integration/ptfuzz.sh
+for seed in 1 2 3; do
+	ptfuzz_run svm "$seed" 20000
+done
+ptfuzz_run vmx 4 20000
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"
