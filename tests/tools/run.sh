@@ -61,6 +61,10 @@ EOF
 tools/walkcost -c $F/mixed.log >"$T/got" 2>"$T/err"
 same "walkcost -c: default model, every guest" "$T/want" "$T/got"
 if [ -s "$T/err" ]; then fail "walkcost: no warnings on a clean log"; else pass "walkcost: no warnings on a clean log"; fi
+# A compound address space on its twin walks like a shadow tree on stock
+# hardware (4 references), on its compound tree like nested paging's.
+got=$(tools/walkcost -c $F/twin.log 2>/dev/null | awk -F, '$1 == "flip" { print $7 "," $9 }')
+if [ "$got" = "4,4" ]; then pass "walkcost: a twin-walked dump costs shadow's walk"; else fail "walkcost: twin-walked dump: stock,actual = $got (want 4,4)"; fi
 
 # The same log with CR LF line ends gives the same numbers.
 sed 's/$/\r/' $F/mixed.log >"$T/crlf.log"
