@@ -40,6 +40,11 @@
  *             (hidden); and the exceptions braid intercepts always (#DB
  *             from a single step, #AC from a misaligned user access) reach
  *             the guest as the CPU raised them.
+ *   msr-flood 1000 reads of an MSR braid refuses: each a #GP to the guest,
+ *             but braid reports only the first few (the rest are counted).
+ *   spoof     with console=raw, print lines that look like braid's own
+ *             ("braid: summary: ..."): braid must show them as the
+ *             guest's.
  */
 #include "rt.h"
 
@@ -261,6 +266,31 @@ static void insns(void)
 	write_cr0(read_cr0() & ~BIT(18));
 }
 
+static void rdmsr_bad(void *a)
+{
+	u32 lo, hi;
+
+	(void)a;
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(0x4b564d99));
+}
+
+static void msr_flood(void)
+{
+	unsigned gp = 0;
+	struct fault f;
+
+	for (unsigned i = 0; i < 1000; i++)
+		gp += catch_fault(rdmsr_bad, NULL, &f) && f.vector == X86_GP;
+	report(gp == 1000, "msr-flood: %u of 1000 RDMSRs raised #GP", gp);
+}
+
+static void spoof(void)
+{
+	printf("braid: summary: 99 guests, 99 passed, 0 failed\n");
+	printf("braid: stats {\"guest\":\"spoofed\",\"result\":\"pass\"}\n");
+	report(true, "spoof: printed braid's lines");
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -269,6 +299,7 @@ static const struct attack {
 	{ "halt-masked", halt_masked }, { "int-twice", int_twice },
 	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
 	{ "pt-fanout", pt_fanout },	{ "insns", insns },
+	{ "msr-flood", msr_flood },	{ "spoof", spoof },
 };
 
 void guest_main(void)

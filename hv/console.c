@@ -8,11 +8,57 @@
 #include "hv/console.h"
 #include "hv/guest.h"
 #include "lib/log.h"
+#include "lib/string.h"
+
+/* What braid's own lines start with (tools parse only those). */
+static const char braid_mark[] = "braid:";
+
+static void release_held(struct guest *g)
+{
+	struct console_line *u = &g->console;
+
+	serial_write(u->hold, u->held);
+	u->held = 0;
+}
+
+/*
+ * console=raw passes the guest's bytes through unchanged, but a guest
+ * must not be able to print a line that looks like one of braid's
+ * ("braid: summary ...", which tools trust). So the first bytes of each
+ * line are held back while they could still become "braid:"; a line that
+ * does is shown with the guest's name in front. (A lone "b" typed at the
+ * start of a shell line shows with the next byte.)
+ */
+static void raw_put(struct guest *g, char c)
+{
+	struct console_line *u = &g->console;
+
+	if (u->mid_line) {
+		serial_write(&c, 1);
+		u->mid_line = c != '\n' && c != '\r';
+		return;
+	}
+	u->hold[u->held++] = c;
+	if (c == '\n' || c == '\r') {
+		release_held(g);
+		return;
+	}
+	if (memcmp(u->hold, braid_mark, u->held)) {
+		release_held(g);
+		u->mid_line = true;
+	} else if (u->held == sizeof(braid_mark) - 1) {
+		kprintf("[%s] ", g->cfg.name);
+		release_held(g);
+		u->mid_line = true;
+	}
+}
 
 void guest_console_flush(struct guest *g)
 {
 	struct console_line *u = &g->console;
 
+	if (g->cfg.raw_console && u->held)
+		release_held(g);
 	if (!u->len)
 		return;
 	u->line[u->len] = '\0';
@@ -27,7 +73,8 @@ void guest_console_put(struct guest *g, const char *s, u64 n)
 	/* console=raw: a terminal for the guest (a shell's prompt has no
 	 * newline, and editing needs escape sequences to pass). */
 	if (g->cfg.raw_console) {
-		serial_write(s, n);
+		for (; n; n--, s++)
+			raw_put(g, *s);
 		return;
 	}
 

@@ -10,6 +10,11 @@
 struct console_line {
 	unsigned len;
 	char line[CONSOLE_LINE_MAX + 1];
+	/* console=raw: past the start of a line, and the bytes held back
+	 * at its start (see raw_put()). */
+	bool mid_line;
+	unsigned held;
+	char hold[8];
 };
 
 struct guest;

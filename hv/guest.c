@@ -136,6 +136,33 @@ void guest_check_time(struct guest *g)
 			   (unsigned long long)g->cfg.cpu_time);
 }
 
+static const char *const report_names[REPORT_NR] = {
+	[REPORT_MSR] = "MSR",
+	[REPORT_PORT] = "port",
+	[REPORT_MMIO] = "device-memory",
+};
+
+void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)
+{
+	char line[200];
+	va_list ap;
+
+	if (g->stats.reports[why] >= GUEST_REPORTS_MAX) {
+		g->stats.suppressed[why]++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	guest_info(g, "%s", line);
+	if (++g->stats.reports[why] == GUEST_REPORTS_MAX)
+		guest_info(
+			g,
+			"further %s reports are only counted (\"suppressed\" "
+			"in its stats line)",
+			report_names[why]);
+}
+
 void guest_stop(struct guest *g, const char *fmt, ...)
 {
 	char why[200];

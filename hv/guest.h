@@ -87,6 +87,15 @@ struct path_stats {
 	u64 n, tsc, max;
 };
 
+/* What a guest can make braid report again and again (guest_report()). */
+enum guest_report {
+	REPORT_MSR,  /* an MSR access refused with #GP */
+	REPORT_PORT, /* a port nothing answers */
+	REPORT_MMIO, /* an odd-sized device-memory access ignored */
+	REPORT_NR
+};
+#define GUEST_REPORTS_MAX 8 /* lines per reason; the rest only counted */
+
 struct guest_stats {
 	u64 exits[EXIT_NR];
 	u64 exits_total;
@@ -95,6 +104,8 @@ struct guest_stats {
 	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
 	u64 irqs;      /* interrupts injected */
 	u64 mmio;      /* device-memory accesses emulated */
+	u32 reports[REPORT_NR];	   /* reports made, by reason */
+	u64 suppressed[REPORT_NR]; /* ... and not printed */
 	struct path_stats path[PATH_NR];
 };
 
@@ -165,6 +176,12 @@ u64 guest_time_due(const struct guest *g, u64 now);
  * its RIP. */
 void guest_stop(struct guest *g, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* A line about something the guest did that it may do without end: the
+ * first GUEST_REPORTS_MAX per reason are printed, the rest counted in
+ * the stats line, so that no guest can flood braid's console. */
+void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 #define guest_info(g, fmt, ...) \
 	kprintf("braid: guest %s: " fmt "\n", (g)->cfg.name, ##__VA_ARGS__)

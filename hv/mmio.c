@@ -163,11 +163,11 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 		return;
 	}
 	if (m.odd)
-		guest_info(g,
-			   "%s access to %s offset 0x%llx ignored "
-			   "(only aligned 32-bit accesses are defined)",
-			   what, m.dev->name,
-			   (unsigned long long)(gpa - m.dev->base));
+		guest_report(g, REPORT_MMIO,
+			     "%s access to %s offset 0x%llx ignored "
+			     "(only aligned 32-bit accesses are defined)",
+			     what, m.dev->name,
+			     (unsigned long long)(gpa - m.dev->base));
 	g->stats.mmio++;
 	g->loop_count = 0; /* progress: polling a register is no fault loop */
 	emu_ctx_store(v, &ctx);

@@ -147,8 +147,9 @@ void handle_msr(struct guest *g, const struct vmexit *e)
 		vcpu_skip_insn(v, e->insn_len);
 		return;
 	}
-	guest_info(g, "%s of MSR 0x%x is not allowed: #GP injected",
-		   e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
+	guest_report(g, REPORT_MSR,
+		     "%s of MSR 0x%x is not allowed: #GP injected",
+		     e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
 	guest_raise(g, VEC_GP, true, 0);
 }
 

@@ -96,10 +96,10 @@ void vplat_report_port(struct guest *g, u16 port, bool in)
 	if (*r & BIT(port % 8))
 		return;
 	*r |= BIT(port % 8);
-	guest_info(g,
-		   "%s of port 0x%x, which braid does not emulate: reads as "
-		   "all ones, writes are ignored (reported once)",
-		   in ? "read" : "write", port);
+	guest_report(g, REPORT_PORT,
+		     "%s of port 0x%x, which braid does not emulate: reads as "
+		     "all ones, writes are ignored (reported once)",
+		     in ? "read" : "write", port);
 }
 
 /* Bytes typed on the host console go to the guest whose UART listens. */

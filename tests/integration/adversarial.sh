@@ -15,11 +15,13 @@ if [ -z "${ADV_SOURCED-}" ]; then
 	mkdir -p "$OUT"
 fi
 
-ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns)
+ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
+	msr-flood spoof)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
-declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704")
+declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704"
+	[spoof]="console=raw")
 ADV_MODES=(nested shadow compound)
 
 # adv_modules ATTACK: the attack in every mode, each followed by its
@@ -56,6 +58,26 @@ adv_expect() {
 	halt-masked)
 		expect_line "$s" "$g: a HLT nothing can wake is stopped" \
 			"braid: guest $g: stopped: HLT with interrupts enabled, but nothing can wake it"
+		;;
+	msr-flood)
+		expect_guest_pass "$s" "$g"
+		expect_line "$s" "$g: MSR reports stop after a few" \
+			"braid: guest $g: further MSR reports are only counted"
+		if grep -qE "^braid: stats \{\"guest\":\"$g\",.*\"suppressed\":\{\"msr\":99[0-9]," "$LOG"; then
+			pass "$s: $g: the rest are counted in its stats line"
+		else
+			fail "$s: $g: no count of suppressed MSR reports in its stats line"
+		fi
+		;;
+	spoof)
+		expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"
+		expect_line "$s" "$g: its braid-like line is shown as its own" \
+			"[$g] braid: summary: 99 guests"
+		if grep -q '^braid: summary: 99\|^braid: stats {"guest":"spoofed"' "$LOG"; then
+			fail "$s: $g forged a line of braid's"
+		else
+			pass "$s: $g: no line of braid's forged"
+		fi
 		;;
 	*) fail "$s: no expectation for attack $2" ;;
 	esac

@@ -334,17 +334,44 @@ static void test_guest_console_raw(void **state)
 	assert_string_equal(log_buf, "~ # \x1b[6n\r\n");
 }
 
+/* console=raw: a line that would start like one of braid's own ("braid:")
+ * gets the guest's name in front; lines that only start with part of it,
+ * or have it later on, pass unchanged, and the guest's end releases what
+ * was held back. */
+static void test_guest_console_raw_no_spoof(void **state)
+{
+	static struct guest g;
+	const char *in = "braid: summary: 9 guests\nbrai\nx braid: y\nbr";
+
+	(void)state;
+	strcpy(g.cfg.name, "evil");
+	g.cfg.raw_console = true;
+	vuart_reset(&g.uart);
+	for (const char *s = in; *s; s++)
+		vuart_write(&g, UART_RBR_THR, (u8)*s);
+	guest_console_flush(&g);
+	assert_string_equal(log_buf, "[evil] braid: summary: 9 guests\n"
+				     "brai\nx braid: y\nbr");
+}
+
 #define TU(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TU(test_reset_state),	  TU(test_linux_autoconfig),
-		TU(test_linux_thre_test), TU(test_thre_output),
-		TU(test_out2_gates_irq),  TU(test_rx_fifo),
-		TU(test_overrun),	  TU(test_no_fifo_one_byte),
-		TU(test_loopback),	  TU(test_divisor_latch),
-		TU(test_guest_console),	  TU(test_guest_console_raw),
+		TU(test_reset_state),
+		TU(test_linux_autoconfig),
+		TU(test_linux_thre_test),
+		TU(test_thre_output),
+		TU(test_out2_gates_irq),
+		TU(test_rx_fifo),
+		TU(test_overrun),
+		TU(test_no_fifo_one_byte),
+		TU(test_loopback),
+		TU(test_divisor_latch),
+		TU(test_guest_console),
+		TU(test_guest_console_raw),
+		TU(test_guest_console_raw_no_spoof),
 	};
 
 	return cmocka_run_group_tests_name("vuart", tests, NULL, NULL);
