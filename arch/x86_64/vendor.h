@@ -26,9 +26,9 @@ enum vmexit_kind {
 	VMEXIT_INTR,	   /* a host interrupt (braid's timer) */
 	VMEXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
 	VMEXIT_TRIPLE_FAULT,
-	VMEXIT_VIRT_INSN,    /* the guest executed a VMX/SVM instruction */
-	VMEXIT_XSETBV,	     /* the guest tried to change XCR0 */
-	VMEXIT_CACHE,	     /* INVD or WBINVD */
+	VMEXIT_VIRT_INSN, /* the guest executed a VMX/SVM instruction */
+	VMEXIT_XSETBV,	  /* the guest tried to change XCR0 */
+	VMEXIT_CACHE,	  /* INVD or WBINVD */
 	VMEXIT_RDPMC,
 	VMEXIT_MONITOR,	     /* MONITOR or MWAIT */
 	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
