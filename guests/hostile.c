@@ -42,6 +42,8 @@
  *             the guest as the CPU raised them.
  *   msr-flood 1000 reads of an MSR braid refuses: each a #GP to the guest,
  *             but braid reports only the first few (the rest are counted).
+ *   efer-lme  WRMSR EFER clearing LME while paging is on: #GP (SDM 10.8.5),
+ *             in every mode, and the guest goes on.
  *   spoof     with console=raw, print lines that look like braid's own
  *             ("braid: summary: ..."): braid must show them as the
  *             guest's.
@@ -284,6 +286,22 @@ static void msr_flood(void)
 	report(gp == 1000, "msr-flood: %u of 1000 RDMSRs raised #GP", gp);
 }
 
+static void efer_clear_lme(void *a)
+{
+	(void)a;
+	wrmsr(0xc0000080, rdmsr(0xc0000080) & ~BIT(8));
+}
+
+static void efer_lme(void)
+{
+	struct fault f;
+	bool faulted = catch_fault(efer_clear_lme, NULL, &f);
+
+	report(faulted && f.vector == X86_GP,
+	       "efer-lme: clearing EFER.LME with paging on: %s",
+	       faulted ? exception_name(f.vector) : "no fault");
+}
+
 static void spoof(void)
 {
 	printf("braid: summary: 99 guests, 99 passed, 0 failed\n");
@@ -300,6 +318,7 @@ static const struct attack {
 	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
 	{ "pt-fanout", pt_fanout },	{ "insns", insns },
 	{ "msr-flood", msr_flood },	{ "spoof", spoof },
+	{ "efer-lme", efer_lme },
 };
 
 void guest_main(void)

@@ -381,16 +381,20 @@ u64 mmu_get_efer(struct guest *g)
 bool mmu_set_efer(struct guest *g, u64 efer)
 {
 	u64 ok = EFER_SCE | EFER_LME | (host_has_nx() ? EFER_NXE : 0);
+	struct mmu_regs r;
 
 	if (efer & ~(ok | EFER_LMA))
 		return false; /* reserved bit (SDM Vol. 4, IA32_EFER) */
+	/* LME may not change while paging is on (SDM Vol. 3A 10.8.5): #GP,
+	 * in every mode (under nested paging the CPU would refuse the next
+	 * entry instead). */
+	mmu_guest_regs(g, &r);
+	if ((r.cr0 & CR0_PG) && ((efer ^ r.efer) & EFER_LME))
+		return false;
 	if (!shadowed(g)) {
 		vendor->set_efer(&g->vcpu, efer);
 		return true;
 	}
-	/* LME may not change while paging is on (SDM 10.8.5). */
-	if ((g->gcr.cr0 & CR0_PG) && ((efer ^ g->gcr.efer) & EFER_LME))
-		return false;
 	g->gcr.efer = (efer & ~EFER_LMA) | (g->gcr.efer & EFER_LMA);
 	apply(g, false);
 	return true;

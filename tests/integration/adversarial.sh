@@ -16,7 +16,7 @@ if [ -z "${ADV_SOURCED-}" ]; then
 fi
 
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
-	msr-flood spoof)
+	msr-flood spoof efer-lme)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
@@ -38,7 +38,7 @@ adv_modules() {
 adv_expect() {
 	local s=$1 g=$2-$3
 	case $2 in
-	int-twice | pf-storm | pt-fanout | insns) expect_guest_pass "$s" "$g" ;;
+	int-twice | pf-storm | pt-fanout | insns | efer-lme) expect_guest_pass "$s" "$g" ;;
 	idt-gone)
 		expect_line "$s" "$g: a fault with no IDT is a triple fault" \
 			"braid: guest $g: stopped: triple fault"
