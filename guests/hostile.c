@@ -44,6 +44,8 @@
  *             but braid reports only the first few (the rest are counted).
  *   efer-lme  WRMSR EFER clearing LME while paging is on: #GP (SDM 10.8.5),
  *             in every mode, and the guest goes on.
+ *   cr3-rsvd  MOV to CR3 with a reserved bit (bit 62): #GP, the guest goes
+ *             on with its tables.
  *   spoof     with console=raw, print lines that look like braid's own
  *             ("braid: summary: ..."): braid must show them as the
  *             guest's.
@@ -302,6 +304,22 @@ static void efer_lme(void)
 	       faulted ? exception_name(f.vector) : "no fault");
 }
 
+static void cr3_reserved(void *a)
+{
+	(void)a;
+	write_cr3(read_cr3() | BIT(62));
+}
+
+static void cr3_rsvd(void)
+{
+	struct fault f;
+	bool faulted = catch_fault(cr3_reserved, NULL, &f);
+
+	report(faulted && f.vector == X86_GP,
+	       "cr3-rsvd: MOV to CR3 with bit 62 set: %s",
+	       faulted ? exception_name(f.vector) : "no fault");
+}
+
 static void spoof(void)
 {
 	printf("braid: summary: 99 guests, 99 passed, 0 failed\n");
@@ -318,7 +336,7 @@ static const struct attack {
 	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
 	{ "pt-fanout", pt_fanout },	{ "insns", insns },
 	{ "msr-flood", msr_flood },	{ "spoof", spoof },
-	{ "efer-lme", efer_lme },
+	{ "efer-lme", efer_lme },	{ "cr3-rsvd", cr3_rsvd },
 };
 
 void guest_main(void)

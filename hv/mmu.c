@@ -419,6 +419,17 @@ static bool cr0_ok(struct guest *g, u64 val)
 	return true;
 }
 
+/* CR3 bits at and above MAXPHYADDR are reserved (SDM Vol. 3A 4.5,
+ * table 4-12; PCIDs are hidden, so bit 63 too): MOV to CR3 #GP. */
+static bool cr3_ok(u64 val)
+{
+	bool pse1g;
+	unsigned maxphyaddr;
+
+	cpu_paging_features(&pse1g, &maxphyaddr);
+	return !(val >> maxphyaddr);
+}
+
 static bool cr4_ok(const struct guest *g, u64 val)
 {
 	if (val & ~(u64)CR4_GUEST_OK)
@@ -434,7 +445,11 @@ bool mmu_write_cr(struct guest *g, unsigned cr, u64 val)
 			return false;
 		g->gcr.cr0 = val | CR0_ET;
 		break;
-	case 3: g->gcr.cr3 = val; break;
+	case 3:
+		if (!cr3_ok(val))
+			return false;
+		g->gcr.cr3 = val;
+		break;
 	case 4:
 		if (!cr4_ok(g, val))
 			return false;

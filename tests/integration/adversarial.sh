@@ -16,7 +16,7 @@ if [ -z "${ADV_SOURCED-}" ]; then
 fi
 
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
-	msr-flood spoof efer-lme)
+	msr-flood spoof efer-lme cr3-rsvd)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
@@ -24,11 +24,21 @@ declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704"
 	[spoof]="console=raw")
 ADV_MODES=(nested shadow compound)
 
+# Attacks that run in fewer modes, and why. cr3-rsvd: under nested paging
+# the guest owns CR3 and the CPU checks a MOV to it; QEMU's TCG does not,
+# and the next VMRUN fails (checking CR writes in every mode is issue 14).
+declare -A ADV_ONLY_MODES=([cr3-rsvd]="shadow compound")
+
+# adv_modes ATTACK: the paging modes it runs in.
+adv_modes() {
+	echo "${ADV_ONLY_MODES[$1]-${ADV_MODES[*]}}"
+}
+
 # adv_modules ATTACK: the attack in every mode, each followed by its
 # survivor. One boot per attack keeps a boot under braid's module limit.
 adv_modules() {
 	local a=$1 m
-	for m in "${ADV_MODES[@]}"; do
+	for m in $(adv_modes "$a"); do
 		echo "build/guests/hostile.elf=name=$a-$m paging=$m ${ADV_OPTS[$a]-} -- $a"
 		echo "build/guests/stateleak.elf=name=after-$a-$m paging=$m"
 	done
@@ -38,7 +48,7 @@ adv_modules() {
 adv_expect() {
 	local s=$1 g=$2-$3
 	case $2 in
-	int-twice | pf-storm | pt-fanout | insns | efer-lme) expect_guest_pass "$s" "$g" ;;
+	int-twice | pf-storm | pt-fanout | insns | efer-lme | cr3-rsvd) expect_guest_pass "$s" "$g" ;;
 	idt-gone)
 		expect_line "$s" "$g: a fault with no IDT is a triple fault" \
 			"braid: guest $g: stopped: triple fault"
@@ -85,7 +95,7 @@ adv_expect() {
 }
 
 adv_run() { # svm|vmx
-	local s a m
+	local s a m n
 	for a in "${ADV_ATTACKS[@]}"; do
 		s=$1-adversarial-$a
 		mapfile -t mods < <(adv_modules "$a")
@@ -94,10 +104,12 @@ adv_run() { # svm|vmx
 		else
 			BOOT_TIMEOUT=${ADV_TIMEOUT:-1800} boot "$s" bochs corei7_haswell_4770 "exit=bochs" "${mods[@]}"
 		fi
-		for m in "${ADV_MODES[@]}"; do
+		n=0
+		for m in $(adv_modes "$a"); do
 			adv_expect "$s" "$a" "$m"
+			n=$((n + 2))
 		done
-		expect_line "$s" "every guest ran" "braid: summary: $((${#ADV_MODES[@]} * 2)) guests,"
+		expect_line "$s" "every guest ran" "braid: summary: $n guests,"
 		expect_no_line "$s" "no panic" "PANIC"
 	done
 }
