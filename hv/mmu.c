@@ -146,8 +146,9 @@ static int create_compound(struct guest *g)
 		      ?: shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem,
 				     &ops);
 	err = err ?: compound_init(&g->compound, &g->shadow, g->cfg.mem, &k);
-	if (!err && !k.no_twin)
-		err = shadow_enable_twin(&g->shadow);
+	/* The twin is braid's own record of the tree too (the guest can
+	 * write the window): kept even when cp_twin=off never runs on it. */
+	err = err ?: shadow_enable_twin(&g->shadow);
 	if (err)
 		return err;
 	g->shadow.large = !g->cfg.no_large;
@@ -247,11 +248,17 @@ static void update_walk_mode(struct guest *g)
 	g->shadow.mode = m;
 }
 
+/* Compound: the twin of the active root, if the CPU may walk it now. */
+static phys_t twin_root(const struct guest *g)
+{
+	return g->cfg.knobs.no_twin ? 0 : shadow_twin_root(&g->shadow);
+}
+
 /* What the hardware CR3 must hold for the active root: its twin if it can
  * run there, else the root itself. */
 static phys_t hw_root(const struct guest *g)
 {
-	return shadow_twin_root(&g->shadow) ?: shadow_root_hpa(&g->shadow);
+	return twin_root(g) ?: shadow_root_hpa(&g->shadow);
 }
 
 /* Compound: move the running address space to its twin (EPT/NPT off) or
@@ -300,7 +307,7 @@ static void apply_compound(struct guest *g, bool new_cr3)
 		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
 				 ? shadow_activate(&g->shadow, gcr->cr3)
 				 : shadow_root_hpa(&g->shadow);
-		twin = shadow_twin_root(&g->shadow);
+		twin = twin_root(g);
 		hw.cr3 = twin ?: hw.cr3;
 	}
 	use_twin(g, twin != 0);

@@ -281,21 +281,40 @@ static void hash_remove(struct shadow *s, u32 sp)
 }
 
 /*
- * Is entry @i of page @sp a pointer to a child page braid put there? A
- * compound page is reachable by the guest through EPT/NPT (docs/design.md §2),
- * so its contents are never trusted: a child counts only if braid's own
- * records say it hangs exactly there.
+ * The child page braid hung at entry @i of page @sp, or SP_NONE. A
+ * compound page is reachable by the guest through EPT/NPT (docs/design.md
+ * §2), so its contents are never trusted: braid reads a compound tree's
+ * pointers from its twin, which the guest cannot reach, and a child counts
+ * only if braid's own records say it hangs exactly there.
  */
-static bool is_child(const struct shadow *s, u32 sp, unsigned i)
+static u32 child_at(const struct shadow *s, u32 sp, unsigned i)
 {
-	u64 e = sp_table(s, sp)[i];
+	u64 base = s->twin ? s->twin : tree_base(s);
+	u64 e = s->twin ? twin_table(s, sp)[i] : sp_table(s, sp)[i];
+	u64 a = e & PTE_ADDR_MASK;
 	u32 c;
 
-	if (!is_tree_ptr(s, e))
-		return false;
-	c = sp_of_entry(s, e);
-	return s->pages[c].in_use && s->pages[c].parent == sp &&
-	       s->pages[c].parent_idx == i;
+	if (!(e & X86_PTE_P) || (e & X86_PTE_PS) || a < base ||
+	    a >= base + (u64)s->nr_pages * PAGE_SIZE)
+		return SP_NONE;
+	c = (u32)((a - base) / PAGE_SIZE);
+	if (!s->pages[c].in_use || s->pages[c].parent != sp ||
+	    s->pages[c].parent_idx != i)
+		return SP_NONE;
+	return c;
+}
+
+static bool is_child(const struct shadow *s, u32 sp, unsigned i)
+{
+	return child_at(s, sp, i) != SP_NONE;
+}
+
+/* Does entry @i of page @sp hold anything? A compound tree's twin says
+ * what braid put there, whatever the guest wrote into the window. */
+static bool entry_used(const struct shadow *s, u32 sp, unsigned i)
+{
+	return (sp_table(s, sp)[i] & X86_PTE_P) ||
+	       (s->twin && twin_table(s, sp)[i]);
 }
 
 /* Free shadow page @sp and everything below it. The count of children
@@ -303,11 +322,11 @@ static bool is_child(const struct shadow *s, u32 sp, unsigned i)
 static void sp_free(struct shadow *s, u32 sp)
 {
 	struct shadow_page *p = &s->pages[sp];
-	u64 *tab = sp_table(s, sp);
+	u32 c;
 
 	for (unsigned i = 0; p->children && i < PT_ENTRIES; i++)
-		if (is_child(s, sp, i))
-			sp_free(s, sp_of_entry(s, tab[i]));
+		if ((c = child_at(s, sp, i)) != SP_NONE)
+			sp_free(s, c);
 	/* Counted only while linked: a compound page the guest scribbled on
 	 * (through the window) keeps its count, and its full scan. */
 	if (p->parent != SP_NONE && is_child(s, p->parent, p->parent_idx))
@@ -492,7 +511,6 @@ static void rmap_flush(struct shadow *s)
 static void reclaim(struct shadow *s)
 {
 	bool freed = false;
-	u64 *tab;
 
 	s->stats.reclaims++;
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
@@ -504,10 +522,11 @@ static void reclaim(struct shadow *s)
 	}
 	if (freed || s->root == SP_NONE)
 		return;
-	tab = sp_table(s, s->root);
 	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		if (is_child(s, s->root, i))
-			sp_free(s, sp_of_entry(s, tab[i]));
+		u32 c = child_at(s, s->root, i);
+
+		if (c != SP_NONE)
+			sp_free(s, c);
 		set_entry(s, s->root, i, 0);
 	}
 	s->need_flush = true;
@@ -647,6 +666,15 @@ static u32 fill_upper(struct shadow *s, u32 sp, u16 idx, unsigned l,
 	return child;
 }
 
+/* Is entry @idx of page @sp a 2 MiB leaf (in the tree or its twin)? */
+static bool is_large(const struct shadow *s, u32 sp, u16 idx)
+{
+	const u64 large = X86_PTE_P | X86_PTE_PS;
+
+	return (sp_table(s, sp)[idx] & large) == large ||
+	       (s->twin && (twin_table(s, sp)[idx] & large) == large);
+}
+
 /* Descend from the root towards @gva, creating shadow pages as the guest
  * walk @w says; return the page at level @leaf (1, or 2 for a 2 MiB
  * leaf), SP_NONE if the pool is dry, or SP_NESTED where the CPU walks the
@@ -659,25 +687,23 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w,
 
 	for (unsigned l = 4; l > leaf; l--) {
 		u16 idx = PT_INDEX(gva, l);
-		u64 *e = &sp_table(s, sp)[idx];
+		u32 c;
 
-		if ((*e & (X86_PTE_P | X86_PTE_PS)) ==
-		    (X86_PTE_P | X86_PTE_PS)) {
+		if (is_large(s, sp, idx)) {
 			set_entry(s, sp, idx, 0);
 			s->need_flush = true;
 		}
-		if (!(*e & X86_PTE_P)) {
-			u32 child = fill_upper(s, sp, idx, l, w);
-
-			if (child == SP_NONE || child == SP_NESTED)
-				return child;
-		} else if (!is_child(s, sp, idx)) {
-			/* A nested entry (or, in a compound page, something
-			 * the guest wrote there: the CPU's walk of it is
-			 * still bounded by EPT/NPT). */
+		if (!entry_used(s, sp, idx)) {
+			c = fill_upper(s, sp, idx, l, w);
+			if (c == SP_NONE || c == SP_NESTED)
+				return c;
+		} else if ((c = child_at(s, sp, idx)) == SP_NONE) {
+			/* A nested entry (or, in a compound page without a
+			 * twin, something the guest wrote there: the CPU's
+			 * walk of it is still bounded by EPT/NPT). */
 			return SP_NESTED;
 		}
-		sp = sp_of_entry(s, *e);
+		sp = c;
 	}
 	return sp;
 }
@@ -731,8 +757,10 @@ static bool large_leaf(const struct shadow *s, const struct gwalk *w, u64 *addr)
  * page of 4 KiB leaves a large one replaces. */
 static void clear_for_leaf(struct shadow *s, u32 sp, u16 idx)
 {
-	if (is_child(s, sp, idx)) {
-		sp_free(s, sp_of_entry(s, sp_table(s, sp)[idx]));
+	u32 c = child_at(s, sp, idx);
+
+	if (c != SP_NONE) {
+		sp_free(s, c);
 		set_entry(s, sp, idx, 0);
 	}
 }
@@ -977,13 +1005,13 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
  */
 static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 {
-	u64 *tab = sp_table(s, sp);
-
 	for (unsigned i = first / 8; i <= last / 8; i++) {
-		if (!(tab[i] & X86_PTE_P))
+		if (!entry_used(s, sp, i))
 			continue;
-		if (s->pages[sp].level > 1 && is_child(s, sp, i))
-			sp_free(s, sp_of_entry(s, tab[i]));
+		u32 c = s->pages[sp].level > 1 ? child_at(s, sp, i) : SP_NONE;
+
+		if (c != SP_NONE)
+			sp_free(s, c);
 		set_entry(s, sp, i, 0);
 	}
 }
@@ -991,10 +1019,8 @@ static void zap_range(struct shadow *s, u32 sp, unsigned first, unsigned last)
 static bool any_present(const struct shadow *s, u32 sp, unsigned first,
 			unsigned last)
 {
-	const u64 *tab = sp_table(s, sp);
-
 	for (unsigned i = first / 8; i <= last / 8; i++)
-		if (tab[i] & X86_PTE_P)
+		if (entry_used(s, sp, i))
 			return true;
 	return false;
 }
@@ -1127,8 +1153,10 @@ void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5])
 		if (!p->direct)
 			mirrors[p->level]++;
 		for (unsigned i = 0; p->level > 1 && i < PT_ENTRIES; i++)
-			if ((tab[i] & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P &&
-			    !is_tree_ptr(s, tab[i]))
+			if (s->twin ? twin_table(s, sp)[i] == SHADOW_TWIN_NESTED
+				    : (tab[i] & (X86_PTE_P | X86_PTE_PS)) ==
+						      X86_PTE_P &&
+					      !is_tree_ptr(s, tab[i]))
 				nested[p->level - 1]++;
 	}
 }
@@ -1147,18 +1175,19 @@ enum shadow_kind shadow_probe(const struct shadow *s, u64 gva, unsigned leaf,
 	if (sp == SP_NONE)
 		return SHADOW_UNTOUCHED;
 	for (unsigned l = 4; l >= 1; l--) {
-		u64 e = sp_table(s, sp)[PT_INDEX(gva, l)];
+		unsigned i = PT_INDEX(gva, l);
+		u32 c;
 
-		if (!(e & X86_PTE_P))
+		if (!entry_used(s, sp, i))
 			return SHADOW_UNTOUCHED;
 		/* At the guest's leaf level: braid maps (part of) it. */
 		if (l == leaf)
 			return SHADOW_MIRRORED;
-		if (!is_child(s, sp, PT_INDEX(gva, l))) {
+		if ((c = child_at(s, sp, i)) == SP_NONE) {
 			*level = l - 1; /* the CPU walks the guest's table */
 			return SHADOW_NESTED;
 		}
-		sp = sp_of_entry(s, e);
+		sp = c;
 	}
 	return SHADOW_MIRRORED;
 }
