@@ -46,6 +46,13 @@
  *             in every mode, and the guest goes on.
  *   cr3-rsvd  MOV to CR3 with a reserved bit (bit 62): #GP, the guest goes
  *             on with its tables.
+ *   apic-storm  the local APIC timer at divide 1, count 1, periodic: an
+ *             interrupt as often as braid lets it come, back to back; the
+ *             handler stops the timer after 2000 of them, and the guest
+ *             goes on (braid stays in control throughout: time=60).
+ *   hc-bad    hypercalls with bad arguments: a text pointer outside RAM,
+ *             a text too long, a stats buffer outside RAM, an unknown
+ *             number: each refused with its error, nothing else happens.
  *   spoof     with console=raw, print lines that look like braid's own
  *             ("braid: summary: ..."): braid must show them as the
  *             guest's.
@@ -320,6 +327,66 @@ static void cr3_rsvd(void)
 	       faulted ? exception_name(f.vector) : "no fault");
 }
 
+#define LAPIC	       0xfee00000UL
+#define APIC_EOI       0x0b0
+#define APIC_SVR       0x0f0
+#define APIC_LVT_TIMER 0x320
+#define APIC_TMICT     0x380
+#define APIC_DCR       0x3e0
+#define STORM_VEC      0x42
+
+static volatile unsigned storm_ticks;
+
+static void apic_write(u32 reg, u32 v)
+{
+	asm volatile("movl %0, (%1)" : : "r"(v), "r"(LAPIC + reg) : "memory");
+}
+
+static void on_storm(struct trap_frame *tf)
+{
+	(void)tf;
+	/* Back to back, the storm leaves no instruction to the interrupted
+	 * loop (as on hardware): the handler ends it. */
+	if (++storm_ticks == 2000)
+		apic_write(APIC_TMICT, 0);
+	apic_write(APIC_EOI, 0);
+}
+
+static void apic_storm(void)
+{
+	vm_map(vm_current(), LAPIC, LAPIC, PG_4K,
+	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
+	irq_set_handler(STORM_VEC, on_storm);
+	apic_write(APIC_SVR, 0x1ff); /* enabled, spurious vector 0xff */
+	apic_write(APIC_DCR, 0xb);   /* divide by 1 */
+	apic_write(APIC_LVT_TIMER, BIT(17) | STORM_VEC); /* periodic */
+	apic_write(APIC_TMICT, 1);
+	asm volatile("sti");
+	while (storm_ticks < 2000)
+		asm volatile("pause" ::: "memory");
+	asm volatile("cli");
+	apic_write(APIC_TMICT, 0);
+	apic_write(APIC_LVT_TIMER, BIT(16) | STORM_VEC); /* masked */
+	report(storm_ticks >= 2000, "apic-storm: %u timer interrupts taken",
+	       storm_ticks);
+}
+
+static void hc_bad(void)
+{
+	static char text[16] = "hostile";
+	static u8 buf[64];
+
+	report(hypercall(HC_PRINT, 0xfff00000000UL, 8, 0) == HC_ERR_INVAL,
+	       "hc-bad: HC_PRINT of a text outside RAM refused");
+	report(hypercall(HC_PRINT, (u64)text, 1 << 20, 0) == HC_ERR_INVAL,
+	       "hc-bad: HC_PRINT of 1 MiB refused");
+	report(hypercall(HC_STATS, 0xfff00000000UL, sizeof(buf), 0) ==
+		       HC_ERR_INVAL,
+	       "hc-bad: HC_STATS into memory outside RAM refused");
+	report(hypercall(999, 0, 0, 0) == HC_ERR_NOSYS,
+	       "hc-bad: unknown hypercall refused");
+}
+
 static void spoof(void)
 {
 	printf("braid: summary: 99 guests, 99 passed, 0 failed\n");
@@ -337,6 +404,7 @@ static const struct attack {
 	{ "pt-fanout", pt_fanout },	{ "insns", insns },
 	{ "msr-flood", msr_flood },	{ "spoof", spoof },
 	{ "efer-lme", efer_lme },	{ "cr3-rsvd", cr3_rsvd },
+	{ "apic-storm", apic_storm },	{ "hc-bad", hc_bad },
 };
 
 void guest_main(void)

@@ -765,26 +765,14 @@ static void clear_for_leaf(struct shadow *s, u32 sp, u16 idx)
 	}
 }
 
-static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
-		    u32 access, phys_t hpa)
+/* Write the leaf for walk @w at entry @idx of page @sp (level @leaf: 1,
+ * or 2 for a 2 MiB leaf at @addr); @hpa backs a 4 KiB one. */
+static bool fill_leaf(struct shadow *s, u32 sp, u16 idx, unsigned leaf,
+		      const struct gwalk *w, u32 access, phys_t hpa, u64 addr)
 {
-	u64 gfn = w->gpa >> PAGE_SHIFT, addr = 0;
-	unsigned leaf = large_leaf(s, w, &addr) ? 2 : 1;
-	u32 sp = descend(s, gva, w, leaf);
-	u16 idx = PT_INDEX(gva, leaf);
+	u64 gfn = w->gpa >> PAGE_SHIFT, flags;
 	bool writable;
-	u64 flags;
 
-	if (sp == SP_NONE) {
-		reclaim(s);
-		sp = descend(s, gva, w, leaf);
-		if (sp == SP_NONE)
-			return false;
-	}
-	if (sp == SP_NESTED) {
-		s->need_flush = true; /* the CPU walks the guest's own tables */
-		return true;
-	}
 	flags = leaf_flags(s, w, access, gfn, &writable);
 	if (leaf == 2) {
 		clear_for_leaf(s, sp, idx);
@@ -806,6 +794,27 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		s->need_flush = true;
 	set_entry(s, sp, idx, hpa | flags);
 	return true;
+}
+
+static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
+		    u32 access, phys_t hpa)
+{
+	u64 addr = 0;
+	unsigned leaf = large_leaf(s, w, &addr) ? 2 : 1;
+	u32 sp = descend(s, gva, w, leaf);
+
+	if (sp == SP_NONE) {
+		reclaim(s);
+		sp = descend(s, gva, w, leaf);
+		if (sp == SP_NONE)
+			return false;
+	}
+	if (sp == SP_NESTED) {
+		s->need_flush = true; /* the CPU walks the guest's own tables */
+		return true;
+	}
+	return fill_leaf(s, sp, PT_INDEX(gva, leaf), leaf, w, access, hpa,
+			 addr);
 }
 
 /* The level-1 page of the active tree on the way to @gva, or SP_NONE.
@@ -950,7 +959,8 @@ static void prefetch(struct shadow *s, u64 gva, const struct gwalk *w)
 			continue;
 		gfn = sib.gpa >> PAGE_SHIFT;
 		hpa = gfn < s->nr_gfns ? s->ops.gfn_to_hpa(s->ops.ctx, gfn) : 0;
-		if (hpa && install(s, va, &sib, 0, hpa))
+		/* The leaf page is @sp: no descent from the root per entry. */
+		if (hpa && fill_leaf(s, sp, i, 1, &sib, 0, hpa, 0))
 			s->stats.prefetched++;
 	}
 }

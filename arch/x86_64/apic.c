@@ -16,8 +16,6 @@
 #include "lib/panic.h"
 #include "lib/muldiv.h"
 
-#define HOST_TIMER_MIN_US 20
-
 /* Shared by every CPU: the APIC's address and rate are the same on all. */
 static volatile u32 *regs; /* xAPIC: the identity-mapped MMIO page */
 static bool x2apic;	   /* firmware left the APIC in x2APIC mode */

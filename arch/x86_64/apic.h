@@ -16,6 +16,10 @@
 /* Enable this CPU's local APIC and measure its timer against the TSC.
  * Call after tsc_calibrate(). */
 void host_apic_init(void);
+/* braid's timer never fires closer than this after being armed: a guest
+ * timer with a tiny period must not turn into back-to-back exits, and the
+ * guest must get to run between them. */
+#define HOST_TIMER_MIN_US 20
 /* Interrupt this CPU at TSC value @deadline (or soon after); ~0: never. */
 void host_timer_arm(u64 deadline);
 /* Let pending host interrupts in (the timer handler only sends EOI). */

@@ -5,10 +5,12 @@
  * References are to the Intel SDM Vol. 3C (Dec 2022 numbering).
  */
 #define LOG_TAG "vmx"
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "arch/x86_64/vmcs.h"
 #include "lib/log.h"
@@ -1110,7 +1112,12 @@ static void vmx_set_timer(struct vcpu *v, u64 deadline)
 	(void)v;
 	if (!caps.preempt)
 		return;
-	left = deadline > now ? (deadline - now) >> caps.preempt_shift : 0;
+	/* As braid's own timer, never closer than HOST_TIMER_MIN_US: a
+	 * deadline already due would exit before the guest's first
+	 * instruction, entry after entry. */
+	left = MAX(deadline > now ? deadline - now : 0,
+		   tsc_hz() / 1000000 * HOST_TIMER_MIN_US);
+	left >>= caps.preempt_shift;
 	vmwrite(VMX_PREEMPTION_TIMER_VALUE, MIN(left, 0xffffffffull));
 }
 

@@ -16,12 +16,12 @@ if [ -z "${ADV_SOURCED-}" ]; then
 fi
 
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
-	msr-flood spoof efer-lme cr3-rsvd)
+	msr-flood spoof efer-lme cr3-rsvd apic-storm hc-bad)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
 declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704"
-	[spoof]="console=raw")
+	[spoof]="console=raw" [apic-storm]="time=60")
 ADV_MODES=(nested shadow compound)
 
 # Attacks that run in fewer modes, and why. cr3-rsvd: under nested paging
@@ -48,7 +48,8 @@ adv_modules() {
 adv_expect() {
 	local s=$1 g=$2-$3
 	case $2 in
-	int-twice | pf-storm | pt-fanout | insns | efer-lme | cr3-rsvd) expect_guest_pass "$s" "$g" ;;
+	int-twice | pf-storm | pt-fanout | insns | efer-lme | cr3-rsvd | apic-storm | hc-bad)
+		expect_guest_pass "$s" "$g" ;;
 	idt-gone)
 		expect_line "$s" "$g: a fault with no IDT is a triple fault" \
 			"braid: guest $g: stopped: triple fault"
