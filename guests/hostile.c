@@ -247,7 +247,7 @@ static void expect_fault(const char *what, void (*fn)(void *), int want)
 	bool faulted = catch_fault(fn, buf, &f);
 	int got = faulted ? f.vector : -1;
 
-	report(got == want, "insns: %s: %s (want %s)", what,
+	report(got == want, "%s: %s (want %s)", what,
 	       got < 0 ? "no fault" : exception_name(got),
 	       want < 0 ? "no fault" : exception_name(want));
 }
@@ -257,11 +257,11 @@ static void insns(void)
 	struct fault f;
 	u64 dr6;
 
-	expect_fault("INVD", do_invd, -1);
-	expect_fault("WBINVD", do_wbinvd, -1);
-	expect_fault("RDPMC", do_rdpmc, X86_GP);
-	expect_fault("MONITOR", do_monitor, X86_UD);
-	expect_fault("MWAIT", do_mwait, X86_UD);
+	expect_fault("insns: INVD", do_invd, -1);
+	expect_fault("insns: WBINVD", do_wbinvd, -1);
+	expect_fault("insns: RDPMC", do_rdpmc, X86_GP);
+	expect_fault("insns: MONITOR", do_monitor, X86_UD);
+	expect_fault("insns: MWAIT", do_mwait, X86_UD);
 	asm volatile("mov %0, %%db6" : : "r"(0xffff0ff0UL));
 	catch_fault(do_step, NULL, &f);
 	asm volatile("mov %%db6, %0" : "=r"(dr6));
@@ -303,12 +303,8 @@ static void efer_clear_lme(void *a)
 
 static void efer_lme(void)
 {
-	struct fault f;
-	bool faulted = catch_fault(efer_clear_lme, NULL, &f);
-
-	report(faulted && f.vector == X86_GP,
-	       "efer-lme: clearing EFER.LME with paging on: %s",
-	       faulted ? exception_name(f.vector) : "no fault");
+	expect_fault("efer-lme: clearing EFER.LME with paging on",
+		     efer_clear_lme, X86_GP);
 }
 
 static void cr3_reserved(void *a)
@@ -319,12 +315,8 @@ static void cr3_reserved(void *a)
 
 static void cr3_rsvd(void)
 {
-	struct fault f;
-	bool faulted = catch_fault(cr3_reserved, NULL, &f);
-
-	report(faulted && f.vector == X86_GP,
-	       "cr3-rsvd: MOV to CR3 with bit 62 set: %s",
-	       faulted ? exception_name(f.vector) : "no fault");
+	expect_fault("cr3-rsvd: MOV to CR3 with bit 62 set", cr3_reserved,
+		     X86_GP);
 }
 
 #define LAPIC	       0xfee00000UL
