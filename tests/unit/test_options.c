@@ -203,6 +203,25 @@ static void test_guest_timeout(void **state)
 				"number of seconds from 1 to 1000000");
 }
 
+/* time=: seconds of CPU time, 0 (none) to 1000000; unset by default (the
+ * loader picks a default by kind of kernel, hv/main.c). */
+static void test_guest_time(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_false(cfg.cpu_time_set);
+	guest_ok("time=0", 0);
+	assert_true(cfg.cpu_time_set);
+	assert_int_equal(cfg.cpu_time, 0);
+	guest_ok("time=30", 0);
+	assert_int_equal(cfg.cpu_time, 30);
+	guest_bad("time=1000001", "bad value in \"time=1000001\": expected a "
+				  "number of seconds from 0 (no limit) to "
+				  "1000000");
+	guest_bad("time=1h", "bad value in \"time=1h\": expected a number of "
+			     "seconds from 0 (no limit) to 1000000");
+}
+
 /* cp_twin=: compound address spaces run on a host-physical twin while
  * they have no nested entry, unless off. */
 static void test_guest_cp_twin(void **state)
@@ -505,6 +524,7 @@ int main(void)
 		TS(test_guest_cp_twin),
 		TS(test_guest_cp_times),
 		TS(test_guest_timeout),
+		TS(test_guest_time),
 		TS(test_guest_later_option_wins),
 		TS(test_guest_double_dash),
 		TS(test_guest_plain_words_ignored),
