@@ -56,6 +56,40 @@
  *   spoof     with console=raw, print lines that look like braid's own
  *             ("braid: summary: ..."): braid must show them as the
  *             guest's.
+ *   cr-bits   MOV to CR0/CR4 of values a CPU with braid's CPUID refuses:
+ *             reserved bits, PG without PE, NW without CD, hidden
+ *             features (VMXE, SMEP, PCIDE, OSXSAVE, PKE), PAE off in long
+ *             mode: #GP each, in every mode; allowed writes still work.
+ *   msr-rsvd  reserved EFER and PAT values (#GP); non-canonical segment
+ *             bases and SYSCALL targets, whose WRMSR the CPU may run
+ *             itself: printed, for the suite to compare across modes.
+ *   dr-xcr    DR6/DR7 reserved bits (#GP), DR4 with CR4.DE (#UD), XSETBV
+ *             without XSAVE (#UD); then DR0-DR3/DR7 left armed for the
+ *             survivor to find (it must not).
+ *   vm-insns  the other vendor's virtualization instructions (#UD, as on
+ *             a CPU without them), then the own vendor's VMXON/VMRUN:
+ *             braid stops the guest.
+ *   pt-outside  a PTE naming guest-physical memory that does not exist:
+ *             stopped, with the address.
+ *   loops     a PDPT, a PD and a PT that each map themselves: tables read
+ *             through themselves, a PTE written through the alias takes
+ *             effect, and a classification dump ends.
+ *   cr3-many  48 address spaces, 1920 CR3 switches, each checking its own
+ *             page; then CR3 outside RAM.
+ *   df-guard  a #PF whose delivery pushes onto an unmapped stack guard
+ *             page: #DF, on its IST stack, as on hardware.
+ *   pt-cross  8-byte stores across a page boundary onto a page table:
+ *             data+table writes both halves; table+unmapped page faults
+ *             at the second page and writes nothing.
+ *   seg-store FS-based stores to a page table and a GS-based store to the
+ *             APIC TPR: the segment base is part of the address.
+ *   hc-flood  4 MiB of HC_PRINT: braid shows a bounded part and counts
+ *             the rest.
+ *   pit-storm the PIT at count 1 (an interrupt as often as it can), then
+ *             at count 0 (65536, the slowest): 2000 and 3 ticks.
+ *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
+ *             prefixes: each runs once and the guest resumes after it
+ *             (SVM without NRIP save reports only the opcode's length).
  */
 #include "rt.h"
 
@@ -386,6 +420,610 @@ static void spoof(void)
 	report(true, "spoof: printed braid's lines");
 }
 
+/* --- Control registers and MSRs: every value a CPU like braid's refuses. */
+
+static u64 cr_value; /* the value the next do_* writes */
+
+static void do_cr0(void *a)
+{
+	(void)a;
+	write_cr0(cr_value);
+}
+
+static void do_cr4(void *a)
+{
+	(void)a;
+	write_cr4(cr_value);
+}
+
+static void expect_cr(const char *what, void (*fn)(void *), u64 val)
+{
+	cr_value = val;
+	expect_fault(what, fn, X86_GP);
+}
+
+static void cr_bits(void)
+{
+	u64 cr0 = read_cr0(), cr4 = read_cr4();
+
+	expect_cr("cr-bits: CR0 bit 32", do_cr0, cr0 | BIT(32));
+	expect_cr("cr-bits: CR0.PE clear with PG set", do_cr0, cr0 & ~BIT(0));
+	expect_cr("cr-bits: CR0.NW without CD", do_cr0,
+		  (cr0 & ~BIT(30)) | BIT(29));
+	expect_cr("cr-bits: CR0.PG clear in 64-bit mode", do_cr0,
+		  cr0 & ~BIT(31));
+	expect_cr("cr-bits: CR4.VMXE (hidden)", do_cr4, cr4 | BIT(13));
+	expect_cr("cr-bits: CR4.SMEP (hidden)", do_cr4, cr4 | BIT(20));
+	expect_cr("cr-bits: CR4.PCIDE (hidden)", do_cr4, cr4 | BIT(17));
+	expect_cr("cr-bits: CR4.OSXSAVE (hidden)", do_cr4, cr4 | BIT(18));
+	expect_cr("cr-bits: CR4.PKE (hidden)", do_cr4, cr4 | BIT(22));
+	expect_cr("cr-bits: CR4 bit 31 (reserved)", do_cr4, cr4 | BIT(31));
+	expect_cr("cr-bits: CR4.PAE clear in IA-32e mode", do_cr4,
+		  cr4 & ~BIT(5));
+	report(read_cr0() == cr0 && read_cr4() == cr4,
+	       "cr-bits: CR0 %#lx and CR4 %#lx unchanged", read_cr0(),
+	       read_cr4());
+	/* What the CPU does allow still works. */
+	write_cr4(cr4 ^ BIT(7)); /* PGE: a global flush */
+	write_cr4(cr4);
+	write_cr0(cr0 | BIT(3)); /* TS, cleared again by CLTS */
+	asm volatile("clts");
+	report(read_cr0() == cr0 && read_cr4() == cr4,
+	       "cr-bits: CR4.PGE toggled and CLTS done");
+}
+
+static u32 msr_index;
+static u64 msr_value;
+
+static void do_wrmsr(void *a)
+{
+	(void)a;
+	wrmsr(msr_index, msr_value);
+}
+
+static void expect_wrmsr_gp(const char *what, u32 msr, u64 val)
+{
+	u64 before = rdmsr(msr);
+
+	msr_index = msr;
+	msr_value = val;
+	expect_fault(what, do_wrmsr, X86_GP);
+	report(rdmsr(msr) == before, "%s: MSR %#x still %#lx", what, msr,
+	       before);
+}
+
+#define NONCANONICAL 0x0000800000000000UL
+
+/* WRMSR of @val: "GP" if refused (and the MSR unchanged), "took" if the
+ * MSR now reads @val, "kept-low" if only its low half was taken (as
+ * Bochs does with SFMASK), "bad" otherwise. */
+static const char *wrmsr_outcome(u32 msr, u64 val)
+{
+	u64 before = rdmsr(msr), after;
+	struct fault f;
+	bool faulted;
+
+	msr_index = msr;
+	msr_value = val;
+	faulted = catch_fault(do_wrmsr, NULL, &f);
+	after = rdmsr(msr);
+	msr_value = before;
+	do_wrmsr(NULL);
+	if (faulted)
+		return f.vector == X86_GP && after == before ? "GP" : "bad";
+	if (after == val)
+		return "took";
+	return after == (u32)val ? "kept-low" : "bad";
+}
+
+/*
+ * EFER and PAT writes always reach braid, which must refuse what the CPU
+ * would. The segment bases and SYSCALL MSRs may be the CPU's own (VMX MSR
+ * bitmap, SVM VMLOAD/VMSAVE): then the emulated CPU underneath decides
+ * (Bochs refuses non-canonical values, QEMU's TCG takes them). What braid
+ * owes is the same answer in every paging mode, and no entry failure:
+ * the outcomes are printed on one line that the suite compares.
+ */
+static void msr_rsvd(void)
+{
+	static const u32 bases[] = { 0xc0000100, 0xc0000101, 0xc0000102,
+				     0xc0000082, 0xc0000083 };
+	u64 efer = rdmsr(0xc0000080);
+	char line[96] = "";
+	const char *o;
+	unsigned n = 0;
+	bool bad = false;
+
+	expect_wrmsr_gp("msr-rsvd: EFER bit 1 (reserved)", 0xc0000080,
+			efer | BIT(1));
+	expect_wrmsr_gp("msr-rsvd: EFER.SVME (hidden)", 0xc0000080,
+			efer | BIT(12));
+	expect_wrmsr_gp("msr-rsvd: EFER bit 63", 0xc0000080, efer | BIT(63));
+	expect_wrmsr_gp("msr-rsvd: PAT type 2", 0x277, 0x0007040600070402UL);
+	expect_wrmsr_gp("msr-rsvd: PAT type 8", 0x277, 0x0007040600070408UL);
+	for (unsigned i = 0; i <= sizeof(bases) / sizeof(bases[0]); i++) {
+		if (i < sizeof(bases) / sizeof(bases[0]))
+			o = wrmsr_outcome(bases[i], NONCANONICAL);
+		else
+			o = wrmsr_outcome(0xc0000084, BIT(32)); /* SFMASK */
+		bad |= o[0] == 'b';
+		n += snprintf(line + n, sizeof(line) - n, " %s", o);
+	}
+	printf("msr-rsvd: non-canonical FS/GS/KGS base, LSTAR, CSTAR; SFMASK "
+	       "bit 32:%s\n",
+	       line);
+	report(!bad, "msr-rsvd: each refused or taken whole");
+}
+
+/* --- Debug registers and XCR0: refused where the CPU refuses, and what a
+ * guest may set is not seen by the next one (the survivor checks). */
+
+static void do_dr7_high(void *a)
+{
+	(void)a;
+	asm volatile("mov %0, %%db7" : : "r"(BIT(32) | 0x400UL));
+}
+
+static void do_dr6_high(void *a)
+{
+	(void)a;
+	asm volatile("mov %0, %%db6" : : "r"(BIT(40) | 0xffff0ff0UL));
+}
+
+static void do_dr4(void *a)
+{
+	u64 v;
+
+	(void)a;
+	asm volatile("mov %%db4, %0" : "=r"(v));
+}
+
+static void do_xsetbv(void *a)
+{
+	(void)a;
+	asm volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
+}
+
+static void dr_xcr(void)
+{
+	u64 cr4 = read_cr4();
+
+	expect_fault("dr-xcr: DR7 bit 32", do_dr7_high, X86_GP);
+	expect_fault("dr-xcr: DR6 bit 40", do_dr6_high, X86_GP);
+	write_cr4(cr4 | BIT(3)); /* DE: DR4/DR5 are reserved */
+	expect_fault("dr-xcr: DR4 with CR4.DE", do_dr4, X86_UD);
+	write_cr4(cr4);
+	expect_fault("dr-xcr: XSETBV without CR4.OSXSAVE", do_xsetbv, X86_UD);
+	/* Breakpoints on addresses nobody touches, for the next guest to
+	 * find if braid does not clear them. */
+	asm volatile("mov %0, %%db0" : : "r"(0x7ff000UL));
+	asm volatile("mov %0, %%db1" : : "r"(0x7ff100UL));
+	asm volatile("mov %0, %%db2" : : "r"(0x7ff200UL));
+	asm volatile("mov %0, %%db3" : : "r"(0x7ff300UL));
+	asm volatile("mov %0, %%db7" : : "r"(0x4055UL)); /* L0-L3 | GD=0 */
+	report(true, "dr-xcr: DR0-DR3 and DR7 left set for the next guest");
+}
+
+/* --- The other vendor's virtualization instructions are #UD; braid's own
+ * vendor's stop the guest (it does not nest). */
+
+static void do_vmxoff(void *a)
+{
+	(void)a;
+	asm volatile("vmxoff" ::: "cc");
+}
+
+static void do_vmcall(void *a)
+{
+	(void)a;
+	asm volatile("vmcall" : : "a"(0UL) : "memory");
+}
+
+static void do_invept(void *a)
+{
+	static u64 desc[2];
+
+	(void)a;
+	asm volatile("invept %0, %1" : : "m"(desc), "r"(1UL) : "cc");
+}
+
+static void do_vmload(void *a)
+{
+	asm volatile("vmload" : : "a"(a) : "memory");
+}
+
+static void do_stgi(void *a)
+{
+	(void)a;
+	asm volatile("stgi");
+}
+
+static void do_vmmcall(void *a)
+{
+	(void)a;
+	asm volatile("vmmcall" : : "a"(0UL) : "memory");
+}
+
+static void do_vmxon(void *a)
+{
+	asm volatile("vmxon %0" : : "m"(a) : "memory", "cc");
+}
+
+static void do_vmrun(void *a)
+{
+	asm volatile("vmrun" : : "a"(a) : "memory");
+}
+
+static void vm_insns(void)
+{
+	bool svm = braid_vendor() == BRAID_VENDOR_SVM;
+
+	if (svm) {
+		expect_fault("vm-insns: VMXOFF", do_vmxoff, X86_UD);
+		expect_fault("vm-insns: VMCALL", do_vmcall, X86_UD);
+		expect_fault("vm-insns: INVEPT", do_invept, X86_UD);
+		printf("vm-insns: now VMRUN\n");
+		do_vmrun(page_alloc());
+	} else {
+		expect_fault("vm-insns: VMLOAD", do_vmload, X86_UD);
+		expect_fault("vm-insns: STGI", do_stgi, X86_UD);
+		expect_fault("vm-insns: VMMCALL", do_vmmcall, X86_UD);
+		printf("vm-insns: now VMXON\n");
+		do_vmxon(page_alloc());
+	}
+	report(false, "vm-insns: still running after the vendor's own entry");
+}
+
+/* --- Page tables that point outside the guest's RAM. */
+
+#define OUTSIDE_PA 0xf0000000UL
+#define OUTSIDE_VA (7UL << 39)
+
+static void pt_outside(void)
+{
+	pte_t *root = vm_current();
+
+	vm_map(root, OUTSIDE_VA, OUTSIDE_PA, PG_4K, PTE_P | PTE_W);
+	invlpg(OUTSIDE_VA);
+	printf("pt-outside: reading guest-physical %#lx\n", OUTSIDE_PA);
+	(void)*(volatile u64 *)OUTSIDE_VA;
+	report(false, "pt-outside: read memory the guest does not have");
+}
+
+/* --- Self-maps at every level below the PML4: each table reachable as
+ * data through itself, and a PTE written through the alias must take
+ * effect. */
+
+#define LOOP_SLOT 6UL
+
+static void loops(void)
+{
+	pte_t *pml4 = vm_current(), *pdpt = page_alloc(), *pd = page_alloc();
+	pte_t *pt = page_alloc();
+	u64 *data = page_alloc(), *other = page_alloc();
+	u64 base = LOOP_SLOT << 39, flags = PTE_P | PTE_W;
+	volatile u64 *alias_pt, *va;
+	bool ok = true;
+
+	pml4[LOOP_SLOT] = (u64)pdpt | flags;
+	pdpt[0] = (u64)pd | flags;
+	pdpt[1] = (u64)pdpt | flags; /* PDPT[1] -> PDPT */
+	pd[0] = (u64)pt | flags;
+	pd[1] = (u64)pd | flags; /* PD[1] -> PD */
+	pt[0] = (u64)data | flags;
+	pt[1] = (u64)pt | flags; /* PT[1] -> PT */
+	write_cr3(read_cr3());
+	data[0] = 0x1111;
+	other[0] = 0x2222;
+	va = (volatile u64 *)base;
+	alias_pt = (volatile u64 *)(base + 0x1000); /* PT[1]: the PT */
+	ok &= *va == 0x1111;
+	ok &= (alias_pt[0] & PTE_ADDR) == (u64)data;
+	ok &= (alias_pt[1] & PTE_ADDR) == (u64)pt;
+	/* PDPT[1] taken as PD, PT and data page in turn: the PDPT. */
+	ok &= (*(volatile u64 *)(base + (1UL << 30) + (1UL << 21) + 0x1000 +
+				 8) &
+	       PTE_ADDR) == (u64)pdpt;
+	/* PD[1] taken as PT and data page: the PD. */
+	ok &= (*(volatile u64 *)(base + (1UL << 21) + 0x1000 + 8) & PTE_ADDR) ==
+	      (u64)pd;
+	/* A PTE written through the alias: the mapping must change. */
+	alias_pt[0] = (u64)other | flags;
+	invlpg(base);
+	ok &= *va == 0x2222;
+	alias_pt[0] = (u64)data | flags;
+	invlpg(base);
+	ok &= *va == 0x1111;
+	report(hypercall(HC_CLASSIFY, 0, 0, 0) == 0,
+	       "loops: classification of self-mapped levels ended");
+	pml4[LOOP_SLOT] = 0;
+	write_cr3(read_cr3());
+	report(ok, "loops: tables read and written through themselves");
+}
+
+/* --- Many address spaces, switched often: each must see its own page. */
+
+#define CR3_ROOTS  48
+#define CR3_ROUNDS 40
+#define CR3_VA	   (8UL << 39)
+
+static void cr3_many(void)
+{
+	pte_t *home = vm_current(), *roots[CR3_ROOTS];
+	unsigned bad = 0;
+
+	for (unsigned i = 0; i < CR3_ROOTS; i++) {
+		u64 *page = page_alloc();
+
+		roots[i] = page_alloc();
+		for (unsigned s = 0; s < 512; s++)
+			roots[i][s] = home[s];
+		page[0] = i;
+		vm_map(roots[i], CR3_VA, (u64)page, PG_4K, PTE_P | PTE_W);
+	}
+	for (unsigned r = 0; r < CR3_ROUNDS; r++)
+		for (unsigned i = 0; i < CR3_ROOTS; i++) {
+			unsigned k = (i * 7 + r) % CR3_ROOTS;
+
+			write_cr3((u64)roots[k]);
+			bad += *(volatile u64 *)CR3_VA != k;
+		}
+	write_cr3((u64)home);
+	report(bad == 0, "cr3-many: %u switches among %u roots, %u wrong",
+	       CR3_ROOTS * CR3_ROUNDS, CR3_ROOTS, bad);
+	printf("cr3-many: now CR3 outside RAM\n");
+	write_cr3(OUTSIDE_PA);
+	report(false, "cr3-many: ran with CR3 outside RAM");
+}
+
+/* --- A fault whose delivery hits a stack guard page: #DF, on IST1. */
+
+static u8 *guard_stack; /* a mapped page with an unmapped page below */
+
+static void fault_on_guard(void *a)
+{
+	(void)a;
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "movq (%1), %%rax\n\t" /* #PF: its push faults */
+		     "mov %%rbx, %%rsp"
+		     :
+		     : "r"(guard_stack), "r"(4 * GiB)
+		     : "rax", "rbx", "memory");
+}
+
+#define GUARD_VA (9UL << 39)
+
+static void df_guard(void)
+{
+	struct fault f;
+	u8 *page = page_alloc();
+
+	vm_map(vm_current(), GUARD_VA + PAGE_SIZE, (u64)page, PG_4K,
+	       PTE_P | PTE_W);
+	guard_stack = (u8 *)(GUARD_VA + PAGE_SIZE); /* first push: below */
+	trap_catch_df = true;
+	catch_fault(fault_on_guard, NULL, &f);
+	trap_catch_df = false;
+	report(f.vector == X86_DF && f.error_code == 0,
+	       "df-guard: %s (error %lu) through the guard page (want #DF)",
+	       f.vector < 0 ? "no fault" : exception_name(f.vector),
+	       f.error_code);
+}
+
+/* --- Stores that cross a page boundary, onto a guest page table. */
+
+#define CROSS_VA (10UL << 39)
+
+static void do_store8(void *a)
+{
+	*(volatile u64 *)a = 0x1111111111111111UL;
+}
+
+static void pt_cross(void)
+{
+	pte_t *root = vm_current();
+	u8 *data = page_alloc(), *target = page_alloc();
+	pte_t *pt = page_alloc();
+	volatile u64 *through = (volatile u64 *)(CROSS_VA + 2 * MiB);
+	u64 want, got;
+	struct fault f;
+
+	/* @pt is the page table of CROSS_VA + 2M (its entry 0 maps
+	 * @target), and is also mapped as data at CROSS_VA + 4K, right after
+	 * a data page; CROSS_VA + 8K is not mapped. */
+	vm_map(root, CROSS_VA, (u64)data, PG_4K, PTE_P | PTE_W);
+	vm_map(root, CROSS_VA + 0x1000, (u64)pt, PG_4K, PTE_P | PTE_W);
+	pt[0] = (u64)target | PTE_P | PTE_W;
+	*vm_entry(root, CROSS_VA + 2 * MiB, PG_2M, true) =
+		(u64)pt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	((u64 *)target)[0] = 0xabc;
+	report(*through == 0xabc, "pt-cross: the table maps its target");
+	/* 8 bytes from 4 before the table: 4 into the data page, 4 into the
+	 * low half of PTE 0. */
+	want = (pt[0] & ~0xffffffffUL) | 0x11111111UL;
+	do_store8((void *)(CROSS_VA + 0x1000 - 4));
+	got = pt[0];
+	report(got == want && *(u32 *)(data + 0xffc) == 0x11111111,
+	       "pt-cross: a store across data and a page table wrote both "
+	       "(PTE %#lx, want %#lx)",
+	       got, want);
+	pt[0] = (u64)target | PTE_P | PTE_W;
+	invlpg((u64)through);
+	report(*through == 0xabc, "pt-cross: the table maps its target again");
+	/* The table, then the unmapped page: the store faults on the
+	 * second page and writes nothing (the CPU checks both first). */
+	want = pt[511];
+	catch_fault(do_store8, (void *)(CROSS_VA + 0x2000 - 4), &f);
+	report(f.vector == X86_PF && f.cr2 == CROSS_VA + 0x2000 &&
+		       pt[511] == want,
+	       "pt-cross: a store across a page table and an unmapped page: "
+	       "%s at %#lx, PTE 511 %#lx (want #PF at %#lx, %#lx)",
+	       f.vector < 0 ? "no fault" : exception_name(f.vector), f.cr2,
+	       pt[511], CROSS_VA + 0x2000, want);
+}
+
+/* --- Stores through FS and GS: to a page table, and to the APIC. */
+
+#define LAPIC_BASE 0xfee00000UL
+
+static void seg_store(void)
+{
+	pte_t *root = vm_current(), *pt = page_alloc();
+	u64 *a = page_alloc(), *b = page_alloc(), fs = rdmsr(0xc0000100);
+	u64 gs = rdmsr(0xc0000101), va = CROSS_VA + 4 * MiB;
+	u32 tpr;
+
+	vm_map(root, CROSS_VA + 0x5000, (u64)pt, PG_4K, PTE_P | PTE_W);
+	pt[0] = (u64)a | PTE_P | PTE_W;
+	*vm_entry(root, va, PG_2M, true) = (u64)pt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	a[0] = 0xa;
+	b[0] = 0xb;
+	report(*(volatile u64 *)va == 0xa, "seg-store: the table maps page a");
+	/* FS base 0x100 below the table: %fs:0x100 is its entry 0. */
+	wrmsr(0xc0000100, CROSS_VA + 0x5000 - 0x100);
+	asm volatile("movq %0, %%fs:0x100"
+		     :
+		     : "r"((u64)b | PTE_P | PTE_W)
+		     : "memory");
+	wrmsr(0xc0000100, fs);
+	invlpg(va);
+	report(*(volatile u64 *)va == 0xb,
+	       "seg-store: an FS-based store to the table took effect");
+	vm_map(root, LAPIC_BASE, LAPIC_BASE, PG_4K,
+	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
+	wrmsr(0xc0000101, LAPIC_BASE);
+	asm volatile("movl %0, %%gs:0x80" : : "r"(0x30u) : "memory");
+	wrmsr(0xc0000101, gs);
+	tpr = *(volatile u32 *)(LAPIC_BASE + 0x80);
+	*(volatile u32 *)(LAPIC_BASE + 0x80) = 0;
+	report(tpr == 0x30,
+	       "seg-store: a GS-based store set the APIC TPR "
+	       "to %#x (want 0x30)",
+	       tpr);
+}
+
+/* --- A flood of output: braid prints a bounded amount of it. */
+
+static void hc_flood(void)
+{
+	static char text[4096];
+	long bad = 0;
+
+	for (unsigned i = 0; i < sizeof(text); i++)
+		text[i] = i % 128 == 127 ? '\n' : 'a' + i % 26;
+	for (unsigned i = 0; i < 1000; i++)
+		bad += hypercall(HC_PRINT, (u64)text, sizeof(text), 0) !=
+		       sizeof(text);
+	report(bad == 0, "hc-flood: 1000 HC_PRINTs of 4 KiB accepted");
+}
+
+/* --- The PIT at its fastest (count 1) and slowest (count 0 = 65536). */
+
+#define PIT_VEC 0x20
+
+static volatile unsigned pit_ticks;
+
+static void on_pit(struct trap_frame *tf)
+{
+	(void)tf;
+	if (++pit_ticks == 2000)
+		outb(0x21, 0xff); /* mask IRQ 0: the storm ends */
+	outb(0x20, 0x20);	  /* non-specific EOI */
+}
+
+static void pic_init(void)
+{
+	outb(0x20, 0x11); /* ICW1: edge, cascade, ICW4 */
+	outb(0x21, PIT_VEC);
+	outb(0x21, 0x04);
+	outb(0x21, 0x01); /* 8086 mode */
+	outb(0xa0, 0x11);
+	outb(0xa1, PIT_VEC + 8);
+	outb(0xa1, 0x02);
+	outb(0xa1, 0x01);
+	outb(0xa1, 0xff);
+}
+
+static void pit_rate(u16 count)
+{
+	outb(0x43, 0x34); /* channel 0, lobyte/hibyte, mode 2 */
+	outb(0x40, count & 0xff);
+	outb(0x40, count >> 8);
+}
+
+static void pit_storm(void)
+{
+	u64 t0;
+
+	irq_set_handler(PIT_VEC, on_pit);
+	pic_init();
+	pit_rate(1);
+	outb(0x21, 0xfe); /* only IRQ 0 */
+	asm volatile("sti");
+	while (pit_ticks < 2000)
+		asm volatile("pause" ::: "memory");
+	asm volatile("cli");
+	report(pit_ticks == 2000, "pit-storm: %u ticks at count 1", pit_ticks);
+	/* Count 0 is 65536 (about 55 ms): a few ticks, not a storm. */
+	pit_ticks = 0;
+	pit_rate(0);
+	outb(0x21, 0xfe);
+	t0 = rdtsc();
+	asm volatile("sti");
+	while (pit_ticks < 3)
+		asm volatile("pause" ::: "memory");
+	asm volatile("cli");
+	outb(0x21, 0xff);
+	report(pit_ticks == 3,
+	       "pit-storm: 3 ticks at count 0 took %lu TSC "
+	       "ticks",
+	       rdtsc() - t0);
+}
+
+/* --- Prefixes before an intercepted instruction: the guest must resume
+ * after the whole instruction, not inside it (where, on SVM without NRIP
+ * save, only the opcode's length is known). Each runs its instruction
+ * once: braid's exit counters must say so. */
+
+static u64 exits_of(unsigned reason)
+{
+	static struct braid_stats st;
+
+	hypercall(HC_STATS, (u64)&st, sizeof(st), 0);
+	return st.exits[reason];
+}
+
+static void prefixed(void)
+{
+	u64 before, marker = 0;
+	u32 a, b, c, d;
+
+	before = exits_of(EXIT_CPUID);
+	asm volatile(
+		".byte 0x2e, 0x66, 0x48, 0x0f, 0xa2\n\t" /* cs o16 rex.w cpuid */
+		"mov $0x5a5a, %%esi"
+		: "=a"(a), "=b"(b), "=c"(c), "=d"(d), "=S"(marker)
+		: "a"(0), "c"(0));
+	report(exits_of(EXIT_CPUID) - before == 1 && marker == 0x5a5a,
+	       "prefixed: cs o16 rex.w CPUID ran once (%lu exits)",
+	       exits_of(EXIT_CPUID) - before);
+	before = exits_of(EXIT_MSR);
+	marker = 0;
+	asm volatile(
+		".byte 0x3e, 0x3e, 0x3e, 0x0f, 0x32\n\t" /* ds ds ds rdmsr */
+		"mov $0xa5a5, %%esi"
+		: "=a"(a), "=d"(d), "=S"(marker)
+		: "c"(0xc0000080));
+	report(exits_of(EXIT_MSR) - before == 1 && marker == 0xa5a5 &&
+		       (a & BIT(8)),
+	       "prefixed: ds ds ds RDMSR EFER ran once (%lu exits, EFER "
+	       "%#x)",
+	       exits_of(EXIT_MSR) - before, a);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -397,6 +1035,13 @@ static const struct attack {
 	{ "msr-flood", msr_flood },	{ "spoof", spoof },
 	{ "efer-lme", efer_lme },	{ "cr3-rsvd", cr3_rsvd },
 	{ "apic-storm", apic_storm },	{ "hc-bad", hc_bad },
+	{ "cr-bits", cr_bits },		{ "msr-rsvd", msr_rsvd },
+	{ "dr-xcr", dr_xcr },		{ "vm-insns", vm_insns },
+	{ "pt-outside", pt_outside },	{ "loops", loops },
+	{ "cr3-many", cr3_many },	{ "df-guard", df_guard },
+	{ "pt-cross", pt_cross },	{ "seg-store", seg_store },
+	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
+	{ "prefixed", prefixed },
 };
 
 void guest_main(void)

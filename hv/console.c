@@ -4,7 +4,9 @@
  * HC_PUTS hypercalls, collected into lines that go to the host console as
  * "[name] text", or passed through unchanged with console=raw.
  */
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/serial.h"
+#include "arch/x86_64/tsc.h"
 #include "hv/console.h"
 #include "hv/guest.h"
 #include "lib/log.h"
@@ -66,9 +68,50 @@ void guest_console_flush(struct guest *g)
 	u->len = 0;
 }
 
+/* Top up the output budget for the time that passed (a token bucket);
+ * false if @n bytes do not fit, which are then counted as dropped. */
+static bool output_allowed(struct guest *g, u64 n)
+{
+	struct console_line *u = &g->console;
+	u64 now = rdtsc(), per_byte = MAX(tsc_hz() / CONSOLE_RATE, 1ull);
+	u64 refill;
+
+	if (!u->credit_tsc) {
+		u->credit = CONSOLE_BURST;
+		u->credit_tsc = now;
+	}
+	refill = (now - u->credit_tsc) / per_byte;
+	u->credit_tsc += refill * per_byte;
+	u->credit = MIN((u64)CONSOLE_BURST, u->credit + refill);
+	if (u->muted && u->credit >= CONSOLE_BURST / 2) {
+		u->muted = false;
+		guest_info(g, "output resumes (%llu bytes dropped so far)",
+			   (unsigned long long)u->dropped);
+	}
+	if (!u->muted && u->credit >= n) {
+		u->credit -= n;
+		return true;
+	}
+	if (!u->muted) {
+		guest_console_flush(g);
+		guest_info(
+			g,
+			"prints more than %u KiB at a rate over %u KiB/s: "
+			"further output is dropped (\"output\" under \"suppressed\" "
+			"in its stats line)",
+			CONSOLE_BURST / 1024, CONSOLE_RATE / 1024);
+		u->muted = true;
+	}
+	u->dropped += n;
+	return false;
+}
+
 void guest_console_put(struct guest *g, const char *s, u64 n)
 {
 	struct console_line *u = &g->console;
+
+	if (!output_allowed(g, n))
+		return;
 
 	/* console=raw: a terminal for the guest (a shell's prompt has no
 	 * newline, and editing needs escape sequences to pass). */

@@ -5,6 +5,12 @@
 #include "lib/types.h"
 
 #define CONSOLE_LINE_MAX 256
+/* A guest may print this much at once, and this much more per second of
+ * TSC time; the rest is dropped and counted. The burst is more than any
+ * guest braid ships prints; the rate is well below what a 115200-baud
+ * UART carries (about 11 KiB/s), so a flood cannot keep braid printing. */
+#define CONSOLE_BURST (256 * 1024)
+#define CONSOLE_RATE  (2 * 1024)
 
 /* The line of guest output being collected. */
 struct console_line {
@@ -15,6 +21,12 @@ struct console_line {
 	bool mid_line;
 	unsigned held;
 	char hold[8];
+	/* The output budget (see guest_console_put()): bytes it may still
+	 * print, when that was last topped up, and what was dropped. */
+	u64 credit;
+	u64 credit_tsc;
+	bool muted;
+	u64 dropped;
 };
 
 struct guest;

@@ -149,6 +149,53 @@ static struct cpuid_regs guest_cpuid(u32 leaf, u32 sub)
 	return r;
 }
 
+/* The CR4 bits each CPUID feature brings (SDM Vol. 3A 2.5). Setting a bit
+ * whose feature the guest's CPUID does not report is #GP (SDM Vol. 2B,
+ * MOV to CR4), in every paging mode; TSD and PCE exist on every 64-bit
+ * CPU. */
+struct cr4_feature {
+	u64 cr4;
+	u32 leaf, reg; /* reg: 0 EBX, 1 ECX, 2 EDX */
+	u32 bit;
+};
+
+static const struct cr4_feature cr4_features[] = {
+	{ CR4_VME | CR4_PVI, 1, 2, EDX1_VME },
+	{ CR4_DE, 1, 2, EDX1_DE },
+	{ CR4_PSE, 1, 2, EDX1_PSE },
+	{ CR4_PAE, 1, 2, EDX1_PAE },
+	{ CR4_MCE, 1, 2, EDX1_MCE },
+	{ CR4_PGE, 1, 2, EDX1_PGE },
+	{ CR4_OSFXSR, 1, 2, EDX1_FXSR },
+	{ CR4_OSXMMEXCPT, 1, 2, EDX1_SSE },
+	{ CR4_PCIDE, 1, 1, ECX1_PCID },
+	{ CR4_OSXSAVE, 1, 1, ECX1_XSAVE },
+	{ CR4_UMIP, 7, 1, ECX7_UMIP },
+	{ CR4_LA57, 7, 1, ECX7_LA57 },
+	{ CR4_PKE, 7, 1, ECX7_PKU },
+	{ CR4_FSGSBASE, 7, 0, EBX7_FSGSBASE },
+	{ CR4_SMEP, 7, 0, EBX7_SMEP },
+	{ CR4_SMAP, 7, 0, EBX7_SMAP },
+};
+
+u64 guest_cr4_allowed(void)
+{
+	static u64 allowed;
+
+	if (allowed)
+		return allowed;
+	allowed = CR4_TSD | CR4_PCE;
+	for (unsigned i = 0; i < ARRAY_SIZE(cr4_features); i++) {
+		const struct cr4_feature *f = &cr4_features[i];
+		struct cpuid_regs r = guest_cpuid(f->leaf, 0);
+		u32 regs[3] = { r.ebx, r.ecx, r.edx };
+
+		if (regs[f->reg] & f->bit)
+			allowed |= f->cr4;
+	}
+	return allowed;
+}
+
 void handle_cpuid(struct guest *g, const struct vmexit *e)
 {
 	u64 *gpr = g->vcpu.regs.gpr;

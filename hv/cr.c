@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
  * Control-register exits, and INVLPG, the other instruction shadow paging
- * intercepts (decoded the same way). Under nested paging the guest owns CR0, CR3
- * and CR4; only bits braid must keep (VMX: CR0.NE, CR4.VMXE) and CR8, the
- * guest's APIC TPR, exit here. Under shadow and compound paging every
+ * intercepts (decoded the same way). Under nested paging the guest owns
+ * CR0, CR3 and CR4; writes that touch bits braid must keep (VMX: CR0.NE,
+ * CR4.VMXE) or that the guest's CPUID hides (every CR0/CR4 write on SVM,
+ * which has no masks) and CR8, the guest's APIC TPR, exit here. Under shadow and compound paging every
  * MOV to/from CR0/CR3/CR4, CLTS and LMSW exits and hv/mmu.c keeps the
  * guest's view. Both paths share the register side below.
  */
@@ -14,8 +15,6 @@
 #include "hv/mmu.h"
 #include "hv/stats.h"
 #include "insn/decode.h"
-
-#define CR4_VMXE_BIT BIT(13)
 
 u64 cr_exit_source(struct vcpu *v, const struct vmexit *e)
 {
@@ -99,31 +98,39 @@ int cr_exit_decode(struct guest *g, struct vmexit *e)
 	return 0;
 }
 
-/* MOV to CR0/CR4 that touched a bit braid owns (VMX only: CR0.NE, CR4's
- * VMX-fixed bits). The guest gets the value it wrote as its view. */
+/* The CR0 value a CR0 write asks for: MOV to CR0, or CLTS and LMSW, which
+ * change only its low bits (SDM Vol. 2A CLTS, LMSW: LMSW sets PE, MP, EM
+ * and TS, and cannot clear PE). */
+static u64 cr0_written(struct vcpu *v, const struct vmexit *e, u64 cr0)
+{
+	switch (e->cr.type) {
+	case CR_CLTS: return cr0 & ~CR0_TS;
+	case CR_LMSW: return (cr0 & ~0xeull) | (cr_exit_source(v, e) & 0xf);
+	default: return cr_exit_source(v, e);
+	}
+}
+
+/* Nested paging: a write of CR0 or CR4 that exits (VMX: it touched a bit
+ * braid owns or the guest's CPUID hides; SVM: every write). Checked as
+ * the guest's CPU would check it, then done. */
 static void nested_cr_write(struct guest *g, const struct vmexit *e)
 {
 	struct vcpu *v = &g->vcpu;
-	u64 val = cr_exit_source(v, e);
+	unsigned cr = e->cr.cr;
+	u64 val;
 
-	if (e->cr.type != CR_MOV_TO) {
-		guest_stop(g, "unexpected CR%u access (type %u)", e->cr.cr,
+	if (e->cr.type == CR_MOV_FROM || (cr != 0 && cr != 4)) {
+		guest_stop(g, "unexpected CR%u access (type %u)", cr,
 			   e->cr.type);
 		return;
 	}
-	if (e->cr.cr == 0) {
-		vendor->set(v, VREG_CR0, val);
-	} else if (e->cr.cr == 4 && !(val & CR4_VMXE_BIT)) {
-		vendor->set(v, VREG_CR4, val);
-	} else if (e->cr.cr == 4) {
-		/* The guest was told there is no VMX (CPUID), so CR4.VMXE is
-		 * reserved to it (SDM Vol. 3A 2.5). */
+	val = cr == 0 ? cr0_written(v, e, vendor->get(v, VREG_CR0))
+		      : cr_exit_source(v, e);
+	if (!mmu_cr_ok(g, cr, val)) {
 		guest_raise(g, VEC_GP, true, 0);
 		return;
-	} else {
-		guest_stop(g, "unexpected write to CR%u", e->cr.cr);
-		return;
 	}
+	vendor->set(v, cr == 0 ? VREG_CR0 : VREG_CR4, val);
 	vcpu_skip_insn(v, e->insn_len);
 }
 
@@ -151,8 +158,7 @@ static void cr8_access(struct guest *g, const struct vmexit *e)
 }
 
 /* Shadow and compound paging: the guest's view of CR0/CR3/CR4 is braid's
- * (hv/mmu.c); CLTS and LMSW are writes of CR0 (SDM Vol. 2A CLTS, LMSW:
- * LMSW sets PE, MP, EM, TS and cannot clear PE). */
+ * (hv/mmu.c); CLTS and LMSW are writes of CR0. */
 static void shadow_cr_access(struct guest *g, const struct vmexit *e)
 {
 	struct vcpu *v = &g->vcpu;
@@ -166,11 +172,8 @@ static void shadow_cr_access(struct guest *g, const struct vmexit *e)
 		ok = mmu_write_cr(g, e->cr.cr, cr_exit_source(v, e));
 		break;
 	case CR_MOV_FROM: cr_exit_result(v, e, mmu_read_cr(g, e->cr.cr)); break;
-	case CR_CLTS: ok = mmu_write_cr(g, 0, cr0 & ~CR0_TS); break;
-	case CR_LMSW:
-		ok = mmu_write_cr(
-			g, 0, (cr0 & ~0xeull) | (cr_exit_source(v, e) & 0xf));
-		break;
+	case CR_CLTS:
+	case CR_LMSW: ok = mmu_write_cr(g, 0, cr0_written(v, e, cr0)); break;
 	}
 	if (g->state != GUEST_RUNNING)
 		return;

@@ -9,6 +9,8 @@
 #include "hv/event.h"
 #include "hv/cr.h"
 #include "hv/exit.h"
+#include "hv/guest_insn.h"
+#include "insn/decode.h"
 #include "lib/log.h"
 #include "hv/mmio.h"
 #include "hv/mmu.h"
@@ -126,11 +128,32 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 	vplat_halt(g);
 }
 
-void handle_exit(struct guest *g, const struct vmexit *e)
+/* The exit gave the opcode's length only: add the prefixes before it,
+ * or the guest would resume in the middle of its instruction. */
+static void add_prefixes(struct guest *g, struct vmexit *e)
 {
+	struct vcpu *v = &g->vcpu;
+	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
+	u8 buf[X86_MAX_LEN];
+	unsigned len;
+
+	if (!guest_fetch(g, vendor->get(v, VREG_RIP), buf, &len))
+		e->insn_len += x86_prefix_len(buf, len, mode);
+	e->insn_len_no_prefixes = false;
+}
+
+void handle_exit(struct guest *g, const struct vmexit *exit)
+{
+	struct vmexit copy;
+	const struct vmexit *e = exit;
 	unsigned k = e->kind < ARRAY_SIZE(kinds) ? e->kind : VMEXIT_UNHANDLED;
 	enum braid_exit_reason r = kinds[k].reason;
 
+	if (exit->insn_len_no_prefixes) {
+		copy = *exit;
+		add_prefixes(g, &copy);
+		e = &copy;
+	}
 	stats_path(g, kinds[k].path);
 	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF) {
 		r = EXIT_PF;

@@ -9,6 +9,8 @@
 void handle_exit(struct guest *g, const struct vmexit *e);
 
 void handle_cpuid(struct guest *g, const struct vmexit *e);
+/* The CR4 bits the guest's CPUID lets it set (hv/cpuid.c). */
+u64 guest_cr4_allowed(void);
 void handle_io(struct guest *g, const struct vmexit *e);
 void handle_msr(struct guest *g, const struct vmexit *e);
 void handle_rdpmc(struct guest *g, const struct vmexit *e);

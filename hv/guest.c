@@ -22,6 +22,7 @@
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/console.h"
+#include "hv/exit.h"
 #include "hv/guest.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
@@ -61,6 +62,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 		return err;
 	}
 	err = mmu_create(g);
+	g->vcpu.cr4_guest_ok = guest_cr4_allowed();
 	if (!err)
 		err = vendor->vcpu_create(&g->vcpu, (enum vcpu_mmu)cfg->paging,
 					  g->nested.root);

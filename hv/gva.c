@@ -51,8 +51,10 @@ int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
 		if (s->nr == 2)
 			return -EINVAL; /* more than a page: not an access */
 		err = translate_page(g, gva, access, &gpa, pf);
-		if (err)
+		if (err) {
+			s->fault_gva = gva;
 			return err;
+		}
 		if (!guest_ptr(g, gpa, chunk))
 			return -ENOENT;
 		s->gpa[s->nr] = gpa;

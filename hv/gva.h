@@ -12,13 +12,16 @@ struct gva_span {
 	unsigned nr;
 	u64 gpa[2];
 	unsigned len[2];
+	u64 fault_gva; /* on -EFAULT: the first byte of the refused page */
 };
 
 /*
  * Translate the @n bytes (n <= 4096) at @gva for access kind @access
  * (PFERR_W/U/I), every page before any byte is touched, as the CPU does:
  * an access that faults on its second page changes nothing. 0; -EFAULT
- * with *pf the page-fault error code if the guest's tables refuse it;
+ * with *pf the page-fault error code and s->fault_gva the address for
+ * CR2 (where the refused page starts, for the second page of a crossing
+ * access) if the guest's tables refuse it;
  * -ENOENT if a page translates to a gpa with no RAM.
  */
 int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,

@@ -23,18 +23,18 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/log.h"
 #include "hv/event.h"
+#include "hv/exit.h"
 #include "hv/mmu.h"
 #include "lib/string.h"
 #include "mm/compound.h"
 #include "mm/frame.h"
 #include "lib/phys.h"
 
-/* CR4 bits the guest may set, and those the hardware takes from it. */
-#define CR4_GUEST_OK                                                    \
-	(BIT(2) | BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | \
-	 BIT(9) | BIT(10) | BIT(16))
-#define CR4_PASSTHROUGH \
-	(BIT(2) | BIT(3) | BIT(6) | BIT(8) | BIT(9) | BIT(10) | BIT(16))
+/* The CR4 bits the hardware takes from the guest's CR4 under shadow and
+ * compound paging (the paging bits are braid's). */
+#define CR4_PASSTHROUGH                                             \
+	(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_MCE | CR4_PCE | \
+	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE)
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 #define EFER_GUEST_OK	  (EFER_SCE | EFER_LME | EFER_NXE)
 
@@ -408,8 +408,9 @@ bool mmu_set_efer(struct guest *g, u64 efer)
 }
 
 /* The #GP rules of MOV to CR0 (SDM Vol. 2B, MOV-Move to/from Control
- * Registers, protected mode exceptions). */
-static bool cr0_ok(struct guest *g, u64 val)
+ * Registers, protected mode exceptions), against the guest's registers
+ * @r in any paging mode. */
+static bool cr0_ok(struct guest *g, const struct mmu_regs *r, u64 val)
 {
 	if (val & CR0_RESERVED_HIGH)
 		return false;
@@ -417,10 +418,10 @@ static bool cr0_ok(struct guest *g, u64 val)
 		return false;
 	if ((val & CR0_NW) && !(val & CR0_CD))
 		return false;
-	if ((val & CR0_PG) && !(g->gcr.cr0 & CR0_PG) &&
-	    (g->gcr.efer & EFER_LME) && !(g->gcr.cr4 & CR4_PAE))
+	if ((val & CR0_PG) && !(r->cr0 & CR0_PG) && (r->efer & EFER_LME) &&
+	    !(r->cr4 & CR4_PAE))
 		return false;
-	if (!(val & CR0_PG) && (g->gcr.efer & EFER_LMA) &&
+	if (!(val & CR0_PG) && (r->efer & EFER_LMA) &&
 	    vendor->get(&g->vcpu, VREG_CS_MODE) == 64)
 		return false;
 	return true;
@@ -437,32 +438,38 @@ static bool cr3_ok(u64 val)
 	return !(val >> maxphyaddr);
 }
 
-static bool cr4_ok(const struct guest *g, u64 val)
+/* CR4: only bits the guest's CPUID reports (hv/cpuid.c); PAE stays set
+ * and LA57 unchanged in IA-32e mode (SDM Vol. 2B, MOV to CR4). */
+static bool cr4_ok(const struct mmu_regs *r, u64 val)
 {
-	if (val & ~(u64)CR4_GUEST_OK)
+	if (val & ~guest_cr4_allowed())
 		return false;
-	return !((g->gcr.efer & EFER_LMA) && !(val & CR4_PAE));
+	if (!(r->efer & EFER_LMA))
+		return true;
+	return (val & CR4_PAE) && !((val ^ r->cr4) & CR4_LA57);
+}
+
+bool mmu_cr_ok(struct guest *g, unsigned cr, u64 val)
+{
+	struct mmu_regs r;
+
+	mmu_guest_regs(g, &r);
+	switch (cr) {
+	case 0: return cr0_ok(g, &r, val);
+	case 3: return cr3_ok(val);
+	case 4: return cr4_ok(&r, val);
+	default: return false;
+	}
 }
 
 bool mmu_write_cr(struct guest *g, unsigned cr, u64 val)
 {
+	if (!mmu_cr_ok(g, cr, val))
+		return false;
 	switch (cr) {
-	case 0:
-		if (!cr0_ok(g, val))
-			return false;
-		g->gcr.cr0 = val | CR0_ET;
-		break;
-	case 3:
-		if (!cr3_ok(val))
-			return false;
-		g->gcr.cr3 = val;
-		break;
-	case 4:
-		if (!cr4_ok(g, val))
-			return false;
-		g->gcr.cr4 = val;
-		break;
-	default: return false;
+	case 0: g->gcr.cr0 = val | CR0_ET; break;
+	case 3: g->gcr.cr3 = val; break;
+	default: g->gcr.cr4 = val; break;
 	}
 	apply(g, cr == 3);
 	return true;

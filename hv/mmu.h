@@ -57,6 +57,9 @@ void mmu_walk_mode(struct guest *g, struct gwalk_mode *m);
 /* Shadow and compound paging: MOV to/from CR0/CR3/CR4 (hv/cr.c decodes
  * the instruction). mmu_write_cr is false if the value must #GP. */
 bool mmu_write_cr(struct guest *g, unsigned cr, u64 val);
+/* Whether MOV to CR0/CR3/CR4 of @val is legal now (false: #GP), in any
+ * paging mode. */
+bool mmu_cr_ok(struct guest *g, unsigned cr, u64 val);
 u64 mmu_read_cr(struct guest *g, unsigned cr);
 void mmu_invlpg(struct guest *g, bool gva_known, u64 gva);
 

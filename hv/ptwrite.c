@@ -63,7 +63,9 @@ static int translate(struct pt_emu *pe, u64 gva, unsigned n, u32 access,
 	int err;
 
 	if (t->valid && t->page == page && off + n <= PAGE_SIZE) {
-		*s = (struct gva_span){ 1, { t->gpa + off }, { n } };
+		*s = (struct gva_span){ .nr = 1,
+					.gpa = { t->gpa + off },
+					.len = { n } };
 		return 0;
 	}
 	err = gva_translate(pe->g, gva, n, access, s, pf);
@@ -81,7 +83,7 @@ static int emu_read(void *opaque, u64 gva, void *buf, unsigned n)
 	int err = translate(pe, gva, n, pe->user, &s, &pf);
 
 	if (err)
-		return record(pe, err, gva, pf);
+		return record(pe, err, s.fault_gva, pf);
 	for (unsigned i = 0; i < s.nr; p += s.len[i++])
 		memcpy(p, guest_ptr(pe->g, s.gpa[i], s.len[i]), s.len[i]);
 	return 0;
@@ -103,7 +105,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	int err = translate(pe, gva, n, pe->user | PFERR_W, &s, &pf);
 
 	if (err)
-		return record(pe, err, gva, pf);
+		return record(pe, err, s.fault_gva, pf);
 	if (pe->done_one && !mmu_gpa_protected(g, s.gpa[0]))
 		return -EAGAIN;
 	pe->done_one = true;
@@ -154,6 +156,28 @@ static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
 	return true;
 }
 
+/*
+ * The write that trapped at @gva must be one the decoded instruction
+ * makes: its memory operand, in 64-bit mode, where only FS and GS have
+ * a base (a crossing store traps on either page). Otherwise the bytes
+ * braid decoded are not what the CPU ran (a decoder bug, or code changed
+ * under it), and emulating them would write somewhere the guest did not.
+ * String stores write at rDI, checked page by page as they go. (Only
+ * where @gva is known: an SVM nested fault gives just the gpa.)
+ */
+static bool decoded_store_hits(const struct x86_insn *in,
+			       const struct emu_ctx *ctx, u64 gva)
+{
+	u64 ea;
+
+	if (in->kind == X86_STOS || in->kind == X86_MOVS ||
+	    in->mode != CPU_MODE_64)
+		return true;
+	ea = x86_mem_offset(in, &in->mem, ctx->gpr, ctx->rip) +
+	     ctx->seg_base[in->mem.seg];
+	return gva - ea < in->opsize;
+}
+
 void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 {
 	struct vcpu *v = &g->vcpu;
@@ -198,6 +222,13 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 	if (user == PTWRITE_CPL_UNKNOWN)
 		pe.user = guest_access_user(g);
 	guest_insn_load_regs(v, &ctx, insn);
+	if (gpa && !decoded_store_hits(insn, &ctx, addr)) {
+		guest_stop(g,
+			   "the write to its page table at 0x%llx is not the "
+			   "one braid decoded (%s)",
+			   (unsigned long long)addr, insn->reason);
+		return;
+	}
 	ctx.opaque = &pe;
 	ctx.read = emu_read;
 	ctx.write = emu_write;

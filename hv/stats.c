@@ -145,7 +145,7 @@ void stats_print(const struct guest *g)
 		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"idle_tsc\":%llu,"
 		      "\"irqs\":%llu,\"mmio\":%llu,\"nested_tables\":%llu,"
 		      "\"suppressed\":{\"msr\":%llu,\"port\":%llu,"
-		      "\"mmio\":%llu}",
+		      "\"mmio\":%llu,\"output\":%llu}",
 		      (unsigned long long)g->stats.hv_tsc,
 		      (unsigned long long)g->stats.guest_tsc,
 		      (unsigned long long)g->stats.idle_tsc,
@@ -154,7 +154,8 @@ void stats_print(const struct guest *g)
 		      (unsigned long long)g->nested.nr_tables,
 		      (unsigned long long)g->stats.suppressed[REPORT_MSR],
 		      (unsigned long long)g->stats.suppressed[REPORT_PORT],
-		      (unsigned long long)g->stats.suppressed[REPORT_MMIO]);
+		      (unsigned long long)g->stats.suppressed[REPORT_MMIO],
+		      (unsigned long long)g->console.dropped);
 	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)

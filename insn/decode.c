@@ -1045,3 +1045,11 @@ int x86_decode_sys(const u8 *bytes, size_t len, enum cpu_mode mode,
 		r = check_f2_f3(&d);
 	return finish(&d, r);
 }
+
+unsigned x86_prefix_len(const u8 *bytes, size_t len, enum cpu_mode mode)
+{
+	struct x86_insn in;
+	struct dec d;
+
+	return begin(&d, bytes, len, mode, &in) ? 0 : d.pos;
+}

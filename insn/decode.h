@@ -191,6 +191,13 @@ int x86_decode_memo(struct x86_memo *m, const u8 *bytes, size_t len,
 		    enum cpu_mode mode, const struct x86_insn **out);
 
 /*
+ * How many prefix bytes (legacy prefixes, then REX in 64-bit mode) start
+ * the instruction at bytes[0..len); 0 if they fill all 15 bytes. For an
+ * exit that gives only the opcode's length (SVM without NRIP save).
+ */
+unsigned x86_prefix_len(const u8 *bytes, size_t len, enum cpu_mode mode);
+
+/*
  * Decode one of the system instructions an exit may report without its
  * operands (AMD without decode assists): MOV to/from CRn, CLTS, LMSW,
  * SMSW and INVLPG, with the same prefix and ModRM rules as x86_decode().

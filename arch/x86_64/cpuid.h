@@ -28,10 +28,18 @@
 #define ECX1_HYPERVISOR	  BIT(31)
 
 /* CPUID.1:EDX */
+#define EDX1_VME  BIT(1)
+#define EDX1_DE	  BIT(2)
+#define EDX1_PSE  BIT(3)
+#define EDX1_TSC  BIT(4)
+#define EDX1_PAE  BIT(6)
 #define EDX1_MCE  BIT(7)
+#define EDX1_PGE  BIT(13)
 #define EDX1_MCA  BIT(14)
 #define EDX1_DS	  BIT(21)
 #define EDX1_ACPI BIT(22)
+#define EDX1_FXSR BIT(24)
+#define EDX1_SSE  BIT(25)
 #define EDX1_HTT  BIT(28)
 #define EDX1_TM	  BIT(29)
 #define EDX1_PBE  BIT(31)
@@ -40,8 +48,9 @@
 #define EAX6_ARAT BIT(2)
 
 /* CPUID.(EAX=7,ECX=0):EBX */
-#define EBX7_SMEP BIT(7)
-#define EBX7_SMAP BIT(20)
+#define EBX7_FSGSBASE BIT(0)
+#define EBX7_SMEP     BIT(7)
+#define EBX7_SMAP     BIT(20)
 
 /* CPUID.(EAX=7,ECX=0):ECX */
 #define ECX7_UMIP    BIT(2)

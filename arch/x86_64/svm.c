@@ -186,7 +186,10 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 	/* CR8 is the guest's local APIC TPR, which braid emulates: under
 	 * V_INTR_MASKING it would only reach V_TPR (APM 15.21.2). */
 	c->intercept_cr_read = BIT(8);
-	c->intercept_cr_write = BIT(8);
+	/* SVM has no CR masks: writes of CR0 and CR4 exit in every paging
+	 * mode so that braid can refuse a value the guest's CPU would (#GP),
+	 * instead of VMRUN failing on it (APM 15.5.1). */
+	c->intercept_cr_write = BIT(8) | BIT(0) | BIT(4);
 	/* VMRUN must be intercepted (APM 15.5.1, consistency checks); the
 	 * other SVM instructions would let a guest act on host state. */
 	c->intercept_misc2 =
@@ -298,12 +301,19 @@ static const char *virt_insn_name(u64 code)
 /*
  * Without NRIP save (QEMU TCG has none) the length of an intercepted
  * instruction is known from its opcode for the fixed-length ones
- * (docs/emulators.md, "QEMU TCG: missing SVM features"); for IOIO, EXITINFO2 holds the next RIP (APM 15.10.2).
+ * (docs/emulators.md, "QEMU TCG: missing SVM features"), but prefixes may
+ * come before it (a REX.W or 66 on CPUID is legal and ignored): *opcode_only
+ * says hv/exit.c must count them. For IOIO, EXITINFO2 holds the next RIP
+ * (APM 15.10.2).
  */
-static unsigned insn_len(struct vmcb *vmcb, u64 code)
+static unsigned insn_len(struct vmcb *vmcb, u64 code, bool *opcode_only)
 {
+	*opcode_only = false;
 	if (features & SVM_FEATURE_NRIPS && vmcb->control.next_rip)
 		return vmcb->control.next_rip - vmcb->save.rip;
+	if (code == SVM_EXIT_IOIO)
+		return vmcb->control.exitinfo2 - vmcb->save.rip;
+	*opcode_only = true;
 	switch (code) {
 	case SVM_EXIT_CPUID:
 	case SVM_EXIT_MSR:
@@ -312,8 +322,7 @@ static unsigned insn_len(struct vmcb *vmcb, u64 code)
 	case SVM_EXIT_WBINVD: return 2;
 	case SVM_EXIT_HLT: return 1;
 	case SVM_EXIT_VMMCALL: return 3;
-	case SVM_EXIT_IOIO: return vmcb->control.exitinfo2 - vmcb->save.rip;
-	default: return 0;
+	default: *opcode_only = false; return 0;
 	}
 }
 
@@ -338,7 +347,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	u64 info1 = vmcb->control.exitinfo1;
 
 	e->raw = code;
-	e->insn_len = insn_len(vmcb, code);
+	e->insn_len = insn_len(vmcb, code, &e->insn_len_no_prefixes);
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
@@ -490,6 +499,18 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 	return 0;
 }
 
+/* A CR0 write braid emulates must do what the CPU would: setting PG with
+ * EFER.LME activates long mode (EFER.LMA = 1), clearing PG leaves it
+ * (APM Vol. 2 14.6.1). */
+static void set_cr0(struct vmcb_save *s, u64 cr0)
+{
+	s->cr0 = cr0;
+	if ((cr0 & CR0_PG) && (s->efer & EFER_LME))
+		s->efer |= EFER_LMA;
+	else if (!(cr0 & CR0_PG))
+		s->efer &= ~EFER_LMA;
+}
+
 static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
@@ -508,7 +529,7 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 		break;
 	case VREG_RSP: s->rsp = val; break;
 	case VREG_RFLAGS: s->rflags = val; break;
-	case VREG_CR0: s->cr0 = val; break;
+	case VREG_CR0: set_cr0(s, val); break;
 	case VREG_CR3: s->cr3 = val; break;
 	case VREG_CR4: s->cr4 = val; break;
 	case VREG_PAT: s->g_pat = val; break;

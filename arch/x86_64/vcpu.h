@@ -75,6 +75,9 @@ struct vcpu {
 	u8 delivering_vector;
 	u8 delivering_kind; /* enum vcpu_event_kind */
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
+	/* The CR4 bits its CPUID lets the guest set: a write of any other
+	 * must exit (to raise #GP) in every paging mode. */
+	u64 cr4_guest_ok;
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };
 

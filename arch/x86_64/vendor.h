@@ -39,6 +39,9 @@ struct vmexit {
 	enum vmexit_kind kind;
 	u64 raw;	   /* the vendor's own exit code, for reports */
 	unsigned insn_len; /* length of the exiting instruction, if known */
+	/* insn_len counts only the opcode: any prefixes before it are
+	 * still to be added (SVM without NRIP save, hv/exit.c). */
+	bool insn_len_no_prefixes;
 	union {
 		struct {
 			u16 port;

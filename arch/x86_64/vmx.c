@@ -458,7 +458,8 @@ static void setup_paging_controls(enum vcpu_mmu mmu)
 	vmwrite(CR4_GUEST_HOST_MASK, ~0ull);
 }
 
-static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
+static void setup_controls(struct vmx_vcpu *x, phys_t nested_root,
+			   u64 cr4_guest_ok)
 {
 	u64 eptp = nested_root | EPTP_MT_WB | EPTP_WALK_LENGTH_4;
 
@@ -480,13 +481,15 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root)
 	vmwrite(EPT_POINTER, eptp);
 	if (caps.vpid)
 		vmwrite(VIRTUAL_PROCESSOR_ID, x->vpid);
-	/* Bits the guest may not own: CR0.NE (forced to 1, SDM 24.8) and
-	 * every CR4 bit VMX fixes, VMXE included. Writes that would change
-	 * them exit; reads see the read shadow. PE and PG are free thanks to
-	 * unrestricted guest. */
+	/* Bits the guest may not own: CR0.NE (forced to 1, SDM 24.8), every
+	 * CR4 bit VMX fixes, VMXE included, and the CR4 bits of features
+	 * the guest's CPUID does not report (the CPU would accept those the
+	 * host has). Writes that would change them exit; reads see the read
+	 * shadow. PE and PG are free thanks to unrestricted guest. */
 	vmwrite(CR0_GUEST_HOST_MASK,
 		(caps.cr0_fixed0 & ~(CR0_PE | CR0_PG)) | ~caps.cr0_fixed1);
-	vmwrite(CR4_GUEST_HOST_MASK, caps.cr4_fixed0 | ~caps.cr4_fixed1);
+	vmwrite(CR4_GUEST_HOST_MASK,
+		caps.cr4_fixed0 | ~caps.cr4_fixed1 | ~cr4_guest_ok);
 	vmwrite(VMCS_LINK_POINTER, ~0ull);
 	if (caps.preempt)
 		vmwrite(VMX_PREEMPTION_TIMER_VALUE, ~0u);
@@ -520,7 +523,7 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 	x->mmu = mmu;
 	v->arch = x;
 	setup_host_state();
-	setup_controls(x, nested_root);
+	setup_controls(x, nested_root, v->cr4_guest_ok);
 	/* The EPT root and VPID may be recycled from an earlier guest. */
 	invept_all();
 	invvpid_single(x->vpid);

@@ -42,6 +42,7 @@ extern const u64 isr_irq_table[256 - NR_EXCEPTIONS];
 
 static struct idt_gate idt[256] __aligned(16);
 static struct catcher *catcher;
+bool trap_catch_df;
 static struct jmpbuf *user_jb;
 static u64 user_result;
 static u8 user_stack[8192] __aligned(16);
@@ -157,7 +158,7 @@ void trap_dispatch(struct trap_frame *tf)
 	}
 	if (tf->vector >= NR_EXCEPTIONS && tf->vector != USER_RETURN_VECTOR)
 		trap_fatal(tf);
-	if (catcher && tf->vector != X86_DF)
+	if (catcher && (tf->vector != X86_DF || trap_catch_df))
 		resume_catcher(tf);
 	trap_fatal(tf);
 }

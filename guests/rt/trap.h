@@ -53,7 +53,9 @@ const char *exception_name(int vector);
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 int irq_set_handler(u8 vector, irq_handler_t fn);
 
-/* Run fn(arg). True if it raised an exception; *f then says which. */
+/* Run fn(arg). True if it raised an exception; *f then says which. A
+ * double fault is fatal unless trap_catch_df is set. */
+extern bool trap_catch_df;
 bool catch_fault(void (*fn)(void *), void *arg, struct fault *f);
 
 /* Run fn(arg) at CPL 3 on the runtime's user stack; returns fn's result. */

@@ -45,6 +45,15 @@ void serial_write(const char *s, size_t n)
 	log_buf[log_len] = '\0';
 }
 
+/* The console's output budget refills by TSC time: a rate so slow that
+ * nothing refills during a test unless the test says so. */
+static u64 fake_tsc_hz = 1000000000000000ull;
+
+u64 tsc_hz(void)
+{
+	return fake_tsc_hz;
+}
+
 /* --- The register model, with a transmitter that records --------------- */
 
 static struct vuart uart;
@@ -354,6 +363,40 @@ static void test_guest_console_raw_no_spoof(void **state)
 				     "brai\nx braid: y\nbr");
 }
 
+/* A flood: CONSOLE_BURST bytes are printed, the rest dropped with one
+ * line saying so and counted; once the budget has refilled, output
+ * resumes with a line saying how much was lost. */
+static void test_guest_console_flood(void **state)
+{
+	static struct guest g;
+	static char chunk[4096];
+
+	(void)state;
+	strcpy(g.cfg.name, "loud");
+	memset(chunk, 'x', sizeof(chunk));
+	for (unsigned i = 127; i < sizeof(chunk); i += 128)
+		chunk[i] = '\n';
+	for (unsigned n = 0; n < CONSOLE_BURST; n += sizeof(chunk))
+		guest_console_put(&g, chunk, sizeof(chunk));
+	assert_int_equal(g.console.dropped, 0);
+	log_len = 0;
+	log_buf[0] = '\0';
+	guest_console_put(&g, chunk, 100);
+	assert_non_null(strstr(log_buf, "braid: guest loud: prints more than "
+					"256 KiB"));
+	assert_int_equal(g.console.dropped, 100);
+	guest_console_put(&g, "y\n", 2);
+	assert_int_equal(g.console.dropped, 102);
+	assert_null(strstr(log_buf, "[loud] y"));
+	/* Much later: the bucket is full again. */
+	fake_tsc_hz = CONSOLE_RATE;
+	g.console.credit_tsc = 1;
+	guest_console_put(&g, "z\n", 2);
+	fake_tsc_hz = 1000000000000000ull;
+	assert_non_null(strstr(log_buf, "output resumes (102 bytes dropped"));
+	assert_non_null(strstr(log_buf, "[loud] z\n"));
+}
+
 #define TU(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -372,6 +415,7 @@ int main(void)
 		TU(test_guest_console),
 		TU(test_guest_console_raw),
 		TU(test_guest_console_raw_no_spoof),
+		TU(test_guest_console_flood),
 	};
 
 	return cmocka_run_group_tests_name("vuart", tests, NULL, NULL);
