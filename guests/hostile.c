@@ -87,6 +87,10 @@
  *             the rest.
  *   pit-storm the PIT at count 1 (an interrupt as often as it can), then
  *             at count 0 (65536, the slowest): 2000 and 3 ticks.
+ *   seg-compat  stores from compatibility mode through data segments
+ *             based at the local APIC and just below a page table:
+ *             outside 64-bit mode every segment's base is part of the
+ *             address braid emulates.
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1024,6 +1028,103 @@ static void prefixed(void)
 	       exits_of(EXIT_MSR) - before, a);
 }
 
+/* --- Segment bases outside 64-bit mode: a store from compatibility mode
+ * through a data segment based at the local APIC. */
+
+#define SEL_APICDATA 0x40 /* slot 8 of the attack's own GDT */
+#define SEL_PTDATA   0x48 /* slot 9 */
+
+static u64 seg_gdt[GDT_ENTRIES + 2] __attribute__((aligned(16)));
+
+/* A 32-bit data descriptor (SDM Vol. 3A 3.4.5): base, byte limit,
+ * present, DPL 0, read/write, accessed, D/B = 1. */
+static u64 data_desc32(u32 base, u32 limit)
+{
+	return (limit & 0xffff) | ((u64)(base & 0xffffff) << 16) |
+	       (0x93UL << 40) | ((u64)(limit >> 16 & 0xf) << 48) |
+	       (0x4UL << 52) | ((u64)(base >> 24) << 56);
+}
+
+/* Entered from 64-bit mode by LRETQ to SEL_KCODE32: store EDX at
+ * DS:EDI with DS = SI, then far-jump back through the pointer at EBX. */
+asm(".pushsection .text\n"
+    ".code32\n"
+    "compat_store:\n"
+    "	mov %si, %ds\n"
+    "	movl %edx, (%edi)\n"
+    "	mov $0x10, %si\n"
+    "	mov %si, %ds\n"
+    "	ljmp *(%ebx)\n"
+    ".code64\n"
+    ".popsection\n");
+
+static void store_from_compat(u16 sel, u32 off, u32 val)
+{
+	static struct {
+		u32 offset;
+		u16 sel;
+	} __attribute__((packed)) back = { 0, SEL_KCODE };
+	u64 rsi = sel, rdi = off, rdx = val, rbx = (u64)&back;
+
+	/* Compatibility mode leaves the upper halves of the registers it
+	 * used undefined (SDM Vol. 1 3.4.1.1): all are outputs. */
+	asm volatile("lea 1f(%%rip), %%rax\n\t"
+		     "movl %%eax, (%%rbx)\n\t"
+		     "pushq $0x18\n\t"
+		     "lea compat_store(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "1:"
+		     : "+S"(rsi), "+D"(rdi), "+d"(rdx), "+b"(rbx)
+		     :
+		     : "rax", "memory");
+}
+
+static void seg_compat(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) old, now;
+	pte_t *pt = page_alloc();
+	u64 *a = page_alloc(), *b = page_alloc(), va = CROSS_VA + 6 * MiB;
+	u32 tpr;
+
+	/* @pt maps @a at @va; the guest RAM it sits in is identity-mapped
+	 * below 4 GiB, where compatibility mode can reach it. */
+	pt[0] = (u64)a | PTE_P | PTE_W;
+	*vm_entry(vm_current(), va, PG_2M, true) = (u64)pt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	a[0] = 0xa;
+	b[0] = 0xb;
+	report(*(volatile u64 *)va == 0xa, "seg-compat: the table maps page a");
+	asm volatile("sgdt %0" : "=m"(old));
+	for (unsigned i = 0; i < GDT_ENTRIES; i++)
+		seg_gdt[i] = ((u64 *)old.base)[i];
+	seg_gdt[SEL_APICDATA / 8] = data_desc32(LAPIC_BASE, 0xfff);
+	seg_gdt[SEL_PTDATA / 8] = data_desc32((u32)(u64)pt - 0x100, 0xfff);
+	now.limit = sizeof(seg_gdt) - 1;
+	now.base = (u64)seg_gdt;
+	asm volatile("lgdt %0" : : "m"(now));
+	vm_map(vm_current(), LAPIC_BASE, LAPIC_BASE, PG_4K,
+	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
+	store_from_compat(SEL_APICDATA, 0x80, 0x40); /* TPR */
+	tpr = *(volatile u32 *)(LAPIC_BASE + 0x80);
+	*(volatile u32 *)(LAPIC_BASE + 0x80) = 0;
+	/* The table's entry 0 is at offset 0x100 of the second segment. */
+	store_from_compat(SEL_PTDATA, 0x100, (u32)(u64)b | PTE_P | PTE_W);
+	asm volatile("lgdt %0" : : "m"(old));
+	invlpg(va);
+	report(tpr == 0x40,
+	       "seg-compat: a store through DS based at the APIC set its TPR "
+	       "to %#x (want 0x40)",
+	       tpr);
+	report(*(volatile u64 *)va == 0xb,
+	       "seg-compat: a store through DS based below a page table "
+	       "remapped its entry (PTE %#lx)",
+	       pt[0]);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1041,7 +1142,7 @@ static const struct attack {
 	{ "cr3-many", cr3_many },	{ "df-guard", df_guard },
 	{ "pt-cross", pt_cross },	{ "seg-store", seg_store },
 	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
-	{ "prefixed", prefixed },
+	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
 };
 
 void guest_main(void)

@@ -41,12 +41,24 @@ static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
 	return gva_read(g, gva, buf, n, guest_access_user(g) | PFERR_I, &pf);
 }
 
+/* The linear address of the instruction at @rip: outside 64-bit mode,
+ * CS's base counts and addresses wrap at 4 GiB (SDM Vol. 3A 3.4.3). */
+static u64 code_linear(struct vcpu *v, u64 rip)
+{
+	if (vendor->get(v, VREG_CS_MODE) == CPU_MODE_64)
+		return rip;
+	return (u32)(vendor->get(v, VREG_CS_BASE) + rip);
+}
+
 /* The part of the instruction at @rip its page holds, at most 15 bytes
  * (*len); with @more, the rest of the 15 from the next page as well if
  * that is mapped. 0, or -EFAULT if @rip's own page is not. */
 static int fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len, bool more)
 {
-	unsigned n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
+	unsigned n;
+
+	rip = code_linear(&g->vcpu, rip);
+	n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
 
 	if (fetch_part(g, rip, buf, n))
 		return -EFAULT;
@@ -62,20 +74,34 @@ int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len)
 	return fetch(g, rip, buf, len, true);
 }
 
-/* The registers an instruction may use, once it is decoded: a segment
- * base only for an FS or GS operand (two VMREADs spared otherwise). */
+/* The vendor register of each segment's base, by enum x86_seg. */
+static const enum vreg seg_base_reg[X86_NR_SEGS] = {
+	[X86_SEG_ES] = VREG_ES_BASE, [X86_SEG_CS] = VREG_CS_BASE,
+	[X86_SEG_SS] = VREG_SS_BASE, [X86_SEG_DS] = VREG_DS_BASE,
+	[X86_SEG_FS] = VREG_FS_BASE, [X86_SEG_GS] = VREG_GS_BASE,
+};
+
+/* The registers an instruction may use, once it is decoded: the bases of
+ * the segments its operands use, which in 64-bit mode only FS and GS
+ * have (VMREADs spared otherwise). Segment limits are not checked: the
+ * CPU checked them for the access that exited (segmentation comes before
+ * paging, SDM Vol. 3A 3.1); further iterations of a REP string store that
+ * braid carries out are not checked against them. */
 void guest_insn_load_regs(struct vcpu *v, struct emu_ctx *c,
 			  const struct x86_insn *in)
 {
+	bool long64 = in->mode == CPU_MODE_64;
+
 	for (unsigned i = 0; i < NR_GPRS; i++)
 		c->gpr[i] = v->regs.gpr[i];
 	c->gpr[RSP] = vendor->get(v, VREG_RSP);
 	c->rflags = vendor->get(v, VREG_RFLAGS);
-	for (unsigned s = X86_SEG_FS; s <= X86_SEG_GS; s++)
-		if (in->mem.seg == s || in->src_mem.seg == s)
-			c->seg_base[s] =
-				vendor->get(v, s == X86_SEG_FS ? VREG_FS_BASE
-							       : VREG_GS_BASE);
+	for (unsigned s = 0; s < X86_NR_SEGS; s++) {
+		bool used = in->mem.seg == s || in->src_mem.seg == s;
+
+		if (used && (!long64 || s == X86_SEG_FS || s == X86_SEG_GS))
+			c->seg_base[s] = vendor->get(v, seg_base_reg[s]);
+	}
 }
 
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)

@@ -335,6 +335,14 @@ static void apply(struct guest *g, bool new_cr3)
 			   gcr->cr4 & CR4_PAE ? "PAE" : "32-bit");
 		return;
 	}
+	/* The hardware runs on braid's tables, so with paging (and PE) on:
+	 * real mode would need braid to emulate it. Say so rather than run
+	 * the guest on in protected mode. */
+	if (!(gcr->cr0 & CR0_PE)) {
+		guest_stop(g, "cleared CR0.PE: paging=shadow does not run real "
+			      "mode (paging=nested does)");
+		return;
+	}
 	if (paged != g->paged) {
 		/* Guest paging turned off or on: the cached shadow roots
 		 * were not kept in step while it was off. */

@@ -479,6 +479,10 @@ static u64 svm_get(struct vcpu *v, enum vreg r)
 	case VREG_PAT: return s->g_pat;
 	case VREG_FS_BASE: return s->fs.base;
 	case VREG_GS_BASE: return s->gs.base;
+	case VREG_ES_BASE: return s->es.base;
+	case VREG_CS_BASE: return s->cs.base;
+	case VREG_SS_BASE: return s->ss.base;
+	case VREG_DS_BASE: return s->ds.base;
 	/* VMLOAD/VMSAVE switch these (APM 15.5.2, VMLOAD). */
 	case VREG_KERNEL_GS_BASE: return s->kernel_gs_base;
 	case VREG_STAR: return s->star;
@@ -543,6 +547,10 @@ static void svm_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_SYSENTER_CS: s->sysenter_cs = val; break;
 	case VREG_SYSENTER_ESP: s->sysenter_esp = val; break;
 	case VREG_SYSENTER_EIP: s->sysenter_eip = val; break;
+	case VREG_ES_BASE:
+	case VREG_CS_BASE:
+	case VREG_SS_BASE:
+	case VREG_DS_BASE: /* read only */
 	case VREG_EFER:
 	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */

@@ -108,6 +108,12 @@ enum vreg {
 	VREG_CS_MODE, /* read only: 16, 32 or 64 (bits of code) */
 	VREG_FS_BASE,
 	VREG_GS_BASE,
+	/* Read only: the other segment bases, which count outside 64-bit
+	 * mode (SDM Vol. 3A 3.4.3, 5.2). */
+	VREG_ES_BASE,
+	VREG_CS_BASE,
+	VREG_SS_BASE,
+	VREG_DS_BASE,
 	/* The SYSCALL/SYSENTER and SWAPGS MSRs (SDM Vol. 3A 5.8.8, 5.8.7). */
 	VREG_KERNEL_GS_BASE,
 	VREG_STAR,

@@ -903,6 +903,10 @@ static u64 vmx_get(struct vcpu *v, enum vreg r)
 	case VREG_CS_MODE: return cs_mode();
 	case VREG_FS_BASE: return vmread(GUEST_FS_BASE);
 	case VREG_GS_BASE: return vmread(GUEST_GS_BASE);
+	case VREG_ES_BASE: return vmread(GUEST_ES_BASE);
+	case VREG_CS_BASE: return vmread(GUEST_CS_BASE);
+	case VREG_SS_BASE: return vmread(GUEST_SS_BASE);
+	case VREG_DS_BASE: return vmread(GUEST_DS_BASE);
 	case VREG_KERNEL_GS_BASE: /* SWAPGS changes it without an exit */
 		return cpu_msr(x, x->kernel_gs_base, MSR_IA32_KERNEL_GS_BASE);
 	/* The guest writes these without exits (build_msr_bitmap). */
@@ -981,6 +985,10 @@ static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
 	case VREG_SYSENTER_CS: vmwrite(GUEST_SYSENTER_CS, val); break;
 	case VREG_SYSENTER_ESP: vmwrite(GUEST_SYSENTER_ESP, val); break;
 	case VREG_SYSENTER_EIP: vmwrite(GUEST_SYSENTER_EIP, val); break;
+	case VREG_ES_BASE:
+	case VREG_CS_BASE:
+	case VREG_SS_BASE:
+	case VREG_DS_BASE: /* read only */
 	case VREG_EFER:
 	case VREG_CS_MODE:
 	case VREG_CPL: break; /* EFER goes through set_efer */
