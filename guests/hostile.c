@@ -91,6 +91,10 @@
  *             based at the local APIC and just below a page table:
  *             outside 64-bit mode every segment's base is part of the
  *             address braid emulates.
+ *   real-mode from compatibility mode, paging off and then CR0.PE off: in
+ *             real mode it ends itself with HC_EXIT(0). Shadow paging
+ *             cannot run real mode and must say so, not run it on in
+ *             protected mode.
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1125,6 +1129,43 @@ static void seg_compat(void)
 	       pt[0]);
 }
 
+/* --- Back to real mode: from compatibility mode, paging off (leaving
+ * IA-32e mode), then CR0.PE off; still in the 32-bit code segment (its
+ * descriptor stays cached), it ends itself with HC_EXIT(0). */
+
+asm(".pushsection .text\n"
+    ".code32\n"
+    "compat_to_real:\n"
+    "	mov %cr0, %eax\n"
+    "	and $0x7fffffff, %eax\n" /* PG off: IA-32e mode ends */
+    "	mov %eax, %cr0\n"
+    "	and $0xfffffffe, %eax\n" /* PE off: real mode */
+    "	mov %eax, %cr0\n"
+    "	mov $2, %eax\n" /* HC_EXIT */
+    "	xor %ebx, %ebx\n"
+    "	test %esi, %esi\n"
+    "	jz 1f\n"
+    "	vmmcall\n"
+    "1:	vmcall\n"
+    "	hlt\n"
+    ".code64\n"
+    ".popsection\n");
+
+static void real_mode(void)
+{
+	u64 svm = braid_vendor() == BRAID_VENDOR_SVM;
+
+	printf("real-mode: leaving long mode for real mode\n");
+	asm volatile("cli\n\t"
+		     "pushq $0x18\n\t"
+		     "lea compat_to_real(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq"
+		     :
+		     : "S"(svm)
+		     : "rax", "memory");
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1143,6 +1184,7 @@ static const struct attack {
 	{ "pt-cross", pt_cross },	{ "seg-store", seg_store },
 	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
 	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
+	{ "real-mode", real_mode },
 };
 
 void guest_main(void)

@@ -156,6 +156,23 @@ static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
 	return true;
 }
 
+/* BTS/BTR/BTC with a register bit offset address the word that holds the
+ * bit: the signed offset moves the operand by (offset DIV width) words
+ * (SDM Vol. 2, BT, "Bit Base and Bit Offset"). */
+static s64 bit_offset_words(const struct x86_insn *in,
+			    const struct emu_ctx *ctx)
+{
+	unsigned bits = in->opsize * 8;
+	s64 off;
+
+	if ((in->kind != X86_BTS && in->kind != X86_BTR &&
+	     in->kind != X86_BTC) ||
+	    in->src != X86_SRC_REG)
+		return 0;
+	off = (s64)(ctx->gpr[in->reg] << (64 - bits)) >> (64 - bits);
+	return off >> (bits == 16 ? 4 : bits == 32 ? 5 : 6);
+}
+
 /*
  * The write that trapped at @gva must be one the decoded instruction
  * makes: its memory operand, in 64-bit mode, where only FS and GS have
@@ -175,6 +192,7 @@ static bool decoded_store_hits(const struct x86_insn *in,
 		return true;
 	ea = x86_mem_offset(in, &in->mem, ctx->gpr, ctx->rip) +
 	     ctx->seg_base[in->mem.seg];
+	ea += bit_offset_words(in, ctx) * in->opsize;
 	return gva - ea < in->opsize;
 }
 

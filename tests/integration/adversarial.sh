@@ -18,7 +18,7 @@ fi
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
 	msr-flood spoof efer-lme cr3-rsvd apic-storm hc-bad cr-bits msr-rsvd dr-xcr
 	vm-insns pt-outside loops cr3-many df-guard pt-cross seg-store hc-flood
-	pit-storm prefixed seg-compat)
+	pit-storm prefixed seg-compat real-mode)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
@@ -85,6 +85,15 @@ adv_expect() {
 		[ "$4" = svm ] && own=VMRUN
 		expect_stopped "$s" "$g" "the other vendor's instructions #UD, $own stops it" \
 			"executed $own"
+		;;
+	real-mode)
+		if [ "$3" = shadow ]; then
+			expect_stopped "$s" "$g" "real mode is refused by name" \
+				"cleared CR0.PE: paging=shadow does not run real mode"
+		else
+			expect_line "$s" "$g ends itself from real mode" \
+				"braid: guest $g: exited with result 0 (pass)"
+		fi
 		;;
 	pt-outside)
 		expect_stopped "$s" "$g" "a mapping outside RAM stops it" \
