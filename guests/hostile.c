@@ -95,6 +95,9 @@
  *             real mode it ends itself with HC_EXIT(0). Shadow paging
  *             cannot run real mode and must say so, not run it on in
  *             protected mode.
+ *   msr-kept  AMD's PerfEvtSel0-3/PerfCtr0-3 read back what is written (a
+ *             test suite's start-up writes them), Intel's #GP; Intel's
+ *             MISC_ENABLE keeps what is written.
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1166,6 +1169,41 @@ static void real_mode(void)
 		     : "rax", "memory");
 }
 
+/* --- MSRs the CPU model has whatever CPUID says: AMD's legacy counter
+ * MSRs on AMD (kept, counting nothing), #GP on Intel; MISC_ENABLE keeps
+ * what is written. */
+
+static void msr_kept(void)
+{
+	bool amd = cpuid(0, 0).ebx == 0x68747541;
+	unsigned ok = 0;
+	struct fault f;
+
+	for (u32 i = 0; i < 8; i++) {
+		u64 val = 0x0000123456789000UL + i, want = val;
+
+		msr_index = 0xc0010000 + i;
+		msr_value = val;
+		if (catch_fault(do_wrmsr, NULL, &f))
+			ok += !amd && f.vector == X86_GP;
+		else
+			ok += amd && rdmsr(msr_index) == want;
+		if (amd)
+			wrmsr(msr_index, 0);
+	}
+	report(ok == 8,
+	       "msr-kept: %s: %u of 8 counter MSRs as the CPU has them",
+	       amd ? "AMD" : "Intel", ok);
+	if (!amd) {
+		u64 misc = rdmsr(0x1a0);
+
+		wrmsr(0x1a0, misc | 1); /* fast strings */
+		report(rdmsr(0x1a0) == (misc | 1),
+		       "msr-kept: MISC_ENABLE keeps what is written");
+		wrmsr(0x1a0, misc);
+	}
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1184,7 +1222,7 @@ static const struct attack {
 	{ "pt-cross", pt_cross },	{ "seg-store", seg_store },
 	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
 	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
-	{ "real-mode", real_mode },
+	{ "real-mode", real_mode },	{ "msr-kept", msr_kept },
 };
 
 void guest_main(void)

@@ -11,7 +11,6 @@
  *   0x34 SMI_COUNT, 0x140 MISC_FEATURES_ENABLES   no SMIs, no CPUID faulting
  *   0x3a FEATURE_CONTROL                          no VMX/SGX to enable
  *   0x179 MCG_CAP                                 no machine check (CPUID)
- *   0xc0010000 PERFEVTSEL0                        no performance counters
  *   0xc0010010 SYSCFG, 0xc0010015 HWCR            no SME, no AMD tuning
  *   0xc0011029 DE_CFG                             LFENCE stays as it is
  */
@@ -74,9 +73,36 @@ static bool msr_value_ok(enum vreg r, u64 val)
 	}
 }
 
+/*
+ * AMD's legacy performance counters (PerfEvtSel0-3, PerfCtr0-3) belong to
+ * every AMD64 CPU, whatever CPUID says (APM Vol. 2 13.2.1); kernels and
+ * test suites program them unasked. braid keeps their values, but they
+ * count nothing (as on a CPU whose counters are never enabled: braid does
+ * not hand the host's counters to a guest). On Intel they do not exist.
+ */
+static u64 *k7_perf(struct vcpu *v, u32 msr)
+{
+	static int amd = -1;
+
+	if (amd < 0) {
+		u32 ebx = cpuid(0, 0).ebx;
+
+		amd = ebx == 0x68747541 || ebx == 0x6f677948; /* Auth, Hygo */
+	}
+	if (!amd || msr < MSR_K7_EVNTSEL0 || msr > MSR_K7_PERFCTR0 + 3)
+		return NULL;
+	return &v->k7_perf[msr - MSR_K7_EVNTSEL0];
+}
+
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	enum vreg r;
+	u64 *kept = k7_perf(v, msr);
+
+	if (kept) {
+		*val = *kept;
+		return true;
+	}
 
 	if (msr_vreg(msr, &r)) {
 		*val = vendor->get(v, r);
@@ -91,12 +117,14 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_TSC_DEADLINE:
 		*val = vlapic_tsc_deadline(&v->guest->plat.lapic, rdtsc());
 		return true;
+	/* What the guest wrote: none of its bits changes what braid's
+	 * CPU does (fast strings, thermal control and the like). */
+	case MSR_IA32_MISC_ENABLE: *val = v->misc_enable; return true;
 	/* No MTRRs, no microcode, no features to report, no debug
 	 * controls in use. */
 	case MSR_IA32_MTRRCAP:
 	case MSR_IA32_MTRR_DEF_TYPE:
 	case MSR_IA32_BIOS_SIGN_ID:
-	case MSR_IA32_MISC_ENABLE:
 	case MSR_IA32_DEBUGCTL:
 	/* No C1E or SMI message pending: Linux asks on the family 0Fh
 	 * CPUs QEMU models (AMD erratum 400). */
@@ -108,6 +136,13 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
 	enum vreg r;
+	u64 *kept = k7_perf(v, msr);
+
+	if (kept) {
+		/* PerfCtr is 48 bits wide (APM Vol. 2 13.2.1). */
+		*kept = msr >= MSR_K7_PERFCTR0 ? val & (BIT(48) - 1) : val;
+		return true;
+	}
 
 	if (msr_vreg(msr, &r)) {
 		if (!msr_value_ok(r, val))
@@ -124,6 +159,7 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 		return true;
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
+	case MSR_IA32_MISC_ENABLE: v->misc_enable = val; return true;
 	case MSR_IA32_DEBUGCTL: return val == 0; /* no LBR/BTF to offer */
 	default: return false;
 	}

@@ -57,6 +57,8 @@
 #define MSR_IA32_GS_BASE		 0xc0000101
 #define MSR_IA32_KERNEL_GS_BASE		 0xc0000102
 #define MSR_IA32_TSC_AUX		 0xc0000103
+#define MSR_K7_EVNTSEL0			 0xc0010000 /* .. 3: PerfEvtSel0-3 */
+#define MSR_K7_PERFCTR0			 0xc0010004 /* .. 7: PerfCtr0-3 */
 #define MSR_K8_INT_PENDING_MSG		 0xc0010055 /* SMI/C1E on AMD family 0Fh/10h */
 #define MSR_VM_CR			 0xc0010114 /* APM Vol. 2 15.30.1 */
 #define VM_CR_LOCK			 BIT(3)

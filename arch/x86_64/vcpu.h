@@ -78,6 +78,9 @@ struct vcpu {
 	/* The CR4 bits its CPUID lets the guest set: a write of any other
 	 * must exit (to raise #GP) in every paging mode. */
 	u64 cr4_guest_ok;
+	/* MSRs braid keeps for the guest (hv/msr.c). */
+	u64 misc_enable;
+	u64 k7_perf[8];		     /* AMD PerfEvtSel0-3, PerfCtr0-3 */
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };
 
