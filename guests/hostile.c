@@ -98,6 +98,9 @@
  *   msr-kept  AMD's PerfEvtSel0-3/PerfCtr0-3 read back what is written (a
  *             test suite's start-up writes them), Intel's #GP; Intel's
  *             MISC_ENABLE keeps what is written.
+ *   rf-faults faults braid raises after an exit (RDMSR, RDPMC, WRMSR
+ *             EFER) push RFLAGS with RF set, as the CPU's own faults
+ *             do (SDM Vol. 3A 18.3.1.1).
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1204,6 +1207,64 @@ static void msr_kept(void)
 	}
 }
 
+/* --- RF in the RFLAGS image of a fault: set for every fault class
+ * exception (SDM Vol. 3A 18.3.1.1), whether the CPU raised it or braid
+ * injected it after an exit. */
+
+static void do_ud2(void *a)
+{
+	(void)a;
+	asm volatile("ud2");
+}
+
+static void do_bad_ds(void *a)
+{
+	(void)a;
+	asm volatile("mov %0, %%ds" : : "r"(0xfff8) : "memory");
+}
+
+static void do_pf(void *a)
+{
+	(void)a;
+	(void)*(volatile u64 *)(4 * GiB);
+}
+
+/* @fn's fault, printed with the RF bit of its RFLAGS image; @want_rf:
+ * -1 to print only (the CPU raised it: the emulator underneath decides,
+ * and QEMU's TCG never sets RF), else the RF it must have. */
+static void rf_check(const char *what, void (*fn)(void *), int want_rf)
+{
+	struct fault f;
+	unsigned rf;
+
+	catch_fault(fn, NULL, &f);
+	rf = (f.rflags >> 16) & 1;
+	if (want_rf < 0)
+		printf("rf-faults: %s: %s, RF %u\n", what,
+		       f.vector < 0 ? "no fault" : exception_name(f.vector),
+		       rf);
+	else
+		report(f.vector >= 0 && rf == (unsigned)want_rf,
+		       "rf-faults: %s: %s, RF %u (want %d)", what,
+		       f.vector < 0 ? "no fault" : exception_name(f.vector), rf,
+		       want_rf);
+}
+
+/* Faults braid raises after an exit must look like the CPU's own. */
+static void rf_faults(void)
+{
+	rf_check("UD2", do_ud2, -1);
+	rf_check("MOV DS, bad selector", do_bad_ds, -1);
+	rf_check("load from unmapped 4 GiB", do_pf, -1);
+	asm volatile("mov $0x10, %%ax; mov %%ax, %%ds" ::: "rax");
+	rf_check("RDMSR of no MSR (#GP from braid)", rdmsr_bad, 1);
+	rf_check("RDPMC (#GP from braid)", do_rdpmc, 1);
+	/* On a CPU without MONITOR (QEMU's qemu64) the #UD is the CPU's. */
+	rf_check("MONITOR", do_monitor, -1);
+	rf_check("WRMSR EFER.LME off with paging (#GP from braid)",
+		 efer_clear_lme, 1);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1223,6 +1284,7 @@ static const struct attack {
 	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
 	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
 	{ "real-mode", real_mode },	{ "msr-kept", msr_kept },
+	{ "rf-faults", rf_faults },
 };
 
 void guest_main(void)

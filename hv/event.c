@@ -66,6 +66,47 @@ static int combine(struct guest *g, u8 vector)
 	return vector;
 }
 
+/* Fault-class exceptions (SDM Vol. 3A table 6-1): the instruction did
+ * not complete and runs again after the handler. */
+static bool fault_class(u8 vector)
+{
+	switch (vector) {
+	case VEC_DE:
+	case 5:
+	case VEC_UD:
+	case 7:
+	case 10:
+	case 11:
+	case VEC_SS:
+	case VEC_GP:
+	case VEC_PF:
+	case 16:
+	case VEC_AC:
+	case 19:
+	case 20:
+	case 21: return true;
+	default: return false;
+	}
+}
+
+/*
+ * The CPU sets RF in the RFLAGS image it pushes for a fault, so that an
+ * instruction breakpoint on the faulting instruction does not fire again
+ * when the handler returns to it (SDM Vol. 3A 18.3.1.1). An event braid
+ * injects is pushed with the guest's RFLAGS as they are at entry: set RF
+ * there (the delivery clears it in RFLAGS itself, SDM 6.12.1.3).
+ */
+static void set_rf_for(struct vcpu *v, int vector)
+{
+	u64 rflags;
+
+	if (vector < 0 || !fault_class((u8)vector))
+		return;
+	rflags = vendor->get(v, VREG_RFLAGS);
+	if (!(rflags & RFLAGS_RF))
+		vendor->set(v, VREG_RFLAGS, rflags | RFLAGS_RF);
+}
+
 void guest_raise(struct guest *g, u8 vector, bool has_error, u32 error)
 {
 	int v = combine(g, vector);
@@ -79,6 +120,7 @@ void guest_raise(struct guest *g, u8 vector, bool has_error, u32 error)
 		has_error = true; /* always 0 (SDM 6.15, Interrupt 8) */
 		error = 0;
 	}
+	set_rf_for(&g->vcpu, v);
 	vendor->inject_exception(&g->vcpu, (u8)v, has_error, error);
 }
 
@@ -93,6 +135,7 @@ void guest_raise_pf(struct guest *g, u64 cr2, u32 error)
 	}
 	/* CR2 takes the address even when the fault turns into a #DF: the
 	 * page fault was detected (SDM Vol. 3A 6.15, Interrupt 14). */
+	set_rf_for(&g->vcpu, v);
 	vendor->inject_pf(&g->vcpu, cr2, error);
 	if (v == VEC_DF)
 		vendor->inject_exception(&g->vcpu, VEC_DF, true, 0);

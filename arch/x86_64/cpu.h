@@ -39,6 +39,7 @@
 #define CR4_PKE	       BIT(22)
 #define RFLAGS_FIXED   BIT(1)
 #define RFLAGS_IF      BIT(9)
+#define RFLAGS_RF      BIT(16)
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
 #define VEC_DE 0  /* divide error */

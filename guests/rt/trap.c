@@ -135,6 +135,7 @@ static __noreturn void resume_catcher(const struct trap_frame *tf)
 		.cr2 = read_cr2(),
 		.rip = tf->rip,
 		.cs = tf->cs,
+		.rflags = tf->rflags,
 	};
 	rt_longjmp(&c->jb, 1);
 }

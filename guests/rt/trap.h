@@ -29,6 +29,7 @@ struct fault {
 	u64 cr2; /* only meaningful for #PF */
 	u64 rip;
 	u64 cs; /* RPL tells which ring faulted */
+	u64 rflags; /* as pushed: RF says the CPU took it for a fault */
 };
 
 /* #PF error code bits, SDM Vol. 3A 4.7 (Figure 4-12). */
