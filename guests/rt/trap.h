@@ -28,7 +28,7 @@ struct fault {
 	u64 error_code;
 	u64 cr2; /* only meaningful for #PF */
 	u64 rip;
-	u64 cs; /* RPL tells which ring faulted */
+	u64 cs;	    /* RPL tells which ring faulted */
 	u64 rflags; /* as pushed: RF says the CPU took it for a fault */
 };
 
