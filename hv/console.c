@@ -144,8 +144,19 @@ static void console_tx(void *ctx, u8 c)
 	guest_console_put(ctx, &ch, 1);
 }
 
+/*
+ * A guest that polls its UART (LSR, then RBR: boot loaders, memtest86+,
+ * simple monitors) never enables the receive interrupt, so the input
+ * poll of hv/vplat.c, which waits for it, would never hand it a byte:
+ * take what the host console has when the guest looks.
+ */
 u8 vuart_read(struct guest *g, u16 off)
 {
+	int c;
+
+	if (off == UART_LSR || off == UART_RBR_THR)
+		while (vuart_can_receive(&g->uart) && (c = serial_getc()) >= 0)
+			vuart_receive(&g->uart, (u8)c);
 	return vuart_reg_read(&g->uart, off);
 }
 

@@ -93,19 +93,25 @@ static const char *linux_cmdline(const struct guest *g, char *buf, size_t n)
 static int load_guest(struct guest *g, const struct boot_module *m,
 		      const struct boot_module *extra)
 {
-	static char cmdline[GUEST_CMDLINE_MAX + 32];
+	static char cmdline[GUEST_NAME_MAX + GUEST_CMDLINE_MAX + 32];
 	const u8 *image = pa_to_va(m->start);
 	u64 size = m->end - m->start;
 	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline };
 	struct boot_entry entry;
 	int err;
 
-	if (linux_is_bzimage(image, size))
+	if (linux_is_bzimage(image, size)) {
 		err = load_linux(&t, image, size, extra,
 				 linux_cmdline(g, cmdline, sizeof(cmdline)),
 				 &entry);
-	else
+	} else {
+		/* As GRUB and QEMU do, the kernel's name comes first (its
+		 * argv[0], which many kernels skip), then its arguments. */
+		snprintf(cmdline, sizeof(cmdline), "%s%s%s", g->cfg.name,
+			 g->cfg.cmdline[0] ? " " : "", g->cfg.cmdline);
+		t.cmdline = cmdline;
 		err = load_multiboot(&t, image, size, extra, &entry);
+	}
 	/* A toy kernel that never ends is a bug; Linux runs as long as its
 	 * user wants, unless told otherwise. */
 	if (!g->cfg.cpu_time_set && !linux_is_bzimage(image, size))

@@ -218,7 +218,10 @@ static int check_header(const struct setup_header *h,
 }
 
 /* The file: setup sectors, then syssize paragraphs of protected-mode
- * kernel (boot.rst, "Loading the rest of the kernel"). */
+ * kernel (boot.rst, "Loading the rest of the kernel"). syssize counts
+ * whole 16-byte paragraphs, so the last may be partial: a file up to 15
+ * bytes short of it is whole (memtest86+ is 8 short; GRUB and QEMU load
+ * what the file holds). */
 static int check_size(u64 size, const struct setup_header *h,
 		      struct linux_kernel *k, char *why, size_t len)
 {
@@ -228,6 +231,9 @@ static int check_size(u64 size, const struct setup_header *h,
 		snprintf(why, len, "corrupt bzImage header: syssize is 0");
 		return -ENOEXEC;
 	}
+	if (size >= k->setup_size && size < k->setup_size + k->kernel_size &&
+	    k->setup_size + k->kernel_size - size < 16)
+		k->kernel_size = size - k->setup_size;
 	if (size < k->setup_size + k->kernel_size) {
 		snprintf(why, len,
 			 "truncated bzImage: its header says %llu bytes, the "

@@ -250,11 +250,15 @@ static void test_zimage(void **state)
 static void test_truncated(void **state)
 {
 	(void)state;
-	img_size--;
+	/* Short of syssize's last paragraph only: whole (memtest86+). */
+	img_size -= 8;
+	assert_int_equal(parse(), 0);
+	assert_int_equal(k.kernel_size, 133632 - 8 - k.setup_size);
+	img_size -= 8;
 	expect_parse_error(-ENOEXEC, "truncated bzImage: its header says "
-				     "133632 bytes, the file has 133631");
+				     "133632 bytes, the file has 133616");
+	img_size += 16;
 	/* setup_sects 0 means 4 (boot.rst). */
-	img_size++;
 	img[O_SETUP_SECTS] = 0;
 	assert_int_equal(parse(), 0);
 	assert_int_equal(k.setup_size, 5 * 512);
