@@ -101,6 +101,9 @@
  *   rf-faults faults braid raises after an exit (RDMSR, RDPMC, WRMSR
  *             EFER) push RFLAGS with RF set, as the CPU's own faults
  *             do (SDM Vol. 3A 18.3.1.1).
+ *   reset-cf9 a reset through the chipset's Reset Control register: with
+ *             on_reset=restart the guest boots again, its CMOS RAM kept.
+ *   reset-kbd a reset through the 8042 (command 0xFE): stopped, "reset".
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1265,6 +1268,48 @@ static void rf_faults(void)
 		 efer_clear_lme, 1);
 }
 
+/* --- Resetting the machine: by the chipset's 0xCF9 (run with
+ * on_reset=restart: the second boot finds the mark it left in CMOS RAM,
+ * which a reset keeps) and by the 8042 (braid stops it: "reset"). */
+
+#define CMOS_MARK_REG 0x40
+#define CMOS_MARK     0x5a
+
+static u8 cmos_read(u8 reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static void cmos_write(u8 reg, u8 val)
+{
+	outb(0x70, reg);
+	outb(0x71, val);
+}
+
+static void reset_cf9(void)
+{
+	if (cmos_read(CMOS_MARK_REG) == CMOS_MARK) {
+		cmos_write(CMOS_MARK_REG, 0);
+		report(true, "reset-cf9: started again after the reset, CMOS "
+			     "RAM kept");
+		return;
+	}
+	cmos_write(CMOS_MARK_REG, CMOS_MARK);
+	printf("reset-cf9: resetting through port 0xCF9\n");
+	outb(0xcf9, 0x02); /* SYS_RST alone: no reset yet */
+	report(inb(0xcf9) == 0x02, "reset-cf9: RST_CNT reads back 0x02");
+	outb(0xcf9, 0x06); /* RST_CPU */
+	report(false, "reset-cf9: still running after the reset");
+}
+
+static void reset_kbd(void)
+{
+	printf("reset-kbd: pulsing the reset line through the 8042\n");
+	outb(0x64, 0xfe);
+	report(false, "reset-kbd: still running after the reset");
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1284,7 +1329,8 @@ static const struct attack {
 	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
 	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
 	{ "real-mode", real_mode },	{ "msr-kept", msr_kept },
-	{ "rf-faults", rf_faults },
+	{ "rf-faults", rf_faults },	{ "reset-cf9", reset_cf9 },
+	{ "reset-kbd", reset_kbd },
 };
 
 void guest_main(void)

@@ -103,6 +103,17 @@ void guest_exit(struct guest *g, u32 result)
 	g->result = result;
 }
 
+void guest_machine_reset(struct guest *g, const char *how)
+{
+	if (!g->cfg.restart_on_reset) {
+		guest_stop(g, "reset (%s)", how);
+		return;
+	}
+	guest_console_flush(g);
+	guest_info(g, "reset (%s): starting it again", how);
+	g->state = GUEST_RESET;
+}
+
 /* CPU time the guest has used: its own, and braid's on its behalf
  * (handling its exits), but not the time it sat halted. */
 static u64 cpu_used(const struct guest *g)

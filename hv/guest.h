@@ -44,7 +44,8 @@ struct guest_config {
 	u64 cpu_time;	   /* time=: seconds of CPU time it may use (0: none) */
 	bool cpu_time_set; /* time= was given (else a default by kind) */
 	bool raw_console;  /* COM1 bytes go to the host console unchanged */
-	u32 dump_lines;	   /* region lines per classification dump; 0: all */
+	bool restart_on_reset; /* on_reset=restart: a reset starts it again */
+	u32 dump_lines; /* region lines per classification dump; 0: all */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };
@@ -54,6 +55,7 @@ enum guest_state {
 	GUEST_RUNNING,
 	GUEST_EXITED,  /* the guest reported a result and ended */
 	GUEST_STOPPED, /* braid stopped it: it misbehaved */
+	GUEST_RESET,   /* it reset its machine, and is to start again */
 };
 
 /*
@@ -172,6 +174,10 @@ void guest_check_time(struct guest *g);
  * guest keeps running: never more than a second away, so that braid's
  * timer is never off while a guest runs. */
 u64 guest_time_due(const struct guest *g, u64 now);
+/* The guest reset its machine through @how (a port): it stops with reason
+ * "reset", or with on_reset=restart is started again (hv/main.c). */
+void guest_machine_reset(struct guest *g, const char *how);
+
 /* Stop a misbehaving guest with a one-line report naming the reason and
  * its RIP. */
 void guest_stop(struct guest *g, const char *fmt, ...)

@@ -12,7 +12,15 @@
 #include "hv/vplat.h"
 
 #define PORT_POST 0x80 /* POST codes; kernels write here as a delay */
-#define PORT_E9	  0xe9 /* Bochs/QEMU debug console convention */
+/* The PC's two ways to reset by port: the chipset's Reset Control
+ * register (Intel ICH/PCH datasheets, "RST_CNT", I/O 0xCF9: bit 2 starts
+ * the reset), and the 8042 keyboard controller's command 0xFE (pulse the
+ * CPU reset line). */
+#define PORT_RST_CNT	  0xcf9
+#define RST_CNT_RST_CPU	  0x04
+#define PORT_8042_CMD	  0x64
+#define I8042_PULSE_RESET 0xfe
+#define PORT_E9		  0xe9 /* Bochs/QEMU debug console convention */
 
 /* Serial ports other than COM1 are deliberately absent: reads float high. */
 static bool absent_uart(u16 port)
@@ -28,6 +36,10 @@ static bool port_in(struct guest *g, u16 port, u8 size, u32 *val)
 		*val = vuart_read(g, port - VUART_BASE);
 		return true;
 	}
+	if (port == PORT_RST_CNT && size == 1) {
+		*val = g->plat.rst_cnt;
+		return true;
+	}
 	if (absent_uart(port) || port == PORT_POST || port == PORT_E9 ||
 	    port == BRAID_DEBUG_EXIT_PORT) {
 		*val = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
@@ -40,7 +52,6 @@ static bool port_out(struct guest *g, u16 port, u8 size, u32 val)
 {
 	char c = (char)val;
 
-	(void)size;
 	if (port >= VUART_BASE && port < VUART_BASE + VUART_PORTS) {
 		vuart_write(g, port - VUART_BASE, val);
 		return true;
@@ -53,6 +64,18 @@ static bool port_out(struct guest *g, u16 port, u8 size, u32 val)
 	}
 	if (port == PORT_E9) {
 		guest_console_put(g, &c, 1);
+		return true;
+	}
+	/* Byte writes only: a dword at 0xCF8 is a PCI configuration
+	 * address, not a reset. */
+	if (port == PORT_RST_CNT && size == 1) {
+		g->plat.rst_cnt = val & 0x0e;
+		if (val & RST_CNT_RST_CPU)
+			guest_machine_reset(g, "port 0xCF9");
+		return true;
+	}
+	if (port == PORT_8042_CMD && size == 1 && val == I8042_PULSE_RESET) {
+		guest_machine_reset(g, "8042 command 0xFE");
 		return true;
 	}
 	return absent_uart(port) || port == PORT_POST;

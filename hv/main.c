@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/mc146818.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tracebox.h"
@@ -138,6 +139,31 @@ static int guest_options(unsigned index, const struct boot_module *m,
 	return err;
 }
 
+/*
+ * After a reset (on_reset=restart): the machine again, as at power-on,
+ * with its image loaded afresh, RAM zeroed and every device reset, but
+ * the CMOS memory kept, as a PC's battery keeps it. 0, or the guest is
+ * left stopped.
+ */
+static int restart_guest(struct guest *g, const struct boot_module *m,
+			 const struct boot_module *extra)
+{
+	static struct guest_config cfg;
+	static u8 cmos[RTC_CMOS_SIZE];
+
+	cfg = g->cfg;
+	memcpy(cmos, g->plat.rtc.cmos, sizeof(cmos));
+	guest_destroy(g);
+	if (guest_create(g, &cfg) || load_guest(g, m, extra)) {
+		guest_info(g, "not started again");
+		g->state = GUEST_STOPPED;
+		return -ENOMEM;
+	}
+	memcpy(g->plat.rtc.cmos + RTC_NVRAM_FIRST, cmos + RTC_NVRAM_FIRST,
+	       sizeof(cmos) - RTC_NVRAM_FIRST);
+	return 0;
+}
+
 /* Boot one guest module (and the module attached to it, if any). */
 static void run_guest(unsigned index, const struct boot_module *m,
 		      const struct boot_module *extra, struct tally *t)
@@ -169,6 +195,8 @@ static void run_guest(unsigned index, const struct boot_module *m,
 		return;
 	}
 	guest_run(&guest);
+	while (guest.state == GUEST_RESET && !restart_guest(&guest, m, extra))
+		guest_run(&guest);
 	ok = guest.state == GUEST_EXITED && guest.result == BRAID_RESULT_PASS;
 	if (guest.state == GUEST_EXITED)
 		guest_info(&guest, "exited with result %u (%s)", guest.result,

@@ -203,6 +203,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"microseconds of the guest's running time, at least 1",
 		"a number of seconds from 1 to 1000000",
 		"a number of seconds from 0 (no limit) to 1000000",
+		"stop or restart",
 	};
 	const char *p = line;
 	struct word w;
@@ -274,10 +275,15 @@ int parse_guest_options(const char *line, unsigned index,
 								       : -1;
 		else if (is(&w, "trace"))
 			bad = set_count(&w, 1, ~0u, &cfg->trace) ? 4 : -1;
+		else if (is(&w, "on_reset") &&
+			 (val_is(&w, "stop") || val_is(&w, "restart")))
+			cfg->restart_on_reset = val_is(&w, "restart");
+		else if (is(&w, "on_reset"))
+			bad = 12;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

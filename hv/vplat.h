@@ -36,6 +36,7 @@ struct vplat {
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
+	u8 rst_cnt; /* the Reset Control register's other bits (hv/io.c) */
 	u64 next_input_poll; /* TSC: when to look at the host console */
 	/* The last full pass left nothing to inject and braid's timer set
 	 * for next_due: see vplat_before_entry(). */

@@ -16,21 +16,22 @@
 #define RTC_CMOS_SIZE  128 /* bytes of clock registers and NVRAM */
 
 /* MC146818A register numbers; 0x32 is the IBM PC/AT century byte. */
-#define RTC_SEC	       0x00
-#define RTC_SEC_ALARM  0x01
-#define RTC_MIN	       0x02
-#define RTC_MIN_ALARM  0x03
-#define RTC_HOUR       0x04
-#define RTC_HOUR_ALARM 0x05
-#define RTC_WDAY       0x06
-#define RTC_MDAY       0x07
-#define RTC_MONTH      0x08
-#define RTC_YEAR       0x09
-#define RTC_REG_A      0x0a
-#define RTC_REG_B      0x0b
-#define RTC_REG_C      0x0c
-#define RTC_REG_D      0x0d
-#define RTC_CENTURY    0x32
+#define RTC_SEC		0x00
+#define RTC_SEC_ALARM	0x01
+#define RTC_MIN		0x02
+#define RTC_MIN_ALARM	0x03
+#define RTC_HOUR	0x04
+#define RTC_HOUR_ALARM	0x05
+#define RTC_WDAY	0x06
+#define RTC_MDAY	0x07
+#define RTC_MONTH	0x08
+#define RTC_YEAR	0x09
+#define RTC_REG_A	0x0a
+#define RTC_REG_B	0x0b
+#define RTC_REG_C	0x0c
+#define RTC_REG_D	0x0d
+#define RTC_CENTURY	0x32
+#define RTC_NVRAM_FIRST 0x0e /* battery-backed RAM from here on */
 
 #define RTC_A_UIP	0x80 /* update in progress (within 244 us) */
 #define RTC_A_DV_MASK	0x70 /* divider select */

@@ -18,13 +18,14 @@ fi
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
 	msr-flood spoof efer-lme cr3-rsvd apic-storm hc-bad cr-bits msr-rsvd dr-xcr
 	vm-insns pt-outside loops cr3-many df-guard pt-cross seg-store hc-flood
-	pit-storm prefixed seg-compat real-mode msr-kept rf-faults)
+	pit-storm prefixed seg-compat real-mode msr-kept rf-faults reset-cf9
+	reset-kbd)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
 declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704"
 	[spoof]="console=raw" [apic-storm]="time=60" [pit-storm]="time=60"
-	[cr3-many]="time=120")
+	[cr3-many]="time=120" [reset-cf9]="on_reset=restart")
 ADV_MODES=(nested shadow compound)
 
 # Attacks that run in fewer modes, and why. cr3-rsvd: under nested paging
@@ -94,6 +95,15 @@ adv_expect() {
 			expect_line "$s" "$g ends itself from real mode" \
 				"braid: guest $g: exited with result 0 (pass)"
 		fi
+		;;
+	reset-cf9)
+		expect_line "$s" "$g: the reset starts it again" \
+			"braid: guest $g: reset (port 0xCF9): starting it again"
+		expect_guest_pass "$s" "$g"
+		;;
+	reset-kbd)
+		expect_stopped "$s" "$g" "an 8042 reset stops it by name" \
+			"reset \\(8042 command 0xFE\\)"
 		;;
 	pt-outside)
 		expect_stopped "$s" "$g" "a mapping outside RAM stops it" \

@@ -222,6 +222,21 @@ static void test_guest_time(void **state)
 			     "seconds from 0 (no limit) to 1000000");
 }
 
+/* on_reset=: a guest that resets its machine stops (default) or starts
+ * again. */
+static void test_guest_on_reset(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_false(cfg.restart_on_reset);
+	guest_ok("on_reset=restart", 0);
+	assert_true(cfg.restart_on_reset);
+	guest_ok("on_reset=stop", 0);
+	assert_false(cfg.restart_on_reset);
+	guest_bad("on_reset=reboot", "bad value in \"on_reset=reboot\": "
+				     "expected stop or restart");
+}
+
 /* cp_twin=: compound address spaces run on a host-physical twin while
  * they have no nested entry, unless off. */
 static void test_guest_cp_twin(void **state)
@@ -412,7 +427,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -525,6 +540,7 @@ int main(void)
 		TS(test_guest_cp_times),
 		TS(test_guest_timeout),
 		TS(test_guest_time),
+		TS(test_guest_on_reset),
 		TS(test_guest_later_option_wins),
 		TS(test_guest_double_dash),
 		TS(test_guest_plain_words_ignored),
