@@ -104,6 +104,9 @@
  *   reset-cf9 a reset through the chipset's Reset Control register: with
  *             on_reset=restart the guest boots again, its CMOS RAM kept.
  *   reset-kbd a reset through the 8042 (command 0xFE): stopped, "reset".
+ *   step-emulated  TF over CPUID, RDMSR, OUT and a page-table store (each
+ *             carried out by braid in some mode): the single-step #DB
+ *             follows at the next instruction, DR6.BS set.
  *   prefixed  CPUID and RDMSR behind segment, operand-size and REX
  *             prefixes: each runs once and the guest resumes after it
  *             (SVM without NRIP save reports only the opcode's length).
@@ -1310,6 +1313,88 @@ static void reset_kbd(void)
 	report(false, "reset-kbd: still running after the reset");
 }
 
+/* --- Single-stepping over instructions braid carries out for the guest
+ * (CPUID, RDMSR, OUT, a store to a page table under shadow paging): the
+ * #DB trap must follow each, at the next instruction, with DR6.BS. */
+
+extern char step_cpuid_next[], step_rdmsr_next[], step_out_next[];
+extern char step_store_next[];
+
+static void step_cpuid(void *a)
+{
+	(void)a;
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     "cpuid\n"
+		     "step_cpuid_next: nop"
+		     :
+		     : "a"(0), "c"(0)
+		     : "rbx", "rdx", "memory", "cc");
+}
+
+static void step_rdmsr(void *a)
+{
+	(void)a;
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     "rdmsr\n"
+		     "step_rdmsr_next: nop"
+		     :
+		     : "c"(0xc0000080)
+		     : "rax", "rdx", "memory", "cc");
+}
+
+static void step_out(void *a)
+{
+	(void)a;
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     "outb %%al, $0x80\n"
+		     "step_out_next: nop"
+		     :
+		     : "a"(0)
+		     : "memory", "cc");
+}
+
+static void step_store(void *a)
+{
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     "movq %1, (%0)\n"
+		     "step_store_next: nop"
+		     :
+		     : "r"(a), "r"(*(u64 *)a)
+		     : "memory", "cc");
+}
+
+static void expect_step(const char *what, void (*fn)(void *), void *arg,
+			const char *next)
+{
+	struct fault f;
+	u64 dr6;
+
+	asm volatile("mov %0, %%db6" : : "r"(0xffff0ff0UL));
+	catch_fault(fn, arg, &f);
+	asm volatile("mov %%db6, %0" : "=r"(dr6));
+	report(f.vector == 1 && f.rip == (u64)next && (dr6 & BIT(14)),
+	       "step-emulated: %s: %s at %#lx, DR6 %#lx (want #DB at %#lx, "
+	       "BS)",
+	       what, f.vector < 0 ? "no fault" : exception_name(f.vector),
+	       f.rip, dr6, (u64)next);
+}
+
+static void step_emulated(void)
+{
+	pte_t *pt = page_alloc();
+	u64 va = CROSS_VA + 8 * MiB;
+
+	expect_step("CPUID", step_cpuid, NULL, step_cpuid_next);
+	expect_step("RDMSR", step_rdmsr, NULL, step_rdmsr_next);
+	expect_step("OUT", step_out, NULL, step_out_next);
+	/* A page table in use (so shadowed), rewritten with its own value. */
+	pt[0] = (u64)page_alloc() | PTE_P | PTE_W;
+	*vm_entry(vm_current(), va, PG_2M, true) = (u64)pt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	(void)*(volatile u64 *)va;
+	expect_step("store to a page table", step_store, pt, step_store_next);
+}
+
 static const struct attack {
 	const char *name;
 	void (*run)(void);
@@ -1330,7 +1415,7 @@ static const struct attack {
 	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
 	{ "real-mode", real_mode },	{ "msr-kept", msr_kept },
 	{ "rf-faults", rf_faults },	{ "reset-cf9", reset_cf9 },
-	{ "reset-kbd", reset_kbd },
+	{ "reset-kbd", reset_kbd },	{ "step-emulated", step_emulated },
 };
 
 void guest_main(void)

@@ -129,8 +129,10 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 }
 
 /* The exit gave the opcode's length only: add the prefixes before it,
- * or the guest would resume in the middle of its instruction. */
-static void add_prefixes(struct guest *g, struct vmexit *e)
+ * or the guest would resume in the middle of its instruction. Out of
+ * line: only SVM without NRIP save gets here, and the exit path is hot. */
+static __attribute__((noinline, cold)) void add_prefixes(struct guest *g,
+							 struct vmexit *e)
 {
 	struct vcpu *v = &g->vcpu;
 	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
@@ -142,18 +144,13 @@ static void add_prefixes(struct guest *g, struct vmexit *e)
 	e->insn_len_no_prefixes = false;
 }
 
-void handle_exit(struct guest *g, const struct vmexit *exit)
+void handle_exit(struct guest *g, struct vmexit *e)
 {
-	struct vmexit copy;
-	const struct vmexit *e = exit;
 	unsigned k = e->kind < ARRAY_SIZE(kinds) ? e->kind : VMEXIT_UNHANDLED;
 	enum braid_exit_reason r = kinds[k].reason;
 
-	if (exit->insn_len_no_prefixes) {
-		copy = *exit;
-		add_prefixes(g, &copy);
-		e = &copy;
-	}
+	if (__builtin_expect(e->insn_len_no_prefixes, 0))
+		add_prefixes(g, e);
 	stats_path(g, kinds[k].path);
 	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF) {
 		r = EXIT_PF;

@@ -6,7 +6,7 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/guest.h"
 
-void handle_exit(struct guest *g, const struct vmexit *e);
+void handle_exit(struct guest *g, struct vmexit *e);
 
 void handle_cpuid(struct guest *g, const struct vmexit *e);
 /* The CR4 bits the guest's CPUID lets it set (hv/cpuid.c). */

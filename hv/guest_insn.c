@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Fetching a guest's instruction and moving its registers to and from the
  * emulator (shared by page-table and device emulation). */
+#include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
@@ -112,6 +113,8 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
 	vendor->set(v, VREG_RSP, c->gpr[RSP]);
 	vendor->set(v, VREG_RIP, c->rip);
 	vendor->set(v, VREG_RFLAGS, c->rflags);
+	if (c->rflags & RFLAGS_TF)
+		vendor->single_step(v);
 }
 
 /*

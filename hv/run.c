@@ -25,7 +25,7 @@ void guest_run(struct guest *g)
 	struct vcpu *v = &g->vcpu;
 	bool charged = true; /* no exit before the first entry */
 	u64 exit_tsc = 0;
-	struct vmexit e;
+	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
 
 	v->cpu = this_cpu()->id;
 	this_cpu()->vcpu = v;

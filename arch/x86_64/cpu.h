@@ -38,8 +38,10 @@
 #define CR4_SMAP       BIT(21)
 #define CR4_PKE	       BIT(22)
 #define RFLAGS_FIXED   BIT(1)
+#define RFLAGS_TF      BIT(8)
 #define RFLAGS_IF      BIT(9)
 #define RFLAGS_RF      BIT(16)
+#define DR6_BS	       BIT(14) /* single step (SDM Vol. 3A 18.2.3) */
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
 #define VEC_DE 0  /* divide error */

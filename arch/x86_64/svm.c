@@ -701,9 +701,24 @@ static void npt_restrict(struct pt *pt)
 		pt_no_leaf_at(pt, 3);
 }
 
+/* SVM has no pending-debug field: inject the #DB trap, DR6.BS set (an
+ * injected event is not intercepted, APM 15.20). */
+static void svm_single_step(struct vcpu *v)
+{
+	struct vmcb *vmcb = vmcb_of(v);
+
+	if (vmcb->control.eventinj & EVENTINJ_VALID)
+		return; /* a fault of the instruction itself comes first */
+	vmcb->save.dr6 |= DR6_BS;
+	vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
+	svm_inject_exception(v, VEC_DB, false, 0);
+}
+
 static void svm_skip_insn(struct vcpu *v, unsigned len)
 {
 	svm_set(v, VREG_RIP, vmcb_of(v)->save.rip + len);
+	if (vmcb_of(v)->save.rflags & RFLAGS_TF)
+		svm_single_step(v);
 }
 
 const struct vendor_ops svm_ops = {
@@ -726,6 +741,7 @@ const struct vendor_ops svm_ops = {
 	.get = svm_get,
 	.set = svm_set,
 	.skip_insn = svm_skip_insn,
+	.single_step = svm_single_step,
 	.set_efer = svm_set_efer,
 	.inject_exception = svm_inject_exception,
 	.irq_window_open = svm_irq_window_open,

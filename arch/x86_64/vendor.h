@@ -108,12 +108,6 @@ enum vreg {
 	VREG_CS_MODE, /* read only: 16, 32 or 64 (bits of code) */
 	VREG_FS_BASE,
 	VREG_GS_BASE,
-	/* Read only: the other segment bases, which count outside 64-bit
-	 * mode (SDM Vol. 3A 3.4.3, 5.2). */
-	VREG_ES_BASE,
-	VREG_CS_BASE,
-	VREG_SS_BASE,
-	VREG_DS_BASE,
 	/* The SYSCALL/SYSENTER and SWAPGS MSRs (SDM Vol. 3A 5.8.8, 5.8.7). */
 	VREG_KERNEL_GS_BASE,
 	VREG_STAR,
@@ -123,6 +117,12 @@ enum vreg {
 	VREG_SYSENTER_CS,
 	VREG_SYSENTER_ESP,
 	VREG_SYSENTER_EIP,
+	/* Read only: the other segment bases, which count outside 64-bit
+	 * mode (SDM Vol. 3A 3.4.3, 5.2). */
+	VREG_ES_BASE,
+	VREG_CS_BASE,
+	VREG_SS_BASE,
+	VREG_DS_BASE,
 };
 
 struct vendor_ops {
@@ -166,9 +166,13 @@ struct vendor_ops {
 	void (*vcpu_run)(struct vcpu *v, struct vmexit *exit);
 	u64 (*get)(struct vcpu *v, enum vreg r);
 	void (*set)(struct vcpu *v, enum vreg r, u64 val);
-	/* RIP += @len, as set(VREG_RIP) does it (ending an STI shadow): the
-	 * most common update, in one call. */
+	/* RIP += @len, as set(VREG_RIP) does it (ending an STI shadow), and
+	 * the single-step trap if RFLAGS.TF (single_step): the most common
+	 * update, in one call. */
 	void (*skip_insn)(struct vcpu *v, unsigned len);
+	/* An instruction braid carried out ran with RFLAGS.TF: the single-
+	 * step #DB trap follows it, with DR6.BS (SDM Vol. 3A 18.3.1.4). */
+	void (*single_step)(struct vcpu *v);
 	/* Guest EFER as the CPU holds it (with any bit braid forces). */
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,

@@ -132,6 +132,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define VMCB_CLEAN_TPR	      BIT(3) /* V_TPR, V_IRQ, ... V_INTR_MASKING */
 #define VMCB_CLEAN_NP	      BIT(4) /* nested control, N_CR3, G_PAT */
 #define VMCB_CLEAN_CRX	      BIT(5) /* CR0, CR3, CR4, EFER */
+#define VMCB_CLEAN_DR	      BIT(6) /* DR6, DR7 */
 #define VMCB_CLEAN_CR2	      BIT(9)
 #define VMCB_CLEAN_ALL	      0xfffu
 

@@ -19,7 +19,7 @@ ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout 
 	msr-flood spoof efer-lme cr3-rsvd apic-storm hc-bad cr-bits msr-rsvd dr-xcr
 	vm-insns pt-outside loops cr3-many df-guard pt-cross seg-store hc-flood
 	pit-storm prefixed seg-compat real-mode msr-kept rf-faults reset-cf9
-	reset-kbd)
+	reset-kbd step-emulated)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
 [ -n "${ADV_ONLY-}" ] && read -ra ADV_ATTACKS <<<"$ADV_ONLY"
 # Options an attack's guest gets besides paging=.
@@ -64,7 +64,7 @@ adv_expect() {
 	local s=$1 g=$2-$3
 	case $2 in
 	int-twice | pf-storm | pt-fanout | insns | efer-lme | cr3-rsvd | apic-storm | hc-bad | \
-		cr-bits | dr-xcr | loops | df-guard | pt-cross | seg-store | pit-storm | prefixed | seg-compat | msr-kept | rf-faults)
+		cr-bits | dr-xcr | loops | df-guard | pt-cross | seg-store | pit-storm | prefixed | seg-compat | msr-kept | rf-faults | step-emulated)
 		expect_guest_pass "$s" "$g" ;;
 	msr-rsvd)
 		expect_guest_pass "$s" "$g"
