@@ -196,8 +196,7 @@ static void op_fault(struct fuzz_in *in)
 	switch (shadow_fault(&s, cr3, gva, error, &w)) {
 	case SHADOW_EMULATE:
 		FUZZ_CHECK(error & PFERR_W);
-		FUZZ_CHECK(shadow_protected(&s, w.gpa / PG) ||
-			   (s.compound && !w.writable));
+		FUZZ_CHECK(shadow_protected(&s, w.gpa / PG) || !w.writable);
 		val = fuzz_entry(in);
 		guest_store(w.gpa & ~7ull, &val, 8);
 		break;
@@ -211,13 +210,14 @@ static void op_fault(struct fuzz_in *in)
 	}
 }
 
-/* update_walk_mode(): a change of CR0.WP or EFER.NXE drops everything. */
+/* update_walk_mode(): a change of CR0.WP, EFER.NXE or CR4.SMEP drops
+ * everything. */
 static void op_mode(struct fuzz_in *in)
 {
 	struct gwalk_mode m = s.mode;
 
 	read_mode(fuzz_u8(in), &m);
-	if (m.wp != s.mode.wp || m.nxe != s.mode.nxe)
+	if (m.wp != s.mode.wp || m.nxe != s.mode.nxe || m.smep != s.mode.smep)
 		shadow_reset(&s);
 	s.mode = m;
 	if (s.root == SP_NONE)
@@ -474,6 +474,50 @@ static u64 *peek(void *ctx, u64 gpa)
 	return &copies[next];
 }
 
+/* The leaf braid's own tables (tree or twin) hold for @gva, or 0. */
+static u64 own_leaf(u64 gva)
+{
+	u32 sp = s.root;
+
+	for (unsigned l = 4; sp != SP_NONE; l--) {
+		u64 e = own_table(sp)[PT_INDEX(gva, l)];
+
+		if (l == 1 || (e & X86_PTE_PS))
+			return e;
+		sp = own_child(e);
+	}
+	return 0;
+}
+
+/* A look at the guest's tables for @gva: does @access pass? */
+static bool guest_allows(u64 gva, u32 access, struct gwalk *w)
+{
+	gwalk(cr3, gva, access, &s.mode, peek, &s, w);
+	return !w->fault;
+}
+
+/* A shadow leaf grants no more than the guest's tables do (shadow.c,
+ * leaf_flags(): CR0.WP=0 makes some supervisor-only and writable). */
+static void check_rights(u64 gva, u64 e)
+{
+	struct gwalk w;
+
+	if (e & X86_PTE_RW)
+		FUZZ_CHECK(guest_allows(gva, PFERR_W, &w) &&
+			   (w.pte[w.level] & X86_PTE_D));
+	if (e & X86_PTE_US)
+		FUZZ_CHECK(guest_allows(gva, PFERR_U, &w));
+	if ((e & X86_PTE_RW) && (e & X86_PTE_US))
+		FUZZ_CHECK(guest_allows(gva, PFERR_W | PFERR_U, &w));
+	/* Fetches, as the CPU checks them on the leaf (SDM 4.6). */
+	if (s.mode.nxe && (e & X86_PTE_NX))
+		return;
+	if (!(s.mode.smep && (e & X86_PTE_US)))
+		FUZZ_CHECK(guest_allows(gva, PFERR_I, &w));
+	if (e & X86_PTE_US)
+		FUZZ_CHECK(guest_allows(gva, PFERR_I | PFERR_U, &w));
+}
+
 /* What braid maps, the guest's tables map: every store to them went
  * through shadow_guest_wrote(), which drops what they no longer say. */
 static void check_coherent(void)
@@ -484,9 +528,10 @@ static void check_coherent(void)
 
 		if (!p)
 			continue;
-		gwalk(cr3, gvas[i], 0, &s.mode, peek, &s, &w);
-		FUZZ_CHECK(!w.fault);
+		FUZZ_CHECK(guest_allows(gvas[i], 0, &w));
 		FUZZ_CHECK(p == (u8 *)pa_to_va(gbase + w.gpa));
+		if (!s.compound)
+			check_rights(gvas[i], own_leaf(gvas[i]));
 	}
 }
 
