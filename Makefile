@@ -20,7 +20,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial fuzz-guest bench bench-svg clean help deps deps-run \
+.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial fuzz fuzz-guest bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
 	format check-format
 all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
@@ -135,7 +135,14 @@ bench-svg: bench              ## pictures: overhead bars per mode, compound clas
 
 unit: deps
 	$(MAKE) -C tests/unit BUILD=$(abspath $(BUILD))/unit run; \
-	u=$$?; $(MAKE) -C tests/decoder BUILD=$(abspath $(BUILD))/decoder run && exit $$u
+	u=$$?; $(MAKE) -C tests/decoder BUILD=$(abspath $(BUILD))/decoder run || u=1; \
+	$(MAKE) -C tests/fuzz BUILD=$(abspath $(BUILD))/fuzz replay && exit $$u
+
+# libFuzzer over the host fuzz targets (tests/fuzz): FUZZ_TIME seconds each,
+# one at a time; FUZZ_TARGETS="decode gwalk" picks some.
+FUZZ_TIME ?= 60
+fuzz: deps                    ## host fuzzing: each target FUZZ_TIME s (60), corpus in tests/fuzz/corpus
+	$(MAKE) -C tests/fuzz BUILD=$(abspath $(BUILD))/fuzz FUZZ_TIME=$(FUZZ_TIME) fuzz
 
 deps:                         ## install missing Debian packages (needs root)
 	tools/deps.sh

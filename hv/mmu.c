@@ -243,7 +243,10 @@ static void update_walk_mode(struct guest *g)
 	struct gwalk_mode m;
 
 	mmu_walk_mode(g, &m);
-	if (m.wp != g->shadow.mode.wp || m.nxe != g->shadow.mode.nxe)
+	/* SMEP too: a CR0.WP=0 leaf of a user page is supervisor-only
+	 * (shadow.c, leaf_flags()), which SMEP would not allow to run. */
+	if (m.wp != g->shadow.mode.wp || m.nxe != g->shadow.mode.nxe ||
+	    m.smep != g->shadow.mode.smep)
 		shadow_reset(&g->shadow);
 	g->shadow.mode = m;
 }

@@ -989,8 +989,11 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	if ((access & PFERR_W) && shadow_protected(s, gfn))
 		return SHADOW_EMULATE;
 	/* CR0.WP=0 writes to read-only pages: a compound tree carries the
-	 * guest's R/W bits above nested entries, so emulate those. */
-	if (s->compound && (access & PFERR_W) && !w->writable)
+	 * guest's R/W bits above nested entries, and the supervisor-only
+	 * leaf leaf_flags() makes for a user page would let the kernel run
+	 * it although CR4.SMEP forbids that (SDM 4.6.1): emulate those. */
+	if ((access & PFERR_W) && !w->writable &&
+	    (s->compound || (s->mode.smep && w->user)))
 		return SHADOW_EMULATE;
 	if (!install(s, gva, w, access, hpa)) {
 		/* Still dry after reclaiming: empty everything, keep the

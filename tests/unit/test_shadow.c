@@ -1177,6 +1177,28 @@ static void test_wp0_supervisor_write(void **state)
 	assert_int_equal(w.error, EP | EW | EU);
 }
 
+/* With CR4.SMEP, a supervisor-only leaf for a user page would let the
+ * kernel run it: the CR0.WP=0 write is emulated instead (found by
+ * tests/fuzz/fuzz_shadow.c). */
+static void test_wp0_smep_user_page(void **state)
+{
+	struct gwalk w;
+	(void)state;
+	start(64);
+	s.mode.wp = false;
+	s.mode.smep = true;
+	build_path(PML4);
+	*gent(PT, I1) = ((u64)DATA << 12) | P | US | A | D; /* user, RO */
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(GVA, EW, &w), SHADOW_EMULATE);
+	assert_int_equal(w.gpa, (u64)DATA << 12);
+	assert_int_equal(sh_leaf(GVA), 0);
+	/* A kernel page is still mapped writable for the write. */
+	*gent(PT, I1 + 1) = ((u64)(DATA + 1) << 12) | P | A | D;
+	assert_int_equal(fault(GVA + PG, EW, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(GVA + PG), HPA(DATA + 1) | P | A | RW | D);
+}
+
 /* --- recursive guest tables ------------------------------------------------ */
 
 static void test_recursive_guest_tables(void **state)
@@ -1323,6 +1345,7 @@ int main(void)
 		TS(test_guest_1g_page_large_leaves),
 		TS(test_guest_1g_page),
 		TS(test_wp0_supervisor_write),
+		TS(test_wp0_smep_user_page),
 		TS(test_recursive_guest_tables),
 		TS(test_destroy_returns_frames),
 		TS(test_rmap_survives_pte_churn),
