@@ -82,13 +82,9 @@ static bool msr_value_ok(enum vreg r, u64 val)
  */
 static u64 *k7_perf(struct vcpu *v, u32 msr)
 {
-	static int amd = -1;
+	/* AMD and Hygon CPUs, and only they, run SVM (vendor_select()). */
+	bool amd = vendor->abi_id == BRAID_VENDOR_SVM;
 
-	if (amd < 0) {
-		u32 ebx = cpuid(0, 0).ebx;
-
-		amd = ebx == 0x68747541 || ebx == 0x6f677948; /* Auth, Hygo */
-	}
 	if (!amd || msr < MSR_K7_EVNTSEL0 || msr > MSR_K7_PERFCTR0 + 3)
 		return NULL;
 	return &v->k7_perf[msr - MSR_K7_EVNTSEL0];
