@@ -58,6 +58,7 @@ include guests/linux/linux.mk
 RUN_GUESTS ?= hello pagetest churn
 BRAID_ARGS ?=
 GUEST ?=
+INITRD ?=
 ARGS ?= name=guest mem=32M paging=nested
 ISO := $(BUILD)/braid.iso
 
@@ -67,6 +68,11 @@ ISO_DEPS := $(foreach g,$(RUN_GUESTS),$(BUILD)/guests/$(g).elf)
 else
 ISO_MODULES := $(GUEST)="$(ARGS)"
 ISO_DEPS := $(GUEST)
+# INITRD=: the guest's multiboot module, or a Linux kernel's initrd.
+ifneq ($(INITRD),)
+ISO_MODULES += $(INITRD)="+initrd"
+ISO_DEPS += $(INITRD)
+endif
 endif
 
 # build/braid.iso is for real machines (braid halts when done); the
