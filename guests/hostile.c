@@ -70,7 +70,9 @@
  *             a CPU without them), then the own vendor's VMXON/VMRUN:
  *             braid stops the guest.
  *   pt-outside  a PTE naming guest-physical memory that does not exist:
- *             stopped, with the address.
+ *             as on a PC, loads read all ones and stores go nowhere (with
+ *             unbacked=stop, as "outside-stop" runs it: stopped, with the
+ *             address).
  *   loops     a PDPT, a PD and a PT that each map themselves: tables read
  *             through themselves, a PTE written through the alias takes
  *             effect, and a classification dump ends.
@@ -702,12 +704,21 @@ static void vm_insns(void)
 static void pt_outside(void)
 {
 	pte_t *root = vm_current();
+	volatile u64 *p = (volatile u64 *)OUTSIDE_VA;
+	volatile u32 *q = (volatile u32 *)(OUTSIDE_VA + 0x10);
+	u64 first, after;
 
 	vm_map(root, OUTSIDE_VA, OUTSIDE_PA, PG_4K, PTE_P | PTE_W);
 	invlpg(OUTSIDE_VA);
 	printf("pt-outside: reading guest-physical %#lx\n", OUTSIDE_PA);
-	(void)*(volatile u64 *)OUTSIDE_VA;
-	report(false, "pt-outside: read memory the guest does not have");
+	first = *p;
+	*p = 0x1234;
+	*q = 0;
+	after = *p;
+	report(first == ~0UL && after == ~0UL && *q == ~0u,
+	       "pt-outside: where nothing is, loads read all ones (%#lx, then "
+	       "%#lx) and stores go nowhere",
+	       first, after);
 }
 
 /* --- Self-maps at every level below the PML4: each table reachable as
@@ -1399,23 +1410,41 @@ static const struct attack {
 	const char *name;
 	void (*run)(void);
 } attacks[] = {
-	{ "selfmap", selfmap },		{ "spin-cli", spin_cli },
-	{ "halt-masked", halt_masked }, { "int-twice", int_twice },
-	{ "idt-gone", idt_gone },	{ "pf-storm", pf_storm },
-	{ "pt-fanout", pt_fanout },	{ "insns", insns },
-	{ "msr-flood", msr_flood },	{ "spoof", spoof },
-	{ "efer-lme", efer_lme },	{ "cr3-rsvd", cr3_rsvd },
-	{ "apic-storm", apic_storm },	{ "hc-bad", hc_bad },
-	{ "cr-bits", cr_bits },		{ "msr-rsvd", msr_rsvd },
-	{ "dr-xcr", dr_xcr },		{ "vm-insns", vm_insns },
-	{ "pt-outside", pt_outside },	{ "loops", loops },
-	{ "cr3-many", cr3_many },	{ "df-guard", df_guard },
-	{ "pt-cross", pt_cross },	{ "seg-store", seg_store },
-	{ "hc-flood", hc_flood },	{ "pit-storm", pit_storm },
-	{ "prefixed", prefixed },	{ "seg-compat", seg_compat },
-	{ "real-mode", real_mode },	{ "msr-kept", msr_kept },
-	{ "rf-faults", rf_faults },	{ "reset-cf9", reset_cf9 },
-	{ "reset-kbd", reset_kbd },	{ "step-emulated", step_emulated },
+	{ "selfmap", selfmap },
+	{ "spin-cli", spin_cli },
+	{ "halt-masked", halt_masked },
+	{ "int-twice", int_twice },
+	{ "idt-gone", idt_gone },
+	{ "pf-storm", pf_storm },
+	{ "pt-fanout", pt_fanout },
+	{ "insns", insns },
+	{ "msr-flood", msr_flood },
+	{ "spoof", spoof },
+	{ "efer-lme", efer_lme },
+	{ "cr3-rsvd", cr3_rsvd },
+	{ "apic-storm", apic_storm },
+	{ "hc-bad", hc_bad },
+	{ "cr-bits", cr_bits },
+	{ "msr-rsvd", msr_rsvd },
+	{ "dr-xcr", dr_xcr },
+	{ "vm-insns", vm_insns },
+	{ "pt-outside", pt_outside },
+	{ "outside-stop", pt_outside },
+	{ "loops", loops },
+	{ "cr3-many", cr3_many },
+	{ "df-guard", df_guard },
+	{ "pt-cross", pt_cross },
+	{ "seg-store", seg_store },
+	{ "hc-flood", hc_flood },
+	{ "pit-storm", pit_storm },
+	{ "prefixed", prefixed },
+	{ "seg-compat", seg_compat },
+	{ "real-mode", real_mode },
+	{ "msr-kept", msr_kept },
+	{ "rf-faults", rf_faults },
+	{ "reset-cf9", reset_cf9 },
+	{ "reset-kbd", reset_kbd },
+	{ "step-emulated", step_emulated },
 };
 
 void guest_main(void)

@@ -46,6 +46,16 @@ static const struct {
 	[VMEXIT_UNHANDLED] = { EXIT_OTHER, PATH_OTHER },
 };
 
+/* An access to guest-physical @gpa outside RAM that braid emulates: a
+ * device's, or (unbacked=float) one where nothing is. An instruction
+ * fetch from nowhere has no instruction to emulate. */
+static bool floats(struct guest *g, gpa_t gpa, bool exec)
+{
+	if (mmio_is_device(g, gpa))
+		return true;
+	return !exec && !g->cfg.stop_unbacked;
+}
+
 static void handle_npf(struct guest *g, const struct vmexit *e)
 {
 	switch (mmu_npf(g, e)) {
@@ -60,7 +70,7 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	case MMU_NOT_MINE: break;
 	default: return;
 	}
-	if (!e->npf.walk && mmio_is_device(g, e->npf.gpa)) {
+	if (!e->npf.walk && floats(g, e->npf.gpa, e->npf.exec)) {
 		stats_path(g, PATH_MMIO);
 		mmio_emulate(g, e->npf.gpa);
 		return;
@@ -96,7 +106,7 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 	case MMU_NO_MEMORY: break;
 	default: return;
 	}
-	if (mmio_is_device(g, gpa)) {
+	if (floats(g, gpa, error & PFERR_I)) {
 		stats_path(g, PATH_MMIO);
 		mmio_emulate(g, gpa);
 	} else if (!g->paged) {

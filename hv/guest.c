@@ -153,6 +153,7 @@ static const char *const report_names[REPORT_NR] = {
 	[REPORT_MSR] = "MSR",
 	[REPORT_PORT] = "port",
 	[REPORT_MMIO] = "device-memory",
+	[REPORT_UNBACKED] = "unbacked-memory",
 };
 
 void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)

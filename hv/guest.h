@@ -45,6 +45,7 @@ struct guest_config {
 	bool cpu_time_set; /* time= was given (else a default by kind) */
 	bool raw_console;  /* COM1 bytes go to the host console unchanged */
 	bool restart_on_reset; /* on_reset=restart: a reset starts it again */
+	bool stop_unbacked;    /* unbacked=stop: no floating bus */
 	u32 dump_lines; /* region lines per classification dump; 0: all */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
@@ -91,9 +92,10 @@ struct path_stats {
 
 /* What a guest can make braid report again and again (guest_report()). */
 enum guest_report {
-	REPORT_MSR,  /* an MSR access refused with #GP */
-	REPORT_PORT, /* a port nothing answers */
-	REPORT_MMIO, /* an odd-sized device-memory access ignored */
+	REPORT_MSR,	 /* an MSR access refused with #GP */
+	REPORT_PORT,	 /* a port nothing answers */
+	REPORT_MMIO,	 /* an odd-sized device-memory access ignored */
+	REPORT_UNBACKED, /* an access where it has no memory */
 	REPORT_NR
 };
 #define GUEST_REPORTS_MAX 8 /* lines per reason; the rest only counted */
@@ -106,6 +108,7 @@ struct guest_stats {
 	u64 idle_tsc;  /* TSC ticks the guest sat in HLT (within hv_tsc) */
 	u64 irqs;      /* interrupts injected */
 	u64 mmio;      /* device-memory accesses emulated */
+	u64 unbacked;  /* accesses where it has no memory (unbacked=float) */
 	u32 reports[REPORT_NR];	   /* reports made, by reason */
 	u64 suppressed[REPORT_NR]; /* ... and not printed */
 	struct path_stats path[PATH_NR];
@@ -127,9 +130,10 @@ struct guest {
 	bool on_twin;		  /* compound: EPT/NPT off, on the twin */
 	u64 twin_since;		  /* ... since this guest_tsc */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
-	u64 next_trace;	  /* exit count of the next classification trace */
-	u64 run_deadline; /* host TSC at which timeout= stops it; ~0: none */
-	u64 cpu_budget;	  /* TSC ticks of CPU time time= allows; 0: none */
+	u64 unbacked_page; /* the last unbacked page reported (hv/mmio.c) */
+	u64 next_trace;	   /* exit count of the next classification trace */
+	u64 run_deadline;  /* host TSC at which timeout= stops it; ~0: none */
+	u64 cpu_budget;	   /* TSC ticks of CPU time time= allows; 0: none */
 	struct vcpu vcpu;
 	struct vuart uart;
 	struct console_line console; /* its output, line by line */

@@ -9,6 +9,12 @@
  * The local and I/O APICs' registers are 32 bits wide, and software must
  * access them with aligned 32-bit loads and stores (SDM Vol. 3A 11.4.1;
  * 82093AA data sheet 3.0); anything else is reported and ignored.
+ *
+ * Guest-physical space that is neither RAM nor a device behaves as on a
+ * PC, where no device decodes it: loads read all ones (the bus floats
+ * high) and stores go nowhere (unbacked=float, the default; with
+ * unbacked=stop the guest is stopped instead, hv/exit.c). Accesses of any
+ * width are fine there.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
@@ -17,6 +23,7 @@
 #include "lib/log.h"
 #include "hv/mmio.h"
 #include "lib/printf.h"
+#include "lib/string.h"
 
 /* A device page: its registers are 32 bits wide, at these offsets. */
 struct mmio_dev {
@@ -50,6 +57,24 @@ static void ioapic_write(struct guest *g, u32 offset, u32 val)
 {
 	vioapic_write(&g->plat.ioapic, offset, val);
 }
+
+static u32 nothing_read(struct guest *g, u32 offset)
+{
+	(void)g;
+	(void)offset;
+	return ~0u;
+}
+
+static void nothing_write(struct guest *g, u32 offset, u32 val)
+{
+	(void)g;
+	(void)offset;
+	(void)val;
+}
+
+/* What answers where nothing is: nobody. */
+static const struct mmio_dev nothing = { "no device", 0, 0, nothing_read,
+					 nothing_write };
 
 static const struct mmio_dev devices[] = {
 	{ "local APIC", APIC_DEFAULT_BASE, APIC_MMIO_SIZE, lapic_read,
@@ -100,6 +125,11 @@ static int dev_read(void *opaque, u64 gva, void *buf, unsigned n)
 
 	if (err)
 		return err;
+	if (m->dev == &nothing) {
+		memset(buf, 0xff, n); /* any width: all ones */
+		m->odd = false;
+		return 0;
+	}
 	if (!m->odd)
 		val = m->dev->read(m->g, m->gpa - m->dev->base);
 	for (unsigned i = 0; i < n; i++)
@@ -115,16 +145,36 @@ static int dev_write(void *opaque, u64 gva, const void *buf, unsigned n)
 
 	if (err)
 		return err;
+	if (m->dev == &nothing) {
+		m->odd = false; /* any width: gone */
+		return 0;
+	}
 	if (!m->odd)
 		m->dev->write(m->g, m->gpa - m->dev->base,
 			      b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24);
 	return 0;
 }
 
+/* Once per page (the last page reported is remembered), and then only
+ * a few times at all (guest_report()): counted in the stats line. */
+static void report_unbacked(struct guest *g, gpa_t gpa, bool write)
+{
+	g->stats.unbacked++;
+	if ((gpa >> 12) == g->unbacked_page)
+		return;
+	g->unbacked_page = gpa >> 12;
+	guest_report(g, REPORT_UNBACKED,
+		     "%s of guest-physical 0x%llx, where it has no memory: "
+		     "%s, as on a PC (unbacked=stop stops it instead)",
+		     write ? "write" : "read", (unsigned long long)gpa,
+		     write ? "dropped" : "reads as all ones");
+}
+
 void mmio_emulate(struct guest *g, gpa_t gpa)
 {
 	struct vcpu *v = &g->vcpu;
-	struct mmio_access m = { g, find(gpa), gpa, false };
+	const struct mmio_dev *dev = find(gpa);
+	struct mmio_access m = { g, dev ? dev : &nothing, gpa, false };
 	struct emu_ctx ctx = { 0 };
 	const struct x86_insn *insn;
 	const char *what;
@@ -168,7 +218,10 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 			     "(only aligned 32-bit accesses are defined)",
 			     what, m.dev->name,
 			     (unsigned long long)(gpa - m.dev->base));
-	g->stats.mmio++;
+	if (!dev)
+		report_unbacked(g, gpa, ctx.wr_len != 0);
+	else
+		g->stats.mmio++;
 	g->loop_count = 0; /* progress: polling a register is no fault loop */
 	emu_ctx_store(v, &ctx);
 }

@@ -204,6 +204,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a number of seconds from 1 to 1000000",
 		"a number of seconds from 0 (no limit) to 1000000",
 		"stop or restart",
+		"float or stop",
 	};
 	const char *p = line;
 	struct word w;
@@ -280,10 +281,15 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->restart_on_reset = val_is(&w, "restart");
 		else if (is(&w, "on_reset"))
 			bad = 12;
+		else if (is(&w, "unbacked") &&
+			 (val_is(&w, "float") || val_is(&w, "stop")))
+			cfg->stop_unbacked = val_is(&w, "stop");
+		else if (is(&w, "unbacked"))
+			bad = 13;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

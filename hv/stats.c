@@ -145,7 +145,8 @@ void stats_print(const struct guest *g)
 		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"idle_tsc\":%llu,"
 		      "\"irqs\":%llu,\"mmio\":%llu,\"nested_tables\":%llu,"
 		      "\"suppressed\":{\"msr\":%llu,\"port\":%llu,"
-		      "\"mmio\":%llu,\"output\":%llu}",
+		      "\"mmio\":%llu,\"unbacked\":%llu,\"output\":%llu},"
+		      "\"unbacked\":%llu",
 		      (unsigned long long)g->stats.hv_tsc,
 		      (unsigned long long)g->stats.guest_tsc,
 		      (unsigned long long)g->stats.idle_tsc,
@@ -155,7 +156,9 @@ void stats_print(const struct guest *g)
 		      (unsigned long long)g->stats.suppressed[REPORT_MSR],
 		      (unsigned long long)g->stats.suppressed[REPORT_PORT],
 		      (unsigned long long)g->stats.suppressed[REPORT_MMIO],
-		      (unsigned long long)g->console.dropped);
+		      (unsigned long long)g->stats.suppressed[REPORT_UNBACKED],
+		      (unsigned long long)g->console.dropped,
+		      (unsigned long long)g->stats.unbacked);
 	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)

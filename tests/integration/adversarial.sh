@@ -17,7 +17,7 @@ fi
 
 ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout insns
 	msr-flood spoof efer-lme cr3-rsvd apic-storm hc-bad cr-bits msr-rsvd dr-xcr
-	vm-insns pt-outside loops cr3-many df-guard pt-cross seg-store hc-flood
+	vm-insns pt-outside outside-stop loops cr3-many df-guard pt-cross seg-store hc-flood
 	pit-storm prefixed seg-compat real-mode msr-kept rf-faults reset-cf9
 	reset-kbd step-emulated)
 # ADV_ONLY="a b" runs only those (make adversarial ADV_ONLY=...).
@@ -25,7 +25,8 @@ ADV_ATTACKS=(selfmap spin-cli halt-masked int-twice idt-gone pf-storm pt-fanout 
 # Options an attack's guest gets besides paging=.
 declare -A ADV_OPTS=([spin-cli]="time=2" [pt-fanout]="time=60 shadow_pool=8704"
 	[spoof]="console=raw" [apic-storm]="time=60" [pit-storm]="time=60"
-	[cr3-many]="time=120" [reset-cf9]="on_reset=restart")
+	[cr3-many]="time=120" [reset-cf9]="on_reset=restart"
+	[outside-stop]="unbacked=stop")
 ADV_MODES=(nested shadow compound)
 
 # Attacks that run in fewer modes, and why. cr3-rsvd: under nested paging
@@ -106,7 +107,17 @@ adv_expect() {
 			"reset \\(8042 command 0xFE\\)"
 		;;
 	pt-outside)
-		expect_stopped "$s" "$g" "a mapping outside RAM stops it" \
+		expect_guest_pass "$s" "$g"
+		expect_line "$s" "$g: the floating bus is reported" \
+			"braid: guest $g: read of guest-physical 0xf0000000, where it has no memory: reads as all ones"
+		if grep -qaE "^braid: stats \{\"guest\":\"$g\",.*\"unbacked\":[4-9]" "$LOG"; then
+			pass "$s: $g: the accesses are counted in its stats line"
+		else
+			fail "$s: $g: no count of unbacked accesses in its stats line"
+		fi
+		;;
+	outside-stop)
+		expect_stopped "$s" "$g" "with unbacked=stop a mapping outside RAM stops it" \
 			".*guest-physical 0xf0000000, where it has no memory"
 		;;
 	cr3-many)

@@ -49,7 +49,7 @@ make_bad_images() {
 
 negative_modules() {
 	echo "$G/triple.elf=name=triple"
-	echo "$G/wild.elf=name=wild"
+	echo "$G/wild.elf=name=wild unbacked=stop"
 	echo "$G/virtinsn.elf=name=virtinsn"
 	echo "$G/badpt.elf=name=badpt"
 	echo "$G/sleeper.elf=name=sleeper"
@@ -83,7 +83,7 @@ check_full() { # SCENARIO COUNT
 check_negative() { # SCENARIO VENDOR
 	local s=$1
 	expect_line "$s" "triple fault stops the guest" "braid: guest triple: stopped: triple fault at rip"
-	expect_line "$s" "wild access stops the guest" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
+	expect_line "$s" "wild access stops the guest (unbacked=stop)" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
 	if [ "$2" = vmx ]; then
 		expect_line "$s" "VMXON stops the guest" "braid: guest virtinsn: stopped: executed VMXON"
 	else

@@ -235,6 +235,15 @@ static void test_guest_on_reset(void **state)
 	assert_false(cfg.restart_on_reset);
 	guest_bad("on_reset=reboot", "bad value in \"on_reset=reboot\": "
 				     "expected stop or restart");
+	/* unbacked=: guest-physical space with nothing there floats (reads
+	 * all ones) unless stop. */
+	assert_false(cfg.stop_unbacked);
+	guest_ok("unbacked=stop", 0);
+	assert_true(cfg.stop_unbacked);
+	guest_ok("unbacked=float", 0);
+	assert_false(cfg.stop_unbacked);
+	guest_bad("unbacked=zero", "bad value in \"unbacked=zero\": "
+				   "expected float or stop");
 }
 
 /* cp_twin=: compound address spaces run on a host-physical twin while
@@ -427,7 +436,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, --)"
 
 static void test_guest_console(void **state)
 {
