@@ -58,23 +58,8 @@ static void ioapic_write(struct guest *g, u32 offset, u32 val)
 	vioapic_write(&g->plat.ioapic, offset, val);
 }
 
-static u32 nothing_read(struct guest *g, u32 offset)
-{
-	(void)g;
-	(void)offset;
-	return ~0u;
-}
-
-static void nothing_write(struct guest *g, u32 offset, u32 val)
-{
-	(void)g;
-	(void)offset;
-	(void)val;
-}
-
-/* What answers where nothing is: nobody. */
-static const struct mmio_dev nothing = { "no device", 0, 0, nothing_read,
-					 nothing_write };
+/* What answers where nothing is: nobody (dev_read()/dev_write() know). */
+static const struct mmio_dev nothing = { "no device", 0, 0, NULL, NULL };
 
 static const struct mmio_dev devices[] = {
 	{ "local APIC", APIC_DEFAULT_BASE, APIC_MMIO_SIZE, lapic_read,
