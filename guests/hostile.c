@@ -1333,12 +1333,14 @@ extern char step_store_next[];
 
 static void step_cpuid(void *a)
 {
+	u32 eax = 0, ecx = 0;
+
 	(void)a;
 	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
 		     "cpuid\n"
 		     "step_cpuid_next: nop"
+		     : "+a"(eax), "+c"(ecx)
 		     :
-		     : "a"(0), "c"(0)
 		     : "rbx", "rdx", "memory", "cc");
 }
 

@@ -1179,9 +1179,34 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* x86_prefix_len(): legacy prefixes in any mode, REX only in 64-bit mode
+ * and only right before the opcode (SVM without NRIP save adds these to
+ * the opcode's length, hv/exit.c). */
+static void test_prefix_len(void **state)
+{
+	static const u8 cpuid[] = { 0x0f, 0xa2 };
+	static const u8 cs_o16_rexw_cpuid[] = { 0x2e, 0x66, 0x48, 0x0f, 0xa2 };
+	static const u8 ds3_rdmsr[] = { 0x3e, 0x3e, 0x3e, 0x0f, 0x32 };
+	static const u8 rex_then_legacy[] = { 0x48, 0x66, 0xf4 };
+	u8 fifteen[15];
+
+	(void)state;
+	assert_int_equal(x86_prefix_len(cpuid, 2, CPU_MODE_64), 0);
+	assert_int_equal(x86_prefix_len(cs_o16_rexw_cpuid, 5, CPU_MODE_64), 3);
+	assert_int_equal(x86_prefix_len(ds3_rdmsr, 5, CPU_MODE_64), 3);
+	/* A REX before a legacy prefix is ignored, but still a byte. */
+	assert_int_equal(x86_prefix_len(rex_then_legacy, 3, CPU_MODE_64), 2);
+	/* Outside 64-bit mode 0x48 is DEC EAX, the instruction itself. */
+	assert_int_equal(x86_prefix_len(cs_o16_rexw_cpuid, 5, CPU_MODE_32), 2);
+	/* Nothing but prefixes: no instruction to measure. */
+	memset(fifteen, 0x66, sizeof(fifteen));
+	assert_int_equal(x86_prefix_len(fifteen, 15, CPU_MODE_64), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefix_len),
 		cmocka_unit_test(test_known_mov),
 		cmocka_unit_test(test_known_32_16),
 		cmocka_unit_test(test_known_rmw),
