@@ -236,13 +236,20 @@ static bool ipi_to_self(const struct vlapic *a)
 	return dest == 0xff || dest == a->id >> 24; /* 0xff: broadcast */
 }
 
-/* Writing ICR low sends the IPI (SDM 11.6.1). INIT, SIPI, NMI and SMI
- * have no other CPU to go to here and are dropped. */
+/* Writing ICR low sends the IPI (SDM 11.6.1). An NMI to this CPU waits
+ * in nmi_pending for the vCPU; INIT and SIPI to itself are not valid
+ * (SDM Table 11-4: only the all-excluding-self shorthand or a destination
+ * carries them), and SMI and those go to other CPUs, of which there are
+ * none: dropped. */
 static void send_ipi(struct vlapic *a)
 {
 	u32 dm = (a->icr_lo >> APIC_LVT_DM_SHIFT) & 7;
 	u8 vector = a->icr_lo & 0xff;
 
+	if (dm == APIC_DM_NMI) {
+		a->nmi_pending |= ipi_to_self(a);
+		return;
+	}
 	if (dm != APIC_DM_FIXED && dm != APIC_DM_LOWPRI)
 		return;
 	if (vector < 16) {

@@ -46,6 +46,7 @@ struct vlapic {
 	 * interrupt, for the I/O APIC's Remote IRR (SDM 11.8.5); -1: none
 	 * since vlapic_take_level_eoi(). */
 	int level_eoi;
+	bool nmi_pending; /* an NMI IPI this CPU sent itself, not yet taken */
 };
 
 /* A level-triggered interrupt's EOI, for the I/O APIC: its vector, once,

@@ -13,7 +13,8 @@
 # to GUESTS.
 
 GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
-	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile ptfuzz
+	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile ptfuzz \
+	diffcpu
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 

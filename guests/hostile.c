@@ -114,6 +114,7 @@
  *             (SVM without NRIP save reports only the opcode's length).
  */
 #include "rt.h"
+#include "lapic.h"
 
 static void selfmap(void)
 {
@@ -375,13 +376,8 @@ static void cr3_rsvd(void)
 		     X86_GP);
 }
 
-#define LAPIC	       0xfee00000UL
-#define APIC_EOI       0x0b0
-#define APIC_SVR       0x0f0
-#define APIC_LVT_TIMER 0x320
-#define APIC_TMICT     0x380
-#define APIC_DCR       0x3e0
-#define STORM_VEC      0x42
+#define LAPIC	  LAPIC_BASE
+#define STORM_VEC 0x42
 
 static volatile unsigned storm_ticks;
 
@@ -896,8 +892,6 @@ static void pt_cross(void)
 }
 
 /* --- Stores through FS and GS: to a page table, and to the APIC. */
-
-#define LAPIC_BASE 0xfee00000UL
 
 static void seg_store(void)
 {

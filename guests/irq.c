@@ -13,39 +13,7 @@
  * faster than the TSC nor more than ~5 times slower (QEMU: 1 GHz).
  */
 #include "rt.h"
-
-/* --- Local APIC, SDM Vol. 3A 11.4.1 (Table 11-1) ------------------------ */
-
-#define MSR_APIC_BASE	 0x1b
-#define APIC_BASE_EN	 BIT(11) /* SDM Figure 11-5 */
-#define APIC_BASE_ADDR	 0xfffff000UL
-#define LAPIC_BASE	 0xfee00000UL
-#define APIC_ID		 0x020
-#define APIC_VERSION	 0x030
-#define APIC_TPR	 0x080
-#define APIC_PPR	 0x0a0
-#define APIC_EOI	 0x0b0
-#define APIC_SVR	 0x0f0
-#define APIC_ISR	 0x100 /* 8 registers, 16 bytes apart */
-#define APIC_IRR	 0x200
-#define APIC_ESR	 0x280
-#define APIC_ICR_LO	 0x300
-#define APIC_ICR_HI	 0x310
-#define APIC_LVT_TIMER	 0x320
-#define APIC_LVT_LINT0	 0x350
-#define APIC_LVT_LINT1	 0x360
-#define APIC_LVT_ERROR	 0x370
-#define APIC_TMICT	 0x380
-#define APIC_TMCCT	 0x390
-#define APIC_DCR	 0x3e0
-#define APIC_SVR_ENABLE	 BIT(8)	 /* SDM Figure 11-23 */
-#define LVT_MASKED	 BIT(16) /* SDM Figure 11-8 */
-#define LVT_ONESHOT	 (0UL << 17)
-#define LVT_PERIODIC	 (1UL << 17)
-#define DCR_DIV1	 0xb	 /* SDM Figure 11-10: 1011 = divide by 1 */
-#define ICR_DELIV_STATUS BIT(12) /* SDM Figure 11-12 */
-#define ICR_DEST_SELF	 (1UL << 18)
-#define ICR_FIXED	 (0UL << 8)
+#include "lapic.h"
 
 /* --- I/O APIC, 82093AA data sheet 3.0-3.2 ------------------------------- */
 
@@ -318,7 +286,7 @@ static void map_device(u64 pa)
  * vectors 0x20-0x2f, every line masked. The firmware may have left IRQ 0
  * open on vector 8, and LINT0 is ExtINT in virtual-wire mode.
  */
-static void pic_mask_all(void)
+static void pic_remap_masked(void)
 {
 	outb(PIC1_CMD, 0x11); /* ICW1: edge, cascade, ICW4 follows */
 	outb(PIC2_CMD, 0x11);
@@ -350,7 +318,7 @@ static bool setup(void)
 	       "IA32_APIC_BASE %#lx: enabled at %#lx", base, LAPIC_BASE);
 	map_device(LAPIC_BASE);
 	map_device(IOAPIC_BASE);
-	pic_mask_all();
+	pic_remap_masked();
 
 	irq_set_handler(TIMER_VEC, timer_handler);
 	irq_set_handler(PIT_VEC, pit_handler);

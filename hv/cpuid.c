@@ -15,6 +15,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/exit.h"
+#include "hv/guest.h"
 
 #define ECX1_HIDDEN                                                       \
 	(ECX1_DTES64 | ECX1_MONITOR | ECX1_DS_CPL | ECX1_VMX | ECX1_SMX | \
@@ -32,11 +33,11 @@
 /* CPUID.7.0: paging features no mode of braid virtualizes yet (shadow
  * paging would have to emulate them), hidden in every mode so that all
  * three present one CPU; and features reached through MSRs or CR4 bits
- * braid does not emulate (TSC_ADJUST, SGX, INVPCID, RDT, MPX, PT, UMIP,
+ * braid does not emulate (SGX, INVPCID, RDT, MPX, PT, UMIP,
  * WAITPKG, RDPID's TSC_AUX). */
-#define EBX7_HIDDEN                                                          \
-	(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP | BIT(1) | BIT(2) | BIT(10) | \
-	 BIT(12) | BIT(14) | BIT(15) | BIT(25))
+#define EBX7_HIDDEN                                                           \
+	(EBX7_AVX_MASK | EBX7_SMEP | EBX7_SMAP | BIT(2) | BIT(10) | BIT(12) | \
+	 BIT(14) | BIT(15) | BIT(25))
 #define ECX7_HIDDEN \
 	(ECX7_UMIP | ECX7_PKU | ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID)
 /* CPUID.80000001h: SVM, IBS, SKINIT, WDT, LWP, performance counters,
@@ -199,11 +200,22 @@ u64 guest_cr4_allowed(void)
 	return allowed;
 }
 
+/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM Vol. 3A 11.4.3). Out
+ * of line: leaf 1 is not the hot path. */
+static __attribute__((noinline)) void apic_bit(struct guest *g,
+					       struct cpuid_regs *r)
+{
+	if (!(vlapic_base_msr(&g->plat.lapic) & APIC_BASE_EN))
+		r->edx &= ~(u32)EDX1_APIC;
+}
+
 void handle_cpuid(struct guest *g, const struct vmexit *e)
 {
 	u64 *gpr = g->vcpu.regs.gpr;
 	struct cpuid_regs r = guest_cpuid((u32)gpr[RAX], (u32)gpr[RCX]);
 
+	if (__builtin_expect((u32)gpr[RAX] == 1, 0))
+		apic_bit(g, &r);
 	gpr[RAX] = r.eax;
 	gpr[RBX] = r.ebx;
 	gpr[RCX] = r.ecx;

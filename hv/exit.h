@@ -13,6 +13,8 @@ void handle_cpuid(struct guest *g, const struct vmexit *e);
 u64 guest_cr4_allowed(void);
 void handle_io(struct guest *g, const struct vmexit *e);
 void handle_msr(struct guest *g, const struct vmexit *e);
+/* A vCPU's MSRs as firmware leaves them (hv/msr.c). */
+void msr_reset(struct vcpu *v);
 void handle_rdpmc(struct guest *g, const struct vmexit *e);
 void handle_hypercall(struct guest *g, const struct vmexit *e);
 

@@ -93,6 +93,7 @@ void guest_reset(struct guest *g, const struct boot_entry *e)
 	v->regs.gpr[RBX] = e->ebx;
 	v->regs.gpr[RSI] = e->esi;
 	vendor->vcpu_reset_multiboot(v, e->eip);
+	msr_reset(v);
 	mmu_reset(g);
 }
 

@@ -21,6 +21,7 @@
 #include "hv/exit.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
+#include "hv/mtrr.h"
 
 /* MSRs that are guest state the vendor code switches (vendor.h). */
 static bool msr_vreg(u32 msr, enum vreg *r)
@@ -90,6 +91,79 @@ static u64 *k7_perf(struct vcpu *v, u32 msr)
 	return &v->k7_perf[msr - MSR_K7_EVNTSEL0];
 }
 
+/*
+ * The guest's TSC runs at the host's rate, TSC_OFFSET ahead of it. A
+ * write to IA32_TSC moves it, and IA32_TSC_ADJUST by the same amount; a
+ * write to IA32_TSC_ADJUST moves the TSC by its change (SDM Vol. 3A
+ * 18.17.3). The local APIC's deadline is kept in host TSC units.
+ */
+static u64 guest_tsc(const struct vcpu *v)
+{
+	return rdtsc() + v->tsc_offset;
+}
+
+static void move_tsc(struct vcpu *v, u64 delta)
+{
+	v->tsc_offset += delta;
+	v->tsc_adjust += delta;
+	vendor->set_tsc_offset(v, v->tsc_offset);
+}
+
+/* IA32_TSC_ADJUST exists where CPUID.(7,0):EBX[1] says so (passed on). */
+static bool has_tsc_adjust(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = cpuid(0, 0).eax >= 7 && (cpuid(7, 0).ebx & BIT(1));
+	return has;
+}
+
+static bool tsc_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	u64 d;
+
+	switch (msr) {
+	case MSR_IA32_TIME_STAMP_COUNTER: *val = guest_tsc(v); return true;
+	case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return has_tsc_adjust();
+	case MSR_IA32_TSC_DEADLINE:
+		d = vlapic_tsc_deadline(&v->guest->plat.lapic, rdtsc());
+		*val = d ? d + v->tsc_offset : 0;
+		return true;
+	default: return false;
+	}
+}
+
+/* -1: not a TSC MSR; else whether the write is taken. */
+static int tsc_write(struct vcpu *v, u32 msr, u64 val)
+{
+	switch (msr) {
+	case MSR_IA32_TIME_STAMP_COUNTER:
+		move_tsc(v, val - guest_tsc(v));
+		return 1;
+	case MSR_IA32_TSC_ADJUST:
+		if (!has_tsc_adjust())
+			return 0;
+		move_tsc(v, val - v->tsc_adjust);
+		return 1;
+	case MSR_IA32_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(&v->guest->plat.lapic,
+					val ? val - v->tsc_offset : 0, rdtsc());
+		return 1;
+	default: return -1;
+	}
+}
+
+/* The MSR state of a vCPU at power-on, as firmware leaves it. */
+void msr_reset(struct vcpu *v)
+{
+	v->misc_enable = MISC_ENABLE_FAST_STRING;
+	v->tsc_offset = 0;
+	v->tsc_adjust = 0;
+	vendor->set_tsc_offset(v, 0);
+	mtrr_reset(v);
+}
+
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	enum vreg r;
@@ -104,22 +178,21 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = vendor->get(v, r);
 		return true;
 	}
+	if (mtrr_msr(msr)) {
+		*val = mtrr_read(v, msr);
+		return true;
+	}
+	if (tsc_read(v, msr, val))
+		return true;
 	switch (msr) {
 	case MSR_IA32_EFER: *val = mmu_get_efer(v->guest); return true;
-	case MSR_IA32_TIME_STAMP_COUNTER: *val = rdtsc(); return true;
 	case MSR_IA32_APIC_BASE:
 		*val = vlapic_base_msr(&v->guest->plat.lapic);
-		return true;
-	case MSR_IA32_TSC_DEADLINE:
-		*val = vlapic_tsc_deadline(&v->guest->plat.lapic, rdtsc());
 		return true;
 	/* What the guest wrote: none of its bits changes what braid's
 	 * CPU does (fast strings, thermal control and the like). */
 	case MSR_IA32_MISC_ENABLE: *val = v->misc_enable; return true;
-	/* No MTRRs, no microcode, no features to report, no debug
-	 * controls in use. */
-	case MSR_IA32_MTRRCAP:
-	case MSR_IA32_MTRR_DEF_TYPE:
+	/* No microcode, no debug controls in use. */
 	case MSR_IA32_BIOS_SIGN_ID:
 	case MSR_IA32_DEBUGCTL:
 	/* No C1E or SMI message pending: Linux asks on the family 0Fh
@@ -133,6 +206,12 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
 	enum vreg r;
 	u64 *kept = k7_perf(v, msr);
+	int tsc = tsc_write(v, msr, val);
+
+	if (tsc >= 0)
+		return tsc;
+	if (mtrr_msr(msr))
+		return mtrr_write(v, msr, val);
 
 	if (kept) {
 		/* PerfCtr is 48 bits wide (APM Vol. 2 13.2.1). */
@@ -150,9 +229,6 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	case MSR_IA32_EFER: return mmu_set_efer(v->guest, val);
 	case MSR_IA32_APIC_BASE:
 		return !vlapic_set_base_msr(&v->guest->plat.lapic, val);
-	case MSR_IA32_TSC_DEADLINE:
-		vlapic_set_tsc_deadline(&v->guest->plat.lapic, val, rdtsc());
-		return true;
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
 	case MSR_IA32_MISC_ENABLE: v->misc_enable = val; return true;

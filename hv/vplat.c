@@ -34,10 +34,41 @@
  */
 static void virtual_wire(struct vlapic *a, u64 now)
 {
+	/* Level-triggered, as SeaBIOS writes them (the trigger mode is
+	 * what the wire has; the 8259's INTR and NMI are levels). */
 	vlapic_write(a, APIC_SVR, APIC_SVR_ENABLE | 0xff, now);
-	vlapic_write(a, APIC_LVT_LINT0, APIC_DM_EXTINT << APIC_LVT_DM_SHIFT,
-		     now);
-	vlapic_write(a, APIC_LVT_LINT1, APIC_DM_NMI << APIC_LVT_DM_SHIFT, now);
+	vlapic_write(a, APIC_LVT_LINT0,
+		     APIC_LVT_LEVEL | APIC_DM_EXTINT << APIC_LVT_DM_SHIFT, now);
+	vlapic_write(a, APIC_LVT_LINT1,
+		     APIC_LVT_LEVEL | APIC_DM_NMI << APIC_LVT_DM_SHIFT, now);
+}
+
+static bool io_byte(struct vplat *p, u16 port, bool in, u8 *b, u64 now);
+
+/*
+ * The 8259s and the PIT as PC firmware programs them and GRUB hands them
+ * over: the 8259 pair initialised with vectors 0x08 and 0x70 (the real-mode
+ * BIOS layout) and the masks SeaBIOS leaves (timer, keyboard, cascade and
+ * floppy open on the master; RTC, mouse, FPU and disk on the slave); PIT
+ * channel 0 as the BIOS tick, mode 2 with count 65536 (18.2 Hz). Written
+ * through the device models' own ports, as firmware writes them. A kernel
+ * that takes interrupts reprograms both; one that halts until the BIOS
+ * tick (as on a PC) is woken by it.
+ */
+static void firmware_handover(struct vplat *p, u64 now)
+{
+	static const u16 writes[][2] = {
+		{ 0x20, 0x11 }, { 0x21, 0x08 }, { 0x21, 0x04 }, { 0x21, 0x01 },
+		{ 0xa0, 0x11 }, { 0xa1, 0x70 }, { 0xa1, 0x02 }, { 0xa1, 0x01 },
+		{ 0x21, 0xb8 }, { 0xa1, 0x8e }, { 0x43, 0x34 }, { 0x40, 0x00 },
+		{ 0x40, 0x00 },
+	};
+
+	for (unsigned i = 0; i < ARRAY_SIZE(writes); i++) {
+		u8 b = (u8)writes[i][1];
+
+		io_byte(p, writes[i][0], false, &b, now);
+	}
 }
 
 void vplat_reset(struct guest *g)
@@ -51,6 +82,7 @@ void vplat_reset(struct guest *g)
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_hz(), now);
 	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
+	firmware_handover(p, now);
 	p->next_input_poll = now;
 	p->settled = false;
 	memset(p->reported_port, 0, sizeof(p->reported_port));
@@ -210,7 +242,12 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	bool want, injected = false;
 
 	sync(g, now);
-	if (p->requeued && vendor->irq_window_open(v)) {
+	/* An NMI goes before any interrupt (SDM 6.9). */
+	if (p->lapic.nmi_pending && vendor->inject_nmi(v)) {
+		p->lapic.nmi_pending = false;
+		injected = true;
+	}
+	if (p->requeued && !injected && vendor->irq_window_open(v)) {
 		vendor->inject_irq(v, (u8)(p->requeued - 1));
 		p->requeued = 0;
 		injected = true;

@@ -44,18 +44,19 @@
 #define DR6_BS	       BIT(14) /* single step (SDM Vol. 3A 18.2.3) */
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
-#define VEC_DE 0  /* divide error */
-#define VEC_DB 1  /* debug */
-#define VEC_BP 3  /* breakpoint (INT3) */
-#define VEC_OF 4  /* overflow (INTO) */
-#define VEC_UD 6  /* invalid opcode */
-#define VEC_DF 8  /* double fault */
-#define VEC_TS 10 /* invalid TSS */
-#define VEC_NP 11 /* segment not present */
-#define VEC_SS 12 /* stack fault */
-#define VEC_GP 13 /* general protection */
-#define VEC_PF 14 /* page fault */
-#define VEC_AC 17 /* alignment check */
+#define VEC_DE	0  /* divide error */
+#define VEC_DB	1  /* debug */
+#define VEC_NMI 2  /* non-maskable interrupt */
+#define VEC_BP	3  /* breakpoint (INT3) */
+#define VEC_OF	4  /* overflow (INTO) */
+#define VEC_UD	6  /* invalid opcode */
+#define VEC_DF	8  /* double fault */
+#define VEC_TS	10 /* invalid TSS */
+#define VEC_NP	11 /* segment not present */
+#define VEC_SS	12 /* stack fault */
+#define VEC_GP	13 /* general protection */
+#define VEC_PF	14 /* page fault */
+#define VEC_AC	17 /* alignment check */
 /* Intercepted in every paging mode and reflected: a #DB or #AC raised
  * while the CPU delivers the same exception makes some CPUs loop in
  * microcode, deaf to interrupts (CVE-2015-8104, CVE-2015-5307); as exits,

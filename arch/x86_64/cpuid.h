@@ -33,6 +33,7 @@
 #define EDX1_PSE  BIT(3)
 #define EDX1_TSC  BIT(4)
 #define EDX1_PAE  BIT(6)
+#define EDX1_APIC BIT(9)
 #define EDX1_MCE  BIT(7)
 #define EDX1_PGE  BIT(13)
 #define EDX1_MCA  BIT(14)

@@ -50,6 +50,7 @@
 /* LVT entries (SDM 11.5.1) */
 #define APIC_LVT_MASKED	    BIT(16)
 #define APIC_LVT_DM_SHIFT   8
+#define APIC_LVT_LEVEL	    BIT(15) /* LINT0/1 trigger mode: level */
 #define APIC_DM_FIXED	    0
 #define APIC_DM_LOWPRI	    1
 #define APIC_DM_NMI	    4

@@ -27,6 +27,7 @@ struct svm_vcpu {
 	phys_t vmcb;
 	phys_t host_vmcb; /* VMSAVE area for the host's hidden state */
 	u32 asid;
+	bool nmi_masked; /* an injected NMI's handler has not yet IRETed */
 };
 
 void svm_enter(phys_t vmcb, struct guest_regs *regs, phys_t host_vmcb);
@@ -364,6 +365,11 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	switch (code) {
 	case SVM_EXIT_INTR: e->kind = VMEXIT_INTR; break;
 	case SVM_EXIT_VINTR: e->kind = VMEXIT_IRQ_WINDOW; break;
+	case SVM_EXIT_IRET: /* the NMI handler ends: NMIs may come again */
+		vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;
+		vmcb->control.clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
+		e->kind = VMEXIT_IRQ_WINDOW;
+		break;
 	case SVM_EXIT_CPUID: e->kind = VMEXIT_CPUID; break;
 	case SVM_EXIT_XSETBV: e->kind = VMEXIT_XSETBV; break;
 	case SVM_EXIT_INVD:
@@ -462,6 +468,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
+	if (vmcb->control.exitcode == SVM_EXIT_IRET)
+		s->nmi_masked = false;
 	decode_exit(vmcb, e);
 }
 
@@ -594,6 +602,36 @@ static void svm_inject_irq(struct vcpu *v, u8 vector)
 {
 	vmcb_of(v)->control.eventinj =
 		vector | EVENTINJ_TYPE_INTR | EVENTINJ_VALID;
+}
+
+/* RDTSC and RDTSCP in the guest add TSC_OFFSET (APM 15.30.5); the field
+ * is cached with the intercepts (clean bit I, APM 15.15.3). */
+static void svm_set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	c->tsc_offset = offset;
+	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
+}
+
+/*
+ * SVM does not show whether the guest is inside an NMI handler: after
+ * injecting one, braid intercepts IRET and counts NMIs blocked until it
+ * (APM 15.20; the IRET itself then runs on re-entry).
+ */
+static bool svm_inject_nmi(struct vcpu *v)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	if (s->nmi_masked || (c->eventinj & EVENTINJ_VALID) ||
+	    (c->interrupt_shadow & INTERRUPT_SHADOW))
+		return false;
+	c->eventinj = VEC_NMI | EVENTINJ_TYPE_NMI | EVENTINJ_VALID;
+	c->intercept_misc1 |= INTERCEPT_IRET;
+	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
+	s->nmi_masked = true;
+	return true;
 }
 
 /* A virtual interrupt request (V_IRQ) with the VINTR intercept exits the
@@ -747,5 +785,7 @@ const struct vendor_ops svm_ops = {
 	.irq_window_open = svm_irq_window_open,
 	.inject_irq = svm_inject_irq,
 	.want_irq_window = svm_want_irq_window,
+	.inject_nmi = svm_inject_nmi,
+	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
 };

@@ -80,7 +80,16 @@ struct vcpu {
 	u64 cr4_guest_ok;
 	/* MSRs braid keeps for the guest (hv/msr.c). */
 	u64 misc_enable;
-	u64 k7_perf[8];		     /* AMD PerfEvtSel0-3, PerfCtr0-3 */
+	/* The MTRRs the guest programs (hv/mtrr.c): kept and read back;
+	 * braid's own memory type decides. */
+	struct {
+		u64 var[16]; /* PHYSBASE0, PHYSMASK0, ... PHYSMASK7 */
+		u64 fixed[11];
+		u64 def_type;
+	} mtrr;
+	u64 tsc_offset; /* guest TSC - host TSC (WRMSR TSC/TSC_ADJUST) */
+	u64 tsc_adjust; /* IA32_TSC_ADJUST as the guest sees it */
+	u64 k7_perf[8]; /* AMD PerfEvtSel0-3, PerfCtr0-3 */
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };
 

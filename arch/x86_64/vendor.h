@@ -182,6 +182,12 @@ struct vendor_ops {
 	 * already being injected)? */
 	bool (*irq_window_open)(struct vcpu *v);
 	void (*inject_irq)(struct vcpu *v, u8 vector);
+	/* Inject an NMI if the guest can take one now (no event being
+	 * injected, no MOV SS/STI shadow, no NMI handler still running
+	 * before its IRET); false: try again at a later exit. */
+	bool (*inject_nmi)(struct vcpu *v);
+	/* The guest's TSC is the host's plus @offset. */
+	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
 	/* Exit with VMEXIT_IRQ_WINDOW as soon as the window opens. */
 	void (*want_irq_window)(struct vcpu *v, bool on);
 	/* Print the guest state, for reports and panics. */

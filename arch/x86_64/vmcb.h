@@ -104,6 +104,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT_INTR	    BIT(0)
 #define INTERCEPT_NMI	    BIT(1)
 #define INTERCEPT_VINTR	    BIT(4)
+#define INTERCEPT_IRET	    BIT(20)
 #define INTERCEPT_RDPMC	    BIT(15)
 #define INTERCEPT_CPUID	    BIT(18)
 #define INTERCEPT_INVD	    BIT(22)
@@ -165,6 +166,7 @@ enum svm_exit_code {
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
 	SVM_EXIT_VINTR = 0x064,
+	SVM_EXIT_IRET = 0x074,
 	SVM_EXIT_RDPMC = 0x06f,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_INVD = 0x076,

@@ -31,6 +31,7 @@ enum vmcs_field {
 	IO_BITMAP_A = 0x2000,
 	IO_BITMAP_B = 0x2002,
 	MSR_BITMAP = 0x2004,
+	TSC_OFFSET = 0x2010,
 	EPT_POINTER = 0x201a,
 	GUEST_PHYSICAL_ADDRESS = 0x2400,
 	VMCS_LINK_POINTER = 0x2800,
@@ -132,6 +133,7 @@ enum vmcs_field {
 #define PIN_VMX_PREEMPTION_TIMER       BIT(6)
 /* Primary processor-based controls (25.6.2, table 25-6) */
 #define CPU_INTR_WINDOW_EXITING		BIT(2)
+#define CPU_USE_TSC_OFFSETTING		BIT(3)
 #define CPU_HLT_EXITING			BIT(7)
 #define CPU_MWAIT_EXITING		BIT(10)
 #define CPU_RDPMC_EXITING		BIT(11)
@@ -192,6 +194,7 @@ enum vmcs_field {
 #define INTR_INFO_TYPE_MASK    (7u << 8)
 /* Guest interruptibility state (SDM 25.4.2, table 25-3) */
 #define INTERRUPTIBILITY_SHADOW	      (BIT(0) | BIT(1)) /* STI, MOV SS */
+#define INTERRUPTIBILITY_NMI	      BIT(3)		/* blocking by NMI */
 #define INTR_TYPE_EXT_INTR	      (0u << 8)
 #define INTR_TYPE_NMI		      (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION	      (3u << 8)

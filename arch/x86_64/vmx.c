@@ -209,12 +209,14 @@ static int check_controls(void)
 	caps.preempt = caps.pin & PIN_VMX_PREEMPTION_TIMER;
 	caps.preempt_shift =
 		rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE;
-	caps.proc = adjust(
-		tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-		    : MSR_IA32_VMX_PROCBASED_CTLS,
-		CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING | CPU_CR8_LOAD_EXITING |
-			CPU_CR8_STORE_EXITING | CPU_ACTIVATE_SECONDARY_CONTROLS,
-		&miss);
+	caps.proc =
+		adjust(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+			   : MSR_IA32_VMX_PROCBASED_CTLS,
+		       CPU_HLT_EXITING | CPU_UNCOND_IO_EXITING |
+			       CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING |
+			       CPU_ACTIVATE_SECONDARY_CONTROLS |
+			       CPU_USE_TSC_OFFSETTING,
+		       &miss);
 	/* Instructions a guest must never run on the real CPU: RDPMC would
 	 * read the host's counters, MONITOR/MWAIT (hidden from CPUID) would
 	 * park the CPU. INVD always exits (SDM 26.1.2). */
@@ -1060,6 +1062,29 @@ static void vmx_inject_irq(struct vcpu *v, u8 vector)
 		vector | INTR_TYPE_EXT_INTR | INTR_INFO_VALID);
 }
 
+/* RDTSC and RDTSCP add TSC_OFFSET (SDM 26.3, "Use TSC offsetting"). */
+static void vmx_set_tsc_offset(struct vcpu *v, u64 offset)
+{
+	(void)v;
+	vmwrite(TSC_OFFSET, offset);
+}
+
+/* With "virtual NMIs" off, an injected NMI blocks further NMIs until the
+ * guest's IRET, and the CPU shows that in the interruptibility state (SDM
+ * 26.6.1.2, 24.4.2). */
+static bool vmx_inject_nmi(struct vcpu *v)
+{
+	(void)v;
+	if (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
+		return false;
+	if (vmread(GUEST_INTERRUPTIBILITY_INFO) &
+	    (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
+		return false;
+	vmwrite(VM_ENTRY_INTR_INFO_FIELD,
+		VEC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+	return true;
+}
+
 /* Interrupt-window exiting: exit before the first instruction at which
  * the guest could take an interrupt (SDM 26.2, 27.7.5). */
 static void vmx_want_irq_window(struct vcpu *v, bool on)
@@ -1208,5 +1233,7 @@ const struct vendor_ops vmx_ops = {
 	.irq_window_open = vmx_irq_window_open,
 	.inject_irq = vmx_inject_irq,
 	.want_irq_window = vmx_want_irq_window,
+	.inject_nmi = vmx_inject_nmi,
+	.set_tsc_offset = vmx_set_tsc_offset,
 	.dump = vmx_dump,
 };

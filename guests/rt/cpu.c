@@ -106,3 +106,19 @@ void tss_init(void)
 	set_tss_descriptor((u64)&tss, sizeof(tss) - 1);
 	asm volatile("ltr %w0" : : "r"(SEL_TSS));
 }
+
+u8 pic_handover_masks[2];
+
+/*
+ * Firmware hands over with the 8259s on vectors 0x08 and 0x70 and the
+ * BIOS tick (IRQ 0) unmasked: with IF=1 it would arrive as vector 8,
+ * where the #DF handler is. Mask both chips, as a kernel does first; what
+ * firmware left is kept for the guests that look.
+ */
+void pic_mask_all(void)
+{
+	pic_handover_masks[0] = inb(0x21);
+	pic_handover_masks[1] = inb(0xa1);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}

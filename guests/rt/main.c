@@ -7,6 +7,7 @@ void rt_start(u32 magic, u32 mbi);
 
 void rt_start(u32 magic, u32 mbi)
 {
+	pic_mask_all();
 	serial_init();
 	tss_init();
 	trap_init();

@@ -1,0 +1,1320 @@
+// SPDX-License-Identifier: MIT
+/*
+ * diffcpu: a differential conformance guest. It does not judge what it
+ * sees: it prints it, one deterministic "D: " line per observation, and the
+ * integration suite (tests/integration/differential.sh) compares the lines
+ * of a run under braid, in each paging mode, with those of a run of the
+ * same emulator without braid. The bare CPU is the oracle; the few lines
+ * that must differ by design are listed, each with its reason, in
+ * tests/integration/differences.
+ *
+ * Sections (all by default; name some on the command line to run those):
+ *   cpuid     leaves a guest kernel reads, and OSXSAVE following CR4
+ *   msr       RDMSR/WRMSR of architectural and model MSRs: #GP or value
+ *   cr        every CR0/CR4/EFER bit toggled, XCR0 values, CR8
+ *   exc       exceptions: vector, error code, RF, where RIP points
+ *   debug     single step over exiting instructions, DR0-3 breakpoints,
+ *             DR7.GD, ICEBP, a watchpoint on a store braid emulates
+ *   tsc       WRMSR to the TSC, TSC_ADJUST, RDTSCP, CR4.TSD
+ *   apic      the local APIC as handed over, self-IPI, NMI and INIT/SIPI
+ *             IPIs, global disable and enable
+ *   platform  PIT, 8259 and RTC as firmware leaves them; IRQ0 wakes HLT
+ *   stack     an interrupt pushed onto a page that was a page table
+ *   mode      down to 16-bit protected mode and real mode, and back
+ *
+ * Every line must be the same on every run of one emulator: no addresses
+ * of the image, no times, only values and offsets.
+ */
+#include "rt.h"
+#include "lapic.h"
+
+#define D(...) printf("D: " __VA_ARGS__)
+
+#define LAPIC	  LAPIC_BASE
+#define RFLAGS_TF BIT(8)
+#define RFLAGS_RF BIT(16)
+#define RFLAGS_AC BIT(18)
+#define DR6_BS	  BIT(14)
+#define DR6_INIT  0xffff0ff0UL
+
+/* --- Probes: one instruction run under catch_fault() --- */
+
+static u32 p_msr;
+static u64 p_val;
+static u64 p_cr;
+
+static void do_rdmsr(void *a)
+{
+	(void)a;
+	p_val = rdmsr(p_msr);
+}
+
+static void do_wrmsr(void *a)
+{
+	(void)a;
+	wrmsr(p_msr, p_val);
+}
+
+static void do_cr0(void *a)
+{
+	(void)a;
+	write_cr0(p_cr);
+}
+
+static void do_cr4(void *a)
+{
+	(void)a;
+	write_cr4(p_cr);
+}
+
+static void do_xsetbv(void *a)
+{
+	(void)a;
+	asm volatile("xsetbv"
+		     :
+		     : "c"(0), "a"((u32)p_val), "d"((u32)(p_val >> 32))
+		     : "memory");
+}
+
+static void do_xgetbv1(void *a)
+{
+	u32 lo, hi;
+
+	(void)a;
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(1));
+	p_val = lo | (u64)hi << 32;
+}
+
+/* "#GP", "#UD" ... or "ok" for a probe that did not fault. */
+static const char *outcome(bool faulted, const struct fault *f)
+{
+	static const char *const names[32] = {
+		[0] = "#DE",  [1] = "#DB",  [2] = "NMI",  [3] = "#BP",
+		[6] = "#UD",  [8] = "#DF",  [11] = "#NP", [12] = "#SS",
+		[13] = "#GP", [14] = "#PF", [17] = "#AC",
+	};
+
+	if (!faulted)
+		return "ok";
+	static char other[16];
+
+	if (f->vector >= 0 && f->vector < 32 && names[f->vector])
+		return names[f->vector];
+	snprintf(other, sizeof(other), "vector %d", f->vector);
+	return other;
+}
+
+static bool msr_read(u32 msr, u64 *v)
+{
+	struct fault f;
+
+	p_msr = msr;
+	if (catch_fault(do_rdmsr, NULL, &f))
+		return false;
+	*v = p_val;
+	return true;
+}
+
+static bool msr_write(u32 msr, u64 v)
+{
+	struct fault f;
+
+	p_msr = msr;
+	p_val = v;
+	return !catch_fault(do_wrmsr, NULL, &f);
+}
+
+/* --- cpuid --- */
+
+static void section_cpuid(void)
+{
+	static const u32 leaves[][2] = {
+		{ 0, 0 },	   { 1, 0 },	      { 7, 0 },
+		{ 0xd, 0 },	   { 0xd, 1 },	      { 0x80000000, 0 },
+		{ 0x80000001, 0 }, { 0x80000007, 0 }, { 0x80000008, 0 },
+	};
+	struct cpuid_regs r;
+
+	for (unsigned i = 0; i < sizeof(leaves) / sizeof(leaves[0]); i++) {
+		r = cpuid(leaves[i][0], leaves[i][1]);
+		D("cpuid %#x.%u: %08x %08x %08x %08x\n", leaves[i][0],
+		  leaves[i][1], r.eax, r.ebx, r.ecx, r.edx);
+	}
+	/* CPUID.1:ECX.OSXSAVE[27] mirrors CR4.OSXSAVE (SDM Vol. 2A CPUID). */
+	if (cpuid(1, 0).ecx & BIT(26)) {
+		write_cr4(read_cr4() | BIT(18));
+		D("cpuid 1 OSXSAVE with CR4.OSXSAVE set: %u\n",
+		  (cpuid(1, 0).ecx >> 27) & 1);
+		write_cr4(read_cr4() & ~BIT(18));
+		D("cpuid 1 OSXSAVE with CR4.OSXSAVE clear: %u\n",
+		  (cpuid(1, 0).ecx >> 27) & 1);
+	}
+}
+
+/* --- msr --- */
+
+/* MSRs read by the section; @value: print what it reads (not for
+ * counters that move). */
+static const struct {
+	u32 msr;
+	bool value;
+} msrs[] = {
+	{ 0x0, true },	      { 0x1, true },	    { 0x10, false },
+	{ 0x17, true },	      { 0x1b, true },	    { 0x2a, true },
+	{ 0x3a, true },	      { 0x3b, true },	    { 0x48, true },
+	{ 0x8b, true },	      { 0xc1, true },	    { 0xe7, false },
+	{ 0xe8, false },      { 0xfe, true },	    { 0x10a, true },
+	{ 0x174, true },      { 0x175, true },	    { 0x176, true },
+	{ 0x179, true },      { 0x17a, true },	    { 0x186, true },
+	{ 0x1a0, true },      { 0x1d9, true },	    { 0x200, true },
+	{ 0x201, true },      { 0x250, true },	    { 0x258, true },
+	{ 0x268, true },      { 0x277, true },	    { 0x2ff, true },
+	{ 0x345, true },      { 0x38f, true },	    { 0x400, true },
+	{ 0x401, true },      { 0x402, true },	    { 0x403, true },
+	{ 0x480, true },      { 0x6e0, true },	    { 0xda0, true },
+	{ 0xc0000080, true }, { 0xc0000081, true }, { 0xc0000082, true },
+	{ 0xc0000083, true }, { 0xc0000084, true }, { 0xc0000100, true },
+	{ 0xc0000101, true }, { 0xc0000102, true }, { 0xc0000103, true },
+	{ 0xc0010000, true }, { 0xc0010001, true }, { 0xc0010002, true },
+	{ 0xc0010003, true }, { 0xc0010004, true }, { 0xc0010005, true },
+	{ 0xc0010006, true }, { 0xc0010007, true }, { 0xc0010010, true },
+	{ 0xc0010015, true }, { 0xc001001f, true }, { 0xc0010114, true },
+	{ 0xc0010117, true }, { 0xc0010140, true }, { 0x40000000, true },
+	{ 0x4b564d00, true }, { 0xdeadbeef, true },
+};
+
+/* WRMSR probes: the value written; the old value is put back after. */
+static const struct {
+	u32 msr;
+	u64 val;
+} msr_writes[] = {
+	{ 0x277, 0x0007010600070106UL }, /* PAT */
+	{ 0x277, 0x0007040600070402UL }, /* PAT type 2: reserved */
+	{ 0x2ff, 0xc06 },		 /* MTRRdefType */
+	{ 0x2ff, 0x1000 },		 /* reserved bit */
+	{ 0x174, 0x10 },		 /* SYSENTER_CS */
+	{ 0x175, 0xffff800000001000UL },
+	{ 0x176, 0x12345678 },
+	{ 0xc0000081, 0x0023001000000000UL }, /* STAR */
+	{ 0xc0000082, 0xffff800000002000UL }, /* LSTAR */
+	{ 0xc0000082, 0x8000000000000000UL }, /* non-canonical */
+	{ 0xc0000083, 0xffff800000003000UL }, /* CSTAR */
+	{ 0xc0000084, 0x47700 },	      /* SFMASK */
+	{ 0xc0000102, 0x1234000 },	      /* KERNEL_GS_BASE */
+	{ 0xc0000103, 0x55 },		      /* TSC_AUX */
+	{ 0x1d9, 0 },			      /* DEBUGCTL */
+	{ 0x1d9, 0x8000 },		      /* reserved bit */
+	{ 0x17a, 0 },			      /* MCG_STATUS */
+	{ 0x400, ~0UL },		      /* MC0_CTL */
+	{ 0x401, 0 },			      /* MC0_STATUS */
+	{ 0x6e0, 0 },			      /* TSC_DEADLINE */
+	{ 0x1b, 0xfee00900 },		      /* APIC_BASE as it is */
+	{ 0x1b, 0xfee00d00 },		      /* x2APIC without EN? */
+	{ 0xc0010000, 0x430076 },	      /* PerfEvtSel0 */
+	{ 0xc0010004, 0x1234 },		      /* PerfCtr0 */
+	{ 0xc0000080, 0xd01 | BIT(2) },	      /* EFER reserved bit */
+	{ 0x3a, 0 },			      /* FEATURE_CONTROL */
+	{ 0xc0010114, 0 },		      /* VM_CR */
+};
+
+static void section_msr(void)
+{
+	u64 v, old, back;
+	bool ok;
+
+	for (unsigned i = 0; i < sizeof(msrs) / sizeof(msrs[0]); i++) {
+		if (!msr_read(msrs[i].msr, &v))
+			D("rdmsr %#x: #GP\n", msrs[i].msr);
+		else if (msrs[i].value)
+			D("rdmsr %#x: %#lx\n", msrs[i].msr, v);
+		else
+			D("rdmsr %#x: ok\n", msrs[i].msr);
+	}
+	for (unsigned i = 0; i < sizeof(msr_writes) / sizeof(msr_writes[0]);
+	     i++) {
+		u32 msr = msr_writes[i].msr;
+
+		if (!msr_read(msr, &old)) {
+			ok = msr_write(msr, msr_writes[i].val);
+			D("wrmsr %#x=%#lx: %s (no RDMSR)\n", msr,
+			  msr_writes[i].val, ok ? "ok" : "#GP");
+			continue;
+		}
+		ok = msr_write(msr, msr_writes[i].val);
+		back = 0;
+		if (ok)
+			msr_read(msr, &back);
+		msr_write(msr, old);
+		if (ok)
+			D("wrmsr %#x=%#lx: ok, reads %#lx\n", msr,
+			  msr_writes[i].val, back);
+		else
+			D("wrmsr %#x=%#lx: #GP\n", msr, msr_writes[i].val);
+	}
+}
+
+/* --- cr --- */
+
+static void cr_toggle(const char *name, void (*fn)(void *), u64 (*rd)(void),
+		      unsigned bit)
+{
+	u64 old = rd(), now;
+	struct fault f, restore;
+	bool faulted;
+
+	p_cr = old ^ BIT(bit);
+	faulted = catch_fault(fn, NULL, &f);
+	now = rd();
+	p_cr = old;
+	catch_fault(fn, NULL, &restore);
+	if (faulted)
+		D("%s bit %u toggled: %s\n", name, bit, outcome(true, &f));
+	else
+		D("%s bit %u toggled: ok, reads %#lx\n", name, bit, now ^ old);
+}
+
+static u64 efer_read(void)
+{
+	return rdmsr(MSR_EFER);
+}
+
+static void do_efer(void *a)
+{
+	(void)a;
+	wrmsr(MSR_EFER, p_cr);
+}
+
+static void xcr0_probe(u64 val)
+{
+	struct fault f;
+	u32 lo, hi;
+
+	p_val = val;
+	if (catch_fault(do_xsetbv, NULL, &f)) {
+		D("xsetbv %#lx: %s\n", val, outcome(true, &f));
+		return;
+	}
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	D("xsetbv %#lx: ok, reads %#lx\n", val, lo | (u64)hi << 32);
+}
+
+static u64 user_xsetbv(u64 a)
+{
+	(void)a;
+	asm volatile("xsetbv" : : "c"(0), "a"(1), "d"(0) : "memory");
+	return 0;
+}
+
+static void do_user_xsetbv(void *a)
+{
+	(void)a;
+	user_call(user_xsetbv, 0);
+}
+
+static void section_xcr0(void)
+{
+	struct fault f;
+
+	if (!(cpuid(1, 0).ecx & BIT(26))) {
+		D("xsave: absent\n");
+		return;
+	}
+	write_cr4(read_cr4() | BIT(18));
+	xcr0_probe(1);
+	xcr0_probe(3);
+	xcr0_probe(7);
+	xcr0_probe(2);
+	xcr0_probe(0);
+	xcr0_probe(1UL << 62);
+	D("xgetbv 1: %s\n", outcome(catch_fault(do_xgetbv1, NULL, &f), &f));
+	D("xsetbv at CPL 3: %s\n",
+	  outcome(catch_fault(do_user_xsetbv, NULL, &f), &f));
+	xcr0_probe(1);
+	write_cr4(read_cr4() & ~BIT(18));
+	D("xsetbv with CR4.OSXSAVE clear: %s\n",
+	  outcome(catch_fault(do_xsetbv, NULL, &f), &f));
+}
+
+/* The CPUID bit of a CR4 or EFER feature: leaf, register (0-3 for EAX to
+ * EDX) and bit; leaf 0 where the bit has no CPUID bit (always there). */
+struct feature {
+	unsigned bit;
+	u32 leaf, reg, cpuid_bit;
+};
+
+static const struct feature cr4_features[] = {
+	{ 0, 1, 3, 1 },	 { 1, 1, 3, 1 },   { 2, 1, 3, 4 },   { 3, 1, 3, 2 },
+	{ 4, 1, 3, 3 },	 { 6, 1, 3, 7 },   { 7, 1, 3, 13 },  { 8, 0, 0, 0 },
+	{ 9, 1, 3, 24 }, { 10, 1, 3, 25 }, { 11, 7, 2, 2 },  { 13, 1, 2, 5 },
+	{ 14, 1, 2, 6 }, { 16, 7, 1, 0 },  { 17, 1, 2, 17 }, { 18, 1, 2, 26 },
+	{ 22, 7, 2, 3 }, { 23, 7, 2, 7 },  { 24, 7, 2, 31 },
+};
+
+static const struct feature efer_features[] = {
+	{ 0, 0x80000001, 3, 11 },  { 11, 0x80000001, 3, 20 },
+	{ 12, 0x80000001, 2, 2 },  { 14, 0x80000001, 3, 25 },
+	{ 15, 0x80000001, 2, 17 },
+};
+
+static bool has_feature(const struct feature *f)
+{
+	struct cpuid_regs r;
+	u32 regs[4];
+
+	if (!f->leaf)
+		return true;
+	r = cpuid(f->leaf, 0);
+	regs[0] = r.eax, regs[1] = r.ebx, regs[2] = r.ecx, regs[3] = r.edx;
+	return (regs[f->reg] >> f->cpuid_bit) & 1;
+}
+
+/*
+ * Only the bits of features CPUID reports are toggled: QEMU's TCG hangs
+ * or loses long mode on reserved and absent ones (the adversarial suite
+ * checks braid's #GP for those, and for PG, PE, PAE, LA57, LME and LMA).
+ * SMEP and SMAP are not in the list: the runtime's kernel runs from user
+ * pages, so setting either would end it.
+ */
+static void toggle_features(const char *name, void (*fn)(void *),
+			    u64 (*rd)(void), const struct feature *f,
+			    unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		if (has_feature(&f[i]))
+			cr_toggle(name, fn, rd, f[i].bit);
+		else
+			D("%s bit %u: not in CPUID\n", name, f[i].bit);
+	}
+}
+
+static void section_cr(void)
+{
+	static const unsigned cr0_bits[] = { 1, 2, 3, 5, 16, 18, 29, 30 };
+	u64 cr8;
+
+	for (unsigned i = 0; i < sizeof(cr0_bits) / sizeof(cr0_bits[0]); i++)
+		cr_toggle("cr0", do_cr0, read_cr0, cr0_bits[i]);
+	toggle_features("cr4", do_cr4, read_cr4, cr4_features,
+			sizeof(cr4_features) / sizeof(cr4_features[0]));
+	toggle_features("efer", do_efer, efer_read, efer_features,
+			sizeof(efer_features) / sizeof(efer_features[0]));
+	section_xcr0();
+	asm volatile("mov %0, %%cr8" : : "r"(5UL));
+	asm volatile("mov %%cr8, %0" : "=r"(cr8));
+	D("cr8 after writing 5: %lu\n", cr8);
+	asm volatile("mov %0, %%cr8" : : "r"(0UL));
+}
+
+/* --- exc --- */
+
+static void ex_de(void *a)
+{
+	(void)a;
+	asm volatile("xor %%ecx, %%ecx; div %%ecx" ::: "rax", "rcx", "rdx");
+}
+
+static void ex_ud(void *a)
+{
+	(void)a;
+	asm volatile("ud2");
+}
+
+static void ex_bp(void *a)
+{
+	(void)a;
+	asm volatile("int3");
+}
+
+static void ex_into(void *a)
+{
+	(void)a;
+	asm volatile(".byte 0xce"); /* INTO: #UD in 64-bit mode */
+}
+
+static void ex_gp_noncanon(void *a)
+{
+	(void)a;
+	(void)*(volatile u64 *)0x8000000000000000UL;
+}
+
+static void ex_ss_noncanon(void *a)
+{
+	(void)a;
+	asm volatile("push %%rbp; mov %0, %%rbp; mov (%%rbp), %%rax; pop %%rbp"
+		     :
+		     : "r"(0x8000000000000000UL)
+		     : "rax", "memory");
+}
+
+static void ex_np(void *a)
+{
+	(void)a;
+	asm volatile("mov %0, %%ds" : : "r"(0xfff8) : "memory");
+}
+
+static void ex_rdmsr(void *a)
+{
+	(void)a;
+	(void)rdmsr(0xdeadbeef);
+}
+
+static void ex_pf(void *a)
+{
+	(void)a;
+	(void)*(volatile u64 *)(64UL << 40);
+}
+
+static u64 user_int3(u64 a)
+{
+	(void)a;
+	asm volatile("int3");
+	return 0;
+}
+
+static u64 user_int_n(u64 a)
+{
+	(void)a;
+	asm volatile("int $0x41");
+	return 0;
+}
+
+static u64 user_cli(u64 a)
+{
+	(void)a;
+	asm volatile("cli");
+	return 0;
+}
+
+static u64 user_ac(u64 a)
+{
+	/* RFLAGS.AC with CR0.AM: a misaligned load at CPL 3 (SDM 6.15,
+	 * interrupt 17). */
+	asm volatile("pushfq; orq %1, (%%rsp); popfq\n\t"
+		     "movl 1(%0), %%eax\n\t"
+		     "pushfq; andq %2, (%%rsp); popfq"
+		     :
+		     : "r"(a), "i"(RFLAGS_AC), "i"(~RFLAGS_AC)
+		     : "rax", "memory", "cc");
+	return 0;
+}
+
+static u64 ac_word[2];
+
+static void ex_user(void *fn)
+{
+	user_call((u64(*)(u64))fn, (u64)ac_word);
+}
+
+/* One exception: its vector, error code, RF in the pushed RFLAGS and the
+ * CPL it came from. */
+static void exc_line(const char *what, void (*fn)(void *), void *arg)
+{
+	struct fault f;
+
+	if (!catch_fault(fn, arg, &f)) {
+		D("exc %s: none\n", what);
+		return;
+	}
+	D("exc %s: %s err %#lx rf %lu cpl %lu\n", what, outcome(true, &f),
+	  f.error_code, (f.rflags >> 16) & 1, f.cs & 3);
+}
+
+static volatile unsigned int41;
+
+static void on_int41(struct trap_frame *tf)
+{
+	(void)tf;
+	int41++;
+}
+
+static void section_exc(void)
+{
+	exc_line("div by 0", ex_de, NULL);
+	exc_line("ud2", ex_ud, NULL);
+	exc_line("int3", ex_bp, NULL);
+	exc_line("into", ex_into, NULL);
+	exc_line("non-canonical load", ex_gp_noncanon, NULL);
+	exc_line("non-canonical stack load", ex_ss_noncanon, NULL);
+	exc_line("mov ds, a selector beyond the GDT", ex_np, NULL);
+	asm volatile("mov %0, %%ds" : : "r"(SEL_KDATA));
+	exc_line("rdmsr of no MSR", ex_rdmsr, NULL);
+	exc_line("load from an unmapped page", ex_pf, NULL);
+	exc_line("int3 at CPL 3", ex_user, (void *)user_int3);
+	exc_line("int 0x41 at CPL 3", ex_user, (void *)user_int_n);
+	exc_line("cli at CPL 3", ex_user, (void *)user_cli);
+	write_cr0(read_cr0() | BIT(18));
+	exc_line("misaligned load at CPL 3, AM and AC", ex_user,
+		 (void *)user_ac);
+	write_cr0(read_cr0() & ~BIT(18));
+	exc_line("misaligned load at CPL 3, AC only", ex_user, (void *)user_ac);
+	irq_set_handler(0x41, on_int41);
+	asm volatile("int $0x41");
+	D("int 0x41 at CPL 0: handled %u\n", int41);
+	irq_set_handler(0x41, NULL);
+}
+
+/* --- debug --- */
+
+extern char st_nop_next[], st_cpuid_next[], st_rdmsr_next[], st_out_next[],
+	st_in_next[], st_cr8_next[], st_wrmsr_next[], st_cr3_next[],
+	st_invlpg_next[], st_store_next[], st_pause_next[], st_hlt_next[];
+
+#define STEP_FN(name, insn, ...)                                           \
+	static void name(void *a)                                          \
+	{                                                                  \
+		(void)a;                                                   \
+		asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t" insn \
+			     "\n" #name "_next: nop" __VA_ARGS__);         \
+	}
+
+STEP_FN(st_nop, "nop", ::: "memory", "cc")
+STEP_FN(st_cpuid, "cpuid", : : "a"(0), "c"(0) : "rbx", "rdx", "memory", "cc")
+STEP_FN(st_rdmsr, "rdmsr", : : "c"(MSR_EFER) : "rax", "rdx", "memory", "cc")
+STEP_FN(st_out, "outb %%al, $0x80", : : "a"(0) : "memory", "cc")
+STEP_FN(st_in, "inb $0x21, %%al", : : : "rax", "memory", "cc")
+STEP_FN(st_cr8, "mov %%rax, %%cr8", : : "a"(0) : "memory", "cc")
+STEP_FN(st_wrmsr, "wrmsr", : : "c"(0xc0000084), "a"(0), "d"(0) : "memory", "cc")
+STEP_FN(st_cr3, "mov %%cr3, %%rax; mov %%rax, %%cr3",
+	:
+	:
+	: "rax", "memory", "cc")
+STEP_FN(st_invlpg, "invlpg (%%rax)", : : "a"(0x200000) : "memory", "cc")
+STEP_FN(st_pause, "pause", ::: "memory", "cc")
+
+static u64 *store_at;
+
+static void st_store(void *a)
+{
+	(void)a;
+	asm volatile("pushfq; orq $0x100, (%%rsp); popfq\n\t"
+		     "movq %1, (%0)\n"
+		     "st_store_next: nop"
+		     :
+		     : "r"(store_at), "r"(*store_at)
+		     : "memory", "cc");
+}
+
+static u64 dr6_read(void)
+{
+	u64 v;
+
+	asm volatile("mov %%db6, %0" : "=r"(v));
+	return v;
+}
+
+static void dr6_write(u64 v)
+{
+	asm volatile("mov %0, %%db6" : : "r"(v));
+}
+
+static void dr7_write(u64 v)
+{
+	asm volatile("mov %0, %%db7" : : "r"(v));
+}
+
+/* A single step: where the #DB trap points (0: right after the stepped
+ * instruction, as it must) and DR6. */
+static void step_line(const char *what, void (*fn)(void *), const char *next)
+{
+	struct fault f;
+	u64 dr6;
+
+	dr6_write(DR6_INIT);
+	catch_fault(fn, NULL, &f);
+	dr6 = dr6_read();
+	if (f.vector < 0)
+		D("step over %s: no #DB, dr6 %#lx\n", what, dr6);
+	else
+		D("step over %s: %s at next + %ld, dr6 %#lx\n", what,
+		  outcome(true, &f), (long)(f.rip - (u64)next), dr6);
+}
+
+static volatile u64 watched;
+extern char bp_exec[], watch_next[], icebp_next[], pt_watch_next[];
+
+static void do_bp_exec(void *a)
+{
+	(void)a;
+	asm volatile("bp_exec: nop" ::: "memory");
+}
+
+static void do_watch(void *a)
+{
+	asm volatile("movq $1, (%0)\n"
+		     "watch_next: nop"
+		     :
+		     : "r"(a)
+		     : "memory");
+}
+
+static void do_pt_watch(void *a)
+{
+	asm volatile("movq %1, (%0)\n"
+		     "pt_watch_next: nop"
+		     :
+		     : "r"(a), "r"(*(u64 *)a)
+		     : "memory");
+}
+
+static void do_icebp(void *a)
+{
+	(void)a;
+	asm volatile(".byte 0xf1\n"
+		     "icebp_next: nop" ::
+			     : "memory");
+}
+
+static void do_gd(void *a)
+{
+	u64 v;
+
+	(void)a;
+	asm volatile("mov %1, %%db7; mov %%db0, %0"
+		     : "=r"(v)
+		     : "r"(0x400UL | BIT(13)));
+}
+
+static void bp_line(const char *what, void (*fn)(void *), void *arg,
+		    const char *at)
+{
+	struct fault f;
+	u64 dr6;
+
+	dr6_write(DR6_INIT);
+	catch_fault(fn, arg, &f);
+	dr6 = dr6_read();
+	dr7_write(0x400);
+	if (f.vector < 0)
+		D("%s: no #DB, dr6 %#lx\n", what, dr6);
+	else
+		D("%s: %s at mark + %ld rf %lu, dr6 %#lx\n", what,
+		  outcome(true, &f), at ? (long)(f.rip - (u64)at) : 0L,
+		  (f.rflags >> 16) & 1, dr6);
+}
+
+/* A page table in use (so braid shadows and write-protects it under
+ * shadow and compound paging): one PTE of a fresh table mapping va. */
+static u64 *live_pte(u64 va)
+{
+	pte_t *pt = page_alloc();
+
+	pt[0] = (u64)page_alloc() | PTE_P | PTE_W;
+	*vm_entry(vm_current(), va, PG_2M, true) = (u64)pt | PTE_P | PTE_W;
+	write_cr3(read_cr3());
+	(void)*(volatile u64 *)va;
+	return pt;
+}
+
+static void section_debug(void)
+{
+	u64 dr7;
+
+	asm volatile("mov %%db7, %0" : "=r"(dr7));
+	D("dr7 at start: %#lx\n", dr7);
+	dr6_write(0);
+	D("dr6 after writing 0: %#lx\n", dr6_read());
+	step_line("nop", st_nop, st_nop_next);
+	step_line("cpuid", st_cpuid, st_cpuid_next);
+	step_line("rdmsr", st_rdmsr, st_rdmsr_next);
+	step_line("wrmsr", st_wrmsr, st_wrmsr_next);
+	step_line("out", st_out, st_out_next);
+	step_line("in", st_in, st_in_next);
+	step_line("mov cr8", st_cr8, st_cr8_next);
+	step_line("mov cr3 (two instructions)", st_cr3, st_cr3_next);
+	step_line("invlpg", st_invlpg, st_invlpg_next);
+	step_line("pause", st_pause, st_pause_next);
+	store_at = live_pte(0x7000000000UL);
+	step_line("a store to a page table", st_store, st_store_next);
+
+	asm volatile("mov %0, %%db0" : : "r"((u64)bp_exec));
+	dr7_write(0x401);
+	bp_line("execute breakpoint", do_bp_exec, NULL, bp_exec);
+	asm volatile("mov %0, %%db1" : : "r"((u64)&watched));
+	dr7_write(0x400 | BIT(2) | (1UL << 20) | (3UL << 22));
+	bp_line("write watchpoint", do_watch, (void *)&watched, watch_next);
+	asm volatile("mov %0, %%db1" : : "r"((u64)store_at));
+	dr7_write(0x400 | BIT(2) | (1UL << 20) | (2UL << 22));
+	bp_line("write watchpoint on a page table", do_pt_watch, store_at,
+		pt_watch_next);
+	bp_line("icebp", do_icebp, NULL, icebp_next);
+	bp_line("mov from dr0 with DR7.GD", do_gd, NULL, NULL);
+	asm volatile("mov %%db7, %0" : "=r"(dr7));
+	D("dr7 after the DR7.GD fault: %#lx\n", dr7);
+	dr6_write(DR6_INIT);
+}
+
+/* --- tsc --- */
+
+static u64 user_rdtsc(u64 a)
+{
+	(void)a;
+	return rdtsc();
+}
+
+static void do_user_rdtsc(void *a)
+{
+	(void)a;
+	user_call(user_rdtsc, 0);
+}
+
+static void section_tsc(void)
+{
+	const u64 t = 1UL << 40;
+	bool adj = cpuid(7, 0).ebx & BIT(1);
+	u64 a0 = 0, a1 = 0, now, later;
+	struct fault f;
+	bool ok;
+
+	if (adj)
+		msr_read(0x3b, &a0);
+	ok = msr_write(0x10, t);
+	now = rdtsc();
+	later = rdtsc();
+	D("wrmsr tsc=2^40: %s, reads within 2^32 after: %u, then counts up: "
+	  "%u\n",
+	  ok ? "ok" : "#GP", now >= t && now - t<(1UL << 32), later> now);
+	if (adj) {
+		msr_read(0x3b, &a1);
+		D("tsc_adjust moved by the write: %u\n",
+		  a1 - a0 >= t - (1UL << 36) && a1 - a0 <= t);
+		ok = msr_write(0x3b, a1 + (1UL << 41));
+		now = rdtsc();
+		D("wrmsr tsc_adjust +2^41: %s, tsc moved: %u\n",
+		  ok ? "ok" : "#GP", now >= 3 * t && now - 3 * t < (1UL << 33));
+	}
+	if (cpuid(0x80000001, 0).edx & BIT(27)) {
+		u32 aux;
+
+		msr_write(0xc0000103, 0x2a);
+		asm volatile("rdtscp" : "=c"(aux) : : "rax", "rdx");
+		D("rdtscp aux: %#x\n", aux);
+	}
+	write_cr4(read_cr4() | BIT(2));
+	D("rdtsc at CPL 3 with CR4.TSD: %s\n",
+	  outcome(catch_fault(do_user_rdtsc, NULL, &f), &f));
+	write_cr4(read_cr4() & ~BIT(2));
+	D("rdtsc at CPL 3: %s\n",
+	  outcome(catch_fault(do_user_rdtsc, NULL, &f), &f));
+}
+
+/* --- apic --- */
+
+static u32 apic_rd(u32 reg)
+{
+	return *(volatile u32 *)(LAPIC + reg);
+}
+
+static void apic_wr(u32 reg, u32 v)
+{
+	*(volatile u32 *)(LAPIC + reg) = v;
+}
+
+static volatile unsigned ipis;
+
+static void on_ipi(struct trap_frame *tf)
+{
+	(void)tf;
+	ipis++;
+	apic_wr(APIC_EOI, 0);
+}
+
+static void icr_send(u32 dest, u32 lo)
+{
+	apic_wr(APIC_ICR_HI, dest << 24);
+	apic_wr(APIC_ICR_LO, lo);
+}
+
+static u32 nmi_dest, nmi_lo;
+
+static void send_nmi(void *a)
+{
+	(void)a;
+	icr_send(nmi_dest, nmi_lo);
+	/* An NMI sent to itself arrives by the next instruction boundary. */
+	asm volatile("nop; nop" ::: "memory");
+}
+
+static void apic_state(const char *when)
+{
+	D("apic %s: id %#x version %#x svr %#x tpr %#x lint0 %#x lint1 %#x "
+	  "timer %#x error %#x\n",
+	  when, apic_rd(APIC_ID), apic_rd(APIC_VERSION), apic_rd(APIC_SVR),
+	  apic_rd(APIC_TPR), apic_rd(APIC_LVT_LINT0), apic_rd(APIC_LVT_LINT1),
+	  apic_rd(APIC_LVT_TIMER), apic_rd(APIC_LVT_ERROR));
+}
+
+static void section_apic(void)
+{
+	u32 id, irr, lint0, lint1;
+	u64 base = 0;
+	struct fault f;
+
+	vm_map(vm_current(), LAPIC, LAPIC, PG_4K,
+	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
+	/* Firmware may hand over in x2APIC mode (Bochs's BIOS does): back
+	 * to xAPIC through the disabled state (SDM Vol. 3A 11.12.5). */
+	msr_read(MSR_APIC_BASE, &base);
+	D("apic base as handed over: %#lx\n", base);
+	if (base & APIC_BASE_EXTD) {
+		msr_write(MSR_APIC_BASE,
+			  base & ~(APIC_BASE_EN | APIC_BASE_EXTD));
+		msr_write(MSR_APIC_BASE, base & ~APIC_BASE_EXTD);
+	}
+	apic_state("as handed over");
+	id = apic_rd(APIC_ID) >> 24;
+	lint0 = apic_rd(APIC_LVT_LINT0);
+	lint1 = apic_rd(APIC_LVT_LINT1);
+	apic_wr(APIC_SVR, 0x1ff);
+	irq_set_handler(0x42, on_ipi);
+	icr_send(0, ICR_DEST_SELF | 0x42);
+	irr = apic_rd(APIC_IRR + 0x20) & BIT(2);
+	asm volatile("sti; nop; cli" ::: "memory");
+	D("self-IPI with IF=0: pending %u, taken after STI %u\n", irr != 0,
+	  ipis);
+	icr_send(0, ICR_DEST_ALL | 0x42);
+	asm volatile("sti; nop; cli" ::: "memory");
+	D("fixed IPI to all including self: taken %u\n", ipis);
+	nmi_dest = id;
+	nmi_lo = ICR_DM_NMI | ICR_ASSERT;
+	D("NMI to its own APIC ID: %s\n",
+	  outcome(catch_fault(send_nmi, NULL, &f), &f));
+	nmi_lo = ICR_DEST_OTHERS | ICR_DM_NMI | ICR_ASSERT;
+	D("NMI to all excluding self: %s\n",
+	  outcome(catch_fault(send_nmi, NULL, &f), &f));
+	icr_send(0, ICR_DEST_OTHERS | ICR_DM_INIT | ICR_ASSERT);
+	icr_send(0, ICR_DEST_OTHERS | ICR_DM_SIPI | 0x01);
+	D("INIT and SIPI to all excluding self: still running\n");
+
+	/* Global disable (SDM Vol. 3A 11.4.3): the APIC's CPUID bit goes. */
+	msr_read(MSR_APIC_BASE, &base);
+	D("apic base in xAPIC mode: %#lx\n", base);
+	msr_write(MSR_APIC_BASE, base & ~APIC_BASE_EN);
+	D("globally disabled: cpuid 1 edx.apic %u\n",
+	  (cpuid(1, 0).edx >> 9) & 1);
+	D("re-enable: %s\n", msr_write(MSR_APIC_BASE, base) ? "ok" : "#GP");
+	D("enabled again: cpuid 1 edx.apic %u\n", (cpuid(1, 0).edx >> 9) & 1);
+	apic_state("after global disable and enable");
+	apic_wr(APIC_SVR, 0x1ff);
+	apic_wr(APIC_LVT_LINT0, lint0);
+	apic_wr(APIC_LVT_LINT1, lint1);
+	icr_send(0, ICR_DEST_SELF | 0x42);
+	asm volatile("sti; nop; cli" ::: "memory");
+	D("self-IPI after enabling again: taken %u\n", ipis);
+	irq_set_handler(0x42, NULL);
+}
+
+/* --- platform --- */
+
+static u8 cmos(u8 reg)
+{
+	outb(0x70, reg);
+	return inb(0x71);
+}
+
+static u16 pit0_count(void)
+{
+	u8 lo, hi;
+
+	outb(0x43, 0x00); /* latch channel 0 */
+	lo = inb(0x40);
+	hi = inb(0x40);
+	return lo | hi << 8;
+}
+
+static volatile unsigned ticks;
+
+static void on_irq0(struct trap_frame *tf)
+{
+	(void)tf;
+	ticks++;
+	outb(0x20, 0x20); /* non-specific EOI */
+}
+
+static void pic_remap(u8 imr0, u8 imr1)
+{
+	/* ICW1-4 (8259A data sheet): edge, cascade, bases 0x20 and 0x28. */
+	outb(0x20, 0x11);
+	outb(0xa0, 0x11);
+	outb(0x21, 0x20);
+	outb(0xa1, 0x28);
+	outb(0x21, 0x04);
+	outb(0xa1, 0x02);
+	outb(0x21, 0x01);
+	outb(0xa1, 0x01);
+	outb(0x21, imr0);
+	outb(0xa1, imr1);
+}
+
+static void section_platform(void)
+{
+	u16 c0, c1;
+	u8 irr = 0, status;
+	unsigned i;
+
+	D("pic masks as handed over: %#x %#x\n", pic_handover_masks[0],
+	  pic_handover_masks[1]);
+	outb(0x43, 0xe2); /* read-back: status of channel 0 */
+	status = inb(0x40);
+	D("pit0 status: mode %u access %u bcd %u\n", (status >> 1) & 7,
+	  (status >> 4) & 3, status & 1);
+	c0 = pit0_count();
+	for (i = 0; i < 1000 && pit0_count() == c0; i++)
+		for (unsigned j = 0; j < 100; j++)
+			asm volatile("pause");
+	c1 = pit0_count();
+	D("pit0 counting: %u\n", c1 != c0);
+	/* IRQ0 reaches the 8259's IRR while interrupts are off. */
+	outb(0x20, 0x0a); /* OCW3: read IRR */
+	for (i = 0; i < 2000 && !(irr & 1); i++) {
+		for (unsigned j = 0; j < 5000; j++)
+			asm volatile("pause");
+		irr = inb(0x20);
+	}
+	D("pic irr bit 0 within the wait: %u\n", irr & 1);
+	D("rtc: a %#x b %#x d %#x\n", cmos(0x0a) & 0x7f, cmos(0x0b),
+	  cmos(0x0d));
+	/* Vectors 0x20-0x2f, IRQ0 only: firmware's PIT tick wakes HLT. */
+	irq_set_handler(0x20, on_irq0);
+	pic_remap(0xfe, 0xff);
+	asm volatile("sti; hlt; cli" ::: "memory");
+	D("sti; hlt: woken by irq0 %u\n", ticks >= 1);
+	pic_remap(0xff, 0xff);
+	irq_set_handler(0x20, NULL);
+}
+
+/* --- stack: an interrupt delivered onto a page that was a page table.
+ * The guest unhooks the table and makes the page its stack; a hypervisor
+ * that still treats it as a table must complete the delivery. */
+
+static volatile unsigned stack_hits;
+
+static void on_stack_vec(struct trap_frame *tf)
+{
+	(void)tf;
+	stack_hits++;
+}
+
+static void section_stack(void)
+{
+	u64 va = 0x7000200000UL, *pte = live_pte(va), *pde;
+	u64 top = (u64)pte + PAGE_SIZE;
+
+	pde = vm_entry(vm_current(), va, PG_2M, false);
+	*pde = 0;
+	invlpg(va);
+	irq_set_handler(0x43, on_stack_vec);
+	asm volatile("mov %%rsp, %%rbx\n\t"
+		     "mov %0, %%rsp\n\t"
+		     "int $0x43\n\t"
+		     "mov %%rbx, %%rsp"
+		     :
+		     : "r"(top)
+		     : "rbx", "memory");
+	irq_set_handler(0x43, NULL);
+	D("interrupt with the stack on a former page table: handled %u\n",
+	  stack_hits);
+}
+
+/* --- mode: long mode -> 32-bit legacy protected mode -> 16-bit protected
+ * mode -> real mode, a few real-mode checks, and back the way firmware
+ * and boot loaders do it (SDM Vol. 3A 10.8.5, 10.9). The 16-bit part runs
+ * from a copy of rm_stub at RM_BASE; its results land at RM_RES. */
+
+#define RM_BASE	   0x5000UL
+#define RM_SEG	   0x0500
+#define RM_IVT	   0x1000 /* offsets from RM_BASE */
+#define RM_RES	   0x1800
+#define SEL_CODE16 0x40
+#define SEL_DATA16 0x48
+
+/* Result slots, words at RM_RES + 2 * n. */
+enum {
+	R_PM16_POP,
+	R_PM16_FLAGS,
+	R_PM16_MSW,
+	R_INT80,
+	R_BP_IP,
+	R_DE_IP,
+	R_UD_IP,
+	R_SEG_LO,
+	R_SEG_HI,
+	R_ROL_LO,
+	R_ROL_HI,
+	R_FLAGS,
+	R_CR0_LO,
+	R_CR0_HI,
+	R_VENDOR_LO,
+	R_VENDOR_HI,
+	R_FAR_CS,
+	R_MOVS,
+	R_DONE,
+};
+
+extern char rm_stub[], rm_stub_end[], rm_pm16[], rm_real[], rm_h_int80[],
+	rm_h_bp[], rm_h_de[], rm_h_ud[], rm_after_bp[], rm_div[], rm_ud[],
+	rm_to32[], rm_src[], rm_dst[];
+static u64 rm_saved_rsp __attribute__((used));
+static u64 rm_gdt[GDT_ENTRIES + 2] __attribute__((aligned(16)));
+
+asm(".pushsection .text\n"
+    ".code32\n"
+    "rm_to32:\n"
+    "	mov %cr0, %eax\n"
+    "	and $0x7fffffff, %eax\n" /* PG off: IA-32e mode ends */
+    "	mov %eax, %cr0\n"
+    "	mov $0xc0000080, %ecx\n"
+    "	rdmsr\n"
+    "	and $0xfffffeff, %eax\n" /* EFER.LME off */
+    "	wrmsr\n"
+    "	ljmp $0x40, $(rm_pm16 - rm_stub)\n"
+    "rm_back32:\n"
+    "	mov $0x10, %ax\n"
+    "	mov %ax, %ds\n"
+    "	mov %ax, %es\n"
+    "	mov %ax, %ss\n"
+    "	mov $0xc0000080, %ecx\n"
+    "	rdmsr\n"
+    "	or $0x100, %eax\n"
+    "	wrmsr\n"
+    "	mov %cr0, %eax\n"
+    "	or $0x80000000, %eax\n"
+    "	mov %eax, %cr0\n"
+    "	ljmp $0x08, $rm_back64\n"
+    ".code16\n"
+    ".balign 16\n"
+    "rm_stub:\n"
+    "rm_pm16:\n"
+    "	mov $0x48, %ax\n"
+    "	mov %ax, %ds\n"
+    "	mov %ax, %es\n"
+    "	mov %ax, %ss\n"
+    "	mov $0x2000, %sp\n"
+    "	pushw $0x1234\n"
+    "	popw %ax\n"
+    "	mov %ax, 0x1800\n"
+    "	xor %ax, %ax\n"
+    "	pushf\n"
+    "	pop %ax\n"
+    "	mov %ax, 0x1802\n"
+    "	smsw %ax\n"
+    "	mov %ax, 0x1804\n"
+    "	mov %cr0, %eax\n"
+    "	and $0xfffffffe, %eax\n"
+    "	mov %eax, %cr0\n"
+    "	ljmp $0x0500, $(rm_real - rm_stub)\n"
+    "rm_real:\n"
+    "	mov $0x0500, %ax\n"
+    "	mov %ax, %ds\n"
+    "	mov %ax, %es\n"
+    "	mov %ax, %ss\n"
+    "	mov $0x2000, %sp\n"
+    "	lidt (rm_idtr - rm_stub)\n"
+    "	int $0x80\n"
+    "	int3\n"
+    "rm_after_bp:\n"
+    "	xor %bl, %bl\n"
+    "	mov $1, %ax\n"
+    "rm_div:\n"
+    "	div %bl\n"
+    "rm_ud:\n"
+    "	ud2\n"
+    "	mov $0x0600, %ax\n"
+    "	mov %ax, %es\n"
+    "	mov %es:0x840, %eax\n"
+    "	mov %eax, 0x180e\n"
+    "	mov $0x0500, %ax\n"
+    "	mov %ax, %es\n"
+    "	mov $0x12345678, %ecx\n"
+    "	rol $8, %ecx\n"
+    "	mov %ecx, 0x1812\n"
+    "	xor %ax, %ax\n"
+    "	pushf\n"
+    "	pop %ax\n"
+    "	mov %ax, 0x1816\n"
+    "	mov %cr0, %eax\n"
+    "	mov %eax, 0x1818\n"
+    "	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	mov %ebx, 0x181c\n"
+    "	lcall $0x0500, $(rm_far - rm_stub)\n"
+    "	mov $(rm_src - rm_stub), %si\n"
+    "	mov $(rm_dst - rm_stub), %di\n"
+    "	mov $16, %cx\n"
+    "	cld\n"
+    "	rep movsb\n"
+    "	movw $1, 0x1824\n"
+    "	mov %cr0, %eax\n"
+    "	or $1, %eax\n"
+    "	mov %eax, %cr0\n"
+    "	ljmpl $0x18, $rm_back32\n"
+    "rm_far:\n"
+    "	mov %cs, %ax\n"
+    "	mov %ax, 0x1820\n"
+    "	lret\n"
+    "rm_h_int80:\n"
+    "	incw 0x1806\n"
+    "	iret\n"
+    "rm_h_bp:\n" /* the return IP of INT3: the next instruction */
+    "	push %bp\n"
+    "	mov %sp, %bp\n"
+    "	mov 2(%bp), %ax\n"
+    "	mov %ax, 0x1808\n"
+    "	pop %bp\n"
+    "	iret\n"
+    "rm_h_de:\n" /* #DE returns to the DIV itself: skip its 2 bytes */
+    "	push %bp\n"
+    "	mov %sp, %bp\n"
+    "	mov 2(%bp), %ax\n"
+    "	mov %ax, 0x180a\n"
+    "	addw $2, 2(%bp)\n"
+    "	pop %bp\n"
+    "	iret\n"
+    "rm_h_ud:\n"
+    "	push %bp\n"
+    "	mov %sp, %bp\n"
+    "	mov 2(%bp), %ax\n"
+    "	mov %ax, 0x180c\n"
+    "	addw $2, 2(%bp)\n"
+    "	pop %bp\n"
+    "	iret\n"
+    "rm_idtr:\n"
+    "	.word 0x3ff\n"
+    "	.long 0x6000\n"
+    "rm_src:\n"
+    "	.ascii \"real mode movsb.\"\n"
+    "rm_dst:\n"
+    "	.skip 16\n"
+    "rm_stub_end:\n"
+    ".code64\n"
+    ".popsection\n");
+
+static u64 desc16(u8 access)
+{
+	/* Base RM_BASE, limit 0xffff, byte granular, 16-bit (SDM Vol. 3A
+	 * 3.4.5). */
+	return 0xffffUL | (RM_BASE << 16) | ((u64)access << 40);
+}
+
+static void rm_ivt_set(u16 *ivt, unsigned vec, const char *handler)
+{
+	ivt[vec * 2] = (u16)(handler - rm_stub);
+	ivt[vec * 2 + 1] = RM_SEG;
+}
+
+static bool rm_low_memory_free(void)
+{
+	for (unsigned i = 0; i < boot.nr_ranges; i++) {
+		const struct mb_range *r = &boot.ranges[i];
+
+		if (r->type == MB_RAM && r->addr <= RM_BASE &&
+		    r->addr + r->len >= RM_BASE + 0x2000)
+			return true;
+	}
+	return false;
+}
+
+static __attribute__((noinline)) void rm_call(void)
+{
+	struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) gdt, idt, now;
+
+	asm volatile("sgdt %0; sidt %1" : "=m"(gdt), "=m"(idt));
+	for (unsigned i = 0; i < GDT_ENTRIES; i++)
+		rm_gdt[i] = ((u64 *)gdt.base)[i];
+	rm_gdt[SEL_CODE16 / 8] = desc16(0x9b);
+	rm_gdt[SEL_DATA16 / 8] = desc16(0x93);
+	now.limit = sizeof(rm_gdt) - 1;
+	now.base = (u64)rm_gdt;
+	asm volatile("cli; lgdt %0" : : "m"(now));
+	asm volatile("push %%rbx; push %%rbp; push %%r12; push %%r13\n\t"
+		     "push %%r14; push %%r15\n\t"
+		     "mov %%rsp, rm_saved_rsp(%%rip)\n\t"
+		     "pushq $0x18\n\t"
+		     "lea rm_to32(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "lretq\n"
+		     "rm_back64:\n\t"
+		     "mov $0x10, %%ax\n\t"
+		     "mov %%ax, %%ds\n\t"
+		     "mov %%ax, %%es\n\t"
+		     "mov %%ax, %%ss\n\t"
+		     "mov rm_saved_rsp(%%rip), %%rsp\n\t"
+		     "pop %%r15; pop %%r14; pop %%r13; pop %%r12\n\t"
+		     "pop %%rbp; pop %%rbx"
+		     :
+		     :
+		     : "rax", "rcx", "rdx", "rsi", "rdi", "r8", "r9", "r10",
+		       "r11", "memory", "cc");
+	asm volatile("lgdt %0; lidt %1" : : "m"(gdt), "m"(idt));
+}
+
+static void section_mode(void)
+{
+	u8 *base = (u8 *)RM_BASE;
+	u16 *res = (u16 *)(RM_BASE + RM_RES);
+	u32 *src = (u32 *)(RM_BASE + RM_RES + 0x40);
+
+	if (!rm_low_memory_free()) {
+		D("mode: no free RAM at %#lx\n", RM_BASE);
+		return;
+	}
+	memset(base, 0, 0x2000);
+	memcpy(base, rm_stub, rm_stub_end - rm_stub);
+	rm_ivt_set((u16 *)(base + RM_IVT), 0, rm_h_de);
+	rm_ivt_set((u16 *)(base + RM_IVT), 3, rm_h_bp);
+	rm_ivt_set((u16 *)(base + RM_IVT), 6, rm_h_ud);
+	rm_ivt_set((u16 *)(base + RM_IVT), 0x80, rm_h_int80);
+	/* Real-mode ES 0x600 + 0x840 is linear 0x6840 = RM_RES + 0x40. */
+	*src = 0xcafef00d;
+	rm_call();
+	D("mode: back in long mode, real-mode part done %u\n", res[R_DONE]);
+	D("pm16: pop %#x flags %#x msw %#x\n", res[R_PM16_POP],
+	  res[R_PM16_FLAGS], res[R_PM16_MSW]);
+	D("real: int 0x80 handled %u, int3 returns to +%d, #DE at +%d, #UD "
+	  "at +%d\n",
+	  res[R_INT80], res[R_BP_IP] - (int)(rm_after_bp - rm_stub),
+	  res[R_DE_IP] - (int)(rm_div - rm_stub),
+	  res[R_UD_IP] - (int)(rm_ud - rm_stub));
+	D("real: es:0x840 reads %#x, rol %#x, flags %#x, cr0 %#x\n",
+	  res[R_SEG_LO] | res[R_SEG_HI] << 16,
+	  res[R_ROL_LO] | res[R_ROL_HI] << 16, res[R_FLAGS],
+	  res[R_CR0_LO] | res[R_CR0_HI] << 16);
+	D("real: cpuid 0 ebx %#x, far call cs %#x, movsb copied %u\n",
+	  res[R_VENDOR_LO] | res[R_VENDOR_HI] << 16, res[R_FAR_CS],
+	  memcmp(base + (rm_dst - rm_stub), base + (rm_src - rm_stub), 16) ==
+		  0);
+}
+
+static const struct section {
+	const char *name;
+	void (*run)(void);
+} sections[] = {
+	{ "cpuid", section_cpuid },
+	{ "msr", section_msr },
+	{ "cr", section_cr },
+	{ "exc", section_exc },
+	{ "debug", section_debug },
+	{ "tsc", section_tsc },
+	{ "platform", section_platform },
+	{ "apic", section_apic },
+	{ "stack", section_stack },
+	{ "mode", section_mode },
+};
+
+void guest_main(void)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		any |= boot.cmdline &&
+		       cmdline_has(boot.cmdline, sections[i].name);
+	for (unsigned i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		if (any && !cmdline_has(boot.cmdline, sections[i].name))
+			continue;
+		D("section %s\n", sections[i].name);
+		sections[i].run();
+	}
+	D("end\n");
+}

@@ -1,0 +1,132 @@
+#!/bin/bash
+# Differential conformance: guests/diffcpu.c prints what the CPU and the
+# platform did ("D: " lines). It runs on the bare emulator (the oracle: no
+# hypervisor) and under braid in every paging mode, on both vendors:
+#   svm  bare QEMU TCG (-cpu qemu64,+svm,+npt, -kernel) against braid on
+#        the same QEMU CPU
+#   vmx  bare Bochs (corei7_haswell_4770, GRUB's multiboot) against braid
+#        on the same Bochs CPU
+# Every section must print the same lines as the bare run, except for the
+# reviewed differences in tests/integration/differences.
+#   tests/integration/differential.sh [svm|vmx ...]   (OUT=build/test)
+# Sourced by run.sh with DIFF_SOURCED=1.
+set -u
+cd "$(dirname "$0")/../.."
+[ -n "${DIFF_SOURCED-}" ] || . tests/integration/lib.sh
+mkdir -p "$OUT"
+
+DIFF_GUEST=build/guests/diffcpu.elf
+DIFF_REVIEWED=tests/integration/differences
+DIFF_MODES=(nested shadow compound)
+
+# diff_lines LOG [GUEST]: the D lines of a bare log, or of one guest's
+# lines in a braid log (without braid's "[name] " prefix).
+diff_lines() {
+	tr -d '\r' <"$1" | awk -v p="${2:+[$2] }" '
+		index($0, p "D: ") == 1 { print substr($0, length(p) + 1) }'
+}
+
+# diff_bare VENDOR: the oracle's lines in $OUT/diff-bare-VENDOR.d.
+diff_bare() {
+	local log=$OUT/diff-bare-$1.log
+	if [ "$1" = svm ]; then
+		QEMU_CPU="qemu64,+svm,+npt" QEMU_SERIAL=file:$log timeout 120 \
+			tools/run-bare.sh "$DIFF_GUEST" >/dev/null 2>&1
+	else
+		MKISO_MULTIBOOT=1 tools/mkiso.sh "$OUT/diff-bare.iso" "$DIFF_GUEST" "" &&
+			BOCHS_SERIAL=$log timeout 600 tools/run-bochs.sh \
+				"$OUT/diff-bare.iso" >/dev/null 2>&1
+	fi
+	diff_lines "$log" >"$OUT/diff-bare-$1.d"
+}
+
+# diff_reviewed EMULATOR MODE SIDE <LINES: the lines with the reviewed
+# differences applied. SIDE bare: a listed bare line becomes the line braid
+# must print instead (or goes, for "-"); SIDE braid: a line listed as only
+# under braid goes.
+diff_reviewed() {
+	awk -v emu="$1" -v mode="$2" -v side="$3" '
+		BEGIN { FS = " [|] " }
+		FNR == NR {
+			if ($0 ~ /^[ \t]*(#|$)/ || NF < 4)
+				next
+			split($1, h, " ")
+			if (h[1] != "*" && h[1] != emu)
+				next
+			if (h[2] != "*" && index("," h[2] ",", "," mode ",") == 0)
+				next
+			if ($2 != "-")
+				swap["D: " $2] = $3
+			else
+				extra["D: " $3] = 1
+			next
+		}
+		side == "bare" && ($0 in swap) {
+			if (swap[$0] != "-")
+				print "D: " swap[$0]
+			next
+		}
+		side == "braid" && ($0 in extra) { next }
+		{ print }' "$DIFF_REVIEWED" -
+}
+
+diff_section() { # SECTION <LINES
+	awk -v s="$1" '/^D: section / { on = ($3 == s) } on'
+}
+
+# diff_check VENDOR MODE: each section under braid against the oracle.
+diff_check() {
+	local v=$1 m=$2 emu=qemu bare=$OUT/diff-bare-$1.d s want got n
+	[ "$v" = vmx ] && emu=bochs
+	diff_reviewed "$emu" "$m" bare <"$bare" >"$OUT/diff-$v-$m.want"
+	diff_lines "$LOG" "diff-$m" | diff_reviewed "$emu" "$m" braid \
+		>"$OUT/diff-$v-$m.got"
+	for s in $(awk '/^D: section / { print $3 }' "$bare"); do
+		want=$(diff_section "$s" <"$OUT/diff-$v-$m.want")
+		got=$(diff_section "$s" <"$OUT/diff-$v-$m.got")
+		n=$(printf '%s\n' "$want" | wc -l)
+		if [ "$want" = "$got" ]; then
+			pass "diff-$v: $m $s: $n lines as on the bare $emu"
+		else
+			fail "diff-$v: $m $s differs from the bare $emu (want < > got):"
+			diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") |
+				grep '^[<>]' | head -n 20 | sed 's/^/    /'
+		fi
+	done
+	if tail -n 1 "$OUT/diff-$v-$m.got" | grep -qx 'D: end'; then
+		pass "diff-$v: $m ran to its end"
+	else
+		fail "diff-$v: $m did not reach its end (log $LOG)"
+	fi
+}
+
+# differential VENDOR: the oracle, then braid in every mode in one boot.
+differential() {
+	local v=$1 m mods=()
+	diff_bare "$v"
+	if ! grep -qx 'D: end' "$OUT/diff-bare-$v.d"; then
+		fail "diff-$v: the bare emulator did not run diffcpu to its end"
+		return
+	fi
+	pass "diff-$v: the bare emulator ran diffcpu ($(wc -l <"$OUT/diff-bare-$v.d") lines)"
+	for m in "${DIFF_MODES[@]}"; do
+		mods+=("$DIFF_GUEST=name=diff-$m mem=64M paging=$m")
+	done
+	if [ "$v" = svm ]; then
+		boot "diff-$v" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
+	else
+		BOOT_TIMEOUT=900 boot "diff-$v" bochs corei7_haswell_4770 \
+			"exit=bochs" "${mods[@]}"
+	fi
+	for m in "${DIFF_MODES[@]}"; do
+		diff_check "$v" "$m"
+	done
+}
+
+if [ -z "${DIFF_SOURCED-}" ]; then
+	for v in ${@:-svm vmx}; do
+		differential "$v"
+	done
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" = 0 ]
+fi
