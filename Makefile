@@ -20,7 +20,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 	hv/*.c mm/*.c lib/*.c insn/*.c dm/*.c loader/*.c)
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
-.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial fuzz fuzz-guest bench bench-svg clean help deps deps-run \
+.PHONY: all tlbplugin iso run bochs debug test unit integration adversarial differential memtest fuzz fuzz-guest bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
 	format check-format
 all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
@@ -124,6 +124,10 @@ integration: all
 	tests/integration/run.sh
 adversarial: deps all         ## hostile guests, every mode, both vendors (part of make test)
 	tests/integration/adversarial.sh
+differential: deps all       ## differential guest bare and under braid, every mode, both vendors (part of make test)
+	tests/integration/differential.sh
+memtest: deps all            ## memtest86+: a full pass in every mode on SVM, its tests start on VMX (long)
+	tests/integration/memtest.sh
 fuzz-guest: deps all          ## differential page-table fuzzing: 10^6 operations per mode and vendor
 	tests/integration/ptfuzz.sh $(FUZZ_SEEDS) $(FUZZ_OPS)
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)

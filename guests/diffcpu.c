@@ -209,7 +209,7 @@ static const struct {
 	{ 0x401, 0 },			      /* MC0_STATUS */
 	{ 0x6e0, 0 },			      /* TSC_DEADLINE */
 	{ 0x1b, 0xfee00900 },		      /* APIC_BASE as it is */
-	{ 0x1b, 0xfee00d00 },		      /* x2APIC without EN? */
+	{ 0x1b, 0xfee00b00 },		      /* reserved bit 9 */
 	{ 0xc0010000, 0x430076 },	      /* PerfEvtSel0 */
 	{ 0xc0010004, 0x1234 },		      /* PerfCtr0 */
 	{ 0xc0000080, 0xd01 | BIT(2) },	      /* EFER reserved bit */
@@ -329,7 +329,8 @@ static void section_xcr0(void)
 	D("xgetbv 1: %s\n", outcome(catch_fault(do_xgetbv1, NULL, &f), &f));
 	D("xsetbv at CPL 3: %s\n",
 	  outcome(catch_fault(do_user_xsetbv, NULL, &f), &f));
-	xcr0_probe(1);
+	p_val = 1; /* back to x87 only, quietly */
+	catch_fault(do_xsetbv, NULL, &f);
 	write_cr4(read_cr4() & ~BIT(18));
 	D("xsetbv with CR4.OSXSAVE clear: %s\n",
 	  outcome(catch_fault(do_xsetbv, NULL, &f), &f));
@@ -851,15 +852,8 @@ static void section_apic(void)
 
 	vm_map(vm_current(), LAPIC, LAPIC, PG_4K,
 	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
-	/* Firmware may hand over in x2APIC mode (Bochs's BIOS does): back
-	 * to xAPIC through the disabled state (SDM Vol. 3A 11.12.5). */
 	msr_read(MSR_APIC_BASE, &base);
 	D("apic base as handed over: %#lx\n", base);
-	if (base & APIC_BASE_EXTD) {
-		msr_write(MSR_APIC_BASE,
-			  base & ~(APIC_BASE_EN | APIC_BASE_EXTD));
-		msr_write(MSR_APIC_BASE, base & ~APIC_BASE_EXTD);
-	}
 	apic_state("as handed over");
 	id = apic_rd(APIC_ID) >> 24;
 	lint0 = apic_rd(APIC_LVT_LINT0);

@@ -94,9 +94,8 @@
  *             outside 64-bit mode every segment's base is part of the
  *             address braid emulates.
  *   real-mode from compatibility mode, paging off and then CR0.PE off: in
- *             real mode it ends itself with HC_EXIT(0). Shadow paging
- *             cannot run real mode and must say so, not run it on in
- *             protected mode.
+ *             real mode it ends itself with HC_EXIT(0), in every mode
+ *             (shadow paging runs unpaged code on the nested table).
  *   msr-kept  AMD's PerfEvtSel0-3/PerfCtr0-3 read back what is written (a
  *             test suite's start-up writes them), Intel's #GP; Intel's
  *             MISC_ENABLE keeps what is written.

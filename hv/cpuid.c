@@ -13,6 +13,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/exit.h"
 #include "hv/guest.h"
@@ -86,7 +87,20 @@ static void tsc_leaves(struct cpuid_regs *r, u32 leaf)
 	}
 }
 
-static void leaf1(struct cpuid_regs *r)
+/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN of the vCPU asking (SDM
+ * Vol. 3A 11.4.3); out of line, and found through this CPU's vCPU, so
+ * that the hot path (every other leaf) pays nothing for it. */
+static __attribute__((noinline)) u32 apic_bit(u32 edx)
+{
+	const struct vcpu *v = this_cpu()->vcpu;
+
+	if (v && v->guest &&
+	    !(vlapic_base_msr(&v->guest->plat.lapic) & APIC_BASE_EN))
+		return edx & ~(u32)EDX1_APIC;
+	return edx;
+}
+
+static __attribute__((noinline)) void leaf1(struct cpuid_regs *r)
 {
 	r->ecx &= ~(u32)ECX1_HIDDEN;
 	/* The virtual local APIC offers TSC-deadline mode whatever the host
@@ -94,7 +108,7 @@ static void leaf1(struct cpuid_regs *r)
 	 * timer programmed by WRMSR costs a short MSR exit, not a decoded
 	 * APIC MMIO access. */
 	r->ecx |= ECX1_HYPERVISOR | ECX1_TSC_DEADLINE;
-	r->edx &= ~(u32)EDX1_HIDDEN;
+	r->edx = apic_bit(r->edx & ~(u32)EDX1_HIDDEN);
 	r->ebx &= 0x0000ffff; /* one logical CPU, initial APIC ID 0 */
 }
 
@@ -136,10 +150,7 @@ guest_cpuid(u32 leaf, u32 sub)
 	case 7: leaf7(&r, sub); break;
 	case LEAF_TSC_CRYSTAL:
 	case LEAF_FREQ: tsc_leaves(&r, leaf); break;
-	case 0x80000001:
-		r.ecx &= ~(u32)ECX81_HIDDEN;
-		r.edx &= ~(u32)EDX81_RDTSCP;
-		break;
+	case 0x80000001: r.ecx &= ~(u32)ECX81_HIDDEN; break;
 	case 0x80000008: r.ebx = 0; break; /* IBPB, SSBD, ... MSRs */
 	case 0x8000000a: r = (struct cpuid_regs){ 0 }; break;
 	case BRAID_CPUID_BASE:
@@ -200,22 +211,11 @@ u64 guest_cr4_allowed(void)
 	return allowed;
 }
 
-/* CPUID.1:EDX.APIC follows IA32_APIC_BASE.EN (SDM Vol. 3A 11.4.3). Out
- * of line: leaf 1 is not the hot path. */
-static __attribute__((noinline)) void apic_bit(struct guest *g,
-					       struct cpuid_regs *r)
-{
-	if (!(vlapic_base_msr(&g->plat.lapic) & APIC_BASE_EN))
-		r->edx &= ~(u32)EDX1_APIC;
-}
-
 void handle_cpuid(struct guest *g, const struct vmexit *e)
 {
 	u64 *gpr = g->vcpu.regs.gpr;
 	struct cpuid_regs r = guest_cpuid((u32)gpr[RAX], (u32)gpr[RCX]);
 
-	if (__builtin_expect((u32)gpr[RAX] == 1, 0))
-		apic_bit(g, &r);
 	gpr[RAX] = r.eax;
 	gpr[RBX] = r.ebx;
 	gpr[RCX] = r.ecx;

@@ -122,8 +122,6 @@ struct guest {
 	/* paging=shadow: see hv/mmu.c */
 	struct shadow shadow;	  /* also the compound tree */
 	struct compound compound; /* paging=compound: the policy's state */
-	struct pt ident;	  /* identity map while guest paging is off */
-	phys_t ident_pdpt;	  /* its PAE PDPT */
 	struct mmu_regs gcr;	  /* the guest's CR0, CR3, CR4, EFER */
 	bool paged;		  /* guest CR0.PG */
 	phys_t hw_cr3;		  /* what the hardware CR3 holds */

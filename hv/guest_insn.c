@@ -5,6 +5,7 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
+#include "hv/watch.h"
 #include "lib/phys.h"
 #include "lib/string.h"
 
@@ -113,8 +114,7 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
 	vendor->set(v, VREG_RSP, c->gpr[RSP]);
 	vendor->set(v, VREG_RIP, c->rip);
 	vendor->set(v, VREG_RFLAGS, c->rflags);
-	if (c->rflags & RFLAGS_TF)
-		vendor->single_step(v);
+	watch_deliver(v, c->rflags & RFLAGS_TF ? DR6_BS : 0);
 }
 
 /*

@@ -5,14 +5,14 @@
  * Nested paging: one EPT/NPT table maps the guest's RAM; the guest owns
  * its control registers.
  *
- * Shadow paging: nested paging is off and the hardware walks braid's
- * tables. braid keeps the guest's view of CR0/CR3/CR4/EFER (g->gcr) and
- * derives what the hardware holds from it:
+ * Shadow paging: braid keeps the guest's view of CR0/CR3/CR4/EFER
+ * (g->gcr) and derives what the hardware holds from it:
  *
- *   guest paging off   hardware: PAE paging over an identity map of the
- *                      guest's RAM (g->ident), CR3 = its PDPT
- *   guest IA-32e       hardware: IA-32e paging, CR3 = the shadow root for
- *                      the guest's CR3 (mm/shadow.c)
+ *   guest paging off   nested paging on, over the same nested table as
+ *                      paging=nested (real mode included: VMX's
+ *                      unrestricted guest needs EPT, SDM 25.6.2)
+ *   guest IA-32e       nested paging off, hardware IA-32e paging, CR3 =
+ *                      the shadow root for the guest's CR3 (mm/shadow.c)
  *
  * Legacy 32-bit and PAE guest paging are not shadowed: such a guest is
  * stopped with a report.
@@ -72,30 +72,6 @@ static int map_ram(struct guest *g, struct pt *pt, const struct pt_format *f)
 		err = pt_map(pt, i * GUEST_CHUNK, g->ram.chunks[i], GUEST_CHUNK,
 			     PT_RWX | PT_U);
 	return err;
-}
-
-/*
- * The table the hardware walks while guest paging is off: PAE paging
- * (CR4.PAE=1, EFER.LMA=0) over an identity map of RAM below 4 GiB. The
- * PAE PDPT holds only P and the address (SDM 4.4.1, table 4-8), so it is
- * made from the level-3 entries of a 4-level identity tree.
- */
-static int build_ident(struct guest *g)
-{
-	u64 *pdpt, *l3;
-	int err = map_ram(g, &g->ident, &pt_npt);
-
-	if (err)
-		return err;
-	g->ident_pdpt = frame_alloc_contig(1, PAGE_SIZE);
-	if (!g->ident_pdpt || g->ident_pdpt >= GiB(4))
-		return -ENOMEM; /* CR3 is 32 bits wide in PAE mode */
-	pdpt = pa_to_va(g->ident_pdpt);
-	l3 = pa_to_va(*(u64 *)pa_to_va(g->ident.root) & PTE_ADDR_MASK);
-	for (unsigned i = 0; i < 4; i++)
-		if (l3[i] & X86_PTE_P)
-			pdpt[i] = (l3[i] & PTE_ADDR_MASK) | X86_PTE_P;
-	return 0;
 }
 
 /* Compound: EPT/NPT makes guest table page @gfn read-only (or not). Only
@@ -170,16 +146,14 @@ int mmu_create(struct guest *g)
 		return create_compound(g);
 	err = shadow_init(&g->shadow, g->cfg.shadow_pool, g->cfg.mem, &ops);
 	g->shadow.large = !g->cfg.no_large;
-	return err ?: build_ident(g);
+	/* The nested table too: the guest runs on it while its paging is
+	 * off (run_unpaged()). */
+	return err ?: map_ram(g, &g->nested, vendor->nested_format);
 }
 
 void mmu_destroy(struct guest *g)
 {
 	pt_destroy(&g->nested);
-	pt_destroy(&g->ident);
-	if (g->ident_pdpt)
-		frame_free(g->ident_pdpt);
-	g->ident_pdpt = 0;
 	if (shadowed(g))
 		shadow_destroy(&g->shadow);
 	if (compound(g))
@@ -319,6 +293,35 @@ static void apply_compound(struct guest *g, bool new_cr3)
 	g->shadow.need_flush = true;
 }
 
+/*
+ * Guest paging off (real mode, or protected mode before paging): there is
+ * nothing to shadow, and guest-physical is what the guest addresses. Run
+ * it with nested paging on over the nested table, the guest's CR0, CR4
+ * and EFER as they are. On VMX that is also what lets real mode run at
+ * all (unrestricted guest needs EPT, SDM 25.6.2), including the moment
+ * after CR0.PE is set and before the far jump that loads a protected-mode
+ * CS; on SVM nested paging (APM 15.25).
+ */
+static void run_unpaged(struct guest *g)
+{
+	struct mmu_regs hw = g->gcr;
+
+	g->gcr.efer &= ~EFER_LMA;
+	hw.efer = g->gcr.efer;
+	hw.cr3 = 0;
+	if (g->paged) {
+		/* The cached shadow roots are not kept in step while guest
+		 * paging is off. */
+		shadow_reset(&g->shadow);
+		g->paged = false;
+	}
+	update_walk_mode(g);
+	vendor->set_nested_paging(&g->vcpu, true);
+	vendor->set_mmu(&g->vcpu, &g->gcr, &hw);
+	g->hw_cr3 = 0;
+	g->shadow.need_flush = true;
+}
+
 /* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
  * the guest loaded CR3, so switch roots. */
 static void apply(struct guest *g, bool new_cr3)
@@ -338,33 +341,23 @@ static void apply(struct guest *g, bool new_cr3)
 			   gcr->cr4 & CR4_PAE ? "PAE" : "32-bit");
 		return;
 	}
-	/* The hardware runs on braid's tables, so with paging (and PE) on:
-	 * real mode would need braid to emulate it. Say so rather than run
-	 * the guest on in protected mode. */
-	if (!(gcr->cr0 & CR0_PE)) {
-		guest_stop(g, "cleared CR0.PE: paging=shadow does not run real "
-			      "mode (paging=nested does)");
+	if (!paged) {
+		run_unpaged(g);
 		return;
 	}
-	if (paged != g->paged) {
-		/* Guest paging turned off or on: the cached shadow roots
-		 * were not kept in step while it was off. */
-		shadow_reset(&g->shadow);
-		g->paged = paged;
+	vendor->set_nested_paging(&g->vcpu, false);
+	if (!g->paged) {
+		shadow_reset(&g->shadow); /* see run_unpaged() */
+		g->paged = true;
 	}
 	update_walk_mode(g);
-	if (paged) {
-		gcr->efer |= EFER_LMA;
-		hw.efer |= EFER_LME | EFER_LMA;
-		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
-				 ? shadow_activate(&g->shadow, gcr->cr3)
-				 : shadow_root_hpa(&g->shadow);
-	} else {
-		gcr->efer &= ~EFER_LMA;
-		hw.cr3 = g->ident_pdpt;
-	}
+	gcr->efer |= EFER_LMA;
+	hw.efer |= EFER_LME | EFER_LMA;
+	hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
+			 ? shadow_activate(&g->shadow, gcr->cr3)
+			 : shadow_root_hpa(&g->shadow);
 	vendor->set_mmu(&g->vcpu, gcr, &hw);
-	g->hw_cr3 = paged ? hw.cr3 : 0;
+	g->hw_cr3 = hw.cr3;
 	g->shadow.need_flush = true;
 }
 
@@ -544,7 +537,7 @@ enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
 		return MMU_REFLECTED;
 	}
 	if (!g->paged) {
-		*gpa = gva; /* the identity map covers all of its RAM */
+		*gpa = gva; /* paging off: the address is guest-physical */
 		return MMU_NO_MEMORY;
 	}
 	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {

@@ -13,6 +13,7 @@
 #include "insn/x86_flags.h"
 #include "hv/event.h"
 #include "hv/ptwrite.h"
+#include "hv/watch.h"
 #include "hv/guest_insn.h"
 #include "hv/gva.h"
 #include "hv/mmu.h"
@@ -109,6 +110,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	if (pe->done_one && !mmu_gpa_protected(g, s.gpa[0]))
 		return -EAGAIN;
 	pe->done_one = true;
+	watch_store(&g->vcpu, gva, n);
 	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
 		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
 		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
@@ -150,6 +152,8 @@ static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
 	memcpy(guest_ptr(g, gpa, n), &val, n); /* the low n bytes */
 	mmu_guest_wrote(g, gpa, n);
 	vcpu_skip_insn(&g->vcpu, in->len);
+	watch_store(&g->vcpu, gva, n);
+	watch_deliver(&g->vcpu, 0);
 	rflags = vendor->get(&g->vcpu, VREG_RFLAGS);
 	if (rflags & X86_FL_RF)
 		vendor->set(&g->vcpu, VREG_RFLAGS, rflags & ~X86_FL_RF);

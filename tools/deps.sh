@@ -5,7 +5,7 @@
 # As root it runs apt-get; otherwise it names the missing packages.
 set -eu
 BUILD_PKGS="gcc clang libclang-rt-14-dev make binutils libcmocka-dev libcapstone-dev \
-linux-image-amd64 busybox-static cpio"
+linux-image-amd64 busybox-static cpio memtest86+"
 RUN_PKGS="qemu-system-x86 bochs bochsbios bochs-term seabios grub-pc-bin \
 grub-efi-amd64-bin grub-common ovmf xorriso mtools"
 quiet=

@@ -42,6 +42,16 @@
 #define RFLAGS_IF      BIT(9)
 #define RFLAGS_RF      BIT(16)
 #define DR6_BS	       BIT(14) /* single step (SDM Vol. 3A 18.2.3) */
+#define DR6_B0_B3      0xfull  /* breakpoint conditions met */
+#define DR6_BD	       BIT(13) /* debug register access detected */
+#define DR7_GD	       BIT(13) /* general detect enable */
+/* Pending debug exceptions: an enabled breakpoint was met (SDM 24.4.2) */
+#define PENDING_DBG_ENABLED_BP BIT(12)
+#define DR6_B0_B3	       0xfull  /* breakpoint conditions met */
+#define DR6_BD		       BIT(13) /* debug register access detected */
+#define DR7_GD		       BIT(13) /* general detect enable */
+/* Pending debug exceptions: an enabled breakpoint was met (SDM 24.4.2) */
+#define PENDING_DBG_ENABLED_BP BIT(12)
 
 /* Exception vectors braid injects or intercepts (SDM Vol. 3A 6.15). */
 #define VEC_DE	0  /* divide error */

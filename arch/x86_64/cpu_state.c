@@ -2,6 +2,7 @@
 /* Swapping the guest register state no VMCS/VMCB holds (cpu_state.h). */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/msr.h"
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/string.h"
@@ -70,6 +71,23 @@ DEFINE_DR(2)
 DEFINE_DR(3)
 #undef DEFINE_DR
 
+/* IA32_TSC_AUX is there with RDTSCP (CPUID 80000001h:EDX[27]). */
+static bool has_tsc_aux(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = !!(cpuid(0x80000001, 0).edx & EDX81_RDTSCP);
+	return has;
+}
+
+u64 cpu_state_dr(unsigned n)
+{
+	u64 (*const read[4])(void) = { read_dr0, read_dr1, read_dr2, read_dr3 };
+
+	return read[n & 3]();
+}
+
 static void save(struct vcpu_cpu_state *s)
 {
 	asm volatile("fxsaveq %0" : "=m"(s->fxsave));
@@ -78,6 +96,8 @@ static void save(struct vcpu_cpu_state *s)
 	s->dr[2] = read_dr2();
 	s->dr[3] = read_dr3();
 	s->dr6 = read_dr6();
+	if (has_tsc_aux())
+		s->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
 }
 
 /* FXRSTOR loads every x87 and SSE register, so nothing of the previous
@@ -90,6 +110,8 @@ static void load(const struct vcpu_cpu_state *s)
 	write_dr2(s->dr[2]);
 	write_dr3(s->dr[3]);
 	write_dr6(s->dr6);
+	if (has_tsc_aux())
+		wrmsr(MSR_IA32_TSC_AUX, s->tsc_aux);
 }
 
 void cpu_state_load(struct vcpu *v)

@@ -3,7 +3,8 @@
  * Guest register state that neither the VMCS nor the VMCB switches: the
  * x87/SSE registers (SDM Vol. 1 10.5, FXSAVE area) and debug registers
  * DR0-DR3 and DR6 (SDM Vol. 3C 28.3: DR7 alone is in the VMCS; APM 15.5:
- * DR6 and DR7 alone are in the VMCB). braid itself uses neither (it is
+ * DR6 and DR7 alone are in the VMCB), and IA32_TSC_AUX, which RDTSCP
+ * reads in the guest. braid itself uses neither (it is
  * built with -mgeneral-regs-only), so a vCPU's values stay in the CPU
  * across its exits; they are swapped only when another vCPU runs on that
  * CPU (percpu.state_owner), and a new vCPU starts from the reset values,
@@ -26,6 +27,8 @@ void cpu_state_reset(struct vcpu *v);
 /* @v is about to run on this CPU: put its state in the CPU, saving the
  * previous owner's. */
 void cpu_state_load(struct vcpu *v);
+/* DR@n (0-3) as the CPU holds it: the running vCPU's, during its exits. */
+u64 cpu_state_dr(unsigned n);
 /* @v goes away: this CPU no longer holds state worth saving. */
 void cpu_state_drop(struct vcpu *v);
 

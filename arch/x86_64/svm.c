@@ -163,9 +163,9 @@ static void setup_paging_control(struct vmcb_control *c, enum vcpu_mmu mmu)
 	c->intercept_cr_read |= crs;
 	c->intercept_cr_write |= crs;
 	c->intercept_exceptions |= BIT(VEC_PF);
+	/* N_CR3 stays: shadow paging runs real mode on the nested table. */
 	if (mmu == VCPU_SHADOW) {
 		c->nested_ctl = 0;
-		c->n_cr3 = 0;
 		c->intercept_misc1 |= INTERCEPT_INVLPG;
 	}
 }
@@ -741,13 +741,22 @@ static void npt_restrict(struct pt *pt)
 
 /* SVM has no pending-debug field: inject the #DB trap, DR6.BS set (an
  * injected event is not intercepted, APM 15.20). */
-static void svm_single_step(struct vcpu *v)
+static u64 svm_get_dr7(struct vcpu *v)
+{
+	return vmcb_of(v)->save.dr7;
+}
+
+static void svm_debug_trap(struct vcpu *v, u64 dr6)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 
-	if (vmcb->control.eventinj & EVENTINJ_VALID)
-		return; /* a fault of the instruction itself comes first */
-	vmcb->save.dr6 |= DR6_BS;
+	/* A fault of the instruction itself comes first; a #DB already on
+	 * its way takes the new conditions too. */
+	if (vmcb->control.eventinj & EVENTINJ_VALID &&
+	    vmcb->control.eventinj !=
+		    (VEC_DB | EVENTINJ_TYPE_EXCEPTION | EVENTINJ_VALID))
+		return;
+	vmcb->save.dr6 |= dr6;
 	vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
 	svm_inject_exception(v, VEC_DB, false, 0);
 }
@@ -756,7 +765,7 @@ static void svm_skip_insn(struct vcpu *v, unsigned len)
 {
 	svm_set(v, VREG_RIP, vmcb_of(v)->save.rip + len);
 	if (vmcb_of(v)->save.rflags & RFLAGS_TF)
-		svm_single_step(v);
+		svm_debug_trap(v, DR6_BS);
 }
 
 const struct vendor_ops svm_ops = {
@@ -779,7 +788,8 @@ const struct vendor_ops svm_ops = {
 	.get = svm_get,
 	.set = svm_set,
 	.skip_insn = svm_skip_insn,
-	.single_step = svm_single_step,
+	.debug_trap = svm_debug_trap,
+	.get_dr7 = svm_get_dr7,
 	.set_efer = svm_set_efer,
 	.inject_exception = svm_inject_exception,
 	.irq_window_open = svm_irq_window_open,

@@ -54,6 +54,7 @@ struct guest;
 struct vcpu_cpu_state {
 	u8 fxsave[512] __attribute__((aligned(16)));
 	u64 dr[4], dr6;
+	u64 tsc_aux; /* IA32_TSC_AUX, which RDTSCP reads */
 };
 
 /* Kinds of event the CPU delivers (SDM Vol. 3A 6.15, table 6-4). */
@@ -80,6 +81,7 @@ struct vcpu {
 	u64 cr4_guest_ok;
 	/* MSRs braid keeps for the guest (hv/msr.c). */
 	u64 misc_enable;
+	u64 watch_hits; /* DR6 B0-B3 of the instruction braid carries out */
 	/* The MTRRs the guest programs (hv/mtrr.c): kept and read back;
 	 * braid's own memory type decides. */
 	struct {

@@ -170,9 +170,12 @@ struct vendor_ops {
 	 * the single-step trap if RFLAGS.TF (single_step): the most common
 	 * update, in one call. */
 	void (*skip_insn)(struct vcpu *v, unsigned len);
-	/* An instruction braid carried out ran with RFLAGS.TF: the single-
-	 * step #DB trap follows it, with DR6.BS (SDM Vol. 3A 18.3.1.4). */
-	void (*single_step)(struct vcpu *v);
+	/* An instruction braid carried out ends in a #DB trap: @dr6 holds
+	 * BS (it ran with RFLAGS.TF, SDM Vol. 3A 18.3.1.4) and/or the B0-B3
+	 * bits of the data breakpoints it hit (18.3.1.2). */
+	void (*debug_trap)(struct vcpu *v, u64 dr6);
+	/* The guest's DR7, read on the page-table write path: one field. */
+	u64 (*get_dr7)(struct vcpu *v);
 	/* Guest EFER as the CPU holds it (with any bit braid forces). */
 	void (*set_efer)(struct vcpu *v, u64 efer);
 	void (*inject_exception)(struct vcpu *v, u8 vector, bool has_error,

@@ -156,6 +156,7 @@ enum vmcs_field {
 #define SECONDARY_UNRESTRICTED_GUEST BIT(7)
 #define SECONDARY_ENABLE_INVPCID     BIT(12)
 /* VM-exit controls (25.7.1) */
+#define EXIT_SAVE_DEBUG_CONTROLS   BIT(2)
 #define EXIT_HOST_ADDR_SPACE_SIZE  BIT(9)
 #define EXIT_ACK_INTR_ON_EXIT	   BIT(15)
 #define EXIT_SAVE_IA32_PAT	   BIT(18)
@@ -164,9 +165,10 @@ enum vmcs_field {
 #define EXIT_LOAD_IA32_EFER	   BIT(21)
 #define EXIT_SAVE_PREEMPTION_TIMER BIT(22)
 /* VM-entry controls (25.8.1) */
-#define ENTRY_IA32E_MODE_GUEST BIT(9)
-#define ENTRY_LOAD_IA32_PAT    BIT(14)
-#define ENTRY_LOAD_IA32_EFER   BIT(15)
+#define ENTRY_LOAD_DEBUG_CONTROLS BIT(2)
+#define ENTRY_IA32E_MODE_GUEST	  BIT(9)
+#define ENTRY_LOAD_IA32_PAT	  BIT(14)
+#define ENTRY_LOAD_IA32_EFER	  BIT(15)
 
 /* IA32_VMX_EPT_VPID_CAP (appendix A.10) */
 #define EPT_CAP_WALK_LENGTH_4	BIT(6)

@@ -250,26 +250,30 @@ static int check_controls(void)
 	if (miss & SECONDARY_UNRESTRICTED_GUEST)
 		bad |= missing("unrestricted guest (secondary control bit 7)");
 	caps.proc2 |= adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
-			     SECONDARY_ENABLE_VPID | SECONDARY_WBINVD_EXITING,
+			     SECONDARY_ENABLE_VPID | SECONDARY_WBINVD_EXITING |
+				     SECONDARY_ENABLE_RDTSCP,
 			     &optional);
 	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
 	miss = 0;
-	caps.exit = adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
-			       : MSR_IA32_VMX_EXIT_CTLS,
-			   EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER |
-				   EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT |
-				   EXIT_LOAD_IA32_PAT,
-			   &miss);
+	caps.exit = adjust(
+		tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
+		EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER |
+			EXIT_LOAD_IA32_EFER | EXIT_SAVE_IA32_PAT |
+			EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS,
+		&miss);
 	caps.entry = adjust(tru ? MSR_IA32_VMX_TRUE_ENTRY_CTLS
 				: MSR_IA32_VMX_ENTRY_CTLS,
-			    ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT, &miss);
+			    ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_IA32_PAT |
+				    ENTRY_LOAD_DEBUG_CONTROLS,
+			    &miss);
 	caps.entry &= ~ENTRY_IA32E_MODE_GUEST;
 	if (caps.preempt)
 		caps.exit |= adjust(tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS
 					: MSR_IA32_VMX_EXIT_CTLS,
 				    EXIT_SAVE_PREEMPTION_TIMER, &optional);
 	if (miss)
-		bad |= missing("64-bit host or EFER/PAT load/save controls");
+		bad |= missing("64-bit host or EFER/PAT/debug load/save "
+			       "controls");
 	return bad;
 }
 
@@ -534,6 +538,7 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
 	this_cpu()->vmcs = x->vmcs;
 	x->mmu = mmu;
+	x->ept_off = mmu == VCPU_SHADOW; /* until real mode needs it */
 	v->arch = x;
 	setup_host_state();
 	setup_controls(x, nested_root, v->cr4_guest_ok);
@@ -676,6 +681,18 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		 * delivery would have (B0-B3 replaced, BD/BS sticky). */
 		if (e->exc.vector == VEC_DB)
 			write_dr6((read_dr6() & ~0xfull) | (q & 0x600f));
+		/* Nor does it clear DR7.GD, which the delivery does (SDM
+		 * 18.2.4): or the handler's own DR access would fault again. */
+		if (e->exc.vector == VEC_DB && (q & DR6_BD))
+			vmwrite(GUEST_DR7, vmread(GUEST_DR7) & ~DR7_GD);
+		/* ICEBP (INT1) is a trap: its #DB returns past it. The exit
+		 * leaves RIP on it (SDM 28.2.1), and braid re-raises the #DB
+		 * as a hardware exception: move RIP first. */
+		if ((info & INTR_INFO_TYPE_MASK) ==
+		    INTR_TYPE_PRIV_SOFT_EXCEPTION)
+			vmwrite(GUEST_RIP,
+				vmread(GUEST_RIP) +
+					vmread(VM_EXIT_INSTRUCTION_LEN));
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
@@ -958,18 +975,29 @@ static void set_rip(u64 val)
 
 /* The CPU delivers a pending single-step trap (BS in the pending debug
  * exceptions field) right after VM entry (SDM Vol. 3C 27.7.3). */
-static void vmx_single_step(struct vcpu *v)
+/* The CPU delivers pending debug exceptions after VM entry, as if the
+ * instruction had raised them (SDM 24.4.2, 26.7.3); bit 12 says a data
+ * breakpoint enabled in DR7 was met. */
+static u64 vmx_get_dr7(struct vcpu *v)
 {
 	(void)v;
+	return vmread_fast(GUEST_DR7); /* saved at every exit (SDM 28.3.1) */
+}
+
+static void vmx_debug_trap(struct vcpu *v, u64 dr6)
+{
+	(void)v;
+	if (dr6 & DR6_B0_B3)
+		dr6 |= PENDING_DBG_ENABLED_BP;
 	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS,
-		vmread(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
+		vmread(GUEST_PENDING_DBG_EXCEPTIONS) | dr6);
 }
 
 static void vmx_skip_insn(struct vcpu *v, unsigned len)
 {
 	set_rip(vmread_fast(GUEST_RIP) + len);
 	if (vmread_fast(GUEST_RFLAGS) & RFLAGS_TF)
-		vmx_single_step(v);
+		vmx_debug_trap(v, DR6_BS);
 }
 
 static void vmx_set(struct vcpu *v, enum vreg r, u64 val)
@@ -1121,7 +1149,7 @@ static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 	u64 fixed0 = caps.cr0_fixed0;
 
 	/* With EPT, unrestricted guest frees PE and PG (SDM 25.6.2). */
-	if (x->mmu == VCPU_COMPOUND && !x->ept_off)
+	if (x->mmu != VCPU_NESTED && !x->ept_off)
 		fixed0 &= ~(CR0_PE | CR0_PG);
 	vmwrite(CR0_READ_SHADOW, guest->cr0);
 	vmwrite(CR4_READ_SHADOW, guest->cr4);
@@ -1227,7 +1255,8 @@ const struct vendor_ops vmx_ops = {
 	.get = vmx_get,
 	.set = vmx_set,
 	.skip_insn = vmx_skip_insn,
-	.single_step = vmx_single_step,
+	.debug_trap = vmx_debug_trap,
+	.get_dr7 = vmx_get_dr7,
 	.set_efer = vmx_set_efer,
 	.inject_exception = vmx_inject_exception,
 	.irq_window_open = vmx_irq_window_open,

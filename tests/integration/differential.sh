@@ -11,8 +11,10 @@
 #   tests/integration/differential.sh [svm|vmx ...]   (OUT=build/test)
 # Sourced by run.sh with DIFF_SOURCED=1.
 set -u
-cd "$(dirname "$0")/../.."
-[ -n "${DIFF_SOURCED-}" ] || . tests/integration/lib.sh
+if [ -z "${DIFF_SOURCED-}" ]; then
+	cd "$(dirname "$0")/../.."
+	. tests/integration/lib.sh
+fi
 mkdir -p "$OUT"
 
 DIFF_GUEST=build/guests/diffcpu.elf

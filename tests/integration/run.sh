@@ -425,6 +425,13 @@ ADV_SOURCED=1 . tests/integration/adversarial.sh
 adv_run svm
 adv_run vmx
 
+# Differential conformance: what the CPU and the platform do, bare and
+# under braid in every mode, line by line (tests/integration/differential.sh;
+# the reviewed differences are in tests/integration/differences).
+DIFF_SOURCED=1 . tests/integration/differential.sh
+differential svm
+differential vmx
+
 # Differential page-table fuzzing: random table edits and accesses from a
 # seed, the same digest bare and under braid in every mode (a short run;
 # make fuzz-guest runs 10^6 operations per mode and vendor).
