@@ -83,6 +83,15 @@ static const enum vreg seg_base_reg[X86_NR_SEGS] = {
 	[X86_SEG_FS] = VREG_FS_BASE, [X86_SEG_GS] = VREG_GS_BASE,
 };
 
+u64 guest_seg_base(struct vcpu *v, enum x86_seg seg)
+{
+	bool long64 = vendor->get(v, VREG_CS_MODE) == 64;
+
+	if (long64 && seg != X86_SEG_FS && seg != X86_SEG_GS)
+		return 0; /* SDM Vol. 1 3.4.2.1 */
+	return vendor->get(v, seg_base_reg[seg]);
+}
+
 /* The registers an instruction may use, once it is decoded: the bases of
  * the segments its operands use, which in 64-bit mode only FS and GS
  * have (VMREADs spared otherwise). Segment limits are not checked: the

@@ -22,6 +22,9 @@ u32 guest_access_user(struct guest *g);
 int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
 		      const struct x86_insn **insn);
 void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c);
+/* The base of segment @seg as the guest's mode uses it: in 64-bit mode
+ * only FS and GS have one. */
+u64 guest_seg_base(struct vcpu *v, enum x86_seg seg);
 /* guest_insn_decode() in two steps: fetch and decode, setting only
  * @ctx's RIP and mode; then the registers the instruction may use. */
 int guest_insn_fetch_decode(struct guest *g, struct emu_ctx *ctx,

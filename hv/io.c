@@ -81,28 +81,30 @@ static bool port_out(struct guest *g, u16 port, u8 size, u32 val)
 	return absent_uart(port) || port == PORT_POST;
 }
 
+void io_port(struct guest *g, u16 port, bool in, u8 size, u32 *val)
+{
+	u32 mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
+
+	if (vplat_io(g, port, in, size, val) ||
+	    (in ? port_in(g, port, size, val) : port_out(g, port, size, *val)))
+		return;
+	vplat_report_port(g, port, in);
+	if (in)
+		*val = mask;
+}
+
 void handle_io(struct guest *g, const struct vmexit *e)
 {
 	struct vcpu *v = &g->vcpu;
 	u64 *rax = &v->regs.gpr[RAX];
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (8 * e->io.size)) - 1;
 	u32 val = (u32)*rax & mask;
-	bool ok;
 
 	if (e->io.string) {
-		guest_stop(
-			g,
-			"string I/O (INS/OUTS) on port 0x%x is not supported",
-			e->io.port);
+		handle_string_io(g, e);
 		return;
 	}
-	ok = vplat_io(g, e->io.port, e->io.in, e->io.size, &val) ||
-	     (e->io.in ? port_in(g, e->io.port, e->io.size, &val)
-		       : port_out(g, e->io.port, e->io.size, val));
-	if (!ok) {
-		vplat_report_port(g, e->io.port, e->io.in);
-		val = mask;
-	}
+	io_port(g, e->io.port, e->io.in, e->io.size, &val);
 	/* A 32-bit IN zero-extends into RAX; 8/16-bit ones merge. */
 	if (e->io.in)
 		*rax = e->io.size == 4 ? val

@@ -47,7 +47,7 @@ struct vmexit {
 			u16 port;
 			u8 size; /* 1, 2 or 4 */
 			bool in;
-			bool string; /* INS/OUTS: not emulated */
+			bool string; /* INS/OUTS (hv/io_string.c decodes the rest) */
 		} io;
 		struct {
 			gpa_t gpa;

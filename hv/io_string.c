@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: MIT
+/*
+ * INS and OUTS (SDM Vol. 2A INS/INSB/INSW/INSD, Vol. 2B OUTS), with or
+ * without REP: every port exits, so braid moves each element between the
+ * port (hv/io.c) and guest memory itself, through the guest's own
+ * translation (hv/gva.c). OUTS reads seg:rSI (DS unless overridden), INS
+ * writes ES:rDI; the index steps by the element size, down if RFLAGS.DF;
+ * with REP, rCX counts the elements left. The address size (16, 32 or 64
+ * bits) selects SI/ESI/RSI, DI/EDI/RDI and CX/ECX/RCX.
+ *
+ * REP, the address size and OUTS's segment come from the instruction's
+ * own prefixes. The exit reports them too, but not on every CPU (VMX
+ * without IA32_VMX_BASIC[54]) and not always right: QEMU's TCG puts SVM's
+ * address-size bits one place up (docs/emulators.md).
+ *
+ * A long REP runs in bursts: after STRING_IO_BURST elements RIP stays on
+ * the instruction with the registers updated, as when the CPU takes an
+ * interrupt between iterations, and the guest goes on with it at the next
+ * entry. A fault on an element stops there, the registers telling how far
+ * it got, and is raised with RIP on the instruction (SDM 7.3.3 of the
+ * string instructions' restartability).
+ */
+#include "arch/x86_64/cpu.h"
+#include "arch/x86_64/vendor.h"
+#include "hv/event.h"
+#include "hv/exit.h"
+#include "hv/gva.h"
+#include "hv/guest_insn.h"
+#include "hv/mmu.h"
+#include "insn/decode.h"
+#include "insn/x86_flags.h"
+#include "lib/string.h"
+
+#define STRING_IO_BURST 1024
+struct string_op {
+	bool rep;
+	unsigned asize;	  /* address size in bytes */
+	enum x86_seg seg; /* OUTS's source segment */
+};
+
+/* The legacy prefixes and REX before the opcode (SDM Vol. 2A 2.1.1,
+ * 2.2.1). */
+static int decode(struct guest *g, struct string_op *op)
+{
+	unsigned mode = vendor->get(&g->vcpu, VREG_CS_MODE), len;
+	u8 buf[X86_MAX_LEN];
+
+	if (guest_fetch(g, vendor->get(&g->vcpu, VREG_RIP), buf, &len))
+		return -EFAULT;
+	*op = (struct string_op){ false, mode / 8, X86_SEG_DS };
+	for (unsigned i = 0; i < len; i++) {
+		switch (buf[i]) {
+		case 0xf2:
+		case 0xf3: op->rep = true; break;
+		case 0x67: op->asize = mode == 32 ? 2 : 4; break;
+		case 0x26: op->seg = X86_SEG_ES; break;
+		case 0x2e: op->seg = X86_SEG_CS; break;
+		case 0x36: op->seg = X86_SEG_SS; break;
+		case 0x3e: op->seg = X86_SEG_DS; break;
+		case 0x64: op->seg = X86_SEG_FS; break;
+		case 0x65: op->seg = X86_SEG_GS; break;
+		case 0xf0:
+		case 0x66: break;
+		default:
+			if (mode == 64 && (buf[i] & 0xf0) == 0x40)
+				break; /* REX */
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* A write to a 16- or 32-bit index or count register: 32 bits clear the
+ * upper half (SDM Vol. 1 3.4.1.1), 16 bits leave it alone. */
+static void set_reg(u64 *r, u64 val, unsigned asize)
+{
+	if (asize == 8)
+		*r = val;
+	else if (asize == 4)
+		*r = (u32)val;
+	else
+		*r = (*r & ~0xffffull) | (u16)val;
+}
+
+/* Move @n bytes between guest memory at @lin and @buf, as the guest's
+ * access: 0, or the fault raised in the guest (-EFAULT), or -ENOENT for
+ * memory where braid has no RAM. */
+static int mem_access(struct guest *g, u64 lin, void *buf, unsigned n,
+		      bool write)
+{
+	u32 access = guest_access_user(g) | (write ? PFERR_W : 0), pf = 0;
+	struct gva_span s;
+	u8 *p = buf;
+	int err = gva_translate(g, lin, n, access, &s, &pf);
+
+	if (err == -EFAULT)
+		guest_raise_pf(g, s.fault_gva, pf);
+	if (err)
+		return err;
+	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
+		void *mem = guest_ptr(g, s.gpa[i], s.len[i]);
+
+		if (!write) {
+			memcpy(p, mem, s.len[i]);
+			continue;
+		}
+		memcpy(mem, p, s.len[i]);
+		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+	}
+	return 0;
+}
+
+/* One element: 0, or the error that ends the instruction here. */
+static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
+{
+	u32 val = 0;
+	int err = 0;
+
+	if (e->io.in) {
+		io_port(g, e->io.port, true, e->io.size, &val);
+		err = mem_access(g, lin, &val, e->io.size, true);
+	} else {
+		err = mem_access(g, lin, &val, e->io.size, false);
+		if (!err)
+			io_port(g, e->io.port, false, e->io.size, &val);
+	}
+	if (err == -ENOENT)
+		guest_stop(g,
+			   "%s on port 0x%x with memory at 0x%llx where it has "
+			   "no RAM",
+			   e->io.in ? "INS" : "OUTS", e->io.port,
+			   (unsigned long long)lin);
+	return err;
+}
+
+void handle_string_io(struct guest *g, const struct vmexit *e)
+{
+	struct vcpu *v = &g->vcpu;
+	u64 *gpr = v->regs.gpr;
+	unsigned idx = e->io.in ? RDI : RSI;
+	struct string_op op;
+	u64 amask, base, step, left;
+
+	if (decode(g, &op)) {
+		guest_stop(g,
+			   "string I/O on port 0x%x: its instruction cannot "
+			   "be read",
+			   e->io.port);
+		return;
+	}
+	amask = op.asize == 8 ? ~0ull : (1ull << (8 * op.asize)) - 1;
+	base = guest_seg_base(v, e->io.in ? X86_SEG_ES : op.seg);
+	step = vendor->get(v, VREG_RFLAGS) & X86_FL_DF ? -(u64)e->io.size
+						       : e->io.size;
+	left = op.rep ? gpr[RCX] & amask : 1;
+	for (unsigned n = 0; left && n < STRING_IO_BURST; n++) {
+		u64 off = gpr[idx] & amask;
+		u64 lin = base + off;
+
+		if (op.asize != 8)
+			lin = (u32)lin; /* outside 64-bit mode */
+		if (one_element(g, e, lin) || g->state != GUEST_RUNNING)
+			return;
+		set_reg(&gpr[idx], off + step, op.asize);
+		left--;
+		if (op.rep)
+			set_reg(&gpr[RCX], left, op.asize);
+	}
+	if (!left)
+		vcpu_skip_insn(v, e->insn_len);
+}
