@@ -1080,15 +1080,9 @@ static void on_stack_vec(struct trap_frame *tf)
 	stack_hits++;
 }
 
-static void section_stack(void)
+/* INT 0x43 with RSP at @top: the CPU pushes the frame just below it. */
+static void int_on_stack(u64 top)
 {
-	u64 va = 0x7000200000UL, *pte = live_pte(va), *pde;
-	u64 top = (u64)pte + PAGE_SIZE;
-
-	pde = vm_entry(vm_current(), va, PG_2M, false);
-	*pde = 0;
-	invlpg(va);
-	irq_set_handler(0x43, on_stack_vec);
 	asm volatile("mov %%rsp, %%rbx\n\t"
 		     "mov %0, %%rsp\n\t"
 		     "int $0x43\n\t"
@@ -1096,9 +1090,27 @@ static void section_stack(void)
 		     :
 		     : "r"(top)
 		     : "rbx", "memory");
-	irq_set_handler(0x43, NULL);
+}
+
+static void section_stack(void)
+{
+	u64 va = 0x7000200000UL, *pte = live_pte(va);
+
+	*vm_entry(vm_current(), va, PG_2M, false) = 0;
+	invlpg(va);
+	irq_set_handler(0x43, on_stack_vec);
+	int_on_stack((u64)pte + PAGE_SIZE);
 	D("interrupt with the stack on a former page table: handled %u\n",
 	  stack_hits);
+	/* Now a page that is a live table and the stack at once: the frame
+	 * lands in entries no access uses (the table maps va with entry 0
+	 * only). */
+	pte = live_pte(va);
+	int_on_stack((u64)pte + PAGE_SIZE);
+	irq_set_handler(0x43, NULL);
+	D("interrupt with the stack on a live page table: handled %u, the "
+	  "table still maps: %u\n",
+	  stack_hits, *(volatile u64 *)va == 0);
 }
 
 /* --- mode: long mode -> 32-bit legacy protected mode -> 16-bit protected

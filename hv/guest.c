@@ -155,6 +155,7 @@ static const char *const report_names[REPORT_NR] = {
 	[REPORT_PORT] = "port",
 	[REPORT_MMIO] = "device-memory",
 	[REPORT_UNBACKED] = "unbacked-memory",
+	[REPORT_PT_DATA] = "page-table-data",
 };
 
 void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)

@@ -96,6 +96,7 @@ enum guest_report {
 	REPORT_PORT,	 /* a port nothing answers */
 	REPORT_MMIO,	 /* an odd-sized device-memory access ignored */
 	REPORT_UNBACKED, /* an access where it has no memory */
+	REPORT_PT_DATA,	 /* a page table written as data (a stack, say) */
 	REPORT_NR
 };
 #define GUEST_REPORTS_MAX 8 /* lines per reason; the rest only counted */

@@ -370,6 +370,14 @@ void mmu_reset(struct guest *g)
 	apply(g, false);
 }
 
+void mmu_unshadow_all(struct guest *g)
+{
+	if (!shadowed(g) || !g->paged)
+		return;
+	shadow_reset(&g->shadow);
+	apply(g, true);
+}
+
 void mmu_shadow_flush(struct guest *g)
 {
 	struct shadow *s = &g->shadow;

@@ -18,6 +18,10 @@ void mmu_reset(struct guest *g);
 /* A change to the shadow or compound tree asked for a TLB flush (and
  * maybe moved the root): load the root, flush. */
 void mmu_shadow_flush(struct guest *g);
+/* Shadow and compound paging: drop every shadow page and start again from
+ * the guest's CR3, so that no guest page is write-protected as a table
+ * any more (until it is walked again). */
+void mmu_unshadow_all(struct guest *g);
 
 /* Just before each VM entry: the compound policy's clock, and a pending
  * flush (shadow and compound paging; nested paging has nothing to do).

@@ -200,6 +200,24 @@ static bool decoded_store_hits(const struct x86_insn *in,
 	return gva - ea < in->opsize;
 }
 
+/* The guest wrote a page braid shadows as a table other than by a store
+ * braid can carry out: it uses the page as data (a stack, say). Stop
+ * treating it, and simply every page, as a table (KVM unprotects the one
+ * page for the same reason): the shadows go, the CPU retries the write,
+ * and tables are mirrored again as they are walked. A page that is a
+ * table and a stack at once costs a rebuild per such write, and stays
+ * correct. */
+static void unshadow(struct guest *g, u64 addr, const char *insn)
+{
+	guest_report(g, REPORT_PT_DATA,
+		     "%s%s%s wrote to a page table at 0x%llx: shadows dropped",
+		     insn ? "an instruction braid does not carry out (" : "",
+		     insn ?: "event delivery", insn ? ")" : "",
+		     (unsigned long long)addr);
+	g->shadow.stats.unshadows++;
+	mmu_unshadow_all(g);
+}
+
 void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 {
 	struct vcpu *v = &g->vcpu;
@@ -213,12 +231,10 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 		pe.tlb[1] = (struct pt_tlb){ true, addr & ~(u64)(PAGE_SIZE - 1),
 					     *gpa & ~(u64)(PAGE_SIZE - 1) };
 	/* The CPU was delivering an event (pushing on the stack) when the
-	 * write trapped, not running the instruction at RIP: a stack that
-	 * shares a page with a page table is not something to emulate. */
+	 * write trapped, not running the instruction at RIP: nothing to
+	 * emulate. The event goes in again at the next entry (hv/event.c). */
 	if (v->delivering) {
-		guest_stop(g,
-			   "event delivery wrote to its page table at 0x%llx",
-			   (unsigned long long)addr);
+		unshadow(g, addr, NULL);
 		return;
 	}
 	err = guest_insn_fetch_decode(g, &ctx, &insn);
@@ -228,14 +244,12 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 			"cannot fetch the instruction that wrote its page table");
 		return;
 	}
-	/* The decoder knows loads too (for MMIO): one that trapped here as a
-	 * write is not understood, and must not be carried out as one. */
+	/* An instruction braid does not carry out (INT n pushing its frame,
+	 * CALL, PUSH, ...), or one the decoder knows only as a load (for
+	 * MMIO), wrote the page: the same way out, and the CPU runs the
+	 * instruction again on the unprotected page. */
 	if (err || !x86_kind_is_store(insn->kind)) {
-		guest_stop(
-			g,
-			"cannot emulate the write to its page table at 0x%llx: %s%s",
-			(unsigned long long)addr, insn->reason,
-			err ? "" : " (not a store)");
+		unshadow(g, addr, insn->reason);
 		return;
 	}
 	g->shadow.stats.pt_write_traps++;

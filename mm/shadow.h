@@ -67,6 +67,7 @@ struct shadow_stats {
 	u64 flushes;	  /* whole-VPID/ASID TLB flushes */
 	u64 flushes_addr; /* single-address flushes (INVLPG) */
 	u64 pages_peak;
+	u64 unshadows; /* tree dropped: a table written as data */
 };
 
 /* How the shadow code reaches the guest's RAM. */
