@@ -472,7 +472,10 @@ static void cr_bits(void)
 	expect_cr("cr-bits: CR4.VMXE (hidden)", do_cr4, cr4 | BIT(13));
 	expect_cr("cr-bits: CR4.SMEP (hidden)", do_cr4, cr4 | BIT(20));
 	expect_cr("cr-bits: CR4.PCIDE (hidden)", do_cr4, cr4 | BIT(17));
-	expect_cr("cr-bits: CR4.OSXSAVE (hidden)", do_cr4, cr4 | BIT(18));
+	/* OSXSAVE is hidden only where the CPU has no XSAVE. */
+	if (!(cpuid(1, 0).ecx & BIT(26)))
+		expect_cr("cr-bits: CR4.OSXSAVE (hidden)", do_cr4,
+			  cr4 | BIT(18));
 	expect_cr("cr-bits: CR4.PKE (hidden)", do_cr4, cr4 | BIT(22));
 	expect_cr("cr-bits: CR4 bit 31 (reserved)", do_cr4, cr4 | BIT(31));
 	expect_cr("cr-bits: CR4.PAE clear in IA-32e mode", do_cr4,

@@ -7,13 +7,17 @@
  * values to the next guest on the same CPU. Run it twice, one guest after
  * the other:
  *
- *   plant   (with xcr0: first tries to turn on XSAVE state, which a CPU
- *           that reports no XSAVE must refuse) fills XMM0-15, MXCSR, the
- *           x87 control
- *           word and ST0, and DR0-DR3 with a recognizable pattern, reads
- *           it all back (so the planting is known to have worked), and
- *           ends; also CR2 and a few MiB of its free RAM;
- *   (none)  reads the same registers and fails on any planted value.
+ *   plant   (with xcr0: where the CPU reports no XSAVE, first tries to
+ *           turn XSAVE state on, which must be refused; where it does,
+ *           sets XCR0 to x87|SSE|AVX and fills the upper halves of
+ *           YMM0-15 too) fills XMM0-15, MXCSR, the x87 control word and
+ *           ST0, and DR0-DR3 with a recognizable pattern, reads it all
+ *           back (so the planting is known to have worked), and ends;
+ *           also CR2 and a few MiB of its free RAM;
+ *   (none)  reads the same registers and fails on any planted value;
+ *           where the CPU reports XSAVE, XCR0 must read x87 only (its
+ *           reset value), and with AVX turned on the upper halves of
+ *           YMM0-15 must be zero.
  *
  * Guests must enable SSE themselves (CR4.OSFXSR), as a kernel does.
  */
@@ -108,18 +112,91 @@ static void xsetbv_avx(void *arg)
 	asm volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
 }
 
-/* A CPU that reports no XSAVE (as braid's guests are shown) must refuse
- * it: #GP at CR4.OSXSAVE or, where the CPU underneath has XSAVE, #UD at
- * XSETBV. XCR0 is shared by every guest on the CPU (no VMCS or VMCB
- * switches it), so one that could set it could turn on AVX state that
- * the next guest inherits. */
+static bool has_avx(void)
+{
+	u32 ecx = cpuid(1, 0).ecx;
+
+	return (ecx & BIT(26)) && (ecx & BIT(28)) && (cpuid(0xd, 0).eax & 4);
+}
+
+static u64 xgetbv0(void)
+{
+	u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | (u64)hi << 32;
+}
+
+/* The upper halves of YMM0-15, 16 bytes each, through VEXTRACTF128
+ * (AVX; the runtime itself uses no vector registers). */
+#define YMM_HI(n) "vextractf128 $1, %%ymm" #n ", " #n "*16(%0)\n\t"
+static void ymm_upper(u8 out[NR_XMM * 16])
+{
+	asm volatile(YMM_HI(0) YMM_HI(1) YMM_HI(2) YMM_HI(3) YMM_HI(4) YMM_HI(5)
+			     YMM_HI(6) YMM_HI(7) YMM_HI(8) YMM_HI(9) YMM_HI(10)
+				     YMM_HI(11) YMM_HI(12) YMM_HI(13) YMM_HI(14)
+					     YMM_HI(15)
+		     :
+		     : "r"(out)
+		     : "memory");
+}
+
+/* Where the CPU reports AVX: XCR0 with its state, and YMM0-15's upper
+ * halves set to the pattern (VINSERTF128 of the planted XMM into itself). */
+#define YMM_SET(n) "vinsertf128 $1, %%xmm" #n ", %%ymm" #n ", %%ymm" #n "\n\t"
+static void plant_avx(void)
+{
+	write_cr4(read_cr4() | BIT(18));
+	asm volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
+	asm volatile(YMM_SET(0) YMM_SET(1) YMM_SET(2) YMM_SET(3) YMM_SET(4)
+			     YMM_SET(5) YMM_SET(6) YMM_SET(7) YMM_SET(8)
+				     YMM_SET(9) YMM_SET(10) YMM_SET(11)
+					     YMM_SET(12) YMM_SET(13) YMM_SET(14)
+						     YMM_SET(15)::
+							     : "memory");
+}
+
+/* How many YMM upper halves hold the planted pattern (XMM i's). */
+static unsigned avx_planted(void)
+{
+	static u8 hi[NR_XMM * 16] __attribute__((aligned(16)));
+	unsigned n = 0;
+	u64 w;
+
+	ymm_upper(hi);
+	for (unsigned i = 0; i < NR_XMM; i++) {
+		memcpy(&w, hi + 16 * i, 8);
+		n += w == tag(i);
+	}
+	return n;
+}
+
+/* The next guest: XCR0 at its reset value, and no upper half planted. */
+static void sniff_avx(void)
+{
+	u64 xcr0;
+
+	write_cr4(read_cr4() | BIT(18));
+	xcr0 = xgetbv0();
+	report(xcr0 == 1, "XCR0 starts as x87 only (%#lx)", xcr0);
+	asm volatile("xsetbv" : : "c"(0), "a"(7), "d"(0));
+	report(avx_planted() == 0,
+	       "no YMM upper half of an earlier guest seen");
+	asm volatile("xsetbv" : : "c"(0), "a"(1), "d"(0));
+	write_cr4(read_cr4() & ~BIT(18));
+}
+
+/* A CPU that reports no XSAVE must refuse it: #GP at CR4.OSXSAVE or,
+ * where the CPU underneath has XSAVE, #UD at XSETBV. XCR0 is shared by
+ * every guest on the CPU (no VMCS or VMCB switches it), so one that could
+ * set it could turn on AVX state that the next guest inherits. */
 static void try_xcr0(void)
 {
 	struct fault f;
 
 	if (cpuid(1, 0).ecx & BIT(26)) {
-		report_skip(
-			"the CPU reports XSAVE: XCR0 is this guest's to set");
+		report_skip("the CPU reports XSAVE: XCR0 is this guest's to "
+			    "set (planted below where AVX is there)");
 		return;
 	}
 	if (catch_fault(set_osxsave, NULL, &f)) {
@@ -187,10 +264,18 @@ void guest_main(void)
 		seen = planted_seen();
 		report(seen == all, "planted %u of %u register values", seen,
 		       all);
+		if (has_avx()) {
+			plant_avx();
+			report(avx_planted() == NR_XMM,
+			       "planted %u of %u YMM upper halves",
+			       avx_planted(), NR_XMM);
+		}
 		return;
 	}
 	seen = planted_seen();
 	report(seen == 0,
 	       "no register value of an earlier guest seen (%u of %u)", seen,
 	       all);
+	if (has_avx())
+		sniff_avx();
 }

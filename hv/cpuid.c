@@ -13,24 +13,27 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/exit.h"
 #include "hv/guest.h"
+#include "hv/mmu.h"
 
 #define ECX1_HIDDEN                                                       \
 	(ECX1_DTES64 | ECX1_MONITOR | ECX1_DS_CPL | ECX1_VMX | ECX1_SMX | \
 	 ECX1_EST | ECX1_TM2 | ECX1_XTPR | ECX1_PDCM | ECX1_PCID |        \
-	 ECX1_X2APIC | ECX1_TSC_DEADLINE | ECX1_XSAVE | ECX1_OSXSAVE |    \
-	 ECX1_AVX)
+	 ECX1_X2APIC | ECX1_TSC_DEADLINE)
 /* CPUID.1:EDX: machine check, debug store, thermal/ACPI MSRs, HTT */
 #define EDX1_HIDDEN                                                       \
 	(EDX1_MCE | EDX1_MCA | EDX1_DS | EDX1_ACPI | EDX1_HTT | EDX1_TM | \
 	 EDX1_PBE)
-/* CPUID.7.0:EBX: AVX2 and the AVX-512 family need XSAVE state */
-#define EBX7_AVX_MASK                                                         \
-	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | \
-	 BIT(30) | BIT(31))
+/* CPUID.7.0:EBX: the AVX-512 family needs XSAVE state braid does not
+ * switch (opmask, ZMM); AVX2 (bit 5) only AVX's */
+#define EBX7_AVX2 BIT(5)
+#define EBX7_AVX_MASK                                                          \
+	(BIT(16) | BIT(17) | BIT(21) | BIT(26) | BIT(27) | BIT(28) | BIT(30) | \
+	 BIT(31))
 /* CPUID.7.0: paging features no mode of braid virtualizes yet (shadow
  * paging would have to emulate them), hidden in every mode so that all
  * three present one CPU; and features reached through MSRs or CR4 bits
@@ -100,9 +103,26 @@ static __attribute__((noinline)) u32 apic_bit(u32 edx)
 	return edx;
 }
 
-static __attribute__((noinline)) void leaf1(struct cpuid_regs *r)
+/* XSAVE and AVX as far as braid switches their state (cpu_state.c), and
+ * OSXSAVE as the guest's CR4 has it (SDM Vol. 2A, CPUID). */
+static u32 xsave_bits(u32 ecx)
 {
-	r->ecx &= ~(u32)ECX1_HIDDEN;
+	const struct vcpu *v = this_cpu()->vcpu;
+	u64 mask = cpu_state_xcr0_mask();
+
+	ecx &= ~(u32)ECX1_OSXSAVE;
+	if (!mask)
+		ecx &= ~(u32)(ECX1_XSAVE | ECX1_AVX);
+	if (!(mask & XCR0_AVX))
+		ecx &= ~(u32)ECX1_AVX;
+	if (mask && v && v->guest && (mmu_guest_cr4(v->guest) & CR4_OSXSAVE))
+		ecx |= ECX1_OSXSAVE;
+	return ecx;
+}
+
+static void leaf1(struct cpuid_regs *r)
+{
+	r->ecx = xsave_bits(r->ecx & ~(u32)ECX1_HIDDEN);
 	/* The virtual local APIC offers TSC-deadline mode whatever the host
 	 * has: its timer runs on the TSC the guest reads (dm/vlapic.c). A
 	 * timer programmed by WRMSR costs a short MSR exit, not a decoded
@@ -120,30 +140,49 @@ static void leaf7(struct cpuid_regs *r, u32 sub)
 	}
 	r->eax = 0; /* no further subleaves */
 	r->ebx &= ~(u32)EBX7_HIDDEN;
+	if (!(cpu_state_xcr0_mask() & XCR0_AVX))
+		r->ebx &= ~(u32)EBX7_AVX2;
 	r->ecx &= ~(u32)ECX7_HIDDEN;
 	r->edx = 0; /* speculation-control MSRs and the like */
 }
 
-/* Inlined into handle_cpuid(), the hot path (the CR4 table below calls
- * it too, once): a call here costs ~15 instructions per CPUID exit. */
-static inline __attribute__((always_inline)) struct cpuid_regs
-guest_cpuid(u32 leaf, u32 sub)
+/*
+ * Leaf 0xD, XSAVE (SDM Vol. 2A, CPUID; Vol. 1 13.2) for the components
+ * braid offers: sub-leaf 0's EAX/EDX and ECX (the area for all of them)
+ * cut down to those; EBX (for the current XCR0, the guest's, which is in
+ * the CPU) as the CPU says. Sub-leaf 1: XSAVEOPT, XSAVEC and XGETBV with
+ * ECX=1, not XSAVES (IA32_XSS is not emulated). Sub-leaf n: component n,
+ * if offered.
+ */
+static __attribute__((noinline)) void xsave_leaf(struct cpuid_regs *r, u32 sub)
 {
-	static u32 host_max;
-	struct cpuid_regs r;
+	u64 mask = cpu_state_xcr0_mask();
 
-	if (!host_max)
-		host_max = cpuid(0, 0).eax;
-	if (leaf > host_max && leaf < BRAID_CPUID_BASE &&
-	    leaf != LEAF_TSC_CRYSTAL && leaf != LEAF_FREQ)
-		return (struct cpuid_regs){ 0 };
-	r = cpuid(leaf, sub);
+	if (sub == 0 && mask) {
+		r->eax &= (u32)mask;
+		r->edx = 0;
+		r->ecx = mask & XCR0_AVX
+				 ? cpuid(0xd, 2).ebx + cpuid(0xd, 2).eax
+				 : 512 + 64; /* legacy region and header */
+	} else if (sub == 1 && mask) {
+		r->eax &= BIT(0) | BIT(1) | BIT(2);
+		r->ecx = r->edx = 0;
+	} else if (sub < 2 || sub > 63 || !(mask & BIT(sub))) {
+		*r = (struct cpuid_regs){ 0 };
+	}
+}
+
+/* Every leaf but 0: what braid changes in the host's answer @r. */
+static __attribute__((noinline)) struct cpuid_regs
+other_leaf(struct cpuid_regs r, u32 leaf, u32 sub)
+{
 	switch (leaf) {
-	case 0: r.eax = MAX(r.eax, (u32)LEAF_FREQ); break;
 	case 1: leaf1(&r); break;
 	case 5:	  /* MONITOR/MWAIT */
 	case 0xa: /* performance monitoring */
-	case 0xd: r = (struct cpuid_regs){ 0 }; break;
+		r = (struct cpuid_regs){ 0 };
+		break;
+	case 0xd: xsave_leaf(&r, sub); break;
 	case 6: /* only ARAT: the APIC timer always runs (braid's is virtual) */
 		r = (struct cpuid_regs){ .eax = EAX6_ARAT };
 		break;
@@ -162,6 +201,27 @@ guest_cpuid(u32 leaf, u32 sub)
 			r = (struct cpuid_regs){ 0 }; /* SEV, SME, ... */
 	}
 	return r;
+}
+
+/* Inlined into handle_cpuid(), the hot path (the CR4 table below calls
+ * it too, once): leaf 0 here, the rest out of line. */
+static inline __attribute__((always_inline)) struct cpuid_regs
+guest_cpuid(u32 leaf, u32 sub)
+{
+	static u32 host_max;
+	struct cpuid_regs r;
+
+	if (!host_max)
+		host_max = cpuid(0, 0).eax;
+	if (leaf > host_max && leaf < BRAID_CPUID_BASE &&
+	    leaf != LEAF_TSC_CRYSTAL && leaf != LEAF_FREQ)
+		return (struct cpuid_regs){ 0 };
+	r = cpuid(leaf, sub);
+	if (leaf == 0) {
+		r.eax = MAX(r.eax, (u32)LEAF_FREQ);
+		return r;
+	}
+	return other_leaf(r, leaf, sub);
 }
 
 /* The CR4 bits each CPUID feature brings (SDM Vol. 3A 2.5). Setting a bit

@@ -184,12 +184,7 @@ void handle_exit(struct guest *g, struct vmexit *e)
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
 	case VMEXIT_HLT: handle_hlt(g, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
-	case VMEXIT_XSETBV:
-		/* The CPU braid presents has no XSAVE (hv/cpuid.c), where
-		 * XSETBV is #UD (SDM Vol. 2D, XSETBV); and XCR0, which no
-		 * VMCS or VMCB switches, stays braid's (cpu_state.c). */
-		guest_raise(g, VEC_UD, false, 0);
-		break;
+	case VMEXIT_XSETBV: handle_xsetbv(g, e); break;
 	case VMEXIT_CACHE:
 		/* INVD must never discard the real caches (braid's dirty
 		 * lines among them); guest memory is coherent write-back, so

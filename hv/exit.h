@@ -20,6 +20,7 @@ void handle_msr(struct guest *g, const struct vmexit *e);
 /* A vCPU's MSRs as firmware leaves them (hv/msr.c). */
 void msr_reset(struct vcpu *v);
 void handle_rdpmc(struct guest *g, const struct vmexit *e);
+void handle_xsetbv(struct guest *g, const struct vmexit *e);
 void handle_hypercall(struct guest *g, const struct vmexit *e);
 
 #endif

@@ -34,7 +34,7 @@
  * compound paging (the paging bits are braid's). */
 #define CR4_PASSTHROUGH                                             \
 	(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_MCE | CR4_PCE | \
-	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE)
+	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE | CR4_OSXSAVE)
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 #define EFER_GUEST_OK	  (EFER_SCE | EFER_LME | EFER_NXE)
 
@@ -485,6 +485,11 @@ bool mmu_write_cr(struct guest *g, unsigned cr, u64 val)
 	}
 	apply(g, cr == 3);
 	return true;
+}
+
+u64 mmu_guest_cr4(struct guest *g)
+{
+	return shadowed(g) ? g->gcr.cr4 : vendor->get(&g->vcpu, VREG_CR4);
 }
 
 u64 mmu_read_cr(struct guest *g, unsigned cr)

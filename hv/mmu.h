@@ -65,6 +65,8 @@ bool mmu_write_cr(struct guest *g, unsigned cr, u64 val);
  * paging mode. */
 bool mmu_cr_ok(struct guest *g, unsigned cr, u64 val);
 u64 mmu_read_cr(struct guest *g, unsigned cr);
+/* CR4 as the guest sees it, in every paging mode. */
+u64 mmu_guest_cr4(struct guest *g);
 void mmu_invlpg(struct guest *g, bool gva_known, u64 gva);
 
 /*

@@ -34,17 +34,21 @@
 #define CR4_FSGSBASE   BIT(16)
 #define CR4_PCIDE      BIT(17)
 #define CR4_OSXSAVE    BIT(18)
-#define CR4_SMEP       BIT(20)
-#define CR4_SMAP       BIT(21)
-#define CR4_PKE	       BIT(22)
-#define RFLAGS_FIXED   BIT(1)
-#define RFLAGS_TF      BIT(8)
-#define RFLAGS_IF      BIT(9)
-#define RFLAGS_RF      BIT(16)
-#define DR6_BS	       BIT(14) /* single step (SDM Vol. 3A 18.2.3) */
-#define DR6_B0_B3      0xfull  /* breakpoint conditions met */
-#define DR6_BD	       BIT(13) /* debug register access detected */
-#define DR7_GD	       BIT(13) /* general detect enable */
+/* XCR0 state components (SDM Vol. 1 13.3) */
+#define XCR0_X87     BIT(0)
+#define XCR0_SSE     BIT(1)
+#define XCR0_AVX     BIT(2)
+#define CR4_SMEP     BIT(20)
+#define CR4_SMAP     BIT(21)
+#define CR4_PKE	     BIT(22)
+#define RFLAGS_FIXED BIT(1)
+#define RFLAGS_TF    BIT(8)
+#define RFLAGS_IF    BIT(9)
+#define RFLAGS_RF    BIT(16)
+#define DR6_BS	     BIT(14) /* single step (SDM Vol. 3A 18.2.3) */
+#define DR6_B0_B3    0xfull  /* breakpoint conditions met */
+#define DR6_BD	     BIT(13) /* debug register access detected */
+#define DR7_GD	     BIT(13) /* general detect enable */
 /* Pending debug exceptions: an enabled breakpoint was met (SDM 24.4.2) */
 #define PENDING_DBG_ENABLED_BP BIT(12)
 #define DR6_B0_B3	       0xfull  /* breakpoint conditions met */

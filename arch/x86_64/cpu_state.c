@@ -11,26 +11,51 @@
 #define FX_FCW	 0
 #define FX_MXCSR 24
 
-#define XCR0_X87 BIT(0)
-#define XCR0_SSE BIT(1)
-
 #define FCW_RESET   0x037f
 #define MXCSR_RESET 0x1f80
 #define DR6_RESET   0xffff0ff0ull
 
 /*
  * XCR0 (SDM Vol. 1 13.3) is shared by the host and every guest: no VMCS
- * or VMCB field switches it. Pinned to x87 and SSE, and with XSETBV
- * intercepted on both vendors (hv/exit.c), no guest can turn on a state
- * component (AVX and later) that FXSAVE/FXRSTOR would not swap, whatever
- * the firmware left in it.
+ * or VMCB field switches it. braid keeps the running vCPU's value in the
+ * CPU (it uses no XSAVE-managed state itself: -mgeneral-regs-only) and
+ * swaps it with the registers below. At boot: x87 and SSE, whatever the
+ * firmware left.
  */
+static bool has_xsave(void)
+{
+	static int has = -1;
+
+	if (has < 0)
+		has = !!(cpuid(1, 0).ecx & ECX1_XSAVE);
+	return has;
+}
+
+static void xsetbv0(u64 val)
+{
+	asm volatile("xsetbv" ::"c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
+}
+
+u64 cpu_state_xcr0_mask(void)
+{
+	static u64 mask;
+
+	if (!mask && has_xsave()) {
+		mask = cpuid(0xd, 0).eax & (XCR0_X87 | XCR0_SSE | XCR0_AVX);
+		/* AVX's area must be where braid's buffer has room. */
+		if ((mask & XCR0_AVX) &&
+		    cpuid(0xd, 2).ebx + cpuid(0xd, 2).eax > XSAVE_AREA_SIZE)
+			mask &= ~XCR0_AVX;
+	}
+	return mask;
+}
+
 static void pin_xcr0(void)
 {
-	if (!(cpuid(1, 0).ecx & ECX1_XSAVE))
+	if (!has_xsave())
 		return; /* no XCR0 at all */
 	write_cr4(read_cr4() | CR4_OSXSAVE);
-	asm volatile("xsetbv" ::"c"(0), "a"(XCR0_X87 | XCR0_SSE), "d"(0));
+	xsetbv0(XCR0_X87 | XCR0_SSE);
 }
 
 void cpu_state_cpu_init(void)
@@ -46,9 +71,12 @@ void cpu_state_reset(struct vcpu *v)
 	u16 fcw = FCW_RESET;
 	u32 mxcsr = MXCSR_RESET;
 
+	/* A zeroed XSAVE header: every component in its initial state
+	 * (XRSTOR with XSTATE_BV 0), but MXCSR, which XRSTOR always loads. */
 	memset(s, 0, sizeof(*s));
-	memcpy(s->fxsave + FX_FCW, &fcw, sizeof(fcw));
-	memcpy(s->fxsave + FX_MXCSR, &mxcsr, sizeof(mxcsr));
+	memcpy(s->xsave + FX_FCW, &fcw, sizeof(fcw));
+	memcpy(s->xsave + FX_MXCSR, &mxcsr, sizeof(mxcsr));
+	s->xcr0 = XCR0_X87; /* SDM Vol. 1 13.3: x87 only after reset */
 	s->dr6 = DR6_RESET;
 	if (this_cpu()->state_owner == v)
 		this_cpu()->state_owner = NULL; /* load the reset values */
@@ -90,7 +118,16 @@ u64 cpu_state_dr(unsigned n)
 
 static void save(struct vcpu_cpu_state *s)
 {
-	asm volatile("fxsaveq %0" : "=m"(s->fxsave));
+	u64 rfbm = cpu_state_xcr0_mask();
+
+	/* XSAVE stores what the owner's XCR0 enables (its XCR0 is in the
+	 * CPU); the rest is marked initial in the header. */
+	if (rfbm)
+		asm volatile("xsave64 %0"
+			     : "+m"(s->xsave)
+			     : "a"((u32)rfbm), "d"((u32)(rfbm >> 32)));
+	else
+		asm volatile("fxsaveq %0" : "=m"(s->xsave));
 	s->dr[0] = read_dr0();
 	s->dr[1] = read_dr1();
 	s->dr[2] = read_dr2();
@@ -100,11 +137,25 @@ static void save(struct vcpu_cpu_state *s)
 		s->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
 }
 
-/* FXRSTOR loads every x87 and SSE register, so nothing of the previous
- * owner's survives (SDM Vol. 2A, FXRSTOR). */
+/* FXRSTOR, or XRSTOR of every component guests may have with XCR0
+ * enabling them all, loads every register of that state, so nothing of
+ * the previous owner's survives (SDM Vol. 2A, FXRSTOR; Vol. 1 13.8: a
+ * component marked initial is initialised); only then does XCR0 become
+ * the new owner's. */
 static void load(const struct vcpu_cpu_state *s)
 {
-	asm volatile("fxrstorq %0" ::"m"(s->fxsave));
+	u64 rfbm = cpu_state_xcr0_mask();
+
+	if (rfbm) {
+		xsetbv0(rfbm);
+		asm volatile("xrstor64 %0"
+			     :
+			     : "m"(s->xsave), "a"((u32)rfbm),
+			       "d"((u32)(rfbm >> 32)));
+		xsetbv0(s->xcr0);
+	} else {
+		asm volatile("fxrstorq %0" ::"m"(s->xsave));
+	}
 	write_dr0(s->dr[0]);
 	write_dr1(s->dr[1]);
 	write_dr2(s->dr[2]);
@@ -124,6 +175,13 @@ void cpu_state_load(struct vcpu *v)
 		save(&old->state);
 	load(&v->state);
 	this_cpu()->state_owner = v;
+}
+
+void cpu_state_set_xcr0(struct vcpu *v, u64 xcr0)
+{
+	v->state.xcr0 = xcr0;
+	if (this_cpu()->state_owner == v)
+		xsetbv0(xcr0);
 }
 
 void cpu_state_drop(struct vcpu *v)

@@ -9,8 +9,8 @@
  * across its exits; they are swapped only when another vCPU runs on that
  * CPU (percpu.state_owner), and a new vCPU starts from the reset values,
  * never from what the previous guest left behind. XCR0, which nothing
- * switches either, is pinned to x87|SSE at boot, and XSETBV raises #UD
- * (hv/exit.c), so no guest has state FXSAVE would not cover.
+ * switches either, is swapped with them, and the registers are saved with
+ * XSAVE (x87, SSE and AVX) where the CPU has it, FXSAVE otherwise.
  */
 #ifndef ARCH_CPU_STATE_H
 #define ARCH_CPU_STATE_H
@@ -27,6 +27,11 @@ void cpu_state_reset(struct vcpu *v);
 /* @v is about to run on this CPU: put its state in the CPU, saving the
  * previous owner's. */
 void cpu_state_load(struct vcpu *v);
+/* The XCR0 components braid can switch between vCPUs, so may offer
+ * guests: x87, SSE and AVX where the CPU has them; 0 without XSAVE. */
+u64 cpu_state_xcr0_mask(void);
+/* The running vCPU's new XCR0 (XSETBV, hv/xcr0.c): into the CPU. */
+void cpu_state_set_xcr0(struct vcpu *v, u64 xcr0);
 /* DR@n (0-3) as the CPU holds it: the running vCPU's, during its exits. */
 u64 cpu_state_dr(unsigned n);
 /* @v goes away: this CPU no longer holds state worth saving. */

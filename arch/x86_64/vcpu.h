@@ -51,8 +51,14 @@ struct guest;
 
 /* What arch/x86_64/cpu_state.c swaps: the FXSAVE image (x87, MXCSR,
  * XMM0-15; 16-byte aligned) and DR0-DR3, DR6. */
+/* The XSAVE area braid keeps per vCPU: the legacy region and header (576
+ * bytes) and AVX's upper halves (256 at offset 576, SDM Vol. 1 13.4,
+ * CPUID.(0xD,2)); the only state components guests get (hv/xcr0.c). */
+#define XSAVE_AREA_SIZE 1024
+
 struct vcpu_cpu_state {
-	u8 fxsave[512] __attribute__((aligned(16)));
+	u8 xsave[XSAVE_AREA_SIZE] __attribute__((aligned(64)));
+	u64 xcr0; /* the guest's XCR0, in the CPU while it runs */
 	u64 dr[4], dr6;
 	u64 tsc_aux; /* IA32_TSC_AUX, which RDTSCP reads */
 };

@@ -32,7 +32,7 @@ memtest_svm() {
 		else
 			fail "memtest-svm: $m: no completed pass (log $LOG)"
 		fi
-		if mt_screen "mt-$m" | grep -o 'Errors: *[0-9]*' | grep -vq 'Errors: *0$'; then
+		if mt_screen "mt-$m" | grep -o 'Errors: *[0-9][0-9]*' | grep -vq 'Errors: *0$'; then
 			fail "memtest-svm: $m: memtest86+ reports errors"
 		else
 			pass "memtest-svm: $m: no errors reported"
