@@ -16,6 +16,7 @@
 #include "dm/vrtc.h"
 #include "lib/muldiv.h"
 #include "lib/string.h"
+#include "lib/types.h"
 
 #define A_WRITABLE	0x7f
 #define A_DEFAULT	0x26 /* DV = 010: 32.768 kHz base; 1.024 kHz rate */
@@ -92,6 +93,90 @@ static bool uip(const struct vrtc *r, u64 now)
 	return running(r) && phase(r, now) >= r->tsc_hz - window;
 }
 
+/* The periodic interrupt's period in TSC ticks, 0 if off: rate select
+ * 1 and 2 give 256 and 128 Hz, 3-15 give 32768 >> (RS - 1) Hz (data
+ * sheet, table "Periodic Interrupt Rate"). */
+static u64 period(const struct vrtc *r)
+{
+	unsigned rs = r->cmos[RTC_REG_A] & RTC_A_RS_MASK;
+	unsigned shift = rs <= 2 ? rs + 6 : rs - 1;
+
+	if (!rs || !running(r))
+		return 0;
+	return muldiv64(r->tsc_hz, 1ull << shift, 32768) ?: 1;
+}
+
+/* The alarm matches the time @secs shows; 0xC0-0xFF is "don't care". */
+static bool alarm_matches(struct vrtc *r, u64 secs)
+{
+	static const u8 pair[3][2] = { { RTC_SEC_ALARM, RTC_SEC },
+				       { RTC_MIN_ALARM, RTC_MIN },
+				       { RTC_HOUR_ALARM, RTC_HOUR } };
+	struct rtc_regs t = { .b = r->cmos[RTC_REG_B] };
+	u8 now[3];
+
+	rtc_epoch_to_regs(secs, &t);
+	now[0] = t.sec, now[1] = t.min, now[2] = t.hour;
+	for (unsigned i = 0; i < 3; i++) {
+		u8 a = r->cmos[pair[i][0]];
+
+		if ((a & 0xc0) != 0xc0 && a != now[i])
+			return false;
+	}
+	return true;
+}
+
+/* Raise the flags of every period and update boundary in
+ * (seen_tsc, now]; the alarm is checked at the last update only. */
+static void raise_flags(struct vrtc *r, u64 now)
+{
+	u64 p = period(r), from = r->seen_tsc, secs;
+
+	if (now <= from)
+		return;
+	r->seen_tsc = now;
+	if (!running(r))
+		return;
+	if (from < r->base_tsc)
+		from = r->base_tsc; /* the clock (re)started in between */
+	if (p && (now - r->base_tsc) / p != (from - r->base_tsc) / p)
+		r->cmos[RTC_REG_C] |= RTC_C_PF;
+	secs = (now - r->base_tsc) / r->tsc_hz;
+	if (secs == (from - r->base_tsc) / r->tsc_hz)
+		return;
+	r->cmos[RTC_REG_C] |= RTC_C_UF;
+	if (alarm_matches(r, r->base_sec + secs))
+		r->cmos[RTC_REG_C] |= RTC_C_AF;
+}
+
+bool vrtc_irq(struct vrtc *r, u64 now)
+{
+	u8 b = r->cmos[RTC_REG_B], c;
+
+	raise_flags(r, now);
+	c = r->cmos[RTC_REG_C];
+	if (((c & RTC_C_PF) && (b & RTC_B_PIE)) ||
+	    ((c & RTC_C_AF) && (b & RTC_B_AIE)) ||
+	    ((c & RTC_C_UF) && (b & RTC_B_UIE)))
+		r->cmos[RTC_REG_C] |= RTC_C_IRQF;
+	return r->cmos[RTC_REG_C] & RTC_C_IRQF;
+}
+
+u64 vrtc_next_event(const struct vrtc *r, u64 now)
+{
+	u8 b = r->cmos[RTC_REG_B];
+	u64 p = period(r), next = ~0ull, since = now - r->base_tsc;
+
+	if (!running(r) || now < r->base_tsc)
+		return next;
+	if ((b & RTC_B_PIE) && p)
+		next = r->base_tsc + (since / p + 1) * p;
+	if (b & (RTC_B_UIE | RTC_B_AIE))
+		next = MIN(next,
+			   r->base_tsc + (since / r->tsc_hz + 1) * r->tsc_hz);
+	return next;
+}
+
 static u8 read_reg(struct vrtc *r, u8 idx, u64 now)
 {
 	u8 v;
@@ -103,7 +188,8 @@ static u8 read_reg(struct vrtc *r, u8 idx, u64 now)
 		return (r->cmos[idx] & A_WRITABLE) |
 		       (uip(r, now) ? RTC_A_UIP : 0);
 	case RTC_REG_C:
-		/* Reading clears the flags; none are raised here. */
+		/* Reading clears the flags and lets IRQ 8 go. */
+		vrtc_irq(r, now);
 		v = r->cmos[idx];
 		r->cmos[idx] = 0;
 		return v;
@@ -130,9 +216,11 @@ static void run_changed(struct vrtc *r, bool was, u8 old_a, u64 now)
 
 static void write_reg(struct vrtc *r, u8 idx, u8 v, u64 now)
 {
-	bool was = running(r);
+	bool was;
 	u8 old_a = r->cmos[RTC_REG_A];
 
+	raise_flags(r, now); /* under the old rate and time */
+	was = running(r);
 	switch (idx) {
 	case RTC_REG_A: r->cmos[idx] = v & A_WRITABLE; break;
 	case RTC_REG_B:
@@ -165,6 +253,7 @@ void vrtc_reset(struct vrtc *r, u64 epoch_seconds, u64 tsc_hz, u64 now)
 	r->tsc_hz = tsc_hz ? tsc_hz : 1;
 	r->base_sec = epoch_seconds;
 	r->base_tsc = now;
+	r->seen_tsc = now;
 }
 
 bool vrtc_io(struct vrtc *r, u16 port, bool in, u8 *val, u64 now)

@@ -20,6 +20,8 @@
  *             IPIs, global disable and enable
  *   platform  PIT, 8259 and RTC as firmware leaves them; IRQ0 wakes HLT
  *   io        INS/OUTS with REP, DF, a 32-bit address size and a fault
+ *   memory    guest-physical space where nothing is (reads, writes), and
+ *             one page fault taken 5000 times at the same RIP
  *   stack     an interrupt pushed onto a page that was a page table
  *   mode      down to 16-bit protected mode and real mode, and back
  *
@@ -529,6 +531,31 @@ static void on_int41(struct trap_frame *tf)
 	int41++;
 }
 
+/* --- memory: where there is no RAM and no device, a PC reads all ones
+ * and drops writes; and a guest may fault on purpose as often as it
+ * likes. */
+
+#define NOTHING_PA 0xff000000UL /* no RAM, no device on either emulator */
+#define NOTHING_VA 0x7000600000UL
+
+static void section_memory(void)
+{
+	volatile u32 *p = (volatile u32 *)NOTHING_VA;
+	unsigned faults = 0;
+	struct fault f;
+	u32 before;
+
+	vm_map(vm_current(), NOTHING_VA, NOTHING_PA, PG_4K,
+	       PTE_P | PTE_W | PTE_PCD | PTE_PWT);
+	before = p[0];
+	p[0] = 0x12345678;
+	D("nothing at %#lx: reads %#x, after a write %#x\n", NOTHING_PA, before,
+	  p[0]);
+	for (unsigned i = 0; i < 5000; i++)
+		faults += catch_fault(ex_pf, NULL, &f) && f.vector == X86_PF;
+	D("the same page fault 5000 times: %u taken\n", faults);
+}
+
 static void section_exc(void)
 {
 	exc_line("div by 0", ex_de, NULL);
@@ -940,6 +967,44 @@ static void pic_remap(u8 imr0, u8 imr1)
 	outb(0xa1, imr1);
 }
 
+static volatile unsigned rtc_irqs;
+static volatile u8 rtc_c;
+
+static void on_irq8(struct trap_frame *tf)
+{
+	(void)tf;
+	rtc_irqs++;
+	rtc_c = cmos(0x0c); /* reading C lets IRQ 8 go */
+	outb(0xa0, 0x20);   /* EOI to the slave, then the master */
+	outb(0x20, 0x20);
+}
+
+/* The RTC's periodic interrupt (register B PIE, rate 13: 8 Hz, slow
+ * enough for an emulator with exits to keep up) on IRQ 8 through the
+ * slave 8259 wakes HLT; register C says why. */
+static void rtc_periodic(void)
+{
+	u8 a = cmos(0x0a) & 0x7f, b = cmos(0x0b);
+
+	irq_set_handler(0x28, on_irq8);
+	pic_remap(0xfb, 0xfe); /* cascade and IRQ 8 */
+	outb(0x70, 0x0a);
+	outb(0x71, (a & 0xf0) | 13);
+	(void)cmos(0x0c);
+	outb(0x70, 0x0b);
+	outb(0x71, b | 0x40);
+	asm volatile("sti; hlt; cli" ::: "memory");
+	outb(0x70, 0x0b);
+	outb(0x71, b);
+	outb(0x70, 0x0a);
+	outb(0x71, a);
+	pic_remap(0xff, 0xff);
+	irq_set_handler(0x28, NULL);
+	D("rtc periodic interrupt: woke hlt %u, register c irqf %u pf %u\n",
+	  rtc_irqs >= 1, (rtc_c >> 7) & 1, (rtc_c >> 6) & 1);
+	(void)cmos(0x0c);
+}
+
 static void section_platform(void)
 {
 	u16 c0, c1;
@@ -975,6 +1040,7 @@ static void section_platform(void)
 	D("sti; hlt: woken by irq0 %u\n", ticks >= 1);
 	pic_remap(0xff, 0xff);
 	irq_set_handler(0x20, NULL);
+	rtc_periodic();
 }
 
 /* --- io: string I/O, which braid carries out element by element --- */
@@ -1398,6 +1464,7 @@ static const struct section {
 	{ "platform", section_platform },
 	{ "apic", section_apic },
 	{ "io", section_io },
+	{ "memory", section_memory },
 	{ "stack", section_stack },
 	{ "mode", section_mode },
 };

@@ -166,6 +166,7 @@ static void sync(struct guest *g, u64 now)
 		isa_irq(p, ISA_IRQ_PIT, false);
 	}
 	isa_irq(p, ISA_IRQ_COM1, vuart_irq(&g->uart));
+	isa_irq(p, ISA_IRQ_RTC, vrtc_irq(&p->rtc, now));
 	while (vioapic_next(&p->ioapic, &vec, &level))
 		vlapic_set_irr(&p->lapic, vec, level);
 	vlapic_update(&p->lapic, now);
@@ -193,11 +194,16 @@ static int next_vector(struct vplat *p, bool take)
  * runs need not exit for them. (Its counter and the 8259's IRR are
  * brought up to date at the next exit all the same.)
  */
+static bool irq_routed(const struct vplat *p, unsigned irq)
+{
+	return (!vpic_irq_masked(&p->pic, irq) &&
+		vlapic_extint_open(&p->lapic)) ||
+	       !vioapic_pin_masked(&p->ioapic, irq == ISA_IRQ_PIT ? 2 : irq);
+}
+
 static bool pit_routed(const struct vplat *p)
 {
-	return (!vpic_irq_masked(&p->pic, ISA_IRQ_PIT) &&
-		vlapic_extint_open(&p->lapic)) ||
-	       !vioapic_pin_masked(&p->ioapic, 2);
+	return irq_routed(p, ISA_IRQ_PIT);
 }
 
 static u64 next_deadline(struct guest *g, u64 now)
@@ -207,6 +213,8 @@ static u64 next_deadline(struct guest *g, u64 now)
 
 	if (pit_routed(p))
 		t = MIN(t, vpit_next_event(&p->pit, now));
+	if (irq_routed(p, ISA_IRQ_RTC))
+		t = MIN(t, vrtc_next_event(&p->rtc, now));
 
 	if (g->uart.ier & UART_IER_ERBFI)
 		t = MIN(t, p->next_input_poll);

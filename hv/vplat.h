@@ -28,6 +28,7 @@
 
 #define ISA_IRQ_PIT  0
 #define ISA_IRQ_COM1 4
+#define ISA_IRQ_RTC  8
 #define IOAPIC_ID    MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
 
 struct vplat {

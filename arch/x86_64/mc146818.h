@@ -37,7 +37,17 @@
 #define RTC_A_DV_MASK	0x70 /* divider select */
 #define RTC_A_DV_RESET	0x60 /* DV2 DV1 = 1 1: divider chain held reset */
 #define RTC_B_SET	0x80 /* updates inhibited, time may be set */
-#define RTC_B_UIE	0x10
+#define RTC_B_PIE	0x40 /* periodic interrupt enable */
+#define RTC_B_AIE	0x20 /* alarm interrupt enable */
+#define RTC_B_UIE	0x10 /* update-ended interrupt enable */
+#define RTC_C_IRQF	0x80 /* IRQ asserted: a flag below and its enable */
+#define RTC_C_PF	0x40 /* periodic */
+#define RTC_C_AF	0x20 /* alarm */
+#define RTC_C_UF	0x10 /* update ended */
+#define RTC_A_RS_MASK	0x0f /* periodic rate select */
+#define RTC_SEC_ALARM	0x01
+#define RTC_MIN_ALARM	0x03
+#define RTC_HOUR_ALARM	0x05
 #define RTC_B_DM_BINARY 0x04 /* data mode: binary, else BCD */
 #define RTC_B_24H	0x02 /* 24-hour mode, else 12-hour with PM bit */
 #define RTC_HOUR_PM	0x80

@@ -310,6 +310,50 @@ static void test_nvram_and_ports(void **state)
 	assert_false(vrtc_io(&rtc, 0x6f, false, &v, T0));
 }
 
+/* Register C's flags rise on time and IRQ 8 follows their enables; a
+ * read of C clears both (data sheet, registers B and C). */
+static void test_periodic_interrupt(void **state)
+{
+	u64 p = HZ / 1024; /* rate select 6: 1024 Hz */
+
+	(void)state;
+	assert_false(vrtc_irq(&rtc, T0 + 10 * p));
+	assert_int_equal(vrtc_next_event(&rtc, T0), ~0ull);
+	cmos_set(RTC_REG_B, RTC_B_24H | RTC_B_PIE, T0 + 10 * p);
+	assert_true(vrtc_next_event(&rtc, T0 + 10 * p) <= T0 + 12 * p);
+	/* PF rose in the 10 periods before the enable: IRQ at once. */
+	assert_true(vrtc_irq(&rtc, T0 + 10 * p));
+	assert_int_equal(cmos_get(RTC_REG_C, T0 + 10 * p),
+			 RTC_C_IRQF | RTC_C_PF);
+	assert_false(vrtc_irq(&rtc, T0 + 10 * p));
+	assert_true(vrtc_irq(&rtc, T0 + 12 * p));
+	/* Rate 0: no periodic flag any more. */
+	cmos_get(RTC_REG_C, T0 + 12 * p);
+	cmos_set(RTC_REG_A, 0x20, T0 + 12 * p);
+	assert_false(vrtc_irq(&rtc, T0 + 100 * p));
+	assert_int_equal(vrtc_next_event(&rtc, T0 + 100 * p), ~0ull);
+}
+
+static void test_update_and_alarm(void **state)
+{
+	(void)state;
+	/* Alarm at any hour and minute, second 30 (BCD): 56 + 34 s on. */
+	cmos_set(RTC_SEC_ALARM, 0x30, T0);
+	cmos_set(RTC_MIN_ALARM, 0xc0, T0);
+	cmos_set(RTC_HOUR_ALARM, 0xc0, T0);
+	cmos_set(RTC_REG_B, RTC_B_24H | RTC_B_UIE, T0);
+	assert_false(vrtc_irq(&rtc, T0 + HZ / 2));
+	assert_true(vrtc_irq(&rtc, T0 + HZ + 1));
+	/* PF rises too, enabled or not: the default rate is 1024 Hz. */
+	assert_int_equal(cmos_get(RTC_REG_C, T0 + HZ + 1),
+			 RTC_C_IRQF | RTC_C_PF | RTC_C_UF);
+	cmos_set(RTC_REG_B, RTC_B_24H | RTC_B_AIE, T0 + HZ + 1);
+	assert_false(vrtc_irq(&rtc, T0 + 33 * HZ + 1));
+	assert_true(vrtc_irq(&rtc, T0 + 34 * HZ + 1));
+	assert_int_equal(cmos_get(RTC_REG_C, T0 + 34 * HZ + 1),
+			 RTC_C_IRQF | RTC_C_PF | RTC_C_AF | RTC_C_UF);
+}
+
 #define TR(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -322,6 +366,7 @@ int main(void)
 		TR(test_uip_window),	      TR(test_linux_set_time),
 		TR(test_set_keeps_phase),     TR(test_write_while_running),
 		TR(test_set_clears_uie),      TR(test_nvram_and_ports),
+		TR(test_periodic_interrupt),  TR(test_update_and_alarm),
 	};
 
 	return cmocka_run_group_tests_name("vrtc", tests, NULL, NULL);
