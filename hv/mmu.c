@@ -210,19 +210,14 @@ static bool host_has_nx(void)
 	return nx;
 }
 
-/* Shadow entries encode CR0.WP and EFER.NXE (shadow.c, leaf_flags):
- * when either changes, the shadow must be rebuilt. */
+/* Shadow entries encode CR0.WP, EFER.NXE and CR4.SMEP (shadow.c,
+ * leaf_flags()): the shadow decides what a change costs. */
 static void update_walk_mode(struct guest *g)
 {
 	struct gwalk_mode m;
 
 	mmu_walk_mode(g, &m);
-	/* SMEP too: a CR0.WP=0 leaf of a user page is supervisor-only
-	 * (shadow.c, leaf_flags()), which SMEP would not allow to run. */
-	if (m.wp != g->shadow.mode.wp || m.nxe != g->shadow.mode.nxe ||
-	    m.smep != g->shadow.mode.smep)
-		shadow_reset(&g->shadow);
-	g->shadow.mode = m;
+	shadow_set_mode(&g->shadow, &m);
 }
 
 /* Compound: the twin of the active root, if the CPU may walk it now. */

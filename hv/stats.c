@@ -41,7 +41,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		"\"hidden_faults\":%llu,\"prefetched\":%llu,"
 		"\"large_leaves\":%llu,\"large_splits\":%llu,"
 		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu,"
-		"\"flushes\":%llu,\"flushes_addr\":%llu,\"unshadows\":%llu}",
+		"\"flushes\":%llu,\"flushes_addr\":%llu,\"unshadows\":%llu,"
+		"\"wp_keeps\":%llu}",
 		(unsigned long long)s->pt_write_traps,
 		shadow_pages_in_use(&g->shadow),
 		(unsigned long long)s->pages_peak, g->shadow.nr_pages,
@@ -56,7 +57,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		(unsigned long long)s->root_hits,
 		(unsigned long long)s->invlpgs, (unsigned long long)s->flushes,
 		(unsigned long long)s->flushes_addr,
-		(unsigned long long)s->unshadows);
+		(unsigned long long)s->unshadows,
+		(unsigned long long)s->wp_keeps);
 }
 
 /* Compound: the policy's moves, and the tree by kind and level: mirror

@@ -378,8 +378,32 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 	return sp;
 }
 
+/*
+ * Leaves encode CR0.WP, EFER.NXE and CR4.SMEP (leaf_flags()). An NXE or
+ * SMEP change, or CR0.WP going 0 -> 1 after leaves were made writable for
+ * a WP=0 supervisor write to a read-only page, leaves entries that allow
+ * more than the new mode does: drop them all. CR0.WP going 1 -> 0 keeps
+ * the tree (its leaves allow less than WP=0 does: a supervisor write to a
+ * read-only page faults and gets its WP=0 leaf then), and so does going
+ * back to 1 when no WP=0 leaf was made; a kernel that toggles WP around a
+ * few writes pays a rebuild at most once per toggle pair instead of
+ * twice, and none when it wrote nothing read-only.
+ */
+void shadow_set_mode(struct shadow *s, const struct gwalk_mode *m)
+{
+	bool wp_on = m->wp && !s->mode.wp;
+
+	if (m->nxe != s->mode.nxe || m->smep != s->mode.smep ||
+	    (wp_on && s->wp0_leaves))
+		shadow_reset(s);
+	else if (m->wp != s->mode.wp)
+		s->stats.wp_keeps++;
+	s->mode = *m;
+}
+
 void shadow_reset(struct shadow *s)
 {
+	s->wp0_leaves = 0;
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
 		if (s->roots[i].sp != SP_NONE)
 			sp_free(s, s->roots[i].sp);
@@ -609,6 +633,7 @@ static u64 leaf_flags(struct shadow *s, const struct gwalk *w, u32 access,
 		guest_w = dirty;
 		*writable = dirty && !shadow_protected(s, gfn);
 		user = false;
+		s->wp0_leaves += *writable;
 	}
 	if (user)
 		f |= X86_PTE_US;

@@ -68,6 +68,7 @@ struct shadow_stats {
 	u64 flushes_addr; /* single-address flushes (INVLPG) */
 	u64 pages_peak;
 	u64 unshadows; /* tree dropped: a table written as data */
+	u64 wp_keeps;  /* CR0.WP toggles that kept the tree */
 };
 
 /* How the shadow code reaches the guest's RAM. */
@@ -110,6 +111,9 @@ struct shadow {
 	 * tables braid protects (a region with none may be one leaf). */
 	u16 *tables_in_2m;
 	bool large; /* 2 MiB leaves allowed (shadow_large=) */
+	/* Leaves made writable for a CR0.WP=0 supervisor write to a page
+	 * the guest maps read-only, since the last reset. */
+	u32 wp0_leaves;
 	u64 nr_gfns;
 	struct shadow_rmap_entry *rmap;
 	u32 nr_rmap, rmap_free;
@@ -191,6 +195,10 @@ static inline phys_t shadow_root_hpa(const struct shadow *s)
 }
 /* Forget every shadow page (guest paging turned off, or mode changed). */
 void shadow_reset(struct shadow *s);
+/* The guest's CR0.WP, EFER.NXE or CR4.SMEP may have changed: take mode
+ * @m, dropping the shadow pages only where their leaves no longer hold
+ * (shadow.c says when). */
+void shadow_set_mode(struct shadow *s, const struct gwalk_mode *m);
 
 /* Resolve a #PF at @gva with error code @error; @w gets the guest walk. */
 enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,

@@ -210,16 +210,15 @@ static void op_fault(struct fuzz_in *in)
 	}
 }
 
-/* update_walk_mode(): a change of CR0.WP, EFER.NXE or CR4.SMEP drops
- * everything. */
+/* update_walk_mode(): a change of CR0.WP, EFER.NXE or CR4.SMEP, through
+ * shadow_set_mode(), which keeps the tree where its leaves still hold
+ * (the leaf-rights check below says whether they do). */
 static void op_mode(struct fuzz_in *in)
 {
 	struct gwalk_mode m = s.mode;
 
 	read_mode(fuzz_u8(in), &m);
-	if (m.wp != s.mode.wp || m.nxe != s.mode.nxe || m.smep != s.mode.smep)
-		shadow_reset(&s);
-	s.mode = m;
+	shadow_set_mode(&s, &m);
 	if (s.root == SP_NONE)
 		activate();
 }

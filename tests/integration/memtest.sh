@@ -45,10 +45,15 @@ memtest_svm() {
 memtest_vmx() {
 	BOOT_TIMEOUT=1500 boot memtest-vmx bochs corei7_haswell_4770 "exit=bochs" \
 		"$MT=name=mt-nested mem=32M timeout=600 -- console=ttyS0,115200"
-	if mt_screen mt-nested | grep -q '#1 \['; then
+	if mt_screen mt-nested | grep -q '#[1-9] *\['; then
 		pass "memtest-vmx: memtest86+ boots and runs its tests"
 	else
 		fail "memtest-vmx: memtest86+ did not get to its second test (log $LOG)"
+	fi
+	if mt_screen mt-nested | grep -o 'Errors: *[0-9][0-9]*' | grep -vq 'Errors: *0$'; then
+		fail "memtest-vmx: memtest86+ reports errors"
+	else
+		pass "memtest-vmx: no errors reported"
 	fi
 }
 

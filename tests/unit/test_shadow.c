@@ -1177,6 +1177,48 @@ static void test_wp0_supervisor_write(void **state)
 	assert_int_equal(w.error, EP | EW | EU);
 }
 
+/* CR0.WP 1 -> 0 keeps the tree; 0 -> 1 keeps it unless a WP=0 leaf was
+ * made writable over a read-only page, which must go; NXE always drops
+ * it (shadow_set_mode()). */
+static void test_wp_toggle_keeps_tree(void **state)
+{
+	struct gwalk_mode m = mode_default;
+	struct gwalk w;
+	phys_t root;
+
+	(void)state;
+	start(64);
+	build_path(PML4);
+	*gent(PT, I1) = ((u64)DATA << 12) | P; /* read-only kernel page */
+	root = shadow_activate(&s, PML4);
+	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
+	m.wp = false;
+	shadow_set_mode(&s, &m);
+	assert_int_equal(shadow_root_hpa(&s), root);
+	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A); /* still RO */
+	m.wp = true;
+	shadow_set_mode(&s, &m);
+	assert_int_equal(shadow_root_hpa(&s), root); /* nothing writable */
+	assert_int_equal(s.stats.wp_keeps, 2);
+	/* WP=0 and a supervisor write: a writable leaf the guest's entry
+	 * does not allow, so WP going back to 1 drops the tree. */
+	m.wp = false;
+	shadow_set_mode(&s, &m);
+	assert_int_equal(fault(GVA, EP | EW, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | RW | D);
+	m.wp = true;
+	shadow_set_mode(&s, &m);
+	assert_int_equal(s.root, SP_NONE);
+	/* Rebuilt under WP=1, the same write now reaches the guest. */
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(GVA, EP | EW, &w), SHADOW_REFLECT);
+	/* An NXE change always drops the tree. */
+	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
+	m.nxe = false;
+	shadow_set_mode(&s, &m);
+	assert_int_equal(s.root, SP_NONE);
+}
+
 /* With CR4.SMEP, a supervisor-only leaf for a user page would let the
  * kernel run it: the CR0.WP=0 write is emulated instead (found by
  * tests/fuzz/fuzz_shadow.c). */
@@ -1345,6 +1387,7 @@ int main(void)
 		TS(test_guest_1g_page_large_leaves),
 		TS(test_guest_1g_page),
 		TS(test_wp0_supervisor_write),
+		TS(test_wp_toggle_keeps_tree),
 		TS(test_wp0_smep_user_page),
 		TS(test_recursive_guest_tables),
 		TS(test_destroy_returns_frames),
