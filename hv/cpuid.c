@@ -44,8 +44,8 @@
 	 BIT(14) | BIT(15) | BIT(25))
 #define ECX7_HIDDEN \
 	(ECX7_UMIP | ECX7_PKU | ECX7_WAITPKG | ECX7_LA57 | ECX7_RDPID)
-/* CPUID.80000001h: SVM, IBS, SKINIT, WDT, LWP, performance counters,
- * MWAITX; RDTSCP (TSC_AUX) */
+/* CPUID.80000001h:ECX: SVM, IBS, SKINIT, WDT, LWP, performance counters,
+ * MWAITX (RDTSCP, in EDX, is offered: TSC_AUX is switched per vCPU) */
 #define ECX81_HIDDEN                                                   \
 	(ECX81_SVM | BIT(10) | BIT(12) | BIT(13) | BIT(15) | BIT(23) | \
 	 BIT(24) | BIT(28) | BIT(29))
