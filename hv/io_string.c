@@ -17,8 +17,8 @@
  * the instruction with the registers updated, as when the CPU takes an
  * interrupt between iterations, and the guest goes on with it at the next
  * entry. A fault on an element stops there, the registers telling how far
- * it got, and is raised with RIP on the instruction (SDM 7.3.3 of the
- * string instructions' restartability).
+ * it got, and is raised with RIP on the instruction, as the CPU does for
+ * a fault in the middle of a REP string instruction.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
@@ -32,6 +32,7 @@
 #include "lib/string.h"
 
 #define STRING_IO_BURST 1024
+
 struct string_op {
 	bool rep;
 	unsigned asize;	  /* address size in bytes */
@@ -82,48 +83,18 @@ static void set_reg(u64 *r, u64 val, unsigned asize)
 		*r = (*r & ~0xffffull) | (u16)val;
 }
 
-/* Move @n bytes between guest memory at @lin and @buf, as the guest's
- * access: 0, or the fault raised in the guest (-EFAULT), or -ENOENT for
- * memory where braid has no RAM. */
-static int mem_access(struct guest *g, u64 lin, void *buf, unsigned n,
-		      bool write)
+/* Where the element at @lin lands, as the guest's access: 0, or the
+ * fault raised in the guest (-EFAULT), or -ENOENT for memory where braid
+ * has no RAM (the guest is stopped, naming it). Checked before the port
+ * is touched, so that an INS that faults consumes nothing. */
+static int translate(struct guest *g, const struct vmexit *e, u64 lin,
+		     struct gva_span *s)
 {
-	u32 access = guest_access_user(g) | (write ? PFERR_W : 0), pf = 0;
-	struct gva_span s;
-	u8 *p = buf;
-	int err = gva_translate(g, lin, n, access, &s, &pf);
+	u32 access = guest_access_user(g) | (e->io.in ? PFERR_W : 0), pf = 0;
+	int err = gva_translate(g, lin, e->io.size, access, s, &pf);
 
 	if (err == -EFAULT)
-		guest_raise_pf(g, s.fault_gva, pf);
-	if (err)
-		return err;
-	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
-		void *mem = guest_ptr(g, s.gpa[i], s.len[i]);
-
-		if (!write) {
-			memcpy(p, mem, s.len[i]);
-			continue;
-		}
-		memcpy(mem, p, s.len[i]);
-		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
-	}
-	return 0;
-}
-
-/* One element: 0, or the error that ends the instruction here. */
-static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
-{
-	u32 val = 0;
-	int err = 0;
-
-	if (e->io.in) {
-		io_port(g, e->io.port, true, e->io.size, &val);
-		err = mem_access(g, lin, &val, e->io.size, true);
-	} else {
-		err = mem_access(g, lin, &val, e->io.size, false);
-		if (!err)
-			io_port(g, e->io.port, false, e->io.size, &val);
-	}
+		guest_raise_pf(g, s->fault_gva, pf);
 	if (err == -ENOENT)
 		guest_stop(g,
 			   "%s on port 0x%x with memory at 0x%llx where it has "
@@ -131,6 +102,33 @@ static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
 			   e->io.in ? "INS" : "OUTS", e->io.port,
 			   (unsigned long long)lin);
 	return err;
+}
+
+/* One element: 0, or the error that ends the instruction here. */
+static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
+{
+	struct gva_span s;
+	u32 val = 0;
+	u8 *p = (u8 *)&val;
+	int err = translate(g, e, lin, &s);
+
+	if (err)
+		return err;
+	if (e->io.in)
+		io_port(g, e->io.port, true, e->io.size, &val);
+	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
+		void *mem = guest_ptr(g, s.gpa[i], s.len[i]);
+
+		if (!e->io.in) {
+			memcpy(p, mem, s.len[i]);
+			continue;
+		}
+		memcpy(mem, p, s.len[i]);
+		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+	}
+	if (!e->io.in)
+		io_port(g, e->io.port, false, e->io.size, &val);
+	return 0;
 }
 
 void handle_string_io(struct guest *g, const struct vmexit *e)

@@ -16,6 +16,7 @@
  */
 #define LOG_TAG "msr"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "hv/event.h"
@@ -155,18 +156,6 @@ static int tsc_write(struct vcpu *v, u32 msr, u64 val)
 	}
 }
 
-/* IA32_TSC_AUX: the guest's value is in the CPU while braid handles its
- * exit, as its debug registers are (arch/x86_64/cpu_state.h); RDTSCP
- * reads it there. Bits 63:32 are reserved (SDM Vol. 4). */
-static bool has_rdtscp(void)
-{
-	static int has = -1;
-
-	if (has < 0)
-		has = !!(cpuid(0x80000001, 0).edx & EDX81_RDTSCP);
-	return has;
-}
-
 /* The MSR state of a vCPU at power-on, as firmware leaves it. */
 void msr_reset(struct vcpu *v)
 {
@@ -198,9 +187,12 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	if (tsc_read(v, msr, val))
 		return true;
 	switch (msr) {
+	/* The guest's TSC_AUX is in the CPU while braid handles its exit,
+	 * as its debug registers are (arch/x86_64/cpu_state.h); RDTSCP
+	 * reads it there. */
 	case MSR_IA32_TSC_AUX:
-		*val = has_rdtscp() ? rdmsr(MSR_IA32_TSC_AUX) : 0;
-		return has_rdtscp();
+		*val = cpu_state_has_tsc_aux() ? rdmsr(MSR_IA32_TSC_AUX) : 0;
+		return cpu_state_has_tsc_aux();
 	case MSR_IA32_EFER: *val = mmu_get_efer(v->guest); return true;
 	case MSR_IA32_APIC_BASE:
 		*val = vlapic_base_msr(&v->guest->plat.lapic);
@@ -242,8 +234,8 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 		return true;
 	}
 	switch (msr) {
-	case MSR_IA32_TSC_AUX:
-		if (!has_rdtscp() || val >> 32)
+	case MSR_IA32_TSC_AUX: /* bits 63:32 are reserved (SDM Vol. 4) */
+		if (!cpu_state_has_tsc_aux() || val >> 32)
 			return false;
 		wrmsr(MSR_IA32_TSC_AUX, val);
 		return true;

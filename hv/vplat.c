@@ -201,17 +201,12 @@ static bool irq_routed(const struct vplat *p, unsigned irq)
 	       !vioapic_pin_masked(&p->ioapic, irq == ISA_IRQ_PIT ? 2 : irq);
 }
 
-static bool pit_routed(const struct vplat *p)
-{
-	return irq_routed(p, ISA_IRQ_PIT);
-}
-
 static u64 next_deadline(struct guest *g, u64 now)
 {
 	struct vplat *p = &g->plat;
 	u64 t = vlapic_next_event(&p->lapic, now);
 
-	if (pit_routed(p))
+	if (irq_routed(p, ISA_IRQ_PIT))
 		t = MIN(t, vpit_next_event(&p->pit, now));
 	if (irq_routed(p, ISA_IRQ_RTC))
 		t = MIN(t, vrtc_next_event(&p->rtc, now));

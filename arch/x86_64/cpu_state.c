@@ -99,8 +99,7 @@ DEFINE_DR(2)
 DEFINE_DR(3)
 #undef DEFINE_DR
 
-/* IA32_TSC_AUX is there with RDTSCP (CPUID 80000001h:EDX[27]). */
-static bool has_tsc_aux(void)
+bool cpu_state_has_tsc_aux(void)
 {
 	static int has = -1;
 
@@ -120,20 +119,24 @@ static void save(struct vcpu_cpu_state *s)
 {
 	u64 rfbm = cpu_state_xcr0_mask();
 
-	/* XSAVE stores what the owner's XCR0 enables (its XCR0 is in the
-	 * CPU); the rest is marked initial in the header. */
-	if (rfbm)
+	/* XSAVE stores only what XCR0 enables, and a guest's XCR0 may leave
+	 * out state it still has in the registers (SSE with XCR0 = x87):
+	 * save everything braid offers, under the full mask. load() sets
+	 * XCR0 again in any case. */
+	if (rfbm) {
+		xsetbv0(rfbm);
 		asm volatile("xsave64 %0"
 			     : "+m"(s->xsave)
 			     : "a"((u32)rfbm), "d"((u32)(rfbm >> 32)));
-	else
+	} else {
 		asm volatile("fxsaveq %0" : "=m"(s->xsave));
+	}
 	s->dr[0] = read_dr0();
 	s->dr[1] = read_dr1();
 	s->dr[2] = read_dr2();
 	s->dr[3] = read_dr3();
 	s->dr6 = read_dr6();
-	if (has_tsc_aux())
+	if (cpu_state_has_tsc_aux())
 		s->tsc_aux = rdmsr(MSR_IA32_TSC_AUX);
 }
 
@@ -161,7 +164,7 @@ static void load(const struct vcpu_cpu_state *s)
 	write_dr2(s->dr[2]);
 	write_dr3(s->dr[3]);
 	write_dr6(s->dr6);
-	if (has_tsc_aux())
+	if (cpu_state_has_tsc_aux())
 		wrmsr(MSR_IA32_TSC_AUX, s->tsc_aux);
 }
 

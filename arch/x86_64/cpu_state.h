@@ -30,6 +30,8 @@ void cpu_state_load(struct vcpu *v);
 /* The XCR0 components braid can switch between vCPUs, so may offer
  * guests: x87, SSE and AVX where the CPU has them; 0 without XSAVE. */
 u64 cpu_state_xcr0_mask(void);
+/* IA32_TSC_AUX is there with RDTSCP (CPUID 80000001h:EDX[27]). */
+bool cpu_state_has_tsc_aux(void);
 /* The running vCPU's new XCR0 (XSETBV, hv/xcr0.c): into the CPU. */
 void cpu_state_set_xcr0(struct vcpu *v, u64 xcr0);
 /* DR@n (0-3) as the CPU holds it: the running vCPU's, during its exits. */
