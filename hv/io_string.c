@@ -33,42 +33,16 @@
 
 #define STRING_IO_BURST 1024
 
-struct string_op {
-	bool rep;
-	unsigned asize;	  /* address size in bytes */
-	enum x86_seg seg; /* OUTS's source segment */
-};
-
-/* The legacy prefixes and REX before the opcode (SDM Vol. 2A 2.1.1,
- * 2.2.1). */
-static int decode(struct guest *g, struct string_op *op)
+/* REP, the address size and OUTS's segment, from the prefixes. */
+static int decode(struct guest *g, struct x86_prefixes *p)
 {
-	unsigned mode = vendor->get(&g->vcpu, VREG_CS_MODE), len;
+	enum cpu_mode mode = (enum cpu_mode)vendor->get(&g->vcpu, VREG_CS_MODE);
 	u8 buf[X86_MAX_LEN];
+	unsigned len;
 
 	if (guest_fetch(g, vendor->get(&g->vcpu, VREG_RIP), buf, &len))
 		return -EFAULT;
-	*op = (struct string_op){ false, mode / 8, X86_SEG_DS };
-	for (unsigned i = 0; i < len; i++) {
-		switch (buf[i]) {
-		case 0xf2:
-		case 0xf3: op->rep = true; break;
-		case 0x67: op->asize = mode == 32 ? 2 : 4; break;
-		case 0x26: op->seg = X86_SEG_ES; break;
-		case 0x2e: op->seg = X86_SEG_CS; break;
-		case 0x36: op->seg = X86_SEG_SS; break;
-		case 0x3e: op->seg = X86_SEG_DS; break;
-		case 0x64: op->seg = X86_SEG_FS; break;
-		case 0x65: op->seg = X86_SEG_GS; break;
-		case 0xf0:
-		case 0x66: break;
-		default:
-			if (mode == 64 && (buf[i] & 0xf0) == 0x40)
-				break; /* REX */
-			return 0;
-		}
-	}
-	return 0;
+	return x86_decode_prefixes(buf, len, mode, p);
 }
 
 /* A write to a 16- or 32-bit index or count register: 32 bits clear the
@@ -136,7 +110,7 @@ void handle_string_io(struct guest *g, const struct vmexit *e)
 	struct vcpu *v = &g->vcpu;
 	u64 *gpr = v->regs.gpr;
 	unsigned idx = e->io.in ? RDI : RSI;
-	struct string_op op;
+	struct x86_prefixes op;
 	u64 amask, base, step, left;
 
 	if (decode(g, &op)) {
@@ -146,8 +120,11 @@ void handle_string_io(struct guest *g, const struct vmexit *e)
 			   e->io.port);
 		return;
 	}
-	amask = op.asize == 8 ? ~0ull : (1ull << (8 * op.asize)) - 1;
-	base = guest_seg_base(v, e->io.in ? X86_SEG_ES : op.seg);
+	amask = op.addrsize == 8 ? ~0ull : (1ull << (8 * op.addrsize)) - 1;
+	/* INS always writes ES:rDI; OUTS reads DS:rSI unless overridden. */
+	base = guest_seg_base(v, e->io.in      ? X86_SEG_ES
+				 : op.seg >= 0 ? (enum x86_seg)op.seg
+					       : X86_SEG_DS);
 	step = vendor->get(v, VREG_RFLAGS) & X86_FL_DF ? -(u64)e->io.size
 						       : e->io.size;
 	left = op.rep ? gpr[RCX] & amask : 1;
@@ -155,14 +132,14 @@ void handle_string_io(struct guest *g, const struct vmexit *e)
 		u64 off = gpr[idx] & amask;
 		u64 lin = base + off;
 
-		if (op.asize != 8)
+		if (op.addrsize != 8)
 			lin = (u32)lin; /* outside 64-bit mode */
 		if (one_element(g, e, lin) || g->state != GUEST_RUNNING)
 			return;
-		set_reg(&gpr[idx], off + step, op.asize);
+		set_reg(&gpr[idx], off + step, op.addrsize);
 		left--;
 		if (op.rep)
-			set_reg(&gpr[RCX], left, op.asize);
+			set_reg(&gpr[RCX], left, op.addrsize);
 	}
 	if (!left)
 		vcpu_skip_insn(v, e->insn_len);

@@ -1053,3 +1053,19 @@ unsigned x86_prefix_len(const u8 *bytes, size_t len, enum cpu_mode mode)
 
 	return begin(&d, bytes, len, mode, &in) ? 0 : d.pos;
 }
+
+int x86_decode_prefixes(const u8 *bytes, size_t len, enum cpu_mode mode,
+			struct x86_prefixes *p)
+{
+	struct x86_insn in;
+	struct dec d;
+	int r = begin(&d, bytes, len, mode, &in);
+
+	if (r)
+		return r;
+	p->len = (u8)d.pos;
+	p->rep = d.f2 || d.f3;
+	p->addrsize = address_size(&d);
+	p->seg = d.seg;
+	return 0;
+}

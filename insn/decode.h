@@ -197,6 +197,18 @@ int x86_decode_memo(struct x86_memo *m, const u8 *bytes, size_t len,
  */
 unsigned x86_prefix_len(const u8 *bytes, size_t len, enum cpu_mode mode);
 
+/* What the prefixes of the instruction at bytes[0..len) say, for one
+ * whose operands an exit reports but not its prefixes (INS/OUTS): 0, or
+ * x86_decode()'s error for prefixes that fill all 15 bytes. */
+struct x86_prefixes {
+	u8 len;	     /* prefix bytes, REX included */
+	bool rep;    /* F2 or F3 */
+	u8 addrsize; /* address size, bytes: 2, 4, 8 */
+	int seg;     /* segment override (enum x86_seg), or -1 */
+};
+int x86_decode_prefixes(const u8 *bytes, size_t len, enum cpu_mode mode,
+			struct x86_prefixes *p);
+
 /*
  * Decode one of the system instructions an exit may report without its
  * operands (AMD without decode assists): MOV to/from CRn, CLTS, LMSW,

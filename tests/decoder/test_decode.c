@@ -1203,10 +1203,44 @@ static void test_prefix_len(void **state)
 	assert_int_equal(x86_prefix_len(fifteen, 15, CPU_MODE_64), 0);
 }
 
+/* x86_decode_prefixes(): REP, the address size by mode and 67, the last
+ * segment override (hv/io_string.c, for INS/OUTS). */
+static void test_decode_prefixes(void **state)
+{
+	static const u8 rep_outsb[] = { 0xf3, 0x6e };
+	static const u8 fs_a32_rep_outsw[] = { 0x64, 0x67, 0xf3, 0x66, 0x6f };
+	static const u8 insb[] = { 0x6c };
+	struct x86_prefixes p;
+	u8 fifteen[15];
+
+	(void)state;
+	assert_int_equal(x86_decode_prefixes(rep_outsb, 2, CPU_MODE_64, &p), 0);
+	assert_true(p.rep);
+	assert_int_equal(p.addrsize, 8);
+	assert_int_equal(p.seg, -1);
+	assert_int_equal(p.len, 1);
+	assert_int_equal(
+		x86_decode_prefixes(fs_a32_rep_outsw, 5, CPU_MODE_64, &p), 0);
+	assert_true(p.rep);
+	assert_int_equal(p.addrsize, 4);
+	assert_int_equal(p.seg, X86_SEG_FS);
+	assert_int_equal(p.len, 4);
+	assert_int_equal(
+		x86_decode_prefixes(fs_a32_rep_outsw, 5, CPU_MODE_32, &p), 0);
+	assert_int_equal(p.addrsize, 2);
+	assert_int_equal(x86_decode_prefixes(insb, 1, CPU_MODE_16, &p), 0);
+	assert_false(p.rep);
+	assert_int_equal(p.addrsize, 2);
+	memset(fifteen, 0xf3, sizeof(fifteen));
+	assert_int_not_equal(x86_decode_prefixes(fifteen, 15, CPU_MODE_64, &p),
+			     0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_len),
+		cmocka_unit_test(test_decode_prefixes),
 		cmocka_unit_test(test_known_mov),
 		cmocka_unit_test(test_known_32_16),
 		cmocka_unit_test(test_known_rmw),
