@@ -146,11 +146,18 @@ static void poll_input(struct guest *g, u64 now)
 		vuart_receive(&g->uart, (u8)c);
 }
 
+/* The I/O APIC input of ISA IRQ @irq: IRQ 0 on pin 2, the others on
+ * their own number (MP table, dm/mptable.c). */
+static unsigned ioapic_pin(unsigned irq)
+{
+	return irq == ISA_IRQ_PIT ? 2 : irq;
+}
+
 /* An ISA interrupt line, wired to the 8259 and to the I/O APIC. */
 static void isa_irq(struct vplat *p, unsigned irq, bool level)
 {
 	vpic_set_irq(&p->pic, irq, level);
-	vioapic_set_irq(&p->ioapic, irq == ISA_IRQ_PIT ? 2 : irq, level);
+	vioapic_set_irq(&p->ioapic, ioapic_pin(irq), level);
 }
 
 /* Bring every device up to @now and drive the interrupt lines. */
@@ -198,7 +205,7 @@ static bool irq_routed(const struct vplat *p, unsigned irq)
 {
 	return (!vpic_irq_masked(&p->pic, irq) &&
 		vlapic_extint_open(&p->lapic)) ||
-	       !vioapic_pin_masked(&p->ioapic, irq == ISA_IRQ_PIT ? 2 : irq);
+	       !vioapic_pin_masked(&p->ioapic, ioapic_pin(irq));
 }
 
 static u64 next_deadline(struct guest *g, u64 now)
