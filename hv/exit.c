@@ -6,6 +6,7 @@
  */
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/mce.h"
 #include "hv/event.h"
 #include "hv/cr.h"
 #include "hv/exit.h"
@@ -43,6 +44,8 @@ static const struct {
 	[VMEXIT_RDPMC] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_MONITOR] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_ENTRY_FAILED] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_NMI] = { EXIT_INTR, PATH_INTR },
+	[VMEXIT_MACHINE_CHECK] = { EXIT_EXCEPTION, PATH_OTHER },
 	[VMEXIT_UNHANDLED] = { EXIT_OTHER, PATH_OTHER },
 };
 
@@ -182,6 +185,12 @@ void handle_exit(struct guest *g, struct vmexit *e)
 		guest_check_time(g);
 		break;
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
+	case VMEXIT_NMI: break; /* the host's, not the guest's: run.c logs it */
+	case VMEXIT_MACHINE_CHECK:
+		mce_handle(g->cfg.name);
+		guest_stop(g, "a machine check struck while it ran (logged "
+			      "above); its state cannot be trusted");
+		break;
 	case VMEXIT_HLT: handle_hlt(g, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
 	case VMEXIT_XSETBV: handle_xsetbv(g, e); break;

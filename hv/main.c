@@ -11,6 +11,8 @@
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/mc146818.h"
+#include "arch/x86_64/mce.h"
+#include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tracebox.h"
@@ -225,6 +227,7 @@ static void run_all_guests(struct tally *t)
 		    boot_info.modules[i + 1].cmdline[0] == '+')
 			extra = &boot_info.modules[++i];
 		run_guest(index++, m, extra, t);
+		nmi_report();
 	}
 }
 
@@ -240,6 +243,7 @@ void kmain(u32 magic, u32 info)
 	cpu_init_tables(0);
 	cpu_state_cpu_init();
 	kprintf("braid: boot: braid hypervisor starting\n");
+	mce_cpu_init();
 	if (bootinfo_parse(magic, info, &boot_info)) {
 		pr_err("%s; halting", boot_info.error);
 		platform_exit(false, 1);
@@ -267,6 +271,10 @@ void kmain(u32 magic, u32 info)
 	if (!boot_info.nr_modules)
 		pr_warn("no guest modules given: nothing to run");
 	run_all_guests(&t);
+	nmi_report();
+	pr_info("host events: %llu NMIs, %llu machine checks, %llu stray "
+		"interrupts",
+		nmi_count(), mce_count(), host_stray_count());
 	kprintf("braid: summary: %u guests, %u passed, %u failed\n", t.guests,
 		t.passed, t.failed);
 	/* With one guest, pass its own result through unchanged, so a kernel

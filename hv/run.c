@@ -5,6 +5,7 @@
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
+#include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/tsc.h"
@@ -50,6 +51,7 @@ void guest_run(struct guest *g)
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
 		handle_exit(g, &e);
+		nmi_report(); /* one taken in braid or in the guest */
 		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
 			g->next_trace = g->stats.exits_total + g->cfg.trace;

@@ -16,7 +16,7 @@ mem=${QEMU_MEM:-512M}
 [ -n "${QEMU_UEFI:-}" ] && set -- -bios /usr/share/ovmf/OVMF.fd "$@"
 qemu-system-x86_64 -accel tcg -cpu "${QEMU_CPU:-qemu64,+svm,+npt}" \
 	-m "$mem" -smp 1 -no-reboot -display none \
-	-serial "${QEMU_SERIAL:-stdio}" -monitor none \
+	-serial "${QEMU_SERIAL:-stdio}" -monitor "${QEMU_MONITOR:-none}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-cdrom "$iso" -boot d "$@"
 status=$?

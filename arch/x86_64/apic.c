@@ -48,19 +48,55 @@ static u64 measure(void)
 	return (u64)(0xffffffffu - apic_read(APIC_TMCCT)) * 100;
 }
 
-/* Firmware leaves the 8259s routing the PIT to vector 8 (a #DF to us):
- * mask every line; braid takes no interrupt but its own APIC timer's. */
-static void mask_legacy_pic(void)
+/*
+ * Firmware leaves the 8259s delivering IRQ 0-15 at vectors 8-15 and
+ * 0x70-0x77: an IRQ the mask lets slip (the 8259's spurious IRQ 7 needs
+ * no unmasked line at all) would look like a #DF. Move them to 0x20-0x2f
+ * first (8259A data sheet, ICW1-ICW4), then mask every line: braid takes
+ * no interrupt but its own APIC timer's.
+ */
+static void remap_and_mask_legacy_pic(void)
 {
+	outb(PIC_MASTER_CMD, ICW1_INIT | ICW1_IC4);
+	outb(PIC_SLAVE_CMD, ICW1_INIT | ICW1_IC4);
+	outb(PIC_MASTER_DATA, HOST_PIC_VECTOR_BASE);	/* ICW2 */
+	outb(PIC_SLAVE_DATA, HOST_PIC_VECTOR_BASE + 8); /* ICW2 */
+	outb(PIC_MASTER_DATA, BIT(PIC_CASCADE_IR));	/* ICW3: slave on IR2 */
+	outb(PIC_SLAVE_DATA, PIC_CASCADE_IR);		/* ICW3: its ID */
+	outb(PIC_MASTER_DATA, ICW4_8086);
+	outb(PIC_SLAVE_DATA, ICW4_8086);
 	outb(PIC_MASTER_DATA, 0xff);
 	outb(PIC_SLAVE_DATA, 0xff);
+}
+
+/*
+ * The LVT entries braid does not use keep what firmware set: a thermal or
+ * performance-counter interrupt at some vector, LINT0 as ExtINT. Mask
+ * them; LINT1 stays the platform's NMI input (virtual-wire mode, MP spec
+ * 3.6.2.2), which braid handles (arch/x86_64/nmi.c). The CMCI, thermal
+ * and counter entries exist only up to the APIC's max LVT (SDM 11.5.1).
+ */
+static void mask_unused_lvts(void)
+{
+	unsigned max = APIC_VERSION_MAXLVT(apic_read(APIC_VERSION));
+
+	apic_write(APIC_LVT_LINT0,
+		   APIC_LVT_MASKED | APIC_DM_EXTINT << APIC_LVT_DM_SHIFT);
+	apic_write(APIC_LVT_LINT1, APIC_DM_NMI << APIC_LVT_DM_SHIFT);
+	apic_write(APIC_LVT_ERROR, APIC_LVT_MASKED | HOST_SPURIOUS_VECTOR);
+	if (max >= 4)
+		apic_write(APIC_LVT_PERF, APIC_LVT_MASKED);
+	if (max >= 5)
+		apic_write(APIC_LVT_THERM, APIC_LVT_MASKED);
+	if (max >= 6)
+		apic_write(APIC_LVT_CMCI, APIC_LVT_MASKED);
 }
 
 void host_apic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
 
-	mask_legacy_pic();
+	remap_and_mask_legacy_pic();
 	/* UEFI firmware on real machines often hands over in x2APIC mode,
 	 * where the MMIO page no longer answers (SDM 11.12.1). */
 	x2apic = base & APIC_BASE_EXTD;
@@ -68,6 +104,7 @@ void host_apic_init(void)
 	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
 	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
+	mask_unused_lvts();
 	apic_hz = measure();
 	if (!apic_hz)
 		panic("the local APIC timer does not count: braid cannot "
@@ -116,4 +153,23 @@ void host_wait_for_irq(void)
 void host_timer_eoi(void)
 {
 	apic_write(APIC_EOI, 0);
+}
+
+/* An interrupt the APIC delivered sits in its in-service register until
+ * EOI and holds off every lower class (SDM 11.8.4); one from the 8259 or
+ * the APIC's spurious vector is not there and takes no EOI. */
+void host_stray_irq(u8 vector)
+{
+	this_cpu()->spurious++;
+	if (regs || x2apic) {
+		u32 isr = apic_read(APIC_ISR + (vector / 32) * 16);
+
+		if (isr & BIT(vector % 32))
+			apic_write(APIC_EOI, 0);
+	}
+}
+
+unsigned long long host_stray_count(void)
+{
+	return this_cpu()->spurious;
 }

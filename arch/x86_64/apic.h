@@ -12,6 +12,7 @@
 
 #define HOST_TIMER_VECTOR    0xf0
 #define HOST_SPURIOUS_VECTOR 0xff
+#define HOST_PIC_VECTOR_BASE 0x20 /* the masked 8259s, IRQ 0-15 */
 
 /* Enable this CPU's local APIC and measure its timer against the TSC.
  * Call after tsc_calibrate(). */
@@ -29,5 +30,10 @@ void host_wait_for_irq(void);
 /* For the IDT: the timer and spurious-interrupt entry points. */
 void host_timer_entry(void);
 void host_spurious_entry(void);
+/* Any other interrupt vector (trap.c): count it, EOI it if the APIC
+ * delivered it. */
+void host_stray_irq(u8 vector);
+/* Stray interrupts taken on this CPU since boot. */
+unsigned long long host_stray_count(void);
 
 #endif

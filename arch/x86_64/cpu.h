@@ -71,11 +71,17 @@
 #define VEC_GP	13 /* general protection */
 #define VEC_PF	14 /* page fault */
 #define VEC_AC	17 /* alignment check */
+#define VEC_MC	18 /* machine check */
 /* Intercepted in every paging mode and reflected: a #DB or #AC raised
  * while the CPU delivers the same exception makes some CPUs loop in
  * microcode, deaf to interrupts (CVE-2015-8104, CVE-2015-5307); as exits,
  * braid keeps control and the guest's time budget ends it. */
 #define VEC_ALWAYS_INTERCEPTED (BIT(VEC_DB) | BIT(VEC_AC))
+/* Intercepted and kept by the host: a machine check reports a hardware
+ * error of the host's, which braid logs (arch/x86_64/mce.c); the guest is
+ * stopped, since its CPUID offers no machine-check architecture. */
+#define VEC_HOST_OWNED	BIT(VEC_MC)
+#define VEC_INTERCEPTED (VEC_ALWAYS_INTERCEPTED | VEC_HOST_OWNED)
 
 /* DR6 (SDM Vol. 3A 18.2.3): also the guest's while its vCPU owns the CPU
  * (cpu_state.c). */
@@ -143,6 +149,26 @@ static inline int rdmsr_safe(u32 msr, u64 *v)
 static inline void wrmsr(u32 msr, u64 v)
 {
 	asm volatile("wrmsr" ::"c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+}
+
+/* WRMSR that may #GP (an MSR or a value the CPU refuses): 0 or -1, as
+ * rdmsr_safe(). */
+static inline int wrmsr_safe(u32 msr, u64 v)
+{
+	int err = 0;
+
+	asm volatile("1: wrmsr\n"
+		     "2:\n"
+		     ".pushsection .extable, \"a\"\n"
+		     ".quad 1b, 3f\n"
+		     ".popsection\n"
+		     ".pushsection .text.fixup, \"ax\"\n"
+		     "3: movl $-1, %0\n"
+		     "jmp 2b\n"
+		     ".popsection"
+		     : "+r"(err)
+		     : "c"(msr), "a"((u32)v), "d"((u32)(v >> 32)));
+	return err;
 }
 
 static inline u64 rdtsc(void)

@@ -32,6 +32,7 @@ struct dtr {
 
 static struct idt_gate idt[256];
 extern const u64 exception_stubs[32]; /* arch/x86_64/trap_entry.S */
+extern const u8 irq_stubs[];	      /* vectors 32-255, 16 bytes each */
 
 #define GDT_CODE64	   0x00209a0000000000ull /* P, DPL0, code, L */
 #define GDT_DATA	   0x0000920000000000ull /* P, DPL0, data, writable */
@@ -60,13 +61,20 @@ static void set_gate(unsigned v, u64 a, u8 ist)
 	};
 }
 
-/* Exceptions, and the two interrupts braid's own APIC raises (apic.c);
- * every other vector is left not-present: it would be a braid bug. */
+/* Exceptions, the two interrupts braid's own APIC raises (apic.c), and a
+ * counting handler for every other vector (trap.c). */
 static void idt_init(void)
 {
+	for (unsigned v = 32; v < 256; v++)
+		set_gate(v, (u64)(uintptr_t)(irq_stubs + (v - 32) * 16), 0);
 	for (unsigned v = 0; v < 32; v++)
-		/* #DF and #MC run on a known-good stack (IST1). */
-		set_gate(v, exception_stubs[v], (v == 8 || v == 18) ? 1 : 0);
+		/* #DF and #MC run on a known-good stack (IST1), an NMI on
+		 * its own (IST2): it may strike anywhere, even inside the
+		 * #MC handler. */
+		set_gate(v, exception_stubs[v],
+			 v == VEC_DF || v == VEC_MC ? 1
+			 : v == VEC_NMI		    ? 2
+						    : 0);
 	set_gate(HOST_TIMER_VECTOR, (u64)(uintptr_t)host_timer_entry, 0);
 	set_gate(HOST_SPURIOUS_VECTOR, (u64)(uintptr_t)host_spurious_entry, 0);
 }
@@ -85,6 +93,7 @@ void cpu_init_tables(unsigned id)
 	memset(&c->tss, 0, sizeof(c->tss));
 	c->tss.ist[0] =
 		(u64)(uintptr_t)(c->fault_stack + sizeof(c->fault_stack));
+	c->tss.ist[1] = (u64)(uintptr_t)(c->nmi_stack + sizeof(c->nmi_stack));
 	c->tss.iomap_base = sizeof(c->tss); /* no I/O bitmap */
 	set_tss_descriptor(&c->gdt[3], &c->tss);
 	if (id == 0)

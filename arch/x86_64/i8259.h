@@ -20,6 +20,7 @@
 #define ICW1_IC4     0x01 /* ICW4 follows */
 #define ICW1_SNGL    0x02 /* single, no cascade */
 #define ICW1_INIT    0x10 /* tells ICW1 from OCW2/OCW3 on the command port */
+#define ICW4_8086    0x01 /* 8086 mode (not MCS-80/85) */
 #define ICW4_AEOI    0x02
 #define OCW3_SELECT  0x08 /* tells OCW3 from OCW2 */
 #define OCW3_RIS     0x01

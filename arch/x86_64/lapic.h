@@ -44,7 +44,7 @@
 #define APIC_BASE_BSP	 BIT(8)
 #define APIC_BASE_EXTD	 BIT(10) /* x2APIC mode */
 #define APIC_BASE_EN	 BIT(11)
-#define APIC_BASE_MASK	 0xfffff000ull
+#define APIC_BASE_MASK	 0x000ffffffffff000ull /* bits 12 to MAXPHYADDR-1 */
 #define MSR_X2APIC_FIRST 0x800 /* + register offset / 16 (SDM 11.12.1.2) */
 
 /* LVT entries (SDM 11.5.1) */
@@ -60,8 +60,9 @@
 #define APIC_TIMER_DEADLINE (2u << 17)
 #define APIC_DCR_DIV_BY_1   0xb
 
-#define APIC_SVR_ENABLE	      BIT(8)
-#define APIC_ESR_SEND_ILLEGAL BIT(5)
-#define APIC_ESR_RECV_ILLEGAL BIT(6)
+#define APIC_VERSION_MAXLVT(v) (((v) >> 16) & 0xff) /* LVT entries - 1 */
+#define APIC_SVR_ENABLE	       BIT(8)
+#define APIC_ESR_SEND_ILLEGAL  BIT(5)
+#define APIC_ESR_RECV_ILLEGAL  BIT(6)
 
 #endif

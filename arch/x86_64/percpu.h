@@ -43,7 +43,12 @@ struct percpu {
 	void *cr2_owner;     /* VMX: whose CR2 the CPU holds */
 	void *state_owner;   /* whose x87/SSE and DR0-3/DR6 the CPU holds */
 	phys_t vmcs;	     /* VMX: the current VMCS (VMPTRLD), 0 if none */
-	u8 fault_stack[4096] __attribute__((aligned(16)));
+	unsigned long long nmis; /* host NMIs taken (arch/x86_64/nmi.c) */
+	unsigned long long nmis_logged; /* of those, reported */
+	u8 nmi_reasons;			/* NMI_SC bits seen since the report */
+	unsigned long long spurious;	/* stray interrupts (trap.c) */
+	u8 fault_stack[4096] __attribute__((aligned(16))); /* IST1: #DF, #MC */
+	u8 nmi_stack[4096] __attribute__((aligned(16)));   /* IST2: NMI */
 };
 
 extern struct percpu percpu[MAX_CPUS];

@@ -176,11 +176,12 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 	/* INVD would discard the host's dirty cache lines; RDPMC would read
 	 * the host's counters; MONITOR/MWAIT (hidden from CPUID) would park
 	 * the CPU: none may run natively. */
-	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_CPUID | INTERCEPT_HLT |
-			     INTERCEPT_INVLPGA | INTERCEPT_IOIO_PROT |
-			     INTERCEPT_MSR_PROT | INTERCEPT_SHUTDOWN |
-			     INTERCEPT_INVD | INTERCEPT_RDPMC;
-	c->intercept_exceptions = VEC_ALWAYS_INTERCEPTED;
+	c->intercept_misc1 = INTERCEPT_INTR | INTERCEPT_NMI | INTERCEPT_CPUID |
+			     INTERCEPT_HLT | INTERCEPT_INVLPGA |
+			     INTERCEPT_IOIO_PROT | INTERCEPT_MSR_PROT |
+			     INTERCEPT_SHUTDOWN | INTERCEPT_INVD |
+			     INTERCEPT_RDPMC;
+	c->intercept_exceptions = VEC_INTERCEPTED;
 	/* Host interrupts (braid's timer) exit, and the guest's RFLAGS.IF
 	 * masks only the virtual ones (APM 15.21.1). */
 	c->vintr = V_INTR_MASKING;
@@ -349,6 +350,12 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 
 	e->raw = code;
 	e->insn_len = insn_len(vmcb, code, &e->insn_len_no_prefixes);
+	/* An intercepted #MC does not reach the host's handler by itself
+	 * (APM 15.12): hv/exit.c logs it. */
+	if (code == SVM_EXIT_EXCP_BASE + VEC_MC) {
+		e->kind = VMEXIT_MACHINE_CHECK;
+		return;
+	}
 	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
@@ -364,6 +371,9 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	}
 	switch (code) {
 	case SVM_EXIT_INTR: e->kind = VMEXIT_INTR; break;
+	/* The NMI stayed pending while GIF was 0 and was taken by the host's
+	 * handler at svm_enter's STGI (APM 15.17.1). */
+	case SVM_EXIT_NMI: e->kind = VMEXIT_NMI; break;
 	case SVM_EXIT_VINTR: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case SVM_EXIT_IRET: /* the NMI handler ends: NMIs may come again */
 		vmcb->control.intercept_misc1 &= ~INTERCEPT_IRET;

@@ -1,6 +1,13 @@
 // SPDX-License-Identifier: MIT
-/* A host exception: print the CPU state and panic. */
+/*
+ * Host exceptions and interrupts that reach the common entry: an NMI, a
+ * machine check, a stray interrupt, an instruction allowed to fault; any
+ * other exception is a braid bug: print the CPU state and panic.
+ */
+#include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
+#include "arch/x86_64/mce.h"
+#include "arch/x86_64/nmi.h"
 #include "lib/panic.h"
 
 /* Matches the push order in trap_entry.S, lowest address first. */
@@ -18,8 +25,26 @@ extern const struct extable_entry __extable_start[], __extable_end[];
 
 void host_exception(struct trap_frame *f);
 
+/* True if the event was handled and the interrupted code goes on. */
+static bool host_event(struct trap_frame *f)
+{
+	if (f->vector >= 32) {
+		host_stray_irq((u8)f->vector);
+		return true;
+	}
+	if (f->vector == VEC_NMI) {
+		host_nmi();
+		return true;
+	}
+	if (f->vector == VEC_MC)
+		return mce_handle("in braid");
+	return false;
+}
+
 void host_exception(struct trap_frame *f)
 {
+	if (host_event(f))
+		return;
 	for (const struct extable_entry *e = __extable_start; e < __extable_end;
 	     e++) {
 		if (e->insn == f->rip && f->vector == 13) {

@@ -22,6 +22,24 @@ STUB 15,0; STUB 16,0; STUB 17,1; STUB 18,0; STUB 19,0; STUB 20,0; STUB 21,1
 STUB 22,0; STUB 23,0; STUB 24,0; STUB 25,0; STUB 26,0; STUB 27,0; STUB 28,0
 STUB 29,1; STUB 30,1; STUB 31,0
 
+/*
+ * Vectors 32-255: no device of the host's is meant to interrupt braid
+ * except its own APIC timer (which has its own entry), but a stray one
+ * must not find a not-present gate (a #NP, then a #DF). Each stub is 16
+ * bytes, so desc.c finds vector v's at irq_stubs + (v - 32) * 16.
+ */
+	.balign 16
+	.global irq_stubs
+irq_stubs:
+	.set vec, 32
+	.rept 224
+	.balign 16
+	pushq $0
+	pushq $vec
+	jmp exception_common
+	.set vec, vec + 1
+	.endr
+
 exception_common:
 	pushq %rax
 	pushq %rbx
@@ -42,7 +60,8 @@ exception_common:
 	movq %rsp, %rbx /* callee-saved: the frame, across the call */
 	andq $-16, %rsp
 	call host_exception
-	/* host_exception returns only after a fixup changed the saved RIP. */
+	/* host_exception returns after a fixup changed the saved RIP, an NMI,
+	 * a recoverable machine check or a stray interrupt. */
 	movq %rbx, %rsp
 	popq %r15
 	popq %r14

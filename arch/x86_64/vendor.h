@@ -30,8 +30,10 @@ enum vmexit_kind {
 	VMEXIT_XSETBV,	  /* the guest tried to change XCR0 */
 	VMEXIT_CACHE,	  /* INVD or WBINVD */
 	VMEXIT_RDPMC,
-	VMEXIT_MONITOR,	     /* MONITOR or MWAIT */
-	VMEXIT_ENTRY_FAILED, /* the CPU refused our guest state */
+	VMEXIT_MONITOR,	      /* MONITOR or MWAIT */
+	VMEXIT_ENTRY_FAILED,  /* the CPU refused our guest state */
+	VMEXIT_NMI,	      /* a host NMI (its handler has run) */
+	VMEXIT_MACHINE_CHECK, /* a host #MC struck the guest or its entry */
 	VMEXIT_UNHANDLED,
 };
 

@@ -130,6 +130,7 @@ enum vmcs_field {
 /* Pin-based controls (25.6.1) */
 #define PIN_EXTERNAL_INTERRUPT_EXITING BIT(0)
 #define PIN_NMI_EXITING		       BIT(3)
+#define PIN_VIRTUAL_NMIS	       BIT(5)
 #define PIN_VMX_PREEMPTION_TIMER       BIT(6)
 /* Primary processor-based controls (25.6.2, table 25-6) */
 #define CPU_INTR_WINDOW_EXITING		BIT(2)
@@ -190,10 +191,11 @@ enum vmcs_field {
 #define EPTP_AD_ENABLE	   BIT(6)
 
 /* VM-entry interruption information (25.8.3) */
-#define INTR_INFO_VALID	       BIT(31)
-#define INTR_INFO_DELIVER_CODE BIT(11)
-#define INTR_INFO_RESERVED_12  BIT(12) /* NMI unblocking: exit info only */
-#define INTR_INFO_TYPE_MASK    (7u << 8)
+#define INTR_INFO_VALID			BIT(31)
+#define INTR_INFO_DELIVER_CODE		BIT(11)
+#define INTR_INFO_RESERVED_12		BIT(12) /* NMI unblocking: exit info only */
+#define INTR_INFO_NMI_UNBLOCKED_BY_IRET INTR_INFO_RESERVED_12 /* 28.2.3 */
+#define INTR_INFO_TYPE_MASK		(7u << 8)
 /* Guest interruptibility state (SDM 25.4.2, table 25-3) */
 #define INTERRUPTIBILITY_SHADOW	      (BIT(0) | BIT(1)) /* STI, MOV SS */
 #define INTERRUPTIBILITY_NMI	      BIT(3)		/* blocking by NMI */
@@ -205,12 +207,13 @@ enum vmcs_field {
 #define INTR_TYPE_SOFT_EXCEPTION      (6u << 8)
 
 /* EPT-violation exit qualification (28.2.1, table 28-7) */
-#define EPT_QUAL_READ	      BIT(0)
-#define EPT_QUAL_WRITE	      BIT(1)
-#define EPT_QUAL_FETCH	      BIT(2)
-#define EPT_QUAL_LINEAR_VALID BIT(7)
-#define EPT_QUAL_TRANSLATED   BIT(8) /* else: a paging-structure access */
-#define EPT_QUAL_MAPPED	      (BIT(3) | BIT(4) | BIT(5))
+#define EPT_QUAL_READ		       BIT(0)
+#define EPT_QUAL_WRITE		       BIT(1)
+#define EPT_QUAL_FETCH		       BIT(2)
+#define EPT_QUAL_LINEAR_VALID	       BIT(7)
+#define EPT_QUAL_TRANSLATED	       BIT(8) /* else: a paging-structure access */
+#define EPT_QUAL_MAPPED		       (BIT(3) | BIT(4) | BIT(5))
+#define EPT_QUAL_NMI_UNBLOCKED_BY_IRET BIT(12)
 
 /* Basic exit reasons (appendix C) */
 enum vmx_exit_reason {

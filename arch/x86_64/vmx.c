@@ -9,6 +9,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
@@ -207,6 +208,18 @@ static int check_controls(void)
 			       : MSR_IA32_VMX_PINBASED_CTLS,
 			   PIN_VMX_PREEMPTION_TIMER, &optional);
 	caps.preempt = caps.pin & PIN_VMX_PREEMPTION_TIMER;
+	/* Host NMIs (a BMC, a watchdog, a PCIe SERR) exit instead of landing
+	 * in the guest's IDT; then the guest's IRET no longer unblocks NMIs
+	 * unless "virtual NMIs" tracks its own (SDM 26.3, IRET): both or
+	 * neither. */
+	caps.pin |= adjust(tru ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+			       : MSR_IA32_VMX_PINBASED_CTLS,
+			   PIN_NMI_EXITING | PIN_VIRTUAL_NMIS, &optional);
+	if (optional & (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)) {
+		caps.pin &= ~(u32)(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
+		pr_warn("no NMI exiting with virtual NMIs: a host NMI that "
+			"strikes while a guest runs goes to the guest");
+	}
 	caps.preempt_shift =
 		rdmsr(MSR_IA32_VMX_MISC) & VMX_MISC_PREEMPTION_RATE;
 	caps.proc =
@@ -468,7 +481,7 @@ static void setup_paging_controls(enum vcpu_mmu mmu)
 				       SECONDARY_UNRESTRICTED_GUEST));
 	}
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
-	vmwrite(EXCEPTION_BITMAP, BIT(VEC_PF) | VEC_ALWAYS_INTERCEPTED);
+	vmwrite(EXCEPTION_BITMAP, BIT(VEC_PF) | VEC_INTERCEPTED);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmwrite(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmwrite(CR0_GUEST_HOST_MASK, ~(u64)(CR0_TS | CR0_MP | CR0_EM));
@@ -487,7 +500,7 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root,
 	vmwrite(SECONDARY_VM_EXEC_CONTROL, caps.proc2);
 	vmwrite(VM_EXIT_CONTROLS, caps.exit);
 	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
-	vmwrite(EXCEPTION_BITMAP, VEC_ALWAYS_INTERCEPTED);
+	vmwrite(EXCEPTION_BITMAP, VEC_INTERCEPTED);
 	vmwrite(CR3_TARGET_COUNT, 0);
 	vmwrite(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmwrite(VM_EXIT_MSR_LOAD_COUNT, 0);
@@ -653,6 +666,42 @@ static void decode_io(struct vmexit *e, u64 q)
 	e->io.port = q >> 16;
 }
 
+/*
+ * An exit that struck an IRET of the guest's after it had unblocked
+ * virtual NMIs (a #PF or an EPT violation on the stack it pops) leaves
+ * them unblocked, though the IRET will run again: block them again, or an
+ * NMI injected now would nest in the guest's handler (SDM 28.2.3, 30.7.1.2).
+ */
+static void recover_nmi_blocking(bool unblocked)
+{
+	if (unblocked && (caps.pin & PIN_VIRTUAL_NMIS))
+		vmwrite(GUEST_INTERRUPTIBILITY_INFO,
+			vmread(GUEST_INTERRUPTIBILITY_INFO) |
+				INTERRUPTIBILITY_NMI);
+}
+
+/*
+ * Events of the host's that exit as "exception or NMI": an NMI (NMI
+ * exiting), which leaves further NMIs blocked once the exit completes
+ * (SDM 28.1): INT 2 runs the host's handler, whose IRET unblocks them; a
+ * machine check (exception bitmap bit 18), which the host logs before
+ * anything else touches the banks.
+ */
+static bool host_event_exit(struct vmexit *e, u32 info)
+{
+	if ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) {
+		nmi_run_host_handler();
+		e->kind = VMEXIT_NMI;
+		return true;
+	}
+	if ((info & 0xff) == VEC_MC &&
+	    (info & INTR_INFO_TYPE_MASK) == INTR_TYPE_HW_EXCEPTION) {
+		e->kind = VMEXIT_MACHINE_CHECK;
+		return true;
+	}
+	return false;
+}
+
 static void decode_exit(struct vmexit *e, u32 reason)
 {
 	u64 q = 0;
@@ -670,6 +719,10 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 		info = vmread(VM_EXIT_INTR_INFO);
+		if (host_event_exit(e, info))
+			break;
+		recover_nmi_blocking(info & INTR_INFO_NMI_UNBLOCKED_BY_IRET &&
+				     (info & 0xff) != VEC_DF);
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = info & 0xff;
 		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
@@ -727,6 +780,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->invlpg.gva = q;
 		break;
 	case EXIT_REASON_EPT_VIOLATION:
+		recover_nmi_blocking(q & EPT_QUAL_NMI_UNBLOCKED_BY_IRET);
 		e->kind = VMEXIT_NPF;
 		e->npf.gpa = vmread(GUEST_PHYSICAL_ADDRESS);
 		e->npf.write = q & EPT_QUAL_WRITE;
@@ -863,7 +917,10 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	e->raw = reason & 0xffff;
 	e->insn_len = vmread_fast(VM_EXIT_INSTRUCTION_LEN);
 	if (reason & EXIT_REASON_FAILED_ENTRY) {
-		e->kind = VMEXIT_ENTRY_FAILED;
+		/* A machine check during entry (SDM 27.8) is the host's. */
+		e->kind = (reason & 0xffff) == EXIT_REASON_MACHINE_CHECK
+				  ? VMEXIT_MACHINE_CHECK
+				  : VMEXIT_ENTRY_FAILED;
 		return;
 	}
 	v->delivering =
@@ -1097,9 +1154,9 @@ static void vmx_set_tsc_offset(struct vcpu *v, u64 offset)
 	vmwrite(TSC_OFFSET, offset);
 }
 
-/* With "virtual NMIs" off, an injected NMI blocks further NMIs until the
- * guest's IRET, and the CPU shows that in the interruptibility state (SDM
- * 26.6.1.2, 24.4.2). */
+/* An injected NMI blocks further NMIs until the guest's IRET, and the CPU
+ * shows that in the interruptibility state: real NMI blocking, or virtual
+ * NMI blocking with "virtual NMIs" on (SDM 27.6.1.2, 25.4.2). */
 static bool vmx_inject_nmi(struct vcpu *v)
 {
 	(void)v;

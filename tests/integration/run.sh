@@ -443,6 +443,11 @@ for seed in 1 2 3; do
 done
 ptfuzz_run vmx 4 20000
 
+# The platform of a real machine, as far as QEMU can provoke it: host NMIs
+# and machine checks (tests/integration/platform.sh).
+PLATFORM_SOURCED=1 . tests/integration/platform.sh
+host_events_svm
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"
