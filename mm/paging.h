@@ -17,6 +17,9 @@
 #define PT_X   BIT(2)
 #define PT_U   BIT(3)
 #define PT_RWX (PT_R | PT_W | PT_X)
+/* Uncacheable: memory-mapped I/O and holes, never RAM (hostmap.c). RAM is
+ * write-back in every table braid builds. */
+#define PT_UC BIT(4)
 
 struct pt_format {
 	const char *name;

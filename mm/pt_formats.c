@@ -6,10 +6,13 @@
  */
 #include "mm/paging.h"
 
+/* PT_UC is PCD|PWT: PAT entry 3, UC in the PAT braid programs and in the
+ * power-on one (SDM Vol. 3A 13.12.3, table 13-11); otherwise entry 0, WB. */
 static u64 x86_flags(unsigned perm)
 {
 	return X86_PTE_P | (perm & PT_W ? X86_PTE_RW : 0) |
-	       (perm & PT_U ? X86_PTE_US : 0) | (perm & PT_X ? 0 : X86_PTE_NX);
+	       (perm & PT_U ? X86_PTE_US : 0) | (perm & PT_X ? 0 : X86_PTE_NX) |
+	       (perm & PT_UC ? X86_PTE_PCD | X86_PTE_PWT : 0);
 }
 
 static bool x86_present(u64 e)
@@ -27,7 +30,10 @@ static bool x86_is_leaf(u64 e, unsigned level)
 static unsigned x86_perm(u64 e)
 {
 	return PT_R | (e & X86_PTE_RW ? PT_W : 0) |
-	       (e & X86_PTE_US ? PT_U : 0) | (e & X86_PTE_NX ? 0 : PT_X);
+	       (e & X86_PTE_US ? PT_U : 0) | (e & X86_PTE_NX ? 0 : PT_X) |
+	       ((e & (X86_PTE_PCD | X86_PTE_PWT)) == (X86_PTE_PCD | X86_PTE_PWT)
+			? PT_UC
+			: 0);
 }
 
 static u64 x86_leaf(phys_t pa, unsigned perm, unsigned level)
@@ -85,7 +91,8 @@ static bool ept_is_leaf(u64 e, unsigned level)
 static unsigned ept_perm(u64 e)
 {
 	return (e & EPT_R ? PT_R : 0) | (e & EPT_W ? PT_W : 0) |
-	       (e & EPT_X ? PT_X : 0) | PT_U;
+	       (e & EPT_X ? PT_X : 0) | PT_U |
+	       ((e & EPT_MT_MASK) == EPT_MT_UC << EPT_MT_SHIFT ? PT_UC : 0);
 }
 
 static u64 ept_table(phys_t next)
@@ -93,11 +100,23 @@ static u64 ept_table(phys_t next)
 	return (next & PTE_ADDR_MASK) | EPT_R | EPT_W | EPT_X;
 }
 
+/*
+ * Guest RAM is write-back whatever the guest's PAT or CR0.CD say
+ * (ignore-PAT): braid's own mapping of the same frames is write-back, and
+ * the SDM leaves two mappings of one frame with different types undefined
+ * (Vol. 3A 13.12.4). With IPAT the guest's type choices cost it nothing
+ * and change nothing, as under KVM without non-coherent DMA. Anything else
+ * is uncacheable, and the guest's PAT may make it stricter still
+ * (29.3.7.2).
+ */
 static u64 ept_leaf(phys_t pa, unsigned perm, unsigned level)
 {
+	u64 type = perm & PT_UC ? EPT_MT_UC << EPT_MT_SHIFT
+				: EPT_MT_WB << EPT_MT_SHIFT | EPT_IPAT;
+
 	return (pa & PTE_ADDR_MASK) | (perm & PT_R ? EPT_R : 0) |
-	       (perm & PT_W ? EPT_W : 0) | (perm & PT_X ? EPT_X : 0) |
-	       (EPT_MT_WB << EPT_MT_SHIFT) | (level > 1 ? EPT_PS : 0);
+	       (perm & PT_W ? EPT_W : 0) | (perm & PT_X ? EPT_X : 0) | type |
+	       (level > 1 ? EPT_PS : 0);
 }
 
 const struct pt_format pt_ept = {

@@ -39,7 +39,9 @@
 #define EPT_W	     BIT(1) /* write */
 #define EPT_X	     BIT(2) /* execute */
 #define EPT_MT_SHIFT 3	    /* memory type, leaf only */
+#define EPT_MT_UC    0ull
 #define EPT_MT_WB    6ull
+#define EPT_MT_MASK  (7ull << EPT_MT_SHIFT)
 #define EPT_IPAT     BIT(6) /* ignore guest PAT */
 #define EPT_PS	     BIT(7) /* page size: leaf at level 2 or 3 */
 #define EPT_A	     BIT(8) /* accessed (EPTP bit 6 enables) */

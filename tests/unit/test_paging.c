@@ -17,7 +17,8 @@
 #define PS X86_PTE_PS
 #define NX X86_PTE_NX
 /* EPT bits */
-#define WB (EPT_MT_WB << EPT_MT_SHIFT) /* 0x30 */
+/* Guest RAM: write-back, guest PAT ignored (mm/pt_formats.c). */
+#define WB (EPT_MT_WB << EPT_MT_SHIFT | EPT_IPAT) /* 0x70 */
 
 static u64 free_at_start;
 static struct pt pt;
@@ -354,9 +355,10 @@ static void test_ept_exact_values(void **state)
 	assert_int_equal(pt_map(&pt, 0, 0x5000, PG, PT_RWX), 0);
 	assert_int_equal(pt_map(&pt, MiB(2), MiB(2), MiB(2), PT_R | PT_W), 0);
 	assert_int_equal(pt_map(&pt, GiB(1), GiB(1), GiB(1), PT_R), 0);
-	assert_int_equal(entry(0, 1), 0x5037);
-	assert_int_equal(entry(MiB(2), 2), 0x2000b3);
-	assert_int_equal(entry(GiB(1), 3), 0x400000b1);
+	/* MT 6 (WB) at bits 5:3, IPAT at bit 6, PS at bit 7. */
+	assert_int_equal(entry(0, 1), 0x5077);
+	assert_int_equal(entry(MiB(2), 2), 0x2000f3);
+	assert_int_equal(entry(GiB(1), 3), 0x400000f1);
 	assert_int_equal(entry(0, 4) & 0xfff, 0x007);
 	check_destroy();
 }
@@ -449,6 +451,28 @@ static void test_unmap_4k_from_1g_splits(void **state)
 	check_destroy();
 }
 
+/* PT_UC: EPT memory type 0 without IPAT; x86-64 PCD|PWT (PAT entry 3);
+ * both survive a split. */
+static void test_uncacheable(void **state)
+{
+	(void)state;
+	assert_int_equal(pt_init(&pt, &pt_ept), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, GiB(1), PT_R | PT_W | PT_UC), 0);
+	assert_int_equal(entry(0, 3) & 0xfff, 0x83);
+	assert_int_equal(pt_unmap(&pt, MiB(10), MiB(2)), 0);
+	expect_map(MiB(12), MiB(12), 2, PT_R | PT_W | PT_U | PT_UC);
+	assert_int_equal(entry(MiB(12), 2), MiB(12) | 0x83);
+	check_destroy();
+	assert_int_equal(pt_init(&pt, &pt_host), 0);
+	assert_int_equal(pt_map(&pt, 0, 0, MiB(2), PT_RWX | PT_UC), 0);
+	assert_int_equal(pt_map(&pt, MiB(2), MiB(2), MiB(2), PT_RWX), 0);
+	assert_int_equal(entry(0, 2) & 0xfff, 0x9b);
+	assert_int_equal(entry(MiB(2), 2) & 0xfff, 0x83);
+	assert_int_equal(pt_unmap(&pt, 0, PG), 0);
+	expect_map(PG, PG, 1, PT_RWX | PT_UC);
+	check_destroy();
+}
+
 static void test_unmap_ept_split_keeps_perm(void **state)
 {
 	(void)state;
@@ -460,7 +484,7 @@ static void test_unmap_ept_split_keeps_perm(void **state)
 	expect_unmapped(MiB(12) - 1);
 	expect_map(MiB(10) - 1, MiB(10) - 1, 2, PT_R | PT_X | PT_U);
 	expect_map(MiB(12), MiB(12), 2, PT_R | PT_X | PT_U);
-	assert_int_equal(entry(MiB(12), 2), MiB(12) | 0x80 | 0x30 | 0x5);
+	assert_int_equal(entry(MiB(12), 2), MiB(12) | 0x80 | 0x70 | 0x5);
 	assert_int_equal(entry(0, 3) & 0xfff, 0x7);
 	check_destroy();
 }
@@ -645,6 +669,7 @@ int main(void)
 		TP(test_host_npt_exact_values),
 		TP(test_all_pml4_slots),
 		TP(test_unmap_4k_from_1g_splits),
+		TP(test_uncacheable),
 		TP(test_unmap_ept_split_keeps_perm),
 		TP(test_unmap_across_large_page_edges),
 		TP(test_unmap_whole_large_pages),
