@@ -40,6 +40,26 @@ struct boot_module {
 	bool truncated; /* the loader's line did not fit in cmdline[] */
 };
 
+/* Multiboot2 3.6.12: the framebuffer the loader set up (type 8 tag). */
+enum boot_fb_type {
+	BOOT_FB_INDEXED = 0,
+	BOOT_FB_RGB = 1,
+	BOOT_FB_EGA_TEXT = 2,
+};
+
+struct boot_fb {
+	u64 addr;
+	u32 pitch;	   /* bytes per line (per text row for EGA text) */
+	u32 width, height; /* pixels, or characters for EGA text */
+	u8 bpp;
+	u8 type; /* enum boot_fb_type */
+	/* BOOT_FB_RGB: each colour's lowest bit and width in a pixel */
+	u8 red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
+};
+
+/* The largest RSDP (ACPI 6.5 5.2.5.3: 36 bytes for revision 2). */
+#define BOOT_RSDP_MAX 36
+
 struct boot_info {
 	int protocol; /* 1 or 2: which multiboot spec the loader spoke */
 	char cmdline[BOOT_CMDLINE_MAX];
@@ -48,6 +68,12 @@ struct boot_info {
 	struct boot_mem_range mmap[BOOT_MAX_MMAP];
 	unsigned nr_modules;
 	struct boot_module modules[BOOT_MAX_MODULES];
+	/* A copy of the ACPI RSDP the loader found (multiboot2 tags 14 and
+	 * 15; the newer wins), @rsdp_len 0 if it gave none. */
+	u8 rsdp[BOOT_RSDP_MAX];
+	unsigned rsdp_len;
+	bool has_fb;
+	struct boot_fb fb;
 	const char *error;  /* why parsing failed, when it did */
 	unsigned truncated; /* entries dropped because a table was full */
 };

@@ -40,6 +40,9 @@ struct mb2_tag {
 #define MB2_TAG_CMDLINE	  1
 #define MB2_TAG_MODULE	  3
 #define MB2_TAG_MMAP	  6
+#define MB2_TAG_FB	  8
+#define MB2_TAG_ACPI_OLD  14
+#define MB2_TAG_ACPI_NEW  15
 #define MB2_MAX_INFO_SIZE (1u << 20)
 
 struct mb2_mmap_entry {
@@ -151,6 +154,49 @@ static int parse_mb2_mmap(const struct mb2_tag *tag, struct boot_info *bi)
 	return 0;
 }
 
+/* Tags 14 and 15 carry a copy of the RSDP itself; keep ours, since the
+ * loader's memory is handed to the frame allocator. The newer (ACPI 2.0+)
+ * copy wins over the old one whatever their order. */
+static void parse_mb2_rsdp(const struct mb2_tag *tag, struct boot_info *bi)
+{
+	size_t n = MIN(tag->size - sizeof(*tag), (size_t)BOOT_RSDP_MAX);
+
+	if (tag->type == MB2_TAG_ACPI_OLD && bi->rsdp_len > 20)
+		return;
+	memcpy(bi->rsdp, tag + 1, n);
+	bi->rsdp_len = n;
+}
+
+/* Multiboot2 3.6.12: address, pitch, width, height, bpp, type, then the
+ * RGB field positions and sizes for type 1. */
+static int parse_mb2_fb(const struct mb2_tag *tag, struct boot_info *bi)
+{
+	const u8 *p = (const u8 *)(tag + 1);
+	struct boot_fb *fb = &bi->fb;
+
+	if (tag->size < 8 + 24)
+		return fail(bi, "multiboot2 framebuffer tag is malformed");
+	memcpy(&fb->addr, p, 8);
+	memcpy(&fb->pitch, p + 8, 4);
+	memcpy(&fb->width, p + 12, 4);
+	memcpy(&fb->height, p + 16, 4);
+	fb->bpp = p[20];
+	fb->type = p[21];
+	if (fb->type == BOOT_FB_RGB) {
+		if (tag->size < 8 + 24 + 6)
+			return fail(bi,
+				    "multiboot2 framebuffer tag is malformed");
+		fb->red_pos = p[24];
+		fb->red_size = p[25];
+		fb->green_pos = p[26];
+		fb->green_size = p[27];
+		fb->blue_pos = p[28];
+		fb->blue_size = p[29];
+	}
+	bi->has_fb = true;
+	return 0;
+}
+
 static int parse_mb2_tag(const struct mb2_tag *tag, struct boot_info *bi)
 {
 	const u32 *w = (const u32 *)(tag + 1);
@@ -168,6 +214,9 @@ static int parse_mb2_tag(const struct mb2_tag *tag, struct boot_info *bi)
 		add_module(bi, w[0], w[1], (const char *)(w + 2), payload - 8);
 		return 0;
 	case MB2_TAG_MMAP: return parse_mb2_mmap(tag, bi);
+	case MB2_TAG_FB: return parse_mb2_fb(tag, bi);
+	case MB2_TAG_ACPI_OLD:
+	case MB2_TAG_ACPI_NEW: parse_mb2_rsdp(tag, bi); return 0;
 	default: return 0; /* tags we do not need are skipped */
 	}
 }

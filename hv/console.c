@@ -5,10 +5,10 @@
  * "[name] text", or passed through unchanged with console=raw.
  */
 #include "arch/x86_64/cpu.h"
-#include "arch/x86_64/serial.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/console.h"
 #include "hv/guest.h"
+#include "hv/hostcons.h"
 #include "lib/log.h"
 #include "lib/string.h"
 
@@ -19,7 +19,7 @@ static void release_held(struct guest *g)
 {
 	struct console_line *u = &g->console;
 
-	serial_write(u->hold, u->held);
+	hostcons_write_raw(u->hold, u->held);
 	u->held = 0;
 }
 
@@ -36,7 +36,7 @@ static void raw_put(struct guest *g, char c)
 	struct console_line *u = &g->console;
 
 	if (u->mid_line) {
-		serial_write(&c, 1);
+		hostcons_write_raw(&c, 1);
 		u->mid_line = c != '\n' && c != '\r';
 		return;
 	}

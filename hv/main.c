@@ -6,6 +6,7 @@
  * print a summary.
  */
 #define LOG_TAG "boot"
+#include "arch/x86_64/acpi.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
@@ -14,13 +15,13 @@
 #include "arch/x86_64/mce.h"
 #include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
-#include "arch/x86_64/serial.h"
 #include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "boot/bootinfo.h"
 #include "hv/classify.h"
 #include "hv/guest.h"
+#include "hv/hostcons.h"
 #include "loader/linux.h"
 #include "loader/multiboot.h"
 #include "lib/log.h"
@@ -208,6 +209,7 @@ static void run_guest(unsigned index, const struct boot_module *m,
 	t->last_code = guest.state == GUEST_EXITED ? guest.result : 1;
 	ok ? t->passed++ : t->failed++;
 	guest_destroy(&guest);
+	hostcons_flush(); /* between guests: nothing is timed */
 }
 
 static void run_all_guests(struct tally *t)
@@ -236,8 +238,7 @@ void kmain(u32 magic, u32 info)
 	struct braid_options opts;
 	struct tally t = { 0, 0, 0, 1 };
 
-	serial_init();
-	console_set_sink(serial_write);
+	hostcons_init(); /* buffered until the UART is chosen */
 	hv_panic_init();
 	tracebox_init();
 	cpu_init_tables(0);
@@ -260,6 +261,11 @@ void kmain(u32 magic, u32 info)
 	parse_braid_options(boot_info.cmdline, &opts);
 	platform_set_exit(opts.exit);
 	init_memory();
+	/* SPCR may name the console: ACPI first, then the UART, then the
+	 * lines so far go out. */
+	acpi_init(&boot_info);
+	hostcons_select(&opts.console);
+	hostcons_screen(&boot_info);
 	if (vendor_select() || vendor->cpu_enable()) {
 		pr_err("this CPU cannot run guests (see the lines above); halting");
 		platform_exit(false, 1);

@@ -76,11 +76,22 @@ int parse_size(const char *s, size_t n, u64 *out)
 	return 0;
 }
 
+/* console=: a bad value is reported and the default kept. */
+static void set_console(const struct word *w, struct console_option *c)
+{
+	if (w->val && !parse_console_option(w->val, w->vallen, c))
+		return;
+	pr_err("console=%.*s is not a console (com1-com4, io:PORT or "
+	       "mmio:ADDR[,1|,4], then [,BAUD|,keep]; or none): ignored",
+	       (int)w->vallen, w->val ? w->val : "");
+}
+
 void parse_braid_options(const char *line, struct braid_options *o)
 {
 	struct word w;
 
 	o->exit = EXIT_ACTION_HALT;
+	o->console = (struct console_option){ .source = CONSOLE_AUTO };
 	while (next_word(&line, &w)) {
 		if (is(&w, "exit") && val_is(&w, "halt"))
 			o->exit = EXIT_ACTION_HALT;
@@ -90,9 +101,11 @@ void parse_braid_options(const char *line, struct braid_options *o)
 			o->exit = EXIT_ACTION_QEMU;
 		else if (is(&w, "exit") && val_is(&w, "bochs"))
 			o->exit = EXIT_ACTION_BOCHS;
+		else if (is(&w, "console"))
+			set_console(&w, &o->console);
 		else if (w.key[0] != '/') /* GRUB may pass the image path */
 			pr_warn("unknown option \"%.*s\" ignored (known: "
-				"exit=halt|reboot|qemu|bochs)",
+				"exit=halt|reboot|qemu|bochs, console=)",
 				(int)(line - w.key), w.key);
 	}
 }

@@ -2,6 +2,8 @@
 /*
  * Command lines. braid's own (from GRUB's multiboot2 line):
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
+ *   console=...                   where braid's output goes
+ *                                 (hv/console_option.h)
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
  *   shadow_pool=PAGES (shadow/compound table pages, default 2% of the
@@ -20,6 +22,7 @@
 #ifndef HV_OPTIONS_H
 #define HV_OPTIONS_H
 
+#include "hv/console_option.h"
 #include "hv/guest.h"
 
 enum exit_action {
@@ -31,6 +34,7 @@ enum exit_action {
 
 struct braid_options {
 	enum exit_action exit;
+	struct console_option console;
 };
 
 /* Parse braid's line; unknown options are reported and ignored. */

@@ -9,6 +9,7 @@
 #define LOG_TAG "hv"
 #include "arch/x86_64/cpu.h"
 #include "lib/log.h"
+#include "hv/hostcons.h"
 #include "hv/platform.h"
 
 #define BOCHS_SHUTDOWN_PORT  0x8900
@@ -31,6 +32,8 @@ static void bochs_shutdown(void)
 
 void platform_exit(bool ok, u32 code)
 {
+	/* Before the emulator ends: tests read the last line of the log. */
+	hostcons_flush();
 	switch (action) {
 	case EXIT_ACTION_QEMU: outl(BRAID_QEMU_EXIT_PORT, code); break;
 	case EXIT_ACTION_BOCHS:
@@ -46,5 +49,6 @@ void platform_exit(bool ok, u32 code)
 	case EXIT_ACTION_HALT: break;
 	}
 	pr_info("halting");
+	hostcons_flush();
 	cpu_halt_forever();
 }

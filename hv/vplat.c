@@ -19,6 +19,7 @@
 #include "hv/guest.h"
 #include "hv/mmu.h"
 #include "lib/log.h"
+#include "hv/hostcons.h"
 #include "hv/vplat.h"
 #include "lib/string.h"
 
@@ -321,6 +322,7 @@ void vplat_halt(struct guest *g)
 			break;
 		}
 		host_timer_arm(MIN(next, g->run_deadline));
+		hostcons_drain(); /* idle time: the UART's turn */
 		host_wait_for_irq();
 		now = rdtsc();
 	}

@@ -7,14 +7,20 @@
  */
 #include "mm/hostmap.h"
 
-int hostmap_build(struct pt *pt, const struct boot_info *bi, bool has_1g)
+u64 hostmap_top(const struct boot_info *bi)
 {
 	u64 top = GiB(4);
-	int err;
 
 	for (unsigned i = 0; i < bi->nr_mmap; i++)
 		top = MAX(top, bi->mmap[i].base + bi->mmap[i].len);
-	top = ALIGN_UP(top, GiB(1));
+	return ALIGN_UP(top, GiB(1));
+}
+
+int hostmap_build(struct pt *pt, const struct boot_info *bi, bool has_1g)
+{
+	u64 top = hostmap_top(bi);
+	int err;
+
 	err = pt_init(pt, &pt_host);
 	if (!has_1g)
 		pt_no_leaf_at(pt, 3);

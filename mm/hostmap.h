@@ -9,5 +9,7 @@
  * map and of the low 4 GiB (where device MMIO lives). @has_1g: the CPU
  * supports 1 GiB pages (CPUID.80000001H:EDX[26]). */
 int hostmap_build(struct pt *pt, const struct boot_info *bi, bool has_1g);
+/* Where that map ends: physical addresses below it are readable. */
+u64 hostmap_top(const struct boot_info *bi);
 
 #endif

@@ -8,7 +8,15 @@
 #ifndef ARCH_NS16550_H
 #define ARCH_NS16550_H
 
-#define COM1_BASE 0x3f8 /* the PC's first serial port */
+/* The PC's legacy serial ports, COM1 to COM4, by their usual bases. */
+#define COM1_BASE 0x3f8
+#define COM2_BASE 0x2f8
+#define COM3_BASE 0x3e8
+#define COM4_BASE 0x2e8
+
+/* The PC's UART clock, 1.8432 MHz: 115200 baud at divisor 1 (16x). */
+#define UART_CLOCK_PC 1843200
+#define UART_TX_FIFO  16 /* bytes the 16550's transmit FIFO holds */
 
 #define UART_RBR_THR 0 /* DLL when LCR.DLAB */
 #define UART_DLL     0

@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/integration/linux.sh
 . tests/integration/tlb.sh
+. tests/integration/console.sh
 mkdir -p "$OUT"
 
 # Linux on Bochs/VMX takes minutes: start it first, in the background, one
@@ -533,6 +534,9 @@ expect_line svm-linux-negative "over-long command line refused" "braid: guest lo
 expect_line svm-linux-negative "over-long command line named" "command line"
 expect_guest_pass svm-linux-negative survivor
 expect_line svm-linux-negative "summary counts 3 refused" "braid: summary: 4 guests, 1 passed, 3 failed"
+
+# braid's own console on COM2 only, named or probed, and on a PCI UART.
+run_console_checks
 
 echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]

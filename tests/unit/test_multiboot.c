@@ -817,9 +817,45 @@ static void test_mb2_long_cmdline_truncated(void **state)
 
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
+/* Tags 15 then 14: the ACPI 2.0 RSDP copy is kept, the old one after it
+ * does not replace it. Tag 8: an EGA text framebuffer. */
+static void test_mb2_rsdp_and_framebuffer(void **state)
+{
+	u8 new_rsdp[36], old_rsdp[20];
+	u8 fb[24] = { 0 };
+	u64 addr = 0xb8000;
+	u32 pitch = 160, w = 80, h = 25;
+
+	(void)state;
+	memset(new_rsdp, 0x22, sizeof(new_rsdp));
+	memset(old_rsdp, 0x11, sizeof(old_rsdp));
+	memcpy(fb, &addr, 8);
+	memcpy(fb + 8, &pitch, 4);
+	memcpy(fb + 12, &w, 4);
+	memcpy(fb + 16, &h, 4);
+	fb[20] = 16;
+	fb[21] = BOOT_FB_EGA_TEXT;
+	mb2_begin();
+	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_tag(15, new_rsdp, sizeof(new_rsdp));
+	mb2_tag(14, old_rsdp, sizeof(old_rsdp));
+	mb2_tag(8, fb, sizeof(fb));
+	mb2_end();
+	assert_int_equal(parse2(), 0);
+	assert_int_equal(bi.rsdp_len, 36);
+	assert_memory_equal(bi.rsdp, new_rsdp, 36);
+	assert_true(bi.has_fb);
+	assert_int_equal(bi.fb.addr, 0xb8000);
+	assert_int_equal(bi.fb.pitch, 160);
+	assert_int_equal(bi.fb.width, 80);
+	assert_int_equal(bi.fb.height, 25);
+	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_mb2_rsdp_and_framebuffer, setup),
 		TS(test_bad_magic),
 		TS(test_mb1_full),
 		TS(test_mb1_no_cmdline_no_modules),

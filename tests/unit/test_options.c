@@ -509,7 +509,7 @@ static void test_braid_exit_values(void **state)
 
 #define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
-	"exit=halt|reboot|qemu|bochs)\n"
+	"exit=halt|reboot|qemu|bochs, console=)\n"
 
 static void test_braid_unknown_options_warned(void **state)
 {
@@ -533,11 +533,112 @@ static void test_braid_bad_exit_value_warned(void **state)
 	assert_string_equal(log_buf, BRAID_WARN("exit=") BRAID_WARN("exit"));
 }
 
+/* --- console= ---------------------------------------------------------- */
+
+static struct uart_port console_ok(const char *v)
+{
+	struct console_option o = { CONSOLE_AUTO, { 0 } };
+
+	assert_int_equal(parse_console_option(v, strlen(v), &o), 0);
+	assert_int_equal(o.source, CONSOLE_GIVEN);
+	return o.port;
+}
+
+static void console_bad(const char *v)
+{
+	struct console_option o = { (enum console_source)77, { 0 } };
+
+	if (parse_console_option(v, strlen(v), &o) != -EINVAL)
+		fail_msg("console=%s accepted", v);
+	assert_int_equal(o.source, 77); /* untouched */
+}
+
+/* console=@v gives a port of @space at @base, @width, @baud. */
+static void expect_port(const char *v, u8 space, u64 base, u8 width, u32 baud)
+{
+	struct uart_port p = console_ok(v);
+
+	assert_int_equal(p.space, space);
+	assert_int_equal(p.base, base);
+	assert_int_equal(p.width, width);
+	assert_int_equal(p.baud, baud);
+}
+
+static void test_console_legacy_ports(void **state)
+{
+	(void)state;
+	expect_port("com1", UART_SPACE_IO, 0x3f8, 1, 115200);
+	expect_port("com2", UART_SPACE_IO, 0x2f8, 1, 115200);
+	expect_port("com3", UART_SPACE_IO, 0x3e8, 1, 115200);
+	expect_port("com4,keep", UART_SPACE_IO, 0x2e8, 1, 0);
+	expect_port("com2,9600", UART_SPACE_IO, 0x2f8, 1, 9600);
+	expect_port("com2,115200", UART_SPACE_IO, 0x2f8, 1, 115200);
+}
+
+static void test_console_io_and_mmio(void **state)
+{
+	(void)state;
+	expect_port("io:0xc040", UART_SPACE_IO, 0xc040, 1, 115200);
+	expect_port("io:760,57600", UART_SPACE_IO, 760, 1, 57600);
+	expect_port("mmio:0xfe030000", UART_SPACE_MMIO, 0xfe030000, 1, 115200);
+	expect_port("mmio:0xFE030000,4,keep", UART_SPACE_MMIO, 0xfe030000, 4,
+		    0);
+	expect_port("mmio:0xfe030000,19200", UART_SPACE_MMIO, 0xfe030000, 1,
+		    19200);
+	expect_port("mmio:0xfe030000,1,300", UART_SPACE_MMIO, 0xfe030000, 1,
+		    300);
+}
+
+static void test_console_none_and_bad(void **state)
+{
+	struct console_option o = { CONSOLE_AUTO, { 0 } };
+	static const char *const bad[] = {
+		"",	      "com0",
+		"com5",	      "com12",
+		"COM1",	      "com1,",
+		"com1,0",     "com1,115201",
+		"com1,7",     "com1,keep,1",
+		"com1,fast",  "io:",
+		"io:0x",      "io:0x10000",
+		"io:12z",     "mmio:0",
+		"mmio:,4",    "mmio:0x1000,2",
+		"none,keep",  "bogus",
+		"io:0x2f8,4", "mmio:0x1000,4,keep,9600",
+	};
+
+	(void)state;
+	assert_int_equal(parse_console_option("none", 4, &o), 0);
+	assert_int_equal(o.source, CONSOLE_NONE);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+		console_bad(bad[i]);
+}
+
+/* A bad console= is an error naming it; the default (AUTO) stays. */
+static void test_braid_console_option(void **state)
+{
+	(void)state;
+	braid("console=com2 exit=qemu");
+	assert_int_equal(bo.console.source, CONSOLE_GIVEN);
+	assert_int_equal(bo.console.port.base, 0x2f8);
+	braid("console=none");
+	assert_int_equal(bo.console.source, CONSOLE_NONE);
+	assert_string_equal(log_buf, "");
+	braid("console=bogus exit=qemu");
+	assert_int_equal(bo.console.source, CONSOLE_AUTO);
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	assert_non_null(strstr(log_buf, "braid: boot: error: console=bogus "
+					"is not a console"));
+}
+
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		TS(test_console_legacy_ports),
+		TS(test_console_io_and_mmio),
+		TS(test_console_none_and_bad),
+		TS(test_braid_console_option),
 		TS(test_parse_size_values),
 		TS(test_parse_size_length_bounded),
 		TS(test_parse_size_garbage),

@@ -37,7 +37,7 @@ void kprintf(const char *fmt, ...)
 }
 
 /* console=raw writes straight to the host serial port: into log_buf too. */
-void serial_write(const char *s, size_t n)
+void hostcons_write_raw(const char *s, size_t n)
 {
 	n = MIN(n, sizeof(log_buf) - 1 - log_len);
 	memcpy(log_buf + log_len, s, n);
