@@ -82,7 +82,13 @@ check_full() { # SCENARIO COUNT
 
 check_negative() { # SCENARIO VENDOR
 	local s=$1
-	expect_line "$s" "triple fault stops the guest" "braid: guest triple: stopped: triple fault at rip"
+	if [ "$2" = vmx ]; then
+		expect_line "$s" "triple fault stops the guest" "braid: guest triple: stopped: triple fault at rip"
+	else
+		# A shutdown leaves the VMCB's guest state undefined (APM 15.11).
+		expect_line "$s" "triple fault stops the guest, its undefined state unshown" \
+			"braid: guest triple: stopped: triple fault (the CPU left its state undefined, so none is shown)"
+	fi
 	expect_line "$s" "wild access stops the guest (unbacked=stop)" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
 	if [ "$2" = vmx ]; then
 		expect_line "$s" "VMXON stops the guest" "braid: guest virtinsn: stopped: executed VMXON"
