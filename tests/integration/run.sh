@@ -10,6 +10,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/lib.sh
 . tests/integration/linux.sh
 . tests/integration/tlb.sh
+. tests/integration/entrycheck.sh
 mkdir -p "$OUT"
 
 # Linux on Bochs/VMX takes minutes: start it first, in the background, one
@@ -514,6 +515,9 @@ for p in nested compound; do
 done
 check_twin svm-linux-compound linux-compound
 check_twin vmx-linux-compound linux-compound
+
+# Every guest state checked in software before entry (ENTRY_CHECK=1).
+run_entrycheck
 
 # A person at the serial console: a busybox shell that reads what is typed.
 linux_shell svm-linux-shell
