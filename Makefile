@@ -13,6 +13,11 @@ HV_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. \
 	-ffreestanding -fno-stack-protector -fno-pic -fno-pie -mno-red-zone \
 	-mgeneral-regs-only -mcmodel=small -fno-asynchronous-unwind-tables \
 	-fno-common -fno-strict-aliasing
+# ENTRY_CHECK=1: check every guest state against the VM-entry rules in
+# software before entering it (docs/testing.md); `make all` builds that
+# image too, as build/entrycheck/braid.elf.
+ENTRY_CHECK ?= 0
+HV_CFLAGS += -DENTRY_CHECK=$(ENTRY_CHECK)
 HV_ASFLAGS := -I. -D__ASSEMBLY__
 HV_LDFLAGS := -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T linker.ld
 
@@ -22,8 +27,8 @@ HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 .PHONY: all tlbplugin iso run bochs debug test unit integration adversarial differential memtest fuzz fuzz-guest bench bench-svg clean help deps deps-run \
 	run-linux bochs-linux test-bochs-linux \
-	format check-format
-all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin
+	format check-format entrycheck
+all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin entrycheck
 
 $(BUILD)/hv-obj/%.c.o: %.c
 	@mkdir -p $(dir $@)
@@ -37,6 +42,11 @@ $(BUILD)/braid.elf: $(HV_OBJS) linker.ld
 	$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS)
 
 -include $(HV_OBJS:.o=.d)
+
+# braid with the software VM-entry checker on, in a build tree of its own.
+entrycheck:                   ## build/entrycheck/braid.elf: checks every guest state before entry
+	$(MAKE) -s BUILD=$(BUILD)/entrycheck ENTRY_CHECK=1 \
+		$(BUILD)/entrycheck/braid.elf
 
 # The TLB model as a QEMU TCG plugin (tools/tlbplugin): a host program.
 TLBPLUGIN := $(BUILD)/tools/tlbplugin.so

@@ -9,6 +9,7 @@
 #include "arch/x86_64/mce.h"
 #include "hv/event.h"
 #include "hv/cr.h"
+#include "hv/entry_fail.h"
 #include "hv/exit.h"
 #include "hv/guest_insn.h"
 #include "insn/decode.h"
@@ -227,10 +228,7 @@ void handle_exit(struct guest *g, struct vmexit *e)
 		guest_stop(g, "unexpected exception %u (error 0x%x)",
 			   e->exc.vector, e->exc.error);
 		break;
-	case VMEXIT_ENTRY_FAILED:
-		guest_stop(g, "the CPU refused to enter it (%s error %llu)",
-			   vendor->name, (unsigned long long)e->raw);
-		break;
+	case VMEXIT_ENTRY_FAILED: guest_entry_failed(g, e); break;
 	default:
 		guest_stop(g, "unhandled %s exit 0x%llx", vendor->name,
 			   (unsigned long long)e->raw);

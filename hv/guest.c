@@ -95,6 +95,10 @@ void guest_reset(struct guest *g, const struct boot_entry *e)
 	vendor->vcpu_reset_multiboot(v, e->eip);
 	msr_reset(v);
 	mmu_reset(g);
+	v->state_undefined = false;
+	if (g->cfg.entry_fault)
+		vendor->break_entry(v);
+	v->entry_check_off = g->cfg.entry_fault == ENTRY_FAULT_CPU;
 }
 
 void guest_exit(struct guest *g, u32 result)
@@ -188,8 +192,15 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
 	guest_console_flush(g);
+	g->state = GUEST_STOPPED;
+	if (g->vcpu.state_undefined) {
+		guest_info(g,
+			   "stopped: %s (the CPU left its state undefined, "
+			   "so none is shown)",
+			   why);
+		return;
+	}
 	guest_info(g, "stopped: %s at rip 0x%llx", why,
 		   (unsigned long long)vendor->get(&g->vcpu, VREG_RIP));
 	vendor->dump(&g->vcpu);
-	g->state = GUEST_STOPPED;
 }

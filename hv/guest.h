@@ -32,6 +32,10 @@
 
 enum paging_mode { PAGING_NESTED, PAGING_SHADOW, PAGING_COMPOUND };
 
+/* entry_fault= (ENTRY_CHECK builds only, for tests): break the guest
+ * state before the first entry, for braid's checker or the CPU to find. */
+enum entry_fault { ENTRY_FAULT_NONE, ENTRY_FAULT_CHECK, ENTRY_FAULT_CPU };
+
 struct guest_config {
 	char name[GUEST_NAME_MAX];
 	u64 mem; /* bytes, a multiple of GUEST_CHUNK */
@@ -47,6 +51,7 @@ struct guest_config {
 	bool restart_on_reset; /* on_reset=restart: a reset starts it again */
 	bool stop_unbacked;    /* unbacked=stop: no floating bus */
 	u32 dump_lines; /* region lines per classification dump; 0: all */
+	enum entry_fault entry_fault;
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command-line parsing: words separated by spaces, "key=value" options. */
 #define LOG_TAG "boot"
+#include "arch/x86_64/vendor.h"
 #include "lib/log.h"
 #include "hv/options.h"
 #include "lib/printf.h"
@@ -218,6 +219,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"a number of seconds from 0 (no limit) to 1000000",
 		"stop or restart",
 		"float or stop",
+		"check or cpu, in a braid built with ENTRY_CHECK=1",
 	};
 	const char *p = line;
 	struct word w;
@@ -299,10 +301,17 @@ int parse_guest_options(const char *line, unsigned index,
 			cfg->stop_unbacked = val_is(&w, "stop");
 		else if (is(&w, "unbacked"))
 			bad = 13;
+		else if (is(&w, "entry_fault") && ENTRY_CHECK &&
+			 (val_is(&w, "check") || val_is(&w, "cpu")))
+			cfg->entry_fault = val_is(&w, "cpu")
+						   ? ENTRY_FAULT_CPU
+						   : ENTRY_FAULT_CHECK;
+		else if (is(&w, "entry_fault"))
+			bad = 14;
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

@@ -9,6 +9,8 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/state_dump.h"
+#include "arch/x86_64/svm_check.h"
 #include "arch/x86_64/vendor.h"
 #include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/vmcb.h"
@@ -397,7 +399,16 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->invlpg.gva_known = e->invlpg.decoded;
 		e->invlpg.gva = info1;
 		break;
-	case SVM_EXIT_INVALID: e->kind = VMEXIT_ENTRY_FAILED; break;
+	case SVM_EXIT_INVALID:
+		/* VMRUN refused the VMCB (APM 15.5.1); EXITINFO1/2 are
+		 * not defined for it, so none is reported. */
+		e->kind = VMEXIT_ENTRY_FAILED;
+		e->entry.what = "VMRUN failed: VMEXIT_INVALID, an illegal "
+				"guest state or control";
+		e->entry.section = "APM 15.5.1";
+		e->entry.reg = "";
+		e->entry.code_name = "exit code";
+		break;
 	case SVM_EXIT_MSR: e->kind = info1 ? VMEXIT_WRMSR : VMEXIT_RDMSR; break;
 	case SVM_EXIT_IOIO:
 		e->kind = VMEXIT_IO;
@@ -464,12 +475,35 @@ static bool reinject_exitintinfo(struct vcpu *v, struct vmcb_control *c)
 	return true;
 }
 
+/* ENTRY_CHECK builds: VMRUN's consistency checks in software (APM
+ * 15.5.1), before QEMU makes some of them. False: @e reports the broken
+ * rule and VMRUN is not attempted. */
+static bool entry_check(const struct vmcb *vmcb, struct vmexit *e)
+{
+	enum svm_rule bad = svm_check_vmrun(vmcb);
+
+	if (!bad)
+		return true;
+	e->kind = VMEXIT_ENTRY_FAILED;
+	e->raw = bad;
+	e->entry.what = svm_rule_text(bad);
+	e->entry.checker = true;
+	e->entry.section = "APM 15.5.1";
+	e->entry.reg = "";
+	return false;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = pa_to_va(s->vmcb);
 
 	*e = (struct vmexit){ 0 };
+	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(vmcb, e)) {
+		/* No VMRUN: stamp as the stub would have (hv/run.c). */
+		v->regs.entry_tsc = v->regs.exit_tsc = rdtsc();
+		return;
+	}
 	vmcb->save.rax = v->regs.gpr[RAX];
 	tracebox_set_vmcb(v->cpu, s->vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
@@ -481,6 +515,9 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (vmcb->control.exitcode == SVM_EXIT_IRET)
 		s->nmi_masked = false;
 	decode_exit(vmcb, e);
+	/* After a shutdown the VMCB's guest state is undefined (APM 15.11,
+	 * "shutdown intercept"): nothing may read it as the guest's. */
+	v->state_undefined = vmcb->control.exitcode == SVM_EXIT_SHUTDOWN;
 }
 
 static u64 svm_get(struct vcpu *v, enum vreg r)
@@ -680,6 +717,64 @@ static void svm_dump(struct vcpu *v)
 		(unsigned long long)vmcb->control.exitinfo2);
 }
 
+static void dump_save_area(const struct vmcb_save *s)
+{
+	static const char *const names[] = {
+		"es", "cs", "ss", "ds", "fs", "gs", "gdtr", "ldtr", "idtr", "tr"
+	};
+	const struct vmcb_seg *seg = &s->es;
+	const struct dump_field f[] = {
+		{ "cr0", s->cr0 },	 { "cr2", s->cr2 },
+		{ "cr3", s->cr3 },	 { "cr4", s->cr4 },
+		{ "dr6", s->dr6 },	 { "dr7", s->dr7 },
+		{ "efer", s->efer },	 { "rflags", s->rflags },
+		{ "rip", s->rip },	 { "rsp", s->rsp },
+		{ "cpl", s->cpl },	 { "g_pat", s->g_pat },
+		{ "dbgctl", s->dbgctl },
+	};
+
+	/* ES to TR are consecutive in the save area (APM table B-2). */
+	for (unsigned i = 0; i < ARRAY_SIZE(names); i++)
+		dump_segment("svm", names[i], seg[i].selector, seg[i].base,
+			     seg[i].limit, seg[i].attrib);
+	dump_fields("svm", f, ARRAY_SIZE(f));
+}
+
+/* The save area and the control fields VMRUN checks, for a failed VMRUN. */
+static void svm_dump_entry(struct vcpu *v)
+{
+	const struct vmcb_control *c = &vmcb_of(v)->control;
+	const struct dump_field f[] = {
+		{ "intercept_cr_read", c->intercept_cr_read },
+		{ "intercept_cr_write", c->intercept_cr_write },
+		{ "intercept_exceptions", c->intercept_exceptions },
+		{ "intercept_misc1", c->intercept_misc1 },
+		{ "intercept_misc2", c->intercept_misc2 },
+		{ "guest_asid", c->guest_asid },
+		{ "tlb_control", c->tlb_control },
+		{ "np_enable", c->nested_ctl & NESTED_CTL_NP_ENABLE },
+		{ "n_cr3", c->n_cr3 },
+		{ "eventinj", c->eventinj },
+		{ "vintr", c->vintr },
+		{ "interrupt_shadow", c->interrupt_shadow },
+		{ "vmcb_clean", c->clean_bits },
+		{ "exitcode", c->exitcode },
+		{ "exitinfo1", c->exitinfo1 },
+		{ "exitinfo2", c->exitinfo2 },
+	};
+
+	dump_save_area(&vmcb_of(v)->save);
+	dump_fields("svm", f, ARRAY_SIZE(f));
+}
+
+/* entry_fault=: EFER.SVME must be 1 in the guest (APM 15.5.1); QEMU
+ * checks it too. */
+static void svm_break_entry(struct vcpu *v)
+{
+	vmcb_of(v)->save.efer &= ~(u64)EFER_SVME;
+	vmcb_of(v)->control.clean_bits &= ~VMCB_CLEAN_CRX;
+}
+
 static void svm_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 			const struct mmu_regs *hw)
 {
@@ -808,4 +903,6 @@ const struct vendor_ops svm_ops = {
 	.inject_nmi = svm_inject_nmi,
 	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
+	.dump_entry = svm_dump_entry,
+	.break_entry = svm_break_entry,
 };

@@ -82,6 +82,12 @@ struct vcpu {
 	u8 delivering_vector;
 	u8 delivering_kind; /* enum vcpu_event_kind */
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
+	/* The CPU left the guest state undefined (an SVM shutdown, APM Vol.
+	 * 2 15.11): nothing of it may be read or printed as if valid. */
+	bool state_undefined;
+	/* ENTRY_CHECK builds: skip braid's checker before entry, so that the
+	 * CPU itself meets the state (entry_fault=cpu). */
+	bool entry_check_off;
 	/* The CR4 bits its CPUID lets the guest set: a write of any other
 	 * must exit (to raise #GP) in every paging mode. */
 	u64 cr4_guest_ok;

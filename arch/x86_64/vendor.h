@@ -11,6 +11,13 @@
 #include "lib/types.h"
 #include "mm/paging.h"
 
+/* Builds with ENTRY_CHECK=1 (make ENTRY_CHECK=1, build/entrycheck/)
+ * check every guest state in software before entering it
+ * (arch/x86_64/vmx_check.c, svm_check.c). */
+#ifndef ENTRY_CHECK
+#define ENTRY_CHECK 0
+#endif
+
 /* Why the guest stopped running, in vendor-neutral terms. */
 enum vmexit_kind {
 	VMEXIT_CPUID,
@@ -79,6 +86,21 @@ struct vmexit {
 			u64 gva;
 		} invlpg;
 		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
+		/* VMEXIT_ENTRY_FAILED: what failed, in the manual's words
+		 * ("VM-entry failure: invalid guest state"); for braid's own
+		 * checker (ENTRY_CHECK builds) the rule, its section and
+		 * the register it was broken on. */
+		struct {
+			const char *what;
+			bool checker;	     /* found before entry, by braid */
+			const char *section; /* "SDM 27.3.1.2" */
+			const char *reg;     /* "TR", or "" */
+			/* What e->raw is: "VM-instruction error" */
+			const char *code_name;
+			bool has_qual;
+			u64 qual; /* exit qualification / EXITINFO1 */
+			const char *qual_text;
+		} entry;
 	};
 };
 
@@ -197,6 +219,13 @@ struct vendor_ops {
 	void (*want_irq_window)(struct vcpu *v, bool on);
 	/* Print the guest state, for reports and panics. */
 	void (*dump)(struct vcpu *v);
+	/* Print the whole guest-state area and the controls, for a failed
+	 * VM entry (arch/x86_64/state_dump.h gives the format). */
+	void (*dump_entry)(struct vcpu *v);
+	/* ENTRY_CHECK builds, the entry_fault= option: break one guest-state
+	 * rule that both braid's checker and the CPU enforce, so that the
+	 * next entry fails (VMX: TR unusable; SVM: EFER.SVME clear). */
+	void (*break_entry)(struct vcpu *v);
 };
 
 extern const struct vendor_ops *vendor;

@@ -168,6 +168,7 @@ enum vmcs_field {
 /* VM-entry controls (25.8.1) */
 #define ENTRY_LOAD_DEBUG_CONTROLS BIT(2)
 #define ENTRY_IA32E_MODE_GUEST	  BIT(9)
+#define ENTRY_SMM		  BIT(10)
 #define ENTRY_LOAD_IA32_PAT	  BIT(14)
 #define ENTRY_LOAD_IA32_EFER	  BIT(15)
 
@@ -197,14 +198,49 @@ enum vmcs_field {
 #define INTR_INFO_NMI_UNBLOCKED_BY_IRET INTR_INFO_RESERVED_12 /* 28.2.3 */
 #define INTR_INFO_TYPE_MASK		(7u << 8)
 /* Guest interruptibility state (SDM 25.4.2, table 25-3) */
-#define INTERRUPTIBILITY_SHADOW	      (BIT(0) | BIT(1)) /* STI, MOV SS */
-#define INTERRUPTIBILITY_NMI	      BIT(3)		/* blocking by NMI */
+#define INTERRUPTIBILITY_STI	  BIT(0)
+#define INTERRUPTIBILITY_MOV_SS	  BIT(1)
+#define INTERRUPTIBILITY_SHADOW	  (BIT(0) | BIT(1)) /* STI, MOV SS */
+#define INTERRUPTIBILITY_SMI	  BIT(2)	    /* blocking by SMI */
+#define INTERRUPTIBILITY_NMI	  BIT(3)	    /* blocking by NMI */
+#define INTERRUPTIBILITY_RESERVED (~0u << 5)
+/* Guest activity state (SDM 25.4.2) */
+#define ACTIVITY_ACTIVE		      0
+#define ACTIVITY_HLT		      1
+#define ACTIVITY_SHUTDOWN	      2
+#define ACTIVITY_WAIT_SIPI	      3
 #define INTR_TYPE_EXT_INTR	      (0u << 8)
 #define INTR_TYPE_NMI		      (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION	      (3u << 8)
 #define INTR_TYPE_SOFT_INTR	      (4u << 8)
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION (5u << 8)
 #define INTR_TYPE_SOFT_EXCEPTION      (6u << 8)
+
+/* Exit qualification of a VM-entry failure for invalid guest state
+ * (SDM 27.8) */
+#define ENTRY_QUAL_DEFAULT     0
+#define ENTRY_QUAL_PDPTE       2 /* failure loading a PDPTE */
+#define ENTRY_QUAL_NMI_BLOCKED 3 /* NMI injection, virtual NMI blocked */
+#define ENTRY_QUAL_VMCS_LINK   4 /* invalid VMCS link pointer */
+
+/* Segment access rights in the VMCS (SDM 25.4.1, table 25-2) */
+#define AR_TYPE_MASK	   0xfu
+#define AR_TYPE_ACCESSED   BIT(0)
+#define AR_TYPE_READ	   BIT(1) /* code: readable; data: writable */
+#define AR_TYPE_CONFORMING BIT(2) /* code */
+#define AR_TYPE_CODE	   BIT(3)
+#define AR_S		   BIT(4) /* code or data, not system */
+#define AR_DPL_SHIFT	   5
+#define AR_P		   BIT(7)
+#define AR_L		   BIT(13)
+#define AR_DB		   BIT(14)
+#define AR_G		   BIT(15)
+#define AR_UNUSABLE	   BIT(16)
+#define AR_RESERVED	   (0xf00u | (~0u << 17))
+/* The values braid's multiboot state loads: type, S, DPL, P, D/B, G. */
+#define AR_CODE32     0xc09b /* execute/read, accessed */
+#define AR_DATA32     0xc093 /* read/write, accessed */
+#define AR_TSS32_BUSY 0x008b
 
 /* EPT-violation exit qualification (28.2.1, table 28-7) */
 #define EPT_QUAL_READ		       BIT(0)

@@ -13,7 +13,10 @@
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
+#include "arch/x86_64/state_dump.h"
 #include "arch/x86_64/vmcs.h"
+#include "arch/x86_64/vmx_check.h"
+#include "arch/x86_64/vmx_errors.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "include/braid/abi.h"
@@ -28,6 +31,7 @@ static struct {
 	u64 ept_cap;
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid, ept_ad;
+	unsigned maxphyaddr; /* CPUID.80000008h:EAX[7:0] */
 	bool preempt; /* VMX-preemption timer (pin control, SDM 26.5.1) */
 	unsigned preempt_shift; /* it counts TSC >> this (SDM A.6) */
 } caps;
@@ -337,6 +341,9 @@ static int vmx_check(void)
 	caps.cr0_fixed1 = rdmsr(MSR_IA32_VMX_CR0_FIXED1);
 	caps.cr4_fixed0 = rdmsr(MSR_IA32_VMX_CR4_FIXED0);
 	caps.cr4_fixed1 = rdmsr(MSR_IA32_VMX_CR4_FIXED1);
+	caps.maxphyaddr = cpuid(0x80000000, 0).eax >= 0x80000008
+				  ? cpuid(0x80000008, 0).eax & 0xff
+				  : 36; /* SDM Vol. 3A 4.1.4 */
 	bad |= check_controls();
 	bad |= check_ept();
 	if (bad)
@@ -588,12 +595,6 @@ static void set_segment(enum vmcs_field sel, u16 s, u32 ar)
 	vmwrite(GUEST_ES_LIMIT + idx, 0xffffffff);
 	vmwrite(GUEST_ES_AR_BYTES + idx, ar);
 }
-
-/* Access rights (SDM 25.4.1, table 25-2): type, S, DPL, P, D/B, G. */
-#define AR_CODE32     0xc09b /* execute/read, accessed */
-#define AR_DATA32     0xc093 /* read/write, accessed */
-#define AR_TSS32_BUSY 0x008b
-#define AR_UNUSABLE   0x10000
 
 static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
@@ -895,6 +896,112 @@ static void load_guest_cr2(struct vmx_vcpu *x)
 	this_cpu()->cr2_owner = x;
 }
 
+/* The guest state and controls VM entry checks (vmx_check.h). */
+static void read_entry_state(struct vmx_entry_state *s)
+{
+	s->pin = vmread(PIN_BASED_VM_EXEC_CONTROL);
+	s->proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
+	s->proc2 = vmread(SECONDARY_VM_EXEC_CONTROL);
+	s->exit = vmread(VM_EXIT_CONTROLS);
+	s->entry = vmread(VM_ENTRY_CONTROLS);
+	s->exception_bitmap = vmread(EXCEPTION_BITMAP);
+	s->eptp = vmread(EPT_POINTER);
+	s->entry_intr_info = vmread(VM_ENTRY_INTR_INFO_FIELD);
+	s->entry_exception_error_code = vmread(VM_ENTRY_EXCEPTION_ERROR_CODE);
+	s->entry_instruction_len = vmread(VM_ENTRY_INSTRUCTION_LEN);
+	s->cr0_fixed0 = caps.cr0_fixed0;
+	s->cr0_fixed1 = caps.cr0_fixed1;
+	s->cr4_fixed0 = caps.cr4_fixed0;
+	s->cr4_fixed1 = caps.cr4_fixed1;
+	s->maxphyaddr = caps.maxphyaddr;
+	s->cr0 = vmread(GUEST_CR0);
+	s->cr3 = vmread(GUEST_CR3);
+	s->cr4 = vmread(GUEST_CR4);
+	s->dr7 = vmread(GUEST_DR7);
+	s->rsp = vmread(GUEST_RSP);
+	s->rip = vmread(GUEST_RIP);
+	s->rflags = vmread(GUEST_RFLAGS);
+	/* The fields of one segment are at fixed distances from ES's
+	 * (SDM B.1.2-B.4.3): 2 apart per segment. */
+	for (int i = 0; i < SEG_NR; i++) {
+		s->seg[i].selector = vmread(GUEST_ES_SELECTOR + 2 * i);
+		s->seg[i].base = vmread(GUEST_ES_BASE + 2 * i);
+		s->seg[i].limit = vmread(GUEST_ES_LIMIT + 2 * i);
+		s->seg[i].ar = vmread(GUEST_ES_AR_BYTES + 2 * i);
+	}
+	s->gdtr_base = vmread(GUEST_GDTR_BASE);
+	s->gdtr_limit = vmread(GUEST_GDTR_LIMIT);
+	s->idtr_base = vmread(GUEST_IDTR_BASE);
+	s->idtr_limit = vmread(GUEST_IDTR_LIMIT);
+	s->ia32_debugctl = vmread(GUEST_IA32_DEBUGCTL);
+	s->ia32_pat = vmread(GUEST_IA32_PAT);
+	s->ia32_efer = vmread(GUEST_IA32_EFER);
+	s->sysenter_esp = vmread(GUEST_SYSENTER_ESP);
+	s->sysenter_eip = vmread(GUEST_SYSENTER_EIP);
+	s->activity_state = vmread(GUEST_ACTIVITY_STATE);
+	s->interruptibility_info = vmread(GUEST_INTERRUPTIBILITY_INFO);
+	s->pending_dbg_exceptions = vmread(GUEST_PENDING_DBG_EXCEPTIONS);
+	s->vmcs_link_pointer = vmread(VMCS_LINK_POINTER);
+}
+
+/* ENTRY_CHECK builds: the guest-state checks of SDM 27.3.1 in software,
+ * before the CPU makes them (Bochs makes fewer). False: @e reports the
+ * broken rule and the entry is not attempted. */
+static bool entry_check(struct vmexit *e)
+{
+	struct vmx_entry_state s;
+	struct vmx_violation bad;
+
+	read_entry_state(&s);
+	bad = vmx_check_guest_state(&s);
+	if (!bad.rule)
+		return true;
+	e->kind = VMEXIT_ENTRY_FAILED;
+	e->raw = bad.rule;
+	e->entry = (typeof(e->entry)){
+		.what = vmx_rule_text(bad.rule),
+		.checker = true,
+		.section = vmx_rule_section(bad.rule),
+		.reg = vmx_seg_name(bad.seg),
+	};
+	return false;
+}
+
+/* VMLAUNCH/VMRESUME failed as an instruction (VMfailValid, SDM 31.2):
+ * the VM-instruction error field says why (SDM 31.4). */
+static void insn_failed(struct vmexit *e)
+{
+	u64 err = vmread(VM_INSTRUCTION_ERROR);
+	const char *text = vmx_insn_error_text(err);
+
+	e->kind = VMEXIT_ENTRY_FAILED;
+	e->raw = err;
+	e->entry = (typeof(e->entry)){
+		.what = text ? text : "VM-instruction error (unnumbered)",
+		.section = "SDM 31.4",
+		.reg = "",
+		.code_name = "VM-instruction error",
+	};
+}
+
+/* The CPU loaded part of the guest state and gave up: a VM exit with
+ * bit 31 of the exit reason set (SDM 27.8). */
+static void entry_failed(struct vmexit *e, u32 reason)
+{
+	const char *text = vmx_entry_failure_text(reason);
+	u64 q = vmread(EXIT_QUALIFICATION);
+
+	e->kind = VMEXIT_ENTRY_FAILED;
+	e->entry = (typeof(e->entry)){
+		.what = text ? text : "VM-entry failure (unknown exit reason)",
+		.section = "SDM 27.8",
+		.reg = "",
+		.has_qual = true,
+		.qual = q,
+		.qual_text = vmx_entry_qual_text(reason, q),
+	};
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
@@ -907,9 +1014,13 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		load_guest_msrs(x);
 	if (this_cpu()->cr2_owner != x)
 		load_guest_cr2(x);
+	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(e)) {
+		/* No entry: stamp as the stub would have (hv/run.c). */
+		v->regs.entry_tsc = v->regs.exit_tsc = rdtsc();
+		return;
+	}
 	if (vmx_enter(&v->regs, x->launched)) {
-		e->kind = VMEXIT_ENTRY_FAILED;
-		e->raw = vmread(VM_INSTRUCTION_ERROR);
+		insn_failed(e);
 		return;
 	}
 	x->launched = true;
@@ -917,10 +1028,14 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	e->raw = reason & 0xffff;
 	e->insn_len = vmread_fast(VM_EXIT_INSTRUCTION_LEN);
 	if (reason & EXIT_REASON_FAILED_ENTRY) {
+<<<<<<< HEAD
 		/* A machine check during entry (SDM 27.8) is the host's. */
 		e->kind = (reason & 0xffff) == EXIT_REASON_MACHINE_CHECK
 				  ? VMEXIT_MACHINE_CHECK
 				  : VMEXIT_ENTRY_FAILED;
+=======
+		entry_failed(e, reason);
+>>>>>>> entryfail
 		return;
 	}
 	v->delivering =
@@ -1198,6 +1313,57 @@ static void vmx_dump(struct vcpu *v)
 	(void)v;
 }
 
+/* Every field VM entry checks and the controls, for a failed entry. */
+static void vmx_dump_entry(struct vcpu *v)
+{
+	struct vmx_entry_state s;
+
+	(void)v;
+	read_entry_state(&s);
+	const struct dump_field f[] = {
+		{ "cr0", s.cr0 },
+		{ "cr3", s.cr3 },
+		{ "cr4", s.cr4 },
+		{ "dr7", s.dr7 },
+		{ "rsp", s.rsp },
+		{ "rip", s.rip },
+		{ "rflags", s.rflags },
+		{ "gdtr_base", s.gdtr_base },
+		{ "gdtr_limit", s.gdtr_limit },
+		{ "idtr_base", s.idtr_base },
+		{ "idtr_limit", s.idtr_limit },
+		{ "ia32_debugctl", s.ia32_debugctl },
+		{ "ia32_pat", s.ia32_pat },
+		{ "ia32_efer", s.ia32_efer },
+		{ "activity", s.activity_state },
+		{ "interruptibility", s.interruptibility_info },
+		{ "pending_dbg", s.pending_dbg_exceptions },
+		{ "vmcs_link", s.vmcs_link_pointer },
+		{ "entry_intr_info", s.entry_intr_info },
+		{ "entry_error_code", s.entry_exception_error_code },
+		{ "entry_insn_len", s.entry_instruction_len },
+		{ "pin", s.pin },
+		{ "proc", s.proc },
+		{ "proc2", s.proc2 },
+		{ "entry", s.entry },
+		{ "exit", s.exit },
+		{ "exception_bitmap", s.exception_bitmap },
+		{ "eptp", s.eptp },
+	};
+
+	for (int i = 0; i < SEG_NR; i++)
+		dump_segment("vmx", vmx_seg_name(i), s.seg[i].selector,
+			     s.seg[i].base, s.seg[i].limit, s.seg[i].ar);
+	dump_fields("vmx", f, ARRAY_SIZE(f));
+}
+
+/* entry_fault=: TR must be usable (SDM 27.3.1.2); Bochs checks it too. */
+static void vmx_break_entry(struct vcpu *v)
+{
+	(void)v;
+	vmwrite(GUEST_TR_AR_BYTES, vmread(GUEST_TR_AR_BYTES) | AR_UNUSABLE);
+}
+
 static void vmx_set_mmu(struct vcpu *v, const struct mmu_regs *guest,
 			const struct mmu_regs *hw)
 {
@@ -1322,4 +1488,6 @@ const struct vendor_ops vmx_ops = {
 	.inject_nmi = vmx_inject_nmi,
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.dump = vmx_dump,
+	.dump_entry = vmx_dump_entry,
+	.break_entry = vmx_break_entry,
 };

@@ -19,7 +19,7 @@ boot() {
 	shift 4
 	iso=$OUT/$scenario.iso
 	LOG=$OUT/$scenario.log
-	tools/mkiso.sh "$iso" build/braid.elf "$args" "$@" || {
+	tools/mkiso.sh "$iso" "${BRAID_ELF:-build/braid.elf}" "$args" "$@" || {
 		STATUS=255
 		: >"$LOG"
 		return

@@ -436,7 +436,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -465,6 +465,16 @@ static void test_guest_unknown_option(void **state)
 	guest_bad("NAME=x", "unknown option \"NAME=x\" " KNOWN);
 	guest_bad("=x", "unknown option \"=x\" " KNOWN);
 	guest_bad("memory=", "unknown option \"memory=\" " KNOWN);
+}
+
+/* entry_fault= breaks a guest on purpose: only a braid built with
+ * ENTRY_CHECK=1 (the test image) takes it; this one is built without. */
+static void test_guest_entry_fault_needs_check_build(void **state)
+{
+	(void)state;
+	guest_bad("entry_fault=check",
+		  "bad value in \"entry_fault=check\": expected check or cpu, "
+		  "in a braid built with ENTRY_CHECK=1");
 }
 
 static void test_guest_error_message_truncated(void **state)
@@ -661,6 +671,7 @@ int main(void)
 		TS(test_guest_bad_paging),
 		TS(test_guest_console),
 		TS(test_guest_unknown_option),
+		TS(test_guest_entry_fault_needs_check_build),
 		TS(test_guest_error_message_truncated),
 		TS(test_braid_exit_values),
 		TS(test_braid_unknown_options_warned),
