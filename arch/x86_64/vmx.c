@@ -1028,14 +1028,11 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 	e->raw = reason & 0xffff;
 	e->insn_len = vmread_fast(VM_EXIT_INSTRUCTION_LEN);
 	if (reason & EXIT_REASON_FAILED_ENTRY) {
-<<<<<<< HEAD
-		/* A machine check during entry (SDM 27.8) is the host's. */
-		e->kind = (reason & 0xffff) == EXIT_REASON_MACHINE_CHECK
-				  ? VMEXIT_MACHINE_CHECK
-				  : VMEXIT_ENTRY_FAILED;
-=======
 		entry_failed(e, reason);
->>>>>>> entryfail
+		/* A machine check during entry (SDM 27.8) is the host's: it
+		 * is logged as one, then reported as the failure it is. */
+		if ((reason & 0xffff) == EXIT_REASON_MACHINE_CHECK)
+			e->kind = VMEXIT_MACHINE_CHECK;
 		return;
 	}
 	v->delivering =
