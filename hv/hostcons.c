@@ -65,6 +65,11 @@ static void drain_all(void)
 	}
 	if (state == NO_UART)
 		tail = head;
+	/* The last 16 bytes are still in the FIFO: an emulator that exits
+	 * or a machine that resets now would lose them. */
+	for (spins = 0; state == TO_UART && !serial_tx_empty() &&
+			++spins < THRE_SPINS;)
+		cpu_relax();
 }
 
 void hostcons_flush(void)

@@ -94,6 +94,11 @@ bool serial_tx_ready(void)
 	return port_used && (reg_read(&port, UART_LSR) & UART_LSR_THRE);
 }
 
+bool serial_tx_empty(void)
+{
+	return !port_used || (reg_read(&port, UART_LSR) & UART_LSR_TEMT);
+}
+
 void serial_tx(char c)
 {
 	if (port_used)

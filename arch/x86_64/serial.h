@@ -30,6 +30,9 @@ bool serial_probe(const struct uart_port *p);
  * there from now on; NULL sends nothing to any UART. */
 void serial_use(const struct uart_port *p);
 /* The transmitter is empty: a FIFO's worth (UART_TX_FIFO) may be sent. */
+/* Everything written has left the shift register (LSR.TEMT): before a
+ * power-off or an emulator's exit, which would cut the FIFO short. */
+bool serial_tx_empty(void);
 bool serial_tx_ready(void);
 void serial_tx(char c);
 /* One byte to the 0xE9 debug port, if there is one. */
