@@ -67,8 +67,8 @@ static void drain_all(void)
 		tail = head;
 	/* The last 16 bytes are still in the FIFO: an emulator that exits
 	 * or a machine that resets now would lose them. */
-	for (spins = 0; state == TO_UART && !serial_tx_empty() &&
-			++spins < THRE_SPINS;)
+	for (spins = 0;
+	     state == TO_UART && !serial_tx_empty() && ++spins < THRE_SPINS;)
 		cpu_relax();
 }
 

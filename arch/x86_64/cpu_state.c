@@ -60,6 +60,10 @@ static void pin_xcr0(void)
 
 void cpu_state_cpu_init(void)
 {
+	/* braid's page tables pick a PAT entry with PCD/PWT only (mm/
+	 * pt_formats.c: 0 is WB, 3 is UC); firmware may have left other
+	 * types in those entries (a write-combining framebuffer, say). */
+	wrmsr(MSR_IA32_PAT, PAT_POWER_ON);
 	write_cr0((read_cr0() | CR0_MP) & ~(u64)(CR0_EM | CR0_TS));
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
 	pin_xcr0();

@@ -20,31 +20,33 @@
 #define MSR_IA32_ARCH_CAPABILITIES	0x0000010a
 #define MSR_IA32_SYSENTER_CS		0x00000174
 /* Machine-check architecture (SDM Vol. 3B 16.3) */
-#define MSR_IA32_MCG_CAP		 0x00000179
-#define MCG_CAP_COUNT			 0xff	/* bits 7:0: number of banks */
-#define MCG_CAP_CTL_P			 BIT(8) /* IA32_MCG_CTL present */
-#define MSR_IA32_MCG_STATUS		 0x0000017a
-#define MCG_STATUS_RIPV			 BIT(0) /* restart at the pushed RIP */
-#define MCG_STATUS_EIPV			 BIT(1) /* the pushed RIP is where it hit */
-#define MCG_STATUS_MCIP			 BIT(2) /* a #MC is in progress */
-#define MSR_IA32_MCG_CTL		 0x0000017b
-#define MSR_IA32_MC0_CTL		 0x00000400 /* bank i: + 4i */
-#define MSR_IA32_MC0_STATUS		 0x00000401
-#define MSR_IA32_MC0_ADDR		 0x00000402
-#define MSR_IA32_MC0_MISC		 0x00000403
-#define MCI_STATUS_VAL			 BIT(63)
-#define MCI_STATUS_OVER			 BIT(62)
-#define MCI_STATUS_UC			 BIT(61)
-#define MCI_STATUS_EN			 BIT(60)
-#define MCI_STATUS_MISCV		 BIT(59)
-#define MCI_STATUS_ADDRV		 BIT(58)
-#define MCI_STATUS_PCC			 BIT(57)
-#define MSR_IA32_SYSENTER_ESP		 0x00000175
-#define MSR_IA32_SYSENTER_EIP		 0x00000176
-#define MSR_IA32_MISC_ENABLE		 0x000001a0
-#define MISC_ENABLE_FAST_STRING		 BIT(0)
-#define MSR_IA32_DEBUGCTL		 0x000001d9
-#define MSR_IA32_PAT			 0x00000277
+#define MSR_IA32_MCG_CAP	0x00000179
+#define MCG_CAP_COUNT		0xff   /* bits 7:0: number of banks */
+#define MCG_CAP_CTL_P		BIT(8) /* IA32_MCG_CTL present */
+#define MSR_IA32_MCG_STATUS	0x0000017a
+#define MCG_STATUS_RIPV		BIT(0) /* restart at the pushed RIP */
+#define MCG_STATUS_EIPV		BIT(1) /* the pushed RIP is where it hit */
+#define MCG_STATUS_MCIP		BIT(2) /* a #MC is in progress */
+#define MSR_IA32_MCG_CTL	0x0000017b
+#define MSR_IA32_MC0_CTL	0x00000400 /* bank i: + 4i */
+#define MSR_IA32_MC0_STATUS	0x00000401
+#define MSR_IA32_MC0_ADDR	0x00000402
+#define MSR_IA32_MC0_MISC	0x00000403
+#define MCI_STATUS_VAL		BIT(63)
+#define MCI_STATUS_OVER		BIT(62)
+#define MCI_STATUS_UC		BIT(61)
+#define MCI_STATUS_EN		BIT(60)
+#define MCI_STATUS_MISCV	BIT(59)
+#define MCI_STATUS_ADDRV	BIT(58)
+#define MCI_STATUS_PCC		BIT(57)
+#define MSR_IA32_SYSENTER_ESP	0x00000175
+#define MSR_IA32_SYSENTER_EIP	0x00000176
+#define MSR_IA32_MISC_ENABLE	0x000001a0
+#define MISC_ENABLE_FAST_STRING BIT(0)
+#define MSR_IA32_DEBUGCTL	0x000001d9
+#define MSR_IA32_PAT		0x00000277
+/* WB, WT, UC-, UC twice: the power-on value (SDM Vol. 3A 13.12.4) */
+#define PAT_POWER_ON			 0x0007040600070406ull
 #define MSR_IA32_MTRR_DEF_TYPE		 0x000002ff
 #define MSR_IA32_MTRR_PHYSBASE0		 0x00000200 /* PHYSMASKn at +2n+1 */
 #define MSR_IA32_MTRR_FIX64K_00000	 0x00000250

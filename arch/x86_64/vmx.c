@@ -625,7 +625,7 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	vmwrite(GUEST_RIP, entry);
 	vmwrite(GUEST_RFLAGS, RFLAGS_FIXED);
 	vmwrite(GUEST_IA32_EFER, 0);
-	vmwrite(GUEST_IA32_PAT, 0x0007040600070406ull);
+	vmwrite(GUEST_IA32_PAT, PAT_POWER_ON);
 	vmwrite(GUEST_IA32_DEBUGCTL, 0);
 	vmwrite(GUEST_SYSENTER_CS, 0);
 	vmwrite(GUEST_SYSENTER_ESP, 0);

@@ -30,14 +30,17 @@ static void add(u64 base, u64 len, u32 type)
 	bi.mmap[bi.nr_mmap++] = (struct boot_mem_range){ base, len, type };
 }
 
-static void expect_identity(u64 va, unsigned level)
+#define WB PT_RWX
+#define UC (PT_RWX | PT_UC)
+
+static void expect_identity(u64 va, unsigned level, unsigned perm)
 {
 	struct pt_mapping m;
 
 	assert_int_equal(pt_translate(&pt, va, &m), 0);
 	assert_int_equal(m.pa, va);
 	assert_int_equal(m.level, level);
-	assert_int_equal(m.perm, PT_RWX);
+	assert_int_equal(m.perm, perm);
 }
 
 static void expect_unmapped(u64 va)
@@ -47,16 +50,15 @@ static void expect_unmapped(u64 va)
 	assert_int_equal(pt_translate(&pt, va, &m), -ENOENT);
 }
 
-/* Every 1G boundary below @top, and a few odd addresses, map 1:1. */
-static void check_covers(u64 top, unsigned level)
+/* Every 1G from @from below @top, and a few odd addresses in each, map 1:1
+ * with @level leaves of type @perm. */
+static void check_span(u64 from, u64 top, unsigned level, unsigned perm)
 {
-	for (u64 a = 0; a < top; a += GiB(1)) {
-		expect_identity(a, level);
-		expect_identity(a + MiB(3) + 0x123, level);
-		expect_identity(a + GiB(1) - 1, level);
+	for (u64 a = from; a < top; a += GiB(1)) {
+		expect_identity(a, level, perm);
+		expect_identity(a + MiB(3) + 0x123, level, perm);
+		expect_identity(a + GiB(1) - 1, level, perm);
 	}
-	expect_unmapped(top);
-	expect_unmapped(top + GiB(1) - 1);
 }
 
 static void check_destroy(void)
@@ -65,57 +67,70 @@ static void check_destroy(void)
 	assert_int_equal(frame_free_count(), free_at_start);
 }
 
-static void test_small_ram_maps_4g_with_1g_pages(void **state)
+/* RAM is write-back, the holes between it uncacheable, with the largest
+ * pages each part allows; the x86-64 entries say so with PCD|PWT. */
+static void test_ram_wb_holes_uc(void **state)
 {
 	(void)state;
 	add(0, KiB(639), BOOT_MEM_AVAILABLE);
 	add(MiB(1), MiB(127), BOOT_MEM_AVAILABLE);
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	assert_ptr_equal(pt.fmt, &pt_host);
-	assert_int_equal(pt.nr_tables, 2);
-	check_covers(GiB(4), 3);
-	for (u64 a = 0; a < GiB(4); a += GiB(1))
-		assert_int_equal(*pt_entry(&pt, a, 3),
-				 a | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
+	expect_identity(0x1000, 1, WB);
+	expect_identity(KiB(632), 1, WB);
+	expect_identity(KiB(636), 1, UC); /* only partly RAM */
+	expect_identity(KiB(640), 1, UC); /* EBDA, VGA, BIOS */
+	expect_identity(0xf0000, 1, UC);
+	expect_identity(MiB(1), 1, WB);
+	expect_identity(MiB(2), 2, WB);
+	expect_identity(MiB(128) - 1, 2, WB);
+	expect_identity(MiB(128), 2, UC);
+	check_span(GiB(1), GiB(4), 3, UC);
+	expect_unmapped(GiB(4));
+	assert_int_equal(*pt_entry(&pt, GiB(3), 3),
+			 GiB(3) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS |
+				 X86_PTE_PCD | X86_PTE_PWT);
+	assert_int_equal(*pt_entry(&pt, MiB(4), 2),
+			 MiB(4) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
 	assert_int_equal(*pt_entry(&pt, 0, 4) & 0xfff, X86_PTE_P | X86_PTE_RW);
+	/* PML4, PDPT, one PD for the first 1G, one PT for its first 2M. */
+	assert_int_equal(pt.nr_tables, 4);
 	check_destroy();
 }
 
-static void test_small_ram_maps_4g_without_1g_pages(void **state)
+static void test_without_1g_pages(void **state)
 {
 	(void)state;
-	add(MiB(1), MiB(127), BOOT_MEM_AVAILABLE);
+	add(MiB(2), MiB(126), BOOT_MEM_AVAILABLE);
 	assert_int_equal(hostmap_build(&pt, &bi, false), 0);
 	assert_false(pt.leaf_levels & BIT(3));
 	assert_int_equal(pt.nr_tables, 1 + 1 + 4);
-	check_covers(GiB(4), 2);
-	assert_int_equal(*pt_entry(&pt, GiB(3) + MiB(2), 2),
-			 (GiB(3) + MiB(2)) | X86_PTE_P | X86_PTE_RW |
-				 X86_PTE_PS);
+	expect_identity(MiB(2), 2, WB);
+	expect_identity(0, 2, UC);
+	check_span(GiB(1), GiB(4), 2, UC);
 	check_destroy();
 }
 
-static void test_empty_map_still_maps_4g(void **state)
+static void test_empty_map_still_maps_4g_uncached(void **state)
 {
 	(void)state;
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	check_covers(GiB(4), 3);
+	check_span(0, GiB(4), 3, UC);
+	expect_unmapped(GiB(4));
 	check_destroy();
 }
 
-static void test_ram_above_4g_rounded_to_1g(void **state)
+static void test_ram_above_4g(void **state)
 {
 	(void)state;
 	add(MiB(1), MiB(2047), BOOT_MEM_AVAILABLE);
 	add(GiB(4), GiB(2) + 1, BOOT_MEM_AVAILABLE); /* ends at 6G + 1 */
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	assert_int_equal(pt.nr_tables, 2);
-	check_covers(GiB(7), 3);
-	check_destroy();
-	memset(&pt, 0, sizeof(pt));
-	assert_int_equal(hostmap_build(&pt, &bi, false), 0);
-	assert_int_equal(pt.nr_tables, 1 + 1 + 7);
-	check_covers(GiB(7), 2);
+	check_span(GiB(4), GiB(6), 3, WB);
+	/* The page only one byte of RAM touches stays uncacheable. */
+	expect_identity(GiB(6), 3, UC);
+	expect_identity(GiB(7) - 1, 3, UC);
+	expect_unmapped(GiB(7));
 	check_destroy();
 }
 
@@ -124,41 +139,44 @@ static void test_exact_4g_top(void **state)
 	(void)state;
 	add(GiB(3), GiB(1), BOOT_MEM_AVAILABLE); /* ends exactly at 4G */
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	check_covers(GiB(4), 3);
+	check_span(GiB(3), GiB(4), 3, WB);
+	check_span(GiB(2), GiB(3), 3, UC);
 	check_destroy();
 }
 
-static void test_unsorted_map_uses_highest_end(void **state)
+static void test_unsorted_map_and_types(void **state)
 {
 	/* The top is the highest end of any range (of any type, e.g. a
-	 * reserved MMIO window high up), whatever the order. */
+	 * reserved MMIO window high up), whatever the order. ACPI memory is
+	 * RAM; a reserved range inside RAM stays uncacheable. */
 	(void)state;
 	add(GiB(8), GiB(1), BOOT_MEM_AVAILABLE);
 	add(GiB(20) + MiB(1), MiB(2), BOOT_MEM_RESERVED);
 	add(MiB(1), MiB(100), BOOT_MEM_AVAILABLE);
 	add(GiB(9), MiB(2), BOOT_MEM_ACPI_NVS);
+	add(MiB(16), KiB(4), BOOT_MEM_RESERVED);
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	check_covers(GiB(21), 3);
+	check_span(GiB(8), GiB(9), 3, WB);
+	expect_identity(GiB(9), 2, WB);
+	expect_identity(GiB(9) + MiB(2), 2, UC);
+	expect_identity(GiB(20) + MiB(1), 1, UC);
+	expect_identity(MiB(16), 1, UC);
+	expect_identity(MiB(16) + KiB(4), 1, WB);
+	expect_identity(GiB(21) - 1, 2, UC);
+	expect_unmapped(GiB(21));
 	check_destroy();
 }
 
 static void test_beyond_512g_uses_more_pml4_slots(void **state)
 {
 	(void)state;
-	add(MiB(1), MiB(100), BOOT_MEM_AVAILABLE);
+	add(MiB(2), MiB(100), BOOT_MEM_AVAILABLE);
 	add(GiB(1024), PAGE_SIZE, BOOT_MEM_AVAILABLE); /* 1 TiB */
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	/* [0, 1T + 1G): PML4 slots 0, 1, 2, one PDPT each. */
-	assert_int_equal(pt.nr_tables, 1 + 3);
-	expect_identity(GiB(1024) + 0x5000, 3);
-	expect_identity(GiB(600), 3);
-	expect_identity(GiB(1025) - 1, 3);
-	expect_unmapped(GiB(1025));
-	check_destroy();
-	memset(&pt, 0, sizeof(pt));
-	assert_int_equal(hostmap_build(&pt, &bi, false), 0);
-	assert_int_equal(pt.nr_tables, 1 + 3 + 1025);
-	expect_identity(GiB(1024) + 0x5000, 2);
+	expect_identity(GiB(1024), 1, WB);
+	expect_identity(GiB(1024) + 0x5000, 1, UC);
+	expect_identity(GiB(600), 3, UC);
+	expect_identity(GiB(1025) - 1, 2, UC);
 	expect_unmapped(GiB(1025));
 	check_destroy();
 }
@@ -179,7 +197,8 @@ static void test_out_of_frames(void **state)
 	memset(&pt, 0, sizeof(pt));
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	assert_int_equal(pt.nr_tables, 2);
-	check_covers(GiB(16), 3);
+	check_span(GiB(15), GiB(16), 3, WB);
+	check_span(0, GiB(15), 3, UC);
 }
 
 #define TP(fn) cmocka_unit_test_setup(fn, setup)
@@ -187,12 +206,12 @@ static void test_out_of_frames(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TP(test_small_ram_maps_4g_with_1g_pages),
-		TP(test_small_ram_maps_4g_without_1g_pages),
-		TP(test_empty_map_still_maps_4g),
-		TP(test_ram_above_4g_rounded_to_1g),
+		TP(test_ram_wb_holes_uc),
+		TP(test_without_1g_pages),
+		TP(test_empty_map_still_maps_4g_uncached),
+		TP(test_ram_above_4g),
 		TP(test_exact_4g_top),
-		TP(test_unsorted_map_uses_highest_end),
+		TP(test_unsorted_map_and_types),
 		TP(test_beyond_512g_uses_more_pml4_slots),
 		TP(test_out_of_frames),
 	};
