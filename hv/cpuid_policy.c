@@ -213,9 +213,12 @@ static struct cpuid_regs xsave_leaf(const struct cpuid_host *h,
 		return (struct cpuid_regs){ r.eax & (u32)offered,
 					    xsave_size(h, xcr0),
 					    xsave_size(h, offered), 0 };
+	/* EBX, the compacted size, where the CPU reports one (XSAVEC). */
 	if (sub == 1 && offered)
-		return (struct cpuid_regs){ r.eax & EAXD1_ALLOWED,
-					    xsavec_size(h, xcr0), 0, 0 };
+		return (struct cpuid_regs){
+			r.eax & EAXD1_ALLOWED,
+			r.eax & EAXD1_XSAVEC ? xsavec_size(h, xcr0) : 0, 0, 0
+		};
 	if (sub < 2 || sub > 63 || !(offered & BIT(sub)))
 		return none;
 	return (struct cpuid_regs){ r.eax, r.ebx, r.ecx & ECXDN_ALIGN64, 0 };
