@@ -28,29 +28,40 @@ static bool amd_layout(void)
 	return vendor->abi_id == BRAID_VENDOR_SVM;
 }
 
-/* The guest as its CPUID depends on it; @v NULL: a vCPU at reset. The
- * vCPU's initial APIC ID is 0 and it is the only one, as the MP table
- * (dm/mptable.c) and its local APIC (hv/vplat.c) say. */
-static struct cpuid_guest guest_state(struct vcpu *v)
+/* The guest as its CPUID depends on it, at reset. The vCPU's initial
+ * APIC ID is 0 and it is the only one, as the MP table (dm/mptable.c) and
+ * its local APIC (hv/vplat.c) say. */
+static const struct cpuid_guest *reset_state(void)
 {
-	struct cpuid_guest s = {
-		.amd = amd_layout(),
-		.apic_enabled = true,
-		.xcr0 = XCR0_X87,
-		.xcr0_offered = cpu_state_xcr0_mask(),
-		.apic_id = 0,
-		.nr_vcpus = 1,
-		.tsc_hz = tsc_hz(),
-		.abi_id = vendor->abi_id,
-	};
+	static struct cpuid_guest s;
 
-	if (v) {
-		s.apic_enabled =
-			vlapic_base_msr(&v->guest->plat.lapic) & APIC_BASE_EN;
-		s.osxsave = mmu_guest_cr4(v->guest) & CR4_OSXSAVE;
-		s.xcr0 = v->state.xcr0;
-	}
-	return s;
+	if (!s.nr_vcpus)
+		s = (struct cpuid_guest){
+			.amd = amd_layout(),
+			.apic_enabled = true,
+			.xcr0 = XCR0_X87,
+			.xcr0_offered = cpu_state_xcr0_mask(),
+			.apic_id = 0,
+			.nr_vcpus = 1,
+			.tsc_hz = tsc_hz(),
+			.abi_id = vendor->abi_id,
+		};
+	return &s;
+}
+
+/* ... and as @v is now, in @live, where the answer to @leaf depends on
+ * it (CPUID is a hot exit: the others take the reset state as it is). */
+static const struct cpuid_guest *guest_state(struct vcpu *v, u32 leaf,
+					     struct cpuid_guest *live)
+{
+	if (!cpuid_policy_reads_state(leaf))
+		return reset_state();
+	*live = *reset_state();
+	live->apic_enabled =
+		vlapic_base_msr(&v->guest->plat.lapic) & APIC_BASE_EN;
+	live->osxsave = mmu_guest_cr4(v->guest) & CR4_OSXSAVE;
+	live->xcr0 = v->state.xcr0;
+	return live;
 }
 
 /* The CR4 bits each CPUID feature brings (SDM Vol. 3A 2.5). Setting a bit
@@ -89,7 +100,7 @@ u64 guest_cr4_allowed(void)
 
 	if (allowed)
 		return allowed;
-	g = guest_state(NULL);
+	g = *reset_state();
 	allowed = CR4_TSD | CR4_PCE;
 	for (unsigned i = 0; i < ARRAY_SIZE(cr4_features); i++) {
 		const struct cr4_feature *f = &cr4_features[i];
@@ -105,9 +116,11 @@ u64 guest_cr4_allowed(void)
 void handle_cpuid(struct guest *g, const struct vmexit *e)
 {
 	u64 *gpr = g->vcpu.regs.gpr;
-	struct cpuid_guest s = guest_state(&g->vcpu);
+	struct cpuid_guest live;
+	const struct cpuid_guest *s =
+		guest_state(&g->vcpu, (u32)gpr[RAX], &live);
 	struct cpuid_regs r =
-		cpuid_policy(&host, &s, (u32)gpr[RAX], (u32)gpr[RCX]);
+		cpuid_policy(&host, s, (u32)gpr[RAX], (u32)gpr[RCX]);
 
 	gpr[RAX] = r.eax;
 	gpr[RBX] = r.ebx;

@@ -22,8 +22,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "include/braid/abi.h"
 
-/* The highest leaves braid fills (it synthesizes 0xB, 0x15, 0x16, 0x1F). */
-#define BASIC_MAX	 0x1fu
+/* The highest extended leaves braid fills (CPUID_BASIC_MAX: basic). */
 #define EXT_MAX		 0x80000008u
 #define EXT_MAX_TOPOEXT	 0x8000001eu
 #define LEAF_TSC_CRYSTAL 0x15u
@@ -258,13 +257,7 @@ static struct cpuid_regs basic_leaf(const struct cpuid_host *h,
 				    const struct cpuid_guest *g, u32 leaf,
 				    u32 sub)
 {
-	struct cpuid_regs r;
-
 	switch (leaf) {
-	case 0:
-		r = host(h, 0, 0);
-		r.eax = BASIC_MAX;
-		return r;
 	case 1: return leaf1(h, g);
 	case 0xb:
 	case 0x1f: return topology_leaf(g, sub);
@@ -364,10 +357,11 @@ static struct cpuid_regs ext_leaf(const struct cpuid_host *h,
 	}
 }
 
-struct cpuid_regs cpuid_policy(const struct cpuid_host *h,
-			       const struct cpuid_guest *g, u32 leaf, u32 sub)
+struct cpuid_regs cpuid_policy_leaf(const struct cpuid_host *h,
+				    const struct cpuid_guest *g, u32 leaf,
+				    u32 sub)
 {
-	if (leaf <= BASIC_MAX)
+	if (leaf <= CPUID_BASIC_MAX)
 		return basic_leaf(h, g, leaf, sub);
 	if (leaf >= 0x80000000)
 		return ext_leaf(h, g, leaf, sub);

@@ -29,7 +29,36 @@ struct cpuid_guest {
 	u32 abi_id; /* BRAID_VENDOR_VMX or BRAID_VENDOR_SVM */
 };
 
-struct cpuid_regs cpuid_policy(const struct cpuid_host *h,
-			       const struct cpuid_guest *g, u32 leaf, u32 sub);
+/* Whether the answer to @leaf reads apic_enabled, osxsave or xcr0 (the
+ * rest of struct cpuid_guest is fixed for a vCPU): CPUID is a hot exit,
+ * and those take reads of the vCPU to gather. */
+static inline bool cpuid_policy_reads_state(u32 leaf)
+{
+	return leaf == 1 || leaf == 0xd || leaf == 0x80000001;
+}
+
+/* The highest basic leaf braid fills (it synthesizes 0xB, 0x15, 0x16 and
+ * 0x1F). */
+#define CPUID_BASIC_MAX 0x1fu
+
+struct cpuid_regs cpuid_policy_leaf(const struct cpuid_host *h,
+				    const struct cpuid_guest *g, u32 leaf,
+				    u32 sub);
+
+/* The guest's answer to CPUID(@leaf, @sub). Leaf 0, the vendor and the
+ * highest leaf, is inline: it is the leaf guests ask most (and exitcost
+ * measures). */
+static inline struct cpuid_regs cpuid_policy(const struct cpuid_host *h,
+					     const struct cpuid_guest *g,
+					     u32 leaf, u32 sub)
+{
+	struct cpuid_regs r;
+
+	if (leaf != 0)
+		return cpuid_policy_leaf(h, g, leaf, sub);
+	r = h->read(h->ctx, 0, 0);
+	r.eax = CPUID_BASIC_MAX;
+	return r;
+}
 
 #endif
