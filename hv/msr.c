@@ -13,6 +13,12 @@
  *   0x179 MCG_CAP                                 no machine check (CPUID)
  *   0xc0010010 SYSCFG, 0xc0010015 HWCR            no SME, no AMD tuning
  *   0xc0011029 DE_CFG                             LFENCE stays as it is
+ * MSRs that only a CPUID bit announces stay unimplemented because the
+ * bit is not offered (hv/cpuid_policy.c lists what is): TME_ACTIVATE
+ * 0x982 (7.0:ECX[13]), OSVW 0xc0010140 (80000001h:ECX[9]), NodeId
+ * 0xc001100c (80000001h:ECX[19]), ARCH_CAPABILITIES 0x10a and
+ * CORE_CAPABILITIES 0xcf (7.0:EDX[29], [30]), and DEBUGCTL's bus-lock
+ * bit 2 (7.0:ECX[24]), which the write check above refuses.
  */
 #define LOG_TAG "msr"
 #include "arch/x86_64/cpu.h"
