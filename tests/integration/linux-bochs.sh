@@ -15,6 +15,15 @@ for p in nested compound; do
 	linux_boot "vmx-linux-$p" bochs corei7_haswell_4770 "$p"
 	check_linux "vmx-linux-$p" "linux-$p"
 done
+# The compound run's address spaces moved between twin and compound tree.
+LOG=$OUT/vmx-linux-compound.log
+n=$(grep -o '"to_twin":[0-9]*' "$LOG" | tail -n 1 | cut -d: -f2)
+t=$(grep -o '"to_tree":[0-9]*' "$LOG" | tail -n 1 | cut -d: -f2)
+if [ "${n:-0}" -ge 1 ] && [ "${t:-0}" -ge 1 ]; then
+	pass "vmx-linux-compound: moved between twin and compound tree ($n to twin, $t to tree)"
+else
+	fail "vmx-linux-compound: to_twin ${n:-?}, to_tree ${t:-?} (want >=1, >=1)"
+fi
 
 echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]

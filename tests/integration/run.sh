@@ -14,15 +14,8 @@ cd "$(dirname "$0")/../.."
 . tests/integration/entrycheck.sh
 mkdir -p "$OUT"
 
-# Linux on Bochs/VMX takes minutes: start it first, in the background, one
-# boot after the other so that the suite still has a core to itself
-# (checked near the end, with the other Linux runs).
-(
-	for p in nested compound; do
-		BOOT_TIMEOUT=1800 BOCHS_MEGS=512 LINUX_MEM=160M \
-			linux_boot "vmx-linux-$p" bochs corei7_haswell_4770 "$p"
-	done
-) &
+# Linux on Bochs/VMX takes half an hour of one core: it is not part of
+# this suite but of `make test-bochs-linux` (tests/integration/linux-bochs.sh).
 
 G=build/guests
 SUITE=(hello pagetest churn)
@@ -503,10 +496,9 @@ tests/integration/external-kernel.sh "$OUT/external" && pass "external: status u
 	fail "external: status under braid differs from bare QEMU (see $OUT/external)"
 
 # Linux: Debian's kernel and the busybox initramfs, its four workloads to
-# the end under each paging mode on QEMU/SVM, and under nested and
-# compound paging on Bochs/VMX (Bochs's two runs were started at the top
-# and have been running beside the rest; make test-bochs-linux runs them
-# alone). One guest per boot, so that the boots run in parallel.
+# the end under each paging mode on QEMU/SVM (make test-bochs-linux runs
+# them on Bochs/VMX). One guest per boot, so that the boots run in
+# parallel.
 for p in nested shadow compound; do
 	BOOT_TIMEOUT=600 linux_boot "svm-linux-$p" qemu qemu64,+svm,+npt "$p" &
 done
@@ -515,12 +507,7 @@ for p in nested shadow compound; do
 	LOG=$OUT/svm-linux-$p.log
 	check_linux "svm-linux-$p" "linux-$p"
 done
-for p in nested compound; do
-	LOG=$OUT/vmx-linux-$p.log
-	check_linux "vmx-linux-$p" "linux-$p"
-done
 check_twin svm-linux-compound linux-compound
-check_twin vmx-linux-compound linux-compound
 
 # Every guest state checked in software before entry (ENTRY_CHECK=1).
 run_entrycheck
