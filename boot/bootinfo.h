@@ -21,7 +21,7 @@ enum boot_mem_type {
 	BOOT_MEM_BAD = 5,
 };
 
-#define BOOT_MAX_MMAP	 128
+#define BOOT_MAX_MMAP	 512 /* UEFI maps of big servers exceed 128 */
 #define BOOT_MAX_MODULES 32
 #define BOOT_CMDLINE_MAX 1024
 #define BOOT_MODLINE_MAX \

@@ -233,6 +233,23 @@ static void run_all_guests(struct tally *t)
 	}
 }
 
+/*
+ * Other CPUs stay in firmware's loop, in memory braid may give a guest,
+ * and the next NMI, SMI or #MC there would run whatever the guest wrote.
+ * INIT puts them where the SMP work will start them from (issue 16).
+ */
+static void park_other_cpus(void)
+{
+	unsigned n = acpi_platform.nr_cpus;
+
+	host_apic_park_others();
+	if (n > 1)
+		pr_info("%u other CPU%s (from the MADT) parked with INIT",
+			n - 1, n == 2 ? "" : "s");
+	else if (!n)
+		pr_info("no MADT: INIT sent to any other CPUs");
+}
+
 void kmain(u32 magic, u32 info)
 {
 	struct braid_options opts;
@@ -264,6 +281,7 @@ void kmain(u32 magic, u32 info)
 	/* SPCR may name the console: ACPI first, then the UART, then the
 	 * lines so far go out. */
 	acpi_init(&boot_info);
+	acpi_platform_init();
 	hostcons_select(&opts.console);
 	hostcons_screen(&boot_info);
 	if (vendor_select() || vendor->cpu_enable()) {
@@ -274,6 +292,7 @@ void kmain(u32 magic, u32 info)
 	 * brings a running guest back when one of them is due. */
 	tsc_calibrate();
 	host_apic_init();
+	park_other_cpus();
 	if (!boot_info.nr_modules)
 		pr_warn("no guest modules given: nothing to run");
 	run_all_guests(&t);

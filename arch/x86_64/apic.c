@@ -155,6 +155,19 @@ void host_timer_eoi(void)
 	apic_write(APIC_EOI, 0);
 }
 
+/* INIT is level-asserted and broadcast to all but this CPU, as in the
+ * SDM's MP initialization example (9.4.4.1); the old de-assert IPI is not
+ * needed since the Pentium 4, and x2APIC has none. */
+void host_apic_park_others(void)
+{
+	apic_write(APIC_ICR_HI, 0);
+	apic_write(APIC_ICR_LO, APIC_ICR_ALL_BUT_SELF | APIC_ICR_LEVEL_ASSERT |
+					APIC_ICR_DM_INIT);
+	/* 10 ms for the INIT to land, as the SDM's example waits. */
+	for (u64 t0 = rdtsc(); rdtsc() - t0 < tsc_hz() / 100;)
+		cpu_relax();
+}
+
 /* An interrupt the APIC delivered sits in its in-service register until
  * EOI and holds off every lower class (SDM 11.8.4); one from the 8259 or
  * the APIC's spurious vector is not there and takes no EOI. */

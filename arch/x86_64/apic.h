@@ -33,6 +33,10 @@ void host_spurious_entry(void);
 /* Any other interrupt vector (trap.c): count it, EOI it if the APIC
  * delivered it. */
 void host_stray_irq(u8 vector);
+/* Send every other CPU an INIT, which leaves it waiting for a start-up
+ * IPI in its own state, out of firmware's code and memory (SDM 9.4.4.1).
+ * Call after host_apic_init(). */
+void host_apic_park_others(void);
 /* Stray interrupts taken on this CPU since boot. */
 unsigned long long host_stray_count(void);
 

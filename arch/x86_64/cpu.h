@@ -204,6 +204,14 @@ static inline u8 inb(u16 port)
 	return v;
 }
 
+static inline u32 inl(u16 port)
+{
+	u32 v;
+
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline void outb(u16 port, u8 v)
 {
 	asm volatile("outb %0, %1" ::"a"(v), "Nd"(port));

@@ -62,7 +62,11 @@
 
 #define APIC_VERSION_MAXLVT(v) (((v) >> 16) & 0xff) /* LVT entries - 1 */
 #define APIC_SVR_ENABLE	       BIT(8)
-#define APIC_ESR_SEND_ILLEGAL  BIT(5)
-#define APIC_ESR_RECV_ILLEGAL  BIT(6)
+/* ICR (SDM 11.6.1, figure 11-12) */
+#define APIC_ICR_DM_INIT      (5u << 8)
+#define APIC_ICR_LEVEL_ASSERT BIT(14)
+#define APIC_ICR_ALL_BUT_SELF (3u << 18)
+#define APIC_ESR_SEND_ILLEGAL BIT(5)
+#define APIC_ESR_RECV_ILLEGAL BIT(6)
 
 #endif

@@ -129,6 +129,11 @@ static void pass_switched_msrs(u8 *map)
 		msrpm_pass(map, switched[i]);
 }
 
+static void svm_cpu_disable(void)
+{
+	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) & ~EFER_SVME);
+}
+
 static int svm_cpu_enable(void)
 {
 	struct percpu *c = this_cpu();
@@ -878,6 +883,7 @@ const struct vendor_ops svm_ops = {
 	.abi_id = BRAID_VENDOR_SVM,
 	.check = svm_check,
 	.cpu_enable = svm_cpu_enable,
+	.cpu_disable = svm_cpu_disable,
 	.nested_format = &pt_npt,
 	.nested_restrict = npt_restrict,
 	.vcpu_create = svm_vcpu_create,

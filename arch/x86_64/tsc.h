@@ -9,5 +9,7 @@
 void tsc_calibrate(void);
 /* TSC ticks per second (after tsc_calibrate()). */
 u64 tsc_hz(void);
+/* How that rate was found, for the boot report. */
+const char *tsc_source(void);
 
 #endif

@@ -157,6 +157,9 @@ struct vendor_ops {
 	int (*check)(void);
 	/* Turn virtualization on for this CPU (VMXON / EFER.SVME). */
 	int (*cpu_enable)(void);
+	/* And off again, before a reset: in VMX root operation INIT is
+	 * blocked (SDM 24.8), and many chipsets reset a CPU with INIT. */
+	void (*cpu_disable)(void);
 	/* The nested-paging format and the tables for a guest of this vendor. */
 	const struct pt_format *nested_format;
 	void (*nested_restrict)(struct pt *pt);

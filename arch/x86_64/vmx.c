@@ -399,6 +399,16 @@ static int build_msr_bitmap(void)
 	return 0;
 }
 
+static void vmx_cpu_disable(void)
+{
+	if (!this_cpu()->vmxon_region)
+		return;
+	asm volatile("vmxoff" ::: "cc", "memory");
+	write_cr4(read_cr4() & ~CR4_VMXE);
+	this_cpu()->vmxon_region = 0;
+	this_cpu()->vmcs = 0;
+}
+
 static int vmx_cpu_enable(void)
 {
 	struct percpu *c = this_cpu();
@@ -1460,6 +1470,7 @@ const struct vendor_ops vmx_ops = {
 	.abi_id = BRAID_VENDOR_VMX,
 	.check = vmx_check,
 	.cpu_enable = vmx_cpu_enable,
+	.cpu_disable = vmx_cpu_disable,
 	.nested_format = &pt_ept,
 	.nested_restrict = ept_restrict,
 	.vcpu_create = vmx_vcpu_create,

@@ -27,11 +27,11 @@ boot() {
 	case $emu in
 	qemu)
 		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-240}" \
-			tools/run-qemu.sh "$iso" >/dev/null 2>&1
+			tools/run-qemu.sh "$iso" ${boot_args-} >/dev/null 2>&1
 		;;
 	qemu-uefi)
-		QEMU_UEFI=1 QEMU_MEM=1G QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
-			timeout "${BOOT_TIMEOUT:-240}" tools/run-qemu.sh "$iso" >/dev/null 2>&1
+		QEMU_UEFI=1 QEMU_MEM=${QEMU_MEM:-1G} QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
+			timeout "${BOOT_TIMEOUT:-240}" tools/run-qemu.sh "$iso" ${boot_args-} >/dev/null 2>&1
 		;;
 	bochs)
 		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout "${BOOT_TIMEOUT:-240}" \

@@ -60,9 +60,39 @@ host_events_svm() {
 	expect_line "$s" "host events counted" "braid: boot: host events: 2 NMIs, 1 machine checks, 0 stray interrupts"
 }
 
+# A server-like machine: q35, UEFI (OVMF), four CPUs left in firmware,
+# 8 GiB with RAM above 4 GiB and a fragmented EFI map. braid parks the
+# other CPUs, calibrates against the PM timer and runs its suite; then
+# reboots through the FADT's reset register, which q35's FADT offers.
+q35_uefi_smp_svm() {
+	local s=svm-q35-uefi-smp
+	QEMU_UEFI=1 QEMU_MEM=8G boot_args="-machine q35 -smp 4" \
+		boot "$s" qemu-uefi "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
+	check_suite "$s"
+	expect_status "$s" 0
+	expect_line "$s" "other CPUs parked" "braid: boot: 3 other CPUs (from the MADT) parked with INIT"
+	expect_line "$s" "TSC measured against the PM timer" "measured with the ACPI PM timer, best of 5)"
+	expect_line "$s" "XSDT found" "braid: acpi: XSDT at"
+	QEMU_UEFI=1 QEMU_MEM=1G boot_args="-machine q35" \
+		boot svm-q35-reboot qemu-uefi "qemu64,+svm,+npt" "exit=reboot" "$G/hello.elf=name=hello"
+	expect_guest_pass svm-q35-reboot hello
+	expect_line svm-q35-reboot "reset through the ACPI reset register" "braid: hv: reset: ACPI reset register (port 0xcf9 = 0x"
+	expect_no_line svm-q35-reboot "the first way worked" "braid: hv: reset: port 0xcf9"
+	expect_status svm-q35-reboot 0
+	# i440fx's FADT has no reset register: 0xCF9 is next.
+	boot svm-reboot qemu "qemu64,+svm,+npt" "exit=reboot" "$G/hello.elf=name=hello"
+	expect_line svm-reboot "reset through 0xcf9" "braid: hv: reset: port 0xcf9"
+	expect_no_line svm-reboot "the 0xcf9 reset worked" "braid: hv: reset: keyboard controller"
+	expect_status svm-reboot 0
+}
+
 if [ -z "${PLATFORM_SOURCED-}" ]; then
 	G=build/guests
+	SUITE_MODS=("$G/hello.elf=name=hello" "$G/pagetest.elf=name=pagetest paging=shadow"
+		"$G/churn.elf=name=churn paging=compound")
+	check_suite() { expect_guest_pass "$1" hello; expect_guest_pass "$1" pagetest; expect_guest_pass "$1" churn; }
 	host_events_svm
+	q35_uefi_smp_svm
 	echo "platform: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" = 0 ]
 fi

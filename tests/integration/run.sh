@@ -448,6 +448,7 @@ ptfuzz_run vmx 4 20000
 # and machine checks (tests/integration/platform.sh).
 PLATFORM_SOURCED=1 . tests/integration/platform.sh
 host_events_svm
+q35_uefi_smp_svm
 
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"

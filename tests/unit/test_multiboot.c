@@ -18,7 +18,7 @@
 #define MB1_INFO    0x10000
 #define MB1_CMDLINE 0x11000
 #define MB1_MMAP    0x12000
-#define MB1_MODS    0x14000
+#define MB1_MODS    0x18000 /* after 515 map entries */
 #define MB1_STRINGS 0x40000
 #define MB2_INFO    0x20000
 
