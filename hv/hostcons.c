@@ -15,6 +15,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/spcr.h"
 #include "hv/hostcons.h"
+#include "lib/report.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "mm/hostmap.h"
@@ -157,6 +158,8 @@ static void say(const struct uart_port *p, const char *how)
 		snprintf(width, sizeof(width), ", %u-byte registers", p->width);
 	pr_info("console %s (%#llx%s, %s, %s)", port_name(p),
 		(unsigned long long)p->base, width, speed, how);
+	report_note("console", "%s (%#llx%s, %s, %s)", port_name(p),
+		    (unsigned long long)p->base, width, speed, how);
 }
 
 void hostcons_select(const struct console_option *o)
@@ -173,10 +176,14 @@ void hostcons_select(const struct console_option *o)
 	state = found ? TO_UART : NO_UART;
 	if (found)
 		say(&p, how);
-	else
+	else {
 		pr_info("console: no UART (%s)", o->source == CONSOLE_NONE
 							 ? "console=none"
 							 : "none answers");
+		report_note("console", "no UART (%s)",
+			    o->source == CONSOLE_NONE ? "console=none"
+						      : "none answers");
+	}
 	drain_all();
 }
 

@@ -30,6 +30,7 @@
 #include "hv/platform.h"
 #include "hv/run.h"
 #include "hv/stats.h"
+#include "lib/report.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -48,6 +49,32 @@ struct tally {
 	unsigned guests, passed, failed;
 	u32 last_code;
 };
+
+/* The memory map in one line: how much RAM, how much of it above 4 GiB
+ * (which only braid's own map reaches), what is left for guests. */
+static void note_memory(void)
+{
+	u64 ram = 0, high = 0;
+
+	for (unsigned i = 0; i < boot_info.nr_mmap; i++) {
+		const struct boot_mem_range *r = &boot_info.mmap[i];
+		u64 end = r->base + r->len;
+
+		if (r->type != BOOT_MEM_AVAILABLE)
+			continue;
+		ram += r->len;
+		if (end > GiB(4))
+			high += end - MAX(r->base, GiB(4));
+	}
+	report_note("memory",
+		    "%u map entries%s, %llu MiB usable RAM (%llu MiB above "
+		    "4 GiB), %llu MiB free for guests",
+		    boot_info.nr_mmap,
+		    boot_info.truncated ? " (some dropped)" : "",
+		    (unsigned long long)(ram >> 20),
+		    (unsigned long long)(high >> 20),
+		    (unsigned long long)(frame_free_count() * PAGE_SIZE >> 20));
+}
 
 static void init_memory(void)
 {
@@ -71,6 +98,7 @@ static void init_memory(void)
 	write_cr3(host_pt.root);
 	pr_info("%llu MiB free for guests",
 		(unsigned long long)(frame_free_count() * PAGE_SIZE >> 20));
+	note_memory();
 }
 
 /*
@@ -248,6 +276,15 @@ static void park_other_cpus(void)
 			n - 1, n == 2 ? "" : "s");
 	else if (!n)
 		pr_info("no MADT: INIT sent to any other CPUs");
+	report_note(
+		"cpus",
+		"%u in the MADT: braid on the boot CPU, %u parked with INIT", n,
+		n ? n - 1 : 0);
+	report_note("reset",
+		    "%sport 0xcf9, then the 8042, then a triple "
+		    "fault (braid's exit= decides when)",
+		    acpi_platform.has_reset_reg ? "ACPI reset register, then "
+						: "");
 }
 
 void kmain(u32 magic, u32 info)
@@ -293,6 +330,7 @@ void kmain(u32 magic, u32 info)
 	tsc_calibrate();
 	host_apic_init();
 	park_other_cpus();
+	report_print();
 	if (!boot_info.nr_modules)
 		pr_warn("no guest modules given: nothing to run");
 	run_all_guests(&t);

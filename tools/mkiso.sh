@@ -7,6 +7,8 @@
 # Each FILE becomes a multiboot2 module with MODULE ARGS as its command
 # line; a module line starting with "+" is attached to the guest before it.
 # MKISO_MULTIBOOT=1 makes GRUB load braid with the multiboot (v1) protocol.
+# A second menu entry boots braid with no guests, to show its boot report
+# of the machine; MKISO_DEFAULT=1 makes it the default.
 set -eu
 kcmd=multiboot2 mcmd=module2
 if [ "${MKISO_MULTIBOOT:-2}" = 1 ]; then
@@ -21,7 +23,7 @@ cp "$kernel" "$stage/boot/braid/braid.elf"
 cfg=$stage/boot/grub/grub.cfg
 {
 	echo "set timeout=0"
-	echo "set default=0"
+	echo "set default=${MKISO_DEFAULT:-0}"
 	echo "serial --unit=0 --speed=115200"
 	echo "terminal_output serial console"
 	echo "terminal_input serial console"
@@ -39,6 +41,11 @@ for m in "$@"; do
 	echo "	$mcmd /boot/braid/$name $margs" >>"$cfg"
 done
 echo "}" >>"$cfg"
+{
+	echo "menuentry \"braid: report on this machine (no guests)\" {"
+	echo "	$kcmd /boot/braid/braid.elf $args"
+	echo "}"
+} >>"$cfg"
 mkdir -p "$(dirname "$out")"
 grub-mkrescue -o "$out" "$stage" >"$out.log" 2>&1 || {
 	cat "$out.log" >&2

@@ -9,6 +9,7 @@
 #include "arch/x86_64/acpi.h"
 #include "lib/log.h"
 #include "lib/phys.h"
+#include "lib/report.h"
 #include "lib/string.h"
 #include "mm/hostmap.h"
 
@@ -187,6 +188,8 @@ static void log_tables(void)
 	}
 	pr_info("%.4s at %#llx:%s", r->signature,
 		(unsigned long long)va_to_pa(r), list);
+	report_note("acpi", "%.4s at %#llx:%s", r->signature,
+		    (unsigned long long)va_to_pa(r), list);
 }
 
 void acpi_init(const struct boot_info *bi)

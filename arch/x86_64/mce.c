@@ -12,6 +12,7 @@
 #include "arch/x86_64/mce.h"
 #include "arch/x86_64/msr.h"
 #include "lib/log.h"
+#include "lib/report.h"
 
 static unsigned nr_banks;
 static unsigned long long seen;
@@ -86,6 +87,7 @@ void mce_cpu_init(void)
 	if (!(edx & EDX1_MCE)) {
 		pr_warn("this CPU has no machine-check exception: a hardware "
 			"error will reset it without a log");
+		report_note("machine checks", "none (no CPUID.1:EDX.MCE)");
 		return;
 	}
 	if ((edx & EDX1_MCA) && !rdmsr_safe(MSR_IA32_MCG_CAP, &cap)) {
@@ -101,4 +103,8 @@ void mce_cpu_init(void)
 	}
 	write_cr4(read_cr4() | CR4_MCE);
 	pr_info("machine checks reported (%u banks)", nr_banks);
+	report_note("machine checks",
+		    "CR4.MCE on, %u banks, #MC intercepted "
+		    "in guests",
+		    nr_banks);
 }

@@ -14,6 +14,7 @@
 #include "arch/x86_64/vendor.h"
 #include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/vmcb.h"
+#include "lib/report.h"
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "include/braid/abi.h"
@@ -78,6 +79,13 @@ static int svm_check(void)
 		features & SVM_FEATURE_VMCB_CLEAN ? "yes" : "no",
 		features & SVM_FEATURE_FLUSH_ASID ? "yes" : "no",
 		features & SVM_FEATURE_DECODE_ASSISTS ? "yes" : "no");
+	report_note("virtualization",
+		    "SVM: NPT, %u ASIDs, NRIP save %s, VMCB clean bits %s, "
+		    "flush-by-ASID %s, decode assists %s",
+		    nr_asids, features & SVM_FEATURE_NRIPS ? "yes" : "no",
+		    features & SVM_FEATURE_VMCB_CLEAN ? "yes" : "no",
+		    features & SVM_FEATURE_FLUSH_ASID ? "yes" : "no",
+		    features & SVM_FEATURE_DECODE_ASSISTS ? "yes" : "no");
 	return 0;
 }
 

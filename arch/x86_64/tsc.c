@@ -22,6 +22,7 @@
 #include "arch/x86_64/tsc.h"
 #include "lib/log.h"
 #include "lib/muldiv.h"
+#include "lib/report.h"
 
 #define PIT_CH2_MODE0 0xb0 /* channel 2, lobyte/hibyte, mode 0 */
 #define SAMPLES	      5
@@ -157,12 +158,18 @@ static const char *find_rate(void)
 static void check_clock_features(void)
 {
 	u32 max_ext = cpuid(0x80000000, 0).eax;
+	bool invariant = max_ext >= 0x80000007 &&
+			 (cpuid(0x80000007, 0).edx & EDX87_INVARIANT_TSC);
+	bool arat = cpuid(0, 0).eax >= 6 && (cpuid(6, 0).eax & EAX6_ARAT);
 
-	if (max_ext < 0x80000007 ||
-	    !(cpuid(0x80000007, 0).edx & EDX87_INVARIANT_TSC))
+	report_note("tsc", "%llu kHz from %s; invariant %s, ARAT %s",
+		    (unsigned long long)(hz / 1000),
+		    source ? source : "no clock (assumed)",
+		    invariant ? "yes" : "no", arat ? "yes" : "no");
+	if (!invariant)
 		pr_warn("the TSC is not invariant: its rate may follow P- and "
 			"C-state changes, and guest timers with it");
-	if (cpuid(0, 0).eax < 6 || !(cpuid(6, 0).eax & EAX6_ARAT))
+	if (!arat)
 		pr_warn("the APIC timer may stop in deep C-states (no ARAT); "
 			"braid idles only in HLT (C1), where it keeps running");
 }

@@ -19,6 +19,7 @@
 #include "arch/x86_64/vmx_errors.h"
 #include "lib/log.h"
 #include "lib/panic.h"
+#include "lib/report.h"
 #include "include/braid/abi.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -351,6 +352,16 @@ static int vmx_check(void)
 	pr_info("VMCS revision 0x%x, EPT%s, VPID %s, EPT A/D %s", caps.revision,
 		(caps.ept_cap & EPT_CAP_1G_PAGES) ? " 1G" : "",
 		caps.vpid ? "yes" : "no", caps.ept_ad ? "yes" : "no");
+	report_note(
+		"virtualization",
+		"VMX: EPT%s%s, unrestricted guest, VPID %s, NMI exiting %s, "
+		"preemption timer %s, MSR bitmaps %s",
+		(caps.ept_cap & EPT_CAP_1G_PAGES) ? " with 1G pages" : "",
+		caps.ept_ad ? " and A/D bits" : " (no A/D bits)",
+		caps.vpid ? "yes" : "no",
+		caps.pin & PIN_NMI_EXITING ? "yes" : "no",
+		caps.preempt ? "yes" : "no",
+		caps.proc & CPU_USE_MSR_BITMAPS ? "yes" : "no");
 	return 0;
 }
 

@@ -86,6 +86,27 @@ q35_uefi_smp_svm() {
 	expect_status svm-reboot 0
 }
 
+# The GRUB menu's second entry boots braid with no guests, to show its
+# report of the machine: one line per topic, each saying what was found.
+boot_report() { # VENDOR EMULATOR CPU EXIT
+	local s=$1-boot-report v=$1
+	MKISO_DEFAULT=1 boot "$s" "$2" "$3" "exit=$4" "$G/hello.elf=name=hello"
+	expect_line "$s" "the report-only menu entry booted" "Booting \`braid: report on this machine (no guests)'"
+	expect_line "$s" "report begins" "braid: report: ---- what braid found on this machine ----"
+	expect_line "$s" "report names the CPU" "braid: report: cpu            $([ "$v" = vmx ] && echo GenuineIntel || echo AuthenticAMD) family"
+	expect_line "$s" "report names the extension used" "braid: report: virtualization $(echo "$v" | tr a-z A-Z): "
+	expect_line "$s" "report sums up the memory map" "MiB usable RAM ("
+	expect_line "$s" "report names the ACPI root" "braid: report: acpi           RSDT at"
+	expect_line "$s" "report counts the CPUs" "braid: report: cpus           1 in the MADT"
+	expect_line "$s" "report names the console" "braid: report: console        com1 (0x3f8, 115200 baud, probed)"
+	expect_line "$s" "report gives the TSC source" "kHz from the ACPI PM timer, best of 5; invariant"
+	expect_line "$s" "report covers machine checks" "braid: report: machine checks CR4.MCE on"
+	expect_line "$s" "report says how braid resets" "braid: report: reset          "
+	expect_line "$s" "report ends" "braid: report: ---- end of report ----"
+	expect_no_line "$s" "no guest ran" "[hello]"
+	expect_line "$s" "nothing to run, said so" "braid: summary: 0 guests, 0 passed, 0 failed"
+}
+
 if [ -z "${PLATFORM_SOURCED-}" ]; then
 	G=build/guests
 	SUITE_MODS=("$G/hello.elf=name=hello" "$G/pagetest.elf=name=pagetest paging=shadow"
@@ -93,6 +114,8 @@ if [ -z "${PLATFORM_SOURCED-}" ]; then
 	check_suite() { expect_guest_pass "$1" hello; expect_guest_pass "$1" pagetest; expect_guest_pass "$1" churn; }
 	host_events_svm
 	q35_uefi_smp_svm
+	boot_report svm qemu "qemu64,+svm,+npt" qemu
+	boot_report vmx bochs corei7_haswell_4770 bochs
 	echo "platform: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" = 0 ]
 fi
