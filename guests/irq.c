@@ -309,7 +309,7 @@ static bool setup(void)
 	report_info("TSC rate: CPUID 0x15 says %lu Hz, PIT channel 2 %lu Hz",
 		    cpuid_hz, pit_hz);
 	tsc_hz = cpuid_hz ? cpuid_hz : pit_hz;
-	if (!report(tsc_hz >= 10000000UL, "TSC rate known (%lu Hz, from %s)",
+	if (!report(tsc_hz >= 5000000UL, "TSC rate known (%lu Hz, from %s)",
 		    tsc_hz, cpuid_hz ? "CPUID 0x15" : "PIT channel 2"))
 		return false;
 	period = (u32)(tsc_hz / 1000);

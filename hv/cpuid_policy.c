@@ -231,7 +231,7 @@ static struct cpuid_regs xsave_leaf(const struct cpuid_host *h,
  * keeps time by the TSC). */
 static struct cpuid_regs tsc_leaf(const struct cpuid_guest *g, u32 leaf)
 {
-	u32 mhz = (u32)(g->tsc_hz / 1000000);
+	u32 mhz = (u32)((g->tsc_hz + 500000) / 1000000); /* nearest */
 	u32 ratio = (u32)((g->tsc_hz >> 32) + 1);
 
 	if (leaf == LEAF_FREQ)

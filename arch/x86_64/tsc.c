@@ -97,18 +97,40 @@ static u32 pm_delta(u32 from, u32 to)
 	return (to - from) & (acpi_platform.pm_timer_32bit ? ~0u : 0xffffffu);
 }
 
-/* TSC ticks while the PM timer advances PM_TICKS; 0 if it stands still. */
+/* The PM timer's next change after @c (its value returned), and the TSC
+ * just after it in *@tsc; 0 ticks in *@tsc if it stands still. */
+static u32 pm_edge(u32 c, u64 *tsc)
+{
+	u64 t0 = rdtsc();
+	u32 v;
+
+	for (unsigned n = 0; n < GIVE_UP_READS && rdtsc() - t0 < GIVE_UP_TSC;
+	     n++) {
+		v = pm_read();
+		if (v != c) {
+			*tsc = rdtsc();
+			return v;
+		}
+	}
+	*tsc = 0;
+	return c;
+}
+
+/* TSC ticks while the PM timer advances PM_TICKS, timed from one change
+ * of its count to another, so that its coarse steps (an emulator's may
+ * be microseconds) do not bias the sample; 0 if it stands still. */
 static u64 pm_sample(void)
 {
-	u32 c0 = pm_read(), c1 = c0;
-	u64 t0 = rdtsc(), t1;
+	u64 t0, t1 = 0;
+	u32 c0 = pm_edge(pm_read(), &t0), c1 = c0;
 
-	for (unsigned n = 0; pm_delta(c0, c1) < PM_TICKS; n++) {
-		if (n == GIVE_UP_READS || rdtsc() - t0 > GIVE_UP_TSC)
+	if (!t0)
+		return 0;
+	while (pm_delta(c0, c1) < PM_TICKS) {
+		c1 = pm_edge(c1, &t1);
+		if (!t1)
 			return 0;
-		c1 = pm_read();
 	}
-	t1 = rdtsc();
 	return muldiv64(t1 - t0, ACPI_PM_TIMER_HZ, pm_delta(c0, c1));
 }
 
