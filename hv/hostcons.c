@@ -172,11 +172,19 @@ void hostcons_select(const struct console_option *o)
 		return;
 	if (o->source == CONSOLE_AUTO)
 		found = find_uart(&p, &how);
+	/* An MMIO UART sits in a hole of the memory map, which braid's own
+	 * map leaves out until a driver asks (mm/hostmap.c). */
+	if (found && p.space == UART_SPACE_MMIO &&
+	    hostmap_map_device(p.base, 8ull * p.width)) {
+		pr_err("cannot map the UART at %#llx",
+		       (unsigned long long)p.base);
+		found = false;
+	}
 	serial_use(found ? &p : NULL);
 	state = found ? TO_UART : NO_UART;
-	if (found)
+	if (found) {
 		say(&p, how);
-	else {
+	} else {
 		pr_info("console: no UART (%s)", o->source == CONSOLE_NONE
 							 ? "console=none"
 							 : "none answers");
@@ -187,12 +195,12 @@ void hostcons_select(const struct console_option *o)
 	drain_all();
 }
 
-/* Only a framebuffer braid's identity map covers (mm/hostmap.c). */
+/* The framebuffer, mapped uncacheable if braid's map lacks it. */
 void hostcons_screen(const struct boot_info *bi)
 {
 	const struct boot_fb *fb = &bi->fb;
 	u64 size = (u64)fb->pitch * fb->height;
 
-	screen = bi->has_fb && fb->addr + size <= hostmap_top(bi) &&
+	screen = bi->has_fb && !hostmap_map_device(fb->addr, size) &&
 		 !fbcon_init(fb);
 }

@@ -96,6 +96,7 @@ static void init_memory(void)
 		platform_exit(false, 1);
 	}
 	write_cr3(host_pt.root);
+	hostmap_set_live(&host_pt);
 	pr_info("%llu MiB free for guests",
 		(unsigned long long)(frame_free_count() * PAGE_SIZE >> 20));
 	note_memory();

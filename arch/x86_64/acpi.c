@@ -35,9 +35,12 @@ static u8 sum(const void *p, size_t n)
 	return s;
 }
 
+/* Inside the memory map's span, and mapped (a table in a hole gets an
+ * uncacheable mapping of its own). */
 static bool readable(u64 pa, u64 len)
 {
-	return pa && len <= phys_limit && pa <= phys_limit - len;
+	return pa && len <= phys_limit && pa <= phys_limit - len &&
+	       !hostmap_map_device(pa, len);
 }
 
 /* ACPI 6.5 5.2.5.3: the ACPI 1.0 part sums to 0, and from revision 2 on

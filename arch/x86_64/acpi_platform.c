@@ -8,6 +8,7 @@
 #include "arch/x86_64/acpi.h"
 #include "lib/log.h"
 #include "lib/string.h"
+#include "mm/hostmap.h"
 
 struct acpi_platform acpi_platform;
 
@@ -39,7 +40,8 @@ static void read_fadt(const struct acpi_table_header *f)
 	if (flags && (*flags & FADT_FLAG_RESET_REG_SUP) && reset && value &&
 	    reset->address &&
 	    (reset->address_space_id == ACPI_GAS_SYSTEM_IO ||
-	     reset->address_space_id == ACPI_GAS_SYSTEM_MEMORY)) {
+	     (reset->address_space_id == ACPI_GAS_SYSTEM_MEMORY &&
+	      !hostmap_map_device(reset->address, 1)))) {
 		p->has_reset_reg = true;
 		memcpy(&p->reset_reg, reset, sizeof(*reset));
 		p->reset_value = *value;

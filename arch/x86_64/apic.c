@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/panic.h"
 #include "lib/muldiv.h"
+#include "mm/hostmap.h"
 
 /* Shared by every CPU: the APIC's address and rate are the same on all. */
 static volatile u32 *regs; /* xAPIC: the identity-mapped MMIO page */
@@ -102,6 +103,11 @@ void host_apic_init(void)
 	x2apic = base & APIC_BASE_EXTD;
 	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
+	/* Not RAM: braid's map has it only when asked (mm/hostmap.c). */
+	if (!x2apic &&
+	    hostmap_map_device(base & APIC_BASE_MASK, APIC_MMIO_SIZE))
+		panic("cannot map the local APIC at %#llx",
+		      (unsigned long long)(base & APIC_BASE_MASK));
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
 	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
 	mask_unused_lvts();

@@ -67,13 +67,14 @@ static void check_destroy(void)
 	assert_int_equal(frame_free_count(), free_at_start);
 }
 
-/* RAM is write-back, the holes between it uncacheable, with the largest
- * pages each part allows; the x86-64 entries say so with PCD|PWT. */
-static void test_ram_wb_holes_uc(void **state)
+/* RAM is write-back, firmware's ranges and the first MiB uncacheable,
+ * holes unmapped; each part with the largest pages it allows. */
+static void test_ram_wb_firmware_uc_holes_unmapped(void **state)
 {
 	(void)state;
 	add(0, KiB(639), BOOT_MEM_AVAILABLE);
 	add(MiB(1), MiB(127), BOOT_MEM_AVAILABLE);
+	add(GiB(3) + MiB(512), MiB(256), BOOT_MEM_RESERVED);
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	assert_ptr_equal(pt.fmt, &pt_host);
 	expect_identity(0x1000, 1, WB);
@@ -84,39 +85,44 @@ static void test_ram_wb_holes_uc(void **state)
 	expect_identity(MiB(1), 1, WB);
 	expect_identity(MiB(2), 2, WB);
 	expect_identity(MiB(128) - 1, 2, WB);
-	expect_identity(MiB(128), 2, UC);
-	check_span(GiB(1), GiB(4), 3, UC);
-	expect_unmapped(GiB(4));
-	assert_int_equal(*pt_entry(&pt, GiB(3), 3),
-			 GiB(3) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS |
-				 X86_PTE_PCD | X86_PTE_PWT);
+	expect_unmapped(MiB(128));
+	expect_unmapped(GiB(1));
+	expect_identity(GiB(3) + MiB(512), 2, UC);
+	expect_identity(GiB(3) + MiB(768) - 1, 2, UC);
+	expect_unmapped(GiB(3) + MiB(768));
+	expect_unmapped(GiB(4) - 1);
+	assert_int_equal(*pt_entry(&pt, GiB(3) + MiB(512), 2),
+			 (GiB(3) + MiB(512)) | X86_PTE_P | X86_PTE_RW |
+				 X86_PTE_PS | X86_PTE_PCD | X86_PTE_PWT);
 	assert_int_equal(*pt_entry(&pt, MiB(4), 2),
 			 MiB(4) | X86_PTE_P | X86_PTE_RW | X86_PTE_PS);
 	assert_int_equal(*pt_entry(&pt, 0, 4) & 0xfff, X86_PTE_P | X86_PTE_RW);
-	/* PML4, PDPT, one PD for the first 1G, one PT for its first 2M. */
-	assert_int_equal(pt.nr_tables, 4);
+	/* PML4, PDPT, the PDs of the first and fourth 1G, one PT for the
+	 * first 2M. */
+	assert_int_equal(pt.nr_tables, 5);
 	check_destroy();
 }
 
 static void test_without_1g_pages(void **state)
 {
 	(void)state;
-	add(MiB(2), MiB(126), BOOT_MEM_AVAILABLE);
+	add(MiB(2), GiB(2) - MiB(2), BOOT_MEM_AVAILABLE);
 	assert_int_equal(hostmap_build(&pt, &bi, false), 0);
 	assert_false(pt.leaf_levels & BIT(3));
-	assert_int_equal(pt.nr_tables, 1 + 1 + 4);
 	expect_identity(MiB(2), 2, WB);
-	expect_identity(0, 2, UC);
-	check_span(GiB(1), GiB(4), 2, UC);
+	check_span(GiB(1), GiB(2), 2, WB);
+	expect_unmapped(GiB(2));
 	check_destroy();
 }
 
-static void test_empty_map_still_maps_4g_uncached(void **state)
+static void test_empty_map_maps_first_mib(void **state)
 {
 	(void)state;
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	check_span(0, GiB(4), 3, UC);
-	expect_unmapped(GiB(4));
+	expect_identity(0, 1, UC);
+	expect_identity(MiB(1) - 1, 1, UC);
+	expect_unmapped(MiB(1));
+	expect_unmapped(GiB(4) - 1);
 	check_destroy();
 }
 
@@ -127,28 +133,16 @@ static void test_ram_above_4g(void **state)
 	add(GiB(4), GiB(2) + 1, BOOT_MEM_AVAILABLE); /* ends at 6G + 1 */
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	check_span(GiB(4), GiB(6), 3, WB);
-	/* The page only one byte of RAM touches stays uncacheable. */
-	expect_identity(GiB(6), 3, UC);
-	expect_identity(GiB(7) - 1, 3, UC);
-	expect_unmapped(GiB(7));
-	check_destroy();
-}
-
-static void test_exact_4g_top(void **state)
-{
-	(void)state;
-	add(GiB(3), GiB(1), BOOT_MEM_AVAILABLE); /* ends exactly at 4G */
-	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	check_span(GiB(3), GiB(4), 3, WB);
-	check_span(GiB(2), GiB(3), 3, UC);
+	/* The page only one byte of RAM touches is not mapped. */
+	expect_unmapped(GiB(6));
+	expect_unmapped(GiB(3));
 	check_destroy();
 }
 
 static void test_unsorted_map_and_types(void **state)
 {
-	/* The top is the highest end of any range (of any type, e.g. a
-	 * reserved MMIO window high up), whatever the order. ACPI memory is
-	 * RAM; a reserved range inside RAM stays uncacheable. */
+	/* Any order; ACPI memory is RAM; a reserved range inside RAM stays
+	 * uncacheable. */
 	(void)state;
 	add(GiB(8), GiB(1), BOOT_MEM_AVAILABLE);
 	add(GiB(20) + MiB(1), MiB(2), BOOT_MEM_RESERVED);
@@ -158,12 +152,12 @@ static void test_unsorted_map_and_types(void **state)
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	check_span(GiB(8), GiB(9), 3, WB);
 	expect_identity(GiB(9), 2, WB);
-	expect_identity(GiB(9) + MiB(2), 2, UC);
+	expect_unmapped(GiB(9) + MiB(2));
 	expect_identity(GiB(20) + MiB(1), 1, UC);
+	expect_identity(GiB(20) + MiB(3) - 1, 1, UC);
+	expect_unmapped(GiB(20) + MiB(3));
 	expect_identity(MiB(16), 1, UC);
 	expect_identity(MiB(16) + KiB(4), 1, WB);
-	expect_identity(GiB(21) - 1, 2, UC);
-	expect_unmapped(GiB(21));
 	check_destroy();
 }
 
@@ -174,31 +168,47 @@ static void test_beyond_512g_uses_more_pml4_slots(void **state)
 	add(GiB(1024), PAGE_SIZE, BOOT_MEM_AVAILABLE); /* 1 TiB */
 	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
 	expect_identity(GiB(1024), 1, WB);
-	expect_identity(GiB(1024) + 0x5000, 1, UC);
-	expect_identity(GiB(600), 3, UC);
-	expect_identity(GiB(1025) - 1, 2, UC);
-	expect_unmapped(GiB(1025));
+	expect_unmapped(GiB(1024) + 0x5000);
+	expect_unmapped(GiB(600));
+	check_destroy();
+}
+
+/* A device's page in a hole is mapped uncacheable on demand; RAM and
+ * pages already mapped are left as they are. */
+static void test_map_device(void **state)
+{
+	(void)state;
+	add(MiB(1), MiB(100), BOOT_MEM_AVAILABLE);
+	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
+	hostmap_set_live(&pt);
+	assert_int_equal(hostmap_map_device(0xfee00000, 0x1000), 0);
+	expect_identity(0xfee00000, 1, UC);
+	expect_unmapped(0xfee01000);
+	assert_int_equal(hostmap_map_device(MiB(4) + 0x10, 0x2000), 0);
+	expect_identity(MiB(4), 2, WB);
+	assert_int_equal(hostmap_map_device(GiB(3) - 8, 16), 0);
+	expect_identity(GiB(3) - PAGE_SIZE, 1, UC);
+	expect_identity(GiB(3), 1, UC);
+	hostmap_set_live(NULL);
 	check_destroy();
 }
 
 static void test_out_of_frames(void **state)
 {
-	/* 15 usable frames: a 16 GiB map without 1G pages needs 18. */
+	/* Too few frames for RAM at 15G without 1G pages (PML4, PDPT, a PD
+	 * and a PT for the first MiB, one more PD): -ENOMEM, nothing kept. */
 	const struct boot_mem_range map[] = {
-		{ MiB(1), KiB(64), BOOT_MEM_AVAILABLE },
+		{ MiB(1), KiB(12), BOOT_MEM_AVAILABLE },
 	};
+	u64 before;
+
 	(void)state;
 	assert_int_equal(frame_init(map, 1, NULL, 0), 0);
+	before = frame_free_count();
 	add(GiB(15), GiB(1), BOOT_MEM_AVAILABLE);
 	assert_int_equal(hostmap_build(&pt, &bi, false), -ENOMEM);
 	pt_destroy(&pt);
-	assert_int_equal(frame_free_count(), 15);
-	/* With 1G pages, 2 tables are enough. */
-	memset(&pt, 0, sizeof(pt));
-	assert_int_equal(hostmap_build(&pt, &bi, true), 0);
-	assert_int_equal(pt.nr_tables, 2);
-	check_span(GiB(15), GiB(16), 3, WB);
-	check_span(0, GiB(15), 3, UC);
+	assert_int_equal(frame_free_count(), before);
 }
 
 #define TP(fn) cmocka_unit_test_setup(fn, setup)
@@ -206,13 +216,13 @@ static void test_out_of_frames(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		TP(test_ram_wb_holes_uc),
+		TP(test_ram_wb_firmware_uc_holes_unmapped),
 		TP(test_without_1g_pages),
-		TP(test_empty_map_still_maps_4g_uncached),
+		TP(test_empty_map_maps_first_mib),
 		TP(test_ram_above_4g),
-		TP(test_exact_4g_top),
 		TP(test_unsorted_map_and_types),
 		TP(test_beyond_512g_uses_more_pml4_slots),
+		TP(test_map_device),
 		TP(test_out_of_frames),
 	};
 
