@@ -852,10 +852,51 @@ static void test_mb2_rsdp_and_framebuffer(void **state)
 	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
 }
 
+/* Tag 8 for UEFI's GOP: RGB, its colour fields after the common part
+ * (BGRX here); a tag cut off before them is refused. */
+static void test_mb2_rgb_framebuffer(void **state)
+{
+	u8 fb[30] = { 0 };
+	u64 addr = 0x80000000;
+	u32 pitch = 5120, w = 1280, h = 800;
+	static const u8 fields[6] = { 16, 8, 8, 8, 0, 8 };
+
+	(void)state;
+	memcpy(fb, &addr, 8);
+	memcpy(fb + 8, &pitch, 4);
+	memcpy(fb + 12, &w, 4);
+	memcpy(fb + 16, &h, 4);
+	fb[20] = 32;
+	fb[21] = BOOT_FB_RGB;
+	memcpy(fb + 24, fields, 6);
+	mb2_begin();
+	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_tag(8, fb, sizeof(fb));
+	mb2_end();
+	assert_int_equal(parse2(), 0);
+	assert_true(bi.has_fb);
+	assert_int_equal(bi.fb.addr, 0x80000000);
+	assert_int_equal(bi.fb.pitch, 5120);
+	assert_int_equal(bi.fb.width, 1280);
+	assert_int_equal(bi.fb.height, 800);
+	assert_int_equal(bi.fb.bpp, 32);
+	assert_int_equal(bi.fb.red_pos, 16);
+	assert_int_equal(bi.fb.green_pos, 8);
+	assert_int_equal(bi.fb.blue_pos, 0);
+	assert_int_equal(bi.fb.red_size + bi.fb.green_size + bi.fb.blue_size,
+			 24);
+	mb2_begin();
+	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_tag(8, fb, 24);
+	mb2_end();
+	assert_int_equal(parse2(), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_mb2_rsdp_and_framebuffer, setup),
+		TS(test_mb2_rgb_framebuffer),
 		TS(test_bad_magic),
 		TS(test_mb1_full),
 		TS(test_mb1_no_cmdline_no_modules),
