@@ -167,31 +167,51 @@ static void parse_mb2_rsdp(const struct mb2_tag *tag, struct boot_info *bi)
 	bi->rsdp_len = n;
 }
 
-/* Multiboot2 3.6.12: address, pitch, width, height, bpp, type, then the
- * RGB field positions and sizes for type 1. */
+/* Multiboot2 3.6.12: the framebuffer info tag; the colour fields follow
+ * only for framebuffer_type 1 (RGB). */
+struct mb2_tag_framebuffer {
+	u32 type, size;
+	u64 framebuffer_addr;
+	u32 framebuffer_pitch;
+	u32 framebuffer_width;
+	u32 framebuffer_height;
+	u8 framebuffer_bpp;
+	u8 framebuffer_type;
+	u16 reserved;
+	u8 framebuffer_red_field_position;
+	u8 framebuffer_red_mask_size;
+	u8 framebuffer_green_field_position;
+	u8 framebuffer_green_mask_size;
+	u8 framebuffer_blue_field_position;
+	u8 framebuffer_blue_mask_size;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mb2_tag_framebuffer) == 38, "Multiboot2 3.6.12");
+#define MB2_FB_COMMON_SIZE \
+	offsetof(struct mb2_tag_framebuffer, framebuffer_red_field_position)
+
 static int parse_mb2_fb(const struct mb2_tag *tag, struct boot_info *bi)
 {
-	const u8 *p = (const u8 *)(tag + 1);
+	const struct mb2_tag_framebuffer *t = (const void *)tag;
 	struct boot_fb *fb = &bi->fb;
 
-	if (tag->size < 8 + 24)
+	if (tag->size < MB2_FB_COMMON_SIZE)
 		return fail(bi, "multiboot2 framebuffer tag is malformed");
-	memcpy(&fb->addr, p, 8);
-	memcpy(&fb->pitch, p + 8, 4);
-	memcpy(&fb->width, p + 12, 4);
-	memcpy(&fb->height, p + 16, 4);
-	fb->bpp = p[20];
-	fb->type = p[21];
+	fb->addr = t->framebuffer_addr;
+	fb->pitch = t->framebuffer_pitch;
+	fb->width = t->framebuffer_width;
+	fb->height = t->framebuffer_height;
+	fb->bpp = t->framebuffer_bpp;
+	fb->type = t->framebuffer_type;
 	if (fb->type == BOOT_FB_RGB) {
-		if (tag->size < 8 + 24 + 6)
+		if (tag->size < sizeof(*t))
 			return fail(bi,
 				    "multiboot2 framebuffer tag is malformed");
-		fb->red_pos = p[24];
-		fb->red_size = p[25];
-		fb->green_pos = p[26];
-		fb->green_size = p[27];
-		fb->blue_pos = p[28];
-		fb->blue_size = p[29];
+		fb->red_pos = t->framebuffer_red_field_position;
+		fb->red_size = t->framebuffer_red_mask_size;
+		fb->green_pos = t->framebuffer_green_field_position;
+		fb->green_size = t->framebuffer_green_mask_size;
+		fb->blue_pos = t->framebuffer_blue_field_position;
+		fb->blue_size = t->framebuffer_blue_mask_size;
 	}
 	bi->has_fb = true;
 	return 0;

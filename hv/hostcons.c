@@ -195,12 +195,29 @@ void hostcons_select(const struct console_option *o)
 	drain_all();
 }
 
+static const char *fb_kind(const struct boot_fb *fb)
+{
+	switch (fb->type) {
+	case BOOT_FB_RGB: return "RGB";
+	case BOOT_FB_EGA_TEXT: return "EGA text";
+	default: return "indexed colour";
+	}
+}
+
 /* The framebuffer, mapped uncacheable if braid's map lacks it. */
 void hostcons_screen(const struct boot_info *bi)
 {
 	const struct boot_fb *fb = &bi->fb;
 	u64 size = (u64)fb->pitch * fb->height;
 
-	screen = bi->has_fb && !hostmap_map_device(fb->addr, size) &&
-		 !fbcon_init(fb);
+	if (!bi->has_fb) {
+		report_note("screen", "none from the loader");
+		return;
+	}
+	screen = !hostmap_map_device(fb->addr, size) && !fbcon_init(fb);
+	report_note("screen", "%s %ux%u, %u bits a %s at %#llx%s", fb_kind(fb),
+		    fb->width, fb->height, fb->bpp,
+		    fb->type == BOOT_FB_EGA_TEXT ? "cell" : "pixel",
+		    (unsigned long long)fb->addr,
+		    screen ? "" : " (not used: braid cannot draw on it)");
 }

@@ -21,14 +21,24 @@ trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage/boot/grub" "$stage/boot/braid"
 cp "$kernel" "$stage/boot/braid/braid.elf"
 cfg=$stage/boot/grub/grub.cfg
+# braid asks for a framebuffer (boot/header.S). Under UEFI GRUB can only
+# pass on the GOP's if its efi_gop video driver is loaded. Under BIOS it
+# turns the request into gfxpayload=auto when it loads braid, a graphics
+# mode; there the VGA text mode is cheaper to draw on and what the
+# firmware showed, so ask for it back after the load.
+textmode() {
+	echo "	if [ \"\${grub_platform}\" = pc ]; then set gfxpayload=text; fi"
+}
 {
 	echo "set timeout=0"
 	echo "set default=${MKISO_DEFAULT:-0}"
 	echo "serial --unit=0 --speed=115200"
 	echo "terminal_output serial console"
 	echo "terminal_input serial console"
+	echo "if [ \"\${grub_platform}\" = efi ]; then insmod efi_gop; fi"
 	echo "menuentry \"braid\" {"
 	echo "	$kcmd /boot/braid/braid.elf $args"
+	textmode
 } >"$cfg"
 n=0
 for m in "$@"; do
@@ -44,6 +54,7 @@ echo "}" >>"$cfg"
 {
 	echo "menuentry \"braid: report on this machine (no guests)\" {"
 	echo "	$kcmd /boot/braid/braid.elf $args"
+	textmode
 	echo "}"
 } >>"$cfg"
 mkdir -p "$(dirname "$out")"

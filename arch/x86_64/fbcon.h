@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * braid's lines on the screen the boot loader left: an EGA/VGA text
- * buffer (multiboot2 framebuffer type 2). Linear RGB framebuffers
- * (type 1, UEFI GOP) need a font braid does not have yet: not shown.
+ * buffer (multiboot2 framebuffer type 2, BIOS) or a linear RGB
+ * framebuffer (type 1, UEFI's GOP), drawn with braid's own font.
  */
 #ifndef ARCH_FBCON_H
 #define ARCH_FBCON_H

@@ -86,6 +86,47 @@ q35_uefi_smp_svm() {
 	expect_status svm-reboot 0
 }
 
+# expect_screen SCENARIO "what" FIXED-STRING: the screen's text (read
+# back by screentext into $SCREEN) has a line containing it.
+expect_screen() {
+	if grep -qF -- "$3" "$SCREEN"; then
+		pass "$1: $2"
+	else
+		fail "$1: $2 (no line on screen containing: $3; screen: $SCREEN)"
+	fi
+}
+
+# A UEFI machine (OVMF) with no serial port to look at: GRUB hands braid
+# the GOP's RGB framebuffer, and braid draws its lines there with its own
+# font. QEMU's monitor dumps the screen once braid has halted; screentext
+# reads it back, cell by cell, with the same font table.
+uefi_screen_svm() {
+	local s=svm-uefi-screen iso ppm=$OUT/svm-uefi-screen.ppm
+	iso=$OUT/$s.iso
+	LOG=$OUT/$s.log
+	SCREEN=$OUT/$s.screen
+	: >"$LOG"
+	rm -f "$ppm" "$SCREEN"
+	gcc -std=gnu11 -O2 -I. -o "$OUT/screentext" tests/integration/screentext.c \
+		arch/x86_64/font8x16.c &&
+		tools/mkiso.sh "$iso" build/braid.elf "exit=halt" "$G/hello.elf=name=hello" || {
+		fail "$s: screentext or ISO not built"
+		return
+	}
+	{
+		wait_for_line "$LOG" "braid: summary:" 100 && sleep 1 &&
+			echo "screendump $ppm" && sleep 2
+		echo quit
+	} | QEMU_UEFI=1 QEMU_MEM=1G QEMU_MONITOR=stdio QEMU_SERIAL=file:$LOG \
+		timeout 120 tools/run-qemu.sh "$iso" >"$OUT/$s.monitor" 2>&1
+	tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+	"$OUT/screentext" "$ppm" >"$SCREEN" 2>&1
+	expect_line "$s" "braid drew on an RGB framebuffer" "braid: report: screen         RGB "
+	expect_screen "$s" "report on screen" "braid: report: ---- end of report ----"
+	expect_screen "$s" "guest line on screen" "[hello] SUMMARY: "
+	expect_screen "$s" "summary on screen" "braid: summary: 1 guests, 1 passed, 0 failed"
+}
+
 # The GRUB menu's second entry boots braid with no guests, to show its
 # report of the machine: one line per topic, each saying what was found.
 boot_report() { # VENDOR EMULATOR CPU EXIT
@@ -102,6 +143,7 @@ boot_report() { # VENDOR EMULATOR CPU EXIT
 	expect_line "$s" "report gives the TSC source" "kHz from the ACPI PM timer, best of 5; invariant"
 	expect_line "$s" "report covers machine checks" "braid: report: machine checks CR4.MCE on"
 	expect_line "$s" "report says how braid resets" "braid: report: reset          "
+	expect_line "$s" "BIOS screen stays EGA text" "braid: report: screen         EGA text 80x25"
 	expect_line "$s" "report ends" "braid: report: ---- end of report ----"
 	expect_no_line "$s" "no guest ran" "[hello]"
 	expect_line "$s" "nothing to run, said so" "braid: summary: 0 guests, 0 passed, 0 failed"
@@ -114,6 +156,7 @@ if [ -z "${PLATFORM_SOURCED-}" ]; then
 	check_suite() { expect_guest_pass "$1" hello; expect_guest_pass "$1" pagetest; expect_guest_pass "$1" churn; }
 	host_events_svm
 	q35_uefi_smp_svm
+	uefi_screen_svm
 	boot_report svm qemu "qemu64,+svm,+npt" qemu
 	boot_report vmx bochs corei7_haswell_4770 bochs
 	echo "platform: $PASSED passed, $FAILED failed, $SKIPPED skipped"

@@ -449,6 +449,7 @@ ptfuzz_run vmx 4 20000
 PLATFORM_SOURCED=1 . tests/integration/platform.sh
 host_events_svm
 q35_uefi_smp_svm
+uefi_screen_svm
 boot_report svm qemu "qemu64,+svm,+npt" qemu
 boot_report vmx bochs corei7_haswell_4770 bochs
 

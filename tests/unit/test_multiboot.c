@@ -817,24 +817,30 @@ static void test_mb2_long_cmdline_truncated(void **state)
 
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
+/* The common part of a tag 8's payload (multiboot2 3.6.12), byte by
+ * byte as a loader writes it. */
+static void fb_payload(u8 *fb, u64 addr, u32 pitch, u32 w, u32 h, u8 bpp,
+		       u8 type)
+{
+	memcpy(fb, &addr, 8);
+	memcpy(fb + 8, &pitch, 4);
+	memcpy(fb + 12, &w, 4);
+	memcpy(fb + 16, &h, 4);
+	fb[20] = bpp;
+	fb[21] = type;
+}
+
 /* Tags 15 then 14: the ACPI 2.0 RSDP copy is kept, the old one after it
  * does not replace it. Tag 8: an EGA text framebuffer. */
 static void test_mb2_rsdp_and_framebuffer(void **state)
 {
 	u8 new_rsdp[36], old_rsdp[20];
 	u8 fb[24] = { 0 };
-	u64 addr = 0xb8000;
-	u32 pitch = 160, w = 80, h = 25;
 
 	(void)state;
 	memset(new_rsdp, 0x22, sizeof(new_rsdp));
 	memset(old_rsdp, 0x11, sizeof(old_rsdp));
-	memcpy(fb, &addr, 8);
-	memcpy(fb + 8, &pitch, 4);
-	memcpy(fb + 12, &w, 4);
-	memcpy(fb + 16, &h, 4);
-	fb[20] = 16;
-	fb[21] = BOOT_FB_EGA_TEXT;
+	fb_payload(fb, 0xb8000, 160, 80, 25, 16, BOOT_FB_EGA_TEXT);
 	mb2_begin();
 	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
 	mb2_tag(15, new_rsdp, sizeof(new_rsdp));
@@ -852,10 +858,44 @@ static void test_mb2_rsdp_and_framebuffer(void **state)
 	assert_int_equal(bi.fb.type, BOOT_FB_EGA_TEXT);
 }
 
+/* Tag 8 for UEFI's GOP: RGB, its colour fields after the common part
+ * (BGRX here); a tag cut off before them is refused. */
+static void test_mb2_rgb_framebuffer(void **state)
+{
+	u8 fb[30] = { 0 };
+	static const u8 fields[6] = { 16, 8, 8, 8, 0, 8 };
+
+	(void)state;
+	fb_payload(fb, 0x80000000, 5120, 1280, 800, 32, BOOT_FB_RGB);
+	memcpy(fb + 24, fields, 6);
+	mb2_begin();
+	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_tag(8, fb, sizeof(fb));
+	mb2_end();
+	assert_int_equal(parse2(), 0);
+	assert_true(bi.has_fb);
+	assert_int_equal(bi.fb.addr, 0x80000000);
+	assert_int_equal(bi.fb.pitch, 5120);
+	assert_int_equal(bi.fb.width, 1280);
+	assert_int_equal(bi.fb.height, 800);
+	assert_int_equal(bi.fb.bpp, 32);
+	assert_int_equal(bi.fb.red_pos, 16);
+	assert_int_equal(bi.fb.green_pos, 8);
+	assert_int_equal(bi.fb.blue_pos, 0);
+	assert_int_equal(bi.fb.red_size + bi.fb.green_size + bi.fb.blue_size,
+			 24);
+	mb2_begin();
+	mb2_mmap(std_mmap, ARRAY_SIZE(std_mmap));
+	mb2_tag(8, fb, 24);
+	mb2_end();
+	assert_int_equal(parse2(), -EINVAL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_mb2_rsdp_and_framebuffer, setup),
+		TS(test_mb2_rgb_framebuffer),
 		TS(test_bad_magic),
 		TS(test_mb1_full),
 		TS(test_mb1_no_cmdline_no_modules),
