@@ -16,6 +16,7 @@
 #include "arch/x86_64/spcr.h"
 #include "hv/hostcons.h"
 #include "lib/report.h"
+#include "lib/deferred.h"
 #include "lib/log.h"
 #include "lib/printf.h"
 #include "mm/hostmap.h"
@@ -28,7 +29,8 @@
 enum state { UNDECIDED, TO_UART, NO_UART };
 
 static char ring[RING_SIZE];
-static u32 head, tail; /* free-running: bytes queued are head - tail */
+/* Free-running: the bytes queued are head - tail. */
+static u32 head, tail;
 static enum state state = UNDECIDED;
 static bool screen;
 
@@ -89,8 +91,14 @@ static void queue(char c)
 	ring[head++ % RING_SIZE] = c;
 }
 
+bool hostcons_busy(void)
+{
+	return state == TO_UART && tail != head;
+}
+
 void hostcons_write_raw(const char *s, size_t n)
 {
+	defer(DEFER_CONSOLE); /* hv/run.c drains it between exits */
 	for (; n; n--, s++) {
 		serial_debugcon(*s);
 		if (*s == '\n')

@@ -25,6 +25,9 @@ void hostcons_screen(const struct boot_info *bi);
 void hostcons_write(const char *s, unsigned long n);
 /* A guest's raw console (console=raw): UART and 0xE9, not the screen. */
 void hostcons_write_raw(const char *s, size_t n);
+/* Bytes wait for a UART that is there. */
+bool hostcons_busy(void);
+
 /* Send what the UART's FIFO takes now, without waiting. */
 void hostcons_drain(void);
 /* Send everything, waiting for the UART. */

@@ -15,6 +15,7 @@
 #include "hv/mmu.h"
 #include "hv/run.h"
 #include "hv/stats.h"
+#include "lib/deferred.h"
 #include "hv/vplat.h"
 
 _Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
@@ -23,16 +24,23 @@ _Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
 	       "the trace box numbers paging modes from 1");
 
 /*
- * Top up the host UART's FIFO between exits, and leave that time out of
- * the exit's own: moving the exit's stamp forward takes it out of the
- * path time charged at the next entry (and of hv_tsc).
+ * What an NMI handler or a print left for later (lib/deferred.h): the
+ * NMI log line, and topping up the host UART's FIFO. None of it is the
+ * exit's own work: moving the exit's stamp forward by the time it took
+ * leaves it out of the path time charged at the next entry (and of
+ * hv_tsc), so that exit costs do not depend on what braid printed.
  */
-static void drain_console(u64 *exit_tsc)
+static __attribute__((noinline)) void run_deferred(void)
 {
-	u64 t0 = rdtsc();
+	u32 w = take_deferred();
 
-	hostcons_drain();
-	*exit_tsc += rdtsc() - t0;
+	if (w & DEFER_NMI_REPORT)
+		nmi_report(); /* one taken in braid or in the guest */
+	if (w & DEFER_CONSOLE) {
+		hostcons_drain();
+		if (hostcons_busy())
+			defer(DEFER_CONSOLE);
+	}
 }
 
 void guest_run(struct guest *g)
@@ -65,8 +73,12 @@ void guest_run(struct guest *g)
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
 		handle_exit(g, &e);
-		nmi_report(); /* one taken in braid or in the guest */
-		drain_console(&exit_tsc);
+		if (__builtin_expect(deferred_work, 0)) {
+			u64 t0 = rdtsc();
+
+			run_deferred();
+			exit_tsc += rdtsc() - t0;
+		}
 		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
 			g->next_trace = g->stats.exits_total + g->cfg.trace;

@@ -11,6 +11,7 @@
 #include "arch/x86_64/i8254.h"
 #include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
+#include "lib/deferred.h"
 #include "lib/log.h"
 
 /* NMI status and control, port 0x61's upper bits on every PC chipset
@@ -32,6 +33,7 @@ void host_nmi(void)
 
 	c->nmis++;
 	c->nmi_reasons |= sc & (NMI_SC_SERR | NMI_SC_IOCHK);
+	defer(DEFER_NMI_REPORT);
 	/* A latched SERR/IOCHK keeps NMI asserted: pulse its enable to clear
 	 * it, as an OS does. Only the low, writable bits are written back. */
 	if (sc & (NMI_SC_SERR | NMI_SC_IOCHK)) {
