@@ -60,7 +60,7 @@ static const struct cpuid_guest *guest_state(struct vcpu *v, u32 leaf,
 	live->apic_enabled =
 		vlapic_base_msr(&v->guest->plat.lapic) & APIC_BASE_EN;
 	live->osxsave = mmu_guest_cr4(v->guest) & CR4_OSXSAVE;
-	live->xcr0 = v->state.xcr0;
+	live->xcr0 = cpu_state_xcr0(v);
 	return live;
 }
 

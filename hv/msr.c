@@ -11,8 +11,10 @@
  *   0x34 SMI_COUNT, 0x140 MISC_FEATURES_ENABLES   no SMIs, no CPUID faulting
  *   0x3a FEATURE_CONTROL                          no VMX/SGX to enable
  *   0x179 MCG_CAP                                 no machine check (CPUID)
- *   0xc0010010 SYSCFG, 0xc0010015 HWCR            no SME, no AMD tuning
+ *   0xc0011020 LS_CFG                             no SSBD control (AMD 15h-17h)
  *   0xc0011029 DE_CFG                             LFENCE stays as it is
+ * AMD's SYSCFG, HWCR and NB_CFG, which Linux reads without _safe on AMD
+ * CPUs, are emulated (hv/amd_cfg.c).
  * MSRs that only a CPUID bit announces stay unimplemented because the
  * bit is not offered (hv/cpuid_policy.c lists what is): TME_ACTIVATE
  * 0x982 (7.0:ECX[13]), OSVW 0xc0010140 (80000001h:ECX[9]), NodeId
@@ -25,6 +27,7 @@
 #include "arch/x86_64/cpu_state.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
+#include "hv/amd_cfg.h"
 #include "hv/event.h"
 #include "hv/exit.h"
 #include "lib/log.h"
@@ -89,12 +92,15 @@ static bool msr_value_ok(enum vreg r, u64 val)
  * count nothing (as on a CPU whose counters are never enabled: braid does
  * not hand the host's counters to a guest). On Intel they do not exist.
  */
+/* AMD and Hygon CPUs, and only they, run SVM (vendor_select()). */
+static bool amd(void)
+{
+	return vendor->abi_id == BRAID_VENDOR_SVM;
+}
+
 static u64 *k7_perf(struct vcpu *v, u32 msr)
 {
-	/* AMD and Hygon CPUs, and only they, run SVM (vendor_select()). */
-	bool amd = vendor->abi_id == BRAID_VENDOR_SVM;
-
-	if (!amd || msr < MSR_K7_EVNTSEL0 || msr > MSR_K7_PERFCTR0 + 3)
+	if (!amd() || msr < MSR_K7_EVNTSEL0 || msr > MSR_K7_PERFCTR0 + 3)
 		return NULL;
 	return &v->k7_perf[msr - MSR_K7_EVNTSEL0];
 }
@@ -170,6 +176,7 @@ void msr_reset(struct vcpu *v)
 	v->tsc_adjust = 0;
 	vendor->set_tsc_offset(v, 0);
 	mtrr_reset(v);
+	amd_cfg_reset(v);
 }
 
 static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
@@ -190,6 +197,8 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 		*val = mtrr_read(v, msr);
 		return true;
 	}
+	if (amd() && amd_cfg_read(v, msr, val))
+		return true;
 	if (tsc_read(v, msr, val))
 		return true;
 	switch (msr) {
@@ -220,12 +229,14 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 {
 	enum vreg r;
 	u64 *kept = k7_perf(v, msr);
-	int tsc = tsc_write(v, msr, val);
+	int tsc = tsc_write(v, msr, val), amd_w;
 
 	if (tsc >= 0)
 		return tsc;
 	if (mtrr_msr(msr))
 		return mtrr_write(v, msr, val);
+	if (amd() && (amd_w = amd_cfg_write(v, msr, val)) >= 0)
+		return amd_w;
 
 	if (kept) {
 		/* PerfCtr is 48 bits wide (APM Vol. 2 13.2.1). */

@@ -36,6 +36,14 @@ static void xsetbv0(u64 val)
 	asm volatile("xsetbv" ::"c"(0), "a"((u32)val), "d"((u32)(val >> 32)));
 }
 
+static u64 xgetbv0(void)
+{
+	u32 lo, hi;
+
+	asm volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((u64)hi << 32) | lo;
+}
+
 u64 cpu_state_xcr0_mask(void)
 {
 	static u64 mask;
@@ -126,8 +134,10 @@ static void save(struct vcpu_cpu_state *s)
 	/* XSAVE stores only what XCR0 enables, and a guest's XCR0 may leave
 	 * out state it still has in the registers (SSE with XCR0 = x87):
 	 * save everything braid offers, under the full mask. load() sets
-	 * XCR0 again in any case. */
+	 * XCR0 again in any case. The XCR0 saved is the CPU's: an XSETBV
+	 * that made no exit (QEMU TCG under SVM) has set it there. */
 	if (rfbm) {
+		s->xcr0 = xgetbv0();
 		xsetbv0(rfbm);
 		asm volatile("xsave64 %0"
 			     : "+m"(s->xsave)
@@ -189,6 +199,13 @@ void cpu_state_set_xcr0(struct vcpu *v, u64 xcr0)
 	v->state.xcr0 = xcr0;
 	if (this_cpu()->state_owner == v)
 		xsetbv0(xcr0);
+}
+
+u64 cpu_state_xcr0(const struct vcpu *v)
+{
+	if (this_cpu()->state_owner == v && cpu_state_xcr0_mask())
+		return xgetbv0();
+	return v->state.xcr0;
 }
 
 void cpu_state_drop(struct vcpu *v)

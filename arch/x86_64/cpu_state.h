@@ -34,6 +34,9 @@ u64 cpu_state_xcr0_mask(void);
 bool cpu_state_has_tsc_aux(void);
 /* The running vCPU's new XCR0 (XSETBV, hv/xcr0.c): into the CPU. */
 void cpu_state_set_xcr0(struct vcpu *v, u64 xcr0);
+/* @v's XCR0: the CPU's while @v owns it (an XSETBV that did not exit is
+ * in there too: QEMU's TCG does not intercept it under SVM). */
+u64 cpu_state_xcr0(const struct vcpu *v);
 /* DR@n (0-3) as the CPU holds it: the running vCPU's, during its exits. */
 u64 cpu_state_dr(unsigned n);
 /* @v goes away: this CPU no longer holds state worth saving. */

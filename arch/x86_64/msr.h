@@ -87,10 +87,22 @@
 #define MSR_IA32_TSC_AUX		 0xc0000103
 #define MSR_K7_EVNTSEL0			 0xc0010000 /* .. 3: PerfEvtSel0-3 */
 #define MSR_K7_PERFCTR0			 0xc0010004 /* .. 7: PerfCtr0-3 */
-#define MSR_K8_INT_PENDING_MSG		 0xc0010055 /* SMI/C1E on AMD family 0Fh/10h */
-#define MSR_VM_CR			 0xc0010114 /* APM Vol. 2 15.30.1 */
-#define VM_CR_LOCK			 BIT(3)
-#define VM_CR_SVMDIS			 BIT(4)
-#define MSR_VM_HSAVE_PA			 0xc0010117
+/* System configuration (APM Vol. 2 A.4 and 7.9.1: the MTRR extensions) */
+#define MSR_SYSCFG		    0xc0010010
+#define SYSCFG_MTRR_FIX_DRAM_EN	    BIT(18)
+#define SYSCFG_MTRR_FIX_DRAM_MOD_EN BIT(19)
+#define SYSCFG_MTRR_VAR_DRAM_EN	    BIT(20)
+#define MSR_HWCR		    0xc0010015
+#define HWCR_FFDIS		    BIT(6)  /* TLB flush filter off */
+#define HWCR_TSC_FREQ_SEL	    BIT(24) /* the TSC counts at P0 rate */
+/* Northbridge configuration (BKDG for family 10h-16h, MSRC001_001F) */
+#define MSR_NB_CFG		      0xc001001f
+#define NB_CFG_ENABLE_CF8_EXT_CFG     BIT(46)
+#define NB_CFG_INIT_APIC_ID_CPU_ID_LO BIT(54)
+#define MSR_K8_INT_PENDING_MSG	      0xc0010055 /* SMI/C1E on AMD family 0Fh/10h */
+#define MSR_VM_CR		      0xc0010114 /* APM Vol. 2 15.30.1 */
+#define VM_CR_LOCK		      BIT(3)
+#define VM_CR_SVMDIS		      BIT(4)
+#define MSR_VM_HSAVE_PA		      0xc0010117
 
 #endif

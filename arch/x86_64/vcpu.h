@@ -101,9 +101,10 @@ struct vcpu {
 		u64 fixed[11];
 		u64 def_type;
 	} mtrr;
-	u64 tsc_offset; /* guest TSC - host TSC (WRMSR TSC/TSC_ADJUST) */
-	u64 tsc_adjust; /* IA32_TSC_ADJUST as the guest sees it */
-	u64 k7_perf[8]; /* AMD PerfEvtSel0-3, PerfCtr0-3 */
+	u64 tsc_offset;	  /* guest TSC - host TSC (WRMSR TSC/TSC_ADJUST) */
+	u64 tsc_adjust;	  /* IA32_TSC_ADJUST as the guest sees it */
+	u64 k7_perf[8];	  /* AMD PerfEvtSel0-3, PerfCtr0-3 */
+	u64 hwcr, nb_cfg; /* AMD HWCR and NB_CFG (hv/amd_cfg.c) */
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
 };
 

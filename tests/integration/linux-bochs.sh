@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make test-bochs-linux`: the Linux guest on Intel VMX + EPT (Bochs),
-# under nested and compound paging, to the end of its workloads. Bochs
+# under nested and compound paging, to the end of its workloads, and its
+# full kernel log under corei7_icelake_u. Bochs
 # runs Linux about 20x slower than QEMU, so this is not in `make test`.
 # Ends with "integration: N passed, N failed, N skipped".
 set -u
@@ -24,6 +25,12 @@ if [ "${n:-0}" -ge 1 ] && [ "${t:-0}" -ge 1 ]; then
 else
 	fail "vmx-linux-compound: to_twin ${n:-?}, to_tree ${t:-?} (want >=1, >=1)"
 fi
+
+# The kernel's full log under a newer Intel model (Ice Lake client, with
+# XSAVEC): no unchecked MSR access, no warning, the one-CPU topology
+# (tests/integration/linux.sh). About 10 minutes.
+linux_cpu_boot vmx-linux-icelake bochs corei7_icelake_u nested
+check_linux_cpu vmx-linux-icelake linux-nested
 
 echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]

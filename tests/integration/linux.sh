@@ -59,6 +59,45 @@ check_linux() {
 	fi
 }
 
+# linux_cpu_boot SCENARIO EMULATOR CPU PAGING: one guest under another CPU
+# model, the kernel's log at full length (loglevel=7 and no quiet: the
+# warnings checked below are KERN_WARNING, which quiet hides), /init
+# printing the topology /proc/cpuinfo shows (braid.show=cpu) and running
+# one workload.
+linux_cpu_boot() {
+	local s=$1 emu=$2 cpu=$3 p=$4
+	boot "$s" "$emu" "$cpu" "exit=${emu%%-*}" \
+		"$LK=name=linux-$p mem=$LINUX_MEM paging=$p ${LINUX_OPTS:-} -- console=ttyS0 loglevel=7 braid.show=cpu braid.run=forkexec" \
+		"$LI=+initrd"
+}
+
+# check_linux_cpu SCENARIO GUEST: no MSR access Linux did not expect to
+# fault, no kernel warning, no firmware-bug complaint, one CPU in
+# /proc/cpuinfo alone in its package, and the workload to the end.
+check_linux_cpu() {
+	local s=$1 g=$2 kv n
+	expect_no_line "$s" "$g: no unchecked MSR access" "unchecked MSR access error"
+	expect_no_line "$s" "$g: no kernel warning" "WARNING: CPU:"
+	expect_no_line "$s" "$g: no firmware bug reported" "[Firmware Bug]"
+	n=$(grep -c "^\[$g\] BRAID-CPUINFO processor=" "$LOG")
+	if [ "$n" = 1 ] && grep -qxF "[$g] BRAID-CPU processors=1" "$LOG"; then
+		pass "$s: $g /proc/cpuinfo lists one processor"
+	else
+		fail "$s: $g /proc/cpuinfo lists ${n:-0} processors (log: $LOG)"
+	fi
+	for kv in "siblings=1" "cpu cores=1" "apicid=0" "initial apicid=0" \
+		"core id=0" "physical id=0"; do
+		if grep -qxF "[$g] BRAID-CPUINFO $kv" "$LOG"; then
+			pass "$s: $g /proc/cpuinfo $kv"
+		else
+			fail "$s: $g /proc/cpuinfo: no \"$kv\" (log: $LOG)"
+		fi
+	done
+	expect_line "$s" "$g forkexec ok" "[$g] BRAID-RESULT forkexec ok=1"
+	expect_line "$s" "$g workload passed" "[$g] BRAID-DONE passed=1 failed=0"
+	expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"
+}
+
 # linux_shell SCENARIO: the interactive case. Boot with a busybox shell on
 # the serial console (console=raw), type a command into the emulator's
 # serial input once the prompt is up, and end the guest from the shell.

@@ -502,16 +502,24 @@ tests/integration/external-kernel.sh "$OUT/external" && pass "external: status u
 # Linux: Debian's kernel and the busybox initramfs, its four workloads to
 # the end under each paging mode on QEMU/SVM (make test-bochs-linux runs
 # them on Bochs/VMX). One guest per boot, so that the boots run in
-# parallel.
+# parallel. Alongside, the kernel's full log under two other CPU models
+# (a Zen 2 server part, family 17h, and QEMU's max) for unchecked MSR
+# accesses, kernel warnings and the one-CPU topology.
 for p in nested shadow compound; do
 	BOOT_TIMEOUT=600 linux_boot "svm-linux-$p" qemu qemu64,+svm,+npt "$p" &
 done
+BOOT_TIMEOUT=600 linux_cpu_boot svm-linux-rome qemu EPYC-Rome,+svm,+npt nested &
+BOOT_TIMEOUT=600 linux_cpu_boot svm-linux-max qemu max shadow &
 wait
 for p in nested shadow compound; do
 	LOG=$OUT/svm-linux-$p.log
 	check_linux "svm-linux-$p" "linux-$p"
 done
 check_twin svm-linux-compound linux-compound
+LOG=$OUT/svm-linux-rome.log
+check_linux_cpu svm-linux-rome linux-nested
+LOG=$OUT/svm-linux-max.log
+check_linux_cpu svm-linux-max linux-shadow
 
 # Every guest state checked in software before entry (ENTRY_CHECK=1).
 run_entrycheck
