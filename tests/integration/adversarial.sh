@@ -200,7 +200,7 @@ adv_run() { # svm|vmx
 		if [ "$1" = svm ]; then
 			BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
 		else
-			BOOT_TIMEOUT=${ADV_TIMEOUT:-3600} boot "$s" bochs corei7_haswell_4770 "exit=bochs" "${mods[@]}"
+			BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" bochs corei7_haswell_4770 "exit=bochs" "${mods[@]}"
 		fi
 		n=0
 		for a in "${batch[@]}"; do
