@@ -741,16 +741,19 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 		info = vmread(VM_EXIT_INTR_INFO);
-		/* The rare cases in one test: an NMI, a #MC, or an IRET that
-		 * had unblocked NMIs; the common #PF pays one branch. */
+		/* The common case, a plain #PF, in one compare; the rest may
+		 * be the host's NMI or #MC, or follow an IRET that had
+		 * unblocked NMIs. */
 		if (__builtin_expect(
-			    ((info & INTR_INFO_TYPE_MASK) == INTR_TYPE_NMI) |
-				    ((info & 0xff) == VEC_MC) |
-				    !!(info & INTR_INFO_NMI_UNBLOCKED_BY_IRET),
+			    (info & (INTR_INFO_TYPE_MASK | 0xff |
+				     INTR_INFO_NMI_UNBLOCKED_BY_IRET)) !=
+				    (INTR_TYPE_HW_EXCEPTION | VEC_PF),
 			    0)) {
 			if (host_event_exit(e, info))
 				break;
-			recover_nmi_blocking((info & 0xff) != VEC_DF);
+			recover_nmi_blocking(
+				(info & INTR_INFO_NMI_UNBLOCKED_BY_IRET) &&
+				(info & 0xff) != VEC_DF);
 		}
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = info & 0xff;

@@ -343,14 +343,10 @@ check_exitcost() { # SCENARIO VENDOR
 		expect_guest_pass "$1" "exitcost-$p"
 		[ "$2" = vmx ] || continue
 		expect_path_at_most "$1" "exitcost-$p" cpuid 250 required
-		# Compound's figure averages only the 10 writes it traps before
-		# the table goes nested, the last of them the hand-over; it
-		# stood at 1,483 before host NMI exiting and #MC intercepts
-		# (README, "Exit path lengths"), 1,500-1,501 since.
 		if [ "$p" = shadow ]; then
 			expect_path_at_most "$1" "exitcost-$p" pt_write 1500 required
 		else
-			expect_path_at_most "$1" "exitcost-$p" pt_write 1520
+			expect_path_at_most "$1" "exitcost-$p" pt_write 1500
 		fi
 	done
 }
