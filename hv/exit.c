@@ -11,6 +11,8 @@
 #include "hv/cr.h"
 #include "hv/entry_fail.h"
 #include "hv/exit.h"
+#include "lib/deferred.h"
+#include "hv/sched.h"
 #include "hv/guest_insn.h"
 #include "insn/decode.h"
 #include "lib/log.h"
@@ -139,7 +141,10 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 		return;
 	}
 	vcpu_skip_insn(v, e->insn_len);
-	vplat_halt(g);
+	/* Not waited for here: the run loop sees the deferred word, and the
+	 * CPU may run another vCPU meanwhile (hv/sched.c). */
+	v->halted = true;
+	defer(DEFER_HALT);
 }
 
 /* The exit gave the opcode's length only: add the prefixes before it,
@@ -181,9 +186,10 @@ void handle_exit(struct guest *g, struct vmexit *e)
 	case VMEXIT_CR_ACCESS: handle_cr(g, e); break;
 	case VMEXIT_INVLPG: handle_invlpg(g, e); break;
 	case VMEXIT_NPF: handle_npf(g, e); break;
-	case VMEXIT_INTR: /* braid's timer */
+	case VMEXIT_INTR: /* braid's timer, or another CPU's kick */
 		host_irq_window();
 		guest_check_time(g);
+		sched_tick(&g->vcpu);
 		break;
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
 	case VMEXIT_NMI: break; /* the host's, not the guest's: run.c logs it */

@@ -52,6 +52,8 @@ struct guest_config {
 	bool stop_unbacked;    /* unbacked=stop: no floating bus */
 	u32 dump_lines; /* region lines per classification dump; 0: all */
 	enum entry_fault entry_fault;
+	u64 cpus;	 /* cpus=: the CPUs it may run on (0: any) */
+	unsigned weight; /* weight=: its share of a busy CPU (default 1) */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };

@@ -4,6 +4,7 @@
 #include "arch/x86_64/vendor.h"
 #include "lib/log.h"
 #include "hv/options.h"
+#include "hv/sched.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 
@@ -87,12 +88,29 @@ static void set_console(const struct word *w, struct console_option *c)
 	       (int)w->vallen, w->val ? w->val : "");
 }
 
+/* slice=MS: a bad value is reported and the default kept. */
+static void set_slice(const struct word *w, unsigned *ms)
+{
+	u64 n;
+
+	if (w->val && !parse_size(w->val, w->vallen, &n) && n >= 1 &&
+	    n <= 1000) {
+		*ms = (unsigned)n;
+		return;
+	}
+	pr_err("slice=%.*s is not a number of milliseconds from 1 to 1000: "
+	       "the default, %u, is used",
+	       (int)w->vallen, w->val ? w->val : "", SCHED_SLICE_MS_DEFAULT);
+}
+
 void parse_braid_options(const char *line, struct braid_options *o)
 {
 	struct word w;
 
 	o->exit = EXIT_ACTION_HALT;
 	o->console = (struct console_option){ .source = CONSOLE_AUTO };
+	o->serial = false;
+	o->slice_ms = SCHED_SLICE_MS_DEFAULT;
 	while (next_word(&line, &w)) {
 		if (is(&w, "exit") && val_is(&w, "halt"))
 			o->exit = EXIT_ACTION_HALT;
@@ -104,9 +122,14 @@ void parse_braid_options(const char *line, struct braid_options *o)
 			o->exit = EXIT_ACTION_BOCHS;
 		else if (is(&w, "console"))
 			set_console(&w, &o->console);
+		else if (is(&w, "sched") &&
+			 (val_is(&w, "parallel") || val_is(&w, "serial")))
+			o->serial = val_is(&w, "serial");
+		else if (is(&w, "slice"))
+			set_slice(&w, &o->slice_ms);
 		else if (w.key[0] != '/') /* GRUB may pass the image path */
 			pr_warn("unknown option \"%.*s\" ignored (known: "
-				"exit=halt|reboot|qemu|bochs, console=)",
+				"exit=halt|reboot|qemu|bochs, console=, sched=parallel|serial, slice=)",
 				(int)(line - w.key), w.key);
 	}
 }
@@ -190,6 +213,43 @@ static int set_count(const struct word *w, u64 min, u64 max, u64 *out)
 	return 0;
 }
 
+/*
+ * A CPU list: numbers and ranges separated by commas, "0", "1-3", "0,2-3"
+ * (braid's CPU numbers: 0 is the boot CPU, the others in the order
+ * braid started them). Into a mask of CPUs 0-63.
+ */
+int parse_cpu_list(const char *s, size_t n, u64 *mask)
+{
+	size_t i = 0;
+
+	*mask = 0;
+	if (!n)
+		return -EINVAL;
+	while (i < n) {
+		u64 lo = 0, hi;
+		size_t start = i;
+
+		while (i < n && s[i] >= '0' && s[i] <= '9' && lo < 64)
+			lo = lo * 10 + (u64)(s[i++] - '0');
+		if (i == start || lo >= 64)
+			return -EINVAL;
+		hi = lo;
+		if (i < n && s[i] == '-') {
+			start = ++i;
+			for (hi = 0;
+			     i < n && s[i] >= '0' && s[i] <= '9' && hi < 64;)
+				hi = hi * 10 + (u64)(s[i++] - '0');
+			if (i == start || hi >= 64 || hi < lo)
+				return -EINVAL;
+		}
+		for (u64 c = lo; c <= hi; c++)
+			*mask |= BIT(c);
+		if (i < n && (s[i] != ',' || ++i == n))
+			return -EINVAL;
+	}
+	return 0;
+}
+
 /* -E2BIG if @s does not fit: a cut command line must not boot. */
 static int set_cmdline(struct guest_config *cfg, const char *s)
 {
@@ -220,6 +280,8 @@ int parse_guest_options(const char *line, unsigned index,
 		"stop or restart",
 		"float or stop",
 		"check or cpu, in a braid built with ENTRY_CHECK=1",
+		"a CPU list such as 0, 1-3 or 0,2 (CPUs 0-63)",
+		"a weight from 1 to 100",
 	};
 	const char *p = line;
 	struct word w;
@@ -231,6 +293,7 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->paging = PAGING_NESTED;
 	cfg->shadow_pool = 0; /* sized from mem= below */
 	cfg->dump_lines = CLASSIFY_LINES_DEFAULT;
+	cfg->weight = 1;
 	cfg->knobs = (struct compound_knobs){ .writes = CP_WRITES_DEFAULT,
 					      .window = CP_WINDOW_DEFAULT,
 					      .quiet = CP_QUIET_DEFAULT };
@@ -308,10 +371,18 @@ int parse_guest_options(const char *line, unsigned index,
 						   : ENTRY_FAULT_CHECK;
 		else if (is(&w, "entry_fault"))
 			bad = 14;
+		else if (is(&w, "cpus"))
+			bad = !w.val || parse_cpu_list(w.val, w.vallen,
+						       &cfg->cpus)
+				      ? 15
+				      : -1;
+		else if (is(&w, "weight"))
+			bad = set_count(&w, 1, 100, &n) ? 16
+							: (cfg->weight = n, -1);
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

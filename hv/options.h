@@ -4,6 +4,9 @@
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  *   console=...                   where braid's output goes
  *                                 (hv/console_option.h)
+ *   sched=parallel|serial         guests all at once (default) or one
+ *                                 after another
+ *   slice=MS                      the scheduler's base slice (default 10)
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
  *   shadow_pool=PAGES (shadow/compound table pages, default 2% of the
@@ -14,7 +17,10 @@
  *   (mm/compound.h)
  *   timeout=SECONDS (stop the guest after that long: a guest that never
  *               ends must not keep the next ones from running)
- *   trace=EXITS (print the classification every EXITS exits)  [-- ARGS]
+ *   trace=EXITS (print the classification every EXITS exits)
+ *   cpus=LIST (the CPUs it may run on: "1", "0-2", "0,3"; default any)
+ *   weight=N (1-100: its share of a busy CPU against others; default 1)
+ *   [-- ARGS]
  * ARGS (or, without "--", the whole line) becomes the guest kernel's own
  * command line; a Linux bzImage gets only ARGS (nothing without "--"). A module whose line starts with "+" is not a guest but the
  * module handed to the guest listed before it.
@@ -35,6 +41,8 @@ enum exit_action {
 struct braid_options {
 	enum exit_action exit;
 	struct console_option console;
+	bool serial;	   /* sched=serial: one guest at a time */
+	unsigned slice_ms; /* slice=: the scheduler's base slice */
 };
 
 /* Parse braid's line; unknown options are reported and ignored. */
@@ -44,6 +52,8 @@ void parse_braid_options(const char *line, struct braid_options *o);
  * cfg->cmdline) is returned. @index names unnamed guests. */
 int parse_guest_options(const char *line, unsigned index,
 			struct guest_config *cfg, char *err, size_t errlen);
+/* Parse a CPU list ("0", "1-3", "0,2") into a mask of CPUs 0-63. */
+int parse_cpu_list(const char *s, size_t n, u64 *mask);
 /* Parse "64M"-style sizes. */
 int parse_size(const char *s, size_t n, u64 *out);
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * Running one guest on this CPU until it ends: enter, take the exit, handle
- * it, and keep account of the time on each side of the boundary.
+ * Running one vCPU on this CPU until it ends, halts or its slice is over:
+ * enter, take the exit, handle it, and keep account of the time on each
+ * side of the boundary. The scheduler (hv/sched.c) decides what runs.
  */
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
@@ -24,15 +25,18 @@ _Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
 	       "the trace box numbers paging modes from 1");
 
 /*
- * What an NMI handler or a print left for later (lib/deferred.h): the
- * NMI log line, and topping up the host UART's FIFO. None of it is the
+ * What an NMI handler, a print or a handler left for later
+ * (lib/deferred.h): the NMI log line, topping up the host UART's FIFO,
+ * and leaving the CPU (HLT, or the slice is over). None of it is the
  * exit's own work: moving the exit's stamp forward by the time it took
  * leaves it out of the path time charged at the next entry (and of
  * hv_tsc), so that exit costs do not depend on what braid printed.
+ * True: the vCPU leaves the CPU now.
  */
-static __attribute__((noinline)) void run_deferred(void)
+static __attribute__((noinline)) bool run_deferred(struct vcpu *v)
 {
 	u32 w = take_deferred();
+	bool leave = false;
 
 	if (w & DEFER_NMI_REPORT)
 		nmi_report(); /* one taken in braid or in the guest */
@@ -41,23 +45,36 @@ static __attribute__((noinline)) void run_deferred(void)
 		if (hostcons_busy())
 			defer(DEFER_CONSOLE);
 	}
+	if ((w & DEFER_HALT) && v->halted)
+		leave = !vplat_halt_poll(v->guest);
+	if (w & DEFER_RESCHED)
+		leave = true;
+	return leave;
 }
 
-void guest_run(struct guest *g)
+void guest_start(struct guest *g)
 {
-	struct vcpu *v = &g->vcpu;
-	bool charged = true; /* no exit before the first entry */
-	u64 exit_tsc = 0;
-	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
-
-	v->cpu = this_cpu()->id;
-	this_cpu()->vcpu = v;
-	cpu_state_load(v);
-	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	g->state = GUEST_RUNNING;
 	g->run_deadline =
 		g->cfg.timeout ? rdtsc() + g->cfg.timeout * tsc_hz() : ~0ull;
 	g->cpu_budget = g->cfg.cpu_time * tsc_hz();
+	g->vcpu.exit_charged = true; /* no exit before the first entry */
+	g->vcpu.halted = false;
+}
+
+void vcpu_run(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	bool charged = v->exit_charged;
+	u64 exit_tsc = v->last_exit_tsc;
+	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
+
+	this_cpu()->vcpu = v;
+	cpu_state_load(v);
+	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
+	/* Back from HLT only if something can be delivered now. */
+	if (v->halted && !vplat_halt_poll(g))
+		goto out;
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(g);
 		vplat_before_entry(g);
@@ -75,9 +92,11 @@ void guest_run(struct guest *g)
 		handle_exit(g, &e);
 		if (__builtin_expect(deferred_work, 0)) {
 			u64 t0 = rdtsc();
+			bool leave = run_deferred(v);
 
-			run_deferred();
 			exit_tsc += rdtsc() - t0;
+			if (leave && g->state == GUEST_RUNNING)
+				break;
 		}
 		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
@@ -85,6 +104,12 @@ void guest_run(struct guest *g)
 			classify_dump(g);
 		}
 	}
-	g->stats.hv_tsc += rdtsc() - exit_tsc; /* the last exit */
+out:
+	if (g->state != GUEST_RUNNING && !charged) {
+		g->stats.hv_tsc += rdtsc() - exit_tsc; /* the last exit */
+		charged = true;
+	}
+	v->last_exit_tsc = exit_tsc;
+	v->exit_charged = charged;
 	this_cpu()->vcpu = NULL;
 }

@@ -4,7 +4,11 @@
 
 #include "hv/guest.h"
 
-/* Run @g on the calling CPU until it exits or is stopped. */
-void guest_run(struct guest *g);
+/* Make @g (created and loaded) ready to run: its time limits start now. */
+void guest_start(struct guest *g);
+/* Run @v on the calling CPU until its guest ends or is stopped, it halts
+ * with nothing to deliver (v->halted) or its slice is over. The scheduler
+ * (hv/sched.c) has made it this CPU's loaded vCPU. */
+void vcpu_run(struct vcpu *v);
 
 #endif

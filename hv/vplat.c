@@ -20,6 +20,7 @@
 #include "hv/mmu.h"
 #include "lib/log.h"
 #include "hv/hostcons.h"
+#include "arch/x86_64/percpu.h"
 #include "hv/vplat.h"
 #include "lib/string.h"
 
@@ -277,8 +278,9 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	p->next_due = MIN(MIN(next_deadline(g, now), mmu_next_event(g, now)),
 			  guest_time_due(g, now));
 	p->settled = !want && !injected;
-	host_timer_arm(p->next_due);
-	vendor->set_timer(v, p->next_due);
+	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
+	host_timer_arm(MIN(p->next_due, this_cpu()->preempt_at));
+	vendor->set_timer(v, MIN(p->next_due, this_cpu()->preempt_at));
 }
 
 void vplat_requeue(struct guest *g, u8 vector)
@@ -301,30 +303,27 @@ void vplat_before_entry(struct guest *g)
 	full_pass(g, now);
 }
 
-void vplat_halt(struct guest *g)
+bool vplat_halt_poll(struct guest *g)
 {
-	u64 t0 = rdtsc(), now = t0, next;
+	struct vcpu *v = &g->vcpu;
+	u64 now = rdtsc(), next;
 
-	for (;;) {
-		sync(g, now);
-		if (next_vector(&g->plat, false) >= 0)
-			break;
-		next = next_deadline(g, now);
-		if (next == ~0ull) {
-			guest_stop(g,
-				   "HLT with interrupts enabled, but nothing "
-				   "can wake it (no timer armed; anything "
-				   "pending is masked by its TPR)");
-			break;
-		}
-		if (now >= g->run_deadline) {
-			guest_check_time(g);
-			break;
-		}
-		host_timer_arm(MIN(next, g->run_deadline));
-		hostcons_drain(); /* idle time: the UART's turn */
-		host_wait_for_irq();
-		now = rdtsc();
+	sync(g, now);
+	if (next_vector(&g->plat, false) >= 0) {
+		v->halted = false;
+		return true;
 	}
-	g->stats.idle_tsc += rdtsc() - t0;
+	next = next_deadline(g, now);
+	if (next == ~0ull) {
+		guest_stop(g, "HLT with interrupts enabled, but nothing "
+			      "can wake it (no timer armed; anything "
+			      "pending is masked by its TPR)");
+		return true;
+	}
+	if (now >= g->run_deadline) {
+		guest_check_time(g);
+		return true;
+	}
+	v->sched.wake_at = MIN(next, g->run_deadline);
+	return false;
 }

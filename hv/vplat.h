@@ -63,8 +63,10 @@ void vplat_before_entry(struct guest *g);
  * soon as the guest can take it. It is in service in the local APIC
  * already, as when it was first delivered. */
 void vplat_requeue(struct guest *g, u8 vector);
-/* The guest executed HLT with interrupts enabled: wait for its next
- * interrupt (the HLT is already skipped). */
-void vplat_halt(struct guest *g);
+/* The guest is in HLT with interrupts enabled (the HLT already skipped):
+ * can an interrupt be delivered now? Then it is no longer halted: true.
+ * Or it can never be, or its time is up: stopped, true. Else false, and
+ * vcpu.sched.wake_at says when its next device event is due. */
+bool vplat_halt_poll(struct guest *g);
 
 #endif

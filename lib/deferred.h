@@ -11,6 +11,8 @@
 
 #define DEFER_NMI_REPORT BIT(0) /* arch/x86_64/nmi.c: NMIs to log */
 #define DEFER_CONSOLE	 BIT(1) /* hv/hostcons.c: bytes for the UART */
+#define DEFER_HALT	 BIT(2) /* hv/exit.c: the vCPU executed HLT */
+#define DEFER_RESCHED	 BIT(3) /* hv/sched.c: its slice is over */
 
 extern u32 deferred_work;
 

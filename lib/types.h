@@ -15,6 +15,9 @@ typedef int64_t s64;
 typedef u64 phys_t; /* a host-physical address */
 typedef u64 gpa_t;  /* a guest-physical address */
 
+/* The structure of type @type whose member @member @p points at. */
+#define container_of(p, type, member) \
+	((type *)((char *)(p)-offsetof(type, member)))
 #define BIT(n)		 (1ull << (n))
 #define KiB(x)		 ((u64)(x) << 10)
 #define MiB(x)		 ((u64)(x) << 20)
@@ -37,6 +40,7 @@ typedef u64 gpa_t;  /* a guest-physical address */
 #define ENOMEM	12
 #define EFAULT	14
 #define EBUSY	16
+#define ENODEV	19
 #define EEXIST	17
 #define EINVAL	22
 #define ERANGE	34

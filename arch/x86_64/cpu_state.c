@@ -208,6 +208,14 @@ u64 cpu_state_xcr0(const struct vcpu *v)
 	return v->state.xcr0;
 }
 
+void cpu_state_put(struct vcpu *v)
+{
+	if (this_cpu()->state_owner != v)
+		return;
+	save(&v->state);
+	this_cpu()->state_owner = NULL;
+}
+
 void cpu_state_drop(struct vcpu *v)
 {
 	if (this_cpu()->state_owner == v)

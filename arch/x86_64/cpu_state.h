@@ -41,5 +41,7 @@ u64 cpu_state_xcr0(const struct vcpu *v);
 u64 cpu_state_dr(unsigned n);
 /* @v goes away: this CPU no longer holds state worth saving. */
 void cpu_state_drop(struct vcpu *v);
+/* @v leaves this CPU, maybe for another: its state back into memory. */
+void cpu_state_put(struct vcpu *v);
 
 #endif

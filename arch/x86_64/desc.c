@@ -87,6 +87,7 @@ void cpu_init_tables(unsigned id)
 
 	c->self = c;
 	c->id = id;
+	c->preempt_at = ~0ull; /* no slice: hv/sched.c sets one */
 	c->gdt[0] = 0;
 	c->gdt[1] = GDT_CODE64;
 	c->gdt[2] = GDT_DATA;

@@ -39,6 +39,7 @@ struct percpu {
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
 	phys_t host_save;    /* SVM: this CPU's VM_HSAVE_PA area */
 	u64 timer_deadline;  /* TSC the host APIC timer is set for; ~0: off */
+	u64 preempt_at;	     /* TSC the running vCPU's slice ends; ~0: none */
 	void *msr_owner;     /* VMX: whose SYSCALL/SWAPGS MSRs the CPU holds */
 	void *cr2_owner;     /* VMX: whose CR2 the CPU holds */
 	void *state_owner;   /* whose x87/SSE and DR0-3/DR6 the CPU holds */

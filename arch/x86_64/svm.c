@@ -24,6 +24,7 @@
 
 static u32 features; /* CPUID 0x8000000A:EDX */
 static u32 nr_asids;
+static bool asids_reused;  /* next_asid wrapped: svm_vcpu_arrive() */
 static phys_t iopm, msrpm; /* shared by all guests: intercept everything */
 
 struct svm_vcpu {
@@ -246,8 +247,10 @@ static int svm_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 		return -ENOMEM;
 	}
 	s->asid = next_asid++;
-	if (next_asid >= nr_asids)
+	if (next_asid >= nr_asids) {
 		next_asid = 1; /* ASID 0 is the host's (APM 15.16) */
+		asids_reused = true;
+	}
 	v->arch = s;
 	setup_control(&vmcb_of(v)->control, s->asid, mmu, nested_root);
 	return 0;
@@ -261,6 +264,30 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	frame_free(s->host_vmcb);
 	frame_free(va_to_pa(s));
 	v->arch = NULL;
+}
+
+static void svm_flush_tlb(struct vcpu *v);
+
+/* Nothing of a vCPU stays in the CPU between VMRUNs under SVM: VMRUN
+ * and #VMEXIT switch everything, or svm_entry.S's VMLOAD/VMSAVE do. */
+static void svm_vcpu_put(struct vcpu *v)
+{
+	(void)v;
+}
+
+/*
+ * The CPU switches to @v. If it last ran elsewhere, the VMCB's clean bits
+ * describe what another CPU cached, so they must all be clear (APM
+ * 15.15.3), and this CPU's TLB may hold the ASID's translations from an
+ * earlier stay. Once ASIDs have been handed out twice (more vCPUs than
+ * the CPU has ASIDs), the TLB may hold another vCPU's under the same tag.
+ */
+static void svm_vcpu_arrive(struct vcpu *v, bool moved)
+{
+	if (moved)
+		vmcb_of(v)->control.clean_bits = 0;
+	if (moved || asids_reused)
+		svm_flush_tlb(v);
 }
 
 /* Segment attributes in the VMCB's packed form (APM 15.5.1): descriptor
@@ -892,6 +919,8 @@ const struct vendor_ops svm_ops = {
 	.check = svm_check,
 	.cpu_enable = svm_cpu_enable,
 	.cpu_disable = svm_cpu_disable,
+	.vcpu_put = svm_vcpu_put,
+	.vcpu_arrive = svm_vcpu_arrive,
 	.nested_format = &pt_npt,
 	.nested_restrict = npt_restrict,
 	.vcpu_create = svm_vcpu_create,

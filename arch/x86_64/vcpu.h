@@ -106,6 +106,27 @@ struct vcpu {
 	u64 k7_perf[8];	  /* AMD PerfEvtSel0-3, PerfCtr0-3 */
 	u64 hwcr, nb_cfg; /* AMD HWCR and NB_CFG (hv/amd_cfg.c) */
 	struct vcpu_cpu_state state; /* while another vCPU owns the CPU */
+	/* Owned by the scheduler (hv/sched.c), under its CPU's lock. */
+	struct {
+		struct vcpu *next; /* in a CPU's run queue or halted list */
+		u8 state;	   /* enum vcpu_run_state (hv/sched.h) */
+		unsigned cpu;	   /* the CPU whose queues hold it */
+		unsigned weight;   /* its slice, in base slices */
+		u64 allowed;	   /* CPUs it may run on (a mask) */
+		u64 ran_on;	   /* CPUs it has run on (a mask) */
+		u64 wake_at;	  /* halted: TSC its next device event is due */
+		u64 slice_end;	  /* TSC its current slice ends; 0: none */
+		u64 off_since;	  /* TSC it left the CPU */
+		u64 halted_until; /* TSC it stopped being halted (woken) */
+		u64 wait_tsc;	  /* runnable, but another vCPU had the CPU */
+		u64 switches;	  /* times a CPU switched to it */
+		u64 migrations;	  /* times it moved to another CPU */
+		u64 preemptions;  /* slices that ended with others waiting */
+	} sched;
+	/* The run loop's place across a descheduling (hv/run.c). */
+	u64 last_exit_tsc;
+	bool exit_charged;
+	bool halted; /* in HLT: the scheduler runs it when it can be woken */
 };
 
 #endif

@@ -186,6 +186,12 @@ struct vendor_ops {
 	/* Reflect a page fault to the guest, with its CR2. */
 	void (*inject_pf)(struct vcpu *v, u64 cr2, u32 error);
 	void (*vcpu_destroy)(struct vcpu *v);
+	/* Scheduling (hv/sched.c). put: this CPU stops running @v for now;
+	 * everything of it the CPU holds between exits goes back to memory,
+	 * so that any CPU may run it next. arrive: this CPU switches to @v
+	 * from another vCPU; @moved: @v last ran on another CPU (or never). */
+	void (*vcpu_put)(struct vcpu *v);
+	void (*vcpu_arrive)(struct vcpu *v, bool moved);
 	/* Set the state a multiboot loader leaves: 32-bit protected mode,
 	 * paging off, flat segments, EIP = @entry. EAX/EBX are in v->regs. */
 	void (*vcpu_reset_multiboot)(struct vcpu *v, u32 entry);

@@ -605,6 +605,54 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	v->arch = NULL;
 }
 
+/*
+ * Leaving this CPU for now: its MSRs and CR2 back into memory, and the
+ * VMCS cleared. A VMCS may be active on one CPU only, and only VMCLEAR on
+ * that CPU writes its cached state back (SDM 24.11.1), so a vCPU that may
+ * run elsewhere next must be cleared here; its next entry is a VMLAUNCH.
+ */
+static void vmx_vcpu_put(struct vcpu *v)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (msrs_loaded(x)) {
+		x->kernel_gs_base = rdmsr(MSR_IA32_KERNEL_GS_BASE);
+		x->star = rdmsr(MSR_IA32_STAR);
+		x->lstar = rdmsr(MSR_IA32_LSTAR);
+		x->cstar = rdmsr(MSR_IA32_CSTAR);
+		x->sfmask = rdmsr(MSR_IA32_FMASK);
+		this_cpu()->msr_owner = NULL;
+	}
+	if (this_cpu()->cr2_owner == x) {
+		x->cr2 = read_cr2();
+		this_cpu()->cr2_owner = NULL;
+	}
+	if (this_cpu()->vmcs == x->vmcs)
+		this_cpu()->vmcs = 0;
+	vmclear(x->vmcs);
+	x->launched = false;
+}
+
+/*
+ * First run on this CPU since it ran elsewhere: the host-state area names
+ * the CPU it was built on (GS.base, TR, GDTR: SDM 25.5.2), and this CPU's
+ * TLB may hold its translations from an earlier stay, made stale by
+ * changes braid made to its tables elsewhere since (SDM 29.4.3.3). VPIDs
+ * are never handed out twice (vmx_vcpu_create), so a vCPU that stays
+ * needs nothing.
+ */
+static void vmx_vcpu_arrive(struct vcpu *v, bool moved)
+{
+	struct vmx_vcpu *x = v->arch;
+
+	if (!moved)
+		return;
+	make_current(x->vmcs);
+	setup_host_state();
+	invept_all();
+	invvpid_single(x->vpid);
+}
+
 static void set_segment(enum vmcs_field sel, u16 s, u32 ar)
 {
 	/* Selector, base, limit and access-rights fields of one segment
@@ -1492,6 +1540,8 @@ const struct vendor_ops vmx_ops = {
 	.check = vmx_check,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
+	.vcpu_put = vmx_vcpu_put,
+	.vcpu_arrive = vmx_vcpu_arrive,
 	.nested_format = &pt_ept,
 	.nested_restrict = ept_restrict,
 	.vcpu_create = vmx_vcpu_create,

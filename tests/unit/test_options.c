@@ -5,6 +5,7 @@
 
 #include "lib/log.h"
 #include "hv/options.h"
+#include "hv/sched.h"
 #include "tests/unit/unit.h"
 
 /* --- kprintf stub: everything printed is appended to log_buf ---------- */
@@ -436,7 +437,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -460,7 +461,7 @@ static void test_guest_unknown_option(void **state)
 {
 	(void)state;
 	guest_bad("foo=bar", "unknown option \"foo=bar\" " KNOWN);
-	guest_bad("name=a cpus=2 mem=8M", "unknown option \"cpus=2\" " KNOWN);
+	guest_bad("name=a vcpu=2 mem=8M", "unknown option \"vcpu=2\" " KNOWN);
 	guest_bad("names=x", "unknown option \"names=x\" " KNOWN);
 	guest_bad("NAME=x", "unknown option \"NAME=x\" " KNOWN);
 	guest_bad("=x", "unknown option \"=x\" " KNOWN);
@@ -519,7 +520,8 @@ static void test_braid_exit_values(void **state)
 
 #define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
-	"exit=halt|reboot|qemu|bochs, console=)\n"
+	"exit=halt|reboot|qemu|bochs, console=, sched=parallel|serial, "    \
+	"slice=)\n"
 
 static void test_braid_unknown_options_warned(void **state)
 {
@@ -640,6 +642,87 @@ static void test_braid_console_option(void **state)
 					"is not a console"));
 }
 
+/* --- cpus=, weight=, sched=, slice= ------------------------------------ */
+
+static u64 cpu_list(const char *s)
+{
+	u64 m = 0x1234;
+
+	assert_int_equal(parse_cpu_list(s, strlen(s), &m), 0);
+	return m;
+}
+
+static void cpu_list_bad(const char *s)
+{
+	u64 m;
+
+	assert_int_equal(parse_cpu_list(s, strlen(s), &m), -EINVAL);
+}
+
+static void test_cpu_lists(void **state)
+{
+	(void)state;
+	assert_true(cpu_list("0") == 0x1);
+	assert_true(cpu_list("3") == 0x8);
+	assert_true(cpu_list("1-3") == 0xe);
+	assert_true(cpu_list("0,2-3") == 0xd);
+	assert_true(cpu_list("63") == 1ull << 63);
+	assert_true(cpu_list("0-63") == ~0ull);
+	assert_true(cpu_list("5,5,4-5") == 0x30);
+	cpu_list_bad("");
+	cpu_list_bad(",");
+	cpu_list_bad("1,");
+	cpu_list_bad(",1");
+	cpu_list_bad("64");
+	cpu_list_bad("3-1");
+	cpu_list_bad("1-");
+	cpu_list_bad("-1");
+	cpu_list_bad("a");
+	cpu_list_bad("1 2");
+	cpu_list_bad("99999999999999999999");
+}
+
+static void test_guest_cpus_and_weight(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_true(cfg.cpus == 0);
+	assert_int_equal(cfg.weight, 1);
+	guest_ok("cpus=1-2 weight=3", 0);
+	assert_true(cfg.cpus == 0x6);
+	assert_int_equal(cfg.weight, 3);
+	guest_bad("cpus=", "bad value in \"cpus=\": expected a CPU list "
+			   "such as 0, 1-3 or 0,2 (CPUs 0-63)");
+	guest_bad("cpus=x", "bad value in \"cpus=x\": expected a CPU list "
+			    "such as 0, 1-3 or 0,2 (CPUs 0-63)");
+	guest_bad("weight=0",
+		  "bad value in \"weight=0\": expected a weight from 1 to 100");
+	guest_bad("weight=101",
+		  "bad value in \"weight=101\": expected a weight from 1 to "
+		  "100");
+}
+
+static void test_braid_sched_options(void **state)
+{
+	(void)state;
+	braid("");
+	assert_false(bo.serial);
+	assert_int_equal(bo.slice_ms, SCHED_SLICE_MS_DEFAULT);
+	braid("sched=serial slice=25");
+	assert_true(bo.serial);
+	assert_int_equal(bo.slice_ms, 25);
+	assert_string_equal(log_buf, "");
+	braid("slice=0");
+	assert_int_equal(bo.slice_ms, SCHED_SLICE_MS_DEFAULT);
+	assert_non_null(strstr(log_buf, "slice=0 is not a number of "
+					"milliseconds from 1 to 1000"));
+	log_buf[0] = '\0';
+	log_len = 0;
+	braid("sched=sometimes");
+	assert_false(bo.serial);
+	assert_string_equal(log_buf, BRAID_WARN("sched=sometimes"));
+}
+
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -676,6 +759,9 @@ int main(void)
 		TS(test_braid_exit_values),
 		TS(test_braid_unknown_options_warned),
 		TS(test_braid_bad_exit_value_warned),
+		TS(test_cpu_lists),
+		TS(test_guest_cpus_and_weight),
+		TS(test_braid_sched_options),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);

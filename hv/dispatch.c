@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Guest modules to running guests and back to results (hv/dispatch.h).
+ *
+ * One lock, `lock`, guards the list of modules, the tally and guest
+ * creation (the loaders share buffers, and the free memory a waiting guest
+ * needs must be judged by one CPU at a time). It is taken on the boot CPU
+ * at start and on whichever CPU sees a guest end; never in an exit path.
+ */
+#define LOG_TAG "boot"
+#include "arch/x86_64/cpu_state.h"
+#include "arch/x86_64/nmi.h"
+#include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/vendor.h"
+#include "hv/classify.h"
+#include "hv/dispatch.h"
+#include "hv/guest.h"
+#include "hv/hostcons.h"
+#include "hv/options.h"
+#include "hv/run.h"
+#include "hv/sched.h"
+#include "hv/stats.h"
+#include "lib/atomic.h"
+#include "lib/log.h"
+#include "lib/phys.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "lib/string.h"
+#include "loader/linux.h"
+#include "loader/multiboot.h"
+#include "mm/frame.h"
+
+enum launch_state { LAUNCH_PENDING, LAUNCH_RUNNING, LAUNCH_DONE };
+
+/* One guest module and what became of it. */
+struct launch {
+	unsigned index; /* among guest modules: names unnamed guests */
+	const struct boot_module *m, *extra;
+	enum launch_state state;
+	bool told_waiting; /* "waits for memory" said once */
+	struct guest g;
+};
+
+static struct launch launches[BOOT_MAX_MODULES];
+static unsigned nr_launches, next_pending, running;
+static struct dispatch_options opts;
+static struct tally *tally;
+static struct spinlock lock = SPINLOCK_INIT("dispatch");
+
+/*
+ * Linux learns the TSC rate from CPUID leaf 0x15 only on Intel CPUs
+ * (braid offers it, hv/cpuid.c); elsewhere it times the PIT, and its
+ * checks reject a PIT whose every read is a VM exit as slow as an
+ * emulator's. braid knows the rate, so it says so on the command line
+ * (Documentation/admin-guide/kernel-parameters.txt, tsc_early_khz=)
+ * unless the user already did.
+ */
+static const char *linux_cmdline(const struct guest *g, char *buf, size_t n)
+{
+	const char *user = g->cfg.dashdash ? g->cfg.cmdline : "";
+
+	if (vendor == &vmx_ops || strstr(user, "tsc_early_khz="))
+		return user;
+	snprintf(buf, n, "%s%stsc_early_khz=%llu", user, *user ? " " : "",
+		 (unsigned long long)(tsc_hz() / 1000));
+	return buf;
+}
+
+/* A Linux bzImage gets @extra as its initrd and only the words after
+ * "--"; anything else is loaded as a multiboot kernel. Under the lock:
+ * the command-line buffer is shared. */
+static int load_guest(struct guest *g, const struct boot_module *m,
+		      const struct boot_module *extra)
+{
+	static char cmdline[GUEST_NAME_MAX + GUEST_CMDLINE_MAX + 32];
+	const u8 *image = pa_to_va(m->start);
+	u64 size = m->end - m->start;
+	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline };
+	struct boot_entry entry;
+	int err;
+
+	if (linux_is_bzimage(image, size)) {
+		err = load_linux(&t, image, size, extra,
+				 linux_cmdline(g, cmdline, sizeof(cmdline)),
+				 &entry);
+	} else {
+		/* As GRUB and QEMU do, the kernel's name comes first (its
+		 * argv[0], which many kernels skip), then its arguments. */
+		snprintf(cmdline, sizeof(cmdline), "%s%s%s", g->cfg.name,
+			 g->cfg.cmdline[0] ? " " : "", g->cfg.cmdline);
+		t.cmdline = cmdline;
+		err = load_multiboot(&t, image, size, extra, &entry);
+	}
+	/* A toy kernel that never ends is a bug; Linux runs as long as its
+	 * user wants, unless told otherwise. */
+	if (!g->cfg.cpu_time_set && !linux_is_bzimage(image, size))
+		g->cfg.cpu_time = GUEST_TIME_DEFAULT;
+	if (!err)
+		guest_reset(g, &entry);
+	return err;
+}
+
+/* Parse the guest's options; a module line the boot information could
+ * not hold whole is an error, not a silently shorter command line. */
+static int guest_options(const struct launch *l, struct guest_config *cfg,
+			 char *why, size_t len)
+{
+	int err = parse_guest_options(l->m->cmdline, l->index, cfg, why, len);
+
+	if (l->m->truncated || (l->extra && l->extra->truncated)) {
+		snprintf(why, len,
+			 "a module command line is longer than %d bytes",
+			 BOOT_MODLINE_MAX - 1);
+		return -E2BIG;
+	}
+	return err;
+}
+
+/* The CPUs a guest may use: its cpus= within those braid runs on. */
+static int check_cpus(const struct guest_config *cfg, char *why, size_t len)
+{
+	unsigned n = sched_nr_cpus();
+	u64 online = n >= 64 ? ~0ull : BIT(n) - 1;
+
+	if (!cfg->cpus || (cfg->cpus & ~online) == 0)
+		return 0;
+	snprintf(why, len,
+		 "cpus= names a CPU braid does not run on (it has %u: "
+		 "0%s%u)",
+		 n, n > 1 ? "-" : "", n > 1 ? n - 1 : 0);
+	return -EINVAL;
+}
+
+/* Hand a created, loaded guest to the scheduler. */
+static void launch_guest(struct guest *g)
+{
+	struct vcpu *v = &g->vcpu;
+
+	guest_start(g);
+	v->sched.allowed = g->cfg.cpus;
+	v->sched.weight = g->cfg.weight;
+	/* Created on this CPU, it may run on any: nothing of it stays here
+	 * (a VMCS is active on one CPU only, SDM 24.11.1). */
+	vendor->vcpu_put(v);
+	cpu_state_put(v);
+	v->cpu = ~0u;
+	running++;
+	sched_add(v);
+}
+
+/* Enough free memory for its RAM and a margin for its tables? If not and
+ * other guests run, it waits for one of them to end. */
+static bool must_wait(struct launch *l, const struct guest_config *cfg)
+{
+	u64 need = cfg->mem + MiB(2);
+
+	if (!running || frame_free_count() * PAGE_SIZE >= need)
+		return false;
+	if (!l->told_waiting)
+		kprintf("braid: guest %s: waiting for memory (needs %llu "
+			"MiB, %llu MiB free) until another guest ends\n",
+			cfg->name, (unsigned long long)(cfg->mem >> 20),
+			(unsigned long long)(frame_free_count() * PAGE_SIZE >>
+					     20));
+	l->told_waiting = true;
+	return true;
+}
+
+/* Start the guest of @l: 0, -EAGAIN (wait for memory), or it failed and
+ * is counted so. Under the lock. */
+static int start(struct launch *l)
+{
+	static struct guest_config cfg; /* 4 KiB: not on the stack */
+	struct guest *g = &l->g;
+	char why[160];
+
+	tally->last_code = 1;
+	if (guest_options(l, &cfg, why, sizeof(why)) ||
+	    check_cpus(&cfg, why, sizeof(why))) {
+		kprintf("braid: guest %s: error: %s\n", cfg.name, why);
+		kprintf("braid: guest %s: not started\n", cfg.name);
+		goto failed;
+	}
+	if (must_wait(l, &cfg))
+		return -EAGAIN;
+	if (guest_create(g, &cfg)) {
+		kprintf("braid: guest %s: not started\n", cfg.name);
+		goto failed;
+	}
+	guest_info(g, "starting: %s paging, %llu MiB",
+		   paging_mode_name(cfg.paging),
+		   (unsigned long long)(cfg.mem >> 20));
+	if (load_guest(g, l->m, l->extra)) {
+		guest_info(g, "not started");
+		guest_destroy(g);
+		goto failed;
+	}
+	l->state = LAUNCH_RUNNING;
+	launch_guest(g);
+	return 0;
+failed:
+	tally->guests++;
+	tally->failed++;
+	l->state = LAUNCH_DONE;
+	return -EINVAL;
+}
+
+/* Start what may start now; when nothing is left, let the CPUs go. */
+static void admit(void)
+{
+	while (next_pending < nr_launches && !(opts.serial && running)) {
+		if (start(&launches[next_pending]) == -EAGAIN)
+			break;
+		next_pending++;
+	}
+	if (next_pending == nr_launches && !running)
+		sched_stop();
+}
+
+/*
+ * After a reset (on_reset=restart): the machine again, as at power-on,
+ * with its image loaded afresh, RAM zeroed and every device reset, but
+ * the CMOS memory kept, as a PC's battery keeps it. 0, or the guest is
+ * left stopped. Under the lock.
+ */
+static int restart_guest(struct launch *l)
+{
+	static struct guest_config cfg;
+	static u8 cmos[RTC_CMOS_SIZE];
+	struct guest *g = &l->g;
+
+	cfg = g->cfg;
+	memcpy(cmos, g->plat.rtc.cmos, sizeof(cmos));
+	guest_destroy(g);
+	if (guest_create(g, &cfg) || load_guest(g, l->m, l->extra)) {
+		guest_info(g, "not started again");
+		g->state = GUEST_STOPPED;
+		return -ENOMEM;
+	}
+	memcpy(g->plat.rtc.cmos + RTC_NVRAM_FIRST, cmos + RTC_NVRAM_FIRST,
+	       sizeof(cmos) - RTC_NVRAM_FIRST);
+	running--; /* launch_guest() counts it again */
+	launch_guest(g);
+	return 0;
+}
+
+/* Its result, its counters, and its memory back. */
+static void finish(struct launch *l)
+{
+	struct guest *g = &l->g;
+	bool ok = g->state == GUEST_EXITED && g->result == BRAID_RESULT_PASS;
+
+	if (g->state == GUEST_EXITED)
+		guest_info(g, "exited with result %u (%s)", g->result,
+			   ok ? "pass" : "fail");
+	classify_dump(g);
+	stats_print(g);
+	tally->guests++;
+	tally->last_code = g->state == GUEST_EXITED ? g->result : 1;
+	ok ? tally->passed++ : tally->failed++;
+	guest_destroy(g);
+	l->state = LAUNCH_DONE;
+	running--;
+}
+
+/* The scheduler's word that @v's guest no longer runs (on the CPU that
+ * ran it last, which still holds its state). */
+static void guest_done(struct vcpu *v)
+{
+	struct launch *l = container_of(v->guest, struct launch, g);
+
+	spin_lock(&lock);
+	if (v->guest->state != GUEST_RESET || restart_guest(l))
+		finish(l);
+	admit();
+	spin_unlock(&lock);
+	nmi_report();
+	if (opts.serial)
+		hostcons_flush(); /* between guests: nothing is timed */
+}
+
+static void ap_loop(void *unused)
+{
+	(void)unused;
+	sched_cpu_loop(guest_done);
+}
+
+/* The guest modules, in order; a "+" module belongs to the one before. */
+static void collect(const struct boot_info *bi)
+{
+	unsigned index = 0;
+
+	for (unsigned i = 0; i < bi->nr_modules; i++) {
+		const struct boot_module *m = &bi->modules[i];
+		const struct boot_module *extra = NULL;
+
+		if (m->cmdline[0] == '+') {
+			pr_warn("module %u (\"%s\") follows no guest; ignored",
+				i, m->cmdline);
+			continue;
+		}
+		if (i + 1 < bi->nr_modules &&
+		    bi->modules[i + 1].cmdline[0] == '+')
+			extra = &bi->modules[++i];
+		launches[nr_launches++] = (struct launch){ .index = index++,
+							   .m = m,
+							   .extra = extra };
+	}
+}
+
+void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
+		  struct tally *t)
+{
+	unsigned n = smp_nr_online();
+
+	opts = *o;
+	tally = t;
+	sched_init(n, o->slice_ms);
+	for (unsigned cpu = 1; cpu < n; cpu++)
+		if (smp_call(cpu, ap_loop, NULL)) {
+			pr_warn("cpu %u did not take its scheduler loop: "
+				"it runs no guest",
+				cpu);
+			sched_cpu_gone(cpu);
+		}
+	collect(bi);
+	spin_lock(&lock);
+	admit();
+	spin_unlock(&lock);
+	sched_cpu_loop(guest_done);
+	/* Every guest is done; the other CPUs leave their loops. */
+	for (unsigned cpu = 1; cpu < n; cpu++)
+		while (!smp_cpu_idle(cpu))
+			asm volatile("pause");
+}
