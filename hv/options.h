@@ -4,6 +4,8 @@
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  *   console=...                   where braid's output goes
  *                                 (hv/console_option.h)
+ *   cpus=N                        use at most N CPUs, the boot CPU
+ *                                 included (default: all)
  * A guest module's:
  *   name=NAME  mem=SIZE[K|M|G]  paging=nested|shadow|compound
  *   shadow_pool=PAGES (shadow/compound table pages, default 2% of the
@@ -35,6 +37,7 @@ enum exit_action {
 struct braid_options {
 	enum exit_action exit;
 	struct console_option console;
+	unsigned cpus; /* cpus=: at most this many CPUs; 0: all */
 };
 
 /* Parse braid's line; unknown options are reported and ignored. */

@@ -519,7 +519,7 @@ static void test_braid_exit_values(void **state)
 
 #define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
-	"exit=halt|reboot|qemu|bochs, console=)\n"
+	"exit=halt|reboot|qemu|bochs, console=, cpus=)\n"
 
 static void test_braid_unknown_options_warned(void **state)
 {
@@ -640,6 +640,37 @@ static void test_braid_console_option(void **state)
 					"is not a console"));
 }
 
+/* cpus=N takes 1 to MAX_CPUS; anything else is an error naming it, and
+ * every CPU is used. */
+static void test_braid_cpus_option(void **state)
+{
+	static const char *const bad[] = { "cpus=0",  "cpus=x",	  "cpus=",
+					   "cpus",    "cpus=65",  "cpus=2x",
+					   "cpus=-1", "cpus=0004" };
+
+	(void)state;
+	braid("");
+	assert_int_equal(bo.cpus, 0);
+	braid("cpus=1");
+	assert_int_equal(bo.cpus, 1);
+	braid("exit=qemu cpus=2");
+	assert_int_equal(bo.cpus, 2);
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	braid("cpus=64");
+	assert_int_equal(bo.cpus, 64);
+	assert_string_equal(log_buf, "");
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		log_buf[0] = '\0';
+		log_len = 0;
+		braid(bad[i]);
+		assert_int_equal(bo.cpus, 0);
+		assert_non_null(strstr(log_buf, "braid: boot: error: "));
+		assert_non_null(strstr(log_buf, bad[i]));
+		assert_non_null(strstr(log_buf, "is not a CPU count (1 to 64): "
+						"all CPUs are used"));
+	}
+}
+
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -676,6 +707,7 @@ int main(void)
 		TS(test_braid_exit_values),
 		TS(test_braid_unknown_options_warned),
 		TS(test_braid_bad_exit_value_warned),
+		TS(test_braid_cpus_option),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
