@@ -14,7 +14,7 @@
 
 GUESTS := hello pagetest churn triple wild virtinsn conformance ptmod badpt \
 	static dynamic mixed irq sleeper tlbstride exitcost stateleak quietwait spin hostile ptfuzz \
-	diffcpu
+	diffcpu smp
 
 GUEST_SAVED_GOAL := $(.DEFAULT_GOAL)
 

@@ -14,6 +14,8 @@
  */
 #include "rt.h"
 #include "lapic.h"
+#include "pit.h"
+#include "tsc.h"
 
 /* --- I/O APIC, 82093AA data sheet 3.0-3.2 ------------------------------- */
 
@@ -28,13 +30,7 @@
 
 /* --- 8254 PIT (data sheet: control word, modes 0 and 2) and 8259A ------ */
 
-#define PIT_HZ	       1193182
-#define PIT_CH0	       0x40
-#define PIT_CH2	       0x42
-#define PIT_CMD	       0x43
-#define PORT_B	       0x61  /* bit 0: gate 2, bit 1: speaker, bit 5: OUT2 */
-#define PIT_TICK_COUNT 1193  /* ~1 kHz */
-#define CAL_COUNT      11932 /* ~10 ms of PIT for calibrating the TSC */
+#define PIT_TICK_COUNT 1193 /* ~1 kHz */
 
 #define PIC1_CMD  0x20
 #define PIC1_DATA 0x21
@@ -81,46 +77,19 @@ static inline void pause(void)
 	asm volatile("pause" : : : "memory");
 }
 
-/*
- * The APICs' registers take aligned 32-bit loads and stores only (SDM
- * 11.4.1; 82093AA 3.0): plain MOVs, never something the compiler merged.
- */
-static u32 mmio_read(u64 addr)
-{
-	u32 v;
-
-	asm volatile("movl (%1), %0" : "=r"(v) : "r"(addr) : "memory");
-	return v;
-}
-
-static void mmio_write(u64 addr, u32 v)
-{
-	asm volatile("movl %0, (%1)" : : "r"(v), "r"(addr) : "memory");
-}
-
-static u32 apic_read(u32 reg)
-{
-	return mmio_read(LAPIC_BASE + reg);
-}
-
-static void apic_write(u32 reg, u32 v)
-{
-	mmio_write(LAPIC_BASE + reg, v);
-}
-
 /* ISR/IRR bit of a vector: register vector / 32, bit vector % 32 (11.8.4). */
 static bool apic_vec_bit(u32 base, u8 vec)
 {
-	return apic_read(base + 0x10 * (vec / 32)) & BIT(vec % 32);
+	return lapic_read(base + 0x10 * (vec / 32)) & BIT(vec % 32);
 }
 
-static u32 ioapic_read(u8 reg)
+static u32 iolapic_read(u8 reg)
 {
 	mmio_write(IOAPIC_BASE + IOAPIC_IOREGSEL, reg);
 	return mmio_read(IOAPIC_BASE + IOAPIC_IOWIN);
 }
 
-static void ioapic_write(u8 reg, u32 v)
+static void iolapic_write(u8 reg, u32 v)
 {
 	mmio_write(IOAPIC_BASE + IOAPIC_IOREGSEL, reg);
 	mmio_write(IOAPIC_BASE + IOAPIC_IOWIN, v);
@@ -194,7 +163,7 @@ static void timer_handler(struct trap_frame *tf)
 	 * APIC access is a VM exit under braid: only when asked. */
 	if (timer_check_isr)
 		timer_isr_in = apic_vec_bit(APIC_ISR, TIMER_VEC);
-	apic_write(APIC_EOI, 0);
+	lapic_write(APIC_EOI, 0);
 	if (timer_check_isr)
 		timer_isr_after = apic_vec_bit(APIC_ISR, TIMER_VEC);
 	timer_hits++;
@@ -205,14 +174,14 @@ static void pit_handler(struct trap_frame *tf)
 {
 	pit_tsc = rdtsc();
 	pit_vec_seen = tf->vector;
-	apic_write(APIC_EOI, 0);
+	lapic_write(APIC_EOI, 0);
 	pit_hits++;
 }
 
 static void ipi_handler(struct trap_frame *tf)
 {
 	ipi_vec_seen = tf->vector;
-	apic_write(APIC_EOI, 0);
+	lapic_write(APIC_EOI, 0);
 	ipi_hits++;
 }
 
@@ -227,49 +196,10 @@ static void spurious_handler(struct trap_frame *tf)
 static void error_handler(struct trap_frame *tf)
 {
 	(void)tf;
-	apic_write(APIC_ESR, 0);
-	error_esr |= apic_read(APIC_ESR);
-	apic_write(APIC_EOI, 0);
+	lapic_write(APIC_ESR, 0);
+	error_esr |= lapic_read(APIC_ESR);
+	lapic_write(APIC_EOI, 0);
 	error_hits++;
-}
-
-/* --- TSC rate ----------------------------------------------------------- */
-
-/* SDM Vol. 2A CPUID leaf 15H: TSC = ECX * EBX / EAX when all are known. */
-static u64 tsc_hz_from_cpuid(void)
-{
-	struct cpuid_regs r;
-
-	if (cpuid(0, 0).eax < 0x15)
-		return 0;
-	r = cpuid(0x15, 0);
-	if (!r.eax || !r.ebx || !r.ecx)
-		return 0;
-	return (u64)r.ecx * r.ebx / r.eax;
-}
-
-/*
- * PIT channel 2 in mode 0 (interrupt on terminal count): OUT2, readable
- * in port 0x61 bit 5, goes high CAL_COUNT PIT clocks after the count is
- * written, with the gate (bit 0) high and the speaker (bit 1) off.
- */
-static u64 tsc_hz_from_pit(void)
-{
-	u8 portb = inb(PORT_B);
-	unsigned long polls = 0;
-	bool out2 = false;
-	u64 t0, t1;
-
-	outb(PORT_B, (portb & ~0x02) | 0x01);
-	outb(PIT_CMD, 0xb0); /* channel 2, lobyte/hibyte, mode 0, binary */
-	outb(PIT_CH2, CAL_COUNT & 0xff);
-	outb(PIT_CH2, CAL_COUNT >> 8);
-	t0 = rdtsc();
-	while (!out2 && polls++ < 10000000UL)
-		out2 = inb(PORT_B) & 0x20;
-	t1 = rdtsc();
-	outb(PORT_B, portb);
-	return out2 ? (t1 - t0) * PIT_HZ / CAL_COUNT : 0;
 }
 
 /* --- Setup -------------------------------------------------------------- */
@@ -335,26 +265,26 @@ static u64 timer_start(u32 mode, u32 count)
 {
 	u64 t0;
 
-	apic_write(APIC_LVT_TIMER, mode | TIMER_VEC);
-	apic_write(APIC_DCR, DCR_DIV1);
+	lapic_write(APIC_LVT_TIMER, mode | TIMER_VEC);
+	lapic_write(APIC_DCR, DCR_DIV1);
 	t0 = rdtsc();
-	apic_write(APIC_TMICT, count);
+	lapic_write(APIC_TMICT, count);
 	return t0;
 }
 
 static void timer_stop(void)
 {
 	/* SDM 11.5.4: an initial count of 0 stops the timer in any mode. */
-	apic_write(APIC_TMICT, 0);
-	apic_write(APIC_LVT_TIMER, LVT_MASKED | TIMER_VEC);
+	lapic_write(APIC_TMICT, 0);
+	lapic_write(APIC_LVT_TIMER, LVT_MASKED | TIMER_VEC);
 }
 
 static void check_apic_basics(void)
 {
-	u32 ver = apic_read(APIC_VERSION);
+	u32 ver = lapic_read(APIC_VERSION);
 	u32 svr;
 
-	apic_id = apic_read(APIC_ID) >> 24;
+	apic_id = lapic_read(APIC_ID) >> 24;
 	report_info("local APIC ID %u, version register %#x", apic_id, ver);
 	/* SDM Figure 11-7: version 1XH is an integrated APIC; max LVT is
 	 * the number of LVT entries minus 1 (at least timer..error). */
@@ -365,14 +295,14 @@ static void check_apic_basics(void)
 
 	/* SDM 11.4.3: SVR bit 8 software-enables the APIC; bits 7:0 are the
 	 * spurious vector. */
-	apic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VEC);
-	svr = apic_read(APIC_SVR);
+	lapic_write(APIC_SVR, APIC_SVR_ENABLE | SPURIOUS_VEC);
+	svr = lapic_read(APIC_SVR);
 	report((svr & 0x1ff) == (APIC_SVR_ENABLE | SPURIOUS_VEC),
 	       "SVR reads %#x after enabling with spurious vector %#x", svr,
 	       SPURIOUS_VEC);
-	apic_write(APIC_TPR, 0);
-	apic_write(APIC_LVT_ERROR, ERROR_VEC);
-	apic_write(APIC_ESR, 0);
+	lapic_write(APIC_TPR, 0);
+	lapic_write(APIC_LVT_ERROR, ERROR_VEC);
+	lapic_write(APIC_ESR, 0);
 }
 
 static void check_oneshot(void)
@@ -452,20 +382,20 @@ static void check_current_count(void)
 	u64 t0;
 
 	t0 = timer_start(LVT_ONESHOT, count);
-	c1 = apic_read(APIC_TMCCT);
+	c1 = lapic_read(APIC_TMCCT);
 	while (rdtsc() - t0 < period)
 		pause();
-	c2 = apic_read(APIC_TMCCT);
+	c2 = lapic_read(APIC_TMCCT);
 	report(c1 <= count && c2 < c1 && c2 > 0,
 	       "current count falls while running: %u then %u (initial %u)", c1,
 	       c2, count);
 	if (!report(halt_until(&timer_hits, hits + 1, 100),
 		    "one-shot of %u ticks expired", count))
 		return;
-	c1 = apic_read(APIC_TMCCT);
+	c1 = lapic_read(APIC_TMCCT);
 	report(c1 == 0, "current count reads %u after the one-shot expired",
 	       c1);
-	report(apic_read(APIC_TMICT) == count, "initial count still reads %u",
+	report(lapic_read(APIC_TMICT) == count, "initial count still reads %u",
 	       count);
 }
 
@@ -500,7 +430,7 @@ static bool tpr_holds(const char *how, bool *pending)
 		pause();
 	/* Natively the APIC timer need not run at the TSC rate: make sure it
 	 * has expired, then give the expiry a period to reach IRR. */
-	while (apic_read(APIC_TMCCT) &&
+	while (lapic_read(APIC_TMCCT) &&
 	       rdtsc() - t0 < ms_to_tsc(MAX_LATENCY_MS))
 		pause();
 	spin_tsc(period);
@@ -532,9 +462,9 @@ static void check_tpr(void)
 	bool pending;
 	u64 cr8;
 
-	apic_write(APIC_TPR, 0xf0);
-	tpr = apic_read(APIC_TPR);
-	ppr = apic_read(APIC_PPR);
+	lapic_write(APIC_TPR, 0xf0);
+	tpr = lapic_read(APIC_TPR);
+	ppr = lapic_read(APIC_PPR);
 	/* SDM 11.8.3.1: nothing in service, so PPR = TPR. */
 	report(tpr == 0xf0 && ppr == 0xf0, "TPR %#x, PPR %#x (want 0xf0)", tpr,
 	       ppr);
@@ -543,7 +473,7 @@ static void check_tpr(void)
 	       cr8);
 	hits = timer_hits;
 	if (tpr_holds("TPR 0xf0", &pending)) {
-		apic_write(APIC_TPR, 0);
+		lapic_write(APIC_TPR, 0);
 		tpr_releases("TPR 0", hits);
 	}
 	timer_stop();
@@ -555,7 +485,7 @@ static void check_tpr(void)
 	write_cr8(15);
 	cr8 = read_cr8();
 	report(cr8 == 15, "MOV to CR8 15, MOV from CR8 reads %lu", cr8);
-	tpr = apic_read(APIC_TPR);
+	tpr = lapic_read(APIC_TPR);
 	report((tpr & 0xf0) == 0xf0, "TPR register reads %#x after CR8 = 15",
 	       tpr);
 	hits = timer_hits;
@@ -566,7 +496,7 @@ static void check_tpr(void)
 	write_cr8(0);
 	timer_stop();
 	cr8 = read_cr8();
-	tpr = apic_read(APIC_TPR);
+	tpr = lapic_read(APIC_TPR);
 	report(cr8 == 0 && tpr == 0, "CR8 0 and TPR %#x at the end", tpr);
 }
 
@@ -574,7 +504,7 @@ static void check_tpr(void)
 
 static void check_pit_ioapic(void)
 {
-	u32 ver = ioapic_read(IOAPIC_REG_VER), lo, hits = pit_hits, after;
+	u32 ver = iolapic_read(IOAPIC_REG_VER), lo, hits = pit_hits, after;
 	u8 reg = IOAPIC_REG_REDIR + 2 * PIT_PIN;
 	u64 t0, dt, lo_b, hi_b;
 	u64 tick = tsc_hz * PIT_TICK_COUNT / PIT_HZ;
@@ -588,9 +518,9 @@ static void check_pit_ioapic(void)
 
 	/* 82093AA 3.2.4: destination first, then unmask with the low half:
 	 * fixed, physical, active high, edge. */
-	ioapic_write(reg + 1, apic_id << 24);
-	ioapic_write(reg, PIT_VEC);
-	lo = ioapic_read(reg);
+	iolapic_write(reg + 1, apic_id << 24);
+	iolapic_write(reg, PIT_VEC);
+	lo = iolapic_read(reg);
 	report((lo & ~RTE_DELIVS) == PIT_VEC,
 	       "I/O APIC pin %d entry reads %#x (vector %#x, unmasked)",
 	       PIT_PIN, lo, PIT_VEC);
@@ -603,7 +533,7 @@ static void check_pit_ioapic(void)
 	got = halt_until(&pit_hits, hits + PIT_TICKS, 10 * PIT_TICKS);
 	dt = pit_tsc - t0;
 
-	ioapic_write(reg, RTE_MASKED | PIT_VEC);
+	iolapic_write(reg, RTE_MASKED | PIT_VEC);
 	/* Mode 0 waits for a count that never comes: channel 0 is idle. */
 	outb(PIT_CMD, 0x30);
 
@@ -631,9 +561,9 @@ static void check_self_ipi(void)
 	bool pending;
 
 	/* SDM 11.6.1: writing ICR low sends; shorthand 01 = self. */
-	apic_write(APIC_ICR_HI, 0);
-	apic_write(APIC_ICR_LO, ICR_DEST_SELF | ICR_FIXED | IPI_VEC);
-	icr = apic_read(APIC_ICR_LO);
+	lapic_write(APIC_ICR_HI, 0);
+	lapic_write(APIC_ICR_LO, ICR_DEST_SELF | ICR_FIXED | IPI_VEC);
+	icr = lapic_read(APIC_ICR_LO);
 	pending = apic_vec_bit(APIC_IRR, IPI_VEC);
 	report(ipi_hits == hits,
 	       "self-IPI waits while IF=0 (IRR bit %d, ICR low %#x)", pending,
@@ -644,7 +574,7 @@ static void check_self_ipi(void)
 	report(ipi_hits == hits + 1 && ipi_vec_seen == IPI_VEC,
 	       "self-IPI delivered once on vector %#lx (%u times)",
 	       ipi_vec_seen, ipi_hits - hits);
-	report(!(apic_read(APIC_ICR_LO) & ICR_DELIV_STATUS),
+	report(!(lapic_read(APIC_ICR_LO) & ICR_DELIV_STATUS),
 	       "ICR delivery status idle afterwards");
 }
 
@@ -732,10 +662,10 @@ static void check_sti_shadow(void)
 static void quiesce(void)
 {
 	timer_stop();
-	apic_write(APIC_LVT_LINT0, LVT_MASKED);
-	apic_write(APIC_LVT_LINT1, LVT_MASKED);
-	apic_write(APIC_LVT_ERROR, LVT_MASKED | ERROR_VEC);
-	ioapic_write(IOAPIC_REG_REDIR + 2 * PIT_PIN, RTE_MASKED | PIT_VEC);
+	lapic_write(APIC_LVT_LINT0, LVT_MASKED);
+	lapic_write(APIC_LVT_LINT1, LVT_MASKED);
+	lapic_write(APIC_LVT_ERROR, LVT_MASKED | ERROR_VEC);
+	iolapic_write(IOAPIC_REG_REDIR + 2 * PIT_PIN, RTE_MASKED | PIT_VEC);
 	report(spurious_hits == 0 && error_hits == 0,
 	       "no spurious (%u) or APIC error (%u, ESR %#x) interrupts",
 	       spurious_hits, error_hits, error_esr);

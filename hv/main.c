@@ -15,6 +15,7 @@
 #include "arch/x86_64/mce.h"
 #include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "arch/x86_64/tracebox.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
@@ -94,23 +95,13 @@ static void init_memory(void)
 
 /*
  * Other CPUs stay in firmware's loop, in memory braid may give a guest,
- * and the next NMI, SMI or #MC there would run whatever the guest wrote.
- * INIT puts them where the SMP work will start them from (issue 16).
+ * and the next NMI, SMI or #MC there would run whatever the guest wrote:
+ * each is started into braid's own code, up to cpus=, or parked with
+ * INIT (arch/x86_64/smp.c).
  */
-static void park_other_cpus(void)
+static void start_other_cpus(unsigned limit)
 {
-	unsigned n = acpi_platform.nr_cpus;
-
-	host_apic_park_others();
-	if (n > 1)
-		pr_info("%u other CPU%s (from the MADT) parked with INIT",
-			n - 1, n == 2 ? "" : "s");
-	else if (!n)
-		pr_info("no MADT: INIT sent to any other CPUs");
-	report_note(
-		"cpus",
-		"%u in the MADT: braid on the boot CPU, %u parked with INIT", n,
-		n ? n - 1 : 0);
+	smp_start_aps(&boot_info, limit);
 	report_note("reset",
 		    "%sport 0xcf9, then the 8042, then a triple "
 		    "fault (braid's exit= decides when)",
@@ -161,7 +152,7 @@ void kmain(u32 magic, u32 info)
 	 * brings a running guest back when one of them is due. */
 	tsc_calibrate();
 	host_apic_init();
-	park_other_cpus();
+	start_other_cpus(opts.cpus);
 	report_print();
 	if (!boot_info.nr_modules)
 		pr_warn("no guest modules given: nothing to run");

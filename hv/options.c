@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Command-line parsing: words separated by spaces, "key=value" options. */
 #define LOG_TAG "boot"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/vendor.h"
 #include "lib/log.h"
 #include "hv/options.h"
@@ -88,6 +89,26 @@ static void set_console(const struct word *w, struct console_option *c)
 	       (int)w->vallen, w->val ? w->val : "");
 }
 
+/* cpus=N: 1 to MAX_CPUS; a bad value is reported and all are used. */
+static void set_cpus(const struct word *w, unsigned *cpus)
+{
+	u64 n = 0;
+	size_t i;
+
+	for (i = 0; w->val && i < w->vallen && i < 3; i++) {
+		if (w->val[i] < '0' || w->val[i] > '9')
+			break;
+		n = n * 10 + (w->val[i] - '0');
+	}
+	if (w->val && i && i == w->vallen && n >= 1 && n <= MAX_CPUS) {
+		*cpus = (unsigned)n;
+		return;
+	}
+	*cpus = 0;
+	pr_err("cpus=%.*s is not a CPU count (1 to %u): all CPUs are used",
+	       (int)w->vallen, w->val ? w->val : "", MAX_CPUS);
+}
+
 /* slice=MS: a bad value is reported and the default kept. */
 static void set_slice(const struct word *w, unsigned *ms)
 {
@@ -109,6 +130,7 @@ void parse_braid_options(const char *line, struct braid_options *o)
 
 	o->exit = EXIT_ACTION_HALT;
 	o->console = (struct console_option){ .source = CONSOLE_AUTO };
+	o->cpus = 0;
 	o->serial = false;
 	o->slice_ms = SCHED_SLICE_MS_DEFAULT;
 	while (next_word(&line, &w)) {
@@ -122,6 +144,8 @@ void parse_braid_options(const char *line, struct braid_options *o)
 			o->exit = EXIT_ACTION_BOCHS;
 		else if (is(&w, "console"))
 			set_console(&w, &o->console);
+		else if (is(&w, "cpus"))
+			set_cpus(&w, &o->cpus);
 		else if (is(&w, "sched") &&
 			 (val_is(&w, "parallel") || val_is(&w, "serial")))
 			o->serial = val_is(&w, "serial");
@@ -129,7 +153,8 @@ void parse_braid_options(const char *line, struct braid_options *o)
 			set_slice(&w, &o->slice_ms);
 		else if (w.key[0] != '/') /* GRUB may pass the image path */
 			pr_warn("unknown option \"%.*s\" ignored (known: "
-				"exit=halt|reboot|qemu|bochs, console=, sched=parallel|serial, slice=)",
+				"exit=halt|reboot|qemu|bochs, console=, cpus=, "
+				"sched=parallel|serial, slice=)",
 				(int)(line - w.key), w.key);
 	}
 }

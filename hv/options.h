@@ -4,6 +4,8 @@
  *   exit=halt|reboot|qemu|bochs   what to do when every guest is done
  *   console=...                   where braid's output goes
  *                                 (hv/console_option.h)
+ *   cpus=N                        use at most N CPUs, the boot CPU
+ *                                 included (default: all)
  *   sched=parallel|serial         guests all at once (default) or one
  *                                 after another
  *   slice=MS                      the scheduler's base slice (default 10)
@@ -41,6 +43,7 @@ enum exit_action {
 struct braid_options {
 	enum exit_action exit;
 	struct console_option console;
+	unsigned cpus;	   /* cpus=: at most this many CPUs; 0: all */
 	bool serial;	   /* sched=serial: one guest at a time */
 	unsigned slice_ms; /* slice=: the scheduler's base slice */
 };

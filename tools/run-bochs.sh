@@ -5,6 +5,7 @@
 # 0x8900 shutdown (failure) or a triple fault, per docs/emulators.md.
 #   tools/run-bochs.sh ISO
 #   BOCHS_CPU=corei7_haswell_4770 BOCHS_MEGS=256 BOCHS_SERIAL=file
+#   BOCHS_CPUS=2 (cpu: count=, processors in the MADT and MP table)
 set -u
 iso=$(realpath "$1")
 dir=$(mktemp -d)
@@ -21,7 +22,7 @@ megs: ${BOCHS_MEGS:-256}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest, options=fastboot
 vgaromimage: file=/usr/share/seabios/vgabios-stdvga.bin
 display_library: term
-cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=1, ips=${BOCHS_IPS:-10000000}, reset_on_triple_fault=0, ignore_bad_msrs=0
+cpu: model=${BOCHS_CPU:-corei7_haswell_4770}, count=${BOCHS_CPUS:-1}, ips=${BOCHS_IPS:-10000000}, reset_on_triple_fault=0, ignore_bad_msrs=0
 clock: sync=none, time0=local
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom

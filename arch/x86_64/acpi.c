@@ -7,6 +7,7 @@
  */
 #define LOG_TAG "acpi"
 #include "arch/x86_64/acpi.h"
+#include "arch/x86_64/bda.h"
 #include "lib/log.h"
 #include "lib/phys.h"
 #include "lib/report.h"
@@ -17,9 +18,8 @@
  * DSDTs, are a few hundred KiB). */
 #define ACPI_TABLE_MAX MiB(16)
 
-#define BDA_EBDA_SEGMENT 0x40e /* the EBDA's real-mode segment (a word) */
-#define BIOS_AREA_START	 0xe0000
-#define BIOS_AREA_END	 0x100000
+#define BIOS_AREA_START 0xe0000
+#define BIOS_AREA_END	0x100000
 
 static struct acpi_rsdp rsdp; /* our copy; rsdp_ok says it is valid */
 static bool rsdp_ok;

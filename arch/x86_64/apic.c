@@ -93,6 +93,29 @@ static void mask_unused_lvts(void)
 		apic_write(APIC_LVT_CMCI, APIC_LVT_MASKED);
 }
 
+/* Software-enable this CPU's APIC in the mode the boot CPU's firmware
+ * chose, with braid's spurious vector and every unused LVT masked. */
+static void enable_local_apic(u64 base)
+{
+	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
+	/* x2APIC is entered from xAPIC mode, never from disabled (SDM
+	 * 11.12.5, figure 11-27). */
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN | APIC_BASE_EXTD);
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
+	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
+	mask_unused_lvts();
+}
+
+/* braid's timer: one-shot, divide by 1 (the rate measure() found). */
+static void arm_timer_lvt(void)
+{
+	apic_write(APIC_DCR, APIC_DCR_DIV_BY_1);
+	apic_write(APIC_TMICT, 0);
+	apic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot, unmasked */
+	this_cpu()->timer_deadline = ~0ull;
+}
+
 void host_apic_init(void)
 {
 	u64 base = rdmsr(MSR_IA32_APIC_BASE);
@@ -101,26 +124,69 @@ void host_apic_init(void)
 	/* UEFI firmware on real machines often hands over in x2APIC mode,
 	 * where the MMIO page no longer answers (SDM 11.12.1). */
 	x2apic = base & APIC_BASE_EXTD;
-	wrmsr(MSR_IA32_APIC_BASE, base | APIC_BASE_EN);
 	regs = (volatile u32 *)(uintptr_t)(base & APIC_BASE_MASK);
 	/* Not RAM: braid's map has it only when asked (mm/hostmap.c). */
 	if (!x2apic &&
 	    hostmap_map_device(base & APIC_BASE_MASK, APIC_MMIO_SIZE))
 		panic("cannot map the local APIC at %#llx",
 		      (unsigned long long)(base & APIC_BASE_MASK));
-	apic_write(APIC_SVR, APIC_SVR_ENABLE | HOST_SPURIOUS_VECTOR);
-	apic_write(APIC_TPR, 0); /* no priority class masks the timer */
-	mask_unused_lvts();
+	enable_local_apic(base);
 	apic_hz = measure();
 	if (!apic_hz)
 		panic("the local APIC timer does not count: braid cannot "
 		      "bring guests back on time");
-	apic_write(APIC_TMICT, 0);
-	apic_write(APIC_LVT_TIMER, HOST_TIMER_VECTOR); /* one-shot, unmasked */
-	this_cpu()->timer_deadline = ~0ull;
+	arm_timer_lvt();
 	pr_info("local APIC%s timer runs at %llu kHz",
 		x2apic ? " (x2APIC)" : "",
 		(unsigned long long)(apic_hz / 1000));
+}
+
+void host_apic_cpu_init(void)
+{
+	enable_local_apic(rdmsr(MSR_IA32_APIC_BASE));
+	arm_timer_lvt();
+}
+
+u32 host_apic_id(void)
+{
+	u32 id = apic_read(APIC_ID);
+
+	return x2apic ? id : id >> APIC_ID_SHIFT;
+}
+
+bool host_apic_reaches(u32 apic_id)
+{
+	return x2apic || apic_id <= 0xff;
+}
+
+/*
+ * x2APIC: one 64-bit write of the ICR MSR, destination in bits 63:32,
+ * and no delivery status to wait for (SDM 11.12.9). xAPIC: the
+ * destination goes to ICR_HI first, since writing ICR_LO sends; a
+ * previous IPI must have left (delivery status idle) before the next.
+ */
+bool host_apic_send_ipi(u32 apic_id, u32 icr_lo)
+{
+	u64 t0 = rdtsc();
+
+	if (x2apic) {
+		wrmsr(MSR_X2APIC_FIRST + APIC_ICR_LO / 16,
+		      (u64)apic_id << 32 | icr_lo);
+		return true;
+	}
+	while (apic_read(APIC_ICR_LO) & APIC_ICR_PENDING) {
+		if (rdtsc() - t0 > tsc_hz() / 1000)
+			return false;
+		cpu_relax();
+	}
+	apic_write(APIC_ICR_HI, apic_id << APIC_ICR_DEST_SHIFT);
+	apic_write(APIC_ICR_LO, icr_lo);
+	return true;
+}
+
+void host_apic_eoi(void)
+{
+	apic_write(APIC_EOI, 0);
 }
 
 void host_timer_arm(u64 deadline)
@@ -158,7 +224,7 @@ void host_wait_for_irq(void)
 /* Called from the IDT stub: acknowledge the timer interrupt. */
 void host_timer_eoi(void)
 {
-	apic_write(APIC_EOI, 0);
+	host_apic_eoi();
 }
 
 /* INIT is level-asserted and broadcast to all but this CPU, as in the

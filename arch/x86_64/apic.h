@@ -11,6 +11,7 @@
 #include "lib/types.h"
 
 #define HOST_TIMER_VECTOR    0xf0
+#define HOST_CALL_VECTOR     0xf1 /* wakes an idle CPU (arch/x86_64/smp_call.c) */
 #define HOST_SPURIOUS_VECTOR 0xff
 #define HOST_PIC_VECTOR_BASE 0x20 /* the masked 8259s, IRQ 0-15 */
 
@@ -37,6 +38,20 @@ void host_stray_irq(u8 vector);
  * IPI in its own state, out of firmware's code and memory (SDM 9.4.4.1).
  * Call after host_apic_init(). */
 void host_apic_park_others(void);
+/* Another CPU's local APIC, as host_apic_init() left the boot CPU's:
+ * the same mode (xAPIC or x2APIC), software-enabled, LVTs masked, braid's
+ * one-shot timer ready; the timer's rate is not measured again, nor the
+ * 8259s touched. */
+void host_apic_cpu_init(void);
+/* This CPU's local APIC ID (all 32 bits in x2APIC mode). */
+u32 host_apic_id(void);
+/* The APIC addresses IDs above 0xff only in x2APIC mode (SDM 11.12). */
+bool host_apic_reaches(u32 apic_id);
+/* Send @icr_lo (delivery mode, vector, level) to the CPU with @apic_id;
+ * false if an xAPIC's previous IPI never left (SDM 11.6.1). */
+bool host_apic_send_ipi(u32 apic_id, u32 icr_lo);
+/* End of interrupt for the vector in service. */
+void host_apic_eoi(void);
 /* Stray interrupts taken on this CPU since boot. */
 unsigned long long host_stray_count(void);
 

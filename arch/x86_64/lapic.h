@@ -63,9 +63,14 @@
 #define APIC_VERSION_MAXLVT(v) (((v) >> 16) & 0xff) /* LVT entries - 1 */
 #define APIC_SVR_ENABLE	       BIT(8)
 /* ICR (SDM 11.6.1, figure 11-12) */
+#define APIC_ICR_DM_FIXED     (0u << 8)
 #define APIC_ICR_DM_INIT      (5u << 8)
+#define APIC_ICR_DM_STARTUP   (6u << 8) /* vector: the page it starts at */
+#define APIC_ICR_PENDING      BIT(12) /* xAPIC delivery status: send pending */
 #define APIC_ICR_LEVEL_ASSERT BIT(14)
 #define APIC_ICR_ALL_BUT_SELF (3u << 18)
+#define APIC_ICR_DEST_SHIFT   24 /* xAPIC: ICR_HI bits 31:24 (SDM 11.6.1) */
+#define APIC_ID_SHIFT	      24 /* xAPIC: the ID register's bits 31:24 */
 #define APIC_ESR_SEND_ILLEGAL BIT(5)
 #define APIC_ESR_RECV_ILLEGAL BIT(6)
 

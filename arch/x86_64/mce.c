@@ -11,6 +11,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/mce.h"
 #include "arch/x86_64/msr.h"
+#include "arch/x86_64/percpu.h"
 #include "lib/log.h"
 #include "lib/report.h"
 
@@ -85,6 +86,8 @@ void mce_cpu_init(void)
 	u64 cap = 0;
 
 	if (!(edx & EDX1_MCE)) {
+		if (this_cpu()->id)
+			return;
 		pr_warn("this CPU has no machine-check exception: a hardware "
 			"error will reset it without a log");
 		report_note("machine checks", "none (no CPUID.1:EDX.MCE)");
@@ -102,6 +105,8 @@ void mce_cpu_init(void)
 			wrmsr_safe(MSR_IA32_MC0_CTL + 4 * i, ~0ull);
 	}
 	write_cr4(read_cr4() | CR4_MCE);
+	if (this_cpu()->id)
+		return; /* the boot CPU has said it for all */
 	pr_info("machine checks reported (%u banks)", nr_banks);
 	report_note("machine checks",
 		    "CR4.MCE on, %u banks, #MC intercepted "

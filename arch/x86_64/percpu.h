@@ -2,8 +2,10 @@
 /*
  * Per-CPU hypervisor state. Each physical CPU owns one struct percpu: its
  * descriptor tables, its stack, its VMX/SVM host areas and the vCPU it is
- * running. Nothing in here is shared between CPUs; GS.base points at the
- * running CPU's own block, so this_cpu() needs no lookup and no lock.
+ * running. Nothing in here is shared between CPUs but @apic_id and
+ * @online, which the boot CPU writes once as it starts the CPU
+ * (arch/x86_64/smp.c); GS.base points at the running CPU's own block, so
+ * this_cpu() needs no lookup and no lock.
  */
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
@@ -33,7 +35,11 @@ struct vcpu;
 struct percpu {
 	struct percpu *self; /* at offset 0: this_cpu() reads %gs:0 */
 	unsigned id;
-	u64 gdt[5]; /* null, code64, data, TSS (two slots) */
+	u32 apic_id; /* its local APIC's ID (arch/x86_64/smp.c) */
+	bool online; /* in VMX/SVM operation, ready for work; set by the
+		      * boot CPU once it has checked in, read atomically */
+	void *stack; /* CPU_STACK_SIZE bytes; CPU 0 runs on boot/entry.S's */
+	u64 gdt[5];  /* null, code64, data, TSS (two slots) */
 	struct tss tss;
 	struct vcpu *vcpu;   /* the guest vCPU this CPU runs, if any */
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */

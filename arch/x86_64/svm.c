@@ -146,7 +146,15 @@ static void svm_cpu_disable(void)
 static int svm_cpu_enable(void)
 {
 	struct percpu *c = this_cpu();
+	u64 vm_cr;
 
+	/* VM_CR is each CPU's own (APM 15.30.1): with SVMDIS set, setting
+	 * EFER.SVME would #GP. */
+	if (!rdmsr_safe(MSR_VM_CR, &vm_cr) && (vm_cr & VM_CR_SVMDIS)) {
+		pr_err("missing on cpu %u: SVM is disabled (VM_CR.SVMDIS)",
+		       c->id);
+		return -ENOTSUP;
+	}
 	wrmsr(MSR_IA32_EFER, rdmsr(MSR_IA32_EFER) | EFER_SVME);
 	c->host_save = frame_alloc();
 	if (!c->host_save)

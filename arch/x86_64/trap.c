@@ -28,6 +28,12 @@ void host_exception(struct trap_frame *f);
 /* True if the event was handled and the interrupted code goes on. */
 static bool host_event(struct trap_frame *f)
 {
+	if (f->vector == HOST_CALL_VECTOR) {
+		/* Only wakes the CPU: the mailbox says what to do
+		 * (arch/x86_64/smp_call.c). */
+		host_apic_eoi();
+		return true;
+	}
 	if (f->vector >= 32) {
 		host_stray_irq((u8)f->vector);
 		return true;

@@ -426,6 +426,16 @@ static int vmx_cpu_enable(void)
 	u64 fc = rdmsr(MSR_IA32_FEATURE_CONTROL);
 	u32 *region;
 
+	/* IA32_FEATURE_CONTROL is each CPU's own (SDM 24.7): firmware may
+	 * have locked VMX off on this one even if the boot CPU allows it,
+	 * and VMXON would then #GP. */
+	if ((fc & FEATURE_CONTROL_LOCKED) &&
+	    !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		pr_err("missing on cpu %u: VMX is disabled by firmware "
+		       "(IA32_FEATURE_CONTROL locked with bit 2 clear)",
+		       c->id);
+		return -ENOTSUP;
+	}
 	if (!(fc & FEATURE_CONTROL_LOCKED))
 		wrmsr(MSR_IA32_FEATURE_CONTROL,
 		      fc | FEATURE_CONTROL_LOCKED |
@@ -440,6 +450,8 @@ static int vmx_cpu_enable(void)
 	region[0] = caps.revision;
 	if (!vmxon(c->vmxon_region)) {
 		pr_err("VMXON failed on cpu %u", c->id);
+		frame_free(c->vmxon_region);
+		c->vmxon_region = 0;
 		return -EIO;
 	}
 	invept_all();

@@ -182,6 +182,43 @@ long_entry:
 	hlt
 	jmp 1b
 
+/*
+ * Where the AP trampoline (trampoline.S) lands in 32-bit protected mode:
+ * the same steps to long mode as the BSP (SDM Vol. 3A 10.8.5), on the
+ * stack and page tables smp.c left in ap_boot_stack and ap_boot_cr3
+ * (both below 4 GiB). APs start one at a time, so one set is enough.
+ */
+	.section .text.boot, "ax"
+	.code32
+	.globl ap_start32
+ap_start32:
+	movw $SEL_KDATA, %ax
+	movw %ax, %ds
+	movw %ax, %es
+	movw %ax, %ss
+	movw %ax, %fs
+	movw %ax, %gs
+	movl ap_boot_stack, %esp
+	movl $CR4_PAE, %eax
+	movl %eax, %cr4
+	movl ap_boot_cr3, %eax
+	movl %eax, %cr3
+	call enable_efer
+	movl $CR0_BOOT, %eax
+	movl %eax, %cr0
+	ljmp $SEL_KCODE, $ap_long_entry
+
+	.code64
+ap_long_entry:
+	/* The upper halves of the registers are undefined after the
+	 * switch from compatibility mode (SDM Vol. 1 3.4.1.1). */
+	movq ap_boot_stack, %rsp
+	xorl %ebp, %ebp
+	call ap_main
+1:	cli
+	hlt
+	jmp 1b
+
 	.section .rodata
 no_lm_msg:
 	.asciz "guest: CPU has no long mode, stopping\r\n"

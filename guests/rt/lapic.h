@@ -41,8 +41,32 @@
 #define ICR_DM_SIPI	 (6UL << 8)
 #define ICR_DELIV_STATUS BIT(12)
 #define ICR_ASSERT	 BIT(14)
+#define ICR_LEVEL	 BIT(15) /* trigger mode: level */
 #define ICR_DEST_SELF	 (1UL << 18)
 #define ICR_DEST_ALL	 (2UL << 18)
 #define ICR_DEST_OTHERS	 (3UL << 18)
+#define ICR_HI_DEST(id)	 ((u32)(id) << 24) /* physical destination */
+
+/*
+ * xAPIC MMIO access. The registers take aligned 32-bit loads and stores
+ * only (SDM 11.4.1): plain MOVs, never something the compiler merged. The
+ * page at LAPIC_BASE must be mapped (UC) in the current address space.
+ */
+u32 mmio_read(u64 addr);
+void mmio_write(u64 addr, u32 v);
+u32 lapic_read(u32 reg);
+void lapic_write(u32 reg, u32 v);
+u8 lapic_id(void); /* this CPU's xAPIC ID, bits 31:24 of APIC_ID */
+void lapic_eoi(void);
+/* Software-enable the local APIC with a spurious vector (SDM 11.9). */
+void lapic_enable(u8 spurious_vector);
+/* Map LAPIC_BASE uncached into root (the identity map stops at 1 GiB). */
+void lapic_map(u64 *root);
+/*
+ * Send an IPI: ICR_HI (destination) then ICR_LO, whose write sends it
+ * (SDM 11.6.1). Waits for Delivery Status to go idle before and after;
+ * false if it stays busy for timeout_ms.
+ */
+bool lapic_send_ipi(u8 dest, u32 icr_lo, u64 timeout_ms);
 
 #endif

@@ -47,6 +47,7 @@ static struct jmpbuf *user_jb;
 static u64 user_result;
 static u8 user_stack[8192] __aligned(16);
 static irq_handler_t irq_handlers[256];
+static irq_handler_t nmi_handler;
 
 static const char *const names[NR_EXCEPTIONS] = {
 	"#DE",	 "#DB",	  "NMI",   "#BP",   "#OF", "#BR", "#UD",   "#NM",
@@ -72,12 +73,18 @@ static void set_gate(int vec, u64 handler, u8 attr, u8 ist)
 	};
 }
 
-void trap_init(void)
+void trap_load_idt(void)
 {
 	struct {
 		u16 limit;
 		u64 base;
 	} __packed idtr = { sizeof(idt) - 1, (u64)idt };
+
+	asm volatile("lidt %0" : : "m"(idtr));
+}
+
+void trap_init(void)
+{
 	int v;
 
 	for (v = 0; v < NR_EXCEPTIONS; v++)
@@ -90,7 +97,7 @@ void trap_init(void)
 		set_gate(v, isr_irq_table[v - NR_EXCEPTIONS], GATE_INTR, 0);
 	/* DPL 3 so that INT from ring 3 is allowed (SDM Vol. 3A 6.12.1.1). */
 	set_gate(USER_RETURN_VECTOR, isr_user_return, GATE_INTR | GATE_DPL3, 0);
-	asm volatile("lidt %0" : : "m"(idtr));
+	trap_load_idt();
 }
 
 static void dump_frame(const struct trap_frame *tf)
@@ -157,6 +164,10 @@ void trap_dispatch(struct trap_frame *tf)
 		irq_handlers[tf->vector](tf);
 		return;
 	}
+	if (tf->vector == X86_NMI && nmi_handler) {
+		nmi_handler(tf);
+		return;
+	}
 	if (tf->vector >= NR_EXCEPTIONS && tf->vector != USER_RETURN_VECTOR)
 		trap_fatal(tf);
 	if (catcher && (tf->vector != X86_DF || trap_catch_df))
@@ -170,6 +181,11 @@ int irq_set_handler(u8 vector, irq_handler_t fn)
 		return -1;
 	irq_handlers[vector] = fn;
 	return 0;
+}
+
+void nmi_set_handler(irq_handler_t fn)
+{
+	nmi_handler = fn;
 }
 
 bool catch_fault(void (*fn)(void *), void *arg, struct fault *f)

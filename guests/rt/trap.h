@@ -42,6 +42,8 @@ struct fault {
 #define NR_EXCEPTIONS 32 /* vectors 0-31 (SDM Vol. 3A 6.2) */
 
 void trap_init(void);
+/* Load the IDT trap_init() built: every CPU shares it (APs call this). */
+void trap_load_idt(void);
 const char *exception_name(int vector);
 
 /*
@@ -54,8 +56,16 @@ const char *exception_name(int vector);
 typedef void (*irq_handler_t)(struct trap_frame *tf);
 int irq_set_handler(u8 vector, irq_handler_t fn);
 
+/*
+ * Handler for NMIs (vector 2), e.g. NMI IPIs between CPUs. Without one an
+ * NMI is an unexpected exception like any other. NMIs stay blocked until
+ * the IRETQ that ends the handler (SDM Vol. 3A 6.7.1); no EOI is needed.
+ */
+void nmi_set_handler(irq_handler_t fn);
+
 /* Run fn(arg). True if it raised an exception; *f then says which. A
- * double fault is fatal unless trap_catch_df is set. */
+ * double fault is fatal unless trap_catch_df is set. The BSP's only:
+ * there is one catcher, so APs must not fault on purpose. */
 extern bool trap_catch_df;
 bool catch_fault(void (*fn)(void *), void *arg, struct fault *f);
 

@@ -27,13 +27,14 @@
 #define RFLAGS_FIXED BIT(1) /* bit 1 always reads as 1 */
 
 /* Exception vectors, SDM Vol. 3A 6.3.1 */
-#define X86_DE 0
-#define X86_DB 1
-#define X86_BP 3
-#define X86_UD 6
-#define X86_DF 8
-#define X86_GP 13
-#define X86_PF 14
+#define X86_DE	0
+#define X86_DB	1
+#define X86_NMI 2
+#define X86_BP	3
+#define X86_UD	6
+#define X86_DF	8
+#define X86_GP	13
+#define X86_PF	14
 
 static inline u64 read_cr0(void)
 {

@@ -61,7 +61,7 @@ host_events_svm() {
 }
 
 # A server-like machine: q35, UEFI (OVMF), four CPUs left in firmware,
-# 8 GiB with RAM above 4 GiB and a fragmented EFI map. braid parks the
+# 8 GiB with RAM above 4 GiB and a fragmented EFI map. braid starts the
 # other CPUs, calibrates against the PM timer and runs its suite; then
 # reboots through the FADT's reset register, which q35's FADT offers.
 q35_uefi_smp_svm() {
@@ -70,7 +70,11 @@ q35_uefi_smp_svm() {
 		boot "$s" qemu-uefi "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 	check_suite "$s"
 	expect_status "$s" 0
-	expect_line "$s" "other CPUs parked" "braid: boot: 3 other CPUs (from the MADT) parked with INIT"
+	expect_line "$s" "every CPU online" "braid: smp: 4 CPUs in the MADT, 4 online in SVM"
+	for i in 1 2 3; do
+		expect_line "$s" "cpu $i answered smp_call in SVM" \
+			"braid: smp: cpu $i (APIC ID 0x$i) online in SVM: smp_call ran there (APIC ID 0x$i, EFER.SVME 1)"
+	done
 	expect_line "$s" "TSC measured against the PM timer" "measured with the ACPI PM timer, best of 5)"
 	expect_line "$s" "XSDT found" "braid: acpi: XSDT at"
 	QEMU_UEFI=1 QEMU_MEM=1G boot_args="-machine q35" \

@@ -453,6 +453,12 @@ uefi_screen_svm
 boot_report svm qemu "qemu64,+svm,+npt" qemu
 boot_report vmx bochs corei7_haswell_4770 bochs
 
+# Every CPU started, in VMX/SVM operation, answering smp_call; cpus=
+# (tests/integration/smp.sh).
+SMP_SOURCED=1 . tests/integration/smp.sh
+smp_svm
+smp_vmx
+
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
 expect_line svm-mb1-suite "booted through multiboot v1" "braid: boot: multiboot, command line"

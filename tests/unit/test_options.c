@@ -520,8 +520,8 @@ static void test_braid_exit_values(void **state)
 
 #define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
-	"exit=halt|reboot|qemu|bochs, console=, sched=parallel|serial, "    \
-	"slice=)\n"
+	"exit=halt|reboot|qemu|bochs, console=, cpus=, "                    \
+	"sched=parallel|serial, slice=)\n"
 
 static void test_braid_unknown_options_warned(void **state)
 {
@@ -723,6 +723,37 @@ static void test_braid_sched_options(void **state)
 	assert_string_equal(log_buf, BRAID_WARN("sched=sometimes"));
 }
 
+/* cpus=N takes 1 to MAX_CPUS; anything else is an error naming it, and
+ * every CPU is used. */
+static void test_braid_cpus_option(void **state)
+{
+	static const char *const bad[] = { "cpus=0",  "cpus=x",	  "cpus=",
+					   "cpus",    "cpus=65",  "cpus=2x",
+					   "cpus=-1", "cpus=0004" };
+
+	(void)state;
+	braid("");
+	assert_int_equal(bo.cpus, 0);
+	braid("cpus=1");
+	assert_int_equal(bo.cpus, 1);
+	braid("exit=qemu cpus=2");
+	assert_int_equal(bo.cpus, 2);
+	assert_int_equal(bo.exit, EXIT_ACTION_QEMU);
+	braid("cpus=64");
+	assert_int_equal(bo.cpus, 64);
+	assert_string_equal(log_buf, "");
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		log_buf[0] = '\0';
+		log_len = 0;
+		braid(bad[i]);
+		assert_int_equal(bo.cpus, 0);
+		assert_non_null(strstr(log_buf, "braid: boot: error: "));
+		assert_non_null(strstr(log_buf, bad[i]));
+		assert_non_null(strstr(log_buf, "is not a CPU count (1 to 64): "
+						"all CPUs are used"));
+	}
+}
+
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -762,6 +793,7 @@ int main(void)
 		TS(test_cpu_lists),
 		TS(test_guest_cpus_and_weight),
 		TS(test_braid_sched_options),
+		TS(test_braid_cpus_option),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
