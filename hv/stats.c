@@ -2,6 +2,7 @@
 /* The per-guest stats line: machine-readable, one line, printed at exit. */
 #include "arch/x86_64/vendor.h"
 #include "lib/log.h"
+#include "hv/sched.h"
 #include "hv/stats.h"
 #include "lib/printf.h"
 
@@ -128,9 +129,28 @@ static int path_stats(const struct guest *g, char *buf, size_t n)
 	return len + snprintf(buf + len, n - len, "}");
 }
 
+/* Where and how it ran (hv/sched.c): the CPUs, the switches to it, its
+ * moves between CPUs, the slices it gave up to others waiting, and the
+ * TSC ticks it waited for a CPU while runnable. */
+static int sched_stats(const struct vcpu *v, char *buf, size_t len)
+{
+	char cpus[200];
+
+	sched_format_cpus(v->sched.ran_on, cpus, sizeof(cpus));
+	return snprintf(buf, len,
+			",\"sched\":{\"cpus\":\"%s\",\"weight\":%u,"
+			"\"switches\":%llu,\"migrations\":%llu,"
+			"\"preemptions\":%llu,\"wait_tsc\":%llu}",
+			cpus, v->sched.weight,
+			(unsigned long long)v->sched.switches,
+			(unsigned long long)v->sched.migrations,
+			(unsigned long long)v->sched.preemptions,
+			(unsigned long long)v->sched.wait_tsc);
+}
+
 void stats_print(const struct guest *g)
 {
-	char buf[2400];
+	char buf[3000];
 	int n;
 
 	n = snprintf(buf, sizeof(buf),
@@ -166,6 +186,7 @@ void stats_print(const struct guest *g)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
+	n += sched_stats(&g->vcpu, buf + n, sizeof(buf) - n);
 	n += path_stats(g, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */

@@ -1,0 +1,155 @@
+#!/bin/bash
+# Guests side by side (issue 16, parts 2, 3 and 6): every guest starts at
+# once and braid's scheduler shares the CPUs between them.
+#  - weights: three spinners on one CPU (one with interrupts off) get CPU
+#    time in proportion to weight=, while a timer-driven guest and a short
+#    one beside them pass as they do alone;
+#  - the toy suite in all three paging modes at once, on 2 CPUs, gives each
+#    guest the same results as when it ran alone (its SUMMARY line);
+#  - cpus= pins a guest, and a CPU braid does not have is an error;
+#  - sched=serial runs them one after another, in module order.
+#
+# Sourced by tests/integration/run.sh after the single-guest suites (it
+# compares with their logs), or run alone: tests/integration/sched.sh
+set -u
+if [ -z "${SCHED_SOURCED-}" ]; then
+	cd "$(dirname "$0")/../.."
+	. tests/integration/lib.sh
+	mkdir -p "$OUT"
+	G=build/guests
+fi
+SCHED_FULL=(hello pagetest churn conformance ptmod irq)
+
+# stat_field SCENARIO GUEST FIELD: a number from the guest's stats line.
+stat_field() {
+	grep -a "^braid: stats {\"guest\":\"$2\"" "$OUT/$1.log" |
+		grep -o "\"$3\":[0-9]*" | head -1 | cut -d: -f2
+}
+
+# expect_re SCENARIO WHAT REGEX: a line of the last boot's log matches.
+expect_re() {
+	if grep -aq -- "$3" "$LOG"; then
+		pass "$1: $2"
+	else
+		fail "$1: $2 (no line matching: $3; log: $LOG)"
+	fi
+}
+
+# expect_ratio SCENARIO WHAT A B LO HI: LO <= A/B <= HI (as decimals).
+expect_ratio() {
+	if [ -n "$3" ] && [ -n "$4" ] && [ "$4" != 0 ] &&
+		awk -v a="$3" -v b="$4" -v lo="$5" -v hi="$6" \
+			'BEGIN { r = a / b; exit !(r >= lo && r <= hi) }'; then
+		pass "$1: $2 ($(awk -v a="$3" -v b="$4" 'BEGIN { printf "%.2f", a / b }'))"
+	else
+		fail "$1: $2 (${3:-?} / ${4:-?}, want $5..$6)"
+	fi
+}
+
+sched_weights() { # VENDOR EMU CPU EXIT
+	local s=$1-sched-weights
+	boot "$s" "$2" "$3" "$4" \
+		"$G/spin.elf=name=w1 weight=1 timeout=3" \
+		"$G/spin.elf=name=w3 weight=3 timeout=3" \
+		"$G/spin.elf=name=hostile weight=1 timeout=3 -- cli" \
+		"$G/irq.elf=name=irq mem=32M" \
+		"$G/hello.elf=name=hello mem=32M"
+	expect_guest_pass "$s" irq
+	expect_guest_pass "$s" hello
+	for g in w1 w3 hostile; do
+		expect_line "$s" "$g stopped at its timeout" \
+			"braid: guest $g: stopped: still running after 3 s, its time limit (timeout=)"
+	done
+	expect_ratio "$s" "weight 3 gets 3x weight 1's CPU time" \
+		"$(stat_field "$s" w3 guest_tsc)" "$(stat_field "$s" w1 guest_tsc)" 2.4 3.6
+	expect_ratio "$s" "the spinner with interrupts off gets no more than its share" \
+		"$(stat_field "$s" hostile guest_tsc)" "$(stat_field "$s" w1 guest_tsc)" 0.75 1.33
+	for g in w1 w3 hostile; do
+		local p
+		p=$(stat_field "$s" $g preemptions)
+		[ "${p:-0}" -gt 10 ] && pass "$s: $g preempted at its slice's end ($p times)" ||
+			fail "$s: $g preempted at its slice's end (${p:-?} times)"
+	done
+	expect_line "$s" "summary" "braid: summary: 5 guests, 2 passed, 3 failed"
+}
+
+# expect_same_summaries SCENARIO ALONE-SCENARIO SUFFIX GUEST...: each
+# guest's own SUMMARY line as when it ran alone.
+expect_same_summaries() {
+	local s=$1 alone=$2 sfx=$3 g want got
+	shift 3
+	for g in "$@"; do
+		want=$(grep -a "^\[$g\] SUMMARY:" "$OUT/$alone.log" | head -1 | sed "s/^\[$g\] //")
+		got=$(grep -a "^\[$g$sfx\] SUMMARY:" "$OUT/$s.log" | head -1 | sed "s/^\[$g$sfx\] //")
+		if [ -n "$want" ] && [ "$want" = "$got" ]; then
+			pass "$s: $g$sfx: as alone ($got)"
+		else
+			fail "$s: $g$sfx: \"${got:-no SUMMARY}\", alone \"${want:-no SUMMARY}\""
+		fi
+	done
+}
+
+# The toy suite in every mode at once on 2 CPUs (-smp 2 on QEMU, cpu:
+# count=2 on Bochs); ALONE is the vendor's prefix of the single-mode runs.
+sched_all_modes() { # VENDOR EMU CPU EXIT
+	local s=$1-sched-modes mods=() m g
+	for m in nested shadow compound; do
+		for g in "${SCHED_FULL[@]}"; do
+			mods+=("$G/$g.elf=name=$g-${m:0:1} mem=32M paging=$m")
+		done
+	done
+	if [ "$2" = qemu ]; then
+		QEMU_MEM=1G boot_args="-smp 2" boot "$s" "$2" "$3" "$4" "${mods[@]}"
+	else
+		BOCHS_CPUS=2 BOCHS_MEGS=768 boot "$s" "$2" "$3" "$4" "${mods[@]}"
+	fi
+	for m in nested shadow compound; do
+		for g in "${SCHED_FULL[@]}"; do
+			expect_guest_pass "$s" "$g-${m:0:1}"
+		done
+	done
+	expect_same_summaries "$s" "$1-suite" -n conformance pagetest churn ptmod irq
+	expect_same_summaries "$s" "$1-shadow-suite" -s conformance pagetest churn ptmod irq
+	expect_same_summaries "$s" "$1-compound-suite" -c conformance pagetest churn ptmod irq
+	expect_re "$s" "guests ran on CPU 1" '"sched":{"cpus":"\(0-\)\?1"'
+	expect_line "$s" "summary" "braid: summary: 18 guests, 18 passed, 0 failed"
+	expect_no_line "$s" "no panic" "PANIC"
+	expect_status "$s" 0
+}
+
+sched_pinning() {
+	local s=svm-sched-pin
+	boot_args="-smp 2" boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
+		"$G/hello.elf=name=on1 cpus=1" \
+		"$G/pagetest.elf=name=on0 cpus=0" \
+		"$G/hello.elf=name=nowhere cpus=2-3" \
+		"$G/hello.elf=name=badlist cpus=1-"
+	expect_guest_pass "$s" on1
+	expect_guest_pass "$s" on0
+	expect_re "$s" "cpus=1 runs on CPU 1 only" \
+		"^braid: stats {\"guest\":\"on1\".*\"sched\":{\"cpus\":\"1\""
+	expect_re "$s" "cpus=0 runs on CPU 0 only" \
+		"^braid: stats {\"guest\":\"on0\".*\"sched\":{\"cpus\":\"0\""
+	expect_line "$s" "a CPU braid does not have" \
+		"braid: guest nowhere: error: cpus= names a CPU braid does not run on (it has 2: 0-1)"
+	expect_line "$s" "a bad CPU list" \
+		"braid: guest badlist: error: bad value in \"cpus=1-\": expected a CPU list such as 0, 1-3 or 0,2 (CPUs 0-63)"
+	expect_line "$s" "summary" "braid: summary: 4 guests, 2 passed, 2 failed"
+
+	s=svm-sched-serial
+	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" \
+		"$G/hello.elf=name=first" "$G/hello.elf=name=second"
+	expect_guest_pass "$s" first
+	expect_guest_pass "$s" second
+	if grep -an "braid: guest \(first: exited\|second: starting\)" "$OUT/$s.log" |
+		head -1 | grep -q "first: exited"; then
+		pass "$s: the second starts after the first has ended"
+	else
+		fail "$s: the second starts after the first has ended"
+	fi
+}
+
+sched_weights svm qemu "qemu64,+svm,+npt" exit=qemu
+sched_pinning
+sched_all_modes svm qemu "qemu64,+svm,+npt" exit=qemu
+sched_all_modes vmx bochs corei7_haswell_4770 exit=bochs
