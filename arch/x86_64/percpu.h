@@ -8,6 +8,7 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include "lib/deferred.h"
 #include "lib/types.h"
 
 #define MAX_CPUS       64
@@ -33,7 +34,8 @@ struct vcpu;
 struct percpu {
 	struct percpu *self; /* at offset 0: this_cpu() reads %gs:0 */
 	unsigned id;
-	u64 gdt[5]; /* null, code64, data, TSS (two slots) */
+	u32 deferred_work; /* lib/deferred.h: work for the exit loop */
+	u64 gdt[5];	   /* null, code64, data, TSS (two slots) */
 	struct tss tss;
 	struct vcpu *vcpu;   /* the guest vCPU this CPU runs, if any */
 	phys_t vmxon_region; /* VMX: this CPU's VMXON region */
@@ -50,6 +52,10 @@ struct percpu {
 	u8 fault_stack[4096] __attribute__((aligned(16))); /* IST1: #DF, #MC */
 	u8 nmi_stack[4096] __attribute__((aligned(16)));   /* IST2: NMI */
 };
+
+_Static_assert(__builtin_offsetof(struct percpu, deferred_work) ==
+		       DEFERRED_WORK_OFFSET,
+	       "lib/deferred.h reads the word at a fixed %gs offset");
 
 extern struct percpu percpu[MAX_CPUS];
 
