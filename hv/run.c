@@ -73,7 +73,7 @@ void guest_run(struct guest *g)
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
 		handle_exit(g, &e);
-		if (__builtin_expect(deferred_work, 0)) {
+		if (__builtin_expect(deferred_pending(), 0)) {
 			u64 t0 = rdtsc();
 
 			run_deferred();
