@@ -4,6 +4,8 @@
  * with the CPU's own CPUID and the state of the vCPU asking, and the CR4
  * bits that the answer lets a guest set.
  */
+#include "lib/atomic.h"
+#include "lib/spinlock.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/cpu_state.h"
@@ -28,25 +30,43 @@ static bool amd_layout(void)
 	return vendor->abi_id == BRAID_VENDOR_SVM;
 }
 
+/* Built by the first CPU to need it and read by all after: it is filled
+ * with nr_vcpus 0, which the release store of its real value publishes,
+ * so that no CPU copies it half-written. */
+static struct cpuid_guest reset;
+
+/* The first time: build it (out of line, so the hot check stays one load
+ * and a branch). */
+static __attribute__((noinline)) void build_reset_state(void)
+{
+	static struct spinlock once = SPINLOCK_INIT("cpuid reset state");
+	struct cpuid_guest t = {
+		.amd = amd_layout(),
+		.apic_enabled = true,
+		.xcr0 = XCR0_X87,
+		.xcr0_offered = cpu_state_xcr0_mask(),
+		.apic_id = 0,
+		.nr_vcpus = 0, /* stored last */
+		.tsc_hz = tsc_hz(),
+		.abi_id = vendor->abi_id,
+	};
+
+	spin_lock(&once);
+	if (!reset.nr_vcpus) {
+		reset = t;
+		atomic_store_release(&reset.nr_vcpus, 1);
+	}
+	spin_unlock(&once);
+}
+
 /* The guest as its CPUID depends on it, at reset. The vCPU's initial
  * APIC ID is 0 and it is the only one, as the MP table (dm/mptable.c) and
  * its local APIC (hv/vplat.c) say. */
 static const struct cpuid_guest *reset_state(void)
 {
-	static struct cpuid_guest s;
-
-	if (!s.nr_vcpus)
-		s = (struct cpuid_guest){
-			.amd = amd_layout(),
-			.apic_enabled = true,
-			.xcr0 = XCR0_X87,
-			.xcr0_offered = cpu_state_xcr0_mask(),
-			.apic_id = 0,
-			.nr_vcpus = 1,
-			.tsc_hz = tsc_hz(),
-			.abi_id = vendor->abi_id,
-		};
-	return &s;
+	if (__builtin_expect(!atomic_load_acquire(&reset.nr_vcpus), 0))
+		build_reset_state();
+	return &reset;
 }
 
 /* ... and as @v is now, in @live, where the answer to @leaf depends on
@@ -95,7 +115,8 @@ static const struct cr4_feature cr4_features[] = {
 
 u64 guest_cr4_allowed(void)
 {
-	static u64 allowed;
+	static u64 cached; /* stored once, whole: another CPU may read it */
+	u64 allowed = atomic_load_relaxed(&cached);
 	struct cpuid_guest g;
 
 	if (allowed)
@@ -110,6 +131,7 @@ u64 guest_cr4_allowed(void)
 		if (regs[f->reg] & f->bit)
 			allowed |= f->cr4;
 	}
+	atomic_store_relaxed(&cached, allowed);
 	return allowed;
 }
 

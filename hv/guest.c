@@ -15,6 +15,7 @@
  *   mem        +-----------------+
  *              | nothing         |  any access stops the guest
  */
+#include "lib/atomic.h"
 #include <stdarg.h>
 
 #include "arch/x86_64/cpu.h"
@@ -41,7 +42,7 @@ const char *paging_mode_name(enum paging_mode m)
 
 int guest_create(struct guest *g, const struct guest_config *cfg)
 {
-	static unsigned next_id;
+	static unsigned next_id; /* atomic: guests may start on any CPU */
 	u64 free_mib = frame_free_count() * PAGE_SIZE >> 20;
 	int err;
 
@@ -49,7 +50,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	/* Its own x87/SSE and debug registers, never the last guest's. */
 	cpu_state_reset(&g->vcpu);
 	g->cfg = *cfg;
-	g->id = next_id++;
+	g->id = atomic_fetch_add(&next_id, 1);
 	vuart_reset(&g->uart);
 	vplat_reset(g);
 	err = guest_mem_alloc(&g->ram, cfg->mem);

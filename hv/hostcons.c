@@ -6,68 +6,113 @@
  * a write only queues, and the 16550's transmit FIFO (16 bytes, refilled
  * when LSR.THRE says it is empty: PC16550D, "FIFO Interrupt Mode
  * Operation") is topped up where no exit is being timed.
+ *
+ * Every CPU prints, so the ring (lib/conring.c) keeps each CPU's lines
+ * whole and its lock also covers the UART, the screen and the choice of
+ * UART. Nothing is printed with that lock held.
  */
 #define LOG_TAG "boot"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/fbcon.h"
 #include "arch/x86_64/ns16550.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/spcr.h"
 #include "hv/hostcons.h"
-#include "lib/report.h"
+#include "lib/atomic.h"
+#include "lib/conring.h"
 #include "lib/deferred.h"
 #include "lib/log.h"
 #include "lib/printf.h"
+#include "lib/report.h"
 #include "mm/hostmap.h"
 
-#define RING_SIZE 32768 /* a power of two */
 /* How long to wait for THRE before taking the UART for dead: far more
  * than a FIFO's 16 bytes take at 9600 baud. */
 #define THRE_SPINS 10000000
 
+_Static_assert(MAX_CPUS <= CONRING_CPUS, "a line buffer for every CPU");
+
 enum state { UNDECIDED, TO_UART, NO_UART };
 
-static char ring[RING_SIZE];
-/* Free-running: the bytes queued are head - tail. */
-static u32 head, tail;
+/* The ring, its line buffers and everything below are under cons.lock:
+ * the UART's registers, the screen (arch/x86_64/fbcon.c) and state. */
+static struct conring cons;
 static enum state state = UNDECIDED;
 static bool screen;
+/* What hostcons_select() or a full ring chose, to be said once the lock
+ * is dropped (saying it prints). */
+static struct uart_port chosen;
+static const char *chosen_how;
+static enum { SAID, SAY_UART, SAY_NONE, SAY_UNMAPPED } to_say = SAID;
+static enum console_source chosen_source;
 
-/* Up to one FIFO's worth, if the transmitter is empty. */
+/* This CPU's block, or NULL before cpu_init_tables() has pointed GS at
+ * it (GS.base is then 0 and %gs:0 reads whatever is at address 0). */
+static struct percpu *cpu_block(void)
+{
+	struct percpu *p = this_cpu();
+
+	return p >= percpu && p < percpu + MAX_CPUS && p->self == p ? p : NULL;
+}
+
+/* This CPU's number (the boot CPU's before GS is set). */
+static unsigned cpu(void)
+{
+	struct percpu *p = cpu_block();
+
+	return p ? p->id : 0;
+}
+
+/* Have this CPU's exit loop top up the UART (hv/run.c); the word is in
+ * the per-CPU block, so not before there is one (hostcons_flush() at
+ * the end sends everything anyway). */
+static void defer_drain(void)
+{
+	if (cpu_block())
+		defer(DEFER_CONSOLE);
+}
+
+/* Up to one FIFO's worth, if the transmitter is empty; lock held. */
 static bool send_fifo(void)
 {
 	if (!serial_tx_ready())
 		return false;
-	for (unsigned i = 0; i < UART_TX_FIFO && tail != head; i++)
-		serial_tx(ring[tail++ % RING_SIZE]);
+	for (unsigned i = 0; i < UART_TX_FIFO && conring_queued(&cons); i++)
+		serial_tx(conring_pop(&cons));
 	return true;
 }
 
+/* The UART's turn between exits. A CPU that finds the console taken
+ * leaves it: the holder is printing or draining, and the caller keeps
+ * DEFER_CONSOLE while bytes wait (hv/run.c). */
 void hostcons_drain(void)
 {
-	if (state == TO_UART && tail != head)
+	if (!conring_trylock(&cons, cpu()))
+		return;
+	if (state == TO_UART && conring_queued(&cons))
 		send_fifo();
+	conring_unlock(&cons);
 }
 
 /* Wait until the buffer is empty; a UART that never becomes ready loses
- * what is queued (braid must not hang on a dead console). */
+ * what is queued (braid must not hang on a dead console). Lock held. */
 static void drain_all(void)
 {
 	unsigned spins = 0;
 
-	while (state == TO_UART && tail != head) {
+	while (state == TO_UART && conring_queued(&cons)) {
 		if (send_fifo()) {
 			spins = 0;
 		} else if (++spins == THRE_SPINS) {
-			tail = head;
 			state = NO_UART;
 		} else {
 			cpu_relax();
 		}
 	}
 	if (state == NO_UART)
-		tail = head;
+		conring_discard(&cons);
 	/* The last 16 bytes are still in the FIFO: an emulator that exits
 	 * or a machine that resets now would lose them. */
 	for (spins = 0;
@@ -75,47 +120,89 @@ static void drain_all(void)
 		cpu_relax();
 }
 
-void hostcons_flush(void)
+static void choose(const struct console_option *o);
+static void say_choice(void);
+
+/* The ring is full: before the UART is chosen, choose it as console=auto
+ * would (said later); then send, waiting. Lock held. */
+static void ring_full(struct conring *r)
 {
-	if (state == UNDECIDED) /* ended before the UART was chosen */
-		hostcons_select(&(struct console_option){ CONSOLE_AUTO });
+	(void)r;
+	if (state == UNDECIDED)
+		choose(&(struct console_option){ CONSOLE_AUTO });
 	drain_all();
 }
 
-static void queue(char c)
+/* Lock held: the 0xE9 mirror, and the screen for braid's lines. */
+static void echo(const char *s, size_t n, bool raw)
 {
-	if (state == NO_UART)
+	for (size_t i = 0; i < n; i++)
+		serial_debugcon(s[i]);
+	if (screen && !raw)
+		fbcon_write(s, n);
+}
+
+static const struct conring_ops cons_ops = { ring_full, echo };
+
+/* This CPU already holds the console: a machine check (mce.c logs from
+ * its handler) came in the middle of a print or a drain. Waiting would
+ * never end, so the text goes straight to the UART and 0xE9, perhaps
+ * inside the interrupted line. */
+static void write_direct(const char *s, size_t n)
+{
+	for (; n; n--, s++) {
+		serial_debugcon(*s);
+		for (unsigned spins = 0; state == TO_UART &&
+					 !serial_tx_ready() &&
+					 ++spins < THRE_SPINS;)
+			cpu_relax();
+		if (state == TO_UART)
+			serial_tx(*s);
+	}
+}
+
+void hostcons_flush(void)
+{
+	unsigned me = cpu();
+
+	if (!conring_flush_line(&cons, me) || !conring_lock(&cons, me))
+		return; /* this CPU is inside the console: see write_direct */
+	if (state == UNDECIDED) /* ended before the UART was chosen */
+		choose(&(struct console_option){ CONSOLE_AUTO });
+	conring_unlock(&cons);
+	say_choice();
+	if (!conring_lock(&cons, me))
 		return;
-	if (head - tail == RING_SIZE)
-		hostcons_flush();
-	ring[head++ % RING_SIZE] = c;
+	drain_all();
+	conring_unlock(&cons);
 }
 
 bool hostcons_busy(void)
 {
-	return state == TO_UART && tail != head;
+	return state == TO_UART && conring_busy(&cons);
 }
 
 void hostcons_write_raw(const char *s, size_t n)
 {
-	defer(DEFER_CONSOLE); /* hv/run.c drains it between exits */
-	for (; n; n--, s++) {
-		serial_debugcon(*s);
-		if (*s == '\n')
-			queue('\r');
-		queue(*s);
-	}
+	unsigned me = cpu();
+
+	if (!conring_write_raw(&cons, me, s, n))
+		return write_direct(s, n);
+	defer_drain();
 }
 
 void hostcons_write(const char *s, unsigned long n)
 {
-	hostcons_write_raw(s, n);
-	if (screen)
-		fbcon_write(s, n);
+	unsigned me = cpu();
+
+	if (!conring_write(&cons, me, s, n))
+		return write_direct(s, n);
+	defer_drain();
 }
 
 void hostcons_init(void)
 {
+	conring_init(&cons, &cons_ops);
 	serial_init();
 	console_set_sink(hostcons_write);
 }
@@ -170,37 +257,64 @@ static void say(const struct uart_port *p, const char *how)
 		    (unsigned long long)p->base, width, speed, how);
 }
 
-void hostcons_select(const struct console_option *o)
+/* Choose the UART as @o says, printing nothing (the lock is held): what
+ * to say is left in to_say. */
+static void choose(const struct console_option *o)
 {
-	struct uart_port p = o->port;
-	const char *how = "console=";
 	bool found = o->source == CONSOLE_GIVEN;
 
-	if (state != UNDECIDED)
-		return;
+	chosen = o->port;
+	chosen_how = "console=";
+	chosen_source = o->source;
+	to_say = SAY_NONE;
 	if (o->source == CONSOLE_AUTO)
-		found = find_uart(&p, &how);
+		found = find_uart(&chosen, &chosen_how);
 	/* An MMIO UART sits in a hole of the memory map, which braid's own
 	 * map leaves out until a driver asks (mm/hostmap.c). */
-	if (found && p.space == UART_SPACE_MMIO &&
-	    hostmap_map_device(p.base, 8ull * p.width)) {
-		pr_err("cannot map the UART at %#llx",
-		       (unsigned long long)p.base);
+	if (found && chosen.space == UART_SPACE_MMIO &&
+	    hostmap_map_device(chosen.base, 8ull * chosen.width)) {
+		to_say = SAY_UNMAPPED;
 		found = false;
 	}
-	serial_use(found ? &p : NULL);
+	serial_use(found ? &chosen : NULL);
 	state = found ? TO_UART : NO_UART;
-	if (found) {
-		say(&p, how);
-	} else {
-		pr_info("console: no UART (%s)", o->source == CONSOLE_NONE
-							 ? "console=none"
-							 : "none answers");
-		report_note("console", "no UART (%s)",
-			    o->source == CONSOLE_NONE ? "console=none"
-						      : "none answers");
+	if (found)
+		to_say = SAY_UART;
+}
+
+/* Say what choose() chose, once; without the lock. */
+static void say_choice(void)
+{
+	const char *why =
+		chosen_source == CONSOLE_NONE ? "console=none" : "none answers";
+
+	switch (atomic_xchg(&to_say, SAID)) {
+	case SAID: return;
+	case SAY_UART: say(&chosen, chosen_how); return;
+	case SAY_UNMAPPED:
+		pr_err("cannot map the UART at %#llx",
+		       (unsigned long long)chosen.base);
+		break;
+	case SAY_NONE: break;
 	}
+	pr_info("console: no UART (%s)", why);
+	report_note("console", "no UART (%s)", why);
+}
+
+void hostcons_select(const struct console_option *o)
+{
+	unsigned me = cpu();
+
+	if (!conring_lock(&cons, me))
+		return;
+	if (state == UNDECIDED)
+		choose(o);
+	conring_unlock(&cons);
+	say_choice();
+	if (!conring_lock(&cons, me))
+		return;
 	drain_all();
+	conring_unlock(&cons);
 }
 
 static const char *fb_kind(const struct boot_fb *fb)
@@ -222,6 +336,7 @@ void hostcons_screen(const struct boot_info *bi)
 		report_note("screen", "none from the loader");
 		return;
 	}
+	/* Boot CPU, before the others start: screen is then read-only. */
 	screen = !hostmap_map_device(fb->addr, size) && !fbcon_init(fb);
 	report_note("screen", "%s %ux%u, %u bits a %s at %#llx%s", fb_kind(fb),
 		    fb->width, fb->height, fb->bpp,

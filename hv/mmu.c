@@ -17,6 +17,7 @@
  * Legacy 32-bit and PAE guest paging are not shadowed: such a guest is
  * stopped with a report.
  */
+#include "lib/atomic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
@@ -181,12 +182,17 @@ static void cpu_paging_features(bool *pse1g, unsigned *maxphyaddr)
 	static bool have_1g;
 	static unsigned width;
 
-	if (!width) {
+	/* Any CPU may be first: width, stored last with release order, says
+	 * have_1g is there (an acquire load is a plain MOV on x86). */
+	unsigned w = atomic_load_acquire(&width);
+
+	if (!w) {
 		have_1g = cpuid(0x80000001, 0).edx & EDX81_PAGE1GB;
-		width = cpuid(0x80000008, 0).eax & EAX88_PHYS_BITS;
+		w = cpuid(0x80000008, 0).eax & EAX88_PHYS_BITS;
+		atomic_store_release(&width, w);
 	}
 	*pse1g = have_1g;
-	*maxphyaddr = width;
+	*maxphyaddr = w;
 }
 
 void mmu_walk_mode(struct guest *g, struct gwalk_mode *m)

@@ -6,17 +6,26 @@
 #include "arch/x86_64/vendor.h"
 #include "hv/panic.h"
 #include "hv/platform.h"
+#include "lib/atomic.h"
 #include "lib/log.h"
+
+/* Stop the other CPUs before the report ends the run (an NMI IPI each, as
+ * the AP start-up code will provide). Until then, none runs. */
+__attribute__((weak)) void panic_stop_other_cpus(void)
+{
+}
 
 static void hv_panic(const char *msg)
 {
+	/* The CPU that sets it reports; a second panic, on this CPU while it
+	 * reports or on another at the same time, just stops its CPU. */
 	static bool in_panic;
 	struct percpu *c = this_cpu();
 
 	asm volatile("cli");
-	if (in_panic) /* a panic while panicking: just stop */
+	if (atomic_xchg(&in_panic, true))
 		cpu_halt_forever();
-	in_panic = true;
+	panic_stop_other_cpus();
 	kprintf("braid: PANIC on cpu %u: %s\n", c ? c->id : 0, msg);
 	if (c && c->vcpu && vendor)
 		vendor->dump(c->vcpu);

@@ -8,4 +8,9 @@
  * ends the run (hv/platform.c). */
 void hv_panic_init(void);
 
+/* Called once by the CPU that reports a panic, before it prints: stop the
+ * other CPUs. Weak, a no-op by default (one CPU runs); the AP code
+ * overrides it. */
+void panic_stop_other_cpus(void);
+
 #endif

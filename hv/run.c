@@ -90,7 +90,7 @@ void vcpu_run(struct vcpu *v)
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
 		handle_exit(g, &e);
-		if (__builtin_expect(deferred_work, 0)) {
+		if (__builtin_expect(deferred_pending(), 0)) {
 			u64 t0 = rdtsc();
 			bool leave = run_deferred(v);
 

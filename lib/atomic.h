@@ -17,16 +17,14 @@
 /* A load with no ordering, but whole and not cached in a register. */
 #define atomic_load_relaxed(p) __atomic_load_n((p), __ATOMIC_RELAXED)
 /* A store that earlier loads and stores cannot move below. */
-#define atomic_store_release(p, v) \
-	__atomic_store_n((p), (v), __ATOMIC_RELEASE)
-#define atomic_store_relaxed(p, v) \
-	__atomic_store_n((p), (v), __ATOMIC_RELAXED)
+#define atomic_store_release(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define atomic_store_relaxed(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 /* Store @v, return what was there (XCHG). */
 #define atomic_xchg(p, v) __atomic_exchange_n((p), (v), __ATOMIC_SEQ_CST)
 /* If *@p is *@expected, store @v and return true; else copy *@p into
  * *@expected and return false (LOCK CMPXCHG). */
-#define atomic_cmpxchg(p, expected, v)                                   \
-	__atomic_compare_exchange_n((p), (expected), (v), false,         \
+#define atomic_cmpxchg(p, expected, v)                           \
+	__atomic_compare_exchange_n((p), (expected), (v), false, \
 				    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)
 /* Add, or, and: return the old value (LOCK XADD, LOCK OR/AND or a
  * CMPXCHG loop where the old value is used). */

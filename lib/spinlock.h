@@ -18,14 +18,17 @@
 #include "lib/types.h"
 
 struct spinlock {
-	u32 next;	     /* the ticket the next taker draws */
-	u32 serving;	     /* the ticket that holds the lock */
-	u64 contended;	     /* acquisitions that found it taken */
-	u64 acquired;	     /* all acquisitions */
-	const char *name;    /* for the stats and for panics */
+	u32 next;	  /* the ticket the next taker draws */
+	u32 serving;	  /* the ticket that holds the lock */
+	u64 contended;	  /* acquisitions that found it taken */
+	u64 acquired;	  /* all acquisitions */
+	const char *name; /* for the stats and for panics */
 };
 
-#define SPINLOCK_INIT(n) { 0, 0, 0, 0, (n) }
+#define SPINLOCK_INIT(n)        \
+	{                       \
+		0, 0, 0, 0, (n) \
+	}
 
 void spin_lock(struct spinlock *l);
 /* Take @l only if it is free now; true if taken. */

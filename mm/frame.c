@@ -8,32 +8,48 @@
  *      are marked used.
  * Partial frames at range edges are never free: available ranges are rounded
  * inwards, reserved ones outwards.
+ *
+ * Every CPU allocates (guests' RAM, tables, VMCSs), so the bitmap, the free
+ * count and the hint change only under frame_lock. A frame is zeroed after
+ * the lock is dropped: it is the caller's alone by then, and 4 KiB (or a
+ * guest's 2 MiB chunk) of stores need not hold up the other CPUs.
+ * frame_init() runs on the boot CPU before any other starts.
  */
+#include "lib/atomic.h"
+#include "lib/phys.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/frame.h"
-#include "lib/phys.h"
 
-static u64 *bitmap;
-static u64 nr_frames; /* frames covered by the bitmap: [0, nr_frames) */
-static u64 free_frames;
-static u64 next_hint; /* where the next single-frame search starts */
+static struct spinlock frame_lock = SPINLOCK_INIT("frame");
+static u64 *bitmap;	/* set at init, then only its bits change */
+static u64 nr_frames;	/* frames covered by the bitmap: [0, nr_frames) */
+static u64 free_frames; /* written under frame_lock, read without */
+static u64 next_hint;	/* where the next single-frame search starts */
 
 static bool test_bit(u64 f)
 {
 	return bitmap[f / 64] & BIT(f % 64);
 }
 
+/* The count is read without the lock (frame_free_count()): store it
+ * whole. */
+static void count_free(s64 delta)
+{
+	atomic_store_relaxed(&free_frames, free_frames + delta);
+}
+
 static void set_free(u64 f)
 {
 	if (!test_bit(f))
-		free_frames++;
+		count_free(1);
 	bitmap[f / 64] |= BIT(f % 64);
 }
 
 static void set_used(u64 f)
 {
 	if (test_bit(f))
-		free_frames--;
+		count_free(-1);
 	bitmap[f / 64] &= ~BIT(f % 64);
 }
 
@@ -128,15 +144,27 @@ int frame_init(const struct boot_mem_range *map, unsigned nr_map,
 	return free_frames ? 0 : -ENOMEM;
 }
 
-static phys_t take(u64 f, u64 nr)
+/* Mark @nr frames from @f used; the caller holds frame_lock. */
+static u64 take(u64 f, u64 nr)
 {
 	for (u64 i = 0; i < nr; i++)
 		set_used(f + i);
+	return f;
+}
+
+/* Zero what was taken (outside the lock) and return its address; 0 for
+ * nothing. */
+static phys_t zeroed(u64 f, u64 nr)
+{
+	if (!nr)
+		return 0;
 	memset(pa_to_va(f << PAGE_SHIFT), 0, nr * PAGE_SIZE);
 	return f << PAGE_SHIFT;
 }
 
-phys_t frame_alloc(void)
+/* One free frame, taken, or 0 for none (never frame 0: it is below
+ * FRAME_LOW_LIMIT); the caller holds frame_lock. */
+static u64 find_one(void)
 {
 	for (u64 n = 0; n < nr_frames; n++) {
 		u64 f = (next_hint + n) % nr_frames;
@@ -153,12 +181,20 @@ phys_t frame_alloc(void)
 	return 0;
 }
 
-phys_t frame_alloc_contig(u64 nr, u64 align)
+phys_t frame_alloc(void)
 {
-	u64 step = MAX(align, PAGE_SIZE) >> PAGE_SHIFT;
+	u64 f;
 
-	if (!nr)
-		return 0;
+	spin_lock(&frame_lock);
+	f = find_one();
+	spin_unlock(&frame_lock);
+	return zeroed(f, f ? 1 : 0);
+}
+
+/* The first run of @nr free frames at a multiple of @step, taken, or 0;
+ * the caller holds frame_lock. */
+static u64 find_run(u64 nr, u64 step)
+{
 	for (u64 f = 0; f + nr <= nr_frames; f += step) {
 		u64 i;
 
@@ -172,6 +208,18 @@ phys_t frame_alloc_contig(u64 nr, u64 align)
 	return 0;
 }
 
+phys_t frame_alloc_contig(u64 nr, u64 align)
+{
+	u64 f;
+
+	if (!nr)
+		return 0;
+	spin_lock(&frame_lock);
+	f = find_run(nr, MAX(align, PAGE_SIZE) >> PAGE_SHIFT);
+	spin_unlock(&frame_lock);
+	return zeroed(f, f ? nr : 0);
+}
+
 void frame_free(phys_t pa)
 {
 	frame_free_contig(pa, 1);
@@ -179,30 +227,39 @@ void frame_free(phys_t pa)
 
 void frame_free_contig(phys_t pa, u64 nr)
 {
+	spin_lock(&frame_lock);
 	for (u64 f = pa >> PAGE_SHIFT; nr--; f++)
 		if (f < nr_frames)
 			set_free(f);
+	spin_unlock(&frame_lock);
 }
 
+/* A snapshot: other CPUs may change it right after. */
 u64 frame_free_count(void)
 {
-	return free_frames;
+	return atomic_load_relaxed(&free_frames);
 }
 
 u64 frame_largest_run(void)
 {
 	u64 best = 0, run = 0;
 
+	spin_lock(&frame_lock);
 	for (u64 f = 0; f < nr_frames; f++) {
 		run = test_bit(f) ? run + 1 : 0;
 		best = MAX(best, run);
 	}
+	spin_unlock(&frame_lock);
 	return best;
 }
 
 bool frame_is_free(phys_t pa)
 {
 	u64 f = pa >> PAGE_SHIFT;
+	bool free;
 
-	return f < nr_frames && test_bit(f);
+	spin_lock(&frame_lock);
+	free = f < nr_frames && test_bit(f);
+	spin_unlock(&frame_lock);
+	return free;
 }

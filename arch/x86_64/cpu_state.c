@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Swapping the guest register state no VMCS/VMCB holds (cpu_state.h). */
+#include "lib/atomic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
@@ -46,16 +47,18 @@ static u64 xgetbv0(void)
 
 u64 cpu_state_xcr0_mask(void)
 {
-	static u64 mask;
+	static u64 mask; /* stored once, whole: another CPU may read it */
+	u64 m = atomic_load_relaxed(&mask);
 
-	if (!mask && has_xsave()) {
-		mask = cpuid(0xd, 0).eax & (XCR0_X87 | XCR0_SSE | XCR0_AVX);
+	if (!m && has_xsave()) {
+		m = cpuid(0xd, 0).eax & (XCR0_X87 | XCR0_SSE | XCR0_AVX);
 		/* AVX's area must be where braid's buffer has room. */
-		if ((mask & XCR0_AVX) &&
+		if ((m & XCR0_AVX) &&
 		    cpuid(0xd, 2).ebx + cpuid(0xd, 2).eax > XSAVE_AREA_SIZE)
-			mask &= ~XCR0_AVX;
+			m &= ~XCR0_AVX;
+		atomic_store_relaxed(&mask, m);
 	}
-	return mask;
+	return m;
 }
 
 static void pin_xcr0(void)

@@ -10,6 +10,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/mce.h"
+#include "lib/atomic.h"
 #include "arch/x86_64/msr.h"
 #include "arch/x86_64/percpu.h"
 #include "lib/log.h"
@@ -20,7 +21,7 @@ static unsigned long long seen;
 
 unsigned long long mce_count(void)
 {
-	return seen;
+	return atomic_load_relaxed(&seen);
 }
 
 /* Log and clear bank @i; true if it held an error that corrupted the
@@ -54,7 +55,7 @@ bool mce_handle(const char *where)
 	u64 mcg = 0;
 	bool corrupt = false;
 
-	seen++;
+	atomic_inc_relaxed(&seen); /* #MCs may come on several CPUs */
 	rdmsr_safe(MSR_IA32_MCG_STATUS, &mcg);
 	for (unsigned i = 0; i < nr_banks; i++)
 		corrupt |= log_bank(i, where);

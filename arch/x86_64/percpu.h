@@ -10,6 +10,7 @@
 #ifndef ARCH_PERCPU_H
 #define ARCH_PERCPU_H
 
+#include "lib/deferred.h"
 #include "lib/types.h"
 
 #define MAX_CPUS       64
@@ -35,8 +36,9 @@ struct vcpu;
 struct percpu {
 	struct percpu *self; /* at offset 0: this_cpu() reads %gs:0 */
 	unsigned id;
-	u32 apic_id; /* its local APIC's ID (arch/x86_64/smp.c) */
-	bool online; /* in VMX/SVM operation, ready for work; set by the
+	u32 deferred_work; /* lib/deferred.h: work for the exit loop */
+	u32 apic_id;	   /* its local APIC's ID (arch/x86_64/smp.c) */
+	bool online;	   /* in VMX/SVM operation, ready for work; set by the
 		      * boot CPU once it has checked in, read atomically */
 	void *stack; /* CPU_STACK_SIZE bytes; CPU 0 runs on boot/entry.S's */
 	u64 gdt[5];  /* null, code64, data, TSS (two slots) */
@@ -57,6 +59,10 @@ struct percpu {
 	u8 fault_stack[4096] __attribute__((aligned(16))); /* IST1: #DF, #MC */
 	u8 nmi_stack[4096] __attribute__((aligned(16)));   /* IST2: NMI */
 };
+
+_Static_assert(__builtin_offsetof(struct percpu, deferred_work) ==
+		       DEFERRED_WORK_OFFSET,
+	       "lib/deferred.h reads the word at a fixed %gs offset");
 
 extern struct percpu percpu[MAX_CPUS];
 

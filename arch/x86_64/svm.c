@@ -5,6 +5,7 @@
  * References are to the AMD64 APM Vol. 2 (rev. 3.41), chapter 15.
  */
 #define LOG_TAG "svm"
+#include "lib/atomic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/msr.h"
@@ -24,7 +25,7 @@
 
 static u32 features; /* CPUID 0x8000000A:EDX */
 static u32 nr_asids;
-static bool asids_reused;  /* next_asid wrapped: svm_vcpu_arrive() */
+static bool asids_reused;  /* ASIDs went round: svm_vcpu_arrive() */
 static phys_t iopm, msrpm; /* shared by all guests: intercept everything */
 
 struct svm_vcpu {
@@ -240,7 +241,8 @@ static void setup_control(struct vmcb_control *c, u32 asid, enum vcpu_mmu mmu,
 static int svm_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 			   phys_t nested_root)
 {
-	static u32 next_asid = 1;
+	static u32 asids_given; /* any CPU may create a vCPU: atomic */
+	u32 given;
 	phys_t page = frame_alloc();
 	struct svm_vcpu *s;
 
@@ -254,11 +256,13 @@ static int svm_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 		frame_free(page);
 		return -ENOMEM;
 	}
-	s->asid = next_asid++;
-	if (next_asid >= nr_asids) {
-		next_asid = 1; /* ASID 0 is the host's (APM 15.16) */
-		asids_reused = true;
-	}
+	/* 1 to nr_asids - 1, then round again: ASID 0 is the host's (APM
+	 * 15.16). Once round, two live vCPUs may share one: every switch
+	 * then flushes (svm_vcpu_arrive()). */
+	given = atomic_fetch_add(&asids_given, 1);
+	s->asid = 1 + given % MAX(nr_asids - 1, 1);
+	if (given >= MAX(nr_asids - 1, 1))
+		atomic_store_relaxed(&asids_reused, true);
 	v->arch = s;
 	setup_control(&vmcb_of(v)->control, s->asid, mmu, nested_root);
 	return 0;

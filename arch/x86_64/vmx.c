@@ -5,6 +5,7 @@
  * References are to the Intel SDM Vol. 3C (Dec 2022 numbering).
  */
 #define LOG_TAG "vmx"
+#include "lib/atomic.h"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpuid.h"
@@ -570,7 +571,7 @@ static void setup_controls(struct vmx_vcpu *x, phys_t nested_root,
 static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 			   phys_t nested_root)
 {
-	static u16 next_vpid = 1;
+	static u32 vpids_given; /* any CPU may create a vCPU: atomic */
 	phys_t page = frame_alloc();
 	struct vmx_vcpu *x;
 
@@ -584,9 +585,9 @@ static int vmx_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 		return -ENOMEM;
 	}
 	*(u32 *)pa_to_va(x->vmcs) = caps.revision;
-	x->vpid = next_vpid++;
-	if (!next_vpid)
-		next_vpid = 1; /* VPID 0 belongs to the host (SDM 29.1) */
+	/* 1 to 0xffff, then round again: VPID 0 belongs to the host (SDM
+	 * 29.1). */
+	x->vpid = 1 + atomic_fetch_add(&vpids_given, 1) % 0xffff;
 	if (!vmclear(x->vmcs) || !vmptrld(x->vmcs))
 		panic("VMCLEAR/VMPTRLD of a fresh VMCS failed");
 	this_cpu()->vmcs = x->vmcs;

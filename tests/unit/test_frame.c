@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* mm/frame.c: the bitmap physical frame allocator. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,6 +489,93 @@ static void test_contig_results_are_in_use(void **state)
 	assert_int_equal(frame_largest_run(), MiB(7) / PG - 1);
 }
 
+/* --- several CPUs at once ---------------------------------------------- */
+
+#define RACE_THREADS 4
+#define RACE_ROUNDS  1000
+#define RACE_HELD    24 /* frames a thread holds at a time */
+
+/* Which thread holds each frame (0: none), claimed by compare-and-swap so
+ * that two threads handed the same frame cannot both claim it. */
+static int race_owner[FAKE_PHYS_SIZE / PG];
+static int race_errors;
+
+static bool race_claim(phys_t pa, int me)
+{
+	int none = 0;
+
+	if (!pa || !IS_ALIGNED(pa, PG) || pa >= FAKE_PHYS_SIZE)
+		return false;
+	return __atomic_compare_exchange_n(&race_owner[pa / PG], &none, me,
+					   false, __ATOMIC_SEQ_CST,
+					   __ATOMIC_SEQ_CST);
+}
+
+/* The frame still carries @me's stamp: nobody was handed it (and zeroed
+ * it) meanwhile. Then unclaim it, before the allocator can reuse it. */
+static bool race_release(phys_t pa, int me)
+{
+	bool ok = *(volatile int *)fake_phys_ptr(pa) == me &&
+		  __atomic_load_n(&race_owner[pa / PG], __ATOMIC_SEQ_CST) == me;
+
+	__atomic_store_n(&race_owner[pa / PG], 0, __ATOMIC_SEQ_CST);
+	return ok;
+}
+
+/* Take frames singly and in pairs, stamp them, give them back, over and
+ * over; count whatever goes wrong. */
+static void *race_thread(void *arg)
+{
+	int me = (int)(intptr_t)arg, errors = 0;
+	phys_t held[RACE_HELD];
+	u64 nr[RACE_HELD];
+
+	for (int r = 0; r < RACE_ROUNDS; r++) {
+		for (int i = 0; i < RACE_HELD; i++) {
+			nr[i] = (i + r) % 3 ? 1 : 2;
+			held[i] = nr[i] == 1 ? frame_alloc()
+					     : frame_alloc_contig(2, PG);
+			for (u64 k = 0; k < nr[i]; k++)
+				if (!race_claim(held[i] + k * PG, me))
+					errors++;
+				else
+					*(volatile int *)fake_phys_ptr(
+						held[i] + k * PG) = me;
+		}
+		for (int i = 0; i < RACE_HELD; i++) {
+			for (u64 k = 0; k < nr[i]; k++)
+				if (!race_release(held[i] + k * PG, me))
+					errors++;
+			frame_free_contig(held[i], nr[i]);
+		}
+	}
+	__atomic_fetch_add(&race_errors, errors, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+static void test_concurrent_alloc_free(void **state)
+{
+	const struct boot_mem_range map[] = { { MiB(1), MiB(3), AV } };
+	pthread_t t[RACE_THREADS];
+	u64 before;
+
+	(void)state;
+	assert_int_equal(frame_init(map, 1, NULL, 0), 0);
+	before = frame_free_count();
+	/* Few enough frames that the threads keep meeting in the bitmap:
+	 * 4 threads hold up to 4 * 24 * 2 of 767. */
+	race_errors = 0;
+	for (int i = 0; i < RACE_THREADS; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, race_thread,
+						(void *)(intptr_t)(i + 1)),
+				 0);
+	for (int i = 0; i < RACE_THREADS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(race_errors, 0);
+	assert_int_equal(frame_free_count(), before);
+	assert_int_equal(frame_largest_run(), before);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -507,6 +595,7 @@ int main(void)
 		T(test_frames_are_zeroed),
 		T(test_contig_alignment),
 		T(test_contig_results_are_in_use),
+		T(test_concurrent_alloc_free),
 	};
 
 	return cmocka_run_group_tests_name("frame", tests, NULL, teardown);
