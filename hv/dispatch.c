@@ -2,10 +2,14 @@
 /*
  * Guest modules to running guests and back to results (hv/dispatch.h).
  *
- * One lock, `lock`, guards the list of modules, the tally and guest
- * creation (the loaders share buffers, and the free memory a waiting guest
- * needs must be judged by one CPU at a time). It is taken on the boot CPU
- * at start and on whichever CPU sees a guest end; never in an exit path.
+ * One lock, `lock`, guards the list of modules, the count of running
+ * guests and the tally, for moments only: creating and loading a guest
+ * (which zeroes its RAM) and printing its results happen outside it, on
+ * the launch's own buffers. One CPU at a time admits guests (`admitting`),
+ * so that the free memory a waiting guest needs is judged by one CPU; a
+ * CPU that frees memory meanwhile asks it to look again (`again`). The
+ * lock is taken on the boot CPU at start and on whichever CPU sees a guest
+ * end; never in an exit path.
  */
 #define LOG_TAG "boot"
 #include "arch/x86_64/cpu_state.h"
@@ -39,12 +43,17 @@ struct launch {
 	unsigned index; /* among guest modules: names unnamed guests */
 	const struct boot_module *m, *extra;
 	enum launch_state state;
-	bool told_waiting; /* "waits for memory" said once */
+	bool told_waiting;	 /* "waits for memory" said once */
+	struct guest_config cfg; /* 4 KiB: not on a stack */
+	u8 cmos[RTC_CMOS_SIZE];	 /* kept across a restart */
+	char cmdline[GUEST_NAME_MAX + GUEST_CMDLINE_MAX +
+		     32]; /* the loader's */
 	struct guest g;
 };
 
 static struct launch launches[BOOT_MAX_MODULES];
 static unsigned nr_launches, next_pending, running;
+static bool admitting, again;
 static struct dispatch_options opts;
 static struct tally *tally;
 static struct spinlock lock = SPINLOCK_INIT("dispatch");
@@ -69,12 +78,12 @@ static const char *linux_cmdline(const struct guest *g, char *buf, size_t n)
 }
 
 /* A Linux bzImage gets @extra as its initrd and only the words after
- * "--"; anything else is loaded as a multiboot kernel. Under the lock:
- * the command-line buffer is shared. */
-static int load_guest(struct guest *g, const struct boot_module *m,
-		      const struct boot_module *extra)
+ * "--"; anything else is loaded as a multiboot kernel. */
+static int load_guest(struct launch *l)
 {
-	static char cmdline[GUEST_NAME_MAX + GUEST_CMDLINE_MAX + 32];
+	struct guest *g = &l->g;
+	const struct boot_module *m = l->m, *extra = l->extra;
+	char *cmdline = l->cmdline;
 	const u8 *image = pa_to_va(m->start);
 	u64 size = m->end - m->start;
 	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline };
@@ -83,12 +92,12 @@ static int load_guest(struct guest *g, const struct boot_module *m,
 
 	if (linux_is_bzimage(image, size)) {
 		err = load_linux(&t, image, size, extra,
-				 linux_cmdline(g, cmdline, sizeof(cmdline)),
+				 linux_cmdline(g, cmdline, sizeof(l->cmdline)),
 				 &entry);
 	} else {
 		/* As GRUB and QEMU do, the kernel's name comes first (its
 		 * argv[0], which many kernels skip), then its arguments. */
-		snprintf(cmdline, sizeof(cmdline), "%s%s%s", g->cfg.name,
+		snprintf(cmdline, sizeof(l->cmdline), "%s%s%s", g->cfg.name,
 			 g->cfg.cmdline[0] ? " " : "", g->cfg.cmdline);
 		t.cmdline = cmdline;
 		err = load_multiboot(&t, image, size, extra, &entry);
@@ -146,8 +155,18 @@ static void launch_guest(struct guest *g)
 	vendor->vcpu_put(v);
 	cpu_state_put(v);
 	v->cpu = ~0u;
-	running++;
 	sched_add(v);
+}
+
+/* A guest that never ran ends: counted failed. */
+static void count_failed(struct launch *l)
+{
+	spin_lock(&lock);
+	tally->guests++;
+	tally->failed++;
+	tally->last_code = 1;
+	l->state = LAUNCH_DONE;
+	spin_unlock(&lock);
 }
 
 /* Enough free memory for its RAM and a margin for its tables? If not and
@@ -156,7 +175,8 @@ static bool must_wait(struct launch *l, const struct guest_config *cfg)
 {
 	u64 need = cfg->mem + MiB(2);
 
-	if (!running || frame_free_count() * PAGE_SIZE >= need)
+	if (!atomic_load_relaxed(&running) ||
+	    frame_free_count() * PAGE_SIZE >= need)
 		return false;
 	if (!l->told_waiting)
 		kprintf("braid: guest %s: waiting for memory (needs %llu "
@@ -169,79 +189,103 @@ static bool must_wait(struct launch *l, const struct guest_config *cfg)
 }
 
 /* Start the guest of @l: 0, -EAGAIN (wait for memory), or it failed and
- * is counted so. Under the lock. */
+ * is counted so. Only the admitting CPU calls it, without the lock. */
 static int start(struct launch *l)
 {
-	static struct guest_config cfg; /* 4 KiB: not on the stack */
+	struct guest_config *cfg = &l->cfg;
 	struct guest *g = &l->g;
 	char why[160];
 
-	tally->last_code = 1;
-	if (guest_options(l, &cfg, why, sizeof(why)) ||
-	    check_cpus(&cfg, why, sizeof(why))) {
-		kprintf("braid: guest %s: error: %s\n", cfg.name, why);
-		kprintf("braid: guest %s: not started\n", cfg.name);
-		goto failed;
+	if (guest_options(l, cfg, why, sizeof(why)) ||
+	    check_cpus(cfg, why, sizeof(why))) {
+		kprintf("braid: guest %s: error: %s\n", cfg->name, why);
+		kprintf("braid: guest %s: not started\n", cfg->name);
+		count_failed(l);
+		return -EINVAL;
 	}
-	if (must_wait(l, &cfg))
+	if (must_wait(l, cfg))
 		return -EAGAIN;
-	if (guest_create(g, &cfg)) {
-		kprintf("braid: guest %s: not started\n", cfg.name);
-		goto failed;
+	if (guest_create(g, cfg)) {
+		kprintf("braid: guest %s: not started\n", cfg->name);
+		count_failed(l);
+		return -ENOMEM;
 	}
 	guest_info(g, "starting: %s paging, %llu MiB",
-		   paging_mode_name(cfg.paging),
-		   (unsigned long long)(cfg.mem >> 20));
-	if (load_guest(g, l->m, l->extra)) {
+		   paging_mode_name(cfg->paging),
+		   (unsigned long long)(cfg->mem >> 20));
+	if (load_guest(l)) {
 		guest_info(g, "not started");
 		guest_destroy(g);
-		goto failed;
+		count_failed(l);
+		return -EINVAL;
 	}
+	spin_lock(&lock);
 	l->state = LAUNCH_RUNNING;
+	running++;
+	spin_unlock(&lock);
 	launch_guest(g);
 	return 0;
-failed:
-	tally->guests++;
-	tally->failed++;
-	l->state = LAUNCH_DONE;
-	return -EINVAL;
 }
 
-/* Start what may start now; when nothing is left, let the CPUs go. */
+/* May the next guest start now? Under the lock. */
+static bool may_start(void)
+{
+	return next_pending < nr_launches && !(opts.serial && running);
+}
+
+/*
+ * Start what may start now, unless another CPU is at it (it is told to
+ * look again); when nothing is left to start or run, let the CPUs go.
+ */
 static void admit(void)
 {
-	while (next_pending < nr_launches && !(opts.serial && running)) {
-		if (start(&launches[next_pending]) == -EAGAIN)
-			break;
-		next_pending++;
+	spin_lock(&lock);
+	if (admitting) {
+		again = true;
+		spin_unlock(&lock);
+		return;
 	}
+	admitting = true;
+	while (may_start()) {
+		struct launch *l = &launches[next_pending];
+		int err;
+
+		again = false;
+		spin_unlock(&lock);
+		err = start(l);
+		spin_lock(&lock);
+		if (err == -EAGAIN && !again)
+			break; /* the next guest to end admits it */
+		if (err != -EAGAIN)
+			next_pending++;
+	}
+	admitting = false;
 	if (next_pending == nr_launches && !running)
 		sched_stop();
+	spin_unlock(&lock);
 }
 
 /*
  * After a reset (on_reset=restart): the machine again, as at power-on,
  * with its image loaded afresh, RAM zeroed and every device reset, but
  * the CMOS memory kept, as a PC's battery keeps it. 0, or the guest is
- * left stopped. Under the lock.
+ * left stopped. Its memory is given back and taken again at once: a
+ * waiting guest may take it first, and then this one is stopped.
  */
 static int restart_guest(struct launch *l)
 {
-	static struct guest_config cfg;
-	static u8 cmos[RTC_CMOS_SIZE];
 	struct guest *g = &l->g;
 
-	cfg = g->cfg;
-	memcpy(cmos, g->plat.rtc.cmos, sizeof(cmos));
+	l->cfg = g->cfg;
+	memcpy(l->cmos, g->plat.rtc.cmos, sizeof(l->cmos));
 	guest_destroy(g);
-	if (guest_create(g, &cfg) || load_guest(g, l->m, l->extra)) {
+	if (guest_create(g, &l->cfg) || load_guest(l)) {
 		guest_info(g, "not started again");
 		g->state = GUEST_STOPPED;
 		return -ENOMEM;
 	}
-	memcpy(g->plat.rtc.cmos + RTC_NVRAM_FIRST, cmos + RTC_NVRAM_FIRST,
-	       sizeof(cmos) - RTC_NVRAM_FIRST);
-	running--; /* launch_guest() counts it again */
+	memcpy(g->plat.rtc.cmos + RTC_NVRAM_FIRST, l->cmos + RTC_NVRAM_FIRST,
+	       sizeof(l->cmos) - RTC_NVRAM_FIRST);
 	launch_guest(g);
 	return 0;
 }
@@ -251,31 +295,32 @@ static void finish(struct launch *l)
 {
 	struct guest *g = &l->g;
 	bool ok = g->state == GUEST_EXITED && g->result == BRAID_RESULT_PASS;
+	u32 code = g->state == GUEST_EXITED ? g->result : 1;
 
 	if (g->state == GUEST_EXITED)
 		guest_info(g, "exited with result %u (%s)", g->result,
 			   ok ? "pass" : "fail");
 	classify_dump(g);
 	stats_print(g);
-	tally->guests++;
-	tally->last_code = g->state == GUEST_EXITED ? g->result : 1;
-	ok ? tally->passed++ : tally->failed++;
 	guest_destroy(g);
+	spin_lock(&lock);
+	tally->guests++;
+	tally->last_code = code;
+	ok ? tally->passed++ : tally->failed++;
 	l->state = LAUNCH_DONE;
 	running--;
+	spin_unlock(&lock);
 }
 
 /* The scheduler's word that @v's guest no longer runs (on the CPU that
- * ran it last, which still holds its state). */
+ * ran it last, which still holds its state and now owns the guest). */
 static void guest_done(struct vcpu *v)
 {
 	struct launch *l = container_of(v->guest, struct launch, g);
 
-	spin_lock(&lock);
 	if (v->guest->state != GUEST_RESET || restart_guest(l))
 		finish(l);
 	admit();
-	spin_unlock(&lock);
 	nmi_report();
 	if (opts.serial)
 		hostcons_flush(); /* between guests: nothing is timed */
@@ -326,9 +371,7 @@ void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 			sched_cpu_gone(cpu);
 		}
 	collect(bi);
-	spin_lock(&lock);
 	admit();
-	spin_unlock(&lock);
 	sched_cpu_loop(guest_done);
 	/* Every guest is done; the other CPUs leave their loops. */
 	for (unsigned cpu = 1; cpu < n; cpu++)

@@ -264,16 +264,18 @@ static void account_return(struct vcpu *v, u64 now)
 }
 
 /* Make @v this CPU's loaded vCPU: put the one before, and let the vendor
- * code rebind @v if it comes from elsewhere. */
+ * code make it current (and rebind it if it comes from elsewhere). */
 static void switch_to(struct sched_cpu *c, struct vcpu *v)
 {
 	unsigned cpu = me();
 
-	if (c->loaded == v)
+	if (c->loaded == v) {
+		vendor->vcpu_arrive(v, ARRIVE_AGAIN);
 		return;
+	}
 	if (c->loaded)
 		put(c, c->loaded);
-	vendor->vcpu_arrive(v, v->cpu != cpu);
+	vendor->vcpu_arrive(v, v->cpu != cpu ? ARRIVE_MOVED : ARRIVE_SWITCH);
 	if (v->cpu != cpu && v->sched.ran_on)
 		v->sched.migrations++;
 	v->cpu = cpu;

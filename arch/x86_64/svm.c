@@ -288,17 +288,18 @@ static void svm_vcpu_put(struct vcpu *v)
 }
 
 /*
- * The CPU switches to @v. If it last ran elsewhere, the VMCB's clean bits
+ * The CPU is about to run @v. If it last ran elsewhere, the clean bits
  * describe what another CPU cached, so they must all be clear (APM
  * 15.15.3), and this CPU's TLB may hold the ASID's translations from an
  * earlier stay. Once ASIDs have been handed out twice (more vCPUs than
  * the CPU has ASIDs), the TLB may hold another vCPU's under the same tag.
  */
-static void svm_vcpu_arrive(struct vcpu *v, bool moved)
+static void svm_vcpu_arrive(struct vcpu *v, enum vcpu_arrival how)
 {
-	if (moved)
+	if (how == ARRIVE_MOVED)
 		vmcb_of(v)->control.clean_bits = 0;
-	if (moved || asids_reused)
+	if (how == ARRIVE_MOVED ||
+	    (how == ARRIVE_SWITCH && atomic_load_relaxed(&asids_reused)))
 		svm_flush_tlb(v);
 }
 

@@ -149,6 +149,13 @@ enum vreg {
 	VREG_DS_BASE,
 };
 
+/* How a vCPU comes to run on this CPU (vendor_ops.vcpu_arrive). */
+enum vcpu_arrival {
+	ARRIVE_AGAIN,  /* it is the last vCPU this CPU ran */
+	ARRIVE_SWITCH, /* another vCPU ran here since it last did */
+	ARRIVE_MOVED,  /* it last ran on another CPU, or never ran */
+};
+
 struct vendor_ops {
 	const char *name; /* "vmx" or "svm" */
 	u32 abi_id;	  /* BRAID_VENDOR_* of include/braid/abi.h */
@@ -188,10 +195,10 @@ struct vendor_ops {
 	void (*vcpu_destroy)(struct vcpu *v);
 	/* Scheduling (hv/sched.c). put: this CPU stops running @v for now;
 	 * everything of it the CPU holds between exits goes back to memory,
-	 * so that any CPU may run it next. arrive: this CPU switches to @v
-	 * from another vCPU; @moved: @v last ran on another CPU (or never). */
+	 * so that any CPU may run it next. arrive: this CPU is about to run
+	 * @v (each time it picks it). */
 	void (*vcpu_put)(struct vcpu *v);
-	void (*vcpu_arrive)(struct vcpu *v, bool moved);
+	void (*vcpu_arrive)(struct vcpu *v, enum vcpu_arrival how);
 	/* Set the state a multiboot loader leaves: 32-bit protected mode,
 	 * paging off, flat segments, EIP = @entry. EAX/EBX are in v->regs. */
 	void (*vcpu_reset_multiboot)(struct vcpu *v, u32 entry);

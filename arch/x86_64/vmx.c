@@ -647,20 +647,21 @@ static void vmx_vcpu_put(struct vcpu *v)
 }
 
 /*
- * First run on this CPU since it ran elsewhere: the host-state area names
- * the CPU it was built on (GS.base, TR, GDTR: SDM 25.5.2), and this CPU's
- * TLB may hold its translations from an earlier stay, made stale by
- * changes braid made to its tables elsewhere since (SDM 29.4.3.3). VPIDs
- * are never handed out twice (vmx_vcpu_create), so a vCPU that stays
- * needs nothing.
+ * The CPU is about to run @v. Its VMCS becomes current again (creating or
+ * ending another guest here may have made another one current). If it
+ * last ran elsewhere, the host-state area names that CPU (GS.base, TR,
+ * GDTR: SDM 25.5.2), and this CPU's TLB may hold its translations from an
+ * earlier stay, made stale by changes braid made to its tables elsewhere
+ * since (SDM 29.4.3.3). VPIDs are never handed out twice to live vCPUs
+ * (vmx_vcpu_create), so a vCPU that stays needs no flush.
  */
-static void vmx_vcpu_arrive(struct vcpu *v, bool moved)
+static void vmx_vcpu_arrive(struct vcpu *v, enum vcpu_arrival how)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	if (!moved)
-		return;
 	make_current(x->vmcs);
+	if (how != ARRIVE_MOVED)
+		return;
 	setup_host_state();
 	invept_all();
 	invvpid_single(x->vpid);
