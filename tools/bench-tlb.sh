@@ -50,7 +50,7 @@ for m in $modes; do
 		mods+=("build/guests/$w.elf=name=$w mem=64M paging=$m")
 	done
 	QEMU_TLBPLUGIN=$OUT/tlb-toy-$m.tlb BOOT_TIMEOUT=600 \
-		boot "tlb-toy-$m" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
+		boot "tlb-toy-$m" qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${mods[@]}"
 done
 for w in $workloads; do
 	report "$w" "$OUT/tlb-native-$w.tlb" "$w" "$OUT/tlb-toy" "$w" 0

@@ -47,9 +47,9 @@ for vendor in $vendors; do
 			mods+=("build/guests/$w.elf=name=$w mem=64M paging=$mode trace=2000")
 		done
 		if [ "$vendor" = svm ]; then
-			boot "bench-$vendor-$mode" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
+			boot "bench-$vendor-$mode" qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${mods[@]}"
 		else
-			boot "bench-$vendor-$mode" bochs corei7_haswell_4770 "exit=bochs" "${mods[@]}"
+			boot "bench-$vendor-$mode" bochs corei7_haswell_4770 "exit=bochs sched=serial" "${mods[@]}"
 		fi
 		tools/walkcost -c "$LOG" >"$OUT/walk-$vendor-$mode.csv" 2>/dev/null
 		for w in $workloads; do
@@ -85,7 +85,7 @@ echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: mak
 # exitcost guest repeats the exits the targets are about.
 if [[ " $vendors " == *" vmx "* ]]; then
 	for mode in $modes; do
-		boot "bench-exitcost-$mode" bochs corei7_haswell_4770 "exit=bochs" \
+		boot "bench-exitcost-$mode" bochs corei7_haswell_4770 "exit=bochs sched=serial" \
 			"build/guests/exitcost.elf=name=exitcost mem=64M paging=$mode$([ "$mode" = compound ] && echo " cp_writes=65535")"
 		st=$(grep -a '^braid: stats {"guest":"exitcost"' "$LOG" | tail -n 1)
 		paths "$st" | sed "s/^/exitcost,vmx,$mode,/" >>"$pcsv"

@@ -351,9 +351,9 @@ check_exitcost() { # SCENARIO VENDOR
 	done
 }
 mapfile -t EXITCOST_MODS < <(exitcost_modules)
-boot svm-exitcost qemu "qemu64,+svm,+npt" "exit=qemu" "${EXITCOST_MODS[@]}"
+boot svm-exitcost qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${EXITCOST_MODS[@]}"
 check_exitcost svm-exitcost svm
-boot vmx-exitcost bochs corei7_haswell_4770 "exit=bochs" "${EXITCOST_MODS[@]}"
+boot vmx-exitcost bochs corei7_haswell_4770 "exit=bochs sched=serial" "${EXITCOST_MODS[@]}"
 check_exitcost vmx-exitcost vmx
 
 # Register state neither the VMCS nor the VMCB switches (x87/SSE, DR0-3)
@@ -416,9 +416,9 @@ check_quiet() { # SCENARIO
 		fail "$1: to_twin ${n:-?}, to_tree ${s:-?} with cp_quiet=20000, to_twin ${d:-?} by default (want >=2, >=1, >=1)"
 	fi
 }
-boot svm-quiet qemu "qemu64,+svm,+npt" "exit=qemu" "${QUIET_MODS[@]}"
+boot svm-quiet qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${QUIET_MODS[@]}"
 check_quiet svm-quiet
-boot vmx-quiet bochs corei7_haswell_4770 "exit=bochs" "${QUIET_MODS[@]}"
+boot vmx-quiet bochs corei7_haswell_4770 "exit=bochs sched=serial" "${QUIET_MODS[@]}"
 check_quiet vmx-quiet
 
 # Hostile guests, each in every mode on both vendors, each followed by a

@@ -79,7 +79,7 @@ run_tlb_checks() {
 		"tlbplugin: error: unknown cpu= (known: skylake zen2): pentium"
 	for mode in nested shadow compound shadow-4k; do
 		f=$OUT/tlb-$mode.tlb
-		QEMU_TLBPLUGIN=$f boot "tlb-$mode" qemu "qemu64,+svm,+npt" "exit=qemu" \
+		QEMU_TLBPLUGIN=$f boot "tlb-$mode" qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" \
 			"$G/tlbstride.elf=name=tlbstride mem=64M paging=${mode%-4k}$([ "$mode" = shadow-4k ] && echo ' large=off')"
 		expect_status "tlb-$mode" 0
 		expect_no_line "tlb-$mode" "the plugin found braid's trace box" \
