@@ -362,6 +362,7 @@ void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 
 	opts = *o;
 	tally = t;
+	spin_register(&lock);
 	sched_init(n, o->slice_ms);
 	for (unsigned cpu = 1; cpu < n; cpu++)
 		if (smp_call(cpu, ap_loop, NULL)) {

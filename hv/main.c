@@ -29,6 +29,7 @@
 #include "hv/platform.h"
 #include "lib/report.h"
 #include "lib/printf.h"
+#include "lib/spinlock.h"
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "mm/hostmap.h"
@@ -109,6 +110,16 @@ static void start_other_cpus(unsigned limit)
 						: "");
 }
 
+/* How often each kind of lock was taken, and how often a CPU had to wait
+ * for it (docs/architecture.md, "Locking"). */
+static void report_locks(void)
+{
+	char buf[400];
+
+	spin_report(buf, sizeof(buf));
+	pr_info("locks (taken/waited): %s", buf);
+}
+
 void kmain(u32 magic, u32 info)
 {
 	struct braid_options opts;
@@ -163,6 +174,7 @@ void kmain(u32 magic, u32 info)
 	pr_info("host events: %llu NMIs, %llu machine checks, %llu stray "
 		"interrupts",
 		nmi_count(), mce_count(), host_stray_count());
+	report_locks();
 	kprintf("braid: summary: %u guests, %u passed, %u failed\n", t.guests,
 		t.passed, t.failed);
 	/* With one guest, pass its own result through unchanged, so a kernel

@@ -9,12 +9,6 @@
 #include "lib/atomic.h"
 #include "lib/log.h"
 
-/* Stop the other CPUs before the report ends the run (an NMI IPI each, as
- * the AP start-up code will provide). Until then, none runs. */
-__attribute__((weak)) void panic_stop_other_cpus(void)
-{
-}
-
 static void hv_panic(const char *msg)
 {
 	/* The CPU that sets it reports; a second panic, on this CPU while it

@@ -50,8 +50,10 @@ void sched_init(unsigned n, unsigned slice_ms)
 	nr_cpus = n ? MIN(n, MAX_CPUS) : 1;
 	slice_tsc = tsc_hz() / 1000 * (slice_ms ? slice_ms : 1);
 	usable = nr_cpus >= 64 ? ~0ull : BIT(nr_cpus) - 1;
-	for (unsigned i = 0; i < nr_cpus; i++)
+	for (unsigned i = 0; i < nr_cpus; i++) {
 		cpus[i].lock = (struct spinlock)SPINLOCK_INIT("sched");
+		spin_register(&cpus[i].lock);
+	}
 	stopping = false;
 }
 

@@ -129,19 +129,25 @@ static int path_stats(const struct guest *g, char *buf, size_t n)
 	return len + snprintf(buf + len, n - len, "}");
 }
 
-/* Where and how it ran (hv/sched.c): the CPUs, the switches to it, its
- * moves between CPUs, the slices it gave up to others waiting, and the
- * TSC ticks it waited for a CPU while runnable. */
-static int sched_stats(const struct vcpu *v, char *buf, size_t len)
+/* Where and how it ran (hv/sched.c): the CPUs, its CPU time (its own and
+ * braid's for it, not halted), the switches to it, its moves between
+ * CPUs, the slices it gave up to others waiting, and the TSC ticks it
+ * waited for a CPU while runnable. */
+static int sched_stats(const struct guest *g, char *buf, size_t len)
 {
+	const struct vcpu *v = &g->vcpu;
 	char cpus[200];
 
 	sched_format_cpus(v->sched.ran_on, cpus, sizeof(cpus));
 	return snprintf(buf, len,
 			",\"sched\":{\"cpus\":\"%s\",\"weight\":%u,"
-			"\"switches\":%llu,\"migrations\":%llu,"
-			"\"preemptions\":%llu,\"wait_tsc\":%llu}",
+			"\"cpu_tsc\":%llu,\"switches\":%llu,"
+			"\"migrations\":%llu,\"preemptions\":%llu,"
+			"\"wait_tsc\":%llu}",
 			cpus, v->sched.weight,
+			(unsigned long long)(g->stats.guest_tsc +
+					     g->stats.hv_tsc -
+					     g->stats.idle_tsc),
 			(unsigned long long)v->sched.switches,
 			(unsigned long long)v->sched.migrations,
 			(unsigned long long)v->sched.preemptions,
@@ -186,7 +192,7 @@ void stats_print(const struct guest *g)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
-	n += sched_stats(&g->vcpu, buf + n, sizeof(buf) - n);
+	n += sched_stats(g, buf + n, sizeof(buf) - n);
 	n += path_stats(g, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */

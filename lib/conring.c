@@ -8,6 +8,7 @@ void conring_init(struct conring *r, const struct conring_ops *ops)
 {
 	memset(r, 0, sizeof(*r));
 	r->lock = (struct spinlock)SPINLOCK_INIT("console");
+	spin_register(&r->lock);
 	r->owner = -1;
 	r->ops = ops;
 }

@@ -37,4 +37,10 @@ void spin_unlock(struct spinlock *l);
 /* Held by some CPU (a hint: it may change right after). */
 bool spin_is_locked(const struct spinlock *l);
 
+/* Count @l in spin_report() (once; locks of one name are summed). */
+void spin_register(struct spinlock *l);
+/* One line of contention counts, by lock name: "frame 120/3 ..."
+ * (acquisitions / those that had to wait). */
+int spin_report(char *buf, size_t len);
+
 #endif

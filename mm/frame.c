@@ -116,6 +116,8 @@ int frame_init(const struct boot_mem_range *map, unsigned nr_map,
 	u64 bytes;
 	unsigned i;
 
+	spin_register(&frame_lock);
+
 	for (i = 0; i < nr_map; i++)
 		if (map[i].type == BOOT_MEM_AVAILABLE)
 			top = MAX(top, map[i].base + map[i].len);

@@ -64,6 +64,7 @@
 #define APIC_SVR_ENABLE	       BIT(8)
 /* ICR (SDM 11.6.1, figure 11-12) */
 #define APIC_ICR_DM_FIXED     (0u << 8)
+#define APIC_ICR_DM_NMI	      (4u << 8)
 #define APIC_ICR_DM_INIT      (5u << 8)
 #define APIC_ICR_DM_STARTUP   (6u << 8) /* vector: the page it starts at */
 #define APIC_ICR_PENDING      BIT(12) /* xAPIC delivery status: send pending */

@@ -11,6 +11,7 @@
 #include "arch/x86_64/i8254.h"
 #include "arch/x86_64/nmi.h"
 #include "arch/x86_64/percpu.h"
+#include "arch/x86_64/smp.h"
 #include "lib/deferred.h"
 #include "lib/log.h"
 
@@ -21,16 +22,24 @@
 #define NMI_SC_SERR_EN_N  0x04 /* write 1: disable (and clear) SERR NMIs */
 #define NMI_SC_IOCHK_EN_N 0x08 /* write 1: disable (and clear) IOCHK NMIs */
 
+/* On every CPU, for the "host events" line. */
 unsigned long long nmi_count(void)
 {
-	return this_cpu()->nmis;
+	unsigned long long n = 0;
+
+	for (unsigned i = 0; i < MAX_CPUS; i++)
+		n += __atomic_load_n(&percpu[i].nmis, __ATOMIC_RELAXED);
+	return n;
 }
 
 void host_nmi(void)
 {
 	struct percpu *c = this_cpu();
-	u8 sc = inb(PORT_B);
+	u8 sc;
 
+	if (smp_stop_requested())
+		cpu_halt_forever(); /* another CPU panics (smp_call.c) */
+	sc = inb(PORT_B);
 	c->nmis++;
 	c->nmi_reasons |= sc & (NMI_SC_SERR | NMI_SC_IOCHK);
 	defer(DEFER_NMI_REPORT);

@@ -20,6 +20,7 @@
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
+#include "lib/atomic.h"
 
 enum mailbox_state { MBOX_FREE, MBOX_CLAIMED, MBOX_POSTED, MBOX_RUNNING };
 
@@ -71,6 +72,27 @@ void smp_kick(unsigned cpu)
 	    __atomic_load_n(&percpu[cpu].online, __ATOMIC_ACQUIRE))
 		host_apic_send_ipi(percpu[cpu].apic_id,
 				   APIC_ICR_DM_FIXED | HOST_CALL_VECTOR);
+}
+
+static bool stop_all; /* a panic: every other CPU halts at its next NMI */
+
+/* Called by the panicking CPU (hv/panic.c): an NMI reaches a CPU whatever
+ * it does, in braid or in a guest (NMI exiting / the NMI intercept bring
+ * it to host_nmi()), and its handler halts it for good, with NMIs still
+ * blocked (no IRET), so that nothing runs on while the report is made. */
+void panic_stop_other_cpus(void)
+{
+	atomic_store_release(&stop_all, true);
+	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++)
+		if (cpu != this_cpu()->id &&
+		    __atomic_load_n(&percpu[cpu].online, __ATOMIC_ACQUIRE))
+			host_apic_send_ipi(percpu[cpu].apic_id,
+					   APIC_ICR_DM_NMI);
+}
+
+bool smp_stop_requested(void)
+{
+	return atomic_load_acquire(&stop_all);
 }
 
 unsigned smp_nr_online(void)

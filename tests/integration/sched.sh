@@ -61,9 +61,9 @@ sched_weights() { # VENDOR EMU CPU EXIT
 			"braid: guest $g: stopped: still running after 3 s, its time limit (timeout=)"
 	done
 	expect_ratio "$s" "weight 3 gets 3x weight 1's CPU time" \
-		"$(stat_field "$s" w3 guest_tsc)" "$(stat_field "$s" w1 guest_tsc)" 2.4 3.6
+		"$(stat_field "$s" w3 cpu_tsc)" "$(stat_field "$s" w1 cpu_tsc)" 2.4 3.6
 	expect_ratio "$s" "the spinner with interrupts off gets no more than its share" \
-		"$(stat_field "$s" hostile guest_tsc)" "$(stat_field "$s" w1 guest_tsc)" 0.75 1.33
+		"$(stat_field "$s" hostile cpu_tsc)" "$(stat_field "$s" w1 cpu_tsc)" 0.75 1.33
 	for g in w1 w3 hostile; do
 		local p
 		p=$(stat_field "$s" $g preemptions)
