@@ -123,11 +123,13 @@ SHADOW_MODS+=("$G/badpt.elf=name=badpt paging=shadow")
 make_bad_images
 mapfile -t NEG_MODS < <(negative_modules)
 
-boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${NESTED_MODS[@]}"
+# The suites run one guest at a time (sched=serial): they are what the
+# guests give alone, which tests/integration/sched.sh compares with.
+boot svm-suite qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${NESTED_MODS[@]}"
 check_full svm-suite 6
 expect_status svm-suite 0
 
-boot vmx-suite bochs corei7_haswell_4770 "exit=bochs" "${NESTED_MODS[@]}"
+boot vmx-suite bochs corei7_haswell_4770 "exit=bochs sched=serial" "${NESTED_MODS[@]}"
 check_full vmx-suite 6
 expect_status vmx-suite 0
 
@@ -233,14 +235,14 @@ differential() {
 	fi
 }
 
-boot svm-shadow-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SHADOW_MODS[@]}"
+boot svm-shadow-suite qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${SHADOW_MODS[@]}"
 check_shadow svm-shadow-suite svm-suite
-boot vmx-shadow-suite bochs corei7_haswell_4770 "exit=bochs" "${SHADOW_MODS[@]}"
+boot vmx-shadow-suite bochs corei7_haswell_4770 "exit=bochs sched=serial" "${SHADOW_MODS[@]}"
 check_shadow vmx-shadow-suite vmx-suite
 
-boot svm-compound-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${COMPOUND_MODS[@]}"
+boot svm-compound-suite qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" "${COMPOUND_MODS[@]}"
 check_compound svm-compound-suite svm-suite svm-shadow-suite
-boot vmx-compound-suite bochs corei7_haswell_4770 "exit=bochs" "${COMPOUND_MODS[@]}"
+boot vmx-compound-suite bochs corei7_haswell_4770 "exit=bochs sched=serial" "${COMPOUND_MODS[@]}"
 check_compound vmx-compound-suite vmx-suite vmx-shadow-suite
 
 # The workloads (docs/design.md §1): compound must keep the stable region under
@@ -458,6 +460,11 @@ boot_report vmx bochs corei7_haswell_4770 bochs
 SMP_SOURCED=1 . tests/integration/smp.sh
 smp_svm
 smp_vmx
+
+# Guests side by side: weights, pinning, sched=serial, and every paging
+# mode at once on 2 CPUs with the results each guest gives alone
+# (tests/integration/sched.sh).
+SCHED_SOURCED=1 . tests/integration/sched.sh
 
 # GRUB speaking multiboot (v1) to braid.
 MKISO_MULTIBOOT=1 boot svm-mb1-suite qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
