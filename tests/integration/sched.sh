@@ -148,6 +148,17 @@ sched_pinning() {
 		"braid: guest badlist: error: bad value in \"cpus=1-\": expected a CPU list such as 0, 1-3 or 0,2 (CPUs 0-63)"
 	expect_line "$s" "summary" "braid: summary: 4 guests, 2 passed, 2 failed"
 
+	# Two guests that do not fit at once: the second waits for the
+	# first's memory, then runs.
+	s=svm-sched-memwait
+	QEMU_MEM=256M boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
+		"$G/pagetest.elf=name=big1 mem=150M" "$G/hello.elf=name=big2 mem=150M"
+	expect_guest_pass "$s" big1
+	expect_guest_pass "$s" big2
+	expect_re "$s" "the second waits for memory" \
+		"^braid: guest big2: waiting for memory (needs 150 MiB, [0-9]* MiB free) until another guest ends"
+	expect_line "$s" "summary" "braid: summary: 2 guests, 2 passed, 0 failed"
+
 	s=svm-sched-serial
 	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu sched=serial" \
 		"$G/hello.elf=name=first" "$G/hello.elf=name=second"
