@@ -97,8 +97,9 @@ $(BUILD)/run-bochs.iso: $(BUILD)/braid.elf $(ISO_DEPS) tools/mkiso.sh FORCE
 FORCE:
 
 # --- Running ---------------------------------------------------------------
-run: deps-run $(BUILD)/run-qemu.iso   ## boot in QEMU (AMD SVM + NPT under TCG)
-	tools/run-qemu.sh $(BUILD)/run-qemu.iso
+QEMU_SMP ?= 2
+run: deps-run $(BUILD)/run-qemu.iso   ## boot in QEMU (AMD SVM + NPT under TCG), QEMU_SMP CPUs
+	tools/run-qemu.sh $(BUILD)/run-qemu.iso -smp $(QEMU_SMP)
 bochs: deps-run $(BUILD)/run-bochs.iso ## boot in Bochs (Intel VMX + EPT)
 	tools/run-bochs.sh $(BUILD)/run-bochs.iso
 debug: deps-run $(BUILD)/run-qemu.iso  ## QEMU with gdbstub on :1234, paused
