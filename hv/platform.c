@@ -12,6 +12,7 @@
 #include "arch/x86_64/vendor.h"
 #include "lib/log.h"
 #include "hv/hostcons.h"
+#include "arch/x86_64/smp.h"
 #include "hv/platform.h"
 
 #define BOCHS_SHUTDOWN_PORT  0x8900
@@ -65,13 +66,15 @@ static void acpi_reset(void)
 
 /*
  * Reset the machine, each way after the one before has had its chance
- * (as Linux's reboot=acpi,pci,kbd,triple): virtualization off first, or
- * an INIT-based reset would be held off; then the ACPI reset register
+ * (as Linux's reboot=acpi,pci,kbd,triple): virtualization off first, on
+ * every CPU, or an INIT-based reset would be held off; then the ACPI reset
+ * register
  * (ACPI 6.5 4.8.4.6), the chipset's reset control at 0xCF9, the 8042's
  * reset line, and a triple fault, which resets the processor on any PC.
  */
 static void reset_machine(void)
 {
+	smp_disable_others();
 	if (vendor && vendor->cpu_disable)
 		vendor->cpu_disable();
 	acpi_reset();

@@ -29,6 +29,8 @@ int smp_call(unsigned cpu, void (*fn)(void *), void *arg);
 bool smp_cpu_idle(unsigned cpu);
 /* Wake CPU @cpu (online, not this one) with the call IPI but no call. */
 void smp_kick(unsigned cpu);
+/* Every other CPU leaves VMX/SVM operation (before a reset). */
+void smp_disable_others(void);
 /* A panic elsewhere asked every CPU to stop (arch/x86_64/nmi.c). */
 bool smp_stop_requested(void);
 /* CPUs online in VMX/SVM operation, the boot CPU included. */

@@ -16,10 +16,15 @@
  * The release stores pair with the acquire loads, so fn and arg are seen
  * before POSTED, and fn's effects before FREE.
  */
+#define LOG_TAG "smp"
 #include "arch/x86_64/apic.h"
 #include "arch/x86_64/lapic.h"
 #include "arch/x86_64/percpu.h"
 #include "arch/x86_64/smp.h"
+#include "lib/log.h"
+#include "arch/x86_64/vendor.h"
+#include "arch/x86_64/tsc.h"
+#include "arch/x86_64/cpu.h"
 #include "lib/atomic.h"
 
 enum mailbox_state { MBOX_FREE, MBOX_CLAIMED, MBOX_POSTED, MBOX_RUNNING };
@@ -72,6 +77,36 @@ void smp_kick(unsigned cpu)
 	    __atomic_load_n(&percpu[cpu].online, __ATOMIC_ACQUIRE))
 		host_apic_send_ipi(percpu[cpu].apic_id,
 				   APIC_ICR_DM_FIXED | HOST_CALL_VECTOR);
+}
+
+/* On an AP: leave VMX/SVM operation before a reset (smp_disable_others). */
+static void ap_disable(void *unused)
+{
+	(void)unused;
+	vendor->cpu_disable();
+}
+
+/*
+ * Before braid resets the machine: every AP leaves VMX/SVM operation too,
+ * since INIT is blocked in VMX root operation (SDM 24.8) and some resets
+ * go through INIT. Each gets a call and at most 10 ms to do it; one that
+ * does not is named, and the reset goes on.
+ */
+void smp_disable_others(void)
+{
+	for (unsigned cpu = 1; cpu < MAX_CPUS; cpu++) {
+		u64 t0 = rdtsc();
+
+		if (!is_online_ap(cpu) || smp_call(cpu, ap_disable, NULL))
+			continue;
+		while (!smp_cpu_idle(cpu) && rdtsc() - t0 < tsc_hz() / 100)
+			cpu_relax();
+		if (!smp_cpu_idle(cpu))
+			pr_warn("cpu %u did not leave %s operation before the "
+				"reset",
+				cpu, vendor->name);
+		__atomic_store_n(&percpu[cpu].online, false, __ATOMIC_RELEASE);
+	}
 }
 
 static bool stop_all; /* a panic: every other CPU halts at its next NMI */

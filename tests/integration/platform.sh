@@ -83,10 +83,12 @@ q35_uefi_smp_svm() {
 	expect_line svm-q35-reboot "reset through the ACPI reset register" "braid: hv: reset: ACPI reset register (port 0xcf9 = 0x"
 	expect_no_line svm-q35-reboot "the first way worked" "braid: hv: reset: port 0xcf9"
 	expect_status svm-q35-reboot 0
-	# i440fx's FADT has no reset register: 0xCF9 is next.
-	boot svm-reboot qemu "qemu64,+svm,+npt" "exit=reboot" "$G/hello.elf=name=hello"
+	# i440fx's FADT has no reset register: 0xCF9 is next. Two CPUs: the
+	# other leaves SVM operation first (smp_disable_others).
+	boot_args="-smp 2" boot svm-reboot qemu "qemu64,+svm,+npt" "exit=reboot" "$G/hello.elf=name=hello"
 	expect_line svm-reboot "reset through 0xcf9" "braid: hv: reset: port 0xcf9"
 	expect_no_line svm-reboot "the 0xcf9 reset worked" "braid: hv: reset: keyboard controller"
+	expect_no_line svm-reboot "the other CPU left SVM operation" "before the reset"
 	expect_status svm-reboot 0
 }
 
