@@ -10,16 +10,24 @@
 #include "hv/guest.h"
 #include "hv/hostcons.h"
 #include "lib/log.h"
+#include "lib/printf.h"
 #include "lib/string.h"
 
 /* What braid's own lines start with (tools parse only those). */
 static const char braid_mark[] = "braid:";
 
-static void release_held(struct guest *g)
+/* The held bytes start a line: out they go, behind @prefix. */
+static void release_held(struct guest *g, const char *prefix)
 {
 	struct console_line *u = &g->console;
+	char buf[GUEST_NAME_MAX + 4 + sizeof(u->hold)];
+	size_t n = strlen(prefix);
 
-	hostcons_write_raw(u->hold, u->held);
+	/* One write: nothing of another's may come between the prefix and
+	 * the bytes it vouches for. */
+	memcpy(buf, prefix, n);
+	memcpy(buf + n, u->hold, u->held);
+	hostcons_write_raw(g, false, buf, n + u->held);
 	u->held = 0;
 }
 
@@ -29,28 +37,32 @@ static void release_held(struct guest *g)
  * ("braid: summary ...", which tools trust). So the first bytes of each
  * line are held back while they could still become "braid:"; a line that
  * does is shown with the guest's name in front. (A lone "b" typed at the
- * start of a shell line shows with the next byte.)
+ * start of a shell line shows with the next byte.) When other output ends
+ * the guest's unfinished line (guests and braid share the console), what
+ * the guest sends next starts a new line and is checked the same way.
  */
 static void raw_put(struct guest *g, char c)
 {
 	struct console_line *u = &g->console;
+	char prefix[GUEST_NAME_MAX + 4];
 
 	if (u->mid_line) {
-		hostcons_write_raw(&c, 1);
 		u->mid_line = c != '\n' && c != '\r';
-		return;
+		if (hostcons_write_raw(g, true, &c, 1))
+			return;
+		u->mid_line = false; /* its line was ended: a new one */
 	}
 	u->hold[u->held++] = c;
 	if (c == '\n' || c == '\r') {
-		release_held(g);
+		release_held(g, "");
 		return;
 	}
 	if (memcmp(u->hold, braid_mark, u->held)) {
-		release_held(g);
+		release_held(g, "");
 		u->mid_line = true;
 	} else if (u->held == sizeof(braid_mark) - 1) {
-		kprintf("[%s] ", g->cfg.name);
-		release_held(g);
+		snprintf(prefix, sizeof(prefix), "[%s] ", g->cfg.name);
+		release_held(g, prefix);
 		u->mid_line = true;
 	}
 }
@@ -60,7 +72,7 @@ void guest_console_flush(struct guest *g)
 	struct console_line *u = &g->console;
 
 	if (g->cfg.raw_console && u->held)
-		release_held(g);
+		release_held(g, "");
 	if (!u->len)
 		return;
 	u->line[u->len] = '\0';

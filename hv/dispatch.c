@@ -54,6 +54,7 @@ struct launch {
 static struct launch launches[BOOT_MAX_MODULES];
 static unsigned nr_launches, next_pending, running;
 static bool admitting, again;
+static u64 boot_free; /* bytes free for guests when the first started */
 static struct dispatch_options opts;
 static struct tally *tally;
 static struct spinlock lock = SPINLOCK_INIT("dispatch");
@@ -169,21 +170,17 @@ static void count_failed(struct launch *l)
 	spin_unlock(&lock);
 }
 
-/* Enough free memory for its RAM and a margin for its tables? If not and
- * other guests run, it waits for one of them to end. */
-static bool must_wait(struct launch *l, const struct guest_config *cfg)
+/* Its memory is short while other guests run: it waits for one of them
+ * to end (said once). True if so. */
+static bool must_wait(struct launch *l, int err, const char *why)
 {
-	u64 need = cfg->mem + MiB(2);
-
-	if (!atomic_load_relaxed(&running) ||
-	    frame_free_count() * PAGE_SIZE >= need)
-		return false;
+	if (err != -ENOMEM || !atomic_load_relaxed(&running) ||
+	    l->cfg.mem >= boot_free)
+		return false; /* nothing to wait for, or it can never fit */
 	if (!l->told_waiting)
-		kprintf("braid: guest %s: waiting for memory (needs %llu "
-			"MiB, %llu MiB free) until another guest ends\n",
-			cfg->name, (unsigned long long)(cfg->mem >> 20),
-			(unsigned long long)(frame_free_count() * PAGE_SIZE >>
-					     20));
+		kprintf("braid: guest %s: waiting for memory (%s) until another "
+			"guest ends\n",
+			l->cfg.name, why);
 	l->told_waiting = true;
 	return true;
 }
@@ -195,6 +192,7 @@ static int start(struct launch *l)
 	struct guest_config *cfg = &l->cfg;
 	struct guest *g = &l->g;
 	char why[160];
+	int err;
 
 	if (guest_options(l, cfg, why, sizeof(why)) ||
 	    check_cpus(cfg, why, sizeof(why))) {
@@ -203,12 +201,14 @@ static int start(struct launch *l)
 		count_failed(l);
 		return -EINVAL;
 	}
-	if (must_wait(l, cfg))
+	err = guest_create(g, cfg, why, sizeof(why));
+	if (must_wait(l, err, why))
 		return -EAGAIN;
-	if (guest_create(g, cfg)) {
+	if (err) {
+		kprintf("braid: guest %s: error: %s\n", cfg->name, why);
 		kprintf("braid: guest %s: not started\n", cfg->name);
 		count_failed(l);
-		return -ENOMEM;
+		return err;
 	}
 	guest_info(g, "starting: %s paging, %llu MiB",
 		   paging_mode_name(cfg->paging),
@@ -275,12 +275,13 @@ static void admit(void)
 static int restart_guest(struct launch *l)
 {
 	struct guest *g = &l->g;
+	char why[160] = "its image did not load again";
 
 	l->cfg = g->cfg;
 	memcpy(l->cmos, g->plat.rtc.cmos, sizeof(l->cmos));
 	guest_destroy(g);
-	if (guest_create(g, &l->cfg) || load_guest(l)) {
-		guest_info(g, "not started again");
+	if (guest_create(g, &l->cfg, why, sizeof(why)) || load_guest(l)) {
+		guest_info(g, "not started again: %s", why);
 		g->state = GUEST_STOPPED;
 		return -ENOMEM;
 	}
@@ -363,6 +364,7 @@ void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 	opts = *o;
 	tally = t;
 	spin_register(&lock);
+	boot_free = frame_free_count() * PAGE_SIZE;
 	sched_init(n, o->slice_ms);
 	for (unsigned cpu = 1; cpu < n; cpu++)
 		if (smp_call(cpu, ap_loop, NULL)) {

@@ -40,7 +40,8 @@ const char *paging_mode_name(enum paging_mode m)
 	return names[m];
 }
 
-int guest_create(struct guest *g, const struct guest_config *cfg)
+int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
+		 size_t len)
 {
 	static unsigned next_id; /* atomic: guests may start on any CPU */
 	u64 free_mib = frame_free_count() * PAGE_SIZE >> 20;
@@ -55,11 +56,11 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 	vplat_reset(g);
 	err = guest_mem_alloc(&g->ram, cfg->mem);
 	if (err) {
-		guest_err(
-			g,
-			"not enough memory: needs %llu MiB (mem=), only %llu MiB free",
-			(unsigned long long)(cfg->mem >> 20),
-			(unsigned long long)free_mib);
+		snprintf(why, len,
+			 "not enough memory: needs %llu MiB (mem=), only %llu "
+			 "MiB free",
+			 (unsigned long long)(cfg->mem >> 20),
+			 (unsigned long long)free_mib);
 		return err;
 	}
 	err = mmu_create(g);
@@ -68,7 +69,8 @@ int guest_create(struct guest *g, const struct guest_config *cfg)
 		err = vendor->vcpu_create(&g->vcpu, (enum vcpu_mmu)cfg->paging,
 					  g->nested.root);
 	if (err) {
-		guest_err(g, "not enough memory for its page tables and vCPU");
+		snprintf(why, len,
+			 "not enough memory for its page tables and vCPU");
 		guest_destroy(g);
 		return err;
 	}

@@ -151,8 +151,10 @@ struct guest {
 	u32 result; /* GUEST_EXITED: the value it reported */
 };
 
-/* Allocate RAM and the nested table, load nothing. Logs why on failure. */
-int guest_create(struct guest *g, const struct guest_config *cfg);
+/* Allocate RAM, the tables and the vCPU, load nothing. On failure (-ENOMEM
+ * when memory is short), @why says what was missing; nothing is printed. */
+int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
+		 size_t len);
 void guest_destroy(struct guest *g);
 
 /* The guest's RAM (mm/guest_mem.h): a host pointer to [gpa, gpa+len) if

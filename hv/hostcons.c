@@ -182,13 +182,19 @@ bool hostcons_busy(void)
 	return state == TO_UART && conring_busy(&cons);
 }
 
-void hostcons_write_raw(const char *s, size_t n)
+bool hostcons_write_raw(const void *tag, bool continuing, const char *s,
+			size_t n)
 {
-	unsigned me = cpu();
+	enum conring_raw r =
+		conring_write_raw(&cons, cpu(), tag, continuing, s, n);
 
-	if (!conring_write_raw(&cons, me, s, n))
-		return write_direct(s, n);
-	defer_drain();
+	if (r == CONRING_BROKEN)
+		return false;
+	if (r == CONRING_BUSY)
+		write_direct(s, n);
+	else
+		defer_drain();
+	return true;
 }
 
 void hostcons_write(const char *s, unsigned long n)

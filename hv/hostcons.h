@@ -23,8 +23,12 @@ void hostcons_select(const struct console_option *o);
 void hostcons_screen(const struct boot_info *bi);
 /* Lines of braid's and guests' "[name] ..." lines: to every output. */
 void hostcons_write(const char *s, unsigned long n);
-/* A guest's raw console (console=raw): UART and 0xE9, not the screen. */
-void hostcons_write_raw(const char *s, size_t n);
+/* A guest's raw console bytes (console=raw: UART and 0xE9, not the
+ * screen), @tag: which guest. @continuing: they go
+ * on with @tag's own unfinished line; false, and nothing written, if other
+ * output ended that line meanwhile (lib/conring.h). */
+bool hostcons_write_raw(const void *tag, bool continuing, const char *s,
+			size_t n);
 /* Bytes wait for a UART that is there. */
 bool hostcons_busy(void);
 

@@ -50,16 +50,35 @@ static void push(struct conring *r, char c)
 	atomic_store_relaxed(&r->head, r->head + 1); /* conring_busy() */
 }
 
-/* Into the ring, and to the echo; the lock is held. */
-static void commit(struct conring *r, const char *s, size_t n, bool raw)
+/* End a raw fragment left open by another writer. */
+static void end_partial(struct conring *r)
+{
+	if (!r->partial)
+		return;
+	r->ops->echo("\n", 1, true);
+	push(r, '\r');
+	push(r, '\n');
+	r->partial = false;
+}
+
+/* Into the ring, and to the echo; the lock is held. @tag: the raw writer,
+ * NULL for a whole line. */
+static void commit(struct conring *r, const char *s, size_t n, bool raw,
+		   const void *tag)
 {
 	if (!n)
 		return;
+	if (!raw || r->partial_tag != tag)
+		end_partial(r);
 	r->ops->echo(s, n, raw);
-	for (; n; n--, s++) {
-		if (*s == '\n')
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '\n')
 			push(r, '\r');
-		push(r, *s);
+		push(r, s[i]);
+	}
+	if (raw) {
+		r->partial = s[n - 1] != '\n';
+		r->partial_tag = tag;
 	}
 }
 
@@ -70,7 +89,7 @@ static void collect(struct conring *r, struct conring_line *l, const char *s,
 	for (; n; n--, s++) {
 		l->buf[l->len++] = *s;
 		if (*s == '\n' || l->len == CONRING_LINE) {
-			commit(r, l->buf, l->len, false);
+			commit(r, l->buf, l->len, false, NULL);
 			l->len = 0;
 		}
 	}
@@ -85,13 +104,20 @@ bool conring_write(struct conring *r, unsigned cpu, const char *s, size_t n)
 	return true;
 }
 
-bool conring_write_raw(struct conring *r, unsigned cpu, const char *s, size_t n)
+enum conring_raw conring_write_raw(struct conring *r, unsigned cpu,
+				   const void *tag, bool continuing,
+				   const char *s, size_t n)
 {
+	enum conring_raw ret = CONRING_WROTE;
+
 	if (!conring_lock(r, cpu))
-		return false;
-	commit(r, s, n, true);
+		return CONRING_BUSY;
+	if (continuing && !(r->partial && r->partial_tag == tag))
+		ret = CONRING_BROKEN;
+	else
+		commit(r, s, n, true, tag);
 	conring_unlock(r);
-	return true;
+	return ret;
 }
 
 bool conring_flush_line(struct conring *r, unsigned cpu)
@@ -101,7 +127,7 @@ bool conring_flush_line(struct conring *r, unsigned cpu)
 	if (cpu >= CONRING_CPUS || !conring_lock(r, cpu))
 		return false;
 	l = &r->line[cpu];
-	commit(r, l->buf, l->len, false);
+	commit(r, l->buf, l->len, false, NULL);
 	l->len = 0;
 	conring_unlock(r);
 	return true;

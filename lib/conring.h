@@ -9,7 +9,11 @@
  * interleave within a line, even when one builds its line over several
  * kprintf calls (the stats line, the classification dump). A guest's raw
  * console (console=raw) is the exception: its bytes are the guest's own
- * and go in as they come.
+ * and go in as they come, so the ring may end in a raw fragment (a shell
+ * prompt). Anything else that comes first ends that fragment's line, and
+ * its writer is told, when it goes on, that it now stands at the start of
+ * a line (where braid must check that it does not forge one of braid's,
+ * hv/console.c).
  *
  *   CPU 0: "braid: st" "ats {..}\n" --> line[0] --\
  *   CPU 1: "[hello] PASS: ..\n"       --> line[1] ---+--> ring --> UART
@@ -50,6 +54,9 @@ struct conring {
 	int owner;	/* the CPU holding lock, -1 for none */
 	bool discard;	/* no UART: nothing is kept */
 	u32 head, tail; /* free-running: head - tail bytes queued */
+	/* The ring ends in a raw fragment of @partial_tag's (no '\n' yet). */
+	bool partial;
+	const void *partial_tag;
 	const struct conring_ops *ops;
 	char ring[CONRING_SIZE];
 	struct conring_line line[CONRING_CPUS];
@@ -61,9 +68,18 @@ void conring_init(struct conring *r, const struct conring_ops *ops);
  * done, if @cpu already holds the lock (a machine check that interrupted
  * the console code): the caller must get the text out another way. */
 bool conring_write(struct conring *r, unsigned cpu, const char *s, size_t n);
-/* A guest's raw console bytes, committed as they are (same false). */
-bool conring_write_raw(struct conring *r, unsigned cpu, const char *s,
-		       size_t n);
+enum conring_raw {
+	CONRING_WROTE,	/* committed */
+	CONRING_BROKEN, /* not written: @tag's fragment was ended by others */
+	CONRING_BUSY,	/* not written: this CPU holds the lock (see above) */
+};
+
+/* A guest's raw console bytes (@tag: which guest), committed as they are.
+ * @continuing: they continue @tag's own fragment; if something else ended
+ * it meanwhile, nothing is written and the caller starts a line anew. */
+enum conring_raw conring_write_raw(struct conring *r, unsigned cpu,
+				   const void *tag, bool continuing,
+				   const char *s, size_t n);
 /* Commit what CPU @cpu has of a line (at the end of the run). */
 bool conring_flush_line(struct conring *r, unsigned cpu);
 

@@ -172,7 +172,7 @@ sched_pinning() {
 	expect_guest_pass "$s" big1
 	expect_guest_pass "$s" big2
 	expect_re "$s" "the second waits for memory" \
-		"^braid: guest big2: waiting for memory (needs 150 MiB, [0-9]* MiB free) until another guest ends"
+		"^braid: guest big2: waiting for memory (not enough memory: needs 150 MiB (mem=), only [0-9]* MiB free) until another guest ends"
 	expect_line "$s" "summary" "braid: summary: 2 guests, 2 passed, 0 failed"
 
 	s=svm-sched-serial

@@ -70,13 +70,43 @@ static void test_line_waits_for_newline(void **state)
 	assert_int_equal(nr_echoed, 22); /* without the '\r's */
 }
 
+static const char tag_a, tag_b; /* two guests */
+
 static void test_raw_goes_in_at_once(void **state)
 {
 	(void)state;
-	assert_true(conring_write_raw(&ring, 0, "/ # ", 4));
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, false, "/ # ", 4),
+			 CONRING_WROTE);
 	drain();
 	assert_int_equal(nr_sent, 4);
 	assert_memory_equal(sent, "/ # ", 4);
+	/* It goes on with its own line while nothing else came. */
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, true, "ls", 2),
+			 CONRING_WROTE);
+	drain();
+	assert_int_equal(nr_sent, 6);
+}
+
+/* A raw fragment is ended by the next whole line, and its writer is told
+ * when it goes on: it must start a line anew (and be checked as such). */
+static void test_raw_fragment_ended_by_others(void **state)
+{
+	(void)state;
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, false, "braid", 5),
+			 CONRING_WROTE);
+	assert_true(conring_write(&ring, 1, "[g] x\n", 6));
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, true, ":", 1),
+			 CONRING_BROKEN);
+	/* Another guest's raw bytes end it too. */
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, false, "ab", 2),
+			 CONRING_WROTE);
+	assert_int_equal(conring_write_raw(&ring, 1, &tag_b, false, "cd\n", 3),
+			 CONRING_WROTE);
+	assert_int_equal(conring_write_raw(&ring, 0, &tag_a, true, "x", 1),
+			 CONRING_BROKEN);
+	drain();
+	assert_int_equal(nr_sent, 22);
+	assert_memory_equal(sent, "braid\r\n[g] x\r\nab\r\ncd\r\n", 22);
 }
 
 static void test_flush_line_commits_partial(void **state)
@@ -208,6 +238,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		TR(test_line_waits_for_newline),
 		TR(test_raw_goes_in_at_once),
+		TR(test_raw_fragment_ended_by_others),
 		TR(test_flush_line_commits_partial),
 		TR(test_holder_cannot_reenter),
 		TR(test_long_line_in_pieces),

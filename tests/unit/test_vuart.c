@@ -36,13 +36,29 @@ void kprintf(const char *fmt, ...)
 		log_len = MIN(log_len + (size_t)n, sizeof(log_buf) - 1);
 }
 
-/* console=raw writes straight to the host serial port: into log_buf too. */
-void hostcons_write_raw(const char *s, size_t n)
+/* console=raw writes straight to the host serial port: into log_buf too.
+ * break_line: other output ends the guest's line before its next bytes,
+ * as another guest's line would (lib/conring.h). */
+static bool break_line;
+
+bool hostcons_write_raw(const void *tag, bool continuing, const char *s,
+			size_t n)
 {
+	(void)tag;
+	if (continuing && break_line) {
+		break_line = false;
+		s = "\n<other>\n";
+		n = strlen(s);
+		memcpy(log_buf + log_len, s, n);
+		log_len += n;
+		log_buf[log_len] = '\0';
+		return false;
+	}
 	n = MIN(n, sizeof(log_buf) - 1 - log_len);
 	memcpy(log_buf + log_len, s, n);
 	log_len += n;
 	log_buf[log_len] = '\0';
+	return true;
 }
 
 /* Host console input: what serial_getc() hands out next. */
@@ -371,6 +387,26 @@ static void test_guest_console_raw_no_spoof(void **state)
 				     "brai\nx braid: y\nbr");
 }
 
+/* console=raw beside other output: a guest whose unfinished line was
+ * ended by someone else's starts a new line with its next byte, and that
+ * line is checked like any other, so it cannot wait for a break to forge
+ * one of braid's. */
+static void test_guest_console_raw_broken_line(void **state)
+{
+	static struct guest g;
+
+	(void)state;
+	strcpy(g.cfg.name, "evil");
+	g.cfg.raw_console = true;
+	vuart_reset(&g.uart);
+	vuart_write(&g, UART_RBR_THR, 'x');
+	vuart_write(&g, UART_RBR_THR, 'y');
+	break_line = true;
+	for (const char *s = "braid: forged\n"; *s; s++)
+		vuart_write(&g, UART_RBR_THR, (u8)*s);
+	assert_string_equal(log_buf, "xy\n<other>\n[evil] braid: forged\n");
+}
+
 /* A flood: CONSOLE_BURST bytes are printed, the rest dropped with one
  * line saying so and counted; once the budget has refilled, output
  * resumes with a line saying how much was lost. */
@@ -439,6 +475,7 @@ int main(void)
 		TU(test_guest_console),
 		TU(test_guest_console_raw),
 		TU(test_guest_console_raw_no_spoof),
+		TU(test_guest_console_raw_broken_line),
 		TU(test_guest_console_flood),
 		TU(test_guest_console_polled_input),
 	};
