@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 /*
- * A virtual xAPIC for a single-CPU guest (Intel SDM Vol. 3A ch. 11). The
- * register file is kept as the guest sees it; the timer is not ticked but
- * computed from the TSC, so that a guest reading the current count between
- * two exits sees it fall smoothly, and the caller need only wake up at
- * vlapic_next_event().
+ * A virtual xAPIC for one vCPU (Intel SDM Vol. 3A ch. 11); its IPIs are
+ * in dm/vlapic_ipi.c. The register file is kept as the guest sees it; the
+ * timer is not ticked but computed from the TSC, so that a guest reading
+ * the current count between two exits sees it fall smoothly, and the
+ * caller need only wake up at vlapic_next_event().
  */
 #include "dm/vlapic.h"
 #include "lib/string.h"
@@ -15,8 +15,6 @@
 
 #define VLAPIC_TIMER_MODE (3u << 17)
 #define ICR_LO_WRITABLE	  0x000ccfffu /* delivery status (bit 12) reads 0 */
-#define ICR_LEVEL_TRIG	  BIT(15)
-#define ICR_DEST_LOGICAL  BIT(11)
 #define HIGH_BYTE	  0xff000000u
 
 /* Writable bits of each LVT entry (SDM Figure 11-8). Delivery status and
@@ -59,29 +57,41 @@ static int vec_highest(const u32 *r)
 
 /* --- State ----------------------------------------------------------- */
 
-static bool hw_enabled(const struct vlapic *a)
+bool vlapic_hw_enabled(const struct vlapic *a)
 {
 	return a->base_msr & APIC_BASE_EN;
 }
 
 /* SDM 11.4.3: software enable needs global enable too. */
-static bool sw_enabled(const struct vlapic *a)
+bool vlapic_sw_enabled(const struct vlapic *a)
 {
-	return hw_enabled(a) && (a->svr & APIC_SVR_ENABLE);
+	return vlapic_hw_enabled(a) && (a->svr & APIC_SVR_ENABLE);
 }
 
 void vlapic_reset(struct vlapic *a, u32 apic_id, u64 timer_hz, u64 now)
 {
 	(void)now; /* the timer starts stopped */
 	memset(a, 0, sizeof(*a));
-	a->base_msr = APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_BSP;
-	a->id = apic_id << 24;
+	/* One BSP per system (SDM 9.4.1): braid's MP table and MADT name
+	 * APIC 0 so (dm/mptable.c). */
+	a->base_msr = APIC_DEFAULT_BASE | APIC_BASE_EN;
+	if (apic_id == 0)
+		a->base_msr |= APIC_BASE_BSP;
+	a->id = apic_id << APIC_ID_SHIFT;
 	a->timer_hz = timer_hz;
 	a->dfr = 0xffffffffu;
 	a->svr = 0xff;
 	a->level_eoi = -1;
 	for (int i = 0; i < VLAPIC_NR_LVT; i++)
 		a->lvt[i] = APIC_LVT_MASKED;
+}
+
+void vlapic_init(struct vlapic *a)
+{
+	u64 base = a->base_msr;
+
+	vlapic_reset(a, a->id >> APIC_ID_SHIFT, a->timer_hz, 0);
+	a->base_msr = base;
 }
 
 u64 vlapic_base_msr(const struct vlapic *a)
@@ -99,10 +109,10 @@ int vlapic_set_base_msr(struct vlapic *a, u64 val)
 		return -EINVAL;
 	if (val & APIC_BASE_EN) {
 		a->base_msr |= APIC_BASE_EN;
-	} else if (hw_enabled(a)) {
+	} else if (vlapic_hw_enabled(a)) {
 		/* SDM 11.4.3: clearing EN may return the APIC to its
 		 * power-up state; doing so makes re-enabling well defined. */
-		vlapic_reset(a, a->id >> 24, a->timer_hz, 0);
+		vlapic_init(a);
 		a->base_msr &= ~APIC_BASE_EN;
 	}
 	return 0;
@@ -123,7 +133,7 @@ int vlapic_pending(const struct vlapic *a)
 {
 	int v;
 
-	if (!sw_enabled(a))
+	if (!vlapic_sw_enabled(a))
 		return -1;
 	v = vec_highest(a->irr);
 	if (v < 0 || ((u32)v & 0xf0) <= (vlapic_ppr(a) & 0xf0))
@@ -149,7 +159,7 @@ static void accept_fixed(struct vlapic *a, u8 vector, bool level)
 
 /* SDM 11.5.3: errors accumulate until the next ESR write latches them,
  * and raise the error LVT's interrupt. */
-static void raise_error(struct vlapic *a, u32 bit)
+void vlapic_error(struct vlapic *a, u32 bit)
 {
 	u32 lvt = a->lvt[VLAPIC_LVT_IDX_ERROR];
 
@@ -158,18 +168,19 @@ static void raise_error(struct vlapic *a, u32 bit)
 		accept_fixed(a, lvt & 0xff, false);
 }
 
-void vlapic_set_irr(struct vlapic *a, u8 vector, bool level)
+bool vlapic_set_irr(struct vlapic *a, u8 vector, bool level)
 {
 	/* A software-disabled APIC takes only NMI/INIT/SMI/SIPI
 	 * (SDM 11.4.7.2); fixed interrupts are dropped. */
-	if (!sw_enabled(a))
-		return;
+	if (!vlapic_sw_enabled(a))
+		return false;
 	/* Vectors 0-15 are reserved (SDM 11.5.2, "Receive Illegal Vector"). */
 	if (vector < 16) {
-		raise_error(a, APIC_ESR_RECV_ILLEGAL);
-		return;
+		vlapic_error(a, APIC_ESR_RECV_ILLEGAL);
+		return false;
 	}
 	accept_fixed(a, vector, level);
+	return true;
 }
 
 /* SDM 11.8.5: EOI retires the highest-priority in-service vector. */
@@ -201,63 +212,10 @@ bool vlapic_extint_open(const struct vlapic *a)
 
 	/* SDM 11.4.3/11.4.7.2: a disabled APIC passes INTR straight to the
 	 * core; otherwise LINT0 must be an unmasked ExtINT entry (11.5.1). */
-	if (!sw_enabled(a))
+	if (!vlapic_sw_enabled(a))
 		return true;
 	return !(lint0 & APIC_LVT_MASKED) &&
 	       ((lint0 >> APIC_LVT_DM_SHIFT) & 7) == APIC_DM_EXTINT;
-}
-
-/* --- IPIs (SDM 11.6): only this CPU exists -------------------------- */
-
-/* SDM 11.6.2.2: flat model matches any common bit of the logical ID,
- * cluster model the cluster nibble plus a common member bit. */
-static bool logical_match(const struct vlapic *a, u8 dest)
-{
-	u8 ldr = a->ldr >> 24;
-
-	if (dest == 0xff)
-		return true;
-	if ((a->dfr >> 28) == 0xf)
-		return dest & ldr;
-	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
-}
-
-static bool ipi_to_self(const struct vlapic *a)
-{
-	u8 dest = a->icr_hi >> 24;
-
-	switch ((a->icr_lo >> 18) & 3) {
-	case 1: return true;  /* self */
-	case 2: return true;  /* all including self */
-	case 3: return false; /* all excluding self */
-	}
-	if (a->icr_lo & ICR_DEST_LOGICAL)
-		return logical_match(a, dest);
-	return dest == 0xff || dest == a->id >> 24; /* 0xff: broadcast */
-}
-
-/* Writing ICR low sends the IPI (SDM 11.6.1). An NMI to this CPU waits
- * in nmi_pending for the vCPU; INIT and SIPI to itself are not valid
- * (SDM Table 11-4: only the all-excluding-self shorthand or a destination
- * carries them), and SMI and those go to other CPUs, of which there are
- * none: dropped. */
-static void send_ipi(struct vlapic *a)
-{
-	u32 dm = (a->icr_lo >> APIC_LVT_DM_SHIFT) & 7;
-	u8 vector = a->icr_lo & 0xff;
-
-	if (dm == APIC_DM_NMI) {
-		a->nmi_pending |= ipi_to_self(a);
-		return;
-	}
-	if (dm != APIC_DM_FIXED && dm != APIC_DM_LOWPRI)
-		return;
-	if (vector < 16) {
-		raise_error(a, APIC_ESR_SEND_ILLEGAL);
-		return;
-	}
-	if (ipi_to_self(a))
-		vlapic_set_irr(a, vector, a->icr_lo & ICR_LEVEL_TRIG);
 }
 
 /* --- Timer (SDM 11.5.4) --------------------------------------------- */
@@ -350,7 +308,7 @@ void vlapic_update(struct vlapic *a, u64 now)
 u64 vlapic_next_event(const struct vlapic *a, u64 now)
 {
 	(void)now;
-	if (!a->timer_running || !sw_enabled(a) ||
+	if (!a->timer_running || !vlapic_sw_enabled(a) ||
 	    (a->lvt[VLAPIC_LVT_IDX_TIMER] & APIC_LVT_MASKED))
 		return ~0ull;
 	return a->timer_deadline;
@@ -364,7 +322,7 @@ u64 vlapic_tsc_deadline(struct vlapic *a, u64 now)
 
 void vlapic_set_tsc_deadline(struct vlapic *a, u64 val, u64 now)
 {
-	if (!hw_enabled(a) || timer_mode(a) != APIC_TIMER_DEADLINE)
+	if (!vlapic_hw_enabled(a) || timer_mode(a) != APIC_TIMER_DEADLINE)
 		return;
 	vlapic_update(a, now);
 	a->tsc_deadline = val;
@@ -430,7 +388,7 @@ static u32 read_reg(struct vlapic *a, u32 offset, u64 now)
 
 u32 vlapic_read(struct vlapic *a, u32 offset, u64 now)
 {
-	if (!hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
+	if (!vlapic_hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
 		return 0;
 	vlapic_update(a, now);
 	return read_reg(a, offset, now);
@@ -495,7 +453,7 @@ static void write_reg(struct vlapic *a, u32 offset, u32 val, u64 now)
 		break;
 	case APIC_ICR_LO:
 		a->icr_lo = val & ICR_LO_WRITABLE;
-		send_ipi(a);
+		vlapic_send_ipi(a);
 		break;
 	case APIC_ICR_HI: a->icr_hi = val & HIGH_BYTE; break;
 	case APIC_TMICT: write_tmict(a, val, now); break;
@@ -506,7 +464,7 @@ static void write_reg(struct vlapic *a, u32 offset, u32 val, u64 now)
 
 void vlapic_write(struct vlapic *a, u32 offset, u32 val, u64 now)
 {
-	if (!hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
+	if (!vlapic_hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
 		return;
 	/* Expiries before this write happened under the old settings. */
 	vlapic_update(a, now);

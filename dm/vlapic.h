@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A guest's virtual local APIC in xAPIC (MMIO) mode, for a single CPU
- * (Intel SDM Vol. 3A ch. 11 "Advanced Programmable Interrupt Controller
- * (APIC)"). A pure device model: it knows nothing of struct guest and
+ * A guest's virtual local APIC in xAPIC (MMIO) mode, one per vCPU (Intel
+ * SDM Vol. 3A ch. 11 "Advanced Programmable Interrupt Controller (APIC)").
+ * A pure device model: it knows nothing of struct guest or of vCPUs and
  * touches no hardware; the caller routes MMIO and IA32_APIC_BASE accesses
- * here, and passes the current TSC as "now".
+ * here, and passes the current TSC as "now". IPIs between vCPUs are the
+ * caller's to route, with the helpers at the end (dm/vlapic_ipi.c).
  *
  * The timer's input clock is the TSC itself: one input tick per TSC tick,
  * divided by the DCR. timer_hz (the TSC frequency) is only remembered.
@@ -24,6 +25,18 @@ enum vlapic_lvt {
 	VLAPIC_LVT_IDX_LINT1,
 	VLAPIC_LVT_IDX_ERROR,
 	VLAPIC_NR_LVT
+};
+
+/* An IPI as the ICR describes it (SDM 11.6.1, figure 11-12), by the
+ * names of its fields. */
+struct vlapic_ipi {
+	u8 vector;	    /* SIPI: the page the CPU starts at */
+	u8 delivery_mode;   /* APIC_DM_* */
+	bool dest_logical;  /* destination mode */
+	bool level;	    /* 1: assert, 0: de-assert */
+	bool trigger_level; /* trigger mode */
+	u8 shorthand;	    /* APIC_DEST_* */
+	u32 destination;    /* xAPIC: ICR high bits 31:24 */
 };
 
 struct vlapic {
@@ -46,16 +59,33 @@ struct vlapic {
 	 * interrupt, for the I/O APIC's Remote IRR (SDM 11.8.5); -1: none
 	 * since vlapic_take_level_eoi(). */
 	int level_eoi;
-	bool nmi_pending; /* an NMI IPI this CPU sent itself, not yet taken */
+	bool nmi_pending; /* an NMI IPI received, not yet taken by the CPU */
+	/* The last IPI sent, until the caller takes it (vlapic_take_ipi). */
+	bool ipi_sent;
+	struct vlapic_ipi ipi;
 };
 
 /* A level-triggered interrupt's EOI, for the I/O APIC: its vector, once,
  * or -1. */
 int vlapic_take_level_eoi(struct vlapic *a);
 
-/* Power-on/INIT state (SDM 11.4.7.1): LVTs masked, SVR=0xFF
- * (software-disabled), globally enabled in IA32_APIC_BASE as the BSP. */
+/* Power-on state (SDM 11.4.7.1): LVTs masked, SVR=0xFF (software-
+ * disabled), globally enabled in IA32_APIC_BASE. @apic_id is the vCPU's
+ * index; APIC 0 is the BSP (IA32_APIC_BASE.BSP), the others APs. */
 void vlapic_reset(struct vlapic *a, u32 apic_id, u64 timer_hz, u64 now);
+
+/* The state an INIT leaves (SDM 11.4.7.3): power-on state, but the APIC
+ * ID and IA32_APIC_BASE are kept. */
+void vlapic_init(struct vlapic *a);
+
+/* Enabled globally (IA32_APIC_BASE.EN, SDM 11.4.3)? And by software too
+ * (SVR bit 8, SDM 11.4.7.2)? */
+bool vlapic_hw_enabled(const struct vlapic *a);
+bool vlapic_sw_enabled(const struct vlapic *a);
+
+/* An error (APIC_ESR_*) seen now: pending in the ESR until its next write
+ * latches it, and the error LVT's interrupt (SDM 11.5.3). */
+void vlapic_error(struct vlapic *a, u32 esr_bit);
 
 /* 32-bit MMIO access at a page offset; only offsets aligned to 16 name a
  * register. Unknown offsets read 0 and ignore writes. While globally
@@ -85,8 +115,10 @@ int vlapic_pending(const struct vlapic *a);
 /* The CPU took @vector (from vlapic_pending): IRR -> ISR. */
 void vlapic_accept(struct vlapic *a, u8 vector);
 
-/* A fixed interrupt arrives; @level selects level trigger (TMR). */
-void vlapic_set_irr(struct vlapic *a, u8 vector, bool level);
+/* A fixed interrupt arrives, from a device or an IPI; @level selects level
+ * trigger (TMR). False when dropped: software-disabled APIC, or an
+ * illegal vector (0-15, which sets "receive illegal vector" in the ESR). */
+bool vlapic_set_irr(struct vlapic *a, u8 vector, bool level);
 
 /* TSC of the next timer expiry that would raise an interrupt, or ~0ull.
  * May be <= now if vlapic_update has not yet accounted for it. */
@@ -100,5 +132,51 @@ u64 vlapic_timer_count(const struct vlapic *a);
 
 /* The PPR (SDM 11.8.3.1), as a read of offset 0xA0 would return it. */
 u32 vlapic_ppr(const struct vlapic *a);
+
+/* --- IPIs between vCPUs (dm/vlapic_ipi.c) ---------------------------- *
+ *
+ * A write of ICR low sends at once (delivery status reads idle after it).
+ * The sender's own share (fixed, lowest priority, NMI) is delivered to it
+ * inside the write, as a single-vCPU guest needs. The caller routes the
+ * rest: vlapic_take_ipi() after the write, vlapic_ipi_targets() over the
+ * guest's APICs minus the sender, vlapic_accept_ipi() at each target and
+ * acts on what it returns.
+ */
+
+/* What a target's CPU must do about an IPI it accepted. */
+enum vlapic_event {
+	VLAPIC_EVENT_NONE, /* nothing arrived: dropped or no effect */
+	VLAPIC_EVENT_IRR,  /* a vector is in IRR: re-evaluate interrupts */
+	VLAPIC_EVENT_NMI,  /* nmi_pending is set: inject an NMI */
+	VLAPIC_EVENT_SMI,  /* an SMI: braid has no SMM, drop it */
+	VLAPIC_EVENT_INIT, /* APIC reset (vlapic_init): the CPU waits for SIPI */
+	VLAPIC_EVENT_SIPI, /* if it waits for SIPI: start at vector << 12 */
+};
+
+/* The IPI that ICR low @lo and high @hi describe. */
+struct vlapic_ipi vlapic_icr_decode(u32 lo, u32 hi);
+
+/* The IPI sent by the last ICR low write, once: true and *@ipi, or false
+ * (none since the last call; an illegal vector sends nothing). */
+bool vlapic_take_ipi(struct vlapic *a, struct vlapic_ipi *ipi);
+
+/* Does APIC @a take a message for @destination (SDM 11.6.2.1 physical,
+ * 11.6.2.2 logical flat or cluster by its DFR)? */
+bool vlapic_matches(const struct vlapic *a, u32 destination, bool logical);
+
+/* The vCPUs @ipi reaches, as a mask of indices into @all[0..n-1] (n <= 64),
+ * where @all[@self] sent it (self < n). Lowest priority yields at most one:
+ * the sender if it is a candidate, so that routing "targets minus the
+ * sender" never delivers it twice. */
+u64 vlapic_ipi_targets(const struct vlapic_ipi *ipi, unsigned self,
+		       const struct vlapic *const *all, unsigned n);
+
+/* Target @a receives @ipi: fixed ones into IRR, NMI into nmi_pending, INIT
+ * resets the APIC; the rest is for the caller's CPU model. */
+enum vlapic_event vlapic_accept_ipi(struct vlapic *a,
+				    const struct vlapic_ipi *ipi);
+
+/* Called by vlapic.c on an ICR low write. */
+void vlapic_send_ipi(struct vlapic *a);
 
 #endif

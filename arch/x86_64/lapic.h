@@ -54,7 +54,7 @@
 #define APIC_DM_FIXED	    0
 #define APIC_DM_LOWPRI	    1
 #define APIC_DM_NMI	    4
-#define APIC_DM_EXTINT	    7
+#define APIC_DM_EXTINT	    7 /* LVT only; the ICR's modes are below */
 #define APIC_TIMER_ONESHOT  (0u << 17)
 #define APIC_TIMER_PERIODIC (1u << 17)
 #define APIC_TIMER_DEADLINE (2u << 17)
@@ -74,5 +74,27 @@
 #define APIC_ID_SHIFT	      24 /* xAPIC: the ID register's bits 31:24 */
 #define APIC_ESR_SEND_ILLEGAL BIT(5)
 #define APIC_ESR_RECV_ILLEGAL BIT(6)
+
+/* The ICR's fields for the IPIs it sends (SDM 11.6.1, figure 11-12). The
+ * delivery mode (bits 10:8) uses the codes above plus these: */
+#define APIC_DM_SMI		 2
+#define APIC_DM_INIT		 5
+#define APIC_DM_STARTUP		 6
+#define APIC_ICR_DM_SHIFT	 8
+#define APIC_ICR_DEST_LOGICAL	 BIT(11) /* destination mode: logical */
+#define APIC_ICR_TRIGGER_LEVEL	 BIT(15) /* trigger mode: level */
+#define APIC_ICR_SHORTHAND_SHIFT 18	 /* destination shorthand, 19:18 */
+#define APIC_DEST_NO_SHORTHAND	 0
+#define APIC_DEST_SELF		 1
+#define APIC_DEST_ALL_INCL_SELF	 2
+#define APIC_DEST_ALL_EXCL_SELF	 3
+/* xAPIC destination 0xFF: every APIC, physical or logical (11.6.2.1-2) */
+#define APIC_DEST_BROADCAST 0xff
+
+/* Logical destination (SDM 11.6.2.2, figures 11-13 and 11-14) */
+#define APIC_LDR_SHIFT	       24 /* logical APIC ID: LDR bits 31:24 */
+#define APIC_DFR_MODEL_SHIFT   28 /* model: DFR bits 31:28 */
+#define APIC_DFR_MODEL_FLAT    0xf
+#define APIC_DFR_MODEL_CLUSTER 0x0
 
 #endif
