@@ -5,7 +5,8 @@
  *
  *   gpa + 0x00  MP floating pointer structure (16 bytes, 4.1)
  *   gpa + 0x10  MP configuration table header (44 bytes, 4.2)
- *               processor entry        (20 bytes, 4.3.1)  APIC 0, the BSP
+ *               processor entries      (20 bytes, 4.3.1)  APIC 0 (the BSP),
+ *                                                         1, .., nr_cpus - 1
  *               bus entry              ( 8 bytes, 4.3.2)  bus 0, "ISA"
  *               I/O APIC entry         ( 8 bytes, 4.3.3)  ID 1, 0xFEC00000
  *               I/O interrupt entries  (16 x 8 bytes, 4.3.4), from bus 0:
@@ -28,38 +29,15 @@
  */
 #include "arch/x86_64/mpspec.h"
 #include "dm/mptable.h"
+#include "lib/checksum.h"
 #include "lib/string.h"
 
 #define MP_IOAPIC_VERSION 0x11 /* an 82093AA, as dm/vioapic.c models */
+#define MP_LAPIC_VERSION  0x14 /* an integrated (xAPIC) local APIC */
 #define ISA_IRQS	  16
 #define ISA_IRQ_PIT	  0
 #define PIT_INTIN	  2 /* table 5-2 */
 #define ISA_IRQ_CASC	  2 /* the 8259 cascade: no device behind it */
-
-/* The contents after the header, in the order of the file comment. */
-struct mp_entries {
-	struct mp_processor cpu;
-	struct mp_bus bus;
-	struct mp_ioapic ioapic;
-	struct mp_io_int io_int[MPTABLE_IO_INTS];
-	struct mp_local_int lint[2];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct mp_floating) + sizeof(struct mp_config) +
-			       sizeof(struct mp_entries) ==
-		       MPTABLE_SIZE,
-	       "MPTABLE_SIZE");
-
-/* The byte that makes @len bytes at @p sum to zero (mod 256). */
-static u8 checksum(const void *p, u32 len)
-{
-	const u8 *b = p;
-	u8 sum = 0;
-
-	while (len--)
-		sum += *b++;
-	return (u8)-sum;
-}
 
 static void build_io_int(struct mp_io_int *i, u8 type, u8 irq, u8 intin)
 {
@@ -88,28 +66,57 @@ static void build_io_ints(struct mp_io_int *i)
 			build_io_int(i++, MP_INT_INT, irq, irq);
 }
 
-static void build_entries(struct mp_entries *e)
+/* One enabled processor entry per CPU, APIC ID = index; the first boots
+ * (4.3.1: exactly one entry has BP set). */
+static u8 *build_cpus(u8 *p, unsigned nr_cpus)
+{
+	unsigned i;
+
+	for (i = 0; i < nr_cpus; i++, p += sizeof(struct mp_processor)) {
+		struct mp_processor c = {
+			.type = MP_ENTRY_CPU,
+			.lapic_id = (u8)i,
+			.lapic_version = MP_LAPIC_VERSION,
+			.flags = MP_CPU_EN | (i ? 0 : MP_CPU_BP),
+		};
+
+		memcpy(p, &c, sizeof(c));
+	}
+	return p;
+}
+
+static u8 *build_bus_ioapic(u8 *p)
+{
+	struct mp_bus bus = { .type = MP_ENTRY_BUS, .bus_id = 0 };
+	struct mp_ioapic io = {
+		.type = MP_ENTRY_IOAPIC,
+		.id = MPTABLE_IOAPIC_ID,
+		.version = MP_IOAPIC_VERSION,
+		.flags = MP_IOAPIC_EN,
+		.address = MPTABLE_IOAPIC_GPA,
+	};
+
+	memcpy(bus.bus_type, "ISA   ", 6);
+	memcpy(p, &bus, sizeof(bus));
+	memcpy(p + sizeof(bus), &io, sizeof(io));
+	return p + sizeof(bus) + sizeof(io);
+}
+
+/* The entries in ascending order of type (4.3); returns their end. */
+static u8 *build_entries(u8 *p, unsigned nr_cpus)
 {
 	static const struct mp_local_int lint[2] = {
 		{ MP_ENTRY_LOCAL_INT, MP_INT_EXTINT, 0, 0, 0, 0xff, 0 },
 		{ MP_ENTRY_LOCAL_INT, MP_INT_NMI, 0, 0, 0, 0xff, 1 },
 	};
+	struct mp_io_int io_int[MPTABLE_IO_INTS];
 
-	memset(e, 0, sizeof(*e));
-	e->cpu.type = MP_ENTRY_CPU;
-	e->cpu.lapic_id = 0;
-	e->cpu.lapic_version = 0x14; /* an integrated (xAPIC) local APIC */
-	e->cpu.flags = MP_CPU_EN | MP_CPU_BP;
-	e->bus.type = MP_ENTRY_BUS;
-	e->bus.bus_id = 0;
-	memcpy(e->bus.bus_type, "ISA   ", 6);
-	e->ioapic.type = MP_ENTRY_IOAPIC;
-	e->ioapic.id = MPTABLE_IOAPIC_ID;
-	e->ioapic.version = MP_IOAPIC_VERSION;
-	e->ioapic.flags = MP_IOAPIC_EN;
-	e->ioapic.address = MPTABLE_IOAPIC_GPA;
-	build_io_ints(e->io_int);
-	memcpy(e->lint, lint, sizeof(lint));
+	p = build_bus_ioapic(build_cpus(p, nr_cpus));
+	build_io_ints(io_int);
+	memcpy(p, io_int, sizeof(io_int));
+	p += sizeof(io_int);
+	memcpy(p, lint, sizeof(lint));
+	return p + sizeof(lint);
 }
 
 static void build_config(struct mp_config *c, u16 entries, u16 length)
@@ -124,22 +131,21 @@ static void build_config(struct mp_config *c, u16 entries, u16 length)
 	c->lapic = MPTABLE_LAPIC_GPA;
 }
 
-u32 mptable_build(void *buf, u32 gpa)
+u32 mptable_build(void *buf, u32 gpa, unsigned nr_cpus)
 {
 	struct mp_floating *mpf = buf;
 	struct mp_config *cfg = (void *)(mpf + 1);
-	struct mp_entries *e = (void *)(cfg + 1);
-	u16 length = sizeof(*cfg) + sizeof(*e);
+	u8 *end = build_entries((u8 *)(cfg + 1), nr_cpus);
+	u16 length = (u16)(end - (u8 *)cfg);
 
-	build_entries(e);
-	build_config(cfg, MPTABLE_ENTRIES, length);
-	cfg->checksum = checksum(cfg, length);
+	build_config(cfg, MPTABLE_ENTRIES(nr_cpus), length);
+	cfg->checksum = byte_checksum(cfg, length);
 	memset(mpf, 0, sizeof(*mpf));
 	memcpy(mpf->signature, "_MP_", 4);
 	mpf->config = gpa + sizeof(*mpf);
 	mpf->length = 1;
 	mpf->spec_rev = MP_SPEC_REV_1_4;
 	mpf->feature2 = 0; /* virtual wire mode, see the file comment */
-	mpf->checksum = checksum(mpf, sizeof(*mpf));
-	return MPTABLE_SIZE;
+	mpf->checksum = byte_checksum(mpf, sizeof(*mpf));
+	return sizeof(*mpf) + length;
 }

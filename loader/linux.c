@@ -23,7 +23,8 @@
  *   0x000a0000 +------------------------+
  *              | VGA and option ROMs    |  not in the e820 map
  *   0x000f0000 +------------------------+
- *              | MP table (dm/mptable.c)|  reserved, the "BIOS ROM"
+ *              | MP and ACPI tables     |  reserved, the "BIOS ROM"
+ *              | (loader/fwtables.h)    |
  *   0x00100000 +------------------------+
  *              | free                   |  RAM
  *   load       +------------------------+  pref_address, or code32_start
@@ -40,12 +41,12 @@
  *
  * The e820 map lists the RAM hv/guest.c's memory map lists; of the hole
  * below 1 MiB, it lists the "EBDA" and the "BIOS ROM" (which holds the MP
- * table) as reserved. screen_info stays zero, so Linux finds no VGA
+ * and ACPI tables) as reserved. screen_info stays zero, so Linux finds no VGA
  * console and uses whatever console= the command line names.
  */
 #include "loader/linux.h"
 #include "lib/log.h"
-#include "dm/mptable.h"
+#include "loader/fwtables.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "lib/phys.h"
@@ -405,7 +406,7 @@ static u8 build_e820(struct boot_e820_entry *t, u64 mem)
 	const struct boot_e820_entry map[] = {
 		{ 0, LOW_RAM_END, E820_RAM },
 		{ LOW_RAM_END, 0xa0000 - LOW_RAM_END, E820_RESERVED },
-		{ MPTABLE_GPA, HIGH_RAM - MPTABLE_GPA, E820_RESERVED },
+		{ FW_AREA_GPA, HIGH_RAM - FW_AREA_GPA, E820_RESERVED },
 		{ HIGH_RAM, mem - HIGH_RAM, E820_RAM },
 	};
 
@@ -434,8 +435,8 @@ void linux_boot_params(u8 *zp, const u8 *image, const struct linux_kernel *k,
 	bp->e820_entries = build_e820(bp->e820_table, mem);
 }
 
-/* Everything into guest RAM: zero page, command line, MP table, kernel,
- * initrd. */
+/* Everything into guest RAM: zero page, command line, firmware tables,
+ * kernel, initrd. */
 static int write_guest(const struct load_target *t, const u8 *image,
 		       const struct linux_kernel *k,
 		       const struct boot_module *initrd,
@@ -443,15 +444,13 @@ static int write_guest(const struct load_target *t, const u8 *image,
 {
 	u8 *zp = guest_mem_ptr(t->ram, LINUX_BOOT_PARAMS_GPA,
 			       LINUX_ZERO_PAGE_SIZE);
-	u8 mp[MPTABLE_SIZE];
 	int err;
 
 	if (!zp)
 		return -EFAULT;
 	linux_boot_params(zp, image, k, rd, t->ram->size);
-	mptable_build(mp, MPTABLE_GPA);
 	err = guest_mem_write(t->ram, LINUX_CMDLINE_GPA, cmdline, strlen(cmdline) + 1)
-		      ?: guest_mem_write(t->ram, MPTABLE_GPA, mp, sizeof(mp))
+		      ?: fw_tables_write(t, FW_BOOT_VCPUS)
 		      ?: guest_mem_write(t->ram, k->load, image + k->setup_size,
 				     k->kernel_size);
 	if (!err && rd->size)

@@ -10,8 +10,12 @@
  *   0x1000  struct mb_info           0x2000  guest command line
  *   0x1100  memory map (4 entries)   0x2400  module command line
  *   0x1200  module list (1 entry)    0x2800  boot loader name
+ *
+ * and the MP and ACPI tables in the "BIOS ROM" area the memory map
+ * reserves (loader/fwtables.h), written after the image.
  */
 #include "loader/elf.h"
+#include "loader/fwtables.h"
 #include "loader/multiboot.h"
 #include "lib/log.h"
 #include "lib/string.h"
@@ -250,7 +254,7 @@ int load_multiboot(const struct load_target *t, const u8 *img, u64 size,
 			 (unsigned long long)entry);
 		return -ENOEXEC;
 	}
-	err = build_info(t, end, extra);
+	err = build_info(t, end, extra) ?: fw_tables_write(t, FW_BOOT_VCPUS);
 	if (err)
 		return err;
 	/* Spec 3.2, "Machine state". */

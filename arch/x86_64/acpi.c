@@ -8,6 +8,7 @@
 #define LOG_TAG "acpi"
 #include "arch/x86_64/acpi.h"
 #include "arch/x86_64/bda.h"
+#include "lib/checksum.h"
 #include "lib/log.h"
 #include "lib/phys.h"
 #include "lib/report.h"
@@ -25,16 +26,6 @@ static struct acpi_rsdp rsdp; /* our copy; rsdp_ok says it is valid */
 static bool rsdp_ok;
 static u64 phys_limit; /* the identity map's end */
 
-static u8 sum(const void *p, size_t n)
-{
-	const u8 *b = p;
-	u8 s = 0;
-
-	while (n--)
-		s += *b++;
-	return s;
-}
-
 /* Inside the memory map's span, and mapped (a table in a hole gets an
  * uncacheable mapping of its own). */
 static bool readable(u64 pa, u64 len)
@@ -48,12 +39,13 @@ static bool readable(u64 pa, u64 len)
 static bool rsdp_valid(const struct acpi_rsdp *r, size_t avail)
 {
 	if (avail < ACPI_RSDP_V1_LENGTH ||
-	    memcmp(r->signature, "RSD PTR ", 8) || sum(r, ACPI_RSDP_V1_LENGTH))
+	    memcmp(r->signature, "RSD PTR ", 8) ||
+	    byte_sum(r, ACPI_RSDP_V1_LENGTH))
 		return false;
 	if (r->revision < 2)
 		return true;
 	return avail >= sizeof(*r) && r->length >= sizeof(*r) &&
-	       !sum(r, sizeof(*r));
+	       !byte_sum(r, sizeof(*r));
 }
 
 static void take_rsdp(const void *p, size_t n)
@@ -108,7 +100,7 @@ static const struct acpi_table_header *table_at(u64 pa)
 		return NULL;
 	t = pa_to_va(pa);
 	if (t->length < sizeof(*t) || t->length > ACPI_TABLE_MAX ||
-	    !readable(pa, t->length) || sum(t, t->length))
+	    !readable(pa, t->length) || byte_sum(t, t->length))
 		return NULL;
 	return t;
 }

@@ -10,6 +10,7 @@
 #include "arch/x86_64/bda.h"
 #include "arch/x86_64/mpspec.h"
 #include "arch/x86_64/mptable_scan.h"
+#include "lib/checksum.h"
 #include "lib/phys.h"
 #include "lib/string.h"
 #include "mm/hostmap.h"
@@ -22,22 +23,13 @@
 /* Default configurations (MP spec 5): two processors, APIC IDs 0 and 1. */
 #define MP_DEFAULT_CPUS 2
 
-static bool sums_to_zero(const u8 *p, u32 len)
-{
-	u8 sum = 0;
-
-	while (len--)
-		sum += *p++;
-	return sum == 0;
-}
-
 /* A floating pointer at @pa that passes 4.1's checks, or NULL. */
 static const struct mp_floating *floating_at(u64 pa)
 {
 	const struct mp_floating *f = pa_to_va(pa);
 
 	if (memcmp(f->signature, "_MP_", 4) || f->length != 1 ||
-	    !sums_to_zero((const u8 *)f, sizeof(*f)))
+	    byte_sum(f, sizeof(*f)))
 		return NULL;
 	return f;
 }
@@ -125,8 +117,7 @@ unsigned mptable_cpu_ids(u32 *ids, unsigned max)
 		return 0;
 	c = pa_to_va(f->config);
 	if (memcmp(c->signature, "PCMP", 4) || c->length < sizeof(*c) ||
-	    hostmap_map_device(f->config, c->length) ||
-	    !sums_to_zero((const u8 *)c, c->length))
+	    hostmap_map_device(f->config, c->length) || byte_sum(c, c->length))
 		return 0;
 	return walk_config(c, ids, max);
 }

@@ -68,6 +68,24 @@ smp_svm() {
 	expect_guest_pass "$s" hello
 }
 
+# The firmware tables braid writes for every guest (loader/fwtables.h):
+# the smp toy guest finds its one CPU in braid's ACPI MADT (before the MP
+# table, as an OS looks), in each paging mode, and passes.
+smp_guest_tables_svm() {
+	local s=svm-guest-madt p
+	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
+		"$G/smp.elf=name=smp-nested mem=32M paging=nested" \
+		"$G/smp.elf=name=smp-shadow mem=32M paging=shadow" \
+		"$G/smp.elf=name=smp-compound mem=32M paging=compound"
+	for p in nested shadow compound; do
+		expect_line "$s" "smp-$p finds 1 CPU in the MADT" \
+			"[smp-$p] INFO: MADT at 0xf1230: 1 CPUs, BSP APIC 0"
+		expect_line "$s" "smp-$p runs on 1 CPU" "[smp-$p] smp: 1 cpus"
+		expect_guest_pass "$s" "smp-$p"
+	done
+	expect_status "$s" 0
+}
+
 # Debian's Bochs is built with SMP: cpu: count=2 gives two CPUs in its
 # MADT, and both enter VMX operation (VMXON on each).
 smp_vmx() {
@@ -81,6 +99,7 @@ smp_vmx() {
 
 if [ -z "${SMP_SOURCED-}" ]; then
 	smp_svm
+	smp_guest_tables_svm
 	smp_vmx
 	echo "smp: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" = 0 ]

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * loader/linux.c and dm/mptable.c: bzImage header checks, placement, the zero
- * page and the MP table, on synthetic images built byte by byte from the
+ * loader/linux.c: bzImage header checks, placement, the zero page and
+ * where the firmware tables go, on synthetic images built byte by byte from the
  * offsets in Linux Documentation/arch/x86/boot.rst, and on the host's own
  * /boot/vmlinuz-* when there is one. load_linux() runs against a fake
  * guest whose RAM is a host buffer.
@@ -14,7 +14,8 @@
 
 #include "loader/linux.h"
 #include "lib/log.h"
-#include "dm/mptable.h"
+#include "loader/fwtables.h"
+#include "tests/unit/fake_guest.h"
 #include "tests/unit/fake_phys.h"
 #include "tests/unit/unit.h"
 
@@ -57,45 +58,17 @@ static char why[256];
 
 /* --- the fake guest: RAM and log --------------------------------------- */
 
-static u8 *ram;
 static struct guest_mem mem;
 static struct load_target t = { "t", &mem, "" };
 static struct boot_entry entry;
-static char log_buf[4096];
-
-void kprintf(const char *fmt, ...)
-{
-	size_t n = strlen(log_buf);
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(log_buf + n, sizeof(log_buf) - n, fmt, ap);
-	va_end(ap);
-}
-
-void *guest_mem_ptr(const struct guest_mem *m, gpa_t gpa, u64 len)
-{
-	if (gpa + len > m->size || len > GUEST_CHUNK - gpa % GUEST_CHUNK)
-		return NULL;
-	return ram + gpa;
-}
-
-int guest_mem_write(const struct guest_mem *m, gpa_t gpa, const void *src,
-		    u64 len)
-{
-	if (gpa + len < gpa || gpa + len > m->size)
-		return -EFAULT;
-	memcpy(ram + gpa, src, len);
-	return 0;
-}
 
 static void new_guest(u64 size)
 {
 	assert_true(size <= RAM_MAX);
-	memset(ram, 0, RAM_MAX);
+	memset(fake_ram, 0, RAM_MAX);
 	mem.size = size;
 	memset(&entry, 0xa5, sizeof(entry)); /* a loader must fill it */
-	log_buf[0] = '\0';
+	fake_log[0] = '\0';
 }
 
 /* --- synthetic bzImages ------------------------------------------------- */
@@ -113,14 +86,6 @@ static void put32(u8 *p, u64 off, u32 v)
 static void put64(u8 *p, u64 off, u64 v)
 {
 	memcpy(p + off, &v, 8);
-}
-
-static u16 get16(const u8 *p, u64 off)
-{
-	u16 v;
-
-	memcpy(&v, p + off, 2);
-	return v;
 }
 
 static u32 get32(const u8 *p, u64 off)
@@ -463,89 +428,6 @@ static void test_boot_params(void **state)
 		assert_int_equal(zp[i], 0);
 }
 
-/* --- the MP table ------------------------------------------------------- */
-
-static u8 sum(const u8 *p, unsigned n)
-{
-	u8 s = 0;
-
-	while (n--)
-		s += *p++;
-	return s;
-}
-
-static void test_mptable(void **state)
-{
-	static u8 buf[0x200];
-	const u8 *cfg = buf + 16, *e = cfg + 44;
-	unsigned irq;
-
-	(void)state;
-	memset(buf, 0xee, sizeof(buf));
-	assert_int_equal(mptable_build(buf, 0xf0000), MPTABLE_SIZE);
-	assert_int_equal(buf[MPTABLE_SIZE], 0xee);
-	/* Floating pointer (MP spec 4.1). */
-	assert_memory_equal(buf, "_MP_", 4);
-	assert_int_equal(get32(buf, 4), 0xf0010);
-	assert_int_equal(buf[8], 1);
-	assert_int_equal(buf[9], 4);
-	assert_int_equal(sum(buf, 16), 0);
-	assert_int_equal(buf[11], 0); /* a table follows */
-	assert_int_equal(buf[12], 0); /* no IMCRP: virtual wire mode */
-	/* Header (4.2). */
-	assert_memory_equal(cfg, "PCMP", 4);
-	assert_int_equal(get16(cfg, 4), 44 + 20 + 8 + 8 + 16 * 8 + 2 * 8);
-	assert_int_equal(MPTABLE_SIZE, 16 + get16(cfg, 4));
-	assert_int_equal(cfg[6], 4);
-	assert_int_equal(sum(cfg, get16(cfg, 4)), 0);
-	assert_memory_equal(cfg + 8, "BRAID   ", 8);
-	assert_memory_equal(cfg + 16, "BRAIDHV     ", 12);
-	assert_int_equal(get16(cfg, 34), 21);
-	assert_int_equal(get32(cfg, 36), 0xfee00000);
-	assert_int_equal(get16(cfg, 40), 0);
-	/* Processor (4.3.1): APIC 0, enabled, the BSP. */
-	assert_int_equal(e[0], 0);
-	assert_int_equal(e[1], 0);
-	assert_int_equal(e[2], 0x14);
-	assert_int_equal(e[3], 3);
-	/* Bus (4.3.2). */
-	e += 20;
-	assert_int_equal(e[0], 1);
-	assert_int_equal(e[1], 0);
-	assert_memory_equal(e + 2, "ISA   ", 6);
-	/* I/O APIC (4.3.3): ID 1, version 0x11, enabled, at 0xFEC00000. */
-	e += 8;
-	assert_memory_equal(e, "\x02\x01\x11\x01\x00\x00\xc0\xfe", 8);
-	/* I/O interrupts (4.3.4), from ISA bus 0 to I/O APIC 1: the 8259's
-	 * ExtINT to pin 0, IRQ 0 to pin 2, IRQ n to pin n but for IRQ 2. */
-	e += 8;
-	assert_memory_equal(e, "\x03\x03\x00\x00\x00\x00\x01\x00", 8);
-	e += 8;
-	assert_memory_equal(e, "\x03\x00\x00\x00\x00\x00\x01\x02", 8);
-	for (irq = 1; irq < 16; irq++) {
-		if (irq == 2)
-			continue;
-		e += 8;
-		assert_int_equal(e[0], 3);
-		assert_int_equal(e[1], 0);
-		assert_int_equal(get16(e, 2), 0);
-		assert_int_equal(e[4], 0);
-		assert_int_equal(e[5], irq);
-		assert_int_equal(e[6], 1);
-		assert_int_equal(e[7], irq);
-	}
-	/* Local interrupts (4.3.5): ExtINT to LINT0, NMI to LINT1. */
-	e += 8;
-	assert_memory_equal(e, "\x04\x03\x00\x00\x00\x00\xff\x00", 8);
-	e += 8;
-	assert_memory_equal(e, "\x04\x01\x00\x00\x00\x00\xff\x01", 8);
-	assert_ptr_equal(e + 8, buf + MPTABLE_SIZE);
-	/* Elsewhere, the pointer follows the base. */
-	mptable_build(buf, 0xfff00);
-	assert_int_equal(get32(buf, 4), 0xfff10);
-	assert_int_equal(sum(buf, 16), 0);
-}
-
 /* --- load_linux() ------------------------------------------------------- */
 
 static void test_load_synthetic(void **state)
@@ -558,17 +440,21 @@ static void test_load_synthetic(void **state)
 	assert_int_equal(
 		load_linux(&t, img, img_size, &initrd, "console=ttyS0", &entry),
 		0);
-	assert_string_equal(log_buf,
+	assert_string_equal(fake_log,
 			    "braid: guest t: Linux bzImage, boot protocol "
 			    "2.15, kernel 1 MiB at 0x1000000 (needs 16 MiB), "
 			    "initrd 1 MiB at 0x3ffd000\n");
-	zpg = ram + LINUX_BOOT_PARAMS_GPA;
+	zpg = fake_ram + LINUX_BOOT_PARAMS_GPA;
 	assert_int_equal(zpg[O_LOADER_TYPE], 0xff);
 	assert_int_equal(get32(zpg, O_RAMDISK), 0x3ffd000);
-	assert_string_equal((char *)ram + LINUX_CMDLINE_GPA, "console=ttyS0");
-	assert_memory_equal(ram + MiB(16), img + 5 * 512, KERNEL_LEN);
-	assert_memory_equal(ram + 0x3ffd000, fake_phys_ptr(0x100000), 0x3000);
-	assert_memory_equal(ram + MPTABLE_GPA, "_MP_", 4);
+	assert_string_equal((char *)fake_ram + LINUX_CMDLINE_GPA,
+			    "console=ttyS0");
+	assert_memory_equal(fake_ram + MiB(16), img + 5 * 512, KERNEL_LEN);
+	assert_memory_equal(fake_ram + 0x3ffd000, fake_phys_ptr(0x100000),
+			    0x3000);
+	/* The firmware tables (tests/unit/test_fwtables.c checks them). */
+	assert_memory_equal(fake_ram + FW_MPTABLE_GPA, "_MP_", 4);
+	assert_memory_equal(fake_ram + FW_ACPI_GPA + 0x40, "RSD PTR ", 8);
 	/* 32-bit boot protocol: ESI = boot_params, the rest zero. */
 	assert_int_equal(entry.eip, MiB(16));
 	assert_int_equal(entry.esi, LINUX_BOOT_PARAMS_GPA);
@@ -584,21 +470,21 @@ static void test_load_errors(void **state)
 	assert_int_equal(load_linux(&t, img, img_size, NULL, "", &entry),
 			 -E2BIG);
 	assert_string_equal(
-		log_buf, "braid: guest t: error: kernel needs 16 MiB at "
-			 "0x1000000; guest has 16 MiB: use mem=32M or more\n");
+		fake_log, "braid: guest t: error: kernel needs 16 MiB at "
+			  "0x1000000; guest has 16 MiB: use mem=32M or more\n");
 	assert_int_equal(entry.eip, 0xa5a5a5a5); /* untouched */
 	new_guest(MiB(64));
 	memset(longline, 'x', sizeof(longline) - 1);
 	assert_int_equal(load_linux(&t, img, img_size, NULL, longline, &entry),
 			 -E2BIG);
-	assert_string_equal(log_buf, "braid: guest t: error: kernel command "
-				     "line is 2999 bytes; this kernel accepts "
-				     "at most 2047\n");
+	assert_string_equal(fake_log, "braid: guest t: error: kernel command "
+				      "line is 2999 bytes; this kernel accepts "
+				      "at most 2047\n");
 	new_guest(MiB(64));
 	img[O_LOADFLAGS] = 0;
 	assert_int_equal(load_linux(&t, img, img_size, NULL, "", &entry),
 			 -ENOTSUP);
-	assert_non_null(strstr(log_buf, "error: a zImage"));
+	assert_non_null(strstr(fake_log, "error: a zImage"));
 	assert_int_equal(entry.eip, 0xa5a5a5a5);
 }
 
@@ -647,16 +533,16 @@ static void test_host_vmlinuz(void **state)
 	new_guest(MiB(32));
 	assert_int_equal(load_linux(&t, vmlinuz, size, NULL, "", &entry),
 			 -E2BIG);
-	assert_non_null(strstr(log_buf, "error: kernel needs "));
-	assert_non_null(strstr(log_buf, "use mem="));
+	assert_non_null(strstr(fake_log, "error: kernel needs "));
+	assert_non_null(strstr(fake_log, "use mem="));
 	new_guest(RAM_MAX);
 	assert_int_equal(
 		load_linux(&t, vmlinuz, size, NULL, "console=ttyS0", &entry),
 		0);
-	assert_non_null(strstr(log_buf, "Linux bzImage, boot protocol 2."));
-	assert_memory_equal(ram + k.load, vmlinuz + k.setup_size,
+	assert_non_null(strstr(fake_log, "Linux bzImage, boot protocol 2."));
+	assert_memory_equal(fake_ram + k.load, vmlinuz + k.setup_size,
 			    k.kernel_size);
-	assert_memory_equal(ram + LINUX_BOOT_PARAMS_GPA + 0x1f1,
+	assert_memory_equal(fake_ram + LINUX_BOOT_PARAMS_GPA + 0x1f1,
 			    vmlinuz + 0x1f1, 0x210 - 0x1f1);
 	assert_int_equal(entry.eip, k.load);
 	print_message("%s: protocol %x, kernel %llu KiB at %#llx, needs "
@@ -673,9 +559,9 @@ static int group_setup(void **state)
 {
 	(void)state;
 	img = malloc(IMG_MAX);
-	ram = mmap(NULL, RAM_MAX, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	return !img || ram == MAP_FAILED;
+	fake_ram = mmap(NULL, RAM_MAX, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	return !img || fake_ram == MAP_FAILED;
 }
 
 #define TS(fn) cmocka_unit_test_setup(fn, setup)
@@ -689,8 +575,8 @@ int main(void)
 		TS(test_load_address),	 TS(test_cmdline_too_long),
 		TS(test_kernel_too_big), TS(test_initrd_placement),
 		TS(test_initrd_too_big), TS(test_boot_params),
-		TS(test_mptable),	 TS(test_load_synthetic),
-		TS(test_load_errors),	 TS(test_host_vmlinuz),
+		TS(test_load_synthetic), TS(test_load_errors),
+		TS(test_host_vmlinuz),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, NULL);
