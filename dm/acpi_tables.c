@@ -8,7 +8,7 @@
  *                XSDT  (5.2.8)   -> FADT, MADT (64-bit addresses)
  *                RSDT  (5.2.7)   -> FADT, MADT (32-bit, for ACPI 1.0 OSes)
  *                FADT  (5.2.9)   -> FACS, DSDT
- *                DSDT  (5.2.11.1) a header and no AML: no devices to name
+ *                DSDT  (5.2.11.1) \_S5 only: no devices to name
  *                MADT  (5.2.12)  local APIC at 0xFEE00000, PCAT_COMPAT;
  *                      a Processor Local APIC per CPU (UID = APIC ID = n,
  *                      Enabled); the I/O APIC (ID 1, 0xFEC00000, GSI 0..);
@@ -21,9 +21,14 @@
  * (arch/x86/kernel/acpi/boot.c, acpi_parse_madt_ioapic_entries); and a
  * FADT must name a DSDT and, unless HW_REDUCED_ACPI, a FACS. HW_REDUCED
  * stays clear: it tells an OS there is no 8259 and no PIT, and braid
- * emulates both. The FADT names no fixed hardware: SMI_CMD 0 (always in
- * ACPI mode), no PM1 blocks, no PM timer, no reset register, no GPEs;
- * nothing raises the SCI. ISA IRQs other than 0 and 9 need no override:
+ * emulates both. The FADT names the fixed hardware of dm/vpm.c: the PM1a
+ * event and control blocks and a 32-bit PM timer (4.8.3), which an OS
+ * needs to start its ACPI interpreter (Linux's ACPICA refuses without
+ * PM1a blocks); SMI_CMD 0 (always in ACPI mode, SCI_EN reads 1); no PM1b
+ * or PM2 blocks, no reset register, no GPEs. Only the timer's TMR_STS,
+ * if the OS enables it, raises the SCI. The DSDT names \_S5, so that an
+ * OS can turn the guest off (SLP_TYP VPM_SLP_TYP_S5, 7.4.2) and knows no
+ * other sleep state. ISA IRQs other than 0 and 9 need no override:
  * without one, IRQ n is GSI n, edge, active high (5.2.12.5), which is how
  * dm/vioapic.c is wired.
  */
@@ -31,6 +36,7 @@
 #include "arch/x86_64/mc146818.h"
 #include "dm/acpi_tables.h"
 #include "dm/mptable.h"
+#include "dm/vpm.h"
 #include "lib/checksum.h"
 #include "lib/string.h"
 
@@ -42,6 +48,25 @@
 #define NO_C3	     1001 /* 5.2.9 P_LVL3_LAT: > 1000, no C3 state */
 #define DSDT_REV     2	  /* its AML's integers are 64-bit */
 #define SDT_REVISION 1	  /* of the RSDT and XSDT */
+#define GAS_WORD     2	  /* 5.2.3.2 Access Size: 16-bit accesses */
+#define GAS_DWORD    3
+
+/*
+ * The DSDT's AML (ACPI 6.5 chapter 20): Name (_S5, Package (4) {
+ * VPM_SLP_TYP_S5, VPM_SLP_TYP_S5, 0, 0 }), the SLP_TYP values for PM1a
+ * and PM1b and two reserved (7.4.2). NameOp, NameString, PackageOp,
+ * PkgLength (the bytes after PackageOp), NumElements, then each element
+ * as BytePrefix n or ZeroOp (20.2.3, 20.2.5).
+ */
+/* clang-format off */
+static const u8 dsdt_aml[] = {
+	0x08, '_', 'S', '5', '_',	/* NameOp "_S5_" */
+	0x12, 0x08, 0x04,		/* PackageOp, PkgLength 8, 4 elements */
+	0x0a, VPM_SLP_TYP_S5,		/* BytePrefix: SLP_TYP for PM1a */
+	0x0a, VPM_SLP_TYP_S5,		/* and for PM1b */
+	0x00, 0x00,			/* ZeroOp: reserved */
+};
+/* clang-format on */
 
 /* Where each table goes, as offsets from the start. */
 struct layout {
@@ -68,7 +93,9 @@ static struct layout plan(unsigned nr_cpus)
 	l.fadt =
 		ALIGN_UP(l.rsdt + sizeof(struct acpi_table_header) + 2 * 4, 16);
 	l.dsdt = ALIGN_UP(l.fadt + sizeof(struct acpi_fadt), 16);
-	l.madt = ALIGN_UP(l.dsdt + sizeof(struct acpi_table_header), 16);
+	l.madt = ALIGN_UP(l.dsdt + sizeof(struct acpi_table_header) +
+				  sizeof(dsdt_aml),
+			  16);
 	l.end = l.madt + madt_length(nr_cpus);
 	return l;
 }
@@ -139,8 +166,34 @@ static void build_roots(u8 *buf, u32 gpa, const struct layout *l)
 	finish(buf + l->rsdt);
 }
 
-/* A FADT that names no fixed hardware (see the file comment); the
- * buffer is zeroed already. */
+/* An I/O-port Generic Address Structure for a block of @len bytes. */
+static struct acpi_gas io_gas(u16 port, u8 len, u8 access_size)
+{
+	return (struct acpi_gas){
+		.address_space_id = ACPI_GAS_SYSTEM_IO,
+		.register_bit_width = (u8)(len * 8),
+		.access_size = access_size,
+		.address = port,
+	};
+}
+
+/* The PM1a blocks and the PM timer (dm/vpm.h), in both the 32-bit and
+ * the X_ GAS forms, which must agree (5.2.9). */
+static void fadt_pm_blocks(struct acpi_fadt *f)
+{
+	f->pm1a_evt_blk = VPM_PM1A_EVT_BLK;
+	f->pm1a_cnt_blk = VPM_PM1A_CNT_BLK;
+	f->pm_tmr_blk = VPM_PM_TMR_BLK;
+	f->pm1_evt_len = PM1_EVT_LEN;
+	f->pm1_cnt_len = PM1_CNT_LEN;
+	f->pm_tmr_len = PM_TMR_LEN;
+	/* PM1_STS, PM1_EN and PM1_CNT are 16-bit registers (4.8.3.1). */
+	f->x_pm1a_evt_blk = io_gas(VPM_PM1A_EVT_BLK, PM1_EVT_LEN, GAS_WORD);
+	f->x_pm1a_cnt_blk = io_gas(VPM_PM1A_CNT_BLK, PM1_CNT_LEN, GAS_WORD);
+	f->x_pm_tmr_blk = io_gas(VPM_PM_TMR_BLK, PM_TMR_LEN, GAS_DWORD);
+}
+
+/* The FADT (see the file comment); the buffer is zeroed already. */
 static void build_fadt(u8 *buf, u32 gpa, const struct layout *l)
 {
 	struct acpi_fadt *f = (void *)(buf + l->fadt);
@@ -158,14 +211,17 @@ static void build_fadt(u8 *buf, u32 gpa, const struct layout *l)
 	f->century = RTC_CENTURY; /* dm/vrtc.c keeps it */
 	f->iapc_boot_arch = FADT_BOOT_LEGACY_DEVICES | FADT_BOOT_VGA_ABSENT;
 	f->flags = FADT_FLAG_WBINVD | FADT_FLAG_PROC_C1 | FADT_FLAG_PWR_BUTTON |
-		   FADT_FLAG_SLP_BUTTON;
+		   FADT_FLAG_SLP_BUTTON | FADT_FLAG_TMR_VAL_EXT;
+	fadt_pm_blocks(f);
 	finish(f);
 }
 
 static void build_dsdt(u8 *buf, const struct layout *l)
 {
-	header(buf + l->dsdt, "DSDT", sizeof(struct acpi_table_header),
-	       DSDT_REV);
+	u32 hdr = sizeof(struct acpi_table_header);
+
+	header(buf + l->dsdt, "DSDT", hdr + sizeof(dsdt_aml), DSDT_REV);
+	memcpy(buf + l->dsdt + hdr, dsdt_aml, sizeof(dsdt_aml));
 	finish(buf + l->dsdt);
 }
 

@@ -4,7 +4,8 @@
  * describing a guest's virtual platform (hv/vplat.h) with @nr_cpus CPUs:
  * the RSDP, an XSDT and an RSDT (for ACPI 1.0 readers), the MADT (the
  * CPUs' local APICs, the I/O APIC and how ISA IRQs reach it), and the
- * FADT with the FACS and an empty DSDT it must point to. An OS looks for
+ * FADT with the FACS and a DSDT (naming only \_S5) it must point to, and
+ * the ACPI fixed hardware of dm/vpm.h. An OS looks for
  * its CPUs in the MADT before the MP table (dm/mptable.c); both say the
  * same.
  */

@@ -122,6 +122,13 @@ void guest_machine_reset(struct guest *g, const char *how)
 	g->state = GUEST_RESET;
 }
 
+void guest_power_off(struct guest *g, const char *how)
+{
+	guest_console_flush(g);
+	guest_info(g, "stopped: powered off through %s", how);
+	g->state = GUEST_STOPPED;
+}
+
 /* CPU time the guest has used: its own, and braid's on its behalf
  * (handling its exits), but not the time it sat halted. */
 static u64 cpu_used(const struct guest *g)

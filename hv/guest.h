@@ -189,6 +189,10 @@ u64 guest_time_due(const struct guest *g, u64 now);
 /* The guest reset its machine through @how (a port): it stops with reason
  * "reset", or with on_reset=restart is started again (hv/main.c). */
 void guest_machine_reset(struct guest *g, const char *how);
+/* The guest turned its machine off through @how: it ends as stopped,
+ * having reported no result, with one line saying so and no register
+ * dump (it did not misbehave). */
+void guest_power_off(struct guest *g, const char *how);
 
 /* Stop a misbehaving guest with a one-line report naming the reason and
  * its RIP. */

@@ -84,6 +84,7 @@ void vplat_reset(struct guest *g)
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_hz(), now);
 	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
+	vpm_reset(&p->pm, tsc_hz(), now);
 	firmware_handover(p, now);
 	p->next_input_poll = now;
 	p->settled = false;
@@ -108,12 +109,39 @@ static bool io_byte(struct vplat *p, u16 port, bool in, u8 *b, u64 now)
 	return false;
 }
 
+/*
+ * The guest wrote SLP_EN (ACPI 6.5 4.8.3.2.1): S5, the only sleep state
+ * the DSDT names, is a power-off and ends the guest; braid has no other
+ * sleep state to enter, so any other SLP_TYP changes nothing.
+ */
+static void pm_sleep(struct guest *g)
+{
+	int typ = vpm_take_sleep(&g->plat.pm);
+
+	if (typ == VPM_NO_SLEEP)
+		return;
+	if (typ == VPM_SLP_TYP_S5) {
+		guest_power_off(g, "ACPI (S5)");
+		return;
+	}
+	guest_report(g, REPORT_PORT,
+		     "sleep type %d asked for through PM1_CNT: braid has no "
+		     "such sleep state, ignored",
+		     typ);
+}
+
 bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val)
 {
 	u8 b = (u8)*val;
 
-	/* Every device here has byte-wide registers; a wider access to
-	 * one is not something PC software does. */
+	/* The ACPI registers are 16 and 32 bits wide (4.8.3). */
+	if (vpm_io(&g->plat.pm, port, in, size, val, rdtsc())) {
+		if (!in)
+			pm_sleep(g);
+		return true;
+	}
+	/* Every other device here has byte-wide registers; a wider access
+	 * to one is not something PC software does. */
 	if (size != 1)
 		return false;
 	if (!io_byte(&g->plat, port, in, &b, rdtsc()))
@@ -176,6 +204,7 @@ static void sync(struct guest *g, u64 now)
 	}
 	isa_irq(p, ISA_IRQ_COM1, vuart_irq(&g->uart));
 	isa_irq(p, ISA_IRQ_RTC, vrtc_irq(&p->rtc, now));
+	isa_irq(p, ISA_IRQ_SCI, vpm_sci(&p->pm, now));
 	while (vioapic_next(&p->ioapic, &vec, &level))
 		vlapic_set_irr(&p->lapic, vec, level);
 	vlapic_update(&p->lapic, now);
@@ -219,6 +248,8 @@ static u64 next_deadline(struct guest *g, u64 now)
 		t = MIN(t, vpit_next_event(&p->pit, now));
 	if (irq_routed(p, ISA_IRQ_RTC))
 		t = MIN(t, vrtc_next_event(&p->rtc, now));
+	if (irq_routed(p, ISA_IRQ_SCI))
+		t = MIN(t, vpm_next_event(&p->pm, now));
 
 	if (g->uart.ier & UART_IER_ERBFI)
 		t = MIN(t, p->next_input_poll);

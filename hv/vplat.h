@@ -9,6 +9,7 @@
  *   8259 pair    ports 0x20, 0xA0  dm/vpic.c     ISA IRQs, via LINT0 ExtINT
  *   8254 PIT     ports 0x40-0x43   dm/vpit.c     IRQ 0; channel 2 via 0x61
  *   CMOS RTC     ports 0x70-0x71   dm/vrtc.c     wall clock and NVRAM
+ *   ACPI PM      ports 0x600-0x60B dm/vpm.c      PM1 blocks, PM timer, SCI
  *
  * Everything counts time in TSC ticks, the clock the guest reads itself.
  * Before each entry braid brings the devices up to date, injects the
@@ -23,12 +24,14 @@
 #include "dm/vlapic.h"
 #include "dm/vpic.h"
 #include "dm/vpit.h"
+#include "dm/vpm.h"
 #include "dm/vrtc.h"
 #include "lib/types.h"
 
 #define ISA_IRQ_PIT  0
 #define ISA_IRQ_COM1 4
 #define ISA_IRQ_RTC  8
+#define ISA_IRQ_SCI  9 /* the FADT's SCI_INT (dm/acpi_tables.c) */
 #define IOAPIC_ID    MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
 
 struct vplat {
@@ -37,6 +40,7 @@ struct vplat {
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
+	struct vpm pm;
 	u8 rst_cnt; /* the Reset Control register's other bits (hv/io.c) */
 	u64 next_input_poll; /* TSC: when to look at the host console */
 	/* The last full pass left nothing to inject and braid's timer set

@@ -115,6 +115,33 @@ _Static_assert(FADT_PM_TMR_BLK == 76 && FADT_PM_TMR_LEN == 91 &&
 #define FADT_BOOT_VGA_ABSENT	 BIT(2)
 #define ACPI_PM_TIMER_HZ	 3579545 /* 5.2.9: "3.579545 MHz" */
 
+/* ACPI 6.5 4.8.3.1, Tables 4.11-4.12: PM1 Status and Enable, the two
+ * 16-bit halves of a PM1 event block (PM1_STS first). */
+#define PM1_STS_TMR	    BIT(0)  /* the PM timer's top bit changed */
+#define PM1_STS_BM	    BIT(4)  /* bus master activity */
+#define PM1_STS_GBL	    BIT(5)  /* the BIOS released the global lock */
+#define PM1_STS_PWRBTN	    BIT(8)  /* power button pressed */
+#define PM1_STS_SLPBTN	    BIT(9)  /* sleep button pressed */
+#define PM1_STS_RTC	    BIT(10) /* RTC alarm */
+#define PM1_STS_PCIEXP_WAKE BIT(14) /* PCIe wake event */
+#define PM1_STS_WAK	    BIT(15) /* woke from a sleeping state */
+#define PM1_EN_TMR	    BIT(0)
+#define PM1_EN_GBL	    BIT(5)
+#define PM1_EN_PWRBTN	    BIT(8)
+#define PM1_EN_SLPBTN	    BIT(9)
+#define PM1_EN_RTC	    BIT(10)
+#define PM1_EN_PCIEXP_WAKE  BIT(14) /* PCIEXP_WAKE_DIS: 1 disables */
+/* ACPI 6.5 4.8.3.2.1, Table 4.13: PM1 Control. */
+#define PM1_CNT_SCI_EN	      BIT(0)	 /* 1: ACPI mode (events raise SCIs) */
+#define PM1_CNT_BM_RLD	      BIT(1)	 /* bus master wakes from C3 */
+#define PM1_CNT_GBL_RLS	      BIT(2)	 /* write-only: release the lock */
+#define PM1_CNT_SLP_TYP	      (7u << 10) /* the _Sx value to enter */
+#define PM1_CNT_SLP_TYP_SHIFT 10
+#define PM1_CNT_SLP_EN	      BIT(13) /* write-only: enter SLP_TYP */
+#define PM1_EVT_LEN	      4	      /* FADT PM1_EVT_LEN: PM1_STS + PM1_EN */
+#define PM1_CNT_LEN	      2
+#define PM_TMR_LEN	      4
+
 /* ACPI 6.5 5.2.10: the Firmware ACPI Control Structure, on a
  * 64-byte boundary; it has no header and no checksum. */
 struct acpi_facs {

@@ -79,7 +79,7 @@ smp_guest_tables_svm() {
 		"$G/smp.elf=name=smp-compound mem=32M paging=compound"
 	for p in nested shadow compound; do
 		expect_line "$s" "smp-$p finds 1 CPU in the MADT" \
-			"[smp-$p] INFO: MADT at 0xf1230: 1 CPUs, BSP APIC 0"
+			"[smp-$p] INFO: MADT at 0xf1240: 1 CPUs, BSP APIC 0"
 		expect_line "$s" "smp-$p runs on 1 CPU" "[smp-$p] smp: 1 cpus"
 		expect_guest_pass "$s" "smp-$p"
 	done

@@ -174,9 +174,53 @@ static void find_acpi(u64 *fadt, u64 *madt)
 	assert_int_equal(get32(rsdt + 40), *madt);
 }
 
-/* A FADT of revision 6.5 naming the FACS and DSDT, SCI on IRQ 9, and no
- * fixed hardware: no SMI command, PM1 blocks, PM timer, reset register;
- * not hardware-reduced (braid has a PIT and 8259s). */
+/* An I/O GAS at FADT offset @at: @port, @bits wide, @access_size. */
+static void expect_io_gas(u64 at, u16 port, u8 bits, u8 access_size)
+{
+	assert_int_equal(fake_ram[at], 1); /* System I/O */
+	assert_int_equal(fake_ram[at + 1], bits);
+	assert_int_equal(fake_ram[at + 2], 0);
+	assert_int_equal(fake_ram[at + 3], access_size);
+	assert_int_equal(get64(at + 4), port);
+}
+
+/* The PM1a event and control blocks and the 32-bit PM timer at the
+ * ports dm/vpm.c answers, in both forms (ACPI 6.5 5.2.9); no PM1b, PM2
+ * or GPE blocks. */
+static void expect_fadt_pm(u64 f)
+{
+	assert_int_equal(get32(f + 56), 0x600); /* PM1a_EVT_BLK */
+	assert_int_equal(get32(f + 60), 0);	/* PM1b_EVT_BLK */
+	assert_int_equal(get32(f + 64), 0x604); /* PM1a_CNT_BLK */
+	assert_int_equal(get32(f + 68), 0);	/* PM1b_CNT_BLK */
+	assert_int_equal(get32(f + 72), 0);	/* PM2_CNT_BLK */
+	assert_int_equal(get32(f + 76), 0x608); /* PM_TMR_BLK */
+	assert_int_equal(get32(f + 80), 0);	/* GPE0_BLK */
+	assert_int_equal(fake_ram[f + 88], 4);	/* PM1_EVT_LEN */
+	assert_int_equal(fake_ram[f + 89], 2);	/* PM1_CNT_LEN */
+	assert_int_equal(fake_ram[f + 91], 4);	/* PM_TMR_LEN */
+	assert_int_equal(fake_ram[f + 92], 0);	/* GPE0_BLK_LEN */
+	assert_int_equal(get32(f + 112) & (1u << 8), 1u << 8); /* TMR_VAL_EXT */
+	expect_io_gas(f + 148, 0x600, 32, 2);
+	expect_io_gas(f + 172, 0x604, 16, 2);
+	expect_io_gas(f + 208, 0x608, 32, 3);
+	assert_int_equal(get64(f + 160 + 4), 0); /* X_PM1b_EVT_BLK */
+	assert_int_equal(get64(f + 220 + 4), 0); /* X_GPE0_BLK */
+}
+
+/* The DSDT is \_S5 = Package (4) { 5, 5, 0, 0 } and nothing else. */
+static void expect_dsdt(u64 dsdt)
+{
+	static const u8 aml[] = { 0x08, '_',  'S', '5',	 '_', 0x12, 0x08,
+				  0x04, 0x0a, 5,   0x0a, 5,   0x00, 0x00 };
+
+	assert_int_equal(expect_table(dsdt, "DSDT"), 36 + sizeof(aml));
+	assert_memory_equal(fake_ram + dsdt + 36, aml, sizeof(aml));
+}
+
+/* A FADT of revision 6.5 naming the FACS and DSDT, SCI on IRQ 9, the PM1a
+ * blocks and PM timer, no SMI command and no reset register; not
+ * hardware-reduced (braid has a PIT and 8259s). */
 static void expect_fadt(u64 f)
 {
 	u64 facs = get32(f + 36), dsdt = get32(f + 40);
@@ -189,16 +233,12 @@ static void expect_fadt(u64 f)
 	assert_int_equal(get32(facs + 4), 64);
 	assert_int_equal(get64(f + 132), 0); /* X_FIRMWARE_CTRL */
 	assert_int_equal(get64(f + 140), dsdt);
-	assert_int_equal(expect_table(dsdt, "DSDT"), 36);
+	expect_dsdt(dsdt);
 	assert_int_equal(get16(f + 46), 9);
-	assert_int_equal(get32(f + 48), 0);
-	assert_int_equal(get32(f + 56), 0);
-	assert_int_equal(get32(f + 64), 0);
-	assert_int_equal(get32(f + 76), 0);
-	assert_int_equal(fake_ram[f + 91], 0);
-	assert_int_equal(get32(f + 112) & (1u << 20 | 1u << 10 | 1u << 8), 0);
+	assert_int_equal(get32(f + 48), 0); /* SMI_CMD */
+	expect_fadt_pm(f);
+	assert_int_equal(get32(f + 112) & (1u << 20 | 1u << 10), 0);
 	assert_int_equal(get64(f + 116 + 4), 0);   /* RESET_REG address */
-	assert_int_equal(get64(f + 208 + 4), 0);   /* X_PM_TMR_BLK address */
 	assert_int_equal(fake_ram[f + 108], 0x32); /* the RTC's century byte */
 }
 
