@@ -35,14 +35,12 @@
 #include "arch/x86_64/acpispec.h"
 #include "arch/x86_64/mc146818.h"
 #include "dm/acpi_tables.h"
+#include "dm/board.h"
 #include "dm/mptable.h"
 #include "dm/vpm.h"
 #include "lib/checksum.h"
 #include "lib/string.h"
 
-#define ISA_IRQ_PIT  0
-#define GSI_PIT	     2 /* MP spec table 5-2; dm/mptable.c */
-#define ISA_IRQ_SCI  9
 #define NMI_LINT     1
 #define NO_C2	     101  /* 5.2.9 P_LVL2_LAT: > 100, no C2 state */
 #define NO_C3	     1001 /* 5.2.9 P_LVL3_LAT: > 1000, no C3 state */

@@ -28,6 +28,7 @@
  * behind an IMCR (3.6.2.1). 64-bit Linux ignores the bit either way.
  */
 #include "arch/x86_64/mpspec.h"
+#include "dm/board.h"
 #include "dm/mptable.h"
 #include "lib/checksum.h"
 #include "lib/string.h"
@@ -35,8 +36,6 @@
 #define MP_IOAPIC_VERSION 0x11 /* an 82093AA, as dm/vioapic.c models */
 #define MP_LAPIC_VERSION  0x14 /* an integrated (xAPIC) local APIC */
 #define ISA_IRQS	  16
-#define ISA_IRQ_PIT	  0
-#define PIT_INTIN	  2 /* table 5-2 */
 #define ISA_IRQ_CASC	  2 /* the 8259 cascade: no device behind it */
 
 static void build_io_int(struct mp_io_int *i, u8 type, u8 irq, u8 intin)
@@ -60,7 +59,7 @@ static void build_io_ints(struct mp_io_int *i)
 	u8 irq;
 
 	build_io_int(i++, MP_INT_EXTINT, 0, 0);
-	build_io_int(i++, MP_INT_INT, ISA_IRQ_PIT, PIT_INTIN);
+	build_io_int(i++, MP_INT_INT, ISA_IRQ_PIT, GSI_PIT);
 	for (irq = 1; irq < ISA_IRQS; irq++)
 		if (irq != ISA_IRQ_CASC)
 			build_io_int(i++, MP_INT_INT, irq, irq);

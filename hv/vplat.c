@@ -180,7 +180,7 @@ static void poll_input(struct guest *g, u64 now)
  * their own number (MP table, dm/mptable.c). */
 static unsigned ioapic_pin(unsigned irq)
 {
-	return irq == ISA_IRQ_PIT ? 2 : irq;
+	return irq == ISA_IRQ_PIT ? GSI_PIT : irq;
 }
 
 /* An ISA interrupt line, wired to the 8259 and to the I/O APIC. */

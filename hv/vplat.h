@@ -4,7 +4,7 @@
  * besides RAM and COM1 (dm/uart.c), each emulated by braid, none passed
  * through:
  *
- *   local APIC   MMIO 0xFEE00000   dm/vlapic.c   timer, TPR, EOI, self-IPI
+ *   local APIC   MMIO 0xFEE00000   dm/vlapic.c   timer, TPR, EOI, ICR
  *   I/O APIC     MMIO 0xFEC00000   dm/vioapic.c  ISA IRQs to the local APIC
  *   8259 pair    ports 0x20, 0xA0  dm/vpic.c     ISA IRQs, via LINT0 ExtINT
  *   8254 PIT     ports 0x40-0x43   dm/vpit.c     IRQ 0; channel 2 via 0x61
@@ -19,6 +19,7 @@
 #ifndef HV_VPLAT_H
 #define HV_VPLAT_H
 
+#include "dm/board.h"
 #include "dm/mptable.h"
 #include "dm/vioapic.h"
 #include "dm/vlapic.h"
@@ -28,11 +29,7 @@
 #include "dm/vrtc.h"
 #include "lib/types.h"
 
-#define ISA_IRQ_PIT  0
-#define ISA_IRQ_COM1 4
-#define ISA_IRQ_RTC  8
-#define ISA_IRQ_SCI  9 /* the FADT's SCI_INT (dm/acpi_tables.c) */
-#define IOAPIC_ID    MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
+#define IOAPIC_ID MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
 
 struct vplat {
 	struct vlapic lapic;
