@@ -6,7 +6,8 @@
  *
  *   0x600  PM1a_EVT_BLK  PM1_STS (2 bytes), then PM1_EN (2 bytes)
  *   0x604  PM1a_CNT_BLK  PM1_CNT (2 bytes)
- *   0x608  PM_TMR_BLK    the 32-bit PM timer, 3.579545 MHz
+ *   0x608  PM_TMR_BLK    the 32-bit PM timer, 3.579545 MHz (modelled, but
+ *                        not named in the FADT yet: dm/acpi_tables.c)
  *
  * The board is always in ACPI mode (SCI_EN reads 1, no SMI_CMD). The only
  * event source is the timer's TMR_STS; the SCI (IRQ 9) is asserted while

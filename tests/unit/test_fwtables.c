@@ -194,16 +194,16 @@ static void expect_fadt_pm(u64 f)
 	assert_int_equal(get32(f + 64), 0x604); /* PM1a_CNT_BLK */
 	assert_int_equal(get32(f + 68), 0);	/* PM1b_CNT_BLK */
 	assert_int_equal(get32(f + 72), 0);	/* PM2_CNT_BLK */
-	assert_int_equal(get32(f + 76), 0x608); /* PM_TMR_BLK */
+	assert_int_equal(get32(f + 76), 0);	/* PM_TMR_BLK: none named */
 	assert_int_equal(get32(f + 80), 0);	/* GPE0_BLK */
 	assert_int_equal(fake_ram[f + 88], 4);	/* PM1_EVT_LEN */
 	assert_int_equal(fake_ram[f + 89], 2);	/* PM1_CNT_LEN */
-	assert_int_equal(fake_ram[f + 91], 4);	/* PM_TMR_LEN */
+	assert_int_equal(fake_ram[f + 91], 0);	/* PM_TMR_LEN */
 	assert_int_equal(fake_ram[f + 92], 0);	/* GPE0_BLK_LEN */
-	assert_int_equal(get32(f + 112) & (1u << 8), 1u << 8); /* TMR_VAL_EXT */
+	assert_int_equal(get32(f + 112) & (1u << 8), 0); /* TMR_VAL_EXT */
 	expect_io_gas(f + 148, 0x600, 32, 2);
 	expect_io_gas(f + 172, 0x604, 16, 2);
-	expect_io_gas(f + 208, 0x608, 32, 3);
+	assert_int_equal(get64(f + 208 + 4), 0); /* X_PM_TMR_BLK */
 	assert_int_equal(get64(f + 160 + 4), 0); /* X_PM1b_EVT_BLK */
 	assert_int_equal(get64(f + 220 + 4), 0); /* X_GPE0_BLK */
 }
