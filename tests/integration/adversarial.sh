@@ -171,8 +171,10 @@ adv_expect() {
 		;;
 	spoof)
 		expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"
+		# Other guests' lines may end its raw line anywhere after the
+		# prefix, which goes out with "braid:" in one write.
 		expect_line "$s" "$g: its braid-like line is shown as its own" \
-			"[$g] braid: summary: 99 guests"
+			"[$g] braid:"
 		if grep -q '^braid: summary: 99\|^braid: stats {"guest":"spoofed"' "$LOG"; then
 			fail "$s: $g forged a line of braid's"
 		else
@@ -188,8 +190,22 @@ adv_expect() {
 # 32 modules; fewer boots save the emulators' start-up (Bochs's most).
 ADV_BATCH=${ADV_BATCH:-5}
 
+# The batches boot ADV_JOBS at a time (default 2: each emulator is one
+# busy thread, and the machines have two cores), then are checked in
+# order. Bochs's guests see emulated time, so running two at once changes
+# nothing they measure.
+adv_boot() { # svm|vmx SCENARIO MODULE...
+	local v=$1 s=$2
+	shift 2
+	if [ "$v" = svm ]; then
+		BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" "$@"
+	else
+		BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" bochs corei7_haswell_4770 "exit=bochs" "$@"
+	fi
+}
+
 adv_run() { # svm|vmx
-	local s a m n i batch mods
+	local s a m n i batch mods pids=()
 	for ((i = 0; i < ${#ADV_ATTACKS[@]}; i += ADV_BATCH)); do
 		batch=("${ADV_ATTACKS[@]:i:ADV_BATCH}")
 		s=$1-adversarial-${batch[0]}
@@ -197,11 +213,18 @@ adv_run() { # svm|vmx
 		for a in "${batch[@]}"; do
 			mapfile -t -O "${#mods[@]}" mods < <(adv_modules "$a")
 		done
-		if [ "$1" = svm ]; then
-			BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
-		else
-			BOOT_TIMEOUT=${ADV_TIMEOUT:-900} boot "$s" bochs corei7_haswell_4770 "exit=bochs" "${mods[@]}"
+		adv_boot "$1" "$s" "${mods[@]}" &
+		pids+=($!)
+		if [ "${#pids[@]}" -ge "${ADV_JOBS:-2}" ]; then
+			wait "${pids[0]}"
+			pids=("${pids[@]:1}")
 		fi
+	done
+	wait
+	for ((i = 0; i < ${#ADV_ATTACKS[@]}; i += ADV_BATCH)); do
+		batch=("${ADV_ATTACKS[@]:i:ADV_BATCH}")
+		s=$1-adversarial-${batch[0]}
+		LOG=$OUT/$s.log
 		n=0
 		for a in "${batch[@]}"; do
 			for m in $(adv_modes "$a"); do
