@@ -41,7 +41,7 @@ printf 'continue\nquit\n' >"$dir/dbg.rc"
 # Bochs ignores SIGTERM, hence KILL.
 TERM=dumb bochs-bin -q -f "$dir/bochsrc" -rc "$dir/dbg.rc" </dev/null >"$dir/bochs.out" 2>&1 &
 bochs=$!
-trap 'kill -KILL "$bochs" 2>/dev/null; wait "$bochs"; exit 143' TERM INT
+trap 'kill -KILL "$bochs" 2>/dev/null; wait "$bochs"; [ -n "${BOCHS_LOG:-}" ] && cp "$dir/bochs.log" "$BOCHS_LOG"; exit 143' TERM INT
 wait "$bochs"
 rc=$?
 trap - TERM INT

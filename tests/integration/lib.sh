@@ -24,6 +24,23 @@ boot() {
 		: >"$LOG"
 		return
 	}
+	local t0=$SECONDS
+	boot_once "$emu" "$cpu"
+	# An emulator that dies by a signal of its own (not timeout's) has not
+	# judged braid: say so and boot once more. A timeout is not retried.
+	if [ "$STATUS" -gt 128 ] && [ "$STATUS" != 124 ] && [ "$STATUS" != 143 ]; then
+		echo "NOTE: $scenario: the emulator died (status $STATUS) before braid finished; booting again" >&2
+		boot_once "$emu" "$cpu"
+	fi
+	echo "$STATUS" >"$LOG.status"
+	echo "$((SECONDS - t0)) $scenario $emu" >>"$OUT/boot-times"
+	# Serial lines end in CR LF; checks work on plain lines.
+	tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+}
+
+# boot_once EMULATOR CPU: one run of $iso, serial to $LOG, status in $STATUS.
+boot_once() {
+	local emu=$1 cpu=$2
 	case $emu in
 	qemu)
 		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-240}" \
@@ -34,13 +51,23 @@ boot() {
 			timeout "${BOOT_TIMEOUT:-240}" tools/run-qemu.sh "$iso" ${boot_args-} >/dev/null 2>&1
 		;;
 	bochs)
-		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG timeout "${BOOT_TIMEOUT:-240}" \
-			tools/run-bochs.sh "$iso" >/dev/null 2>&1
+		BOCHS_CPU=$cpu BOCHS_SERIAL=$LOG BOCHS_LOG=$LOG.bochs \
+			timeout "${BOOT_TIMEOUT:-240}" tools/run-bochs.sh "$iso" >/dev/null 2>&1
 		;;
 	esac
 	STATUS=$?
-	# Serial lines end in CR LF; checks work on plain lines.
-	tr -d '\r' <"$LOG" >"$LOG.txt" && mv "$LOG.txt" "$LOG"
+}
+
+# explain_log LOG: after a failed check that the run ended, what the
+# emulator's status was and where the log stopped (CI keeps only stdout).
+explain_log() {
+	local log=$1
+	echo "  emulator status $(cat "$log.status" 2>/dev/null || echo "?"); last lines of $log:"
+	tail -n 8 "$log" 2>/dev/null | cut -c1-200 | sed 's/^/  | /'
+	if [ -s "$log.bochs" ]; then
+		echo "  last lines of the Bochs log:"
+		grep -v '^[0-9]*i\[' "$log.bochs" | tail -n 5 | cut -c1-200 | sed 's/^/  | /'
+	fi
 }
 
 # expect_line SCENARIO "what" FIXED-STRING: the log has a line containing it.
@@ -49,6 +76,7 @@ expect_line() {
 		pass "$1: $2"
 	else
 		fail "$1: $2 (no line containing: $3; log: $LOG)"
+		case $3 in "braid: summary:"*) explain_log "$LOG" ;; esac
 	fi
 }
 

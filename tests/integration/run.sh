@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.."
 . tests/integration/console.sh
 . tests/integration/entrycheck.sh
 mkdir -p "$OUT"
+: >"$OUT/boot-times"
 
 # Linux on Bochs/VMX takes half an hour of one core: it is not part of
 # this suite but of `make test-bochs-linux` (tests/integration/linux-bochs.sh).
@@ -561,5 +562,8 @@ expect_line svm-linux-negative "summary counts 3 refused" "braid: summary: 4 gue
 # braid's own console on COM2 only, named or probed, and on a PCI UART.
 run_console_checks
 
+# Where the time went (seconds per boot; boots in parallel overlap).
+echo "slowest boots:"
+sort -rn "$OUT/boot-times" | head -n 8 | sed 's/^/  /'
 echo "integration: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 [ "$FAILED" = 0 ]
