@@ -43,7 +43,7 @@ static void flush_run(struct run *r)
 	r->count++;
 	kprintf("braid: region {\"guest\":\"%s\",\"t\":%llu,\"va\":\"0x%llx\","
 		"\"len\":\"0x%llx\",\"kind\":\"%s\",\"switch\":%u,\"leaf\":%u}\n",
-		r->g->cfg.name, (unsigned long long)r->g->stats.exits_total,
+		r->g->cfg.name, (unsigned long long)guest_exits_total(r->g),
 		(unsigned long long)r->va, (unsigned long long)r->len,
 		kind_name[r->kind], r->sw, r->leaf);
 	r->len = 0;
@@ -122,25 +122,25 @@ static void walk(struct run *r, u64 table, unsigned level, u64 base)
 
 /* What the CPU walks for the guest now: the guest's own tables (through
  * EPT/NPT), braid's shadow tree, or a compound tree or its twin. */
-static const char *hw_walk(const struct guest *g)
+static const char *hw_walk(const struct guest *g, const struct gcpu *gc)
 {
-	if (g->cfg.paging == PAGING_NESTED || !g->hw_cr3)
+	if (g->cfg.paging == PAGING_NESTED || !gc->hw_cr3)
 		return "guest";
 	if (g->cfg.paging == PAGING_SHADOW)
 		return "shadow";
-	return g->on_twin ? "twin" : "tree";
+	return gc->on_twin ? "twin" : "tree";
 }
 
 void classify_dump(struct guest *g)
 {
 	struct run r = { .g = g };
 	struct mmu_regs m;
-	unsigned long long t = g->stats.exits_total;
+	unsigned long long t = guest_exits_total(g);
 	const struct compound_stats *c = &g->compound.stats;
 	phys_t seen;
 	u64 pages;
 
-	mmu_guest_regs(g, &m);
+	mmu_guest_regs(guest_bsp(g), &m);
 	r.seen_bytes = ALIGN_UP(g->cfg.mem / PAGE_SIZE, 8) / 8;
 	pages = ALIGN_UP(4 * r.seen_bytes, PAGE_SIZE) / PAGE_SIZE;
 	seen = frame_alloc_contig(pages, PAGE_SIZE);
@@ -152,7 +152,7 @@ void classify_dump(struct guest *g)
 		"\"paging\":\"%s\",\"t\":%llu,\"cr3\":\"0x%llx\","
 		"\"walk\":\"%s\",\"to_twin\":%llu,\"to_tree\":%llu}\n",
 		g->cfg.name, vendor->name, paging_mode_name(g->cfg.paging), t,
-		(unsigned long long)m.cr3, hw_walk(g),
+		(unsigned long long)m.cr3, hw_walk(g, &g->cpus[0]),
 		(unsigned long long)c->to_twin, (unsigned long long)c->to_tree);
 	/* Only 4-level (IA-32e) paging has the layout walked here. */
 	if (seen && (m.cr0 & CR0_PG) && (m.efer & BIT(10)))

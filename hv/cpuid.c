@@ -77,9 +77,8 @@ static const struct cpuid_guest *guest_state(struct vcpu *v, u32 leaf,
 	if (!cpuid_policy_reads_state(leaf))
 		return reset_state();
 	*live = *reset_state();
-	live->apic_enabled =
-		vlapic_base_msr(&v->guest->plat.lapic) & APIC_BASE_EN;
-	live->osxsave = mmu_guest_cr4(v->guest) & CR4_OSXSAVE;
+	live->apic_enabled = vlapic_base_msr(&gcpu(v)->lapic) & APIC_BASE_EN;
+	live->osxsave = mmu_guest_cr4(v) & CR4_OSXSAVE;
 	live->xcr0 = cpu_state_xcr0(v);
 	return live;
 }
@@ -135,12 +134,11 @@ u64 guest_cr4_allowed(void)
 	return allowed;
 }
 
-void handle_cpuid(struct guest *g, const struct vmexit *e)
+void handle_cpuid(struct vcpu *v, const struct vmexit *e)
 {
-	u64 *gpr = g->vcpu.regs.gpr;
+	u64 *gpr = v->regs.gpr;
 	struct cpuid_guest live;
-	const struct cpuid_guest *s =
-		guest_state(&g->vcpu, (u32)gpr[RAX], &live);
+	const struct cpuid_guest *s = guest_state(v, (u32)gpr[RAX], &live);
 	struct cpuid_regs r =
 		cpuid_policy(&host, s, (u32)gpr[RAX], (u32)gpr[RCX]);
 
@@ -148,5 +146,5 @@ void handle_cpuid(struct guest *g, const struct vmexit *e)
 	gpr[RBX] = r.ebx;
 	gpr[RCX] = r.ecx;
 	gpr[RDX] = r.edx;
-	vcpu_skip_insn(&g->vcpu, e->insn_len);
+	vcpu_skip_insn(v, e->insn_len);
 }

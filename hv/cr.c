@@ -70,16 +70,16 @@ static bool invlpg_address(struct vcpu *v, const struct x86_insn *in, u64 rip,
 	return true;
 }
 
-int cr_exit_decode(struct guest *g, struct vmexit *e)
+int cr_exit_decode(struct vcpu *v, struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 rip = vendor->get(v, VREG_RIP);
 	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
 	struct x86_insn in;
 	unsigned len;
 	u8 buf[15] = { 0 };
 
-	if (guest_fetch(g, rip, buf, &len)) {
+	if (guest_fetch(v, rip, buf, &len)) {
 		guest_stop(g, "cannot fetch the intercepted instruction");
 		return -ENOTSUP;
 	}
@@ -114,9 +114,9 @@ static u64 cr0_written(struct vcpu *v, const struct vmexit *e, u64 cr0)
 /* Nested paging: a write of CR0 or CR4 that exits (VMX: it touched a bit
  * braid owns or the guest's CPUID hides; SVM: every write). Checked as
  * the guest's CPU would check it, then done. */
-static void nested_cr_write(struct guest *g, const struct vmexit *e)
+static void nested_cr_write(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	unsigned cr = e->cr.cr;
 	u64 val;
 
@@ -127,8 +127,8 @@ static void nested_cr_write(struct guest *g, const struct vmexit *e)
 	}
 	val = cr == 0 ? cr0_written(v, e, vendor->get(v, VREG_CR0))
 		      : cr_exit_source(v, e);
-	if (!mmu_cr_ok(g, cr, val)) {
-		guest_raise(g, VEC_GP, true, 0);
+	if (!mmu_cr_ok(v, cr, val)) {
+		guest_raise(v, VEC_GP, true, 0);
 		return;
 	}
 	vendor->set(v, cr == 0 ? VREG_CR0 : VREG_CR4, val);
@@ -139,10 +139,10 @@ static void nested_cr_write(struct guest *g, const struct vmexit *e)
  * (SDM Vol. 3A 11.8.6.1): the guest's own local APIC's TPR. Both vendors
  * exit on both directions (VMX CR8-load/store exiting, SVM CR8 read and
  * write intercepts). */
-static void cr8_access(struct guest *g, const struct vmexit *e)
+static void cr8_access(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
-	struct vlapic *a = &g->plat.lapic;
+	struct gcpu *gc = gcpu(v);
+	struct vlapic *a = &gc->lapic;
 	u64 val;
 
 	if (e->cr.type == CR_MOV_FROM) {
@@ -150,7 +150,7 @@ static void cr8_access(struct guest *g, const struct vmexit *e)
 	} else {
 		val = cr_exit_source(v, e);
 		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
-			guest_raise(g, VEC_GP, true, 0);
+			guest_raise(v, VEC_GP, true, 0);
 			return;
 		}
 		vlapic_write(a, APIC_TPR, (u32)val << 4, rdtsc());
@@ -160,51 +160,52 @@ static void cr8_access(struct guest *g, const struct vmexit *e)
 
 /* Shadow and compound paging: the guest's view of CR0/CR3/CR4 is braid's
  * (hv/mmu.c); CLTS and LMSW are writes of CR0. */
-static void shadow_cr_access(struct guest *g, const struct vmexit *e)
+static void shadow_cr_access(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
-	u64 cr0 = mmu_read_cr(g, 0);
+	struct guest *g = v->guest;
+	u64 cr0 = mmu_read_cr(v, 0);
 	bool ok = true;
 
 	switch (e->cr.type) {
 	case CR_MOV_TO:
 		if (e->cr.cr == 3)
-			stats_path(g, PATH_CR3);
-		ok = mmu_write_cr(g, e->cr.cr, cr_exit_source(v, e));
+			stats_path(v, PATH_CR3);
+		ok = mmu_write_cr(v, e->cr.cr, cr_exit_source(v, e));
 		break;
-	case CR_MOV_FROM: cr_exit_result(v, e, mmu_read_cr(g, e->cr.cr)); break;
+	case CR_MOV_FROM: cr_exit_result(v, e, mmu_read_cr(v, e->cr.cr)); break;
 	case CR_CLTS:
-	case CR_LMSW: ok = mmu_write_cr(g, 0, cr0_written(v, e, cr0)); break;
+	case CR_LMSW: ok = mmu_write_cr(v, 0, cr0_written(v, e, cr0)); break;
 	}
 	if (g->state != GUEST_RUNNING)
 		return;
 	if (!ok) {
-		guest_raise(g, VEC_GP, true, 0);
+		guest_raise(v, VEC_GP, true, 0);
 		return;
 	}
 	vcpu_skip_insn(v, e->insn_len);
 }
 
-void handle_invlpg(struct guest *g, const struct vmexit *exit)
+void handle_invlpg(struct vcpu *v, const struct vmexit *exit)
 {
 	struct vmexit e = *exit;
 
-	if (!e.invlpg.decoded && cr_exit_decode(g, &e))
+	if (!e.invlpg.decoded && cr_exit_decode(v, &e))
 		return;
-	mmu_invlpg(g, e.invlpg.gva_known, e.invlpg.gva);
-	vcpu_skip_insn(&g->vcpu, e.insn_len);
+	mmu_invlpg(v, e.invlpg.gva_known, e.invlpg.gva);
+	vcpu_skip_insn(v, e.insn_len);
 }
 
-void handle_cr(struct guest *g, const struct vmexit *exit)
+void handle_cr(struct vcpu *v, const struct vmexit *exit)
 {
+	struct guest *g = v->guest;
 	struct vmexit e = *exit;
 
-	if (!e.cr.decoded && cr_exit_decode(g, &e))
+	if (!e.cr.decoded && cr_exit_decode(v, &e))
 		return;
 	if (e.cr.cr == 8)
-		cr8_access(g, &e);
+		cr8_access(v, &e);
 	else if (g->cfg.paging == PAGING_NESTED)
-		nested_cr_write(g, &e);
+		nested_cr_write(v, &e);
 	else
-		shadow_cr_access(g, &e);
+		shadow_cr_access(v, &e);
 }

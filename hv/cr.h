@@ -6,9 +6,9 @@
 #include "hv/guest.h"
 
 /* A MOV to/from CRn, CLTS or LMSW exit, in every paging mode. */
-void handle_cr(struct guest *g, const struct vmexit *e);
+void handle_cr(struct vcpu *v, const struct vmexit *e);
 /* INVLPG under shadow or compound paging. */
-void handle_invlpg(struct guest *g, const struct vmexit *e);
+void handle_invlpg(struct vcpu *v, const struct vmexit *e);
 
 /*
  * Fill the parts of a CR-access or INVLPG exit the CPU did not decode
@@ -16,7 +16,7 @@ void handle_invlpg(struct guest *g, const struct vmexit *e);
  * guest's RIP (insn/decode.c, x86_decode_sys). 0, or -ENOTSUP with the
  * guest stopped and the reason printed.
  */
-int cr_exit_decode(struct guest *g, struct vmexit *e);
+int cr_exit_decode(struct vcpu *v, struct vmexit *e);
 
 /* The register side of MOV CR: what a MOV to CRn takes from its GPR, and
  * where a MOV from CRn puts its value (the low 32 bits outside 64-bit

@@ -146,7 +146,7 @@ static int check_cpus(const struct guest_config *cfg, char *why, size_t len)
 /* Hand a created, loaded guest to the scheduler. */
 static void launch_guest(struct guest *g)
 {
-	struct vcpu *v = &g->vcpu;
+	struct vcpu *v = guest_bsp(g);
 
 	guest_start(g);
 	v->sched.allowed = g->cfg.cpus;

@@ -9,8 +9,9 @@
 #include "hv/entry_fail.h"
 #include "lib/log.h"
 
-void guest_entry_failed(struct guest *g, const struct vmexit *e)
+void guest_entry_failed(struct vcpu *v, const struct vmexit *e)
 {
+	struct guest *g = v->guest;
 	const typeof(e->entry) *f = &e->entry;
 
 	if (f->checker)
@@ -24,5 +25,5 @@ void guest_entry_failed(struct guest *g, const struct vmexit *e)
 		guest_stop(g, "%s (%s; %s 0x%llx)", f->what, f->section,
 			   f->code_name, (unsigned long long)e->raw);
 	guest_info(g, "the %s state it was refused:", vendor->name);
-	vendor->dump_entry(&g->vcpu);
+	vendor->dump_entry(v);
 }

@@ -12,6 +12,6 @@
 /* Stop @g with one line naming the failure in the manual's words, then
  * dump the state it was refused (docs/testing.md, "Reading an
  * entry-failure report"). The other guests still run. */
-void guest_entry_failed(struct guest *g, const struct vmexit *e);
+void guest_entry_failed(struct vcpu *v, const struct vmexit *e);
 
 #endif

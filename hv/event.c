@@ -44,15 +44,14 @@ static enum exc_class class_of(u8 vector)
 
 /* What @vector becomes, raised during the delivery the last exit cut
  * short: itself, VEC_DF, or -1 for shutdown. */
-static int combine(struct guest *g, u8 vector)
+static int combine(struct vcpu *v, u8 vector)
 {
-	struct vcpu *v = &g->vcpu;
 	enum exc_class first, second = class_of(vector);
 
 	if (!v->delivering)
 		return vector;
 	if (v->delivering_kind == EVENT_INTR) {
-		vplat_requeue(g, v->delivering_vector);
+		vplat_requeue(v, v->delivering_vector);
 		return vector;
 	}
 	if (v->delivering_kind != EVENT_EXCEPTION)
@@ -107,36 +106,38 @@ static void set_rf_for(struct vcpu *v, int vector)
 		vendor->set(v, VREG_RFLAGS, rflags | RFLAGS_RF);
 }
 
-void guest_raise(struct guest *g, u8 vector, bool has_error, u32 error)
+void guest_raise(struct vcpu *v, u8 vector, bool has_error, u32 error)
 {
-	int v = combine(g, vector);
+	struct guest *g = v->guest;
+	int vec = combine(v, vector);
 
-	g->vcpu.delivering = false; /* combined once */
-	if (v < 0) {
+	v->delivering = false; /* combined once */
+	if (vec < 0) {
 		guest_stop(g, "triple fault");
 		return;
 	}
-	if (v == VEC_DF) {
+	if (vec == VEC_DF) {
 		has_error = true; /* always 0 (SDM 6.15, Interrupt 8) */
 		error = 0;
 	}
-	set_rf_for(&g->vcpu, v);
-	vendor->inject_exception(&g->vcpu, (u8)v, has_error, error);
+	set_rf_for(v, vec);
+	vendor->inject_exception(v, (u8)vec, has_error, error);
 }
 
-void guest_raise_pf(struct guest *g, u64 cr2, u32 error)
+void guest_raise_pf(struct vcpu *v, u64 cr2, u32 error)
 {
-	int v = combine(g, VEC_PF);
+	struct guest *g = v->guest;
+	int vec = combine(v, VEC_PF);
 
-	g->vcpu.delivering = false;
-	if (v < 0) {
+	v->delivering = false;
+	if (vec < 0) {
 		guest_stop(g, "triple fault");
 		return;
 	}
 	/* CR2 takes the address even when the fault turns into a #DF: the
 	 * page fault was detected (SDM Vol. 3A 6.15, Interrupt 14). */
-	set_rf_for(&g->vcpu, v);
-	vendor->inject_pf(&g->vcpu, cr2, error);
-	if (v == VEC_DF)
-		vendor->inject_exception(&g->vcpu, VEC_DF, true, 0);
+	set_rf_for(v, vec);
+	vendor->inject_pf(v, cr2, error);
+	if (vec == VEC_DF)
+		vendor->inject_exception(v, VEC_DF, true, 0);
 }

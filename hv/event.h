@@ -10,8 +10,8 @@
  * short as the CPU would: it may become a #DF, or a triple fault, which
  * stops the guest (hv/event.c).
  */
-void guest_raise(struct guest *g, u8 vector, bool has_error, u32 error);
+void guest_raise(struct vcpu *v, u8 vector, bool has_error, u32 error);
 /* The same for a page fault at @cr2. */
-void guest_raise_pf(struct guest *g, u64 cr2, u32 error);
+void guest_raise_pf(struct vcpu *v, u64 cr2, u32 error);
 
 #endif

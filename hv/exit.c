@@ -62,14 +62,16 @@ static bool floats(struct guest *g, gpa_t gpa, bool exec)
 	return !exec && !g->cfg.stop_unbacked;
 }
 
-static void handle_npf(struct guest *g, const struct vmexit *e)
+static void handle_npf(struct vcpu *v, const struct vmexit *e)
 {
-	switch (mmu_npf(g, e)) {
+	struct guest *g = v->guest;
+
+	switch (mmu_npf(v, e)) {
 	case MMU_PT_WRITE:
-		stats_path(g, PATH_PT_WRITE);
+		stats_path(v, PATH_PT_WRITE);
 		/* With the linear address (VMX), the store needs no walk
 		 * of the guest's tables, as after a #PF. */
-		ptwrite_emulate(g, e->npf.gva_valid ? e->npf.gva : e->npf.gpa,
+		ptwrite_emulate(v, e->npf.gva_valid ? e->npf.gva : e->npf.gpa,
 				e->npf.gva_valid ? &e->npf.gpa : NULL,
 				PTWRITE_CPL_UNKNOWN);
 		return;
@@ -77,8 +79,8 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 	default: return;
 	}
 	if (!e->npf.walk && floats(g, e->npf.gpa, e->npf.exec)) {
-		stats_path(g, PATH_MMIO);
-		mmio_emulate(g, e->npf.gpa);
+		stats_path(v, PATH_MMIO);
+		mmio_emulate(v, e->npf.gpa);
 		return;
 	}
 	/* Under nested paging all of a guest's RAM is mapped RWX, so a
@@ -99,23 +101,25 @@ static void handle_npf(struct guest *g, const struct vmexit *e)
 
 /* A #PF under shadow or compound paging: the MMU resolves it or says
  * which emulation the access needs. */
-static void handle_pf(struct guest *g, u64 gva, u32 error)
+static void handle_pf(struct vcpu *v, u64 gva, u32 error)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	u64 gpa = 0;
 
-	switch (mmu_page_fault(g, gva, error, &gpa)) {
-	case MMU_REFLECTED: stats_path(g, PATH_PF_REFLECT); return;
+	switch (mmu_page_fault(v, gva, error, &gpa)) {
+	case MMU_REFLECTED: stats_path(v, PATH_PF_REFLECT); return;
 	case MMU_PT_WRITE:
-		stats_path(g, PATH_PT_WRITE);
-		ptwrite_emulate(g, gva, &gpa, error & PFERR_U);
+		stats_path(v, PATH_PT_WRITE);
+		ptwrite_emulate(v, gva, &gpa, error & PFERR_U);
 		return;
 	case MMU_NO_MEMORY: break;
 	default: return;
 	}
 	if (floats(g, gpa, error & PFERR_I)) {
-		stats_path(g, PATH_MMIO);
-		mmio_emulate(g, gpa);
-	} else if (!g->paged) {
+		stats_path(v, PATH_MMIO);
+		mmio_emulate(v, gpa);
+	} else if (!gc->paged) {
 		guest_stop(
 			g,
 			"access to guest-physical 0x%llx, where it has no memory",
@@ -131,9 +135,9 @@ static void handle_pf(struct guest *g, u64 gva, u32 error)
 
 /* HLT waits for the next interrupt; with RFLAGS.IF = 0 none can come
  * (only NMI or SMI, which braid never sends), so the guest is dead. */
-static void handle_hlt(struct guest *g, const struct vmexit *e)
+static void handle_hlt(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 
 	if (!(vendor->get(v, VREG_RFLAGS) & RFLAGS_IF)) {
 		guest_stop(g,
@@ -150,46 +154,47 @@ static void handle_hlt(struct guest *g, const struct vmexit *e)
 /* The exit gave the opcode's length only: add the prefixes before it,
  * or the guest would resume in the middle of its instruction. Out of
  * line: only SVM without NRIP save gets here, and the exit path is hot. */
-static __attribute__((noinline, cold)) void add_prefixes(struct guest *g,
+static __attribute__((noinline, cold)) void add_prefixes(struct vcpu *v,
 							 struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
 	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
 	u8 buf[X86_MAX_LEN];
 	unsigned len;
 
-	if (!guest_fetch(g, vendor->get(v, VREG_RIP), buf, &len))
+	if (!guest_fetch(v, vendor->get(v, VREG_RIP), buf, &len))
 		e->insn_len += x86_prefix_len(buf, len, mode);
 	e->insn_len_no_prefixes = false;
 }
 
-void handle_exit(struct guest *g, struct vmexit *e)
+void handle_exit(struct vcpu *v, struct vmexit *e)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	unsigned k = e->kind < ARRAY_SIZE(kinds) ? e->kind : VMEXIT_UNHANDLED;
 	enum braid_exit_reason r = kinds[k].reason;
 
 	if (__builtin_expect(e->insn_len_no_prefixes, 0))
-		add_prefixes(g, e);
-	stats_path(g, kinds[k].path);
+		add_prefixes(v, e);
+	stats_path(v, kinds[k].path);
 	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF) {
 		r = EXIT_PF;
-		stats_path(g, PATH_PF_FILL);
+		stats_path(v, PATH_PF_FILL);
 	}
-	g->stats.exits[r]++;
-	g->stats.exits_total++;
+	gc->stats.exits[r]++;
+	gc->stats.exits_total++;
 	switch (e->kind) {
-	case VMEXIT_CPUID: handle_cpuid(g, e); break;
-	case VMEXIT_IO: handle_io(g, e); break;
+	case VMEXIT_CPUID: handle_cpuid(v, e); break;
+	case VMEXIT_IO: handle_io(v, e); break;
 	case VMEXIT_RDMSR:
-	case VMEXIT_WRMSR: handle_msr(g, e); break;
-	case VMEXIT_HYPERCALL: handle_hypercall(g, e); break;
-	case VMEXIT_CR_ACCESS: handle_cr(g, e); break;
-	case VMEXIT_INVLPG: handle_invlpg(g, e); break;
-	case VMEXIT_NPF: handle_npf(g, e); break;
+	case VMEXIT_WRMSR: handle_msr(v, e); break;
+	case VMEXIT_HYPERCALL: handle_hypercall(v, e); break;
+	case VMEXIT_CR_ACCESS: handle_cr(v, e); break;
+	case VMEXIT_INVLPG: handle_invlpg(v, e); break;
+	case VMEXIT_NPF: handle_npf(v, e); break;
 	case VMEXIT_INTR: /* braid's timer, or another CPU's kick */
 		host_irq_window();
 		guest_check_time(g);
-		sched_tick(&g->vcpu);
+		sched_tick(v);
 		break;
 	case VMEXIT_IRQ_WINDOW: break; /* vplat_before_entry() injects */
 	case VMEXIT_NMI: break; /* the host's, not the guest's: run.c logs it */
@@ -198,20 +203,20 @@ void handle_exit(struct guest *g, struct vmexit *e)
 		guest_stop(g, "a machine check struck while it ran (logged "
 			      "above); its state cannot be trusted");
 		break;
-	case VMEXIT_HLT: handle_hlt(g, e); break;
+	case VMEXIT_HLT: handle_hlt(v, e); break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
-	case VMEXIT_XSETBV: handle_xsetbv(g, e); break;
+	case VMEXIT_XSETBV: handle_xsetbv(v, e); break;
 	case VMEXIT_CACHE:
 		/* INVD must never discard the real caches (braid's dirty
 		 * lines among them); guest memory is coherent write-back, so
 		 * neither it nor WBINVD has anything to do (KVM agrees). */
-		vcpu_skip_insn(&g->vcpu, e->insn_len);
+		vcpu_skip_insn(v, e->insn_len);
 		break;
-	case VMEXIT_RDPMC: handle_rdpmc(g, e); break;
+	case VMEXIT_RDPMC: handle_rdpmc(v, e); break;
 	case VMEXIT_MONITOR:
 		/* Hidden from CPUID (hv/cpuid.c): #UD, as on a CPU without
 		 * them (SDM Vol. 2B, MONITOR). */
-		guest_raise(g, VEC_UD, false, 0);
+		guest_raise(v, VEC_UD, false, 0);
 		break;
 	case VMEXIT_VIRT_INSN:
 		guest_stop(
@@ -221,20 +226,20 @@ void handle_exit(struct guest *g, struct vmexit *e)
 		break;
 	case VMEXIT_EXCEPTION:
 		if (e->exc.vector == VEC_PF && g->cfg.paging != PAGING_NESTED) {
-			handle_pf(g, e->exc.cr2, e->exc.error);
+			handle_pf(v, e->exc.cr2, e->exc.error);
 			break;
 		}
 		if (BIT(e->exc.vector) & VEC_ALWAYS_INTERCEPTED) {
 			/* The guest's own #DB or #AC: deliver it, through an
 			 * exit each time (arch/x86_64/cpu.h says why). */
-			guest_raise(g, e->exc.vector, e->exc.has_error,
+			guest_raise(v, e->exc.vector, e->exc.has_error,
 				    e->exc.error);
 			break;
 		}
 		guest_stop(g, "unexpected exception %u (error 0x%x)",
 			   e->exc.vector, e->exc.error);
 		break;
-	case VMEXIT_ENTRY_FAILED: guest_entry_failed(g, e); break;
+	case VMEXIT_ENTRY_FAILED: guest_entry_failed(v, e); break;
 	default:
 		guest_stop(g, "unhandled %s exit 0x%llx", vendor->name,
 			   (unsigned long long)e->raw);

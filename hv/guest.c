@@ -20,6 +20,7 @@
 
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/cpu_state.h"
+#include "arch/x86_64/percpu.h"
 #include "arch/x86_64/tsc.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/console.h"
@@ -48,9 +49,17 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 	int err;
 
 	memset(g, 0, sizeof(*g));
-	/* Its own x87/SSE and debug registers, never the last guest's. */
-	cpu_state_reset(&g->vcpu);
 	g->cfg = *cfg;
+	g->nr_cpus = cfg->vcpus ? cfg->vcpus : 1;
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		struct gcpu *gc = &g->cpus[i];
+
+		gc->index = i;
+		gc->vcpu.guest = g;
+		/* Its own x87/SSE and debug registers, never the last
+		 * guest's. */
+		cpu_state_reset(&gc->vcpu);
+	}
 	g->id = atomic_fetch_add(&next_id, 1);
 	vuart_reset(&g->uart);
 	vplat_reset(g);
@@ -64,32 +73,38 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 		return err;
 	}
 	err = mmu_create(g);
-	g->vcpu.cr4_guest_ok = guest_cr4_allowed();
-	if (!err)
-		err = vendor->vcpu_create(&g->vcpu, (enum vcpu_mmu)cfg->paging,
+	for (unsigned i = 0; i < g->nr_cpus && !err; i++) {
+		struct vcpu *v = &g->cpus[i].vcpu;
+
+		v->cr4_guest_ok = guest_cr4_allowed();
+		err = vendor->vcpu_create(v, (enum vcpu_mmu)cfg->paging,
 					  g->nested.root);
+	}
 	if (err) {
 		snprintf(why, len,
-			 "not enough memory for its page tables and vCPU");
+			 "not enough memory for its page tables and vCPUs");
 		guest_destroy(g);
 		return err;
 	}
-	g->vcpu.guest = g;
 	return 0;
 }
 
 void guest_destroy(struct guest *g)
 {
-	cpu_state_drop(&g->vcpu);
-	if (g->vcpu.arch)
-		vendor->vcpu_destroy(&g->vcpu);
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		struct vcpu *v = &g->cpus[i].vcpu;
+
+		cpu_state_drop(v);
+		if (v->arch)
+			vendor->vcpu_destroy(v);
+	}
 	mmu_destroy(g);
 	guest_mem_free(&g->ram);
 }
 
 void guest_reset(struct guest *g, const struct boot_entry *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct vcpu *v = guest_bsp(g);
 
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.gpr[RAX] = e->eax;
@@ -97,7 +112,7 @@ void guest_reset(struct guest *g, const struct boot_entry *e)
 	v->regs.gpr[RSI] = e->esi;
 	vendor->vcpu_reset_multiboot(v, e->eip);
 	msr_reset(v);
-	mmu_reset(g);
+	mmu_reset(v);
 	v->state_undefined = false;
 	if (g->cfg.entry_fault)
 		vendor->break_entry(v);
@@ -129,11 +144,19 @@ void guest_power_off(struct guest *g, const char *how)
 	g->state = GUEST_STOPPED;
 }
 
-/* CPU time the guest has used: its own, and braid's on its behalf
- * (handling its exits), but not the time it sat halted. */
+/* CPU time the guest has used, on all its vCPUs: its own, and braid's on
+ * its behalf (handling its exits), but not the time it sat halted. Read
+ * while the other vCPUs run: a moment stale at worst. */
 static u64 cpu_used(const struct guest *g)
 {
-	return g->stats.guest_tsc + g->stats.hv_tsc - g->stats.idle_tsc;
+	u64 t = 0;
+
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		const struct guest_stats *s = &g->cpus[i].stats;
+
+		t += s->guest_tsc + s->hv_tsc - s->idle_tsc;
+	}
+	return t;
 }
 
 u64 guest_time_due(const struct guest *g, u64 now)
@@ -195,6 +218,7 @@ void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)
 
 void guest_stop(struct guest *g, const char *fmt, ...)
 {
+	struct vcpu *v = this_cpu()->vcpu;
 	char why[200];
 	va_list ap;
 
@@ -203,7 +227,10 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 	va_end(ap);
 	guest_console_flush(g);
 	g->state = GUEST_STOPPED;
-	if (g->vcpu.state_undefined) {
+	/* The vCPU this CPU runs did it; from outside any vCPU, the first. */
+	if (!v || v->guest != g)
+		v = guest_bsp(g);
+	if (v->state_undefined) {
 		guest_info(g,
 			   "stopped: %s (the CPU left its state undefined, "
 			   "so none is shown)",
@@ -211,6 +238,6 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 		return;
 	}
 	guest_info(g, "stopped: %s at rip 0x%llx", why,
-		   (unsigned long long)vendor->get(&g->vcpu, VREG_RIP));
-	vendor->dump(&g->vcpu);
+		   (unsigned long long)vendor->get(v, VREG_RIP));
+	vendor->dump(v);
 }

@@ -54,6 +54,7 @@ struct guest_config {
 	enum entry_fault entry_fault;
 	u64 cpus;	 /* cpus=: the CPUs it may run on (0: any) */
 	unsigned weight; /* weight=: its share of a busy CPU (default 1) */
+	unsigned vcpus;	 /* vcpus=: CPUs of its machine (default 1) */
 	char cmdline[GUEST_CMDLINE_MAX]; /* what the guest's kernel gets */
 	bool dashdash; /* the line had "--": cmdline is only what followed */
 };
@@ -122,6 +123,44 @@ struct guest_stats {
 	struct path_stats path[PATH_NR];
 };
 
+/* The most vCPUs a guest may have (vcpus=). */
+#define GUEST_VCPUS_MAX 8
+
+/*
+ * One CPU of a guest's machine. `vcpu` is what the vendor code sees (the
+ * registers, the VMCS or VMCB: arch/x86_64/vcpu.h); around it is what
+ * braid keeps per CPU of the machine it emulates: the control registers
+ * shadow paging tracks, the exit being handled, the decoded-instruction
+ * memo, the local APIC and the counters. Only the CPU running the vCPU
+ * touches these, except its local APIC (under the guest's platform lock).
+ */
+struct gcpu {
+	struct vcpu vcpu;
+	unsigned index;	     /* 0: the bootstrap CPU; also its APIC ID */
+	struct mmu_regs gcr; /* the guest's CR0, CR3, CR4, EFER */
+	bool paged;	     /* guest CR0.PG */
+	phys_t hw_cr3;	     /* what the hardware CR3 holds */
+	bool on_twin;	     /* compound: EPT/NPT off, on the twin */
+	u64 twin_since;	     /* ... since this guest_tsc */
+	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
+	enum exit_path path;		     /* of the exit being handled */
+	struct x86_memo insn_memo; /* its instructions braid decoded lately */
+	struct guest_stats stats;  /* its exits; summed in the stats line */
+	struct vlapic lapic;
+	/* The last full pass left nothing to inject and braid's timer set
+	 * for next_due: see vplat_before_entry(). */
+	bool settled;
+	u64 next_due;
+	/* An interrupt to deliver again, vector + 1 (0: none); see
+	 * vplat_requeue(). */
+	u16 requeued;
+};
+
+static inline struct gcpu *gcpu(struct vcpu *v)
+{
+	return container_of(v, struct gcpu, vcpu);
+}
+
 struct guest {
 	unsigned id;
 	struct guest_config cfg;
@@ -130,26 +169,43 @@ struct guest {
 	/* paging=shadow: see hv/mmu.c */
 	struct shadow shadow;	  /* also the compound tree */
 	struct compound compound; /* paging=compound: the policy's state */
-	struct mmu_regs gcr;	  /* the guest's CR0, CR3, CR4, EFER */
-	bool paged;		  /* guest CR0.PG */
-	phys_t hw_cr3;		  /* what the hardware CR3 holds */
-	bool on_twin;		  /* compound: EPT/NPT off, on the twin */
-	u64 twin_since;		  /* ... since this guest_tsc */
-	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
 	u64 unbacked_page; /* the last unbacked page reported (hv/mmio.c) */
 	u64 next_trace;	   /* exit count of the next classification trace */
 	u64 run_deadline;  /* host TSC at which timeout= stops it; ~0: none */
 	u64 cpu_budget;	   /* TSC ticks of CPU time time= allows; 0: none */
-	struct vcpu vcpu;
+	unsigned nr_cpus;  /* vcpus= */
+	struct gcpu cpus[GUEST_VCPUS_MAX];
 	struct vuart uart;
 	struct console_line console; /* its output, line by line */
-	struct vplat plat;	     /* APIC, PIC, PIT, RTC: see hv/vplat.h */
-	struct guest_stats stats;
-	struct x86_memo insn_memo; /* its instructions braid decoded lately */
-	enum exit_path path;	   /* of the exit being handled */
+	struct vplat plat;	     /* PIC, PIT, RTC...: see hv/vplat.h */
+	struct guest_stats stats;    /* what is not per vCPU: reports */
 	enum guest_state state;
 	u32 result; /* GUEST_EXITED: the value it reported */
 };
+
+/* The bootstrap vCPU: the one a loader sets up, and the one a guest with
+ * one vCPU has. */
+static inline struct vcpu *guest_bsp(struct guest *g)
+{
+	return &g->cpus[0].vcpu;
+}
+
+/* The compound policy's clock: guest time, as the bootstrap vCPU has run
+ * it (one clock for the guest-wide policy, and it only moves forward). */
+static inline u64 guest_policy_time(const struct guest *g)
+{
+	return g->cpus[0].stats.guest_tsc;
+}
+
+/* Its exits so far, on all its vCPUs: the time stamp of its dumps. */
+static inline u64 guest_exits_total(const struct guest *g)
+{
+	u64 n = 0;
+
+	for (unsigned i = 0; i < g->nr_cpus; i++)
+		n += g->cpus[i].stats.exits_total;
+	return n;
+}
 
 /* Allocate RAM, the tables and the vCPU, load nothing. On failure (-ENOMEM
  * when memory is short), @why says what was missing; nothing is printed. */

@@ -9,9 +9,9 @@
 #include "lib/phys.h"
 #include "lib/string.h"
 
-u32 guest_access_user(struct guest *g)
+u32 guest_access_user(struct vcpu *v)
 {
-	return vendor->get(&g->vcpu, VREG_CPL) == 3 ? PFERR_U : 0;
+	return vendor->get(v, VREG_CPL) == 3 ? PFERR_U : 0;
 }
 
 /*
@@ -24,12 +24,14 @@ u32 guest_access_user(struct guest *g)
  * cached, which the guest has not invalidated yet: until it does, either
  * is one a CPU may use (SDM Vol. 3A 4.10.4.3).
  */
-static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
+static int fetch_part(struct vcpu *v, u64 gva, u8 *buf, unsigned n)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	const u8 *p = NULL;
 	u32 pf = 0;
 
-	if (g->cfg.paging != PAGING_NESTED && g->paged && g->hw_cr3)
+	if (g->cfg.paging != PAGING_NESTED && gc->paged && gc->hw_cr3)
 		p = shadow_lookup(&g->shadow, gva);
 	if (p && n >= 8) { /* two overlapping word loads and stores */
 		__builtin_memcpy(buf, p, 8);
@@ -40,7 +42,7 @@ static int fetch_part(struct guest *g, u64 gva, u8 *buf, unsigned n)
 		memcpy(buf, p, n);
 		return 0;
 	}
-	return gva_read(g, gva, buf, n, guest_access_user(g) | PFERR_I, &pf);
+	return gva_read(v, gva, buf, n, guest_access_user(v) | PFERR_I, &pf);
 }
 
 /* The linear address of the instruction at @rip: outside 64-bit mode,
@@ -55,25 +57,25 @@ static u64 code_linear(struct vcpu *v, u64 rip)
 /* The part of the instruction at @rip its page holds, at most 15 bytes
  * (*len); with @more, the rest of the 15 from the next page as well if
  * that is mapped. 0, or -EFAULT if @rip's own page is not. */
-static int fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len, bool more)
+static int fetch(struct vcpu *v, u64 rip, u8 *buf, unsigned *len, bool more)
 {
 	unsigned n;
 
-	rip = code_linear(&g->vcpu, rip);
+	rip = code_linear(v, rip);
 	n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
 
-	if (fetch_part(g, rip, buf, n))
+	if (fetch_part(v, rip, buf, n))
 		return -EFAULT;
 	*len = n;
 	if (more && n < X86_MAX_LEN &&
-	    !fetch_part(g, rip + n, buf + n, X86_MAX_LEN - n))
+	    !fetch_part(v, rip + n, buf + n, X86_MAX_LEN - n))
 		*len = X86_MAX_LEN;
 	return 0;
 }
 
-int guest_fetch(struct guest *g, u64 rip, u8 *buf, unsigned *len)
+int guest_fetch(struct vcpu *v, u64 rip, u8 *buf, unsigned *len)
 {
-	return fetch(g, rip, buf, len, true);
+	return fetch(v, rip, buf, len, true);
 }
 
 /* The vendor register of each segment's base, by enum x86_seg. */
@@ -131,34 +133,34 @@ void emu_ctx_store(struct vcpu *v, const struct emu_ctx *c)
  * holds and decode that (one walk of the guest's tables); only one that
  * runs off its end needs the next page, and a second decode.
  */
-int guest_insn_fetch_decode(struct guest *g, struct emu_ctx *ctx,
+int guest_insn_fetch_decode(struct vcpu *v, struct emu_ctx *ctx,
 			    const struct x86_insn **insn)
 {
-	struct vcpu *v = &g->vcpu;
+	struct gcpu *gc = gcpu(v);
 	unsigned len;
 	u8 bytes[X86_MAX_LEN];
 	int err;
 
 	ctx->rip = vendor->get(v, VREG_RIP);
 	ctx->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
-	if (fetch(g, ctx->rip, bytes, &len, false))
+	if (fetch(v, ctx->rip, bytes, &len, false))
 		return -EFAULT;
-	err = x86_decode_memo(&g->insn_memo, bytes, len, ctx->mode, insn);
+	err = x86_decode_memo(&gc->insn_memo, bytes, len, ctx->mode, insn);
 	if (err == -EINVAL && len < X86_MAX_LEN) {
-		fetch(g, ctx->rip, bytes, &len, true);
+		fetch(v, ctx->rip, bytes, &len, true);
 		if (len == X86_MAX_LEN)
-			err = x86_decode_memo(&g->insn_memo, bytes, len,
+			err = x86_decode_memo(&gc->insn_memo, bytes, len,
 					      ctx->mode, insn);
 	}
 	return err;
 }
 
-int guest_insn_decode(struct guest *g, struct emu_ctx *ctx,
+int guest_insn_decode(struct vcpu *v, struct emu_ctx *ctx,
 		      const struct x86_insn **insn)
 {
-	int err = guest_insn_fetch_decode(g, ctx, insn);
+	int err = guest_insn_fetch_decode(v, ctx, insn);
 
 	if (err != -EFAULT)
-		guest_insn_load_regs(&g->vcpu, ctx, *insn);
+		guest_insn_load_regs(v, ctx, *insn);
 	return err;
 }

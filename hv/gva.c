@@ -17,19 +17,20 @@ static u64 *map_gpa(void *ctx, u64 gpa)
 }
 
 /* Translate the page of @gva for @access; 0 and *gpa, or -EFAULT. */
-static int translate_page(struct guest *g, u64 gva, u32 access, u64 *gpa,
+static int translate_page(struct vcpu *v, u64 gva, u32 access, u64 *gpa,
 			  u32 *pf)
 {
+	struct guest *g = v->guest;
 	struct gwalk_mode m;
 	struct mmu_regs r;
 	struct gwalk w;
 
-	mmu_guest_regs(g, &r);
+	mmu_guest_regs(v, &r);
 	if (!(r.cr0 & CR0_PG)) {
 		*gpa = gva & 0xffffffffull;
 		return 0;
 	}
-	mmu_walk_mode(g, &m);
+	mmu_walk_mode(v, &m);
 	gwalk(r.cr3, gva, access, &m, map_gpa, g, &w);
 	if (w.fault) {
 		*pf = w.error;
@@ -39,9 +40,11 @@ static int translate_page(struct guest *g, u64 gva, u32 access, u64 *gpa,
 	return 0;
 }
 
-int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
+int gva_translate(struct vcpu *v, u64 gva, unsigned n, u32 access,
 		  struct gva_span *s, u32 *pf)
 {
+	struct guest *g = v->guest;
+
 	s->nr = 0;
 	while (n) {
 		unsigned chunk = MIN(n, PAGE_SIZE - (gva & (PAGE_SIZE - 1)));
@@ -50,7 +53,7 @@ int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
 
 		if (s->nr == 2)
 			return -EINVAL; /* more than a page: not an access */
-		err = translate_page(g, gva, access, &gpa, pf);
+		err = translate_page(v, gva, access, &gpa, pf);
 		if (err) {
 			s->fault_gva = gva;
 			return err;
@@ -65,12 +68,13 @@ int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
 	return 0;
 }
 
-int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
+int gva_read(struct vcpu *v, u64 gva, void *buf, unsigned n, u32 access,
 	     u32 *pf)
 {
+	struct guest *g = v->guest;
 	struct gva_span s;
 	u8 *p = buf;
-	int err = gva_translate(g, gva, n, access & ~PFERR_W, &s, pf);
+	int err = gva_translate(v, gva, n, access & ~PFERR_W, &s, pf);
 
 	for (unsigned i = 0; !err && i < s.nr; p += s.len[i++])
 		memcpy(p, guest_ptr(g, s.gpa[i], s.len[i]), s.len[i]);

@@ -24,10 +24,10 @@ struct gva_span {
  * access) if the guest's tables refuse it;
  * -ENOENT if a page translates to a gpa with no RAM.
  */
-int gva_translate(struct guest *g, u64 gva, unsigned n, u32 access,
+int gva_translate(struct vcpu *v, u64 gva, unsigned n, u32 access,
 		  struct gva_span *s, u32 *pf);
 /* Read @n bytes at @gva, with errors as gva_translate(). */
-int gva_read(struct guest *g, u64 gva, void *buf, unsigned n, u32 access,
+int gva_read(struct vcpu *v, u64 gva, void *buf, unsigned n, u32 access,
 	     u32 *pf);
 
 #endif

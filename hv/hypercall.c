@@ -30,14 +30,16 @@ static s64 hc_print(struct guest *g, gpa_t gpa, u64 len)
 	return (s64)len;
 }
 
-static s64 hc_stats(struct guest *g, gpa_t gpa, u64 size)
+static s64 hc_stats(struct vcpu *v, gpa_t gpa, u64 size)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	struct braid_stats s;
 
 	memset(&s, 0, sizeof(s));
-	s.exits_total = g->stats.exits_total;
-	memcpy(s.exits, g->stats.exits, sizeof(s.exits));
-	s.hv_tsc = g->stats.hv_tsc;
+	s.exits_total = gc->stats.exits_total;
+	memcpy(s.exits, gc->stats.exits, sizeof(s.exits));
+	s.hv_tsc = gc->stats.hv_tsc;
 	s.mem_bytes = g->cfg.mem;
 	size = MIN(size, sizeof(s));
 	if (guest_write(g, gpa, &s, size))
@@ -45,9 +47,9 @@ static s64 hc_stats(struct guest *g, gpa_t gpa, u64 size)
 	return (s64)size;
 }
 
-void handle_hypercall(struct guest *g, const struct vmexit *e)
+void handle_hypercall(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 *gpr = v->regs.gpr;
 	s64 ret;
 
@@ -59,7 +61,7 @@ void handle_hypercall(struct guest *g, const struct vmexit *e)
 		switch (gpr[RAX]) {
 		case HC_VERSION: ret = BRAID_ABI_VERSION; break;
 		case HC_PRINT: ret = hc_print(g, gpr[RBX], gpr[RCX]); break;
-		case HC_STATS: ret = hc_stats(g, gpr[RBX], gpr[RCX]); break;
+		case HC_STATS: ret = hc_stats(v, gpr[RBX], gpr[RCX]); break;
 		case HC_CLASSIFY:
 			classify_dump(g);
 			ret = 0;

@@ -93,15 +93,15 @@ void io_port(struct guest *g, u16 port, bool in, u8 size, u32 *val)
 		*val = mask;
 }
 
-void handle_io(struct guest *g, const struct vmexit *e)
+void handle_io(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 *rax = &v->regs.gpr[RAX];
 	u32 mask = e->io.size == 4 ? 0xffffffff : (1u << (8 * e->io.size)) - 1;
 	u32 val = (u32)*rax & mask;
 
 	if (e->io.string) {
-		handle_string_io(g, e);
+		handle_string_io(v, e);
 		return;
 	}
 	io_port(g, e->io.port, e->io.in, e->io.size, &val);

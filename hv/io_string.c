@@ -34,13 +34,13 @@
 #define STRING_IO_BURST 1024
 
 /* REP, the address size and OUTS's segment, from the prefixes. */
-static int decode(struct guest *g, struct x86_prefixes *p)
+static int decode(struct vcpu *v, struct x86_prefixes *p)
 {
-	enum cpu_mode mode = (enum cpu_mode)vendor->get(&g->vcpu, VREG_CS_MODE);
+	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
 	u8 buf[X86_MAX_LEN];
 	unsigned len;
 
-	if (guest_fetch(g, vendor->get(&g->vcpu, VREG_RIP), buf, &len))
+	if (guest_fetch(v, vendor->get(v, VREG_RIP), buf, &len))
 		return -EFAULT;
 	return x86_decode_prefixes(buf, len, mode, p);
 }
@@ -61,14 +61,15 @@ static void set_reg(u64 *r, u64 val, unsigned asize)
  * fault raised in the guest (-EFAULT), or -ENOENT for memory where braid
  * has no RAM (the guest is stopped, naming it). Checked before the port
  * is touched, so that an INS that faults consumes nothing. */
-static int translate(struct guest *g, const struct vmexit *e, u64 lin,
+static int translate(struct vcpu *v, const struct vmexit *e, u64 lin,
 		     struct gva_span *s)
 {
-	u32 access = guest_access_user(g) | (e->io.in ? PFERR_W : 0), pf = 0;
-	int err = gva_translate(g, lin, e->io.size, access, s, &pf);
+	struct guest *g = v->guest;
+	u32 access = guest_access_user(v) | (e->io.in ? PFERR_W : 0), pf = 0;
+	int err = gva_translate(v, lin, e->io.size, access, s, &pf);
 
 	if (err == -EFAULT)
-		guest_raise_pf(g, s->fault_gva, pf);
+		guest_raise_pf(v, s->fault_gva, pf);
 	if (err == -ENOENT)
 		guest_stop(g,
 			   "%s on port 0x%x with memory at 0x%llx where it has "
@@ -79,12 +80,13 @@ static int translate(struct guest *g, const struct vmexit *e, u64 lin,
 }
 
 /* One element: 0, or the error that ends the instruction here. */
-static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
+static int one_element(struct vcpu *v, const struct vmexit *e, u64 lin)
 {
+	struct guest *g = v->guest;
 	struct gva_span s;
 	u32 val = 0;
 	u8 *p = (u8 *)&val;
-	int err = translate(g, e, lin, &s);
+	int err = translate(v, e, lin, &s);
 
 	if (err)
 		return err;
@@ -105,15 +107,15 @@ static int one_element(struct guest *g, const struct vmexit *e, u64 lin)
 	return 0;
 }
 
-void handle_string_io(struct guest *g, const struct vmexit *e)
+void handle_string_io(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 *gpr = v->regs.gpr;
 	unsigned idx = e->io.in ? RDI : RSI;
 	struct x86_prefixes op;
 	u64 amask, base, step, left;
 
-	if (decode(g, &op)) {
+	if (decode(v, &op)) {
 		guest_stop(g,
 			   "string I/O on port 0x%x: its instruction cannot "
 			   "be read",
@@ -134,7 +136,7 @@ void handle_string_io(struct guest *g, const struct vmexit *e)
 
 		if (op.addrsize != 8)
 			lin = (u32)lin; /* outside 64-bit mode */
-		if (one_element(g, e, lin) || g->state != GUEST_RUNNING)
+		if (one_element(v, e, lin) || g->state != GUEST_RUNNING)
 			return;
 		set_reg(&gpr[idx], off + step, op.addrsize);
 		left--;

@@ -29,33 +29,37 @@
 struct mmio_dev {
 	const char *name;
 	gpa_t base, size;
-	u32 (*read)(struct guest *g, u32 offset);
-	void (*write)(struct guest *g, u32 offset, u32 val);
+	u32 (*read)(struct vcpu *v, u32 offset);
+	void (*write)(struct vcpu *v, u32 offset, u32 val);
 };
 
-static u32 lapic_read(struct guest *g, u32 offset)
+static u32 lapic_read(struct vcpu *v, u32 offset)
 {
-	return vlapic_read(&g->plat.lapic, offset & ~0xfu, rdtsc());
+	struct gcpu *gc = gcpu(v);
+
+	return vlapic_read(&gc->lapic, offset & ~0xfu, rdtsc());
 }
 
-static void lapic_write(struct guest *g, u32 offset, u32 val)
+static void lapic_write(struct vcpu *v, u32 offset, u32 val)
 {
-	int v;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+	int vec;
 
-	vlapic_write(&g->plat.lapic, offset & ~0xfu, val, rdtsc());
-	v = vlapic_take_level_eoi(&g->plat.lapic);
-	if (v >= 0)
-		vioapic_eoi(&g->plat.ioapic, (u8)v);
+	vlapic_write(&gc->lapic, offset & ~0xfu, val, rdtsc());
+	vec = vlapic_take_level_eoi(&gc->lapic);
+	if (vec >= 0)
+		vioapic_eoi(&g->plat.ioapic, (u8)vec);
 }
 
-static u32 ioapic_read(struct guest *g, u32 offset)
+static u32 ioapic_read(struct vcpu *v, u32 offset)
 {
-	return vioapic_read(&g->plat.ioapic, offset);
+	return vioapic_read(&v->guest->plat.ioapic, offset);
 }
 
-static void ioapic_write(struct guest *g, u32 offset, u32 val)
+static void ioapic_write(struct vcpu *v, u32 offset, u32 val)
 {
-	vioapic_write(&g->plat.ioapic, offset, val);
+	vioapic_write(&v->guest->plat.ioapic, offset, val);
 }
 
 /* What answers where nothing is: nobody (dev_read()/dev_write() know). */
@@ -69,7 +73,7 @@ static const struct mmio_dev devices[] = {
 };
 
 struct mmio_access {
-	struct guest *g;
+	struct vcpu *v;
 	const struct mmio_dev *dev;
 	gpa_t gpa;
 	bool odd; /* an access the device does not define */
@@ -116,7 +120,7 @@ static int dev_read(void *opaque, u64 gva, void *buf, unsigned n)
 		return 0;
 	}
 	if (!m->odd)
-		val = m->dev->read(m->g, m->gpa - m->dev->base);
+		val = m->dev->read(m->v, m->gpa - m->dev->base);
 	for (unsigned i = 0; i < n; i++)
 		((u8 *)buf)[i] = i < 4 ? (u8)(val >> (8 * i)) : 0;
 	return 0;
@@ -135,16 +139,19 @@ static int dev_write(void *opaque, u64 gva, const void *buf, unsigned n)
 		return 0;
 	}
 	if (!m->odd)
-		m->dev->write(m->g, m->gpa - m->dev->base,
+		m->dev->write(m->v, m->gpa - m->dev->base,
 			      b[0] | b[1] << 8 | b[2] << 16 | (u32)b[3] << 24);
 	return 0;
 }
 
 /* Once per page (the last page reported is remembered), and then only
  * a few times at all (guest_report()): counted in the stats line. */
-static void report_unbacked(struct guest *g, gpa_t gpa, bool write)
+static void report_unbacked(struct vcpu *v, gpa_t gpa, bool write)
 {
-	g->stats.unbacked++;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
+	gc->stats.unbacked++;
 	if ((gpa >> 12) == g->unbacked_page)
 		return;
 	g->unbacked_page = gpa >> 12;
@@ -155,11 +162,12 @@ static void report_unbacked(struct guest *g, gpa_t gpa, bool write)
 		     write ? "dropped" : "reads as all ones");
 }
 
-void mmio_emulate(struct guest *g, gpa_t gpa)
+void mmio_emulate(struct vcpu *v, gpa_t gpa)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	const struct mmio_dev *dev = find(gpa);
-	struct mmio_access m = { g, dev ? dev : &nothing, gpa, false };
+	struct mmio_access m = { v, dev ? dev : &nothing, gpa, false };
 	struct emu_ctx ctx = { 0 };
 	const struct x86_insn *insn;
 	const char *what;
@@ -172,7 +180,7 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 			   (unsigned long long)gpa);
 		return;
 	}
-	err = guest_insn_decode(g, &ctx, &insn);
+	err = guest_insn_decode(v, &ctx, &insn);
 	if (err == -EFAULT) {
 		guest_stop(g, "cannot fetch the instruction that accessed "
 			      "device memory");
@@ -204,9 +212,9 @@ void mmio_emulate(struct guest *g, gpa_t gpa)
 			     what, m.dev->name,
 			     (unsigned long long)(gpa - m.dev->base));
 	if (!dev)
-		report_unbacked(g, gpa, ctx.wr_len != 0);
+		report_unbacked(v, gpa, ctx.wr_len != 0);
 	else
-		g->stats.mmio++;
-	g->loop_count = 0; /* progress: polling a register is no fault loop */
+		gc->stats.mmio++;
+	gc->loop_count = 0; /* progress: polling a register is no fault loop */
 	emu_ctx_store(v, &ctx);
 }

@@ -12,6 +12,6 @@ bool mmio_is_device(struct guest *g, gpa_t gpa);
  * (an EPT violation / nested page fault, or a shadow-paging #PF that
  * translated to it): carry it out against the device and move on. Where
  * no device is, loads read all ones and stores are dropped. */
-void mmio_emulate(struct guest *g, gpa_t gpa);
+void mmio_emulate(struct vcpu *v, gpa_t gpa);
 
 #endif

@@ -100,7 +100,7 @@ static void protect(void *ctx, u64 gfn, bool on)
  * what it reads back from it.
  */
 /* The compound policy's clock is the guest's running time in TSC ticks
- * (g->stats.guest_tsc); its knobs come in microseconds. */
+ * (guest_policy_time()); its knobs come in microseconds. */
 static u64 us_to_ticks(u64 us)
 {
 	return MAX(us * (tsc_hz() / 1000000), 1);
@@ -161,12 +161,13 @@ void mmu_destroy(struct guest *g)
 		compound_destroy(&g->compound);
 }
 
-void mmu_guest_regs(struct guest *g, struct mmu_regs *r)
+void mmu_guest_regs(struct vcpu *v, struct mmu_regs *r)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 
 	if (shadowed(g)) {
-		*r = g->gcr;
+		*r = gc->gcr;
 		return;
 	}
 	r->cr0 = vendor->get(v, VREG_CR0);
@@ -195,11 +196,11 @@ static void cpu_paging_features(bool *pse1g, unsigned *maxphyaddr)
 	*maxphyaddr = w;
 }
 
-void mmu_walk_mode(struct guest *g, struct gwalk_mode *m)
+void mmu_walk_mode(struct vcpu *v, struct gwalk_mode *m)
 {
 	struct mmu_regs r;
 
-	mmu_guest_regs(g, &r);
+	mmu_guest_regs(v, &r);
 	m->wp = r.cr0 & CR0_WP;
 	m->nxe = r.efer & EFER_NXE;
 	m->smep = false; /* hidden from CPUID */
@@ -218,11 +219,12 @@ static bool host_has_nx(void)
 
 /* Shadow entries encode CR0.WP, EFER.NXE and CR4.SMEP (shadow.c,
  * leaf_flags()): the shadow decides what a change costs. */
-static void update_walk_mode(struct guest *g)
+static void update_walk_mode(struct vcpu *v)
 {
+	struct guest *g = v->guest;
 	struct gwalk_mode m;
 
-	mmu_walk_mode(g, &m);
+	mmu_walk_mode(v, &m);
 	shadow_set_mode(&g->shadow, &m);
 }
 
@@ -241,21 +243,23 @@ static phys_t hw_root(const struct guest *g)
 
 /* Compound: move the running address space to its twin (EPT/NPT off) or
  * back to the compound tree, and account for the time on the twin. */
-static void use_twin(struct guest *g, bool on)
+static void use_twin(struct vcpu *v, bool on)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	struct compound_stats *c = &g->compound.stats;
 
-	if (on == g->on_twin)
+	if (on == gc->on_twin)
 		return;
 	if (on) {
 		c->to_twin++;
-		g->twin_since = g->stats.guest_tsc;
+		gc->twin_since = gc->stats.guest_tsc;
 	} else {
 		c->to_tree++;
-		c->twin_tsc += g->stats.guest_tsc - g->twin_since;
+		c->twin_tsc += gc->stats.guest_tsc - gc->twin_since;
 	}
-	g->on_twin = on;
-	vendor->set_nested_paging(&g->vcpu, !on);
+	gc->on_twin = on;
+	vendor->set_nested_paging(v, !on);
 }
 
 /*
@@ -267,17 +271,19 @@ static void use_twin(struct guest *g, bool on)
  * forced so that read-only leaves catch the first write for the guest's
  * D bits.
  */
-static void apply_compound(struct guest *g, bool new_cr3)
+static void apply_compound(struct vcpu *v, bool new_cr3)
 {
-	struct mmu_regs *gcr = &g->gcr, hw = *gcr;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+	struct mmu_regs *gcr = &gc->gcr, hw = *gcr;
 	bool paged = gcr->cr0 & CR0_PG, lm = paged && (gcr->efer & EFER_LME);
 	phys_t twin = 0;
 
-	if (paged != g->paged) {
+	if (paged != gc->paged) {
 		shadow_reset(&g->shadow);
-		g->paged = paged;
+		gc->paged = paged;
 	}
-	update_walk_mode(g);
+	update_walk_mode(v);
 	gcr->efer = lm ? gcr->efer | EFER_LMA : gcr->efer & ~EFER_LMA;
 	hw.efer = gcr->efer;
 	if (lm) {
@@ -288,9 +294,9 @@ static void apply_compound(struct guest *g, bool new_cr3)
 		twin = twin_root(g);
 		hw.cr3 = twin ?: hw.cr3;
 	}
-	use_twin(g, twin != 0);
-	vendor->set_mmu(&g->vcpu, gcr, &hw);
-	g->hw_cr3 = lm ? hw.cr3 : 0;
+	use_twin(v, twin != 0);
+	vendor->set_mmu(v, gcr, &hw);
+	gc->hw_cr3 = lm ? hw.cr3 : 0;
 	g->shadow.need_flush = true;
 }
 
@@ -303,33 +309,38 @@ static void apply_compound(struct guest *g, bool new_cr3)
  * after CR0.PE is set and before the far jump that loads a protected-mode
  * CS; on SVM nested paging (APM 15.25).
  */
-static void run_unpaged(struct guest *g)
+static void run_unpaged(struct vcpu *v)
 {
-	struct mmu_regs hw = g->gcr;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+	struct mmu_regs hw = gc->gcr;
 
-	g->gcr.efer &= ~EFER_LMA;
-	hw.efer = g->gcr.efer;
+	gc->gcr.efer &= ~EFER_LMA;
+	hw.efer = gc->gcr.efer;
 	hw.cr3 = 0;
-	if (g->paged) {
+	if (gc->paged) {
 		/* The cached shadow roots are not kept in step while guest
 		 * paging is off. */
 		shadow_reset(&g->shadow);
-		g->paged = false;
+		gc->paged = false;
 	}
-	update_walk_mode(g);
-	vendor->set_nested_paging(&g->vcpu, true);
-	vendor->set_mmu(&g->vcpu, &g->gcr, &hw);
-	g->hw_cr3 = 0;
+	update_walk_mode(v);
+	vendor->set_nested_paging(v, true);
+	vendor->set_mmu(v, &gc->gcr, &hw);
+	gc->hw_cr3 = 0;
 	g->shadow.need_flush = true;
 }
 
 /* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
  * the guest loaded CR3, so switch roots. */
-static void apply(struct guest *g, bool new_cr3)
+static void apply(struct vcpu *v, bool new_cr3)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
 	if (compound(g))
-		return apply_compound(g, new_cr3);
-	struct mmu_regs *gcr = &g->gcr, hw;
+		return apply_compound(v, new_cr3);
+	struct mmu_regs *gcr = &gc->gcr, hw;
 	bool paged = gcr->cr0 & CR0_PG;
 
 	hw.cr0 = gcr->cr0 | CR0_PE | CR0_PG | CR0_WP | CR0_NE | CR0_ET;
@@ -343,63 +354,76 @@ static void apply(struct guest *g, bool new_cr3)
 		return;
 	}
 	if (!paged) {
-		run_unpaged(g);
+		run_unpaged(v);
 		return;
 	}
-	vendor->set_nested_paging(&g->vcpu, false);
-	if (!g->paged) {
+	vendor->set_nested_paging(v, false);
+	if (!gc->paged) {
 		shadow_reset(&g->shadow); /* see run_unpaged() */
-		g->paged = true;
+		gc->paged = true;
 	}
-	update_walk_mode(g);
+	update_walk_mode(v);
 	gcr->efer |= EFER_LMA;
 	hw.efer |= EFER_LME | EFER_LMA;
 	hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
 			 ? shadow_activate(&g->shadow, gcr->cr3)
 			 : shadow_root_hpa(&g->shadow);
-	vendor->set_mmu(&g->vcpu, gcr, &hw);
-	g->hw_cr3 = hw.cr3;
+	vendor->set_mmu(v, gcr, &hw);
+	gc->hw_cr3 = hw.cr3;
 	g->shadow.need_flush = true;
 }
 
-void mmu_reset(struct guest *g)
+void mmu_reset(struct vcpu *v)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
 	if (!shadowed(g))
 		return;
-	g->gcr = (struct mmu_regs){ CR0_PE | CR0_ET, 0, 0, 0 };
-	g->paged = false;
-	apply(g, false);
+	gc->gcr = (struct mmu_regs){ CR0_PE | CR0_ET, 0, 0, 0 };
+	gc->paged = false;
+	apply(v, false);
 }
 
-void mmu_unshadow_all(struct guest *g)
+void mmu_unshadow_all(struct vcpu *v)
 {
-	if (!shadowed(g) || !g->paged)
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
+	if (!shadowed(g) || !gc->paged)
 		return;
 	shadow_reset(&g->shadow);
-	apply(g, true);
+	apply(v, true);
 }
 
-void mmu_shadow_flush(struct guest *g)
+void mmu_shadow_flush(struct vcpu *v)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	struct shadow *s = &g->shadow;
 
 	/* Every change to the tree sets need_flush, a root that moved with
 	 * the rest: nothing to look at while it is clear. */
-	if (g->hw_cr3 && hw_root(g) != g->hw_cr3)
-		apply(g, false); /* the pool was reclaimed (the root moved), or
+	if (gc->hw_cr3 && hw_root(g) != gc->hw_cr3)
+		apply(v, false); /* the pool was reclaimed (the root moved), or
 				  * it moved to or from its twin */
-	vendor->flush_tlb(&g->vcpu);
+	vendor->flush_tlb(v);
 	s->need_flush = false;
 	s->stats.flushes++;
 }
 
-u64 mmu_get_efer(struct guest *g)
+u64 mmu_get_efer(struct vcpu *v)
 {
-	return shadowed(g) ? g->gcr.efer : vendor->get(&g->vcpu, VREG_EFER);
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
+	return shadowed(g) ? gc->gcr.efer : vendor->get(v, VREG_EFER);
 }
 
-bool mmu_set_efer(struct guest *g, u64 efer)
+bool mmu_set_efer(struct vcpu *v, u64 efer)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	u64 ok = EFER_SCE | EFER_LME | (host_has_nx() ? EFER_NXE : 0);
 	struct mmu_regs r;
 
@@ -408,22 +432,22 @@ bool mmu_set_efer(struct guest *g, u64 efer)
 	/* LME may not change while paging is on (SDM Vol. 3A 10.8.5): #GP,
 	 * in every mode (under nested paging the CPU would refuse the next
 	 * entry instead). */
-	mmu_guest_regs(g, &r);
+	mmu_guest_regs(v, &r);
 	if ((r.cr0 & CR0_PG) && ((efer ^ r.efer) & EFER_LME))
 		return false;
 	if (!shadowed(g)) {
-		vendor->set_efer(&g->vcpu, efer);
+		vendor->set_efer(v, efer);
 		return true;
 	}
-	g->gcr.efer = (efer & ~EFER_LMA) | (g->gcr.efer & EFER_LMA);
-	apply(g, false);
+	gc->gcr.efer = (efer & ~EFER_LMA) | (gc->gcr.efer & EFER_LMA);
+	apply(v, false);
 	return true;
 }
 
 /* The #GP rules of MOV to CR0 (SDM Vol. 2B, MOV-Move to/from Control
  * Registers, protected mode exceptions), against the guest's registers
  * @r in any paging mode. */
-static bool cr0_ok(struct guest *g, const struct mmu_regs *r, u64 val)
+static bool cr0_ok(struct vcpu *v, const struct mmu_regs *r, u64 val)
 {
 	if (val & CR0_RESERVED_HIGH)
 		return false;
@@ -435,7 +459,7 @@ static bool cr0_ok(struct guest *g, const struct mmu_regs *r, u64 val)
 	    !(r->cr4 & CR4_PAE))
 		return false;
 	if (!(val & CR0_PG) && (r->efer & EFER_LMA) &&
-	    vendor->get(&g->vcpu, VREG_CS_MODE) == 64)
+	    vendor->get(v, VREG_CS_MODE) == 64)
 		return false;
 	return true;
 }
@@ -462,51 +486,60 @@ static bool cr4_ok(const struct mmu_regs *r, u64 val)
 	return (val & CR4_PAE) && !((val ^ r->cr4) & CR4_LA57);
 }
 
-bool mmu_cr_ok(struct guest *g, unsigned cr, u64 val)
+bool mmu_cr_ok(struct vcpu *v, unsigned cr, u64 val)
 {
 	struct mmu_regs r;
 
-	mmu_guest_regs(g, &r);
+	mmu_guest_regs(v, &r);
 	switch (cr) {
-	case 0: return cr0_ok(g, &r, val);
+	case 0: return cr0_ok(v, &r, val);
 	case 3: return cr3_ok(val);
 	case 4: return cr4_ok(&r, val);
 	default: return false;
 	}
 }
 
-bool mmu_write_cr(struct guest *g, unsigned cr, u64 val)
+bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 {
-	if (!mmu_cr_ok(g, cr, val))
+	struct gcpu *gc = gcpu(v);
+
+	if (!mmu_cr_ok(v, cr, val))
 		return false;
 	switch (cr) {
-	case 0: g->gcr.cr0 = val | CR0_ET; break;
-	case 3: g->gcr.cr3 = val; break;
-	default: g->gcr.cr4 = val; break;
+	case 0: gc->gcr.cr0 = val | CR0_ET; break;
+	case 3: gc->gcr.cr3 = val; break;
+	default: gc->gcr.cr4 = val; break;
 	}
-	apply(g, cr == 3);
+	apply(v, cr == 3);
 	return true;
 }
 
-u64 mmu_guest_cr4(struct guest *g)
+u64 mmu_guest_cr4(struct vcpu *v)
 {
-	return shadowed(g) ? g->gcr.cr4 : vendor->get(&g->vcpu, VREG_CR4);
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+
+	return shadowed(g) ? gc->gcr.cr4 : vendor->get(v, VREG_CR4);
 }
 
-u64 mmu_read_cr(struct guest *g, unsigned cr)
+u64 mmu_read_cr(struct vcpu *v, unsigned cr)
 {
-	return cr == 0 ? g->gcr.cr0 : cr == 3 ? g->gcr.cr3 : g->gcr.cr4;
+	struct gcpu *gc = gcpu(v);
+
+	return cr == 0 ? gc->gcr.cr0 : cr == 3 ? gc->gcr.cr3 : gc->gcr.cr4;
 }
 
-void mmu_invlpg(struct guest *g, bool gva_known, u64 gva)
+void mmu_invlpg(struct vcpu *v, bool gva_known, u64 gva)
 {
+	struct guest *g = v->guest;
+
 	/* Every change to a shadowed table was trapped already, so the
 	 * shadow is current; only the hardware TLB may hold the old entry,
 	 * for this address alone (zaps leave the rest to the guest's own
 	 * invalidation, mm/shadow.c). */
 	g->shadow.stats.invlpgs++;
 	if (gva_known) {
-		vendor->flush_va(&g->vcpu, gva);
+		vendor->flush_va(v, gva);
 		g->shadow.stats.flushes_addr++;
 	} else {
 		g->shadow.need_flush = true;
@@ -524,41 +557,45 @@ void mmu_invlpg(struct guest *g, bool gva_known, u64 gva)
  */
 #define FAULT_LOOP_LIMIT 4096
 
-static bool fault_loop(struct guest *g, u64 addr, const char *what)
+static bool fault_loop(struct vcpu *v, u64 addr, const char *what)
 {
-	u64 rip = vendor->get(&g->vcpu, VREG_RIP);
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+	u64 rip = vendor->get(v, VREG_RIP);
 
-	if (addr != g->loop_addr || rip != g->loop_rip) {
-		g->loop_addr = addr;
-		g->loop_rip = rip;
-		g->loop_count = 0;
+	if (addr != gc->loop_addr || rip != gc->loop_rip) {
+		gc->loop_addr = addr;
+		gc->loop_rip = rip;
+		gc->loop_count = 0;
 		return false;
 	}
-	if (++g->loop_count < FAULT_LOOP_LIMIT)
+	if (++gc->loop_count < FAULT_LOOP_LIMIT)
 		return false;
 	guest_stop(g, "braid bug: %s at 0x%llx keeps recurring", what,
 		   (unsigned long long)addr);
 	return true;
 }
 
-enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa)
+enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 {
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	struct gwalk w;
 
-	if (compound(g) && !g->hw_cr3) {
+	if (compound(g) && !gc->hw_cr3) {
 		/* The CPU walked the guest's own tables: its fault. */
-		guest_raise_pf(g, gva, error);
+		guest_raise_pf(v, gva, error);
 		return MMU_REFLECTED;
 	}
-	if (!g->paged) {
+	if (!gc->paged) {
 		*gpa = gva; /* paging off: the address is guest-physical */
 		return MMU_NO_MEMORY;
 	}
-	switch (shadow_fault(&g->shadow, g->gcr.cr3, gva, error, &w)) {
-	case SHADOW_FIXED: fault_loop(g, gva, "page fault"); return MMU_DONE;
+	switch (shadow_fault(&g->shadow, gc->gcr.cr3, gva, error, &w)) {
+	case SHADOW_FIXED: fault_loop(v, gva, "page fault"); return MMU_DONE;
 	case SHADOW_REFLECT:
-		g->loop_count = 0;
-		guest_raise_pf(g, gva, w.error);
+		gc->loop_count = 0;
+		guest_raise_pf(v, gva, w.error);
 		return MMU_REFLECTED;
 	case SHADOW_EMULATE: *gpa = w.gpa; return MMU_PT_WRITE;
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
@@ -584,14 +621,15 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
 }
 
-enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)
+enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
 {
+	struct guest *g = v->guest;
 	u64 gfn = e->npf.gpa >> PAGE_SHIFT;
 
 	if (!compound(g) || e->npf.gpa >= g->cfg.mem || !e->npf.write ||
 	    !shadow_protected(&g->shadow, gfn))
 		return MMU_NOT_MINE;
-	if (fault_loop(g, e->npf.gpa,
+	if (fault_loop(v, e->npf.gpa,
 		       e->npf.walk ? "page-walk write to a protected table"
 				   : "write to a protected table"))
 		return MMU_DONE;
@@ -608,7 +646,7 @@ enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e)
 			 * instead, so the CPU never walks it. */
 			g->compound.gfns[gfn].nested = 0;
 			shadow_reset(&g->shadow);
-			apply(g, true);
+			apply(v, true);
 		}
 		return MMU_DONE;
 	}

@@ -14,26 +14,28 @@
 int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
 /* Paging state a multiboot loader leaves: protected mode, paging off. */
-void mmu_reset(struct guest *g);
+void mmu_reset(struct vcpu *v);
 /* A change to the shadow or compound tree asked for a TLB flush (and
  * maybe moved the root): load the root, flush. */
-void mmu_shadow_flush(struct guest *g);
+void mmu_shadow_flush(struct vcpu *v);
 /* Shadow and compound paging: drop every shadow page and start again from
  * the guest's CR3, so that no guest page is write-protected as a table
  * any more (until it is walked again). */
-void mmu_unshadow_all(struct guest *g);
+void mmu_unshadow_all(struct vcpu *v);
 
 /* Just before each VM entry: the compound policy's clock, and a pending
  * flush (shadow and compound paging; nested paging has nothing to do).
  * Inline: it runs on every exit path, most of which change neither. */
-static inline void mmu_before_entry(struct guest *g)
+static inline void mmu_before_entry(struct vcpu *v)
 {
+	struct guest *g = v->guest;
+
 	if (g->cfg.paging == PAGING_NESTED)
 		return;
 	if (g->cfg.paging == PAGING_COMPOUND)
-		compound_tick(&g->compound, g->stats.guest_tsc);
+		compound_tick(&g->compound, guest_policy_time(g));
 	if (g->shadow.need_flush)
-		mmu_shadow_flush(g);
+		mmu_shadow_flush(v);
 }
 
 /* The host TSC by which braid must run again for the MMU, even if the
@@ -41,7 +43,7 @@ static inline void mmu_before_entry(struct guest *g)
  * time; at most as far ahead in host time), or ~0. */
 static inline u64 mmu_next_event(const struct guest *g, u64 now)
 {
-	u64 due, ran = g->stats.guest_tsc;
+	u64 due, ran = guest_policy_time(g);
 
 	if (g->cfg.paging != PAGING_COMPOUND)
 		return ~0ull;
@@ -50,24 +52,24 @@ static inline u64 mmu_next_event(const struct guest *g, u64 now)
 }
 
 /* The guest's own view of its control registers and EFER. */
-void mmu_guest_regs(struct guest *g, struct mmu_regs *r);
-u64 mmu_get_efer(struct guest *g);
+void mmu_guest_regs(struct vcpu *v, struct mmu_regs *r);
+u64 mmu_get_efer(struct vcpu *v);
 /* WRMSR EFER; false if it must #GP. */
-bool mmu_set_efer(struct guest *g, u64 efer);
+bool mmu_set_efer(struct vcpu *v, u64 efer);
 
 /* The guest's paging controls, for a walk of its tables (mm/gwalk.c). */
-void mmu_walk_mode(struct guest *g, struct gwalk_mode *m);
+void mmu_walk_mode(struct vcpu *v, struct gwalk_mode *m);
 
 /* Shadow and compound paging: MOV to/from CR0/CR3/CR4 (hv/cr.c decodes
  * the instruction). mmu_write_cr is false if the value must #GP. */
-bool mmu_write_cr(struct guest *g, unsigned cr, u64 val);
+bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val);
 /* Whether MOV to CR0/CR3/CR4 of @val is legal now (false: #GP), in any
  * paging mode. */
-bool mmu_cr_ok(struct guest *g, unsigned cr, u64 val);
-u64 mmu_read_cr(struct guest *g, unsigned cr);
+bool mmu_cr_ok(struct vcpu *v, unsigned cr, u64 val);
+u64 mmu_read_cr(struct vcpu *v, unsigned cr);
 /* CR4 as the guest sees it, in every paging mode. */
-u64 mmu_guest_cr4(struct guest *g);
-void mmu_invlpg(struct guest *g, bool gva_known, u64 gva);
+u64 mmu_guest_cr4(struct vcpu *v);
+void mmu_invlpg(struct vcpu *v, bool gva_known, u64 gva);
 
 /*
  * What a fault needs next. The MMU resolves what is its own (a shadow
@@ -86,10 +88,10 @@ enum mmu_fault {
 };
 
 /* A #PF intercepted under shadow or compound paging. */
-enum mmu_fault mmu_page_fault(struct guest *g, u64 gva, u32 error, u64 *gpa);
+enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa);
 /* Compound paging: an EPT violation / NPF on a protected guest table
  * (MMU_NOT_MINE for any other). */
-enum mmu_fault mmu_npf(struct guest *g, const struct vmexit *e);
+enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e);
 /* Is @gpa a guest page table braid write-protects? */
 bool mmu_gpa_protected(struct guest *g, u64 gpa);
 /* Braid wrote guest RAM on the guest's behalf (emulation). */

@@ -141,7 +141,7 @@ static bool tsc_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_TIME_STAMP_COUNTER: *val = guest_tsc(v); return true;
 	case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return has_tsc_adjust();
 	case MSR_IA32_TSC_DEADLINE:
-		d = vlapic_tsc_deadline(&v->guest->plat.lapic, rdtsc());
+		d = vlapic_tsc_deadline(&gcpu(v)->lapic, rdtsc());
 		*val = d ? d + v->tsc_offset : 0;
 		return true;
 	default: return false;
@@ -161,7 +161,7 @@ static int tsc_write(struct vcpu *v, u32 msr, u64 val)
 		move_tsc(v, val - v->tsc_adjust);
 		return 1;
 	case MSR_IA32_TSC_DEADLINE:
-		vlapic_set_tsc_deadline(&v->guest->plat.lapic,
+		vlapic_set_tsc_deadline(&gcpu(v)->lapic,
 					val ? val - v->tsc_offset : 0, rdtsc());
 		return 1;
 	default: return -1;
@@ -208,9 +208,9 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_TSC_AUX:
 		*val = cpu_state_has_tsc_aux() ? rdmsr(MSR_IA32_TSC_AUX) : 0;
 		return cpu_state_has_tsc_aux();
-	case MSR_IA32_EFER: *val = mmu_get_efer(v->guest); return true;
+	case MSR_IA32_EFER: *val = mmu_get_efer(v); return true;
 	case MSR_IA32_APIC_BASE:
-		*val = vlapic_base_msr(&v->guest->plat.lapic);
+		*val = vlapic_base_msr(&gcpu(v)->lapic);
 		return true;
 	/* What the guest wrote: none of its bits changes what braid's
 	 * CPU does (fast strings, thermal control and the like). */
@@ -256,9 +256,9 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 			return false;
 		wrmsr(MSR_IA32_TSC_AUX, val);
 		return true;
-	case MSR_IA32_EFER: return mmu_set_efer(v->guest, val);
+	case MSR_IA32_EFER: return mmu_set_efer(v, val);
 	case MSR_IA32_APIC_BASE:
-		return !vlapic_set_base_msr(&v->guest->plat.lapic, val);
+		return !vlapic_set_base_msr(&gcpu(v)->lapic, val);
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
 	case MSR_IA32_MISC_ENABLE: v->misc_enable = val; return true;
@@ -267,9 +267,9 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	}
 }
 
-void handle_msr(struct guest *g, const struct vmexit *e)
+void handle_msr(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
 	u64 *gpr = v->regs.gpr;
 	u32 msr = (u32)gpr[RCX];
 	u64 val;
@@ -288,15 +288,15 @@ void handle_msr(struct guest *g, const struct vmexit *e)
 	guest_report(g, REPORT_MSR,
 		     "%s of MSR 0x%x is not allowed: #GP injected",
 		     e->kind == VMEXIT_RDMSR ? "RDMSR" : "WRMSR", msr);
-	guest_raise(g, VEC_GP, true, 0);
+	guest_raise(v, VEC_GP, true, 0);
 }
 
 /* RDPMC: braid's CPU has no performance counters (CPUID leaf 0xA is
  * zero; the AMD counter MSRs raise #GP, above), so every counter number
  * is invalid: #GP(0) (SDM Vol. 2B, RDPMC). The host's counters must never
  * be read from a guest. */
-void handle_rdpmc(struct guest *g, const struct vmexit *e)
+void handle_rdpmc(struct vcpu *v, const struct vmexit *e)
 {
 	(void)e;
-	guest_raise(g, VEC_GP, true, 0);
+	guest_raise(v, VEC_GP, true, 0);
 }

@@ -28,6 +28,7 @@ struct pt_tlb {
 };
 
 struct pt_emu {
+	struct vcpu *v;
 	struct guest *g;
 	u32 user;	      /* PFERR_U if the guest runs at CPL 3 */
 	struct pt_tlb tlb[2]; /* for reads, for writes */
@@ -69,7 +70,7 @@ static int translate(struct pt_emu *pe, u64 gva, unsigned n, u32 access,
 					.len = { n } };
 		return 0;
 	}
-	err = gva_translate(pe->g, gva, n, access, s, pf);
+	err = gva_translate(pe->v, gva, n, access, s, pf);
 	if (!err && s->nr == 1)
 		*t = (struct pt_tlb){ true, page, s->gpa[0] - off };
 	return err;
@@ -110,7 +111,7 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 	if (pe->done_one && !mmu_gpa_protected(g, s.gpa[0]))
 		return -EAGAIN;
 	pe->done_one = true;
-	watch_store(&g->vcpu, gva, n);
+	watch_store(pe->v, gva, n);
 	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
 		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
 		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
@@ -128,10 +129,11 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
  * a page; an address other than CR2) takes the general path. Like the
  * CPU at the end of an instruction, clear RFLAGS.RF (SDM Vol. 3A 18.3.1.1).
  */
-static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
+static bool store_simple(struct vcpu *v, const struct x86_insn *in, u64 rip,
 			 u64 gva, u64 gpa)
 {
-	const u64 *gpr = g->vcpu.regs.gpr;
+	struct guest *g = v->guest;
+	const u64 *gpr = v->regs.gpr;
 	const struct x86_mem *m = &in->mem;
 	unsigned n = in->opsize;
 	u64 val, rflags;
@@ -151,12 +153,12 @@ static bool store_simple(struct guest *g, const struct x86_insn *in, u64 rip,
 		return false;
 	memcpy(guest_ptr(g, gpa, n), &val, n); /* the low n bytes */
 	mmu_guest_wrote(g, gpa, n);
-	vcpu_skip_insn(&g->vcpu, in->len);
-	watch_store(&g->vcpu, gva, n);
-	watch_deliver(&g->vcpu, 0);
-	rflags = vendor->get(&g->vcpu, VREG_RFLAGS);
+	vcpu_skip_insn(v, in->len);
+	watch_store(v, gva, n);
+	watch_deliver(v, 0);
+	rflags = vendor->get(v, VREG_RFLAGS);
 	if (rflags & X86_FL_RF)
-		vendor->set(&g->vcpu, VREG_RFLAGS, rflags & ~X86_FL_RF);
+		vendor->set(v, VREG_RFLAGS, rflags & ~X86_FL_RF);
 	return true;
 }
 
@@ -207,21 +209,23 @@ static bool decoded_store_hits(const struct x86_insn *in,
  * and tables are mirrored again as they are walked. A page that is a
  * table and a stack at once costs a rebuild per such write, and stays
  * correct. */
-static void unshadow(struct guest *g, u64 addr, const char *insn)
+static void unshadow(struct vcpu *v, u64 addr, const char *insn)
 {
+	struct guest *g = v->guest;
+
 	guest_report(g, REPORT_PT_DATA,
 		     "%s%s%s wrote to a page table at 0x%llx: shadows dropped",
 		     insn ? "an instruction braid does not carry out (" : "",
 		     insn ?: "event delivery", insn ? ")" : "",
 		     (unsigned long long)addr);
 	g->shadow.stats.unshadows++;
-	mmu_unshadow_all(g);
+	mmu_unshadow_all(v);
 }
 
-void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
+void ptwrite_emulate(struct vcpu *v, u64 addr, const u64 *gpa, u32 user)
 {
-	struct vcpu *v = &g->vcpu;
-	struct pt_emu pe = { .g = g, .user = user };
+	struct guest *g = v->guest;
+	struct pt_emu pe = { .v = v, .g = g, .user = user };
 	struct emu_ctx ctx = { 0 };
 	const struct x86_insn *insn;
 	int err;
@@ -234,10 +238,10 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 	 * write trapped, not running the instruction at RIP: nothing to
 	 * emulate. The event goes in again at the next entry (hv/event.c). */
 	if (v->delivering) {
-		unshadow(g, addr, NULL);
+		unshadow(v, addr, NULL);
 		return;
 	}
-	err = guest_insn_fetch_decode(g, &ctx, &insn);
+	err = guest_insn_fetch_decode(v, &ctx, &insn);
 	if (err == -EFAULT) {
 		guest_stop(
 			g,
@@ -249,14 +253,14 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 	 * MMIO), wrote the page: the same way out, and the CPU runs the
 	 * instruction again on the unprotected page. */
 	if (err || !x86_kind_is_store(insn->kind)) {
-		unshadow(g, addr, insn->reason);
+		unshadow(v, addr, insn->reason);
 		return;
 	}
 	g->shadow.stats.pt_write_traps++;
-	if (gpa && store_simple(g, insn, ctx.rip, addr, *gpa))
+	if (gpa && store_simple(v, insn, ctx.rip, addr, *gpa))
 		return;
 	if (user == PTWRITE_CPL_UNKNOWN)
-		pe.user = guest_access_user(g);
+		pe.user = guest_access_user(v);
 	guest_insn_load_regs(v, &ctx, insn);
 	if (gpa && !decoded_store_hits(insn, &ctx, addr)) {
 		guest_stop(g,
@@ -285,7 +289,7 @@ void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user)
 		 * deliver that #PF, as the CPU would have. A REP string op
 		 * keeps the iterations it completed (the rest is unchanged). */
 		emu_ctx_store(v, &ctx);
-		guest_raise_pf(g, pe.fault_gva, pe.fault_error);
+		guest_raise_pf(v, pe.fault_gva, pe.fault_error);
 		return;
 	}
 	if (err) {

@@ -15,6 +15,6 @@
  * CPL 3, 0 if not (a #PF's error code says which), PTWRITE_CPL_UNKNOWN to
  * ask the CPU only if the store needs the general emulator. */
 #define PTWRITE_CPL_UNKNOWN (~0u)
-void ptwrite_emulate(struct guest *g, u64 addr, const u64 *gpa, u32 user);
+void ptwrite_emulate(struct vcpu *v, u64 addr, const u64 *gpa, u32 user);
 
 #endif

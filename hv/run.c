@@ -46,7 +46,7 @@ static __attribute__((noinline)) bool run_deferred(struct vcpu *v)
 			defer(DEFER_CONSOLE);
 	}
 	if ((w & DEFER_HALT) && v->halted)
-		leave = !vplat_halt_poll(v->guest);
+		leave = !vplat_halt_poll(v);
 	if (w & DEFER_RESCHED)
 		leave = true;
 	return leave;
@@ -58,13 +58,18 @@ void guest_start(struct guest *g)
 	g->run_deadline =
 		g->cfg.timeout ? rdtsc() + g->cfg.timeout * tsc_hz() : ~0ull;
 	g->cpu_budget = g->cfg.cpu_time * tsc_hz();
-	g->vcpu.exit_charged = true; /* no exit before the first entry */
-	g->vcpu.halted = false;
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		struct vcpu *v = &g->cpus[i].vcpu;
+
+		v->exit_charged = true; /* no exit before the first entry */
+		v->halted = false;
+	}
 }
 
 void vcpu_run(struct vcpu *v)
 {
 	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	bool charged = v->exit_charged;
 	u64 exit_tsc = v->last_exit_tsc;
 	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
@@ -73,23 +78,23 @@ void vcpu_run(struct vcpu *v)
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	/* Back from HLT only if something can be delivered now. */
-	if (v->halted && !vplat_halt_poll(g))
+	if (v->halted && !vplat_halt_poll(v))
 		goto out;
 	while (g->state == GUEST_RUNNING) {
-		mmu_before_entry(g);
-		vplat_before_entry(g);
+		mmu_before_entry(v);
+		vplat_before_entry(v);
 		vendor->vcpu_run(v, &e);
 		/* Both sides of the boundary by the entry stubs' own stamps
 		 * (a failed entry stamps no exit): the last exit's path ran
 		 * from its VM exit to this entry. */
 		if (!charged)
-			stats_charge_path(g, v->regs.entry_tsc - exit_tsc);
+			stats_charge_path(v, v->regs.entry_tsc - exit_tsc);
 		if (e.kind != VMEXIT_ENTRY_FAILED)
-			g->stats.guest_tsc +=
+			gc->stats.guest_tsc +=
 				v->regs.exit_tsc - v->regs.entry_tsc;
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
-		handle_exit(g, &e);
+		handle_exit(v, &e);
 		if (__builtin_expect(deferred_pending(), 0)) {
 			u64 t0 = rdtsc();
 			bool leave = run_deferred(v);
@@ -98,15 +103,15 @@ void vcpu_run(struct vcpu *v)
 			if (leave && g->state == GUEST_RUNNING)
 				break;
 		}
-		if (g->cfg.trace && g->stats.exits_total >= g->next_trace &&
+		if (g->cfg.trace && gc->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
-			g->next_trace = g->stats.exits_total + g->cfg.trace;
+			g->next_trace = gc->stats.exits_total + g->cfg.trace;
 			classify_dump(g);
 		}
 	}
 out:
 	if (g->state != GUEST_RUNNING && !charged) {
-		g->stats.hv_tsc += rdtsc() - exit_tsc; /* the last exit */
+		gc->stats.hv_tsc += rdtsc() - exit_tsc; /* the last exit */
 		charged = true;
 	}
 	v->last_exit_tsc = exit_tsc;

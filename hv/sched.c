@@ -255,7 +255,7 @@ static void account_return(struct vcpu *v, u64 now)
 	u64 wait;
 
 	if (woke >= off && woke <= now) {
-		v->guest->stats.idle_tsc += woke - off;
+		gcpu(v)->stats.idle_tsc += woke - off;
 		wait = now - woke;
 	} else {
 		wait = now - off;
@@ -283,7 +283,7 @@ static void switch_to(struct sched_cpu *c, struct vcpu *v)
 	v->cpu = cpu;
 	v->sched.ran_on |= BIT(cpu);
 	v->sched.switches++;
-	v->guest->plat.settled = false; /* braid's timer was another's */
+	gcpu(v)->settled = false; /* braid's timer was another's */
 	c->loaded = v;
 }
 

@@ -68,9 +68,15 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 static int compound_stats(const struct guest *g, char *buf, size_t size)
 {
 	const struct compound_stats *c = &g->compound.stats;
-	u64 twin = c->twin_tsc +
-		   (g->on_twin ? g->stats.guest_tsc - g->twin_since : 0);
+	u64 twin = c->twin_tsc;
 	u32 mirrors[5], nested[5];
+
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		const struct gcpu *gc = &g->cpus[i];
+
+		if (gc->on_twin)
+			twin += gc->stats.guest_tsc - gc->twin_since;
+	}
 
 	shadow_census(&g->shadow, mirrors, nested);
 	return snprintf(
@@ -107,13 +113,13 @@ static const char *const path_names[PATH_NR] = {
 };
 
 /* "path":{"cpuid":{"n":9,"avg":141,"max":160},...}: paths taken only. */
-static int path_stats(const struct guest *g, char *buf, size_t n)
+static int path_stats(const struct guest_stats *t, char *buf, size_t n)
 {
 	int len = snprintf(buf, n, ",\"path\":{");
 	bool first = true;
 
 	for (int i = 0; i < PATH_NR; i++) {
-		const struct path_stats *p = &g->stats.path[i];
+		const struct path_stats *p = &t->path[i];
 
 		if (!p->n)
 			continue;
@@ -133,67 +139,105 @@ static int path_stats(const struct guest *g, char *buf, size_t n)
  * braid's for it, not halted), the switches to it, its moves between
  * CPUs, the slices it gave up to others waiting, and the TSC ticks it
  * waited for a CPU while runnable. */
-static int sched_stats(const struct guest *g, char *buf, size_t len)
+static int sched_stats(const struct guest *g, const struct guest_stats *t,
+		       char *buf, size_t len)
 {
-	const struct vcpu *v = &g->vcpu;
+	u64 ran_on = 0, switches = 0, migrations = 0, preemptions = 0;
+	u64 wait = 0;
 	char cpus[200];
 
-	sched_format_cpus(v->sched.ran_on, cpus, sizeof(cpus));
-	return snprintf(buf, len,
-			",\"sched\":{\"cpus\":\"%s\",\"weight\":%u,"
-			"\"cpu_tsc\":%llu,\"switches\":%llu,"
-			"\"migrations\":%llu,\"preemptions\":%llu,"
-			"\"wait_tsc\":%llu}",
-			cpus, v->sched.weight,
-			(unsigned long long)(g->stats.guest_tsc +
-					     g->stats.hv_tsc -
-					     g->stats.idle_tsc),
-			(unsigned long long)v->sched.switches,
-			(unsigned long long)v->sched.migrations,
-			(unsigned long long)v->sched.preemptions,
-			(unsigned long long)v->sched.wait_tsc);
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		const struct vcpu *v = &g->cpus[i].vcpu;
+
+		ran_on |= v->sched.ran_on;
+		switches += v->sched.switches;
+		migrations += v->sched.migrations;
+		preemptions += v->sched.preemptions;
+		wait += v->sched.wait_tsc;
+	}
+	sched_format_cpus(ran_on, cpus, sizeof(cpus));
+	return snprintf(
+		buf, len,
+		",\"sched\":{\"vcpus\":%u,\"cpus\":\"%s\",\"weight\":%u,"
+		"\"cpu_tsc\":%llu,\"switches\":%llu,"
+		"\"migrations\":%llu,\"preemptions\":%llu,"
+		"\"wait_tsc\":%llu}",
+		g->nr_cpus, cpus, g->cpus[0].vcpu.sched.weight,
+		(unsigned long long)(t->guest_tsc + t->hv_tsc - t->idle_tsc),
+		(unsigned long long)switches, (unsigned long long)migrations,
+		(unsigned long long)preemptions, (unsigned long long)wait);
+}
+
+static void add_stats(struct guest_stats *t, const struct guest_stats *s)
+{
+	for (int i = 0; i < EXIT_NR; i++)
+		t->exits[i] += s->exits[i];
+	t->exits_total += s->exits_total;
+	t->hv_tsc += s->hv_tsc;
+	t->guest_tsc += s->guest_tsc;
+	t->idle_tsc += s->idle_tsc;
+	t->irqs += s->irqs;
+	t->mmio += s->mmio;
+	t->unbacked += s->unbacked;
+	for (int i = 0; i < REPORT_NR; i++) {
+		t->reports[i] += s->reports[i];
+		t->suppressed[i] += s->suppressed[i];
+	}
+	for (int i = 0; i < PATH_NR; i++) {
+		t->path[i].n += s->path[i].n;
+		t->path[i].tsc += s->path[i].tsc;
+		t->path[i].max = MAX(t->path[i].max, s->path[i].max);
+	}
+}
+
+void stats_total(const struct guest *g, struct guest_stats *t)
+{
+	*t = g->stats;
+	for (unsigned i = 0; i < g->nr_cpus; i++)
+		add_stats(t, &g->cpus[i].stats);
 }
 
 void stats_print(const struct guest *g)
 {
+	struct guest_stats total, *t = &total;
 	char buf[3000];
 	int n;
 
+	stats_total(g, t);
 	n = snprintf(buf, sizeof(buf),
 		     "{\"guest\":\"%s\",\"vendor\":\"%s\",\"paging\":\"%s\","
 		     "\"mem_mib\":%llu,\"result\":\"%s\",\"code\":%u,"
 		     "\"exits_total\":%llu,\"exits\":{",
 		     g->cfg.name, vendor->name, paging_mode_name(g->cfg.paging),
 		     (unsigned long long)(g->cfg.mem >> 20), result_name(g),
-		     g->result, (unsigned long long)g->stats.exits_total);
+		     g->result, (unsigned long long)t->exits_total);
 	for (int i = 0; i < EXIT_NR; i++)
 		n += snprintf(buf + n, sizeof(buf) - n, "%s\"%s\":%llu",
 			      i ? "," : "", exit_names[i],
-			      (unsigned long long)g->stats.exits[i]);
+			      (unsigned long long)t->exits[i]);
 	n += snprintf(buf + n, sizeof(buf) - n,
 		      "},\"hv_tsc\":%llu,\"guest_tsc\":%llu,\"idle_tsc\":%llu,"
 		      "\"irqs\":%llu,\"mmio\":%llu,\"nested_tables\":%llu,"
 		      "\"suppressed\":{\"msr\":%llu,\"port\":%llu,"
 		      "\"mmio\":%llu,\"unbacked\":%llu,\"output\":%llu},"
 		      "\"unbacked\":%llu",
-		      (unsigned long long)g->stats.hv_tsc,
-		      (unsigned long long)g->stats.guest_tsc,
-		      (unsigned long long)g->stats.idle_tsc,
-		      (unsigned long long)g->stats.irqs,
-		      (unsigned long long)g->stats.mmio,
+		      (unsigned long long)t->hv_tsc,
+		      (unsigned long long)t->guest_tsc,
+		      (unsigned long long)t->idle_tsc,
+		      (unsigned long long)t->irqs, (unsigned long long)t->mmio,
 		      (unsigned long long)g->nested.nr_tables,
-		      (unsigned long long)g->stats.suppressed[REPORT_MSR],
-		      (unsigned long long)g->stats.suppressed[REPORT_PORT],
-		      (unsigned long long)g->stats.suppressed[REPORT_MMIO],
-		      (unsigned long long)g->stats.suppressed[REPORT_UNBACKED],
+		      (unsigned long long)t->suppressed[REPORT_MSR],
+		      (unsigned long long)t->suppressed[REPORT_PORT],
+		      (unsigned long long)t->suppressed[REPORT_MMIO],
+		      (unsigned long long)t->suppressed[REPORT_UNBACKED],
 		      (unsigned long long)g->console.dropped,
-		      (unsigned long long)g->stats.unbacked);
+		      (unsigned long long)t->unbacked);
 	if (g->cfg.paging != PAGING_NESTED)
 		n += shadow_stats(g, buf + n, sizeof(buf) - n);
 	if (g->cfg.paging == PAGING_COMPOUND)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
-	n += sched_stats(g, buf + n, sizeof(buf) - n);
-	n += path_stats(g, buf + n, sizeof(buf) - n);
+	n += sched_stats(g, t, buf + n, sizeof(buf) - n);
+	n += path_stats(t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */
 	kprintf("braid: stats ");

@@ -10,21 +10,25 @@
 void stats_print(const struct guest *g);
 
 /* The exit being handled took path @p (see enum exit_path). */
-static inline void stats_path(struct guest *g, enum exit_path p)
+static inline void stats_path(struct vcpu *v, enum exit_path p)
 {
-	g->path = p;
+	gcpu(v)->path = p;
 }
 
 /* Charge @ticks of braid's own time to the path the last exit took (on
  * every exit: inline). */
-static inline void stats_charge_path(struct guest *g, u64 ticks)
+static inline void stats_charge_path(struct vcpu *v, u64 ticks)
 {
-	struct path_stats *p = &g->stats.path[g->path];
+	struct gcpu *c = gcpu(v);
+	struct path_stats *p = &c->stats.path[c->path];
 
 	p->n++;
 	p->tsc += ticks;
 	p->max = MAX(p->max, ticks);
-	g->stats.hv_tsc += ticks;
+	c->stats.hv_tsc += ticks;
 }
+
+/* The guest's counters: its own plus every vCPU's. */
+void stats_total(const struct guest *g, struct guest_stats *t);
 
 #endif

@@ -78,8 +78,14 @@ void vplat_reset(struct guest *g)
 	struct vplat *p = &g->plat;
 	u64 now = rdtsc();
 
-	vlapic_reset(&p->lapic, 0, tsc_hz(), now);
-	virtual_wire(&p->lapic, now);
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		struct gcpu *gc = &g->cpus[i];
+
+		vlapic_reset(&gc->lapic, gc->index, tsc_hz(), now);
+		gc->settled = false;
+		gc->requeued = 0;
+	}
+	virtual_wire(&g->cpus[0].lapic, now);
 	vioapic_reset(&p->ioapic, IOAPIC_ID);
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_hz(), now);
@@ -87,7 +93,6 @@ void vplat_reset(struct guest *g)
 	vpm_reset(&p->pm, tsc_hz(), now);
 	firmware_handover(p, now);
 	p->next_input_poll = now;
-	p->settled = false;
 	memset(p->reported_port, 0, sizeof(p->reported_port));
 }
 
@@ -206,23 +211,25 @@ static void sync(struct guest *g, u64 now)
 	isa_irq(p, ISA_IRQ_RTC, vrtc_irq(&p->rtc, now));
 	isa_irq(p, ISA_IRQ_SCI, vpm_sci(&p->pm, now));
 	while (vioapic_next(&p->ioapic, &vec, &level))
-		vlapic_set_irr(&p->lapic, vec, level);
-	vlapic_update(&p->lapic, now);
+		vlapic_set_irr(&g->cpus[0].lapic, vec, level);
 }
 
-/* The vector the vCPU would take now (-1: none); @take: it takes it. */
-static int next_vector(struct vplat *p, bool take)
+/* The vector @gc would take now (-1: none); @take: it takes it. The
+ * 8259 is wired to the bootstrap CPU's LINT0 only. */
+static int next_vector(struct guest *g, struct gcpu *gc, bool take)
 {
-	int v = vlapic_pending(&p->lapic);
+	struct vpic *pic = &g->plat.pic;
+	int vec = vlapic_pending(&gc->lapic);
 
-	if (v >= 0) {
+	if (vec >= 0) {
 		if (take)
-			vlapic_accept(&p->lapic, (u8)v);
-		return v;
+			vlapic_accept(&gc->lapic, (u8)vec);
+		return vec;
 	}
-	if (!vlapic_extint_open(&p->lapic) || vpic_pending(&p->pic) < 0)
+	if (gc->index || !vlapic_extint_open(&gc->lapic) ||
+	    vpic_pending(pic) < 0)
 		return -1;
-	return take ? vpic_ack(&p->pic) : vpic_pending(&p->pic);
+	return take ? vpic_ack(pic) : vpic_pending(pic);
 }
 
 /*
@@ -232,23 +239,27 @@ static int next_vector(struct vplat *p, bool take)
  * runs need not exit for them. (Its counter and the 8259's IRR are
  * brought up to date at the next exit all the same.)
  */
-static bool irq_routed(const struct vplat *p, unsigned irq)
+static bool irq_routed(const struct guest *g, unsigned irq)
 {
+	const struct vplat *p = &g->plat;
+
 	return (!vpic_irq_masked(&p->pic, irq) &&
-		vlapic_extint_open(&p->lapic)) ||
+		vlapic_extint_open(&g->cpus[0].lapic)) ||
 	       !vioapic_pin_masked(&p->ioapic, ioapic_pin(irq));
 }
 
-static u64 next_deadline(struct guest *g, u64 now)
+/* The next device event @gc may be woken by: its own APIC timer, and the
+ * platform's timers. */
+static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 {
 	struct vplat *p = &g->plat;
-	u64 t = vlapic_next_event(&p->lapic, now);
+	u64 t = vlapic_next_event(&gc->lapic, now);
 
-	if (irq_routed(p, ISA_IRQ_PIT))
+	if (irq_routed(g, ISA_IRQ_PIT))
 		t = MIN(t, vpit_next_event(&p->pit, now));
-	if (irq_routed(p, ISA_IRQ_RTC))
+	if (irq_routed(g, ISA_IRQ_RTC))
 		t = MIN(t, vrtc_next_event(&p->rtc, now));
-	if (irq_routed(p, ISA_IRQ_SCI))
+	if (irq_routed(g, ISA_IRQ_SCI))
 		t = MIN(t, vpm_next_event(&p->pm, now));
 
 	if (g->uart.ier & UART_IER_ERBFI)
@@ -278,27 +289,28 @@ static bool leaves_devices_alone(enum exit_path p)
 /* The full pass: bring the devices up to @now, inject what is due and
  * arm braid's timer for the next deadline. Kept out of line, so that the
  * fast path below does not pay for its registers. */
-static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
+static __attribute__((noinline)) void full_pass(struct vcpu *v, u64 now)
 {
-	struct vcpu *v = &g->vcpu;
-	struct vplat *p = &g->plat;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	bool want, injected = false;
 
 	sync(g, now);
+	vlapic_update(&gc->lapic, now);
 	/* An NMI goes before any interrupt (SDM 6.9). */
-	if (p->lapic.nmi_pending && vendor->inject_nmi(v)) {
-		p->lapic.nmi_pending = false;
+	if (gc->lapic.nmi_pending && vendor->inject_nmi(v)) {
+		gc->lapic.nmi_pending = false;
 		injected = true;
 	}
-	if (p->requeued && !injected && vendor->irq_window_open(v)) {
-		vendor->inject_irq(v, (u8)(p->requeued - 1));
-		p->requeued = 0;
+	if (gc->requeued && !injected && vendor->irq_window_open(v)) {
+		vendor->inject_irq(v, (u8)(gc->requeued - 1));
+		gc->requeued = 0;
 		injected = true;
 	}
-	want = p->requeued || next_vector(&g->plat, false) >= 0;
+	want = gc->requeued || next_vector(g, gc, false) >= 0;
 	if (want && !injected && vendor->irq_window_open(v)) {
-		vendor->inject_irq(v, (u8)next_vector(&g->plat, true));
-		g->stats.irqs++;
+		vendor->inject_irq(v, (u8)next_vector(g, gc, true));
+		gc->stats.irqs++;
 		want = false;
 		injected = true;
 	}
@@ -306,45 +318,50 @@ static __attribute__((noinline)) void full_pass(struct guest *g, u64 now)
 	 * as soon as the guest can take it. */
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
-	p->next_due = MIN(MIN(next_deadline(g, now), mmu_next_event(g, now)),
-			  guest_time_due(g, now));
-	p->settled = !want && !injected;
+	gc->next_due =
+		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
+		    guest_time_due(g, now));
+	gc->settled = !want && !injected;
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
-	host_timer_arm(MIN(p->next_due, this_cpu()->preempt_at));
-	vendor->set_timer(v, MIN(p->next_due, this_cpu()->preempt_at));
+	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));
+	vendor->set_timer(v, MIN(gc->next_due, this_cpu()->preempt_at));
 }
 
-void vplat_requeue(struct guest *g, u8 vector)
+void vplat_requeue(struct vcpu *v, u8 vector)
 {
-	g->plat.requeued = vector + 1;
-	g->plat.settled = false;
+	struct gcpu *gc = gcpu(v);
+
+	gc->requeued = vector + 1;
+	gc->settled = false;
 }
 
-void vplat_before_entry(struct guest *g)
+void vplat_before_entry(struct vcpu *v)
 {
-	struct vplat *p = &g->plat;
+	struct gcpu *gc = gcpu(v);
 	u64 now = rdtsc();
 
 	/* The fast path (most exits under shadow and compound paging): no
 	 * device was touched, none is due before the deadline braid's timer
 	 * is already set for, and nothing waits to be injected. If that
 	 * timer fires early, its exit takes the full pass and sets it again. */
-	if (p->settled && now < p->next_due && leaves_devices_alone(g->path))
+	if (gc->settled && now < gc->next_due && leaves_devices_alone(gc->path))
 		return;
-	full_pass(g, now);
+	full_pass(v, now);
 }
 
-bool vplat_halt_poll(struct guest *g)
+bool vplat_halt_poll(struct vcpu *v)
 {
-	struct vcpu *v = &g->vcpu;
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 	u64 now = rdtsc(), next;
 
 	sync(g, now);
-	if (next_vector(&g->plat, false) >= 0) {
+	vlapic_update(&gc->lapic, now);
+	if (next_vector(g, gc, false) >= 0) {
 		v->halted = false;
 		return true;
 	}
-	next = next_deadline(g, now);
+	next = next_deadline(g, gc, now);
 	if (next == ~0ull) {
 		guest_stop(g, "HLT with interrupts enabled, but nothing "
 			      "can wake it (no timer armed; anything "

@@ -32,21 +32,13 @@
 #define IOAPIC_ID MPTABLE_IOAPIC_ID /* the local APIC has ID 0 */
 
 struct vplat {
-	struct vlapic lapic;
 	struct vioapic ioapic;
 	struct vpic pic;
 	struct vpit pit;
 	struct vrtc rtc;
 	struct vpm pm;
 	u8 rst_cnt; /* the Reset Control register's other bits (hv/io.c) */
-	u64 next_input_poll; /* TSC: when to look at the host console */
-	/* The last full pass left nothing to inject and braid's timer set
-	 * for next_due: see vplat_before_entry(). */
-	bool settled;
-	u64 next_due;
-	/* An interrupt to deliver again, vector + 1 (0: none); see
-	 * vplat_requeue(). */
-	u16 requeued;
+	u64 next_input_poll;	     /* TSC: when to look at the host console */
 	u8 reported_port[65536 / 8]; /* unemulated ports already reported */
 };
 
@@ -58,16 +50,16 @@ bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val);
 /* Say once per port that the guest used a port nothing answers. */
 void vplat_report_port(struct guest *g, u16 port, bool in);
 /* Just before entering the guest: devices, interrupts, host timer. */
-void vplat_before_entry(struct guest *g);
+void vplat_before_entry(struct vcpu *v);
 /* The delivery of external interrupt @vector was cut short by an
  * exception the guest must take first (hv/event.c): deliver it again as
  * soon as the guest can take it. It is in service in the local APIC
  * already, as when it was first delivered. */
-void vplat_requeue(struct guest *g, u8 vector);
+void vplat_requeue(struct vcpu *v, u8 vector);
 /* The guest is in HLT with interrupts enabled (the HLT already skipped):
  * can an interrupt be delivered now? Then it is no longer halted: true.
  * Or it can never be, or its time is up: stopped, true. Else false, and
  * vcpu.sched.wake_at says when its next device event is due. */
-bool vplat_halt_poll(struct guest *g);
+bool vplat_halt_poll(struct vcpu *v);
 
 #endif

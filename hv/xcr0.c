@@ -23,18 +23,17 @@ static bool xcr0_ok(u64 val)
 	return !(val & XCR0_AVX) || (val & XCR0_SSE);
 }
 
-void handle_xsetbv(struct guest *g, const struct vmexit *e)
+void handle_xsetbv(struct vcpu *v, const struct vmexit *e)
 {
-	struct vcpu *v = &g->vcpu;
 	u64 *gpr = v->regs.gpr;
 	u64 val = (gpr[RDX] << 32) | (u32)gpr[RAX];
 
-	if (!(mmu_guest_cr4(g) & CR4_OSXSAVE)) {
-		guest_raise(g, VEC_UD, false, 0);
+	if (!(mmu_guest_cr4(v) & CR4_OSXSAVE)) {
+		guest_raise(v, VEC_UD, false, 0);
 		return;
 	}
 	if (vendor->get(v, VREG_CPL) || (u32)gpr[RCX] || !xcr0_ok(val)) {
-		guest_raise(g, VEC_GP, true, 0);
+		guest_raise(v, VEC_GP, true, 0);
 		return;
 	}
 	cpu_state_set_xcr0(v, val);
