@@ -40,8 +40,10 @@ static unsigned rte_mode(u64 e)
 	return (e >> IOAPIC_RTE_DM_SHIFT) & 7;
 }
 
-/* Does @e send a vector to the (only) local APIC, APIC ID 0? */
-static bool rte_targets_cpu(u64 e)
+/* Does @e send a vector to a local APIC there is: APIC IDs 0 to
+ * nr_cpus - 1, or all (physical 0xFF), or some logical set (the caller
+ * matches it against the APICs' LDRs)? */
+static bool rte_targets_cpu(const struct vioapic *io, u64 e)
 {
 	u8 dest = e >> IOAPIC_RTE_DEST_SHIFT;
 	unsigned mode = rte_mode(e);
@@ -52,7 +54,7 @@ static bool rte_targets_cpu(u64 e)
 		return false;
 	if (e & IOAPIC_RTE_LOGICAL)
 		return dest != 0;
-	return dest == 0 || dest == 0xff;
+	return dest < io->nr_cpus || dest == 0xff;
 }
 
 /* The input as the entry's polarity (bit 13) reads it. */
@@ -70,7 +72,7 @@ static bool level_ready(const struct vioapic *io, unsigned pin)
 	u64 e = io->redir[pin];
 
 	return (e & IOAPIC_RTE_LEVEL) && !(e & IOAPIC_RTE_REMOTE_IRR) &&
-	       rte_targets_cpu(e) && pin_asserted(io, pin);
+	       rte_targets_cpu(io, e) && pin_asserted(io, pin);
 }
 
 static bool pin_ready(const struct vioapic *io, unsigned pin)
@@ -109,7 +111,7 @@ static void rte_update(struct vioapic *io, unsigned pin, u64 val)
 
 	if (!(e & IOAPIC_RTE_LEVEL))
 		e &= ~IOAPIC_RTE_REMOTE_IRR;
-	if ((e & IOAPIC_RTE_LEVEL) || !rte_targets_cpu(e))
+	if ((e & IOAPIC_RTE_LEVEL) || !rte_targets_cpu(io, e))
 		io->edge &= ~(1u << pin);
 	io->redir[pin] = e;
 }
@@ -139,6 +141,7 @@ void vioapic_reset(struct vioapic *io, u8 id)
 
 	memset(io, 0, sizeof(*io));
 	io->id = ((u32)id << 24) & ID_MASK;
+	io->nr_cpus = 1;
 	for (pin = 0; pin < VIOAPIC_PINS; pin++)
 		io->redir[pin] = IOAPIC_RTE_MASKED;
 }
@@ -175,28 +178,48 @@ void vioapic_set_irq(struct vioapic *io, unsigned pin, bool level)
 	e = io->redir[pin];
 	was = pin_asserted(io, pin);
 	io->line = level ? io->line | bit : io->line & ~bit;
-	if (!(e & IOAPIC_RTE_LEVEL) && rte_targets_cpu(e) && !was &&
+	if (!(e & IOAPIC_RTE_LEVEL) && rte_targets_cpu(io, e) && !was &&
 	    pin_asserted(io, pin))
 		io->edge |= bit;
 }
 
 /* Lowest pin first: the local APIC orders the vectors by priority anyway.
  * A level message counts as accepted here, which sets Remote IRR. */
-int vioapic_next(struct vioapic *io, u8 *vector, bool *level_trig)
+int vioapic_next_msg(struct vioapic *io, struct vioapic_msg *m)
 {
 	unsigned pin;
 
 	for (pin = 0; pin < VIOAPIC_PINS; pin++) {
+		u64 e = io->redir[pin];
+
 		if (!pin_ready(io, pin))
 			continue;
 		io->edge &= ~(1u << pin);
-		*vector = io->redir[pin] & IOAPIC_RTE_VECTOR;
-		*level_trig = io->redir[pin] & IOAPIC_RTE_LEVEL;
-		if (*level_trig)
+		m->vector = e & IOAPIC_RTE_VECTOR;
+		m->level_trig = e & IOAPIC_RTE_LEVEL;
+		m->logical = e & IOAPIC_RTE_LOGICAL;
+		m->dest = (u8)(e >> IOAPIC_RTE_DEST_SHIFT);
+		if (m->level_trig)
 			io->redir[pin] |= IOAPIC_RTE_REMOTE_IRR;
 		return 1;
 	}
 	return 0;
+}
+
+int vioapic_next(struct vioapic *io, u8 *vector, bool *level_trig)
+{
+	struct vioapic_msg m;
+
+	if (!vioapic_next_msg(io, &m))
+		return 0;
+	*vector = m.vector;
+	*level_trig = m.level_trig;
+	return 1;
+}
+
+void vioapic_set_cpus(struct vioapic *io, unsigned nr_cpus)
+{
+	io->nr_cpus = nr_cpus;
 }
 
 /* The EOI message (3.2.4, bit 14): every entry with a matching vector has

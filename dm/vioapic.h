@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A guest's virtual I/O APIC, after the Intel 82093AA I/O APIC datasheet
- * (290566-001), wired to a single local APIC with APIC ID 0. A pure device
+ * (290566-001), wired to local APICs 0 .. nr_cpus - 1. A pure device
  * model: the caller routes MMIO accesses and input pin levels here, pops
  * the interrupts it raises with vioapic_next() into the local APIC's IRR,
  * and forwards the local APIC's EOIs of level-triggered vectors.
@@ -23,6 +23,15 @@ struct vioapic {
 	u32 line;    /* each input pin's level at the wire */
 	u32 edge;    /* edge-triggered pins with an undelivered edge */
 	u64 redir[VIOAPIC_PINS]; /* writable bits and Remote IRR */
+	unsigned nr_cpus;	 /* local APICs with IDs 0 .. nr_cpus - 1 */
+};
+
+/* An interrupt message for the local APICs (datasheet 3.2.4). */
+struct vioapic_msg {
+	u8 vector;
+	bool level_trig;
+	bool logical; /* destination mode: @dest is a logical set */
+	u8 dest;      /* an APIC ID (0xFF: all), or the logical set */
 };
 
 /* Reset (datasheet 3.2.4): every redirection entry masked, the rest 0;
@@ -47,6 +56,12 @@ void vioapic_set_irq(struct vioapic *io, unsigned pin, bool level);
  * unmasked; level entries one while asserted and Remote IRR is clear, and
  * set Remote IRR. */
 int vioapic_next(struct vioapic *io, u8 *vector, bool *level_trig);
+/* The same, with the message's destination, for a machine of several
+ * CPUs (vioapic_set_cpus()). */
+int vioapic_next_msg(struct vioapic *io, struct vioapic_msg *m);
+/* The machine has local APICs 0 .. @nr_cpus - 1 (1 after reset):
+ * physical destinations beyond them deliver nothing. */
+void vioapic_set_cpus(struct vioapic *io, unsigned nr_cpus);
 
 /* The local APIC got an EOI for level-triggered @vector: clear Remote IRR
  * of the entries with that vector, so a still asserted pin is delivered

@@ -70,13 +70,19 @@ static const struct cpuid_guest *reset_state(void)
 }
 
 /* ... and as @v is now, in @live, where the answer to @leaf depends on
- * it (CPUID is a hot exit: the others take the reset state as it is). */
+ * it (CPUID is a hot exit: the others take the reset state as it is). A
+ * vCPU of an SMP guest has its own APIC ID among vcpus= (the MADT and MP
+ * table say the same, loader/fwtables.c). */
 static const struct cpuid_guest *guest_state(struct vcpu *v, u32 leaf,
 					     struct cpuid_guest *live)
 {
-	if (!cpuid_policy_reads_state(leaf))
+	struct guest *g = v->guest;
+
+	if (!cpuid_policy_reads_state(leaf) && g->nr_cpus == 1)
 		return reset_state();
 	*live = *reset_state();
+	live->apic_id = gcpu(v)->index;
+	live->nr_vcpus = g->nr_cpus;
 	live->apic_enabled = vlapic_base_msr(&gcpu(v)->lapic) & APIC_BASE_EN;
 	live->osxsave = mmu_guest_cr4(v) & CR4_OSXSAVE;
 	live->xcr0 = cpu_state_xcr0(v);

@@ -87,7 +87,8 @@ static int load_guest(struct launch *l)
 	char *cmdline = l->cmdline;
 	const u8 *image = pa_to_va(m->start);
 	u64 size = m->end - m->start;
-	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline };
+	struct load_target t = { g->cfg.name, &g->ram, g->cfg.cmdline,
+				 g->nr_cpus };
 	struct boot_entry entry;
 	int err;
 
@@ -143,20 +144,25 @@ static int check_cpus(const struct guest_config *cfg, char *why, size_t len)
 	return -EINVAL;
 }
 
-/* Hand a created, loaded guest to the scheduler. */
+/* Hand a created, loaded guest's vCPUs to the scheduler (its APs wait
+ * for a SIPI, halted). */
 static void launch_guest(struct guest *g)
 {
-	struct vcpu *v = guest_bsp(g);
-
 	guest_start(g);
-	v->sched.allowed = g->cfg.cpus;
-	v->sched.weight = g->cfg.weight;
-	/* Created on this CPU, it may run on any: nothing of it stays here
-	 * (a VMCS is active on one CPU only, SDM 24.11.1). */
-	vendor->vcpu_put(v);
-	cpu_state_put(v);
-	v->cpu = ~0u;
-	sched_add(v);
+	g->live = g->nr_cpus;
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		struct vcpu *v = &g->cpus[i].vcpu;
+
+		v->sched.allowed = g->cfg.cpus;
+		v->sched.weight = g->cfg.weight;
+		/* Created on this CPU, it may run on any: nothing of it
+		 * stays here (a VMCS is active on one CPU only, SDM
+		 * 24.11.1). */
+		vendor->vcpu_put(v);
+		cpu_state_put(v);
+		v->cpu = ~0u;
+		sched_add(v);
+	}
 }
 
 /* A guest that never ran ends: counted failed. */

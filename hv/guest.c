@@ -50,7 +50,16 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 
 	memset(g, 0, sizeof(*g));
 	g->cfg = *cfg;
+	g->plat_lock = (struct spinlock)SPINLOCK_INIT("platform");
 	g->nr_cpus = cfg->vcpus ? cfg->vcpus : 1;
+	if (g->nr_cpus > 1 && cfg->paging != PAGING_NESTED) {
+		snprintf(why, len,
+			 "vcpus=%u needs paging=nested for now: shadow and "
+			 "compound trees are not yet shared between vCPUs "
+			 "that run at once",
+			 g->nr_cpus);
+		return -EINVAL;
+	}
 	for (unsigned i = 0; i < g->nr_cpus; i++) {
 		struct gcpu *gc = &g->cpus[i];
 
@@ -102,17 +111,34 @@ void guest_destroy(struct guest *g)
 	guest_mem_free(&g->ram);
 }
 
+/* An AP at power-on: it waits for INIT-SIPI-SIPI (SDM Vol. 3A 9.4); its
+ * registers are set when the SIPI comes (hv/ipi.c). */
+static void ap_reset(struct gcpu *gc)
+{
+	struct vcpu *v = &gc->vcpu;
+
+	memset(&v->regs, 0, sizeof(v->regs));
+	gc->wait_sipi = true;
+	gc->init_pending = false;
+	gc->sipi_pending = false;
+	v->halted = true;
+	v->state_undefined = false;
+	v->entry_check_off = false;
+}
+
 void guest_reset(struct guest *g, const struct boot_entry *e)
 {
 	struct vcpu *v = guest_bsp(g);
 
+	for (unsigned i = 1; i < g->nr_cpus; i++)
+		ap_reset(&g->cpus[i]);
 	memset(&v->regs, 0, sizeof(v->regs));
 	v->regs.gpr[RAX] = e->eax;
 	v->regs.gpr[RBX] = e->ebx;
 	v->regs.gpr[RSI] = e->esi;
 	vendor->vcpu_reset_multiboot(v, e->eip);
 	msr_reset(v);
-	mmu_reset(v);
+	mmu_reset(v, CR0_PE | CR0_ET);
 	v->state_undefined = false;
 	if (g->cfg.entry_fault)
 		vendor->break_entry(v);

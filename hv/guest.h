@@ -16,6 +16,7 @@
 #include "insn/decode.h"
 #include "loader/target.h"
 #include "lib/types.h"
+#include "lib/spinlock.h"
 #include "arch/x86_64/vendor.h"
 #include "mm/paging.h"
 #include "mm/compound.h"
@@ -124,7 +125,7 @@ struct guest_stats {
 };
 
 /* The most vCPUs a guest may have (vcpus=). */
-#define GUEST_VCPUS_MAX 8
+#define GUEST_VCPUS_MAX 8 /* options.c says so in its hint */
 
 /*
  * One CPU of a guest's machine. `vcpu` is what the vendor code sees (the
@@ -154,6 +155,13 @@ struct gcpu {
 	/* An interrupt to deliver again, vector + 1 (0: none); see
 	 * vplat_requeue(). */
 	u16 requeued;
+	/* Start-up (hv/ipi.c): an AP waits for a SIPI after power-on and
+	 * after an INIT, as on a PC (SDM Vol. 3A 9.4). Set by other vCPUs
+	 * under the platform lock; acted on by this vCPU's CPU. */
+	bool wait_sipi;	   /* in wait-for-SIPI: it runs nothing */
+	bool init_pending; /* an INIT arrived while it ran */
+	bool sipi_pending; /* a SIPI arrived while it waited */
+	u8 sipi_vector;
 };
 
 static inline struct gcpu *gcpu(struct vcpu *v)
@@ -174,7 +182,11 @@ struct guest {
 	u64 run_deadline;  /* host TSC at which timeout= stops it; ~0: none */
 	u64 cpu_budget;	   /* TSC ticks of CPU time time= allows; 0: none */
 	unsigned nr_cpus;  /* vcpus= */
+	unsigned live;	   /* vCPUs the scheduler holds (hv/sched.c) */
 	struct gcpu cpus[GUEST_VCPUS_MAX];
+	/* The devices its vCPUs share (struct vplat, the UART, the local
+	 * APICs as IPIs reach them): every access from an exit handler. */
+	struct spinlock plat_lock;
 	struct vuart uart;
 	struct console_line console; /* its output, line by line */
 	struct vplat plat;	     /* PIC, PIT, RTC...: see hv/vplat.h */

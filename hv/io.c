@@ -85,12 +85,16 @@ void io_port(struct guest *g, u16 port, bool in, u8 size, u32 *val)
 {
 	u32 mask = size == 4 ? 0xffffffff : (1u << (8 * size)) - 1;
 
+	/* The devices are the guest's, shared by its vCPUs. */
+	spin_lock(&g->plat_lock);
 	if (vplat_io(g, port, in, size, val) ||
 	    (in ? port_in(g, port, size, val) : port_out(g, port, size, *val)))
-		return;
+		goto out;
 	vplat_report_port(g, port, in);
 	if (in)
 		*val = mask;
+out:
+	spin_unlock(&g->plat_lock);
 }
 
 void handle_io(struct vcpu *v, const struct vmexit *e)

@@ -21,6 +21,7 @@
 #include "insn/decode.h"
 #include "hv/guest_insn.h"
 #include "lib/log.h"
+#include "hv/ipi.h"
 #include "hv/mmio.h"
 #include "lib/printf.h"
 #include "lib/string.h"
@@ -50,6 +51,7 @@ static void lapic_write(struct vcpu *v, u32 offset, u32 val)
 	vec = vlapic_take_level_eoi(&gc->lapic);
 	if (vec >= 0)
 		vioapic_eoi(&g->plat.ioapic, (u8)vec);
+	ipi_route(v);
 }
 
 static u32 ioapic_read(struct vcpu *v, u32 offset)
@@ -197,7 +199,12 @@ void mmio_emulate(struct vcpu *v, gpa_t gpa)
 		what = "movs";
 		err = -ENOTSUP;
 	}
-	err = err ?: x86_emulate(insn, &ctx);
+	if (!err) {
+		/* The devices are the guest's, shared by its vCPUs. */
+		spin_lock(&g->plat_lock);
+		err = x86_emulate(insn, &ctx);
+		spin_unlock(&g->plat_lock);
+	}
 	if (err) {
 		guest_stop(g,
 			   "cannot emulate its access to device memory at "

@@ -373,14 +373,14 @@ static void apply(struct vcpu *v, bool new_cr3)
 	g->shadow.need_flush = true;
 }
 
-void mmu_reset(struct vcpu *v)
+void mmu_reset(struct vcpu *v, u64 cr0)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
 
 	if (!shadowed(g))
 		return;
-	gc->gcr = (struct mmu_regs){ CR0_PE | CR0_ET, 0, 0, 0 };
+	gc->gcr = (struct mmu_regs){ cr0, 0, 0, 0 };
 	gc->paged = false;
 	apply(v, false);
 }

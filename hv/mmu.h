@@ -13,8 +13,9 @@
 
 int mmu_create(struct guest *g);
 void mmu_destroy(struct guest *g);
-/* Paging state a multiboot loader leaves: protected mode, paging off. */
-void mmu_reset(struct vcpu *v);
+/* Paging off, CR0 = @cr0: PE|ET as a multiboot loader leaves it, CD|NW|ET
+ * (real mode) as INIT and a SIPI leave an AP. */
+void mmu_reset(struct vcpu *v, u64 cr0);
 /* A change to the shadow or compound tree asked for a TLB flush (and
  * maybe moved the root): load the root, flush. */
 void mmu_shadow_flush(struct vcpu *v);

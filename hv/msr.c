@@ -133,6 +133,18 @@ static bool has_tsc_adjust(void)
 	return has;
 }
 
+/* Under the platform lock: an INIT from another vCPU may reset the APIC
+ * meanwhile. */
+static bool apic_base_write(struct vcpu *v, u64 val)
+{
+	bool bad;
+
+	spin_lock(&v->guest->plat_lock);
+	bad = vlapic_set_base_msr(&gcpu(v)->lapic, val);
+	spin_unlock(&v->guest->plat_lock);
+	return !bad;
+}
+
 static bool tsc_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	u64 d;
@@ -141,7 +153,9 @@ static bool tsc_read(struct vcpu *v, u32 msr, u64 *val)
 	case MSR_IA32_TIME_STAMP_COUNTER: *val = guest_tsc(v); return true;
 	case MSR_IA32_TSC_ADJUST: *val = v->tsc_adjust; return has_tsc_adjust();
 	case MSR_IA32_TSC_DEADLINE:
+		spin_lock(&v->guest->plat_lock);
 		d = vlapic_tsc_deadline(&gcpu(v)->lapic, rdtsc());
+		spin_unlock(&v->guest->plat_lock);
 		*val = d ? d + v->tsc_offset : 0;
 		return true;
 	default: return false;
@@ -161,8 +175,10 @@ static int tsc_write(struct vcpu *v, u32 msr, u64 val)
 		move_tsc(v, val - v->tsc_adjust);
 		return 1;
 	case MSR_IA32_TSC_DEADLINE:
+		spin_lock(&v->guest->plat_lock);
 		vlapic_set_tsc_deadline(&gcpu(v)->lapic,
 					val ? val - v->tsc_offset : 0, rdtsc());
+		spin_unlock(&v->guest->plat_lock);
 		return 1;
 	default: return -1;
 	}
@@ -210,7 +226,7 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 		return cpu_state_has_tsc_aux();
 	case MSR_IA32_EFER: *val = mmu_get_efer(v); return true;
 	case MSR_IA32_APIC_BASE:
-		*val = vlapic_base_msr(&gcpu(v)->lapic);
+		*val = vlapic_base_msr(&gcpu(v)->lapic); /* only it writes */
 		return true;
 	/* What the guest wrote: none of its bits changes what braid's
 	 * CPU does (fast strings, thermal control and the like). */
@@ -257,8 +273,7 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 		wrmsr(MSR_IA32_TSC_AUX, val);
 		return true;
 	case MSR_IA32_EFER: return mmu_set_efer(v, val);
-	case MSR_IA32_APIC_BASE:
-		return !vlapic_set_base_msr(&gcpu(v)->lapic, val);
+	case MSR_IA32_APIC_BASE: return apic_base_write(v, val);
 	case MSR_IA32_BIOS_SIGN_ID: /* microcode probes write 0 here */
 		return true;
 	case MSR_IA32_MISC_ENABLE: v->misc_enable = val; return true;

@@ -307,6 +307,7 @@ int parse_guest_options(const char *line, unsigned index,
 		"check or cpu, in a braid built with ENTRY_CHECK=1",
 		"a CPU list such as 0, 1-3 or 0,2 (CPUs 0-63)",
 		"a weight from 1 to 100",
+		"a count of vCPUs from 1 to 8",
 	};
 	const char *p = line;
 	struct word w;
@@ -319,6 +320,7 @@ int parse_guest_options(const char *line, unsigned index,
 	cfg->shadow_pool = 0; /* sized from mem= below */
 	cfg->dump_lines = CLASSIFY_LINES_DEFAULT;
 	cfg->weight = 1;
+	cfg->vcpus = 1;
 	cfg->knobs = (struct compound_knobs){ .writes = CP_WRITES_DEFAULT,
 					      .window = CP_WINDOW_DEFAULT,
 					      .quiet = CP_QUIET_DEFAULT };
@@ -404,10 +406,14 @@ int parse_guest_options(const char *line, unsigned index,
 		else if (is(&w, "weight"))
 			bad = set_count(&w, 1, 100, &n) ? 16
 							: (cfg->weight = n, -1);
+		else if (is(&w, "vcpus"))
+			bad = set_count(&w, 1, GUEST_VCPUS_MAX, &n)
+				      ? 17
+				      : (cfg->vcpus = n, -1);
 		else if (w.val) {
 			snprintf(
 				err, errlen,
-				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, --)",
+				"unknown option \"%.*s\" (known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, vcpus=, --)",
 				(int)(p - w.key), w.key);
 			return -EINVAL;
 		}

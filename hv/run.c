@@ -62,7 +62,7 @@ void guest_start(struct guest *g)
 		struct vcpu *v = &g->cpus[i].vcpu;
 
 		v->exit_charged = true; /* no exit before the first entry */
-		v->halted = false;
+		v->halted = g->cpus[i].wait_sipi; /* APs wait for a SIPI */
 	}
 }
 
@@ -78,7 +78,7 @@ void vcpu_run(struct vcpu *v)
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
 	/* Back from HLT only if something can be delivered now. */
-	if (v->halted && !vplat_halt_poll(v))
+	if (v->halted && g->state == GUEST_RUNNING && !vplat_halt_poll(v))
 		goto out;
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(v);

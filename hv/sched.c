@@ -37,6 +37,7 @@ struct sched_cpu {
 	 * last one it ran. Running it again costs no switch. */
 	struct vcpu *loaded;
 	unsigned nr; /* vCPUs this CPU holds, in any state */
+	bool woken;  /* sched_wake() queued one: sched_tick() must look */
 };
 
 static struct sched_cpu cpus[MAX_CPUS];
@@ -229,6 +230,7 @@ static struct vcpu *pick(struct sched_cpu *c)
 	v = dequeue(c);
 	if (v) {
 		v->sched.state = VCPU_RUNNING;
+		v->sched.wake_pending = false; /* it looks now */
 		c->current = v;
 	}
 	spin_unlock(&c->lock);
@@ -255,7 +257,10 @@ static void account_return(struct vcpu *v, u64 now)
 	u64 wait;
 
 	if (woke >= off && woke <= now) {
-		gcpu(v)->stats.idle_tsc += woke - off;
+		/* Halted in an exit (HLT) whose path time will hold it; an AP
+		 * waiting for its first SIPI has no exit to charge. */
+		if (!v->exit_charged)
+			gcpu(v)->stats.idle_tsc += woke - off;
 		wait = now - woke;
 	} else {
 		wait = now - off;
@@ -331,6 +336,13 @@ static void halt(struct sched_cpu *c, struct vcpu *v)
 {
 	v->sched.slice_end = 0; /* it gave the CPU up: a new slice next */
 	spin_lock(&c->lock);
+	if (v->sched.wake_pending) {
+		/* Woken after it looked: it looks again. */
+		v->sched.wake_pending = false;
+		enqueue_front(c, v);
+		spin_unlock(&c->lock);
+		return;
+	}
 	v->sched.state = VCPU_HALTED;
 	v->sched.next = c->halted;
 	c->halted = v;
@@ -338,16 +350,69 @@ static void halt(struct sched_cpu *c, struct vcpu *v)
 	spin_unlock(&c->lock);
 }
 
+/* Its guest ended: the vCPU leaves this CPU for good, and the last of
+ * the guest's vCPUs to leave hands it to @done. The others are woken
+ * (or kicked out of the guest) so that they see it too. */
 static void finish(struct sched_cpu *c, struct vcpu *v,
 		   void (*done)(struct vcpu *v))
 {
-	if (c->loaded == v)
-		c->loaded = NULL; /* done() destroys it, VMCLEAR included */
+	struct guest *g = v->guest;
+
+	put(c, v);
 	spin_lock(&c->lock);
 	c->nr--;
-	spin_unlock(&c->lock);
 	v->sched.state = VCPU_IDLE;
-	done(v);
+	spin_unlock(&c->lock);
+	for (unsigned i = 0; i < g->nr_cpus; i++)
+		if (&g->cpus[i].vcpu != v)
+			sched_wake(&g->cpus[i].vcpu);
+	if (atomic_fetch_sub(&g->live, 1) == 1)
+		done(v);
+}
+
+/* The CPU whose queues hold @v, locked. */
+static struct sched_cpu *lock_cpu_of(struct vcpu *v)
+{
+	for (;;) {
+		unsigned cpu = atomic_load_relaxed(&v->sched.cpu);
+		struct sched_cpu *c = &cpus[cpu];
+
+		spin_lock(&c->lock);
+		if (v->sched.cpu == cpu)
+			return c;
+		spin_unlock(&c->lock); /* it moved meanwhile */
+	}
+}
+
+static void unlink_halted(struct sched_cpu *c, struct vcpu *v)
+{
+	struct vcpu **pp = &c->halted;
+
+	while (*pp && *pp != v)
+		pp = &(*pp)->sched.next;
+	if (*pp)
+		*pp = v->sched.next;
+}
+
+void sched_wake(struct vcpu *v)
+{
+	struct sched_cpu *c = lock_cpu_of(v);
+
+	switch (v->sched.state) {
+	case VCPU_HALTED:
+		unlink_halted(c, v);
+		v->sched.halted_until = rdtsc();
+		enqueue_front(c, v);
+		c->woken = true;
+		kick(v->sched.cpu);
+		break;
+	case VCPU_RUNNING:
+		v->sched.wake_pending = true;
+		kick(v->sched.cpu);
+		break;
+	default: break; /* runnable: it looks when it runs; idle: gone */
+	}
+	spin_unlock(&c->lock);
 }
 
 /* When braid's timer must look again: at the slice's end if someone
@@ -414,10 +479,12 @@ void sched_tick(struct vcpu *v)
 	u64 now = rdtsc();
 	unsigned woke;
 
-	if (now < this_cpu()->preempt_at && this_cpu()->preempt_at != ~0ull)
+	if (now < this_cpu()->preempt_at && this_cpu()->preempt_at != ~0ull &&
+	    !atomic_load_relaxed(&c->woken))
 		return;
 	spin_lock(&c->lock);
-	woke = wake_due(c, now);
+	woke = wake_due(c, now) + c->woken;
+	c->woken = false;
 	spin_unlock(&c->lock);
 	if (woke || (c->runq && now >= v->sched.slice_end)) {
 		defer(DEFER_RESCHED);

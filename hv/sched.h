@@ -51,6 +51,12 @@ void sched_stop(void);
 /* Wake the CPUs' loops, e.g. to see sched_stop(). */
 void sched_kick_all(void);
 
+/* Something arrived for @v from another vCPU or CPU (an IPI, the end of
+ * its guest): if it sleeps in HLT it goes to the front of its CPU's run
+ * queue; if it runs, its CPU is kicked, so that it exits and looks, and
+ * it does not go to sleep before it has. */
+void sched_wake(struct vcpu *v);
+
 /* braid's timer brought @v back: is its slice over, with others waiting?
  * Then it leaves the CPU after this exit (DEFER_RESCHED). */
 void sched_tick(struct vcpu *v);

@@ -17,6 +17,7 @@
 #include "arch/x86_64/serial.h"
 #include "arch/x86_64/tsc.h"
 #include "hv/guest.h"
+#include "hv/ipi.h"
 #include "hv/mmu.h"
 #include "lib/log.h"
 #include "hv/hostcons.h"
@@ -87,6 +88,7 @@ void vplat_reset(struct guest *g)
 	}
 	virtual_wire(&g->cpus[0].lapic, now);
 	vioapic_reset(&p->ioapic, IOAPIC_ID);
+	vioapic_set_cpus(&p->ioapic, g->nr_cpus);
 	vpic_reset(&p->pic);
 	vpit_reset(&p->pit, tsc_hz(), now);
 	vrtc_reset(&p->rtc, host_rtc_epoch(), tsc_hz(), now);
@@ -195,12 +197,40 @@ static void isa_irq(struct vplat *p, unsigned irq, bool level)
 	vioapic_set_irq(&p->ioapic, ioapic_pin(irq), level);
 }
 
-/* Bring every device up to @now and drive the interrupt lines. */
+/* The local APIC an I/O APIC message goes to: the one with its APIC ID
+ * (0xFF: the first), or for a logical set the first whose LDR matches
+ * (lowest priority among equals, SDM 11.6.2.4). NULL: nobody takes it. */
+static struct gcpu *ioapic_target(struct guest *g, const struct vioapic_msg *m)
+{
+	if (!m->logical) {
+		if (m->dest == 0xff)
+			return &g->cpus[0];
+		return m->dest < g->nr_cpus ? &g->cpus[m->dest] : NULL;
+	}
+	for (unsigned i = 0; i < g->nr_cpus; i++)
+		if (vlapic_matches(&g->cpus[i].lapic, m->dest, true))
+			return &g->cpus[i];
+	return NULL;
+}
+
+/* Into the target's IRR; a vCPU other than this CPU's is told. */
+static void ioapic_deliver(struct guest *g, const struct vioapic_msg *m)
+{
+	struct gcpu *t = ioapic_target(g, m);
+
+	if (!t)
+		return;
+	vlapic_set_irr(&t->lapic, m->vector, m->level_trig);
+	if (&t->vcpu != this_cpu()->vcpu)
+		ipi_notify(t);
+}
+
+/* Bring every device up to @now and drive the interrupt lines. Under the
+ * platform lock. */
 static void sync(struct guest *g, u64 now)
 {
 	struct vplat *p = &g->plat;
-	bool level;
-	u8 vec;
+	struct vioapic_msg m;
 
 	poll_input(g, now);
 	if (vpit_irq0_edges(&p->pit, now)) {
@@ -210,8 +240,8 @@ static void sync(struct guest *g, u64 now)
 	isa_irq(p, ISA_IRQ_COM1, vuart_irq(&g->uart));
 	isa_irq(p, ISA_IRQ_RTC, vrtc_irq(&p->rtc, now));
 	isa_irq(p, ISA_IRQ_SCI, vpm_sci(&p->pm, now));
-	while (vioapic_next(&p->ioapic, &vec, &level))
-		vlapic_set_irr(&g->cpus[0].lapic, vec, level);
+	while (vioapic_next_msg(&p->ioapic, &m))
+		ioapic_deliver(g, &m);
 }
 
 /* The vector @gc would take now (-1: none); @take: it takes it. The
@@ -248,12 +278,16 @@ static bool irq_routed(const struct guest *g, unsigned irq)
 	       !vioapic_pin_masked(&p->ioapic, ioapic_pin(irq));
 }
 
-/* The next device event @gc may be woken by: its own APIC timer, and the
- * platform's timers. */
+/* The next device event @gc may be woken by: its own APIC timer, and on
+ * the bootstrap vCPU the platform's timers (it keeps the platform's time:
+ * an interrupt for another vCPU reaches it through ioapic_deliver()). */
 static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 {
 	struct vplat *p = &g->plat;
 	u64 t = vlapic_next_event(&gc->lapic, now);
+
+	if (gc->index)
+		return t;
 
 	if (irq_routed(g, ISA_IRQ_PIT))
 		t = MIN(t, vpit_next_event(&p->pit, now));
@@ -295,6 +329,13 @@ static __attribute__((noinline)) void full_pass(struct vcpu *v, u64 now)
 	struct gcpu *gc = gcpu(v);
 	bool want, injected = false;
 
+	spin_lock(&g->plat_lock);
+	if (gc->init_pending) {
+		/* An INIT from another vCPU: leave the guest's code now and
+		 * wait for a SIPI (the run loop sees DEFER_HALT). */
+		ipi_take_init(v);
+		defer(DEFER_HALT);
+	}
 	sync(g, now);
 	vlapic_update(&gc->lapic, now);
 	/* An NMI goes before any interrupt (SDM 6.9). */
@@ -322,6 +363,7 @@ static __attribute__((noinline)) void full_pass(struct vcpu *v, u64 now)
 		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
 		    guest_time_due(g, now));
 	gc->settled = !want && !injected;
+	spin_unlock(&g->plat_lock);
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
 	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));
 	vendor->set_timer(v, MIN(gc->next_due, this_cpu()->preempt_at));
@@ -349,20 +391,30 @@ void vplat_before_entry(struct vcpu *v)
 	full_pass(v, now);
 }
 
-bool vplat_halt_poll(struct vcpu *v)
+/* Under the platform lock: see vplat_halt_poll(). A vCPU in wait-for-SIPI
+ * sleeps until a SIPI; in an SMP guest another vCPU may always wake a
+ * halted one with an IPI, so only a guest of one vCPU can be stuck. */
+static bool halt_poll(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
 	u64 now = rdtsc(), next;
 
+	if (gc->init_pending)
+		ipi_take_init(v);
+	if (gc->wait_sipi) {
+		v->sched.wake_at = ~0ull;
+		return ipi_take_sipi(v);
+	}
 	sync(g, now);
 	vlapic_update(&gc->lapic, now);
-	if (next_vector(g, gc, false) >= 0) {
+	/* An NMI ends HLT whatever RFLAGS.IF (SDM Vol. 2A, HLT). */
+	if (gc->lapic.nmi_pending || next_vector(g, gc, false) >= 0) {
 		v->halted = false;
 		return true;
 	}
 	next = next_deadline(g, gc, now);
-	if (next == ~0ull) {
+	if (next == ~0ull && g->nr_cpus == 1) {
 		guest_stop(g, "HLT with interrupts enabled, but nothing "
 			      "can wake it (no timer armed; anything "
 			      "pending is masked by its TPR)");
@@ -374,4 +426,15 @@ bool vplat_halt_poll(struct vcpu *v)
 	}
 	v->sched.wake_at = MIN(next, g->run_deadline);
 	return false;
+}
+
+bool vplat_halt_poll(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	bool woke;
+
+	spin_lock(&g->plat_lock);
+	woke = halt_poll(v);
+	spin_unlock(&g->plat_lock);
+	return woke;
 }

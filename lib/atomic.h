@@ -29,6 +29,7 @@
 /* Add, or, and: return the old value (LOCK XADD, LOCK OR/AND or a
  * CMPXCHG loop where the old value is used). */
 #define atomic_fetch_add(p, v) __atomic_fetch_add((p), (v), __ATOMIC_SEQ_CST)
+#define atomic_fetch_sub(p, v) __atomic_fetch_sub((p), (v), __ATOMIC_SEQ_CST)
 #define atomic_fetch_or(p, v)  __atomic_fetch_or((p), (v), __ATOMIC_SEQ_CST)
 #define atomic_fetch_and(p, v) __atomic_fetch_and((p), (v), __ATOMIC_SEQ_CST)
 /* A counter bumped from many CPUs whose exact order does not matter. */

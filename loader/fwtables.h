@@ -29,10 +29,6 @@
 #define FW_ACPI_GPA    0xf1000
 #define FW_MAX_VCPUS   64
 
-/* Until vcpus= (issue 16) every guest has its boot vCPU alone; then the
- * count comes with struct load_target. */
-#define FW_BOOT_VCPUS 1
-
 /* Write the MP table and the ACPI tables for @nr_vcpus vCPUs (APIC IDs
  * 0..nr_vcpus-1) into the guest's RAM. Logs and returns an error if the
  * count is out of range or the area lies outside the guest's RAM. */

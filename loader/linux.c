@@ -450,7 +450,7 @@ static int write_guest(const struct load_target *t, const u8 *image,
 		return -EFAULT;
 	linux_boot_params(zp, image, k, rd, t->ram->size);
 	err = guest_mem_write(t->ram, LINUX_CMDLINE_GPA, cmdline, strlen(cmdline) + 1)
-		      ?: fw_tables_write(t, FW_BOOT_VCPUS)
+		      ?: fw_tables_write(t, t->nr_vcpus)
 		      ?: guest_mem_write(t->ram, k->load, image + k->setup_size,
 				     k->kernel_size);
 	if (!err && rd->size)

@@ -254,7 +254,7 @@ int load_multiboot(const struct load_target *t, const u8 *img, u64 size,
 			 (unsigned long long)entry);
 		return -ENOEXEC;
 	}
-	err = build_info(t, end, extra) ?: fw_tables_write(t, FW_BOOT_VCPUS);
+	err = build_info(t, end, extra) ?: fw_tables_write(t, t->nr_vcpus);
 	if (err)
 		return err;
 	/* Spec 3.2, "Machine state". */

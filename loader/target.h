@@ -15,6 +15,7 @@ struct load_target {
 	const char *name;      /* the guest's, for messages */
 	struct guest_mem *ram; /* its RAM, ram->size bytes from 0 */
 	const char *cmdline;   /* multiboot: the kernel's command line */
+	unsigned nr_vcpus;     /* the firmware tables name this many CPUs */
 };
 
 /*

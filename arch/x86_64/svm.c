@@ -341,6 +341,48 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	s->rax = v->regs.gpr[RAX];
 }
 
+#define ATTR_CODE16 0x009b /* real mode: execute/read, accessed */
+#define ATTR_DATA16 0x0093 /* read/write, accessed */
+#define ATTR_LDT16  0x0082
+
+/* A real-mode segment: base = selector << 4, 64 KiB. */
+static void real_seg(struct vmcb_seg *s, u16 sel, u16 attrib)
+{
+	*s = (struct vmcb_seg){ sel, attrib, 0xffff, (u64)sel << 4 };
+}
+
+/*
+ * The state INIT leaves and a SIPI with vector @vv starts (SDM Vol. 3A
+ * 9.1.1 table 9-1, 10.4.4.1; APM Vol. 2 14.1.3 and 16.5): real mode,
+ * CS = vv00h:0000h, CR0 = 60000010h (CD, NW, ET), everything else at its
+ * reset value. SVM runs real mode as it is (nested paging maps what the
+ * guest addresses).
+ */
+static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vv)
+{
+	struct vmcb_save *s = &vmcb_of(v)->save;
+
+	memset(s, 0, sizeof(*s));
+	vmcb_of(v)->control.clean_bits = 0; /* every field is new */
+	real_seg(&s->cs, (u16)(vv << 8), ATTR_CODE16);
+	real_seg(&s->ds, 0, ATTR_DATA16);
+	real_seg(&s->es, 0, ATTR_DATA16);
+	real_seg(&s->ss, 0, ATTR_DATA16);
+	real_seg(&s->fs, 0, ATTR_DATA16);
+	real_seg(&s->gs, 0, ATTR_DATA16);
+	real_seg(&s->ldtr, 0, ATTR_LDT16);
+	real_seg(&s->tr, 0, ATTR_TSS32_BUSY);
+	s->gdtr.limit = 0xffff;
+	s->idtr.limit = 0xffff;
+	s->cr0 = CR0_CD | CR0_NW | CR0_ET;
+	s->efer = EFER_SVME; /* as in svm_vcpu_reset_multiboot() */
+	s->rflags = RFLAGS_FIXED;
+	s->dr6 = 0xffff0ff0;
+	s->dr7 = 0x400;
+	s->g_pat = 0x0007040600070406ull;
+	s->rax = 0;
+}
+
 static const char *virt_insn_name(u64 code)
 {
 	switch (code) {
@@ -939,6 +981,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
+	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
 	.set_mmu = svm_set_mmu,
 	.set_nested_paging = svm_set_nested_paging,
 	.set_timer = svm_set_timer,

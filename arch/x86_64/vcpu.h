@@ -118,10 +118,11 @@ struct vcpu {
 		u64 slice_end;	  /* TSC its current slice ends; 0: none */
 		u64 off_since;	  /* TSC it left the CPU */
 		u64 halted_until; /* TSC it stopped being halted (woken) */
-		u64 wait_tsc;	  /* runnable, but another vCPU had the CPU */
-		u64 switches;	  /* times a CPU switched to it */
-		u64 migrations;	  /* times it moved to another CPU */
-		u64 preemptions;  /* slices that ended with others waiting */
+		bool wake_pending; /* sched_wake() came while it ran */
+		u64 wait_tsc;	   /* runnable, but another vCPU had the CPU */
+		u64 switches;	   /* times a CPU switched to it */
+		u64 migrations;	   /* times it moved to another CPU */
+		u64 preemptions;   /* slices that ended with others waiting */
 	} sched;
 	/* The run loop's place across a descheduling (hv/run.c). */
 	u64 last_exit_tsc;

@@ -202,6 +202,8 @@ struct vendor_ops {
 	/* Set the state a multiboot loader leaves: 32-bit protected mode,
 	 * paging off, flat segments, EIP = @entry. EAX/EBX are in v->regs. */
 	void (*vcpu_reset_multiboot)(struct vcpu *v, u32 entry);
+	/* INIT, then a start-up IPI with vector @vv: real mode at vv00:0. */
+	void (*vcpu_reset_sipi)(struct vcpu *v, u8 vv);
 	/* Run the guest until the next exit and describe it. */
 	void (*vcpu_run)(struct vcpu *v, struct vmexit *exit);
 	u64 (*get)(struct vcpu *v, enum vreg r);

@@ -241,6 +241,9 @@ enum vmcs_field {
 #define AR_CODE32     0xc09b /* execute/read, accessed */
 #define AR_DATA32     0xc093 /* read/write, accessed */
 #define AR_TSS32_BUSY 0x008b
+#define AR_CODE16     0x009b /* real mode: execute/read, accessed */
+#define AR_DATA16     0x0093
+#define AR_LDT16      0x0082
 
 /* EPT-violation exit qualification (28.2.1, table 28-7) */
 #define EPT_QUAL_READ		       BIT(0)

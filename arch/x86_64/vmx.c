@@ -679,10 +679,35 @@ static void set_segment(enum vmcs_field sel, u16 s, u32 ar)
 	vmwrite(GUEST_ES_AR_BYTES + idx, ar);
 }
 
+/* What a multiboot start and a SIPI start share: paging off, no CR4
+ * bits, RIP @rip, and every MSR and event field the VMCS holds at its
+ * reset value. */
+static void reset_common(u64 rip)
+{
+	vmwrite(GUEST_CR3, 0);
+	vmwrite(GUEST_CR4, caps.cr4_fixed0);
+	vmwrite(CR4_READ_SHADOW, 0);
+	vmwrite(GUEST_DR7, 0x400);
+	vmwrite(GUEST_RSP, 0);
+	vmwrite(GUEST_RIP, rip);
+	vmwrite(GUEST_RFLAGS, RFLAGS_FIXED);
+	vmwrite(GUEST_IA32_EFER, 0);
+	vmwrite(GUEST_IA32_PAT, PAT_POWER_ON);
+	vmwrite(GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(GUEST_SYSENTER_CS, 0);
+	vmwrite(GUEST_SYSENTER_ESP, 0);
+	vmwrite(GUEST_SYSENTER_EIP, 0);
+	vmwrite(GUEST_ACTIVITY_STATE, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
+}
+
 static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
 	struct vmx_vcpu *x = v->arch;
 
+	make_current(x->vmcs); /* a guest's vCPUs are created together */
 	x->launched = false;
 	set_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
 	set_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
@@ -700,23 +725,50 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	/* Multiboot: PE=1, PG=0. NE is forced on but hidden by the shadow. */
 	vmwrite(GUEST_CR0, (CR0_PE | CR0_ET | caps.cr0_fixed0) & ~(u64)CR0_PG);
 	vmwrite(CR0_READ_SHADOW, CR0_PE | CR0_ET);
-	vmwrite(GUEST_CR3, 0);
-	vmwrite(GUEST_CR4, caps.cr4_fixed0);
-	vmwrite(CR4_READ_SHADOW, 0);
-	vmwrite(GUEST_DR7, 0x400);
-	vmwrite(GUEST_RSP, 0);
-	vmwrite(GUEST_RIP, entry);
-	vmwrite(GUEST_RFLAGS, RFLAGS_FIXED);
-	vmwrite(GUEST_IA32_EFER, 0);
-	vmwrite(GUEST_IA32_PAT, PAT_POWER_ON);
-	vmwrite(GUEST_IA32_DEBUGCTL, 0);
-	vmwrite(GUEST_SYSENTER_CS, 0);
-	vmwrite(GUEST_SYSENTER_ESP, 0);
-	vmwrite(GUEST_SYSENTER_EIP, 0);
-	vmwrite(GUEST_ACTIVITY_STATE, 0);
-	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
-	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
+	reset_common(entry);
+}
+
+/* A real-mode segment: base = selector << 4, 64 KiB. */
+static void real_segment(enum vmcs_field sel, u16 s, u32 ar)
+{
+	u32 idx = sel - GUEST_ES_SELECTOR;
+
+	vmwrite(sel, s);
+	vmwrite(GUEST_ES_BASE + idx, (u64)s << 4);
+	vmwrite(GUEST_ES_LIMIT + idx, 0xffff);
+	vmwrite(GUEST_ES_AR_BYTES + idx, ar);
+}
+
+/*
+ * The state INIT leaves and a SIPI with vector @vv starts (SDM Vol. 3A
+ * 9.1.1 table 9-1, 10.4.4.1): real mode, CS = vv00h:0000h, CR0 = 60000010h
+ * (CD, NW, ET), the rest at reset values. Real mode needs unrestricted
+ * guest, and so EPT (SDM 25.6.2); under shadow paging braid's MMU turns
+ * EPT on while guest paging is off (hv/mmu.c, run_unpaged()).
+ */
+static void vmx_vcpu_reset_sipi(struct vcpu *v, u8 vv)
+{
+	struct vmx_vcpu *x = v->arch;
+	const u64 cr0 = CR0_CD | CR0_NW | CR0_ET;
+
+	make_current(x->vmcs);
+	x->launched = false;
+	real_segment(GUEST_CS_SELECTOR, (u16)(vv << 8), AR_CODE16);
+	real_segment(GUEST_DS_SELECTOR, 0, AR_DATA16);
+	real_segment(GUEST_ES_SELECTOR, 0, AR_DATA16);
+	real_segment(GUEST_SS_SELECTOR, 0, AR_DATA16);
+	real_segment(GUEST_FS_SELECTOR, 0, AR_DATA16);
+	real_segment(GUEST_GS_SELECTOR, 0, AR_DATA16);
+	real_segment(GUEST_LDTR_SELECTOR, 0, AR_LDT16);
+	real_segment(GUEST_TR_SELECTOR, 0, AR_TSS32_BUSY);
+	vmwrite(GUEST_GDTR_BASE, 0);
+	vmwrite(GUEST_GDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_IDTR_BASE, 0);
+	vmwrite(GUEST_IDTR_LIMIT, 0xffff);
+	vmwrite(GUEST_CR0, (cr0 | caps.cr0_fixed0) & ~(u64)(CR0_PE | CR0_PG) &
+				   caps.cr0_fixed1);
+	vmwrite(CR0_READ_SHADOW, cr0);
+	reset_common(0);
 }
 
 static const char *virt_insn_name(u32 reason)
@@ -1561,6 +1613,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_create = vmx_vcpu_create,
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
+	.vcpu_reset_sipi = vmx_vcpu_reset_sipi,
 	.set_mmu = vmx_set_mmu,
 	.set_nested_paging = vmx_set_nested_paging,
 	.set_timer = vmx_set_timer,

@@ -59,7 +59,7 @@ static char why[256];
 /* --- the fake guest: RAM and log --------------------------------------- */
 
 static struct guest_mem mem;
-static struct load_target t = { "t", &mem, "" };
+static struct load_target t = { "t", &mem, "", 1 };
 static struct boot_entry entry;
 
 static void new_guest(u64 size)

@@ -437,7 +437,7 @@ static void test_guest_bad_paging(void **state)
 }
 
 #define KNOWN \
-	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, --)"
+	"(known: name=, mem=, paging=, shadow_pool=, large=, cp_writes=, cp_window=, cp_quiet=, cp_start=, cp_twin=, console=, time=, timeout=, trace=, dump_lines=, on_reset=, unbacked=, entry_fault=, cpus=, weight=, vcpus=, --)"
 
 static void test_guest_console(void **state)
 {
@@ -702,6 +702,23 @@ static void test_guest_cpus_and_weight(void **state)
 		  "100");
 }
 
+static void test_guest_vcpus(void **state)
+{
+	(void)state;
+	guest_ok("name=a", 0);
+	assert_int_equal(cfg.vcpus, 1);
+	guest_ok("vcpus=4", 0);
+	assert_int_equal(cfg.vcpus, 4);
+	guest_ok("vcpus=8", 0);
+	assert_int_equal(cfg.vcpus, GUEST_VCPUS_MAX);
+	guest_bad("vcpus=0", "bad value in \"vcpus=0\": expected a count of "
+			     "vCPUs from 1 to 8");
+	guest_bad("vcpus=9", "bad value in \"vcpus=9\": expected a count of "
+			     "vCPUs from 1 to 8");
+	guest_bad("vcpus=two", "bad value in \"vcpus=two\": expected a count "
+			       "of vCPUs from 1 to 8");
+}
+
 static void test_braid_sched_options(void **state)
 {
 	(void)state;
@@ -792,6 +809,7 @@ int main(void)
 		TS(test_braid_bad_exit_value_warned),
 		TS(test_cpu_lists),
 		TS(test_guest_cpus_and_weight),
+		TS(test_guest_vcpus),
 		TS(test_braid_sched_options),
 		TS(test_braid_cpus_option),
 	};
