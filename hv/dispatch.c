@@ -325,6 +325,9 @@ static void guest_done(struct vcpu *v)
 {
 	struct launch *l = container_of(v->guest, struct launch, g);
 
+	/* Every vCPU left its CPU (put: no VMCS of the guest is active
+	 * anywhere); the dump reads the bootstrap vCPU's state here. */
+	vendor->vcpu_arrive(guest_bsp(v->guest), ARRIVE_SWITCH);
 	if (v->guest->state != GUEST_RESET || restart_guest(l))
 		finish(l);
 	admit();
