@@ -46,6 +46,7 @@ static const struct {
 	[VMEXIT_CACHE] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_RDPMC] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_MONITOR] = { EXIT_OTHER, PATH_OTHER },
+	[VMEXIT_PAUSE] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_ENTRY_FAILED] = { EXIT_OTHER, PATH_OTHER },
 	[VMEXIT_NMI] = { EXIT_INTR, PATH_INTR },
 	[VMEXIT_MACHINE_CHECK] = { EXIT_EXCEPTION, PATH_OTHER },
@@ -204,6 +205,12 @@ void handle_exit(struct vcpu *v, struct vmexit *e)
 			      "above); its state cannot be trusted");
 		break;
 	case VMEXIT_HLT: handle_hlt(v, e); break;
+	case VMEXIT_PAUSE:
+		/* A vCPU of an SMP guest spins: perhaps on one that waits
+		 * for this CPU (hv/sched.c). */
+		vcpu_skip_insn(v, e->insn_len);
+		sched_yield(v);
+		break;
 	case VMEXIT_TRIPLE_FAULT: guest_stop(g, "triple fault"); break;
 	case VMEXIT_XSETBV: handle_xsetbv(v, e); break;
 	case VMEXIT_CACHE:

@@ -88,6 +88,9 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 		v->cr4_guest_ok = guest_cr4_allowed();
 		err = vendor->vcpu_create(v, (enum vcpu_mmu)cfg->paging,
 					  g->nested.root);
+		/* A vCPU that spins on another should let it run. */
+		if (!err && g->nr_cpus > 1)
+			vendor->set_pause_exiting(v, true);
 	}
 	if (err) {
 		snprintf(why, len,
@@ -179,8 +182,12 @@ static u64 cpu_used(const struct guest *g)
 
 	for (unsigned i = 0; i < g->nr_cpus; i++) {
 		const struct guest_stats *s = &g->cpus[i].stats;
+		u64 busy = s->guest_tsc + s->hv_tsc;
 
-		t += s->guest_tsc + s->hv_tsc - s->idle_tsc;
+		/* A vCPU back from HLT counts its idle time before the HLT
+		 * exit's path time is charged: not below 0 meanwhile. */
+		if (busy > s->idle_tsc)
+			t += busy - s->idle_tsc;
 	}
 	return t;
 }

@@ -309,6 +309,15 @@ static void requeue(struct sched_cpu *c, struct vcpu *v)
 {
 	unsigned to;
 
+	if (v->sched.yielded) {
+		v->sched.yielded = false;
+		v->sched.yields++;
+		v->sched.slice_end = 0;
+		spin_lock(&c->lock);
+		enqueue(c, v);
+		spin_unlock(&c->lock);
+		return;
+	}
 	if (v->sched.off_since < v->sched.slice_end) {
 		/* A woken vCPU went first: the rest of the slice is its. */
 		spin_lock(&c->lock);
@@ -370,6 +379,14 @@ static void finish(struct sched_cpu *c, struct vcpu *v,
 		done(v);
 }
 
+void sched_yield(struct vcpu *v)
+{
+	if (!atomic_load_relaxed(&cpus[me()].runq))
+		return; /* nobody to give way to here */
+	v->sched.yielded = true;
+	defer(DEFER_RESCHED);
+}
+
 /* The CPU whose queues hold @v, locked. */
 static struct sched_cpu *lock_cpu_of(struct vcpu *v)
 {
@@ -394,6 +411,25 @@ static void unlink_halted(struct sched_cpu *c, struct vcpu *v)
 		*pp = v->sched.next;
 }
 
+static void unlink_runq(struct sched_cpu *c, struct vcpu *v)
+{
+	struct vcpu *prev = NULL, *p = c->runq;
+
+	while (p && p != v) {
+		prev = p;
+		p = p->sched.next;
+	}
+	if (!p)
+		return;
+	if (prev)
+		prev->sched.next = v->sched.next;
+	else
+		c->runq = v->sched.next;
+	if (c->runq_tail == v)
+		c->runq_tail = prev;
+	v->sched.next = NULL;
+}
+
 void sched_wake(struct vcpu *v)
 {
 	struct sched_cpu *c = lock_cpu_of(v);
@@ -406,11 +442,21 @@ void sched_wake(struct vcpu *v)
 		c->woken = true;
 		kick(v->sched.cpu);
 		break;
+	case VCPU_RUNNABLE:
+		/* An IPI waits for it, and its sender likely waits for the
+		 * answer: it goes first, as a woken one does. */
+		if (c->runq != v) {
+			unlink_runq(c, v);
+			enqueue_front(c, v);
+		}
+		c->woken = true;
+		kick(v->sched.cpu);
+		break;
 	case VCPU_RUNNING:
 		v->sched.wake_pending = true;
 		kick(v->sched.cpu);
 		break;
-	default: break; /* runnable: it looks when it runs; idle: gone */
+	default: break; /* idle: gone */
 	}
 	spin_unlock(&c->lock);
 }

@@ -57,6 +57,10 @@ void sched_kick_all(void);
  * it does not go to sleep before it has. */
 void sched_wake(struct vcpu *v);
 
+/* @v spins (PAUSE): if another vCPU waits for this CPU, @v goes behind it
+ * now rather than at its slice's end. */
+void sched_yield(struct vcpu *v);
+
 /* braid's timer brought @v back: is its slice over, with others waiting?
  * Then it leaves the CPU after this exit (DEFER_RESCHED). */
 void sched_tick(struct vcpu *v);

@@ -143,7 +143,7 @@ static int sched_stats(const struct guest *g, const struct guest_stats *t,
 		       char *buf, size_t len)
 {
 	u64 ran_on = 0, switches = 0, migrations = 0, preemptions = 0;
-	u64 wait = 0;
+	u64 wait = 0, yields = 0;
 	char cpus[200];
 
 	for (unsigned i = 0; i < g->nr_cpus; i++) {
@@ -154,6 +154,7 @@ static int sched_stats(const struct guest *g, const struct guest_stats *t,
 		migrations += v->sched.migrations;
 		preemptions += v->sched.preemptions;
 		wait += v->sched.wait_tsc;
+		yields += v->sched.yields;
 	}
 	sched_format_cpus(ran_on, cpus, sizeof(cpus));
 	return snprintf(
@@ -161,11 +162,12 @@ static int sched_stats(const struct guest *g, const struct guest_stats *t,
 		",\"sched\":{\"vcpus\":%u,\"cpus\":\"%s\",\"weight\":%u,"
 		"\"cpu_tsc\":%llu,\"switches\":%llu,"
 		"\"migrations\":%llu,\"preemptions\":%llu,"
-		"\"wait_tsc\":%llu}",
+		"\"wait_tsc\":%llu,\"yields\":%llu}",
 		g->nr_cpus, cpus, g->cpus[0].vcpu.sched.weight,
 		(unsigned long long)(t->guest_tsc + t->hv_tsc - t->idle_tsc),
 		(unsigned long long)switches, (unsigned long long)migrations,
-		(unsigned long long)preemptions, (unsigned long long)wait);
+		(unsigned long long)preemptions, (unsigned long long)wait,
+		(unsigned long long)yields);
 }
 
 static void add_stats(struct guest_stats *t, const struct guest_stats *s)

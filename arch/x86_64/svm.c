@@ -383,6 +383,18 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	s->rax = 0;
 }
 
+static bool svm_set_pause_exiting(struct vcpu *v, bool on)
+{
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	if (on)
+		c->intercept_misc1 |= INTERCEPT_PAUSE;
+	else
+		c->intercept_misc1 &= ~(u32)INTERCEPT_PAUSE;
+	c->clean_bits = 0;
+	return true;
+}
+
 static const char *virt_insn_name(u64 code)
 {
 	switch (code) {
@@ -420,6 +432,9 @@ static unsigned insn_len(struct vmcb *vmcb, u64 code, bool *opcode_only)
 	case SVM_EXIT_INVD:
 	case SVM_EXIT_WBINVD: return 2;
 	case SVM_EXIT_HLT: return 1;
+	case SVM_EXIT_PAUSE: /* F3 90: its F3 is no prefix to count */
+		*opcode_only = false;
+		return 2;
 	case SVM_EXIT_VMMCALL: return 3;
 	default: *opcode_only = false; return 0;
 	}
@@ -485,6 +500,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 	case SVM_EXIT_MONITOR:
 	case SVM_EXIT_MWAIT: e->kind = VMEXIT_MONITOR; break;
 	case SVM_EXIT_HLT: e->kind = VMEXIT_HLT; break;
+	case SVM_EXIT_PAUSE: e->kind = VMEXIT_PAUSE; break;
 	case SVM_EXIT_VMMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case SVM_EXIT_SHUTDOWN: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	case SVM_EXIT_INVLPG:
@@ -982,6 +998,7 @@ const struct vendor_ops svm_ops = {
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_reset_multiboot = svm_vcpu_reset_multiboot,
 	.vcpu_reset_sipi = svm_vcpu_reset_sipi,
+	.set_pause_exiting = svm_set_pause_exiting,
 	.set_mmu = svm_set_mmu,
 	.set_nested_paging = svm_set_nested_paging,
 	.set_timer = svm_set_timer,

@@ -38,6 +38,7 @@ enum vmexit_kind {
 	VMEXIT_CACHE,	  /* INVD or WBINVD */
 	VMEXIT_RDPMC,
 	VMEXIT_MONITOR,	      /* MONITOR or MWAIT */
+	VMEXIT_PAUSE,	      /* PAUSE, where braid asked (set_pause_exiting) */
 	VMEXIT_ENTRY_FAILED,  /* the CPU refused our guest state */
 	VMEXIT_NMI,	      /* a host NMI (its handler has run) */
 	VMEXIT_MACHINE_CHECK, /* a host #MC struck the guest or its entry */
@@ -204,6 +205,9 @@ struct vendor_ops {
 	void (*vcpu_reset_multiboot)(struct vcpu *v, u32 entry);
 	/* INIT, then a start-up IPI with vector @vv: real mode at vv00:0. */
 	void (*vcpu_reset_sipi)(struct vcpu *v, u8 vv);
+	/* PAUSE exits (a vCPU of an SMP guest spinning on another that may
+	 * wait for this CPU); false if the CPU cannot. */
+	bool (*set_pause_exiting)(struct vcpu *v, bool on);
 	/* Run the guest until the next exit and describe it. */
 	void (*vcpu_run)(struct vcpu *v, struct vmexit *exit);
 	u64 (*get)(struct vcpu *v, enum vreg r);

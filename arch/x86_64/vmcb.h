@@ -108,6 +108,7 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define INTERCEPT_RDPMC	    BIT(15)
 #define INTERCEPT_CPUID	    BIT(18)
 #define INTERCEPT_INVD	    BIT(22)
+#define INTERCEPT_PAUSE	    BIT(23)
 #define INTERCEPT_HLT	    BIT(24)
 #define INTERCEPT_INVLPG    BIT(25)
 #define INTERCEPT_INVLPGA   BIT(26)
@@ -170,6 +171,7 @@ enum svm_exit_code {
 	SVM_EXIT_RDPMC = 0x06f,
 	SVM_EXIT_CPUID = 0x072,
 	SVM_EXIT_INVD = 0x076,
+	SVM_EXIT_PAUSE = 0x077,
 	SVM_EXIT_HLT = 0x078,
 	SVM_EXIT_INVLPG = 0x079,
 	SVM_EXIT_INVLPGA = 0x07a,

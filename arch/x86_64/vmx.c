@@ -771,6 +771,24 @@ static void vmx_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	reset_common(0);
 }
 
+/* PAUSE exiting, if the CPU allows the control to be 1 (SDM A.3.2). */
+static bool vmx_set_pause_exiting(struct vcpu *v, bool on)
+{
+	struct vmx_vcpu *x = v->arch;
+	bool tru = rdmsr(MSR_IA32_VMX_BASIC) & VMX_BASIC_TRUE_CTLS;
+	u64 cap = rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+			    : MSR_IA32_VMX_PROCBASED_CTLS);
+	u32 proc;
+
+	if (!((cap >> 32) & CPU_PAUSE_EXITING))
+		return false;
+	make_current(x->vmcs);
+	proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL);
+	proc = on ? proc | CPU_PAUSE_EXITING : proc & ~(u32)CPU_PAUSE_EXITING;
+	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
+	return true;
+}
+
 static const char *virt_insn_name(u32 reason)
 {
 	switch (reason) {
@@ -905,6 +923,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_MWAIT:
 	case EXIT_REASON_MONITOR: e->kind = VMEXIT_MONITOR; break;
 	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
+	case EXIT_REASON_PAUSE: e->kind = VMEXIT_PAUSE; break;
 	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
 	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
 	case EXIT_REASON_MSR_WRITE: e->kind = VMEXIT_WRMSR; break;
@@ -996,6 +1015,7 @@ static bool instruction_exit(u32 reason)
 	case EXIT_REASON_INVD:
 	case EXIT_REASON_WBINVD:
 	case EXIT_REASON_RDPMC:
+	case EXIT_REASON_PAUSE:
 	case EXIT_REASON_MWAIT:
 	case EXIT_REASON_MONITOR: return true;
 	default: return false;
@@ -1614,6 +1634,7 @@ const struct vendor_ops vmx_ops = {
 	.vcpu_destroy = vmx_vcpu_destroy,
 	.vcpu_reset_multiboot = vmx_vcpu_reset_multiboot,
 	.vcpu_reset_sipi = vmx_vcpu_reset_sipi,
+	.set_pause_exiting = vmx_set_pause_exiting,
 	.set_mmu = vmx_set_mmu,
 	.set_nested_paging = vmx_set_nested_paging,
 	.set_timer = vmx_set_timer,

@@ -140,3 +140,35 @@ linux_shell() {
 	expect_line "$s" "its stats line follows" "braid: stats {\"guest\":\"shell\","
 	expect_status "$s" 0
 }
+
+# An SMP Linux guest (vcpus=2, issue 16): the kernel brings its AP up by
+# INIT-SIPI-SIPI through braid, /proc/cpuinfo lists both vCPUs with their
+# APIC IDs, and the workloads run to the end with the vCPUs on two CPUs.
+linux_smp_boot() { # SCENARIO EMULATOR CPU PAGING
+	local s=$1 emu=$2 cpu=$3 p=$4
+	boot "$s" "$emu" "$cpu" "exit=${emu%%-*}" \
+		"$LK=name=linux-smp-$p mem=$LINUX_MEM paging=$p vcpus=2 -- console=ttyS0 loglevel=7 braid.show=cpu braid.run=${LINUX_SMP_RUN:-all} braid.scale=${LINUX_SCALE:-1}" \
+		"$LI=+initrd"
+}
+
+check_linux_smp() { # SCENARIO GUEST
+	local s=$1 g=$2 id
+	expect_line "$s" "$g: smp: 2 CPUs" "smp: Brought up 1 node, 2 CPUs"
+	expect_line "$s" "$g: /proc/cpuinfo lists 2 processors" "[$g] BRAID-CPU processors=2"
+	for id in 0 1; do
+		expect_line "$s" "$g: /proc/cpuinfo has apicid $id" "[$g] BRAID-CPUINFO apicid=$id"
+	done
+	expect_no_line "$s" "$g: no kernel warning" "WARNING: CPU:"
+	expect_no_line "$s" "$g: no soft lockup" "soft lockup"
+	expect_no_line "$s" "$g: no stuck CPU" "failed to boot"
+	for w in $LINUX_WORKLOADS ${LINUX_SMP_EXTRA-}; do
+		expect_line "$s" "$g $w ok" "[$g] BRAID-RESULT $w ok=1"
+	done
+	expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"
+	if grep -qaE "^braid: stats \{\"guest\":\"$g\",.*\"sched\":\{\"vcpus\":2,\"cpus\":\"0-1\"" "$LOG"; then
+		pass "$s: $g: its two vCPUs ran on CPUs 0-1"
+	else
+		fail "$s: $g: its stats line does not show 2 vCPUs on CPUs 0-1"
+	fi
+}
+

@@ -462,6 +462,8 @@ SMP_SOURCED=1 . tests/integration/smp.sh
 smp_svm
 smp_guest_tables_svm
 smp_vmx
+smp_guests_svm
+smp_guests_vmx
 
 # Guests side by side: weights, pinning, sched=serial, and every paging
 # mode at once on 2 CPUs with the results each guest gives alone
@@ -535,6 +537,11 @@ LOG=$OUT/svm-linux-rome.log
 check_linux_cpu svm-linux-rome linux-nested
 LOG=$OUT/svm-linux-max.log
 check_linux_cpu svm-linux-max linux-shadow
+
+# Linux with two vCPUs under nested paging, on two CPUs (multi-threaded
+# TCG): its AP started by INIT-SIPI-SIPI, the workloads to the end.
+boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
+check_linux_smp svm-linux-smp linux-smp-nested
 
 # Every guest state checked in software before entry (ENTRY_CHECK=1).
 run_entrycheck
