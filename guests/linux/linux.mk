@@ -12,7 +12,8 @@
 #   initramfs.cpio.gz   busybox, /init and bin/<workload>
 #   bin/<program>       the static workload programs
 # Adding a workload: write guests/linux/<name>.c, add <name> to
-# LINUX_WORKLOADS here and to WORKLOADS in guests/linux/init.
+# LINUX_WORKLOADS here and to WORKLOADS (run by braid.run=all) or
+# EXTRA_WORKLOADS (run only by name) in guests/linux/init.
 
 LINUX_SAVED_GOAL := $(.DEFAULT_GOAL)
 
@@ -23,7 +24,7 @@ LINUX_CFLAGS := -std=gnu11 -static -O2 -Wall -Wextra -Werror -s -I include
 
 LINUX_DIR := guests/linux
 LINUX_OUT := build/linux
-LINUX_WORKLOADS := forkexec mmapchurn bigws mixws
+LINUX_WORKLOADS := forkexec mmapchurn bigws mixws mtchurn
 LINUX_PROGS := $(LINUX_WORKLOADS) braid-exit
 LINUX_BINS := $(LINUX_PROGS:%=$(LINUX_OUT)/bin/%)
 

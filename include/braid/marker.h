@@ -25,6 +25,7 @@
 #define BRAID_WINDOW_MMAPCHURN 2u
 #define BRAID_WINDOW_BIGWS     3u
 #define BRAID_WINDOW_MIXWS     4u
+#define BRAID_WINDOW_MTCHURN   5u
 /* From here on, a guest's own (guests/tlbstride.c). */
 #define BRAID_WINDOW_USER 16u
 
