@@ -51,14 +51,15 @@ static void deliver_sipi(struct gcpu *t, u8 vector)
 	ipi_notify(t);
 }
 
-static void deliver(struct gcpu *t, const struct vlapic_ipi *ipi)
+/* True if it arrived (an SMI, or one the APIC drops, does not). */
+static bool deliver(struct gcpu *t, const struct vlapic_ipi *ipi)
 {
 	switch (vlapic_accept_ipi(&t->lapic, ipi)) {
 	case VLAPIC_EVENT_IRR:
-	case VLAPIC_EVENT_NMI: ipi_notify(t); break;
-	case VLAPIC_EVENT_INIT: deliver_init(t); break;
-	case VLAPIC_EVENT_SIPI: deliver_sipi(t, ipi->vector); break;
-	default: break; /* dropped, or an SMI: braid has no SMM */
+	case VLAPIC_EVENT_NMI: ipi_notify(t); return true;
+	case VLAPIC_EVENT_INIT: deliver_init(t); return true;
+	case VLAPIC_EVENT_SIPI: deliver_sipi(t, ipi->vector); return true;
+	default: return false; /* braid has no SMM */
 	}
 }
 
@@ -72,13 +73,15 @@ void ipi_route(struct vcpu *src)
 
 	if (!vlapic_take_ipi(&gcpu(src)->lapic, &ipi))
 		return;
+	g->stats.ipis_sent++; /* the platform lock guards these two */
 	for (unsigned i = 0; i < g->nr_cpus; i++)
 		all[i] = &g->cpus[i].lapic;
 	/* The sender's own share went in with the ICR write. */
 	targets = vlapic_ipi_targets(&ipi, self, all, g->nr_cpus) & ~BIT(self);
-	for (unsigned i = 0; i < g->nr_cpus; i++)
-		if (targets & BIT(i))
-			deliver(&g->cpus[i], &ipi);
+	for (unsigned i = 0; i < g->nr_cpus; i++) {
+		if ((targets & BIT(i)) && deliver(&g->cpus[i], &ipi))
+			g->stats.ipis_delivered++;
+	}
 }
 
 void ipi_take_init(struct vcpu *v)

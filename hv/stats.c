@@ -181,6 +181,8 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 	t->irqs += s->irqs;
 	t->mmio += s->mmio;
 	t->unbacked += s->unbacked;
+	t->ipis_sent += s->ipis_sent;
+	t->ipis_delivered += s->ipis_delivered;
 	for (int i = 0; i < REPORT_NR; i++) {
 		t->reports[i] += s->reports[i];
 		t->suppressed[i] += s->suppressed[i];
@@ -239,6 +241,10 @@ void stats_print(const struct guest *g)
 	if (g->cfg.paging == PAGING_COMPOUND)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
 	n += sched_stats(g, t, buf + n, sizeof(buf) - n);
+	n += snprintf(buf + n, sizeof(buf) - n,
+		      ",\"ipi\":{\"sent\":%llu,\"delivered\":%llu}",
+		      (unsigned long long)t->ipis_sent,
+		      (unsigned long long)t->ipis_delivered);
 	n += path_stats(t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */

@@ -119,6 +119,16 @@ expect_smp_guest() {
 	else
 		fail "$s: $g: no \"vcpus\":$n in its stats line"
 	fi
+	# 1500 shootdown rounds at least, each an IPI to every other vCPU.
+	local st sent got
+	st=$(grep -a "^braid: stats {\"guest\":\"$g\"," "$LOG" | tail -n 1)
+	sent=$(grep -o '"ipi":{"sent":[0-9]*' <<<"$st" | grep -o '[0-9]*$')
+	got=$(grep -o '"delivered":[0-9]*' <<<"$st" | grep -o '[0-9]*$')
+	if [ "${sent:-0}" -ge 1500 ] && [ "${got:-0}" -ge $((1500 * (n - 1))) ]; then
+		pass "$s: $g: its stats line counts the IPIs ($sent sent, $got delivered)"
+	else
+		fail "$s: $g: IPIs sent ${sent:-?}, delivered ${got:-?} (want >= 1500, >= $((1500 * (n - 1))))"
+	fi
 }
 
 # SMP guests (vcpus=, issue 16 part 4) under nested paging: as many vCPUs
