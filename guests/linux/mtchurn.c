@@ -91,11 +91,11 @@ struct worker {
 	pthread_t th;
 	unsigned id;
 	uint64_t rng;
-	uint64_t pages, segv, sum;		/* private churn */
-	uint64_t gens;				/* writer */
-	uint64_t reads, zeros, newer;		/* shared-region readers */
-	uint64_t probes, rofaults, ambiguous;	/* probe page */
-	uint64_t seq, last;			/* own probe slot */
+	uint64_t pages, segv, sum;	      /* private churn */
+	uint64_t gens;			      /* writer */
+	uint64_t reads, zeros, newer;	      /* shared-region readers */
+	uint64_t probes, rofaults, ambiguous; /* probe page */
+	uint64_t seq, last;		      /* own probe slot */
 };
 
 static struct worker workers[MAX_THREADS];
@@ -190,8 +190,8 @@ static void churn(struct worker *w, uint64_t r)
 	uint64_t salt = (uint64_t)w->id << 48 ^ r;
 	uint64_t *m;
 
-	m = mmap(NULL, len, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
 	if (m == MAP_FAILED) {
 		fail("private-mmap");
 		return;
@@ -280,9 +280,8 @@ static void gen_round(struct worker *w)
 /* One word read from the shared region, in the order read. zmin: the
  * generation a replacement must have started for a 0 to be legal; nzmin:
  * the oldest generation a tag may have. */
-static void shared_word(struct worker *w, uint64_t v, uint64_t p,
-			uint64_t g1, uint64_t s2, uint64_t *zmin,
-			uint64_t *nzmin, int first)
+static void shared_word(struct worker *w, uint64_t v, uint64_t p, uint64_t g1,
+			uint64_t s2, uint64_t *zmin, uint64_t *nzmin, int first)
 {
 	uint64_t k = (uint32_t)v;
 
