@@ -540,8 +540,9 @@ check_linux_cpu svm-linux-max linux-shadow
 
 # Linux with two vCPUs under nested paging, on two CPUs (multi-threaded
 # TCG): its AP started by INIT-SIPI-SIPI, the workloads to the end.
-boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
-check_linux_smp svm-linux-smp linux-smp-nested
+LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn LINUX_SMP_EXTRA=mtchurn \
+	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
+LINUX_SMP_EXTRA=mtchurn check_linux_smp svm-linux-smp linux-smp-nested
 
 # Every guest state checked in software before entry (ENTRY_CHECK=1).
 run_entrycheck
