@@ -52,14 +52,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 	g->cfg = *cfg;
 	g->plat_lock = (struct spinlock)SPINLOCK_INIT("platform");
 	g->nr_cpus = cfg->vcpus ? cfg->vcpus : 1;
-	if (g->nr_cpus > 1 && cfg->paging != PAGING_NESTED) {
-		snprintf(why, len,
-			 "vcpus=%u needs paging=nested for now: shadow and "
-			 "compound trees are not yet shared between vCPUs "
-			 "that run at once",
-			 g->nr_cpus);
-		return -EINVAL;
-	}
+
 	for (unsigned i = 0; i < g->nr_cpus; i++) {
 		struct gcpu *gc = &g->cpus[i];
 

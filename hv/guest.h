@@ -185,6 +185,9 @@ struct guest {
 	u64 cpu_budget;	   /* TSC ticks of CPU time time= allows; 0: none */
 	unsigned nr_cpus;  /* vcpus= */
 	unsigned live;	   /* vCPUs the scheduler holds (hv/sched.c) */
+	/* Shadow or compound with vcpus>1: the vCPU that may run, and the
+	 * last that did (hv/mmu_owner.c). */
+	struct vcpu *mmu_owner, *mmu_last;
 	struct gcpu cpus[GUEST_VCPUS_MAX];
 	/* The devices its vCPUs share (struct vplat, the UART, the local
 	 * APICs as IPIs reach them): every access from an exit handler. */

@@ -385,6 +385,12 @@ void mmu_reset(struct vcpu *v, u64 cr0)
 	apply(v, false);
 }
 
+void mmu_switch_in(struct vcpu *v)
+{
+	if (shadowed(v->guest))
+		apply(v, true);
+}
+
 void mmu_unshadow_all(struct vcpu *v)
 {
 	struct guest *g = v->guest;

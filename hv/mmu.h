@@ -52,6 +52,15 @@ static inline u64 mmu_next_event(const struct guest *g, u64 now)
 	return due > ran ? now + (due - ran) : now;
 }
 
+/* SMP guests under shadow or compound paging run one vCPU at a time
+ * (hv/mmu_owner.c): may @v run now? If not, the holder is told. */
+bool mmu_take(struct vcpu *v);
+/* @v leaves its CPU: another vCPU may take the MMU. */
+void mmu_give_up(struct vcpu *v);
+/* @v takes the MMU over from another vCPU: its root, its walk mode, and
+ * a flush of its TLB tag before it enters. */
+void mmu_switch_in(struct vcpu *v);
+
 /* The guest's own view of its control registers and EFER. */
 void mmu_guest_regs(struct vcpu *v, struct mmu_regs *r);
 u64 mmu_get_efer(struct vcpu *v);

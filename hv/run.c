@@ -74,6 +74,10 @@ void vcpu_run(struct vcpu *v)
 	u64 exit_tsc = v->last_exit_tsc;
 	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
 
+	if (!mmu_take(v)) {
+		v->sched.blocked = true; /* its guest's MMU is busy elsewhere */
+		return;
+	}
 	this_cpu()->vcpu = v;
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
@@ -117,4 +121,5 @@ out:
 	v->last_exit_tsc = exit_tsc;
 	v->exit_charged = charged;
 	this_cpu()->vcpu = NULL;
+	mmu_give_up(v);
 }

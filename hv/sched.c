@@ -309,9 +309,10 @@ static void requeue(struct sched_cpu *c, struct vcpu *v)
 {
 	unsigned to;
 
-	if (v->sched.yielded) {
+	if (v->sched.yielded || v->sched.blocked) {
+		v->sched.yields += v->sched.yielded;
 		v->sched.yielded = false;
-		v->sched.yields++;
+		v->sched.blocked = false;
 		v->sched.slice_end = 0;
 		spin_lock(&c->lock);
 		enqueue(c, v);
@@ -381,8 +382,9 @@ static void finish(struct sched_cpu *c, struct vcpu *v,
 
 void sched_yield(struct vcpu *v)
 {
-	if (!atomic_load_relaxed(&cpus[me()].runq))
-		return; /* nobody to give way to here */
+	if (!atomic_load_relaxed(&cpus[me()].runq) &&
+	    !atomic_load_relaxed(&v->sched.contended))
+		return; /* nobody to give way to */
 	v->sched.yielded = true;
 	defer(DEFER_RESCHED);
 }
@@ -466,7 +468,9 @@ void sched_wake(struct vcpu *v)
  * halted vCPU here is due to wake. */
 static void preempt_point(struct sched_cpu *c, struct vcpu *v)
 {
-	u64 at = atomic_load_relaxed(&c->runq) ? v->sched.slice_end : ~0ull;
+	bool waited_for = atomic_load_relaxed(&c->runq) ||
+			  atomic_load_relaxed(&v->sched.contended);
+	u64 at = waited_for ? v->sched.slice_end : ~0ull;
 
 	this_cpu()->preempt_at = MIN(at, atomic_load_relaxed(&c->next_wake));
 }
@@ -486,10 +490,10 @@ static void run_one(struct sched_cpu *c, struct vcpu *v,
 	c->current = NULL;
 	if (v->guest->state != GUEST_RUNNING)
 		finish(c, v, done);
-	else if (v->halted)
+	else if (v->halted && !v->sched.blocked)
 		halt(c, v);
 	else
-		requeue(c, v);
+		requeue(c, v); /* blocked: it looks again when picked */
 }
 
 void sched_cpu_loop(void (*done)(struct vcpu *v))
@@ -532,7 +536,8 @@ void sched_tick(struct vcpu *v)
 	woke = wake_due(c, now) + c->woken;
 	c->woken = false;
 	spin_unlock(&c->lock);
-	if (woke || (c->runq && now >= v->sched.slice_end)) {
+	if (woke || ((c->runq || atomic_load_relaxed(&v->sched.contended)) &&
+		     now >= v->sched.slice_end)) {
 		defer(DEFER_RESCHED);
 		return;
 	}

@@ -463,6 +463,7 @@ smp_svm
 smp_guest_tables_svm
 smp_vmx
 smp_guests_svm
+smp_guests_svm_shadow
 smp_guests_vmx
 
 # Guests side by side: weights, pinning, sched=serial, and every paging
