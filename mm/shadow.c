@@ -860,29 +860,57 @@ static u32 leaf_page(const struct shadow *s, u64 gva)
 	return sp;
 }
 
+/*
+ * shadow_lookup() in a tree of host addresses (a shadow tree, or a
+ * compound tree's twin). Only braid writes it, so a present upper entry
+ * holds the host address of the next table itself: follow it, with no
+ * detour through page numbers. The guest's instruction fetch goes
+ * through here on every trapped page-table store.
+ */
+static void *lookup_host(const struct shadow *s, u64 gva)
+{
+	const u64 *t;
+	u64 e = 0, size;
+	unsigned l;
+
+	if (s->root == SP_NONE)
+		return NULL;
+	t = leaf_table(s, s->root);
+	for (l = 4; l > 1; l--) {
+		e = t[PT_INDEX(gva, l)];
+		if ((e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+			break;
+		t = pa_to_va(e & PTE_ADDR_MASK);
+	}
+	if (l == 1)
+		e = t[PT_INDEX(gva, 1)];
+	if (!(e & X86_PTE_P))
+		return NULL;
+	size = PT_LEVEL_SIZE(l);
+	return pa_to_va((e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1)));
+}
+
 void *shadow_lookup(const struct shadow *s, u64 gva)
 {
-	/* A shadow tree or a twin holds host addresses, and only braid
-	 * writes it; a compound tree without a twin holds guest-physical
-	 * ones, and counts only as braid's records say (is_child()). */
-	bool host = leaf_protection(s);
-	phys_t base = s->twin ? s->twin : s->pool;
 	u32 sp = s->root;
 	u64 e = 0, size = PAGE_SIZE, addr;
 	u8 *page;
 
+	/* A shadow tree or a twin holds host addresses, and only braid
+	 * writes it; a compound tree without a twin holds guest-physical
+	 * ones, and counts only as braid's records say (is_child()). */
+	if (leaf_protection(s))
+		return lookup_host(s, gva);
 	for (unsigned l = 4; l >= 1 && sp != SP_NONE; l--) {
 		unsigned i = PT_INDEX(gva, l);
 
-		e = host ? leaf_table(s, sp)[i] : sp_table(s, sp)[i];
+		e = sp_table(s, sp)[i];
 		if (l == 1 || (e & (X86_PTE_P | X86_PTE_PS)) ==
 				      (X86_PTE_P | X86_PTE_PS)) {
 			size = PT_LEVEL_SIZE(l);
 			break;
 		}
-		if (host && (e & X86_PTE_P))
-			sp = (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE);
-		else if (!host && is_child(s, sp, i))
+		if (is_child(s, sp, i))
 			sp = sp_of_entry(s, e);
 		else
 			sp = SP_NONE; /* nothing yet, or a nested entry */
@@ -890,10 +918,8 @@ void *shadow_lookup(const struct shadow *s, u64 gva)
 	}
 	if (!(e & X86_PTE_P))
 		return NULL;
-	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-	if (host)
-		return pa_to_va(addr);
 	/* A compound leaf holds the guest-physical address. */
+	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
 	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, addr & ~(u64)(PAGE_SIZE - 1));
 	return page ? page + (addr & (PAGE_SIZE - 1)) : NULL;
 }
