@@ -491,15 +491,15 @@ static void setup_host_state(void)
 	vmwrite(HOST_RIP, (u64)(uintptr_t)vmx_exit_point);
 }
 
-/* Make @vmcs current on this CPU unless it is already (SDM 24.1: it stays
- * current until another VMPTRLD or a VMCLEAR of it). */
-static void make_current(phys_t vmcs)
+/* Make @vmcs current on this CPU (@c) unless it is already (SDM 24.1: it
+ * stays current until another VMPTRLD or a VMCLEAR of it). */
+static void make_current(struct percpu *c, phys_t vmcs)
 {
-	if (this_cpu()->vmcs == vmcs)
+	if (c->vmcs == vmcs)
 		return;
 	if (!vmptrld(vmcs))
 		panic("VMPTRLD failed");
-	this_cpu()->vmcs = vmcs;
+	c->vmcs = vmcs;
 }
 
 /*
@@ -659,7 +659,7 @@ static void vmx_vcpu_arrive(struct vcpu *v, enum vcpu_arrival how)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	if (how != ARRIVE_MOVED)
 		return;
 	setup_host_state();
@@ -707,7 +707,8 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	make_current(x->vmcs); /* a guest's vCPUs are created together */
+	/* A guest's vCPUs are created together. */
+	make_current(this_cpu(), x->vmcs);
 	x->launched = false;
 	set_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
 	set_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
@@ -751,7 +752,7 @@ static void vmx_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	struct vmx_vcpu *x = v->arch;
 	const u64 cr0 = CR0_CD | CR0_NW | CR0_ET;
 
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	x->launched = false;
 	real_segment(GUEST_CS_SELECTOR, (u16)(vv << 8), AR_CODE16);
 	real_segment(GUEST_DS_SELECTOR, 0, AR_DATA16);
@@ -782,7 +783,7 @@ static bool vmx_set_pause_exiting(struct vcpu *v, bool on)
 
 	if (!((cap >> 32) & CPU_PAUSE_EXITING))
 		return false;
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL);
 	proc = on ? proc | CPU_PAUSE_EXITING : proc & ~(u32)CPU_PAUSE_EXITING;
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
@@ -1170,14 +1171,15 @@ static void entry_failed(struct vmexit *e, u32 reason)
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
+	struct percpu *c = this_cpu(); /* once: each read is a %gs load */
 	u32 reason;
 
-	make_current(x->vmcs);
+	make_current(c, x->vmcs);
 	/* Not cleared: decode_exit() sets every field of the kind it
 	 * reports (a store saved on every exit). */
-	if (!msrs_loaded(x))
+	if (c->msr_owner != x)
 		load_guest_msrs(x);
-	if (this_cpu()->cr2_owner != x)
+	if (c->cr2_owner != x)
 		load_guest_cr2(x);
 	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(e)) {
 		/* No entry: stamp as the stub would have (hv/run.c). */
