@@ -916,18 +916,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
 	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
-	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
+	/* CPUID, HLT, PAUSE, VMCALL, RDMSR, WRMSR, INVD, WBINVD, RDPMC,
+	 * MWAIT and MONITOR never get here: plain_kind[]. */
 	case EXIT_REASON_XSETBV: e->kind = VMEXIT_XSETBV; break;
-	case EXIT_REASON_INVD:
-	case EXIT_REASON_WBINVD: e->kind = VMEXIT_CACHE; break;
-	case EXIT_REASON_RDPMC: e->kind = VMEXIT_RDPMC; break;
-	case EXIT_REASON_MWAIT:
-	case EXIT_REASON_MONITOR: e->kind = VMEXIT_MONITOR; break;
-	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
-	case EXIT_REASON_PAUSE: e->kind = VMEXIT_PAUSE; break;
-	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
-	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
-	case EXIT_REASON_MSR_WRITE: e->kind = VMEXIT_WRMSR; break;
 	case EXIT_REASON_IO_INSTRUCTION: decode_io(e, q); break;
 	case EXIT_REASON_CR_ACCESS:
 		/* SDM table 28-3: bits 3:0 CR, 5:4 type, 11:8 the register,
@@ -998,6 +989,26 @@ static bool reinject_vectoring(struct vcpu *v)
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
 	return true;
 }
+
+/*
+ * The exits whose kind is all braid needs of them, by reason (the kind
+ * plus 1; 0 for the rest, which decode_exit() reads further): one load
+ * for the most frequent exits, not the two switches. All are instruction
+ * exits (below), so no event was being delivered.
+ */
+static const u8 plain_kind[] = {
+	[EXIT_REASON_CPUID] = VMEXIT_CPUID + 1,
+	[EXIT_REASON_HLT] = VMEXIT_HLT + 1,
+	[EXIT_REASON_PAUSE] = VMEXIT_PAUSE + 1,
+	[EXIT_REASON_VMCALL] = VMEXIT_HYPERCALL + 1,
+	[EXIT_REASON_MSR_READ] = VMEXIT_RDMSR + 1,
+	[EXIT_REASON_MSR_WRITE] = VMEXIT_WRMSR + 1,
+	[EXIT_REASON_INVD] = VMEXIT_CACHE + 1,
+	[EXIT_REASON_WBINVD] = VMEXIT_CACHE + 1,
+	[EXIT_REASON_RDPMC] = VMEXIT_RDPMC + 1,
+	[EXIT_REASON_MWAIT] = VMEXIT_MONITOR + 1,
+	[EXIT_REASON_MONITOR] = VMEXIT_MONITOR + 1,
+};
 
 /* An exit caused by executing an instruction cannot occur while an event
  * is being delivered, so its IDT-vectoring information is never valid
@@ -1172,7 +1183,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
 	struct percpu *c = this_cpu(); /* once: each read is a %gs load */
-	u32 reason;
+	u32 reason, kind;
 
 	make_current(c, x->vmcs);
 	/* Not cleared: decode_exit() sets every field of the kind it
@@ -1202,9 +1213,15 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 			e->kind = VMEXIT_MACHINE_CHECK;
 		return;
 	}
-	v->delivering =
-		!instruction_exit(reason & 0xffff) && reinject_vectoring(v);
-	decode_exit(e, reason & 0xffff);
+	reason &= 0xffff;
+	kind = reason < ARRAY_SIZE(plain_kind) ? plain_kind[reason] : 0;
+	if (kind) {
+		v->delivering = false;
+		e->kind = kind - 1;
+		return;
+	}
+	v->delivering = !instruction_exit(reason) && reinject_vectoring(v);
+	decode_exit(e, reason);
 }
 
 /* What a guest MOV from CR reads: host-owned bits (set in the mask) come
