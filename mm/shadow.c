@@ -843,21 +843,26 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 }
 
 /* The level-1 page of the active tree on the way to @gva, or SP_NONE.
- * Only braid writes a shadow tree or a twin: a present upper entry points
- * at a page of the pool (or of the twin, page for page). */
+ * Only braid writes a shadow tree or a twin: a present upper entry holds
+ * the host address of a page of the pool (or of the twin, page for page),
+ * followed as it is; only the last one becomes a page number. On every
+ * write fault (protected_store()). */
 static u32 leaf_page(const struct shadow *s, u64 gva)
 {
 	phys_t base = s->twin ? s->twin : s->pool;
-	u32 sp = s->root;
+	const u64 *t;
 
-	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
-		u64 e = leaf_table(s, sp)[PT_INDEX(gva, l)];
+	if (s->root == SP_NONE)
+		return SP_NONE;
+	t = leaf_table(s, s->root);
+	for (unsigned l = 4; l > 1; l--) {
+		u64 e = t[PT_INDEX(gva, l)];
 
-		sp = (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P
-			     ? (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE)
-			     : SP_NONE;
+		if ((e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+			return SP_NONE;
+		t = pa_to_va(e & PTE_ADDR_MASK);
 	}
-	return sp;
+	return (u32)((va_to_pa(t) - base) / PAGE_SIZE);
 }
 
 /*
