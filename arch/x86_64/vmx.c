@@ -863,17 +863,20 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	u32 info;
 
 	/* A VMREAD on every exit for the few that use the qualification:
-	 * read it only for those. */
+	 * read it only for those. The exit-information fields read here
+	 * are in every VMCS, and this one is current: vmread_fast(). */
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 	case EXIT_REASON_IO_INSTRUCTION:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_INVLPG:
-	case EXIT_REASON_EPT_VIOLATION: q = vmread(EXIT_QUALIFICATION); break;
+	case EXIT_REASON_EPT_VIOLATION:
+		q = vmread_fast(EXIT_QUALIFICATION);
+		break;
 	}
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
-		info = vmread(VM_EXIT_INTR_INFO);
+		info = vmread_fast(VM_EXIT_INTR_INFO);
 		/* The common case, a plain #PF, in one compare; the rest may
 		 * be the host's NMI or #MC, or follow an IRET that had
 		 * unblocked NMIs. */
@@ -891,8 +894,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = info & 0xff;
 		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
-		e->exc.error =
-			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
+		e->exc.error = e->exc.has_error
+				       ? vmread_fast(VM_EXIT_INTR_ERROR_CODE)
+				       : 0;
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
 		/* A #DB that exits leaves DR6 alone and gives its bits in
 		 * the qualification (SDM 28.2.1, 27.1): set them, as the
@@ -966,7 +970,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
  */
 static bool reinject_vectoring(struct vcpu *v)
 {
-	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
+	/* On every exit but instruction exits: a field of every VMCS, of
+	 * the current one (vmread_fast()). */
+	u32 info = vmread_fast(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & INTR_INFO_TYPE_MASK;
 
 	/* A VM exit clears the valid bit of the VM-entry interruption
