@@ -151,7 +151,12 @@ static bool store_simple(struct vcpu *v, const struct x86_insn *in, u64 rip,
 		return false;
 	if (x86_mem_offset(in, m, gpr, rip) != gva)
 		return false;
-	memcpy(guest_ptr(g, gpa, n), &val, n); /* the low n bytes */
+	/* The low n bytes, as one store of known size (memcpy() with a
+	 * variable size is a call and a loop). */
+	if (n == 8)
+		__builtin_memcpy(guest_ptr(g, gpa, 8), &val, 8);
+	else
+		__builtin_memcpy(guest_ptr(g, gpa, 4), &val, 4);
 	mmu_guest_wrote(g, gpa, n);
 	vcpu_skip_insn(v, in->len);
 	watch_store(v, gva, n);
