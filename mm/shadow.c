@@ -895,17 +895,17 @@ static void *lookup_host(const struct shadow *s, u64 gva)
 	return pa_to_va((e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1)));
 }
 
-void *shadow_lookup(const struct shadow *s, u64 gva)
+/* shadow_lookup() in a compound tree without a twin: it holds
+ * guest-physical addresses, and the guest can write it, so a child
+ * counts only as braid's records say (is_child()). Out of line: the
+ * lookup in a tree of host addresses then needs no stack frame. */
+static __attribute__((noinline)) void *lookup_compound(const struct shadow *s,
+						       u64 gva)
 {
 	u32 sp = s->root;
 	u64 e = 0, size = PAGE_SIZE, addr;
 	u8 *page;
 
-	/* A shadow tree or a twin holds host addresses, and only braid
-	 * writes it; a compound tree without a twin holds guest-physical
-	 * ones, and counts only as braid's records say (is_child()). */
-	if (leaf_protection(s))
-		return lookup_host(s, gva);
 	for (unsigned l = 4; l >= 1 && sp != SP_NONE; l--) {
 		unsigned i = PT_INDEX(gva, l);
 
@@ -927,6 +927,15 @@ void *shadow_lookup(const struct shadow *s, u64 gva)
 	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
 	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, addr & ~(u64)(PAGE_SIZE - 1));
 	return page ? page + (addr & (PAGE_SIZE - 1)) : NULL;
+}
+
+void *shadow_lookup(const struct shadow *s, u64 gva)
+{
+	/* A shadow tree or a twin holds host addresses, and only braid
+	 * writes it. */
+	if (leaf_protection(s))
+		return lookup_host(s, gva);
+	return lookup_compound(s, gva);
 }
 
 /* The guest frame leaf @idx of level-1 page @sp maps: a direct page maps
