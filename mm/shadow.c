@@ -1103,24 +1103,29 @@ static bool any_present(const struct shadow *s, u32 sp, unsigned first,
 	return false;
 }
 
-void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
+bool shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned first = gpa & (PAGE_SIZE - 1);
 	unsigned last = MIN(first + len - 1, PAGE_SIZE - 1);
+	bool mirrored = false;
 	u32 i;
 
 	if (!len)
-		return;
+		return shadow_protected(s, gfn);
 	/* One pass over the hash chain, whatever the number of mirrors (a
 	 * guest can point every entry of its directories at one table). A
 	 * zap frees subtrees, which may unlink the next page of this very
 	 * chain (a table that maps itself): then start again from the head;
-	 * mirrors already zapped have nothing left to zap. */
+	 * mirrors already zapped have nothing left to zap. Nothing is
+	 * zapped before the first mirror is met, so meeting one says what
+	 * shadow_protected() would have said before the write. */
 	for (i = s->hash[hash_of(gfn)]; i != SP_NONE;) {
 		u32 next = s->pages[i].next;
 		u16 next_gen = next != SP_NONE ? s->pages[next].gen : 0;
 
+		if (s->pages[i].gfn == gfn)
+			mirrored = true;
 		if (s->pages[i].gfn == gfn && any_present(s, i, first, last)) {
 			zap_range(s, i, first, last);
 			if (next != SP_NONE && s->pages[next].gen != next_gen) {
@@ -1133,6 +1138,7 @@ void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 	if (first + len > PAGE_SIZE)
 		shadow_guest_wrote(s, (gfn + 1) << PAGE_SHIFT,
 				   first + len - PAGE_SIZE);
+	return mirrored;
 }
 
 void shadow_set_compound(struct shadow *s, u64 window_gpa)
