@@ -69,24 +69,22 @@ static const struct cpuid_guest *reset_state(void)
 	return &reset;
 }
 
-/* ... and as @v is now, in @live, where the answer to @leaf depends on
- * it (CPUID is a hot exit: the others take the reset state as it is). A
- * vCPU of an SMP guest has its own APIC ID among vcpus= (the MADT and MP
- * table say the same, loader/fwtables.c). */
-static const struct cpuid_guest *guest_state(struct vcpu *v, u32 leaf,
-					     struct cpuid_guest *live)
+/* The answer for a leaf that depends on the state of @v as it is now, or
+ * for any leaf of an SMP guest, whose vCPUs each have their own APIC ID
+ * among vcpus= (the MADT and MP table say the same, loader/fwtables.c).
+ * CPUID is a hot exit: the others take the reset state as it is, and
+ * need neither this copy of it nor the stack frame it takes. */
+static __attribute__((noinline)) struct cpuid_regs
+live_answer(struct vcpu *v, u32 leaf, u32 sub)
 {
-	struct guest *g = v->guest;
+	struct cpuid_guest live = *reset_state();
 
-	if (!cpuid_policy_reads_state(leaf) && g->nr_cpus == 1)
-		return reset_state();
-	*live = *reset_state();
-	live->apic_id = gcpu(v)->index;
-	live->nr_vcpus = g->nr_cpus;
-	live->apic_enabled = vlapic_base_msr(&gcpu(v)->lapic) & APIC_BASE_EN;
-	live->osxsave = mmu_guest_cr4(v) & CR4_OSXSAVE;
-	live->xcr0 = cpu_state_xcr0(v);
-	return live;
+	live.apic_id = gcpu(v)->index;
+	live.nr_vcpus = v->guest->nr_cpus;
+	live.apic_enabled = vlapic_base_msr(&gcpu(v)->lapic) & APIC_BASE_EN;
+	live.osxsave = mmu_guest_cr4(v) & CR4_OSXSAVE;
+	live.xcr0 = cpu_state_xcr0(v);
+	return cpuid_policy(&host, &live, leaf, sub);
 }
 
 /* The CR4 bits each CPUID feature brings (SDM Vol. 3A 2.5). Setting a bit
@@ -143,10 +141,11 @@ u64 guest_cr4_allowed(void)
 void handle_cpuid(struct vcpu *v, const struct vmexit *e)
 {
 	u64 *gpr = v->regs.gpr;
-	struct cpuid_guest live;
-	const struct cpuid_guest *s = guest_state(v, (u32)gpr[RAX], &live);
+	u32 leaf = gpr[RAX], sub = gpr[RCX];
 	struct cpuid_regs r =
-		cpuid_policy(&host, s, (u32)gpr[RAX], (u32)gpr[RCX]);
+		cpuid_policy_reads_state(leaf) || v->guest->nr_cpus != 1
+			? live_answer(v, leaf, sub)
+			: cpuid_policy(&host, reset_state(), leaf, sub);
 
 	gpr[RAX] = r.eax;
 	gpr[RBX] = r.ebx;

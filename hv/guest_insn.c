@@ -45,23 +45,25 @@ static int fetch_part(struct vcpu *v, u64 gva, u8 *buf, unsigned n)
 	return gva_read(v, gva, buf, n, guest_access_user(v) | PFERR_I, &pf);
 }
 
-/* The linear address of the instruction at @rip: outside 64-bit mode,
- * CS's base counts and addresses wrap at 4 GiB (SDM Vol. 3A 3.4.3). */
-static u64 code_linear(struct vcpu *v, u64 rip)
+/* The linear address of the instruction at @rip, run in @mode: outside
+ * 64-bit mode, CS's base counts and addresses wrap at 4 GiB (SDM Vol. 3A
+ * 3.4.3). */
+static u64 code_linear(struct vcpu *v, u64 rip, enum cpu_mode mode)
 {
-	if (vendor->get(v, VREG_CS_MODE) == CPU_MODE_64)
+	if (mode == CPU_MODE_64)
 		return rip;
 	return (u32)(vendor->get(v, VREG_CS_BASE) + rip);
 }
 
-/* The part of the instruction at @rip its page holds, at most 15 bytes
- * (*len); with @more, the rest of the 15 from the next page as well if
- * that is mapped. 0, or -EFAULT if @rip's own page is not. */
-static int fetch(struct vcpu *v, u64 rip, u8 *buf, unsigned *len, bool more)
+/* The part of the instruction at @rip (run in @mode) its page holds, at
+ * most 15 bytes (*len); with @more, the rest of the 15 from the next page
+ * as well if that is mapped. 0, or -EFAULT if @rip's own page is not. */
+static int fetch(struct vcpu *v, u64 rip, enum cpu_mode mode, u8 *buf,
+		 unsigned *len, bool more)
 {
 	unsigned n;
 
-	rip = code_linear(v, rip);
+	rip = code_linear(v, rip, mode);
 	n = MIN(X86_MAX_LEN, PAGE_SIZE - (rip & (PAGE_SIZE - 1)));
 
 	if (fetch_part(v, rip, buf, n))
@@ -75,7 +77,9 @@ static int fetch(struct vcpu *v, u64 rip, u8 *buf, unsigned *len, bool more)
 
 int guest_fetch(struct vcpu *v, u64 rip, u8 *buf, unsigned *len)
 {
-	return fetch(v, rip, buf, len, true);
+	enum cpu_mode mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
+
+	return fetch(v, rip, mode, buf, len, true);
 }
 
 /* The vendor register of each segment's base, by enum x86_seg. */
@@ -143,11 +147,12 @@ int guest_insn_fetch_decode(struct vcpu *v, struct emu_ctx *ctx,
 
 	ctx->rip = vendor->get(v, VREG_RIP);
 	ctx->mode = (enum cpu_mode)vendor->get(v, VREG_CS_MODE);
-	if (fetch(v, ctx->rip, bytes, &len, false))
+	/* The mode read once: the fetch and the decode both need it. */
+	if (fetch(v, ctx->rip, ctx->mode, bytes, &len, false))
 		return -EFAULT;
 	err = x86_decode_memo(&gc->insn_memo, bytes, len, ctx->mode, insn);
 	if (err == -EINVAL && len < X86_MAX_LEN) {
-		fetch(v, ctx->rip, bytes, &len, true);
+		fetch(v, ctx->rip, ctx->mode, bytes, &len, true);
 		if (len == X86_MAX_LEN)
 			err = x86_decode_memo(&gc->insn_memo, bytes, len,
 					      ctx->mode, insn);

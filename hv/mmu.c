@@ -620,10 +620,8 @@ void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
 
 	if (!shadowed(g))
 		return;
-	was_table =
-		compound(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
-	shadow_guest_wrote(&g->shadow, gpa, len);
-	if (was_table)
+	was_table = shadow_guest_wrote(&g->shadow, gpa, len);
+	if (compound(g) && was_table)
 		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
 }
 

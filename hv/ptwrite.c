@@ -151,7 +151,12 @@ static bool store_simple(struct vcpu *v, const struct x86_insn *in, u64 rip,
 		return false;
 	if (x86_mem_offset(in, m, gpr, rip) != gva)
 		return false;
-	memcpy(guest_ptr(g, gpa, n), &val, n); /* the low n bytes */
+	/* The low n bytes, as one store of known size (memcpy() with a
+	 * variable size is a call and a loop). */
+	if (n == 8)
+		__builtin_memcpy(guest_ptr(g, gpa, 8), &val, 8);
+	else
+		__builtin_memcpy(guest_ptr(g, gpa, 4), &val, 4);
 	mmu_guest_wrote(g, gpa, n);
 	vcpu_skip_insn(v, in->len);
 	watch_store(v, gva, n);
@@ -222,43 +227,26 @@ static void unshadow(struct vcpu *v, u64 addr, const char *insn)
 	mmu_unshadow_all(v);
 }
 
-void ptwrite_emulate(struct vcpu *v, u64 addr, const u64 *gpa, u32 user)
+/*
+ * The general path: the emulator, with the registers it may use and a
+ * translation per page. Out of line, and its state built only here: the
+ * common trapped store (store_simple()) needs none of it, and zeroing
+ * the emulator's context alone is some forty stores.
+ */
+static __attribute__((noinline)) void emulate(struct vcpu *v, u64 addr,
+					      const u64 *gpa, u32 user,
+					      const struct x86_insn *insn,
+					      u64 rip, enum cpu_mode mode)
 {
 	struct guest *g = v->guest;
 	struct pt_emu pe = { .v = v, .g = g, .user = user };
-	struct emu_ctx ctx = { 0 };
-	const struct x86_insn *insn;
+	struct emu_ctx ctx = { .rip = rip, .mode = mode };
 	int err;
 
 	/* The #PF walked for a write by this CPL: the same walk as ours. */
 	if (gpa)
 		pe.tlb[1] = (struct pt_tlb){ true, addr & ~(u64)(PAGE_SIZE - 1),
 					     *gpa & ~(u64)(PAGE_SIZE - 1) };
-	/* The CPU was delivering an event (pushing on the stack) when the
-	 * write trapped, not running the instruction at RIP: nothing to
-	 * emulate. The event goes in again at the next entry (hv/event.c). */
-	if (v->delivering) {
-		unshadow(v, addr, NULL);
-		return;
-	}
-	err = guest_insn_fetch_decode(v, &ctx, &insn);
-	if (err == -EFAULT) {
-		guest_stop(
-			g,
-			"cannot fetch the instruction that wrote its page table");
-		return;
-	}
-	/* An instruction braid does not carry out (INT n pushing its frame,
-	 * CALL, PUSH, ...), or one the decoder knows only as a load (for
-	 * MMIO), wrote the page: the same way out, and the CPU runs the
-	 * instruction again on the unprotected page. */
-	if (err || !x86_kind_is_store(insn->kind)) {
-		unshadow(v, addr, insn->reason);
-		return;
-	}
-	g->shadow.stats.pt_write_traps++;
-	if (gpa && store_simple(v, insn, ctx.rip, addr, *gpa))
-		return;
 	if (user == PTWRITE_CPL_UNKNOWN)
 		pe.user = guest_access_user(v);
 	guest_insn_load_regs(v, &ctx, insn);
@@ -298,4 +286,39 @@ void ptwrite_emulate(struct vcpu *v, u64 addr, const u64 *gpa, u32 user)
 		return;
 	}
 	emu_ctx_store(v, &ctx);
+}
+
+void ptwrite_emulate(struct vcpu *v, u64 addr, const u64 *gpa, u32 user)
+{
+	struct guest *g = v->guest;
+	struct emu_ctx ctx; /* rip and mode only, set by the fetch */
+	const struct x86_insn *insn;
+	int err;
+
+	/* The CPU was delivering an event (pushing on the stack) when the
+	 * write trapped, not running the instruction at RIP: nothing to
+	 * emulate. The event goes in again at the next entry (hv/event.c). */
+	if (v->delivering) {
+		unshadow(v, addr, NULL);
+		return;
+	}
+	err = guest_insn_fetch_decode(v, &ctx, &insn);
+	if (err == -EFAULT) {
+		guest_stop(
+			g,
+			"cannot fetch the instruction that wrote its page table");
+		return;
+	}
+	/* An instruction braid does not carry out (INT n pushing its frame,
+	 * CALL, PUSH, ...), or one the decoder knows only as a load (for
+	 * MMIO), wrote the page: the same way out, and the CPU runs the
+	 * instruction again on the unprotected page. */
+	if (err || !x86_kind_is_store(insn->kind)) {
+		unshadow(v, addr, insn->reason);
+		return;
+	}
+	g->shadow.stats.pt_write_traps++;
+	if (gpa && store_simple(v, insn, ctx.rip, addr, *gpa))
+		return;
+	emulate(v, addr, gpa, user, insn, ctx.rip, ctx.mode);
 }

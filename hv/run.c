@@ -17,7 +17,7 @@
 #include "hv/run.h"
 #include "hv/stats.h"
 #include "lib/deferred.h"
-#include "hv/vplat.h"
+#include "hv/vplat_entry.h"
 
 _Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
 		       PAGING_SHADOW + 1 == TRACEBOX_SHADOW &&

@@ -23,6 +23,7 @@
 #include "hv/hostcons.h"
 #include "arch/x86_64/percpu.h"
 #include "hv/vplat.h"
+#include "hv/vplat_entry.h"
 #include "lib/string.h"
 
 #define PORT_IMCR_SELECT 0x22 /* MP spec 3.6.2.1: PIC/APIC mode switch */
@@ -301,29 +302,10 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 	return t;
 }
 
-/*
- * Exits whose handlers touch no device, no interrupt line and no timer:
- * after one of them the platform is as the last full pass left it.
- * Anything else (port I/O, MMIO, MSRs, CR8, HLT, braid's own timer firing,
- * an interrupt window, a hypercall) takes the full pass.
- */
-static bool leaves_devices_alone(enum exit_path p)
-{
-	switch (p) {
-	case PATH_CPUID:
-	case PATH_PF_FILL:
-	case PATH_PF_REFLECT:
-	case PATH_PT_WRITE:
-	case PATH_CR3:
-	case PATH_INVLPG: return true;
-	default: return false;
-	}
-}
-
-/* The full pass: bring the devices up to @now, inject what is due and
- * arm braid's timer for the next deadline. Kept out of line, so that the
- * fast path below does not pay for its registers. */
-static __attribute__((noinline)) void full_pass(struct vcpu *v, u64 now)
+/* The full pass (hv/vplat_entry.h says when): a function of its own, so
+ * that the fast path inline in the run loop does not pay for its
+ * registers. */
+void vplat_full_pass(struct vcpu *v, u64 now)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
@@ -375,20 +357,6 @@ void vplat_requeue(struct vcpu *v, u8 vector)
 
 	gc->requeued = vector + 1;
 	gc->settled = false;
-}
-
-void vplat_before_entry(struct vcpu *v)
-{
-	struct gcpu *gc = gcpu(v);
-	u64 now = rdtsc();
-
-	/* The fast path (most exits under shadow and compound paging): no
-	 * device was touched, none is due before the deadline braid's timer
-	 * is already set for, and nothing waits to be injected. If that
-	 * timer fires early, its exit takes the full pass and sets it again. */
-	if (gc->settled && now < gc->next_due && leaves_devices_alone(gc->path))
-		return;
-	full_pass(v, now);
 }
 
 /* Under the platform lock: see vplat_halt_poll(). A vCPU in wait-for-SIPI

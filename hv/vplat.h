@@ -49,8 +49,8 @@ void vplat_reset(struct guest *g);
 bool vplat_io(struct guest *g, u16 port, bool in, u8 size, u32 *val);
 /* Say once per port that the guest used a port nothing answers. */
 void vplat_report_port(struct guest *g, u16 port, bool in);
-/* Just before entering the guest: devices, interrupts, host timer. */
-void vplat_before_entry(struct vcpu *v);
+/* Just before entering the guest: vplat_before_entry() in
+ * hv/vplat_entry.h. */
 /* The delivery of external interrupt @vector was cut short by an
  * exception the guest must take first (hv/event.c): deliver it again as
  * soon as the guest can take it. It is in service in the local APIC

@@ -936,23 +936,38 @@ static bool same_prefix(const u8 *a, const u8 *b, unsigned n)
 	return !((x ^ y) & mask);
 }
 
+/* Does slot @i hold the instruction @bytes start with, in @mode? A
+ * decode that succeeded read exactly in->len bytes: the same bytes in the
+ * same mode decode the same way. */
+static bool memo_holds(const struct x86_memo *m, unsigned i, const u8 *bytes,
+		       size_t len, enum cpu_mode mode)
+{
+	const struct x86_insn *in = &m->insn[i];
+
+	return in->len && in->mode == mode && in->len <= len &&
+	       (len >= 8 ? same_prefix(m->bytes[i], bytes, in->len)
+			 : !memcmp(m->bytes[i], bytes, in->len));
+}
+
 int x86_decode_memo(struct x86_memo *m, const u8 *bytes, size_t len,
 		    enum cpu_mode mode, const struct x86_insn **out)
 {
 	struct x86_insn *in;
 	int r;
 
-	/* A decode that succeeded read exactly in->len bytes: the same
-	 * bytes in the same mode decode the same way. */
-	for (unsigned i = 0; i < X86_MEMO_SLOTS; i++) {
-		in = &m->insn[i];
-		if (in->len && in->mode == mode && in->len <= len &&
-		    (len >= 8 ? same_prefix(m->bytes[i], bytes, in->len)
-			      : !memcmp(m->bytes[i], bytes, in->len))) {
-			*out = in;
+	/* A guest that traps again mostly traps at the instruction it
+	 * trapped at last (a loop of page-table stores): start there, not
+	 * at slot 0. Any slot that holds the bytes decodes them the same, so
+	 * the order changes nothing else. */
+	for (unsigned n = 0, i = m->last; n < X86_MEMO_SLOTS;
+	     n++, i = (i + 1) % X86_MEMO_SLOTS) {
+		if (memo_holds(m, i, bytes, len, mode)) {
+			m->last = i;
+			*out = &m->insn[i];
 			return 0;
 		}
 	}
+	m->last = m->next;
 	in = &m->insn[m->next];
 	r = x86_decode(bytes, len, mode, in);
 	memcpy(m->bytes[m->next], bytes, MIN(len, (size_t)X86_MAX_LEN));

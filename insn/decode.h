@@ -183,6 +183,7 @@ struct x86_memo {
 	struct x86_insn insn[X86_MEMO_SLOTS]; /* len 0: empty or failed */
 	u8 bytes[X86_MEMO_SLOTS][X86_MAX_LEN];
 	unsigned next; /* the slot the next miss decodes into */
+	unsigned last; /* the slot that answered last: looked at first */
 };
 
 /* x86_decode() through @m: *out is the decoded instruction, held in @m

@@ -843,30 +843,65 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 }
 
 /* The level-1 page of the active tree on the way to @gva, or SP_NONE.
- * Only braid writes a shadow tree or a twin: a present upper entry points
- * at a page of the pool (or of the twin, page for page). */
+ * Only braid writes a shadow tree or a twin: a present upper entry holds
+ * the host address of a page of the pool (or of the twin, page for page),
+ * followed as it is; only the last one becomes a page number. On every
+ * write fault (protected_store()). */
 static u32 leaf_page(const struct shadow *s, u64 gva)
 {
 	phys_t base = s->twin ? s->twin : s->pool;
-	u32 sp = s->root;
+	const u64 *t;
 
-	for (unsigned l = 4; l > 1 && sp != SP_NONE; l--) {
-		u64 e = leaf_table(s, sp)[PT_INDEX(gva, l)];
+	if (s->root == SP_NONE)
+		return SP_NONE;
+	t = leaf_table(s, s->root);
+	for (unsigned l = 4; l > 1; l--) {
+		u64 e = t[PT_INDEX(gva, l)];
 
-		sp = (e & (X86_PTE_P | X86_PTE_PS)) == X86_PTE_P
-			     ? (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE)
-			     : SP_NONE;
+		if ((e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+			return SP_NONE;
+		t = pa_to_va(e & PTE_ADDR_MASK);
 	}
-	return sp;
+	return (u32)((va_to_pa(t) - base) / PAGE_SIZE);
 }
 
-void *shadow_lookup(const struct shadow *s, u64 gva)
+/*
+ * shadow_lookup() in a tree of host addresses (a shadow tree, or a
+ * compound tree's twin). Only braid writes it, so a present upper entry
+ * holds the host address of the next table itself: follow it, with no
+ * detour through page numbers. The guest's instruction fetch goes
+ * through here on every trapped page-table store.
+ */
+static void *lookup_host(const struct shadow *s, u64 gva)
 {
-	/* A shadow tree or a twin holds host addresses, and only braid
-	 * writes it; a compound tree without a twin holds guest-physical
-	 * ones, and counts only as braid's records say (is_child()). */
-	bool host = leaf_protection(s);
-	phys_t base = s->twin ? s->twin : s->pool;
+	const u64 *t;
+	u64 e = 0, size;
+	unsigned l;
+
+	if (s->root == SP_NONE)
+		return NULL;
+	t = leaf_table(s, s->root);
+	for (l = 4; l > 1; l--) {
+		e = t[PT_INDEX(gva, l)];
+		if ((e & (X86_PTE_P | X86_PTE_PS)) != X86_PTE_P)
+			break;
+		t = pa_to_va(e & PTE_ADDR_MASK);
+	}
+	if (l == 1)
+		e = t[PT_INDEX(gva, 1)];
+	if (!(e & X86_PTE_P))
+		return NULL;
+	size = PT_LEVEL_SIZE(l);
+	return pa_to_va((e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1)));
+}
+
+/* shadow_lookup() in a compound tree without a twin: it holds
+ * guest-physical addresses, and the guest can write it, so a child
+ * counts only as braid's records say (is_child()). Out of line: the
+ * lookup in a tree of host addresses then needs no stack frame. */
+static __attribute__((noinline)) void *lookup_compound(const struct shadow *s,
+						       u64 gva)
+{
 	u32 sp = s->root;
 	u64 e = 0, size = PAGE_SIZE, addr;
 	u8 *page;
@@ -874,15 +909,13 @@ void *shadow_lookup(const struct shadow *s, u64 gva)
 	for (unsigned l = 4; l >= 1 && sp != SP_NONE; l--) {
 		unsigned i = PT_INDEX(gva, l);
 
-		e = host ? leaf_table(s, sp)[i] : sp_table(s, sp)[i];
+		e = sp_table(s, sp)[i];
 		if (l == 1 || (e & (X86_PTE_P | X86_PTE_PS)) ==
 				      (X86_PTE_P | X86_PTE_PS)) {
 			size = PT_LEVEL_SIZE(l);
 			break;
 		}
-		if (host && (e & X86_PTE_P))
-			sp = (u32)(((e & PTE_ADDR_MASK) - base) / PAGE_SIZE);
-		else if (!host && is_child(s, sp, i))
+		if (is_child(s, sp, i))
 			sp = sp_of_entry(s, e);
 		else
 			sp = SP_NONE; /* nothing yet, or a nested entry */
@@ -890,12 +923,19 @@ void *shadow_lookup(const struct shadow *s, u64 gva)
 	}
 	if (!(e & X86_PTE_P))
 		return NULL;
-	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
-	if (host)
-		return pa_to_va(addr);
 	/* A compound leaf holds the guest-physical address. */
+	addr = (e & PTE_ADDR_MASK & ~(size - 1)) | (gva & (size - 1));
 	page = (u8 *)s->ops.gpa_ptr(s->ops.ctx, addr & ~(u64)(PAGE_SIZE - 1));
 	return page ? page + (addr & (PAGE_SIZE - 1)) : NULL;
+}
+
+void *shadow_lookup(const struct shadow *s, u64 gva)
+{
+	/* A shadow tree or a twin holds host addresses, and only braid
+	 * writes it. */
+	if (leaf_protection(s))
+		return lookup_host(s, gva);
+	return lookup_compound(s, gva);
 }
 
 /* The guest frame leaf @idx of level-1 page @sp maps: a direct page maps
@@ -1063,24 +1103,29 @@ static bool any_present(const struct shadow *s, u32 sp, unsigned first,
 	return false;
 }
 
-void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
+bool shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 {
 	u64 gfn = gpa >> PAGE_SHIFT;
 	unsigned first = gpa & (PAGE_SIZE - 1);
 	unsigned last = MIN(first + len - 1, PAGE_SIZE - 1);
+	bool mirrored = false;
 	u32 i;
 
 	if (!len)
-		return;
+		return shadow_protected(s, gfn);
 	/* One pass over the hash chain, whatever the number of mirrors (a
 	 * guest can point every entry of its directories at one table). A
 	 * zap frees subtrees, which may unlink the next page of this very
 	 * chain (a table that maps itself): then start again from the head;
-	 * mirrors already zapped have nothing left to zap. */
+	 * mirrors already zapped have nothing left to zap. Nothing is
+	 * zapped before the first mirror is met, so meeting one says what
+	 * shadow_protected() would have said before the write. */
 	for (i = s->hash[hash_of(gfn)]; i != SP_NONE;) {
 		u32 next = s->pages[i].next;
 		u16 next_gen = next != SP_NONE ? s->pages[next].gen : 0;
 
+		if (s->pages[i].gfn == gfn)
+			mirrored = true;
 		if (s->pages[i].gfn == gfn && any_present(s, i, first, last)) {
 			zap_range(s, i, first, last);
 			if (next != SP_NONE && s->pages[next].gen != next_gen) {
@@ -1093,6 +1138,7 @@ void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len)
 	if (first + len > PAGE_SIZE)
 		shadow_guest_wrote(s, (gfn + 1) << PAGE_SHIFT,
 				   first + len - PAGE_SIZE);
+	return mirrored;
 }
 
 void shadow_set_compound(struct shadow *s, u64 window_gpa)

@@ -203,8 +203,10 @@ void shadow_set_mode(struct shadow *s, const struct gwalk_mode *m);
 /* Resolve a #PF at @gva with error code @error; @w gets the guest walk. */
 enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 			       struct gwalk *w);
-/* The guest wrote [gpa, gpa + len): drop the shadow entries it changed. */
-void shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
+/* The guest wrote [gpa, gpa + len): drop the shadow entries it changed.
+ * True if gpa's page was a table braid mirrors (shadow_protected() as it
+ * was before the write), which the caller need not look up again. */
+bool shadow_guest_wrote(struct shadow *s, u64 gpa, unsigned len);
 /* Where in host memory the active tree maps guest-virtual @gva (what the
  * CPU uses while it runs on that tree), or NULL if no leaf of braid's
  * maps it: none yet, or the part of a compound tree the guest's own

@@ -491,15 +491,15 @@ static void setup_host_state(void)
 	vmwrite(HOST_RIP, (u64)(uintptr_t)vmx_exit_point);
 }
 
-/* Make @vmcs current on this CPU unless it is already (SDM 24.1: it stays
- * current until another VMPTRLD or a VMCLEAR of it). */
-static void make_current(phys_t vmcs)
+/* Make @vmcs current on this CPU (@c) unless it is already (SDM 24.1: it
+ * stays current until another VMPTRLD or a VMCLEAR of it). */
+static void make_current(struct percpu *c, phys_t vmcs)
 {
-	if (this_cpu()->vmcs == vmcs)
+	if (c->vmcs == vmcs)
 		return;
 	if (!vmptrld(vmcs))
 		panic("VMPTRLD failed");
-	this_cpu()->vmcs = vmcs;
+	c->vmcs = vmcs;
 }
 
 /*
@@ -659,7 +659,7 @@ static void vmx_vcpu_arrive(struct vcpu *v, enum vcpu_arrival how)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	if (how != ARRIVE_MOVED)
 		return;
 	setup_host_state();
@@ -707,7 +707,8 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
 	struct vmx_vcpu *x = v->arch;
 
-	make_current(x->vmcs); /* a guest's vCPUs are created together */
+	/* A guest's vCPUs are created together. */
+	make_current(this_cpu(), x->vmcs);
 	x->launched = false;
 	set_segment(GUEST_CS_SELECTOR, 0x08, AR_CODE32);
 	set_segment(GUEST_DS_SELECTOR, 0x10, AR_DATA32);
@@ -751,7 +752,7 @@ static void vmx_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	struct vmx_vcpu *x = v->arch;
 	const u64 cr0 = CR0_CD | CR0_NW | CR0_ET;
 
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	x->launched = false;
 	real_segment(GUEST_CS_SELECTOR, (u16)(vv << 8), AR_CODE16);
 	real_segment(GUEST_DS_SELECTOR, 0, AR_DATA16);
@@ -782,7 +783,7 @@ static bool vmx_set_pause_exiting(struct vcpu *v, bool on)
 
 	if (!((cap >> 32) & CPU_PAUSE_EXITING))
 		return false;
-	make_current(x->vmcs);
+	make_current(this_cpu(), x->vmcs);
 	proc = (u32)vmread(CPU_BASED_VM_EXEC_CONTROL);
 	proc = on ? proc | CPU_PAUSE_EXITING : proc & ~(u32)CPU_PAUSE_EXITING;
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
@@ -862,17 +863,20 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	u32 info;
 
 	/* A VMREAD on every exit for the few that use the qualification:
-	 * read it only for those. */
+	 * read it only for those. The exit-information fields read here
+	 * are in every VMCS, and this one is current: vmread_fast(). */
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
 	case EXIT_REASON_IO_INSTRUCTION:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_INVLPG:
-	case EXIT_REASON_EPT_VIOLATION: q = vmread(EXIT_QUALIFICATION); break;
+	case EXIT_REASON_EPT_VIOLATION:
+		q = vmread_fast(EXIT_QUALIFICATION);
+		break;
 	}
 	switch (reason) {
 	case EXIT_REASON_EXCEPTION_NMI:
-		info = vmread(VM_EXIT_INTR_INFO);
+		info = vmread_fast(VM_EXIT_INTR_INFO);
 		/* The common case, a plain #PF, in one compare; the rest may
 		 * be the host's NMI or #MC, or follow an IRET that had
 		 * unblocked NMIs. */
@@ -890,8 +894,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = info & 0xff;
 		e->exc.has_error = info & INTR_INFO_DELIVER_CODE;
-		e->exc.error =
-			e->exc.has_error ? vmread(VM_EXIT_INTR_ERROR_CODE) : 0;
+		e->exc.error = e->exc.has_error
+				       ? vmread_fast(VM_EXIT_INTR_ERROR_CODE)
+				       : 0;
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
 		/* A #DB that exits leaves DR6 alone and gives its bits in
 		 * the qualification (SDM 28.2.1, 27.1): set them, as the
@@ -915,18 +920,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
 	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
-	case EXIT_REASON_CPUID: e->kind = VMEXIT_CPUID; break;
+	/* CPUID, HLT, PAUSE, VMCALL, RDMSR, WRMSR, INVD, WBINVD, RDPMC,
+	 * MWAIT and MONITOR never get here: plain_kind[]. */
 	case EXIT_REASON_XSETBV: e->kind = VMEXIT_XSETBV; break;
-	case EXIT_REASON_INVD:
-	case EXIT_REASON_WBINVD: e->kind = VMEXIT_CACHE; break;
-	case EXIT_REASON_RDPMC: e->kind = VMEXIT_RDPMC; break;
-	case EXIT_REASON_MWAIT:
-	case EXIT_REASON_MONITOR: e->kind = VMEXIT_MONITOR; break;
-	case EXIT_REASON_HLT: e->kind = VMEXIT_HLT; break;
-	case EXIT_REASON_PAUSE: e->kind = VMEXIT_PAUSE; break;
-	case EXIT_REASON_VMCALL: e->kind = VMEXIT_HYPERCALL; break;
-	case EXIT_REASON_MSR_READ: e->kind = VMEXIT_RDMSR; break;
-	case EXIT_REASON_MSR_WRITE: e->kind = VMEXIT_WRMSR; break;
 	case EXIT_REASON_IO_INSTRUCTION: decode_io(e, q); break;
 	case EXIT_REASON_CR_ACCESS:
 		/* SDM table 28-3: bits 3:0 CR, 5:4 type, 11:8 the register,
@@ -974,7 +970,9 @@ static void decode_exit(struct vmexit *e, u32 reason)
  */
 static bool reinject_vectoring(struct vcpu *v)
 {
-	u32 info = vmread(IDT_VECTORING_INFO_FIELD);
+	/* On every exit but instruction exits: a field of every VMCS, of
+	 * the current one (vmread_fast()). */
+	u32 info = vmread_fast(IDT_VECTORING_INFO_FIELD);
 	u32 type = info & INTR_INFO_TYPE_MASK;
 
 	/* A VM exit clears the valid bit of the VM-entry interruption
@@ -997,6 +995,26 @@ static bool reinject_vectoring(struct vcpu *v)
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD, info & ~INTR_INFO_RESERVED_12);
 	return true;
 }
+
+/*
+ * The exits whose kind is all braid needs of them, by reason (the kind
+ * plus 1; 0 for the rest, which decode_exit() reads further): one load
+ * for the most frequent exits, not the two switches. All are instruction
+ * exits (below), so no event was being delivered.
+ */
+static const u8 plain_kind[] = {
+	[EXIT_REASON_CPUID] = VMEXIT_CPUID + 1,
+	[EXIT_REASON_HLT] = VMEXIT_HLT + 1,
+	[EXIT_REASON_PAUSE] = VMEXIT_PAUSE + 1,
+	[EXIT_REASON_VMCALL] = VMEXIT_HYPERCALL + 1,
+	[EXIT_REASON_MSR_READ] = VMEXIT_RDMSR + 1,
+	[EXIT_REASON_MSR_WRITE] = VMEXIT_WRMSR + 1,
+	[EXIT_REASON_INVD] = VMEXIT_CACHE + 1,
+	[EXIT_REASON_WBINVD] = VMEXIT_CACHE + 1,
+	[EXIT_REASON_RDPMC] = VMEXIT_RDPMC + 1,
+	[EXIT_REASON_MWAIT] = VMEXIT_MONITOR + 1,
+	[EXIT_REASON_MONITOR] = VMEXIT_MONITOR + 1,
+};
 
 /* An exit caused by executing an instruction cannot occur while an event
  * is being delivered, so its IDT-vectoring information is never valid
@@ -1170,14 +1188,15 @@ static void entry_failed(struct vmexit *e, u32 reason)
 static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct vmx_vcpu *x = v->arch;
-	u32 reason;
+	struct percpu *c = this_cpu(); /* once: each read is a %gs load */
+	u32 reason, kind;
 
-	make_current(x->vmcs);
+	make_current(c, x->vmcs);
 	/* Not cleared: decode_exit() sets every field of the kind it
 	 * reports (a store saved on every exit). */
-	if (!msrs_loaded(x))
+	if (c->msr_owner != x)
 		load_guest_msrs(x);
-	if (this_cpu()->cr2_owner != x)
+	if (c->cr2_owner != x)
 		load_guest_cr2(x);
 	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(e)) {
 		/* No entry: stamp as the stub would have (hv/run.c). */
@@ -1200,9 +1219,15 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 			e->kind = VMEXIT_MACHINE_CHECK;
 		return;
 	}
-	v->delivering =
-		!instruction_exit(reason & 0xffff) && reinject_vectoring(v);
-	decode_exit(e, reason & 0xffff);
+	reason &= 0xffff;
+	kind = reason < ARRAY_SIZE(plain_kind) ? plain_kind[reason] : 0;
+	if (kind) {
+		v->delivering = false;
+		e->kind = kind - 1;
+		return;
+	}
+	v->delivering = !instruction_exit(reason) && reinject_vectoring(v);
+	decode_exit(e, reason);
 }
 
 /* What a guest MOV from CR reads: host-owned bits (set in the mask) come

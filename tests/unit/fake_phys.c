@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-/* See fake_phys.h. Replaces lib/phys.c in every host test binary. */
+/* See fake_phys.h. The pa_to_va() and va_to_pa() of every host test
+ * binary (the hypervisor's are inline, in lib/phys.h). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Host-test stand-in for lib/phys.c: "physical" addresses [0, FAKE_PHYS_SIZE)
- * live in an anonymous mapping, followed by an inaccessible guard region so
- * that a walk off the end of fake RAM faults instead of reading host memory.
+ * Host-test stand-in for lib/phys.h's identity map: "physical" addresses
+ * [0, FAKE_PHYS_SIZE) live in an anonymous mapping, followed by an
+ * inaccessible guard region so that a walk off the end of fake RAM faults
+ * instead of reading host memory.
  */
 #ifndef TESTS_UNIT_FAKE_PHYS_H
 #define TESTS_UNIT_FAKE_PHYS_H

@@ -690,18 +690,19 @@ static void test_guest_wrote_zaps_exactly(void **state)
 	assert_int_equal(sh_leaf(GVA), 0);
 	assert_int_equal(sh_leaf(GVA + PG), 0);
 	assert_int_equal(sh_leaf(GVA + 2 * PG), leaf2);
-	/* The whole page. */
-	shadow_guest_wrote(&s, PT, PAGE_SIZE);
+	/* The whole page; it was a mirrored table (the return value). */
+	assert_true(shadow_guest_wrote(&s, PT, PAGE_SIZE));
 	assert_int_equal(sh_leaf(GVA + 2 * PG), 0);
 	assert_int_equal(sh_leaf(va_b), leafb);
 	assert_int_equal(shadow_pages_in_use(&s), 5);
 	/* Writes that change nothing shadowed: data pages, len 0, entries
 	 * that were never filled. */
 	s.need_flush = false;
-	shadow_guest_wrote(&s, (u64)DATA << 12, 8);
+	assert_false(shadow_guest_wrote(&s, (u64)DATA << 12, 8));
 	shadow_guest_wrote(&s, PT2, 0);
 	shadow_guest_wrote(&s, PT2 + 8, 8);
-	shadow_guest_wrote(&s, PT + (I1 + 100) * 8, 8);
+	assert_true(shadow_guest_wrote(&s, PT + (I1 + 100) * 8, 8));
+	assert_true(shadow_guest_wrote(&s, PT, 0)); /* len 0: mirrored still */
 	assert_false(s.need_flush);
 	assert_int_equal(sh_leaf(va_b), leafb);
 	assert_int_equal(shadow_pages_in_use(&s), 5);
