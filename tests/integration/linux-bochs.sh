@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make test-bochs-linux`: the Linux guest on Intel VMX + EPT (Bochs),
-# under nested and compound paging, to the end of its workloads, and its
+# under nested and compound paging, to the end of its workloads, with two
+# vCPUs under nested paging, and its
 # full kernel log under corei7_icelake_u. Bochs
 # runs Linux about 20x slower than QEMU, so this is not in `make test`.
 # Ends with "integration: N passed, N failed, N skipped".
@@ -25,6 +26,13 @@ if [ "${n:-0}" -ge 1 ] && [ "${t:-0}" -ge 1 ]; then
 else
 	fail "vmx-linux-compound: to_twin ${n:-?}, to_tree ${t:-?} (want >=1, >=1)"
 fi
+
+# Linux with two vCPUs on Bochs cpu: count=2, nested paging: its AP
+# started by INIT-SIPI-SIPI through VMX (real mode as an unrestricted
+# guest), the workloads and mtchurn to the end.
+LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn LINUX_SMP_EXTRA=mtchurn \
+	BOCHS_CPUS=2 linux_smp_boot vmx-linux-smp bochs corei7_haswell_4770 nested
+LINUX_SMP_EXTRA=mtchurn check_linux_smp vmx-linux-smp linux-smp-nested
 
 # The kernel's full log under a newer Intel model (Ice Lake client, with
 # XSAVEC): no unchecked MSR access, no warning, the one-CPU topology
