@@ -30,9 +30,9 @@ fi
 # Linux with two vCPUs on Bochs cpu: count=2, nested paging: its AP
 # started by INIT-SIPI-SIPI through VMX (real mode as an unrestricted
 # guest), the workloads and mtchurn to the end.
-LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn LINUX_SMP_EXTRA=mtchurn \
-	BOCHS_CPUS=2 linux_smp_boot vmx-linux-smp bochs corei7_haswell_4770 nested
-LINUX_SMP_EXTRA=mtchurn check_linux_smp vmx-linux-smp linux-smp-nested
+export LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn
+BOCHS_CPUS=2 linux_smp_boot vmx-linux-smp bochs corei7_haswell_4770 nested
+check_linux_smp vmx-linux-smp linux-smp-nested
 
 # The kernel's full log under a newer Intel model (Ice Lake client, with
 # XSAVEC): no unchecked MSR access, no warning, the one-CPU topology

@@ -151,7 +151,16 @@ linux_smp_boot() { # SCENARIO EMULATOR CPU PAGING
 		"$LI=+initrd"
 }
 
-check_linux_smp() { # SCENARIO GUEST
+# The workloads an SMP boot ran: LINUX_SMP_RUN, or all of them.
+linux_smp_workloads() {
+	if [ -n "${LINUX_SMP_RUN-}" ] && [ "$LINUX_SMP_RUN" != all ]; then
+		tr , ' ' <<<"$LINUX_SMP_RUN"
+	else
+		echo "$LINUX_WORKLOADS"
+	fi
+}
+
+check_linux_smp() { # SCENARIO GUEST (LINUX_SMP_RUN as for the boot)
 	local s=$1 g=$2 id
 	expect_line "$s" "$g: smp: 2 CPUs" "smp: Brought up 1 node, 2 CPUs"
 	expect_line "$s" "$g: /proc/cpuinfo lists 2 processors" "[$g] BRAID-CPU processors=2"
@@ -161,7 +170,7 @@ check_linux_smp() { # SCENARIO GUEST
 	expect_no_line "$s" "$g: no kernel warning" "WARNING: CPU:"
 	expect_no_line "$s" "$g: no soft lockup" "soft lockup"
 	expect_no_line "$s" "$g: no stuck CPU" "failed to boot"
-	for w in $LINUX_WORKLOADS ${LINUX_SMP_EXTRA-}; do
+	for w in $(linux_smp_workloads); do
 		expect_line "$s" "$g $w ok" "[$g] BRAID-RESULT $w ok=1"
 	done
 	expect_line "$s" "$g exits with result 0" "braid: guest $g: exited with result 0 (pass)"

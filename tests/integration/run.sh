@@ -541,9 +541,21 @@ check_linux_cpu svm-linux-max linux-shadow
 
 # Linux with two vCPUs under nested paging, on two CPUs (multi-threaded
 # TCG): its AP started by INIT-SIPI-SIPI, the workloads to the end.
-LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn LINUX_SMP_EXTRA=mtchurn \
-	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
-LINUX_SMP_EXTRA=mtchurn check_linux_smp svm-linux-smp linux-smp-nested
+# Under shadow and compound paging (one vCPU at a time, hv/mmu_owner.c)
+# the fork/exec and the multi-threaded workloads, the two at once.
+export LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn
+boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
+check_linux_smp svm-linux-smp linux-smp-nested
+LINUX_SMP_RUN=forkexec,mtchurn
+for p in shadow compound; do
+	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot "svm-linux-smp-$p" qemu qemu64,+svm,+npt "$p" &
+done
+wait
+for p in shadow compound; do
+	LOG=$OUT/svm-linux-smp-$p.log
+	check_linux_smp "svm-linux-smp-$p" "linux-smp-$p"
+done
+unset LINUX_SMP_RUN
 
 # Every guest state checked in software before entry (ENTRY_CHECK=1).
 run_entrycheck
