@@ -121,6 +121,7 @@ struct guest_stats {
 	u64 unbacked;  /* accesses where it has no memory (unbacked=float) */
 	u64 ipis_sent; /* ICR writes that sent an IPI (hv/ipi.c) */
 	u64 ipis_delivered;	   /* ... and arrivals at other vCPUs' APICs */
+	u64 mmu_handovers;	   /* hv/mmu_owner.c: the MMU to another vCPU */
 	u32 reports[REPORT_NR];	   /* reports made, by reason */
 	u64 suppressed[REPORT_NR]; /* ... and not printed */
 	struct path_stats path[PATH_NR];

@@ -41,6 +41,7 @@ bool mmu_take(struct vcpu *v)
 	}
 	if (g->mmu_last != v) {
 		g->mmu_last = v;
+		g->stats.mmu_handovers++; /* the holder alone writes it */
 		mmu_switch_in(v);
 	}
 	return true;

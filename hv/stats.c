@@ -183,6 +183,7 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 	t->unbacked += s->unbacked;
 	t->ipis_sent += s->ipis_sent;
 	t->ipis_delivered += s->ipis_delivered;
+	t->mmu_handovers += s->mmu_handovers;
 	for (int i = 0; i < REPORT_NR; i++) {
 		t->reports[i] += s->reports[i];
 		t->suppressed[i] += s->suppressed[i];
@@ -242,9 +243,11 @@ void stats_print(const struct guest *g)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
 	n += sched_stats(g, t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n,
-		      ",\"ipi\":{\"sent\":%llu,\"delivered\":%llu}",
+		      ",\"ipi\":{\"sent\":%llu,\"delivered\":%llu},"
+		      "\"mmu_handovers\":%llu",
 		      (unsigned long long)t->ipis_sent,
-		      (unsigned long long)t->ipis_delivered);
+		      (unsigned long long)t->ipis_delivered,
+		      (unsigned long long)t->mmu_handovers);
 	n += path_stats(t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */

@@ -169,6 +169,11 @@ smp_guests_svm_shadow() {
 	expect_status "$s" 0
 	for p in shadow compound; do
 		expect_smp_guest "$s" "smp-$p" 2
+		if grep -qaE "^braid: stats \{\"guest\":\"smp-$p\",.*\"mmu_handovers\":[1-9][0-9]{2,}" "$LOG"; then
+			pass "$s: smp-$p: the MMU went from vCPU to vCPU (counted)"
+		else
+			fail "$s: smp-$p: fewer than 100 MMU handovers in its stats line"
+		fi
 	done
 }
 
