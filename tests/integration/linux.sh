@@ -168,7 +168,11 @@ check_linux_smp() { # SCENARIO GUEST (LINUX_SMP_RUN as for the boot)
 		expect_line "$s" "$g: /proc/cpuinfo has apicid $id" "[$g] BRAID-CPUINFO apicid=$id"
 	done
 	expect_no_line "$s" "$g: no kernel warning" "WARNING: CPU:"
-	expect_no_line "$s" "$g: no soft lockup" "soft lockup"
+	# On Bochs both CPUs are one host thread and guest time counts
+	# instructions: the kernel's W+X page-table check alone runs past the
+	# 20 s watchdog there (linux-bochs.sh sets LINUX_SMP_LOCKUP=off).
+	[ "${LINUX_SMP_LOCKUP-on}" = off ] ||
+		expect_no_line "$s" "$g: no soft lockup" "soft lockup"
 	expect_no_line "$s" "$g: no stuck CPU" "failed to boot"
 	for w in $(linux_smp_workloads); do
 		expect_line "$s" "$g $w ok" "[$g] BRAID-RESULT $w ok=1"
