@@ -153,7 +153,10 @@ static void cr8_access(struct vcpu *v, const struct vmexit *e)
 			guest_raise(v, VEC_GP, true, 0);
 			return;
 		}
+		/* Another vCPU's INIT may reset this APIC meanwhile. */
+		spin_lock(&v->guest->plat_lock);
 		vlapic_write(a, APIC_TPR, (u32)val << 4, rdtsc());
+		spin_unlock(&v->guest->plat_lock);
 	}
 	vcpu_skip_insn(v, e->insn_len);
 }
