@@ -28,8 +28,8 @@ workloads=${BENCH_WORKLOADS:-static dynamic mixed}
 modes="nested shadow compound"
 csv=$OUT/bench.csv
 pcsv=$OUT/paths.csv
-echo "workload,vendor,paging,path,n,avg,max" >"$pcsv"
-echo "workload,vendor,paging,result,exits_total,exits_pf,exits_npf,exits_cr,exits_io,pt_write_traps,to_nested,to_shadow,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,hv_tsc,guest_tsc" >"$csv"
+[ -z "$vendors" ] || echo "workload,vendor,paging,path,n,avg,max" >"$pcsv"
+[ -z "$vendors" ] || echo "workload,vendor,paging,result,exits_total,exits_pf,exits_npf,exits_cr,exits_io,pt_write_traps,to_nested,to_shadow,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,hv_tsc,guest_tsc" >"$csv"
 
 # field JSON-LINE KEY: the first number after "KEY": (0 if absent).
 field() {
@@ -99,7 +99,7 @@ if [[ " $vendors " == *" vmx "* ]]; then
 		paths "$st" | sed "s/^/exitcost,vmx,$mode,/" >>"$pcsv"
 	done
 fi
-if grep -q ',vmx,' "$pcsv"; then
+if [ -n "$vendors" ] && grep -q ',vmx,' "$pcsv"; then
 	echo
 	echo "braid's instructions per exit (Bochs/VMX, average over the run; n in $pcsv;"
 	echo "a workload that makes a path a handful of times averages its one-off costs:"
