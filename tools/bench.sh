@@ -10,20 +10,26 @@
 # modes, beside the same kernel and initramfs booted directly in QEMU in the
 # same run: time to /init and each workload's time as ratios to bare, and
 # the same counters (build/bench/bench-linux.csv).
-# BENCH_VENDORS="svm vmx" BENCH_WORKLOADS="static dynamic mixed"
+# Then Linux with two vCPUs (vcpus=2, QEMU -smp 2) under the three modes on
+# QEMU/SVM, beside the same kernel bare on QEMU -smp 2: ratios per workload
+# (mtchurn too), exits, IPIs, yields (build/bench/bench-linux-smp.csv).
+# BENCH_VENDORS="svm vmx" (or "" to skip the toy workloads)
+# BENCH_WORKLOADS="static dynamic mixed"
 # BENCH_LINUX_VENDORS="svm" (add vmx for Bochs: tens of minutes) or "" to skip
+# BENCH_LINUX_SMP=0 skips the SMP rows; BENCH_LINUX_SMP_RUN: their workloads
+# (braid.run=, default forkexec,mmapchurn,bigws,mixws,mtchurn)
 set -u
 cd "$(dirname "$0")/.."
 . tests/integration/lib.sh
 OUT=build/bench
 mkdir -p "$OUT"
-vendors=${BENCH_VENDORS:-svm vmx}
+vendors=${BENCH_VENDORS-svm vmx}
 workloads=${BENCH_WORKLOADS:-static dynamic mixed}
 modes="nested shadow compound"
 csv=$OUT/bench.csv
 pcsv=$OUT/paths.csv
-echo "workload,vendor,paging,path,n,avg,max" >"$pcsv"
-echo "workload,vendor,paging,result,exits_total,exits_pf,exits_npf,exits_cr,exits_io,pt_write_traps,to_nested,to_shadow,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,hv_tsc,guest_tsc" >"$csv"
+[ -z "$vendors" ] || echo "workload,vendor,paging,path,n,avg,max" >"$pcsv"
+[ -z "$vendors" ] || echo "workload,vendor,paging,result,exits_total,exits_pf,exits_npf,exits_cr,exits_io,pt_write_traps,to_nested,to_shadow,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,hv_tsc,guest_tsc" >"$csv"
 
 # field JSON-LINE KEY: the first number after "KEY": (0 if absent).
 field() {
@@ -64,21 +70,23 @@ for vendor in $vendors; do
 done
 
 # The table: one row per workload, vendor and mode.
-awk -F, 'NR == 1 { next }
-{
-	printf "%-8s %-4s %-9s %-7s %9s %8s %7s %7s %9s %6s %6s %7s %7s %7s\n", \
-		$1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $18, \
-		($19 + $20) ? sprintf("%.1f%%", 100 * $19 / ($19 + $20)) : "-", \
-		($3 == "compound") ? $16 "/" $17 : "-"
-}' "$csv" | {
-	printf "%-8s %-4s %-9s %-7s %9s %8s %7s %7s %9s %6s %6s %7s %7s %7s\n" \
-		workload cpu paging result exits pf-exits npf cr-exits pt-writes to-nst to-shd refs/miss hv-time cmp:stk/prp
-	cat
-}
-echo
-echo "refs/miss: modeled memory references per TLB miss for the mode run (tools/walkcost);"
-echo "cmp:stk/prp: compound on stock hardware / on the proposed hardware. hv-time: share of"
-echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: make bench-svg"
+if [ -n "$vendors" ]; then
+	awk -F, 'NR == 1 { next }
+	{
+		printf "%-8s %-4s %-9s %-7s %9s %8s %7s %7s %9s %6s %6s %7s %7s %7s\n", \
+			$1, $2, $3, $4, $5, $6, $7, $8, $10, $11, $12, $18, \
+			($19 + $20) ? sprintf("%.1f%%", 100 * $19 / ($19 + $20)) : "-", \
+			($3 == "compound") ? $16 "/" $17 : "-"
+	}' "$csv" | {
+		printf "%-8s %-4s %-9s %-7s %9s %8s %7s %7s %9s %6s %6s %7s %7s %7s\n" \
+			workload cpu paging result exits pf-exits npf cr-exits pt-writes to-nst to-shd refs/miss hv-time cmp:stk/prp
+		cat
+	}
+	echo
+	echo "refs/miss: modeled memory references per TLB miss for the mode run (tools/walkcost);"
+	echo "cmp:stk/prp: compound on stock hardware / on the proposed hardware. hv-time: share of"
+	echo "TSC ticks spent in braid. CSV: $csv; logs: $OUT/bench-*.log; pictures: make bench-svg"
+fi
 
 # Exit path lengths on the Intel path, where Bochs's TSC counts instructions:
 # braid's own instructions from a VM exit to the next entry, by path. The
@@ -91,7 +99,7 @@ if [[ " $vendors " == *" vmx "* ]]; then
 		paths "$st" | sed "s/^/exitcost,vmx,$mode,/" >>"$pcsv"
 	done
 fi
-if grep -q ',vmx,' "$pcsv"; then
+if [ -n "$vendors" ] && grep -q ',vmx,' "$pcsv"; then
 	echo
 	echo "braid's instructions per exit (Bochs/VMX, average over the run; n in $pcsv;"
 	echo "a workload that makes a path a handful of times averages its one-off costs:"
@@ -128,9 +136,8 @@ fi
 # --- Linux ------------------------------------------------------------------
 . tests/integration/linux.sh
 linux_vendors=${BENCH_LINUX_VENDORS-svm}
-[ -n "$linux_vendors" ] || exit 0
 lcsv=$OUT/bench-linux.csv
-echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual" >"$lcsv"
+[ -z "$linux_vendors" ] || echo "vendor,paging,result,init_s,init_ratio,forkexec_ratio,mmapchurn_ratio,bigws_ratio,mixws_ratio,exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,irqs,mmio,pt_write_traps,to_nested,to_shadow,shadow_bytes,nested_bytes,hv_tsc,guest_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual" >"$lcsv"
 
 # init_s LOG [PREFIX]: the kernel's uptime when /init started.
 init_s() { grep -aF "${2:-}BRAID-INIT start" "$1" | head -n 1 | sed 's/.*uptime=//'; }
@@ -139,10 +146,11 @@ wl_ns() { grep -aF "${3:-}BRAID-RESULT $2 " "$1" | head -n 1 | grep -o ' ns=[0-9
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "-"; else printf "%.2f", a / b }'; }
 
 # The reference: the same kernel and initramfs on bare QEMU (TCG), now.
-LINUX_LOG=$OUT/linux-bare.log tools/run-linux-bare.sh "braid.scale=${LINUX_SCALE:-1}" \
-	>/dev/null 2>"$OUT/linux-bare.err"
 bare_log=$OUT/linux-bare.log
-bare_init=$(init_s "$bare_log")
+[ -z "$linux_vendors" ] ||
+	LINUX_LOG=$bare_log tools/run-linux-bare.sh "braid.scale=${LINUX_SCALE:-1}" \
+		>/dev/null 2>"$OUT/linux-bare.err"
+bare_init=$([ -z "$linux_vendors" ] || init_s "$bare_log")
 for vendor in $linux_vendors; do
 	for mode in nested shadow compound; do
 		s=bench-linux-$vendor-$mode g=linux-$mode
@@ -174,20 +182,89 @@ for vendor in $linux_vendors; do
 	done
 done
 
+if [ -n "$linux_vendors" ]; then
+	echo
+	echo "Linux (Debian's kernel, busybox initramfs) under braid; times are ratios to the same"
+	echo "kernel booted directly in QEMU in this run (bare /init at ${bare_init:-?} s of uptime)."
+	awk -F, 'NR == 1 { next }
+	{
+		printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n", \
+			$1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $16, $19, $20, \
+			($23 + $24) ? sprintf("%.1f%%", 100 * $23 / ($23 + $24)) : "-", $30, \
+			($2 == "compound") ? $28 "/" $29 : "-"
+	}' "$lcsv" | {
+		printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n" \
+			cpu paging result init fork mmap bigws mixws exits pf-exits npf cr-exits pt-writes irqs to-nst to-shd hv-time refs/miss cmp:stk/prp
+		cat
+	}
+	echo "init/fork/mmap/bigws/mixws: time to /init and per workload, braid / bare QEMU."
+	echo "refs/miss: tools/walkcost on the address space left at exit (the last process's)."
+	echo "CSV: $lcsv; logs: $OUT/bench-linux-*.log, $bare_log"
+fi
+
+# --- Linux, two vCPUs -------------------------------------------------------
+# vcpus=2 on QEMU -smp 2 (multi-threaded TCG), and the same kernel bare on
+# -smp 2. Under nested paging the two vCPUs run at once; under shadow and
+# compound paging one vCPU of the guest runs at a time (hv/mmu_owner.c).
+[ "${BENCH_LINUX_SMP:-1}" != 0 ] || exit 0
+smp_run=${BENCH_LINUX_SMP_RUN:-forkexec,mmapchurn,bigws,mixws,mtchurn}
+smp_wls="forkexec mmapchurn bigws mixws mtchurn"
+scsv=$OUT/bench-linux-smp.csv
+echo "vendor,paging,vcpus,result,init_s,init_ratio,$(tr ' ' '\n' <<<"$smp_wls" | sed 's/$/_ratio/' | paste -sd,),exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,exits_hlt,exits_cpuid,exits_intr,exits_irq_window,exits_other,irqs,mmio,ipis_sent,ipis_delivered,yields,switches,pt_write_traps,hv_tsc,guest_tsc,idle_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,wall_ms,wall_ratio" >"$scsv"
+sbare_log=$OUT/linux-bare-smp.log
+QEMU_SMP=2 LINUX_LOG=$sbare_log tools/run-linux-bare.sh \
+	"braid.scale=${LINUX_SCALE:-1}" "braid.run=$smp_run" \
+	>/dev/null 2>"$OUT/linux-bare-smp.err"
+sbare_init=$(init_s "$sbare_log")
+# The host's wall time of the whole bare run (run-linux-bare.sh's total_ms).
+sbare_wall=$(grep -o 'total_ms=[0-9]*' "$OUT/linux-bare-smp.err" | cut -d= -f2)
+for mode in nested shadow compound; do
+	s=bench-linux-smp-svm-$mode g=linux-smp-$mode
+	# The one-vCPU rows' command line, the workloads named last (the last
+	# braid.run= wins in /init).
+	t0=$(date +%s%N)
+	boot_args="-smp 2" BOOT_TIMEOUT=900 boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
+		"$LK=name=$g mem=$LINUX_MEM paging=$mode vcpus=2 dump_lines=0 -- $(linux_cmdline) braid.run=$smp_run" \
+		"$LI=+initrd"
+	wall=$((($(date +%s%N) - t0) / 1000000))
+	st=$(grep -a "^braid: stats {\"guest\":\"$g\"" "$LOG" | tail -n 1)
+	res=$(printf '%s\n' "$st" | grep -o '"result":"[a-z]*"' | cut -d'"' -f4)
+	row="svm,$mode,$(printf '%s\n' "$st" | grep -o '"sched":{"vcpus":[0-9]*' | grep -o '[0-9]*$'),${res:-none}"
+	row="$row,$(init_s "$LOG" "[$g] "),$(ratio "$(init_s "$LOG" "[$g] ")" "$sbare_init")"
+	for w in $smp_wls; do
+		row="$row,$(ratio "$(wl_ns "$LOG" "$w" "[$g] ")" "$(wl_ns "$sbare_log" "$w")")"
+	done
+	for f in exits_total pf npf cr io msr hlt cpuid intr irq_window other irqs mmio \
+		sent delivered yields switches pt_write_traps hv_tsc guest_tsc idle_tsc; do
+		row="$row,$(field "$st" "$f")"
+	done
+	# The walk-cost model reads the classify dump of the bootstrap vCPU's
+	# address space at exit.
+	tools/walkcost -c "$LOG" >"$OUT/walk-linux-smp-svm-$mode.csv" 2>/dev/null
+	wc=$(grep "^$g,svm,$mode," "$OUT/walk-linux-smp-svm-$mode.csv" | head -n 1)
+	IFS=, read -r _ _ _ rn rne rs rcs rcp ra _ <<<"${wc:-,,,,,,,,,}"
+	echo "$row,$rn,$rne,$rs,$rcs,$rcp,$ra,$wall,$(ratio "$wall" "$sbare_wall")" >>"$scsv"
+done
+
 echo
-echo "Linux (Debian's kernel, busybox initramfs) under braid; times are ratios to the same"
-echo "kernel booted directly in QEMU in this run (bare /init at ${bare_init:-?} s of uptime)."
+echo "Linux with two vCPUs (vcpus=2, QEMU -smp 2; braid.run=$smp_run); times are ratios"
+echo "to the same kernel bare on QEMU -smp 2 in this run (bare /init at ${sbare_init:-?} s of uptime)."
 awk -F, 'NR == 1 { next }
 {
-	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n", \
-		$1, $2, $3, $5, $6, $7, $8, $9, $10, $11, $12, $13, $18, $16, $19, $20, \
-		($23 + $24) ? sprintf("%.1f%%", 100 * $23 / ($23 + $24)) : "-", $30, \
-		($2 == "compound") ? $28 "/" $29 : "-"
-}' "$lcsv" | {
-	printf "%-4s %-9s %-7s %6s %6s %6s %6s %6s %9s %8s %6s %7s %8s %7s %6s %6s %7s %9s %7s\n" \
-		cpu paging result init fork mmap bigws mixws exits pf-exits npf cr-exits pt-writes irqs to-nst to-shd hv-time refs/miss cmp:stk/prp
+	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s\n", \
+		$2, $4, $40, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $18, \
+		$25 "/" $26, $27, $29, \
+		($30 + $31) ? sprintf("%.1f%%", 100 * $30 / ($30 + $31)) : "-", $38, \
+		($2 == "compound") ? $36 "/" $37 : "-"
+}' "$scsv" | {
+	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s\n" \
+		paging result wall init fork mmap bigws mixws mtchrn exits pf-exits npf cr-exits hlt ipi:snt/dlv yields pt-writes hv-time refs/miss cmp:stk/prp
 	cat
 }
-echo "init/fork/mmap/bigws/mixws: time to /init and per workload, braid / bare QEMU."
-echo "refs/miss: tools/walkcost on the address space left at exit (the last process's)."
-echo "CSV: $lcsv; logs: $OUT/bench-linux-*.log, $bare_log"
+echo "Nested paging runs the two vCPUs at once; shadow and compound paging run one vCPU"
+echo "of the guest at a time (the other waits; yields: hand-overs). wall: the host's time"
+echo "for the whole run (ISO, braid's boot, Linux, workloads), braid / bare QEMU -smp 2."
+echo "init/fork/.../mtchrn: time to /init and per workload by the guest's own clock,"
+echo "braid / bare (- : not run); a ratio far below 1 means the guest's clock fell behind."
+echo "refs/miss: tools/walkcost on the bootstrap vCPU's address space at exit."
+echo "CSV: $scsv; logs: $OUT/bench-linux-smp-*.log, $sbare_log"

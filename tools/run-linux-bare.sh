@@ -15,9 +15,9 @@
 #
 #   bare: init_ms=N exit_ms=N total_ms=N code=N
 #
-# Environment: QEMU_CPU (qemu64), QEMU_MEM (256M), LINUX_TIMEOUT (seconds,
-# 600), LINUX_KERNEL, LINUX_INITRD, LINUX_LOG; QEMU_TLBPLUGIN: see
-# tools/tlbplugin.sh.
+# Environment: QEMU_CPU (qemu64), QEMU_MEM (256M), QEMU_SMP (CPUs, 1),
+# LINUX_TIMEOUT (seconds, 600), LINUX_KERNEL, LINUX_INITRD, LINUX_LOG;
+# QEMU_TLBPLUGIN: see tools/tlbplugin.sh.
 # With braid.run=shell, the console is the terminal as is (^C goes to the
 # guest; ^A x quits QEMU) and nothing is timed.
 set -eu
@@ -36,7 +36,7 @@ done
 # exiting, instead of a guest that hangs until the timeout.
 append="console=ttyS0 quiet panic=-1 braid.run=all $*"
 mem=${QEMU_MEM:-256M}
-set -- -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$mem" -smp 1 \
+set -- -accel tcg -cpu "${QEMU_CPU:-qemu64}" -m "$mem" -smp "${QEMU_SMP:-1}" \
 	-display none -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-kernel "$kernel" -initrd "$initrd" -append "$append"
