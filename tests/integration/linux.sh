@@ -168,11 +168,16 @@ check_linux_smp() { # SCENARIO GUEST (LINUX_SMP_RUN as for the boot)
 		expect_line "$s" "$g: /proc/cpuinfo has apicid $id" "[$g] BRAID-CPUINFO apicid=$id"
 	done
 	expect_no_line "$s" "$g: no kernel warning" "WARNING: CPU:"
-	# On Bochs both CPUs are one host thread and guest time counts
-	# instructions: the kernel's W+X page-table check alone runs past the
-	# 20 s watchdog there (linux-bochs.sh sets LINUX_SMP_LOCKUP=off).
-	[ "${LINUX_SMP_LOCKUP-on}" = off ] ||
+	# The guest's clock runs while a vCPU waits for a CPU (braid offers no
+	# steal-time clock), so a vCPU that waits long enough looks stuck to
+	# the kernel's watchdog: under shadow and compound paging (one vCPU
+	# at a time) on a loaded host, and on Bochs, whose CPUs are one host
+	# thread counting guest time in instructions (there the kernel's W+X
+	# check alone outlasts the watchdog). Checked where the vCPUs run in
+	# parallel, unless LINUX_SMP_LOCKUP=off.
+	if [ "${LINUX_SMP_LOCKUP-on}" != off ] && [ "${g##*-}" = nested ]; then
 		expect_no_line "$s" "$g: no soft lockup" "soft lockup"
+	fi
 	expect_no_line "$s" "$g: no stuck CPU" "failed to boot"
 	for w in $(linux_smp_workloads); do
 		expect_line "$s" "$g $w ok" "[$g] BRAID-RESULT $w ok=1"
