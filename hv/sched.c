@@ -36,8 +36,9 @@ struct sched_cpu {
 	/* The vCPU whose state this CPU may still hold (not yet put): the
 	 * last one it ran. Running it again costs no switch. */
 	struct vcpu *loaded;
-	unsigned nr; /* vCPUs this CPU holds, in any state */
-	bool woken;  /* sched_wake() queued one: sched_tick() must look */
+	unsigned nr;  /* vCPUs this CPU holds, in any state */
+	bool woken;   /* sched_wake() queued one: sched_tick() must look */
+	bool recheck; /* the running vCPU's preemption point may have moved */
 };
 
 static struct sched_cpu cpus[MAX_CPUS];
@@ -456,6 +457,7 @@ void sched_wake(struct vcpu *v)
 		break;
 	case VCPU_RUNNING:
 		v->sched.wake_pending = true;
+		c->recheck = true; /* it may be contended now */
 		kick(v->sched.cpu);
 		break;
 	default: break; /* idle: gone */
@@ -530,11 +532,13 @@ void sched_tick(struct vcpu *v)
 	unsigned woke;
 
 	if (now < this_cpu()->preempt_at && this_cpu()->preempt_at != ~0ull &&
-	    !atomic_load_relaxed(&c->woken))
+	    !atomic_load_relaxed(&c->woken) &&
+	    !atomic_load_relaxed(&c->recheck))
 		return;
 	spin_lock(&c->lock);
 	woke = wake_due(c, now) + c->woken;
 	c->woken = false;
+	c->recheck = false;
 	spin_unlock(&c->lock);
 	if (woke || ((c->runq || atomic_load_relaxed(&v->sched.contended)) &&
 		     now >= v->sched.slice_end)) {
