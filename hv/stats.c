@@ -159,11 +159,11 @@ static int sched_stats(const struct guest *g, const struct guest_stats *t,
 	sched_format_cpus(ran_on, cpus, sizeof(cpus));
 	return snprintf(
 		buf, len,
-		",\"sched\":{\"vcpus\":%u,\"cpus\":\"%s\",\"weight\":%u,"
+		",\"sched\":{\"cpus\":\"%s\",\"vcpus\":%u,\"weight\":%u,"
 		"\"cpu_tsc\":%llu,\"switches\":%llu,"
 		"\"migrations\":%llu,\"preemptions\":%llu,"
 		"\"wait_tsc\":%llu,\"yields\":%llu}",
-		g->nr_cpus, cpus, g->cpus[0].vcpu.sched.weight,
+		cpus, g->nr_cpus, g->cpus[0].vcpu.sched.weight,
 		(unsigned long long)(t->guest_tsc + t->hv_tsc - t->idle_tsc),
 		(unsigned long long)switches, (unsigned long long)migrations,
 		(unsigned long long)preemptions, (unsigned long long)wait,

@@ -229,7 +229,7 @@ for mode in nested shadow compound; do
 	wall=$((($(date +%s%N) - t0) / 1000000))
 	st=$(grep -a "^braid: stats {\"guest\":\"$g\"" "$LOG" | tail -n 1)
 	res=$(printf '%s\n' "$st" | grep -o '"result":"[a-z]*"' | cut -d'"' -f4)
-	row="svm,$mode,$(printf '%s\n' "$st" | grep -o '"sched":{"vcpus":[0-9]*' | grep -o '[0-9]*$'),${res:-none}"
+	row="svm,$mode,$(printf '%s\n' "$st" | grep -o '"vcpus":[0-9]*' | grep -o '[0-9]*$'),${res:-none}"
 	row="$row,$(init_s "$LOG" "[$g] "),$(ratio "$(init_s "$LOG" "[$g] ")" "$sbare_init")"
 	for w in $smp_wls; do
 		row="$row,$(ratio "$(wl_ns "$LOG" "$w" "[$g] ")" "$(wl_ns "$sbare_log" "$w")")"

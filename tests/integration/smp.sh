@@ -114,7 +114,7 @@ expect_smp_guest() {
 		expect_line "$s" "$g: $w" "[$g] PASS: $w"
 	done
 	expect_guest_pass "$s" "$g"
-	if grep -qaE "^braid: stats \{\"guest\":\"$g\",.*\"sched\":\{\"vcpus\":$n," "$LOG"; then
+	if grep -qaE "^braid: stats \{\"guest\":\"$g\",.*\"sched\":\{\"cpus\":\"[^\"]*\",\"vcpus\":$n," "$LOG"; then
 		pass "$s: $g: its stats line counts $n vCPUs"
 	else
 		fail "$s: $g: no \"vcpus\":$n in its stats line"
