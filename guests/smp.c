@@ -25,6 +25,10 @@
  *
  * With one CPU (no MP table, or one processor listed) every test runs on
  * the BSP alone and the checks that need a second CPU are skipped.
+ *
+ * `-- ap-triple` instead makes the first AP triple-fault (no IDT, then a
+ * fault) while the BSP keeps running: the hypervisor must stop the whole
+ * guest by name and stay up.
  */
 #include "rt.h"
 #include "lapic.h"
@@ -570,11 +574,37 @@ static void start_cpus(void)
 	       listed);
 }
 
+/* An AP with no IDT takes a fault: a triple fault (SDM Vol. 3A 6.15,
+ * interrupt 8), which shuts the CPU down. */
+static void triple_fault(unsigned int cpu)
+{
+	static const struct {
+		u16 limit;
+		u64 base;
+	} __attribute__((packed)) no_idt = { 0, 0 };
+
+	if (cpu != 1)
+		return;
+	asm volatile("lidt %0; ud2" : : "m"(no_idt));
+}
+
+static void ap_triple(void)
+{
+	smp_post(triple_fault);
+	/* Still running here when the AP shuts down: braid stops us. */
+	smp_wait(WORK_MS);
+	report(false, "ap-triple: still running after the AP's triple fault");
+}
+
 void guest_main(void)
 {
 	space = vm_create();
 	vm_switch(space); /* every CPU shares it: the APs start on this CR3 */
 	start_cpus();
+	if (boot.cmdline && cmdline_has(boot.cmdline, "ap-triple")) {
+		ap_triple();
+		return;
+	}
 	shootdown_init();
 	test_locked_counters();
 	test_ipis();

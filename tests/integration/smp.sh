@@ -131,6 +131,19 @@ expect_smp_guest() {
 	fi
 }
 
+# An AP that triple-faults while its BSP runs on: the whole guest is
+# stopped by name, the others carry on.
+expect_ap_triple() {
+	expect_line "$1" "aptf: an AP's triple fault stops the guest" \
+		"braid: guest aptf: stopped: triple fault"
+	expect_no_line "$1" "aptf: its BSP did not run on" "[aptf] FAIL: ap-triple"
+	if grep -qaE "^braid: stats \{\"guest\":\"aptf\",.*\"result\":\"stopped\"" "$LOG"; then
+		pass "$1: aptf: its stats line says stopped"
+	else
+		fail "$1: aptf: no stats line saying stopped"
+	fi
+}
+
 # SMP guests (vcpus=, issue 16 part 4) under nested paging: as many vCPUs
 # as CPUs, more vCPUs than CPUs, and one host CPU for two vCPUs; a guest
 # of one vCPU beside them; a bad count is an error. slice=2: the guest's readers spin
@@ -142,15 +155,17 @@ smp_guests_svm() {
 		"$G/smp.elf=name=smp2 vcpus=2" \
 		"$G/smp.elf=name=smp4 vcpus=4" \
 		"$G/smp.elf=name=smp1 vcpus=1" \
-		"$G/hello.elf=name=vcpus9 vcpus=9"
-	expect_status "$s" 3 # one guest is refused
+		"$G/hello.elf=name=vcpus9 vcpus=9" \
+		"$G/smp.elf=name=aptf vcpus=2 -- ap-triple"
+	expect_status "$s" 3 # one guest is refused, one stopped
+	expect_ap_triple "$s"
 	expect_smp_guest "$s" smp2 2
 	expect_smp_guest "$s" smp4 4
 	expect_line "$s" "smp1: one CPU" "[smp1] smp: 1 cpus"
 	expect_guest_pass "$s" smp1
 	expect_line "$s" "vcpus=9 refused" \
 		"braid: guest vcpus9: error: bad value in \"vcpus=9\": expected a count of vCPUs from 1 to 8"
-	expect_line "$s" "summary" "braid: summary: 4 guests, 3 passed, 1 failed"
+	expect_line "$s" "summary" "braid: summary: 5 guests, 3 passed, 2 failed"
 
 	s=svm-smp-guest-onecpu
 	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu slice=2" "$G/smp.elf=name=smp2 vcpus=2"
@@ -180,10 +195,13 @@ smp_guests_svm_shadow() {
 smp_guests_vmx() {
 	local s=vmx-smp-guests
 	BOCHS_CPUS=2 BOOT_TIMEOUT=600 boot "$s" bochs corei7_haswell_4770 "exit=bochs" \
-		"$G/smp.elf=name=smp2 vcpus=2" "$G/smp.elf=name=smp3 vcpus=3"
-	expect_status "$s" 0
+		"$G/smp.elf=name=smp2 vcpus=2" "$G/smp.elf=name=smp3 vcpus=3" \
+		"$G/smp.elf=name=aptf vcpus=2 -- ap-triple"
+	expect_status "$s" 1 # the stopped guest: Bochs's failure status
 	expect_smp_guest "$s" smp2 2
 	expect_smp_guest "$s" smp3 3
+	expect_ap_triple "$s"
+	expect_line "$s" "summary" "braid: summary: 3 guests, 2 passed, 1 failed"
 }
 
 if [ -z "${SMP_SOURCED-}" ]; then
