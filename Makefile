@@ -26,7 +26,7 @@ HV_SRCS := $(wildcard boot/*.S boot/*.c arch/x86_64/*.S arch/x86_64/*.c \
 HV_OBJS := $(patsubst %,$(BUILD)/hv-obj/%.o,$(HV_SRCS))
 
 .PHONY: all tlbplugin iso run bochs debug test unit integration adversarial differential memtest fuzz fuzz-guest bench bench-svg clean help deps deps-run \
-	run-linux bochs-linux test-bochs-linux test-sched-long \
+	run-linux bochs-linux test-bochs-linux test-smp test-sched-long \
 	format check-format entrycheck
 all: $(BUILD)/braid.elf guests linux-guest iso tlbplugin entrycheck
 
@@ -141,6 +141,8 @@ memtest: deps all            ## memtest86+: a full pass in every mode on SVM, it
 	tests/integration/memtest.sh
 fuzz-guest: deps all          ## differential page-table fuzzing: 10^6 operations per mode and vendor
 	tests/integration/ptfuzz.sh $(FUZZ_SEEDS) $(FUZZ_OPS)
+test-smp: deps all            ## SMP guests on QEMU -smp 2 in every mode, Linux too (smp.sh; partly in make test)
+	tests/integration/smp.sh
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
 	tests/integration/linux-bochs.sh
 test-sched-long: deps all     ## guests side by side, the whole toy suite in every mode on 2 Bochs CPUs (long)

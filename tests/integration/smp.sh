@@ -167,10 +167,17 @@ smp_guests_svm() {
 		"braid: guest vcpus9: error: bad value in \"vcpus=9\": expected a count of vCPUs from 1 to 8"
 	expect_line "$s" "summary" "braid: summary: 5 guests, 3 passed, 2 failed"
 
-	s=svm-smp-guest-onecpu
-	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu slice=2" "$G/smp.elf=name=smp2 vcpus=2"
-	expect_status "$s" 0
+}
+
+# Two vCPUs on one host CPU (QEMU -smp 1, so one TCG thread), and an AP
+# that triple-faults beside them.
+smp_guests_svm_onecpu() {
+	local s=svm-smp-guest-onecpu
+	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu slice=2" "$G/smp.elf=name=smp2 vcpus=2" \
+		"$G/smp.elf=name=aptf vcpus=2 -- ap-triple"
+	expect_status "$s" 3 # the stopped guest
 	expect_smp_guest "$s" smp2 2
+	expect_ap_triple "$s"
 }
 
 # Shadow and compound paging with vcpus=2: one vCPU of the guest at a
@@ -209,8 +216,19 @@ if [ -z "${SMP_SOURCED-}" ]; then
 	smp_guest_tables_svm
 	smp_vmx
 	smp_guests_svm
+	smp_guests_svm_onecpu
 	smp_guests_svm_shadow
 	smp_guests_vmx
+	# Linux with two vCPUs on two QEMU CPUs, in every paging mode.
+	. tests/integration/linux.sh
+	export LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn
+	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot svm-linux-smp qemu qemu64,+svm,+npt nested
+	check_linux_smp svm-linux-smp linux-smp-nested
+	LINUX_SMP_RUN=forkexec,mtchurn
+	for p in shadow compound; do
+		boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot "svm-linux-smp-$p" qemu qemu64,+svm,+npt "$p"
+		check_linux_smp "svm-linux-smp-$p" "linux-smp-$p"
+	done
 	echo "smp: $PASSED passed, $FAILED failed, $SKIPPED skipped"
 	[ "$FAILED" = 0 ]
 fi
