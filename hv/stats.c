@@ -195,7 +195,8 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 	}
 }
 
-void stats_total(const struct guest *g, struct guest_stats *t)
+/* The guest's counters: its own plus every vCPU's. */
+static void stats_total(const struct guest *g, struct guest_stats *t)
 {
 	*t = g->stats;
 	for (unsigned i = 0; i < g->nr_cpus; i++)

@@ -28,7 +28,4 @@ static inline void stats_charge_path(struct vcpu *v, u64 ticks)
 	c->stats.hv_tsc += ticks;
 }
 
-/* The guest's counters: its own plus every vCPU's. */
-void stats_total(const struct guest *g, struct guest_stats *t);
-
 #endif

@@ -5,8 +5,10 @@
 # smp_call, which reads the APIC ID and EFER.SVME / CR4.VMXE there. cpus=
 # limits how many; a bad value is an error and all are used.
 #
-# Sourced by tests/integration/run.sh (uses its pass/fail counters and
-# SUITE_MODS), or run alone: tests/integration/smp.sh
+# SMP guests (vcpus=, part 4) follow. Sourced by tests/integration/run.sh
+# (uses its pass/fail counters and SUITE_MODS; it runs the SMP-guest cases
+# that need no multi-threaded TCG), or run alone, everything, with Linux
+# on two QEMU CPUs in every mode: tests/integration/smp.sh (make test-smp)
 set -u
 if [ -z "${SMP_SOURCED-}" ]; then
 	cd "$(dirname "$0")/../.."
