@@ -68,18 +68,23 @@ static __attribute__((noinline)) void handle_npf(struct vcpu *v,
 {
 	struct guest *g = v->guest;
 
-	switch (mmu_npf(v, e)) {
-	case MMU_PT_WRITE:
+	enum mmu_fault r;
+
+	/* The store is emulated under the MMU lock too: atomic with
+	 * respect to every other vCPU's (hv/mmu_sync.c). */
+	mmu_lock(v);
+	r = mmu_npf(v, e);
+	if (r == MMU_PT_WRITE) {
 		stats_path(v, PATH_PT_WRITE);
 		/* With the linear address (VMX), the store needs no walk
 		 * of the guest's tables, as after a #PF. */
 		ptwrite_emulate(v, e->npf.gva_valid ? e->npf.gva : e->npf.gpa,
 				e->npf.gva_valid ? &e->npf.gpa : NULL,
 				PTWRITE_CPL_UNKNOWN);
-		return;
-	case MMU_NOT_MINE: break;
-	default: return;
 	}
+	mmu_unlock(v);
+	if (r != MMU_NOT_MINE)
+		return;
 	if (!e->npf.walk && floats(g, e->npf.gpa, e->npf.exec)) {
 		stats_path(v, PATH_MMIO);
 		mmio_emulate(v, e->npf.gpa);
@@ -109,15 +114,19 @@ static void handle_pf(struct vcpu *v, u64 gva, u32 error)
 	struct gcpu *gc = gcpu(v);
 	u64 gpa = 0;
 
-	switch (mmu_page_fault(v, gva, error, &gpa)) {
-	case MMU_REFLECTED: stats_path(v, PATH_PF_REFLECT); return;
-	case MMU_PT_WRITE:
+	enum mmu_fault r;
+
+	mmu_lock(v); /* see handle_npf() */
+	r = mmu_page_fault(v, gva, error, &gpa);
+	if (r == MMU_PT_WRITE) {
 		stats_path(v, PATH_PT_WRITE);
 		ptwrite_emulate(v, gva, &gpa, error & PFERR_U);
-		return;
-	case MMU_NO_MEMORY: break;
-	default: return;
 	}
+	mmu_unlock(v);
+	if (r == MMU_REFLECTED)
+		stats_path(v, PATH_PF_REFLECT);
+	if (r != MMU_NO_MEMORY)
+		return;
 	if (floats(g, gpa, error & PFERR_I)) {
 		stats_path(v, PATH_MMIO);
 		mmio_emulate(v, gpa);

@@ -51,6 +51,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 	memset(g, 0, sizeof(*g));
 	g->cfg = *cfg;
 	g->plat_lock = (struct spinlock)SPINLOCK_INIT("platform");
+	g->mmu_lock = (struct spinlock)SPINLOCK_INIT("mmu");
 	g->nr_cpus = cfg->vcpus ? cfg->vcpus : 1;
 
 	for (unsigned i = 0; i < g->nr_cpus; i++) {
@@ -58,6 +59,7 @@ int guest_create(struct guest *g, const struct guest_config *cfg, char *why,
 
 		gc->index = i;
 		gc->vcpu.guest = g;
+		gc->sroot = SP_NONE; /* no root in the shared tree yet */
 		/* Its own x87/SSE and debug registers, never the last
 		 * guest's. */
 		cpu_state_reset(&gc->vcpu);

@@ -120,9 +120,13 @@ struct guest_stats {
 	u64 mmio;      /* device-memory accesses emulated */
 	u64 unbacked;  /* accesses where it has no memory (unbacked=float) */
 	u64 ipis_sent; /* ICR writes that sent an IPI (hv/ipi.c) */
-	u64 ipis_delivered;	   /* ... and arrivals at other vCPUs' APICs */
-	u64 mmu_handovers;	   /* hv/mmu_owner.c: the MMU to another vCPU */
-	u32 reports[REPORT_NR];	   /* reports made, by reason */
+	u64 ipis_delivered; /* ... and arrivals at other vCPUs' APICs */
+	/* SMP shadow and compound trees (hv/mmu_sync.c): */
+	u64 mmu_lock_waits;	 /* the MMU lock was held by another vCPU */
+	u64 shootdowns_sent;	 /* other vCPUs made to leave guest mode */
+	u64 shootdowns_received; /* ... this one, by another */
+	u64 reclassified;	 /* compound regions it caused to change kind */
+	u32 reports[REPORT_NR];	 /* reports made, by reason */
 	u64 suppressed[REPORT_NR]; /* ... and not printed */
 	struct path_stats path[PATH_NR];
 };
@@ -151,6 +155,18 @@ struct gcpu {
 	struct x86_memo insn_memo; /* its instructions braid decoded lately */
 	struct guest_stats stats;  /* its exits; summed in the stats line */
 	struct vlapic lapic;
+	/* Its place in the guest's shared tree (hv/mmu_sync.c): its root
+	 * while it holds no MMU lock (pinned), the lock's depth, the TLB
+	 * generation it flushed for, whether it is in guest mode and on
+	 * which CPU, and a flush of its own to make before it enters. */
+	u32 sroot;
+	u16 sroot_gen;
+	unsigned mmu_depth;
+	u64 tlb_seen;
+	bool in_guest;
+	unsigned guest_cpu;
+	bool flush_pending;
+	u64 reclass_mark;
 	/* The last full pass left nothing to inject and braid's timer set
 	 * for next_due: see vplat_before_entry(). */
 	bool settled;
@@ -186,9 +202,11 @@ struct guest {
 	u64 cpu_budget;	   /* TSC ticks of CPU time time= allows; 0: none */
 	unsigned nr_cpus;  /* vcpus= */
 	unsigned live;	   /* vCPUs the scheduler holds (hv/sched.c) */
-	/* Shadow or compound with vcpus>1: the vCPU that may run, and the
-	 * last that did (hv/mmu_owner.c). */
-	struct vcpu *mmu_owner, *mmu_last;
+	/* Shadow or compound with vcpus>1 (hv/mmu_sync.c): the MMU lock,
+	 * the vCPU holding it, and the TLB generation shootdowns bump. */
+	struct spinlock mmu_lock;
+	struct vcpu *mmu_holder;
+	u64 tlb_gen;
 	struct gcpu cpus[GUEST_VCPUS_MAX];
 	/* The devices its vCPUs share (struct vplat, the UART, the local
 	 * APICs as IPIs reach them): every access from an exit handler. */

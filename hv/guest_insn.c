@@ -4,6 +4,7 @@
 #include "arch/x86_64/cpu.h"
 #include "arch/x86_64/vendor.h"
 #include "hv/guest_insn.h"
+#include "hv/mmu.h"
 #include "hv/gva.h"
 #include "hv/watch.h"
 #include "lib/phys.h"
@@ -32,7 +33,7 @@ static int fetch_part(struct vcpu *v, u64 gva, u8 *buf, unsigned n)
 	u32 pf = 0;
 
 	if (g->cfg.paging != PAGING_NESTED && gc->paged && gc->hw_cr3)
-		p = shadow_lookup(&g->shadow, gva);
+		p = mmu_lookup(v, gva);
 	if (p && n >= 8) { /* two overlapping word loads and stores */
 		__builtin_memcpy(buf, p, 8);
 		__builtin_memcpy(buf + n - 8, p + n - 8, 8);

@@ -100,7 +100,7 @@ static int one_element(struct vcpu *v, const struct vmexit *e, u64 lin)
 			continue;
 		}
 		memcpy(mem, p, s.len[i]);
-		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+		mmu_guest_wrote(v, s.gpa[i], s.len[i]);
 	}
 	if (!e->io.in)
 		io_port(g, e->io.port, false, e->io.size, &val);

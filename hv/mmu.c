@@ -92,6 +92,12 @@ static void protect(void *ctx, u64 gfn, bool on)
 	g->shadow.need_flush = true;
 }
 
+/* A tree that vCPUs share while they run asks for shootdowns. */
+static void (*smp_sync(const struct guest *g))(void *)
+{
+	return mmu_shared(g) ? mmu_shootdown : NULL;
+}
+
 /*
  * Compound paging: the nested table maps RAM, and the pool of compound
  * pages at a window just above it (hidden: the guest's memory map does
@@ -108,11 +114,14 @@ static u64 us_to_ticks(u64 us)
 
 static int create_compound(struct guest *g)
 {
-	struct shadow_ops ops = {
-		g,	     shadow_gpa_ptr,  shadow_gfn_to_hpa,
-		protect,     compound_nested, compound_nested_installed,
-		&g->compound
-	};
+	struct shadow_ops ops = { g,
+				  shadow_gpa_ptr,
+				  shadow_gfn_to_hpa,
+				  protect,
+				  compound_nested,
+				  compound_nested_installed,
+				  &g->compound,
+				  smp_sync(g) };
 	u64 window = ALIGN_UP(g->cfg.mem, GiB(1));
 	struct compound_knobs k = g->cfg.knobs;
 	int err = map_ram(g, &g->nested, vendor->nested_format);
@@ -138,7 +147,8 @@ int mmu_create(struct guest *g)
 {
 	struct shadow_ops ops = { .ctx = g,
 				  .gpa_ptr = shadow_gpa_ptr,
-				  .gfn_to_hpa = shadow_gfn_to_hpa };
+				  .gfn_to_hpa = shadow_gfn_to_hpa,
+				  .sync = smp_sync(g) };
 	int err;
 
 	if (!shadowed(g))
@@ -218,12 +228,16 @@ static bool host_has_nx(void)
 }
 
 /* Shadow entries encode CR0.WP, EFER.NXE and CR4.SMEP (shadow.c,
- * leaf_flags()): the shadow decides what a change costs. */
+ * leaf_flags()): the shadow decides what a change costs. The tree has one
+ * mode, that of the vCPUs that walk it: a vCPU with paging off (an AP in
+ * its trampoline) does not change it. */
 static void update_walk_mode(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct gwalk_mode m;
 
+	if (!gcpu(v)->paged)
+		return;
 	mmu_walk_mode(v, &m);
 	shadow_set_mode(&g->shadow, &m);
 }
@@ -297,7 +311,7 @@ static void apply_compound(struct vcpu *v, bool new_cr3)
 	use_twin(v, twin != 0);
 	vendor->set_mmu(v, gcr, &hw);
 	gc->hw_cr3 = lm ? hw.cr3 : 0;
-	g->shadow.need_flush = true;
+	g->shadow.flush_self = true;
 }
 
 /*
@@ -324,11 +338,10 @@ static void run_unpaged(struct vcpu *v)
 		shadow_reset(&g->shadow);
 		gc->paged = false;
 	}
-	update_walk_mode(v);
 	vendor->set_nested_paging(v, true);
 	vendor->set_mmu(v, &gc->gcr, &hw);
 	gc->hw_cr3 = 0;
-	g->shadow.need_flush = true;
+	g->shadow.flush_self = true;
 }
 
 /* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
@@ -370,7 +383,7 @@ static void apply(struct vcpu *v, bool new_cr3)
 			 : shadow_root_hpa(&g->shadow);
 	vendor->set_mmu(v, gcr, &hw);
 	gc->hw_cr3 = hw.cr3;
-	g->shadow.need_flush = true;
+	g->shadow.flush_self = true;
 }
 
 void mmu_reset(struct vcpu *v, u64 cr0)
@@ -382,13 +395,9 @@ void mmu_reset(struct vcpu *v, u64 cr0)
 		return;
 	gc->gcr = (struct mmu_regs){ cr0, 0, 0, 0 };
 	gc->paged = false;
+	mmu_lock(v);
 	apply(v, false);
-}
-
-void mmu_switch_in(struct vcpu *v)
-{
-	if (shadowed(v->guest))
-		apply(v, true);
+	mmu_unlock(v);
 }
 
 void mmu_unshadow_all(struct vcpu *v)
@@ -398,24 +407,32 @@ void mmu_unshadow_all(struct vcpu *v)
 
 	if (!shadowed(g) || !gc->paged)
 		return;
+	mmu_lock(v);
 	shadow_reset(&g->shadow);
 	apply(v, true);
+	mmu_unlock(v);
 }
 
-void mmu_shadow_flush(struct vcpu *v)
+void mmu_flush_now(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
 	struct shadow *s = &g->shadow;
 
-	/* Every change to the tree sets need_flush, a root that moved with
-	 * the rest: nothing to look at while it is clear. */
+	/* Every change to the tree asks for a flush, a root that moved with
+	 * the rest: nothing to look at until one does. */
 	if (gc->hw_cr3 && hw_root(g) != gc->hw_cr3)
-		apply(v, false); /* the pool was reclaimed (the root moved), or
-				  * it moved to or from its twin */
+		apply(v, false); /* the pool was reclaimed (the root moved or
+				  * is gone), or it moved to or from its twin */
 	vendor->flush_tlb(v);
-	s->need_flush = false;
+	s->flush_self = false; /* done now */
 	s->stats.flushes++;
+}
+
+void mmu_shadow_flush(struct vcpu *v)
+{
+	mmu_flush_now(v);
+	v->guest->shadow.need_flush = false;
 }
 
 u64 mmu_get_efer(struct vcpu *v)
@@ -446,7 +463,9 @@ bool mmu_set_efer(struct vcpu *v, u64 efer)
 		return true;
 	}
 	gc->gcr.efer = (efer & ~EFER_LMA) | (gc->gcr.efer & EFER_LMA);
+	mmu_lock(v);
 	apply(v, false);
+	mmu_unlock(v);
 	return true;
 }
 
@@ -516,7 +535,9 @@ bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 	case 3: gc->gcr.cr3 = val; break;
 	default: gc->gcr.cr4 = val; break;
 	}
+	mmu_lock(v);
 	apply(v, cr == 3);
+	mmu_unlock(v);
 	return true;
 }
 
@@ -543,13 +564,15 @@ void mmu_invlpg(struct vcpu *v, bool gva_known, u64 gva)
 	 * shadow is current; only the hardware TLB may hold the old entry,
 	 * for this address alone (zaps leave the rest to the guest's own
 	 * invalidation, mm/shadow.c). */
+	mmu_lock(v);
 	g->shadow.stats.invlpgs++;
 	if (gva_known) {
 		vendor->flush_va(v, gva);
 		g->shadow.stats.flushes_addr++;
 	} else {
-		g->shadow.need_flush = true;
+		g->shadow.flush_self = true;
 	}
+	mmu_unlock(v);
 }
 
 /*
@@ -582,7 +605,7 @@ static bool fault_loop(struct vcpu *v, u64 addr, const char *what)
 	return true;
 }
 
-enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
+static enum mmu_fault page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
@@ -609,23 +632,54 @@ enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 	return MMU_DONE;
 }
 
-bool mmu_gpa_protected(struct guest *g, u64 gpa)
+enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 {
-	return shadowed(g) && shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+	enum mmu_fault r;
+
+	mmu_lock(v);
+	r = page_fault(v, gva, error, gpa);
+	mmu_unlock(v);
+	return r;
 }
 
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len)
+bool mmu_gpa_protected(struct vcpu *v, u64 gpa)
 {
+	struct guest *g = v->guest;
+	bool r;
+
+	if (!shadowed(g))
+		return false;
+	mmu_lock(v);
+	r = shadow_protected(&g->shadow, gpa >> PAGE_SHIFT);
+	mmu_unlock(v);
+	return r;
+}
+
+void mmu_guest_wrote(struct vcpu *v, u64 gpa, unsigned len)
+{
+	struct guest *g = v->guest;
 	bool was_table;
 
 	if (!shadowed(g))
 		return;
+	mmu_lock(v);
 	was_table = shadow_guest_wrote(&g->shadow, gpa, len);
 	if (compound(g) && was_table)
 		compound_wrote(&g->compound, gpa >> PAGE_SHIFT);
+	mmu_unlock(v);
 }
 
-enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
+void *mmu_lookup(struct vcpu *v, u64 gva)
+{
+	void *p;
+
+	mmu_lock(v);
+	p = shadow_lookup(&v->guest->shadow, gva);
+	mmu_unlock(v);
+	return p;
+}
+
+static enum mmu_fault npf(struct vcpu *v, const struct vmexit *e)
 {
 	struct guest *g = v->guest;
 	u64 gfn = e->npf.gpa >> PAGE_SHIFT;
@@ -655,4 +709,16 @@ enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
 		return MMU_DONE;
 	}
 	return MMU_PT_WRITE;
+}
+
+enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
+{
+	enum mmu_fault r;
+
+	if (!compound(v->guest))
+		return MMU_NOT_MINE;
+	mmu_lock(v);
+	r = npf(v, e);
+	mmu_unlock(v);
+	return r;
 }

@@ -8,6 +8,7 @@
 #define HV_MMU_H
 
 #include "arch/x86_64/vendor.h"
+#include "lib/atomic.h"
 #include "hv/guest.h"
 #include "mm/gwalk.h"
 
@@ -24,19 +25,73 @@ void mmu_shadow_flush(struct vcpu *v);
  * any more (until it is walked again). */
 void mmu_unshadow_all(struct vcpu *v);
 
+/* SMP guests under shadow or compound paging (hv/mmu_sync.c). */
+static inline bool mmu_shared(const struct guest *g)
+{
+	return g->nr_cpus > 1 && g->cfg.paging != PAGING_NESTED;
+}
+void mmu_lock_smp(struct vcpu *v);
+void mmu_unlock_smp(struct vcpu *v);
+void mmu_before_entry_smp(struct vcpu *v);
+bool mmu_enter_smp(struct vcpu *v);
+/* Shoot down every other vCPU's translations of the tree (under the MMU
+ * lock; @ctx is the guest: shadow_ops.sync). */
+void mmu_shootdown(void *ctx);
+/* Load the root if it moved, and flush the TLB (the lock held). */
+void mmu_flush_now(struct vcpu *v);
+
+/* The guest's MMU lock: what reads or changes its shadow or compound
+ * tree holds it. Recursive for one vCPU; nothing to take in a guest of
+ * one vCPU, or under nested paging. */
+static inline void mmu_lock(struct vcpu *v)
+{
+	if (mmu_shared(v->guest))
+		mmu_lock_smp(v);
+}
+
+static inline void mmu_unlock(struct vcpu *v)
+{
+	if (mmu_shared(v->guest))
+		mmu_unlock_smp(v);
+}
+
 /* Just before each VM entry: the compound policy's clock, and a pending
  * flush (shadow and compound paging; nested paging has nothing to do).
  * Inline: it runs on every exit path, most of which change neither. */
 static inline void mmu_before_entry(struct vcpu *v)
 {
 	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
 
 	if (g->cfg.paging == PAGING_NESTED)
 		return;
+	if (g->nr_cpus > 1) {
+		if (gc->flush_pending ||
+		    atomic_load_acquire(&g->tlb_gen) != gc->tlb_seen ||
+		    (g->cfg.paging == PAGING_COMPOUND &&
+		     guest_policy_time(g) >= g->compound.next_scan))
+			mmu_before_entry_smp(v);
+		return;
+	}
 	if (g->cfg.paging == PAGING_COMPOUND)
 		compound_tick(&g->compound, guest_policy_time(g));
-	if (g->shadow.need_flush)
+	if (g->shadow.need_flush || g->shadow.flush_self)
 		mmu_shadow_flush(v);
+}
+
+/* The last step before VM entry, nothing left to do after it: a vCPU of
+ * an SMP shadow or compound guest is in guest mode from here, unless a
+ * shootdown came after mmu_before_entry() (false: go round again). */
+static inline bool mmu_enter(struct vcpu *v)
+{
+	return !mmu_shared(v->guest) || mmu_enter_smp(v);
+}
+
+/* Just after VM exit: out of guest mode (a shootdown need not wait). */
+static inline void mmu_exited(struct vcpu *v)
+{
+	if (mmu_shared(v->guest))
+		atomic_store_release(&gcpu(v)->in_guest, false);
 }
 
 /* The host TSC by which braid must run again for the MMU, even if the
@@ -51,15 +106,6 @@ static inline u64 mmu_next_event(const struct guest *g, u64 now)
 	due = compound_next_scan(&g->compound);
 	return due > ran ? now + (due - ran) : now;
 }
-
-/* SMP guests under shadow or compound paging run one vCPU at a time
- * (hv/mmu_owner.c): may @v run now? If not, the holder is told. */
-bool mmu_take(struct vcpu *v);
-/* @v leaves its CPU: another vCPU may take the MMU. */
-void mmu_give_up(struct vcpu *v);
-/* @v takes the MMU over from another vCPU: its root, its walk mode, and
- * a flush of its TLB tag before it enters. */
-void mmu_switch_in(struct vcpu *v);
 
 /* The guest's own view of its control registers and EFER. */
 void mmu_guest_regs(struct vcpu *v, struct mmu_regs *r);
@@ -103,8 +149,10 @@ enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa);
  * (MMU_NOT_MINE for any other). */
 enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e);
 /* Is @gpa a guest page table braid write-protects? */
-bool mmu_gpa_protected(struct guest *g, u64 gpa);
-/* Braid wrote guest RAM on the guest's behalf (emulation). */
-void mmu_guest_wrote(struct guest *g, u64 gpa, unsigned len);
+bool mmu_gpa_protected(struct vcpu *v, u64 gpa);
+/* Braid wrote guest RAM on the guest's behalf (emulation by @v). */
+void mmu_guest_wrote(struct vcpu *v, u64 gpa, unsigned len);
+/* shadow_lookup() in @v's own address space. */
+void *mmu_lookup(struct vcpu *v, u64 gva);
 
 #endif

@@ -91,6 +91,26 @@ static int emu_read(void *opaque, u64 gva, void *buf, unsigned n)
 	return 0;
 }
 
+/* Other vCPUs may read the entry while it is written (a kernel reading a
+ * PTE on another CPU): an aligned store of 2, 4 or 8 bytes is one store,
+ * as the guest's own MOV would have been (SDM Vol. 3A 9.1.1). Emulated
+ * stores to protected tables are atomic with respect to each other: they
+ * all happen under the guest's MMU lock (hv/exit.c). */
+static void store_whole(void *dst, const void *src, unsigned n)
+{
+	/* Unaligned: no promise on hardware either. */
+	bool aligned = !((uintptr_t)dst & (n - 1));
+
+	if (aligned && n == 8)
+		__builtin_memcpy(dst, src, 8);
+	else if (aligned && n == 4)
+		__builtin_memcpy(dst, src, 4);
+	else if (aligned && n == 2)
+		__builtin_memcpy(dst, src, 2);
+	else
+		memcpy(dst, src, n);
+}
+
 /*
  * One walk per page: the translation says both whether the store may go
  * on and where it lands. A REP store may run past the protected table, or
@@ -108,13 +128,13 @@ static int emu_write(void *opaque, u64 gva, const void *buf, unsigned n)
 
 	if (err)
 		return record(pe, err, s.fault_gva, pf);
-	if (pe->done_one && !mmu_gpa_protected(g, s.gpa[0]))
+	if (pe->done_one && !mmu_gpa_protected(pe->v, s.gpa[0]))
 		return -EAGAIN;
 	pe->done_one = true;
 	watch_store(pe->v, gva, n);
 	for (unsigned i = 0; i < s.nr; p += s.len[i++]) {
-		memcpy(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
-		mmu_guest_wrote(g, s.gpa[i], s.len[i]);
+		store_whole(guest_ptr(g, s.gpa[i], s.len[i]), p, s.len[i]);
+		mmu_guest_wrote(pe->v, s.gpa[i], s.len[i]);
 	}
 	return 0;
 }
@@ -157,7 +177,7 @@ static bool store_simple(struct vcpu *v, const struct x86_insn *in, u64 rip,
 		__builtin_memcpy(guest_ptr(g, gpa, 8), &val, 8);
 	else
 		__builtin_memcpy(guest_ptr(g, gpa, 4), &val, 4);
-	mmu_guest_wrote(g, gpa, n);
+	mmu_guest_wrote(v, gpa, n);
 	vcpu_skip_insn(v, in->len);
 	watch_store(v, gva, n);
 	watch_deliver(v, 0);

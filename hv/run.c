@@ -74,10 +74,6 @@ void vcpu_run(struct vcpu *v)
 	u64 exit_tsc = v->last_exit_tsc;
 	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
 
-	if (!mmu_take(v)) {
-		v->sched.blocked = true; /* its guest's MMU is busy elsewhere */
-		return;
-	}
 	this_cpu()->vcpu = v;
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
@@ -87,7 +83,10 @@ void vcpu_run(struct vcpu *v)
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(v);
 		vplat_before_entry(v);
+		if (!mmu_enter(v))
+			continue; /* a shootdown came in between */
 		vendor->vcpu_run(v, &e);
+		mmu_exited(v);
 		/* Both sides of the boundary by the entry stubs' own stamps
 		 * (a failed entry stamps no exit): the last exit's path ran
 		 * from its VM exit to this entry. */
@@ -110,7 +109,9 @@ void vcpu_run(struct vcpu *v)
 		if (g->cfg.trace && gc->stats.exits_total >= g->next_trace &&
 		    g->state == GUEST_RUNNING) {
 			g->next_trace = gc->stats.exits_total + g->cfg.trace;
+			mmu_lock(v);
 			classify_dump(g);
+			mmu_unlock(v);
 		}
 	}
 out:
@@ -121,5 +122,4 @@ out:
 	v->last_exit_tsc = exit_tsc;
 	v->exit_charged = charged;
 	this_cpu()->vcpu = NULL;
-	mmu_give_up(v);
 }

@@ -310,10 +310,9 @@ static void requeue(struct sched_cpu *c, struct vcpu *v)
 {
 	unsigned to;
 
-	if (v->sched.yielded || v->sched.blocked) {
-		v->sched.yields += v->sched.yielded;
+	if (v->sched.yielded) {
+		v->sched.yields++;
 		v->sched.yielded = false;
-		v->sched.blocked = false;
 		v->sched.slice_end = 0;
 		spin_lock(&c->lock);
 		enqueue(c, v);
@@ -383,8 +382,7 @@ static void finish(struct sched_cpu *c, struct vcpu *v,
 
 void sched_yield(struct vcpu *v)
 {
-	if (!atomic_load_relaxed(&cpus[me()].runq) &&
-	    !atomic_load_relaxed(&v->sched.contended))
+	if (!atomic_load_relaxed(&cpus[me()].runq))
 		return; /* nobody to give way to */
 	v->sched.yielded = true;
 	defer(DEFER_RESCHED);
@@ -457,7 +455,7 @@ void sched_wake(struct vcpu *v)
 		break;
 	case VCPU_RUNNING:
 		v->sched.wake_pending = true;
-		c->recheck = true; /* it may be contended now */
+		c->recheck = true; /* the wake may need it to stop */
 		kick(v->sched.cpu);
 		break;
 	default: break; /* idle: gone */
@@ -470,9 +468,7 @@ void sched_wake(struct vcpu *v)
  * halted vCPU here is due to wake. */
 static void preempt_point(struct sched_cpu *c, struct vcpu *v)
 {
-	bool waited_for = atomic_load_relaxed(&c->runq) ||
-			  atomic_load_relaxed(&v->sched.contended);
-	u64 at = waited_for ? v->sched.slice_end : ~0ull;
+	u64 at = atomic_load_relaxed(&c->runq) ? v->sched.slice_end : ~0ull;
 
 	this_cpu()->preempt_at = MIN(at, atomic_load_relaxed(&c->next_wake));
 }
@@ -492,10 +488,10 @@ static void run_one(struct sched_cpu *c, struct vcpu *v,
 	c->current = NULL;
 	if (v->guest->state != GUEST_RUNNING)
 		finish(c, v, done);
-	else if (v->halted && !v->sched.blocked)
+	else if (v->halted)
 		halt(c, v);
 	else
-		requeue(c, v); /* blocked: it looks again when picked */
+		requeue(c, v);
 }
 
 void sched_cpu_loop(void (*done)(struct vcpu *v))
@@ -540,8 +536,7 @@ void sched_tick(struct vcpu *v)
 	c->woken = false;
 	c->recheck = false;
 	spin_unlock(&c->lock);
-	if (woke || ((c->runq || atomic_load_relaxed(&v->sched.contended)) &&
-		     now >= v->sched.slice_end)) {
+	if (woke || (c->runq && now >= v->sched.slice_end)) {
 		defer(DEFER_RESCHED);
 		return;
 	}

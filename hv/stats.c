@@ -183,7 +183,9 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 	t->unbacked += s->unbacked;
 	t->ipis_sent += s->ipis_sent;
 	t->ipis_delivered += s->ipis_delivered;
-	t->mmu_handovers += s->mmu_handovers;
+	t->mmu_lock_waits += s->mmu_lock_waits;
+	t->shootdowns_sent += s->shootdowns_sent;
+	t->shootdowns_received += s->shootdowns_received;
 	for (int i = 0; i < REPORT_NR; i++) {
 		t->reports[i] += s->reports[i];
 		t->suppressed[i] += s->suppressed[i];
@@ -193,6 +195,26 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 		t->path[i].tsc += s->path[i].tsc;
 		t->path[i].max = MAX(t->path[i].max, s->path[i].max);
 	}
+}
+
+/* An SMP guest's shared tree (hv/mmu_sync.c): lock waits, shootdowns,
+ * and the compound reclassifications each vCPU caused. */
+static int smp_mmu_stats(const struct guest *g, const struct guest_stats *t,
+			 char *buf, size_t len)
+{
+	int n = snprintf(buf, len,
+			 ",\"mmu_smp\":{\"lock_waits\":%llu,"
+			 "\"shootdowns_sent\":%llu,"
+			 "\"shootdowns_received\":%llu,\"reclassified\":[",
+			 (unsigned long long)t->mmu_lock_waits,
+			 (unsigned long long)t->shootdowns_sent,
+			 (unsigned long long)t->shootdowns_received);
+
+	for (unsigned i = 0; i < g->nr_cpus; i++)
+		n += snprintf(
+			buf + n, len - n, "%s%llu", i ? "," : "",
+			(unsigned long long)g->cpus[i].stats.reclassified);
+	return n + snprintf(buf + n, len - n, "]}");
 }
 
 /* The guest's counters: its own plus every vCPU's. */
@@ -244,11 +266,10 @@ void stats_print(const struct guest *g)
 		n += compound_stats(g, buf + n, sizeof(buf) - n);
 	n += sched_stats(g, t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n,
-		      ",\"ipi\":{\"sent\":%llu,\"delivered\":%llu},"
-		      "\"mmu_handovers\":%llu",
+		      ",\"ipi\":{\"sent\":%llu,\"delivered\":%llu}",
 		      (unsigned long long)t->ipis_sent,
-		      (unsigned long long)t->ipis_delivered,
-		      (unsigned long long)t->mmu_handovers);
+		      (unsigned long long)t->ipis_delivered);
+	n += smp_mmu_stats(g, t, buf + n, sizeof(buf) - n);
 	n += path_stats(t, buf + n, sizeof(buf) - n);
 	n += snprintf(buf + n, sizeof(buf) - n, "}\n");
 	/* Longer than kprintf's buffer: written as it is. */

@@ -5,6 +5,7 @@
  * ends it with P=1 and RSVD=1 (4.7); otherwise permissions are combined
  * over all levels (4.6) and checked once at the end.
  */
+#include "lib/atomic.h"
 #include "mm/gwalk.h"
 #include "mm/pte.h"
 
@@ -73,22 +74,31 @@ static void fail(struct gwalk *w, u32 access, const struct gwalk_mode *m,
 		w->error |= PFERR_I;
 }
 
-/* Set A along the path, and D in the leaf for a write (SDM 4.8). */
-static void set_accessed(struct gwalk *w, u64 *ptes[5], u32 access)
+/*
+ * Set A along the path, and D in the leaf for a write (SDM 4.8), as the
+ * CPU does: each with a locked compare-and-exchange on the entry the walk
+ * read, so that a store another vCPU makes to the entry in the meantime
+ * (which braid does not trap in a table it does not mirror yet) is not
+ * overwritten (SDM Vol. 3A 4.8: the processor sets them atomically).
+ * False: an entry changed since the walk read it; walk again.
+ */
+static bool set_accessed(struct gwalk *w, u64 *ptes[5], u32 access)
 {
 	for (unsigned l = 4; l >= w->level; l--) {
-		if (!(*ptes[l] & X86_PTE_A))
-			*ptes[l] |= X86_PTE_A;
-		w->pte[l] = *ptes[l];
+		u64 want = w->pte[l] | X86_PTE_A;
+
+		if (l == w->level && (access & PFERR_W))
+			want |= X86_PTE_D;
+		if (want != w->pte[l] &&
+		    !atomic_cmpxchg(ptes[l], &w->pte[l], want))
+			return false;
+		w->pte[l] = want;
 	}
-	if ((access & PFERR_W) && !(*ptes[w->level] & X86_PTE_D)) {
-		*ptes[w->level] |= X86_PTE_D;
-		w->pte[w->level] = *ptes[w->level];
-	}
+	return true;
 }
 
-void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
-	   gwalk_map_fn map, void *ctx, struct gwalk *w)
+static bool walk_once(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
+		      gwalk_map_fn map, void *ctx, struct gwalk *w)
 {
 	u64 table = cr3 & PTE_ADDR_MASK, *ptes[5] = { 0 };
 	u64 rsvd = reserved_always(m);
@@ -104,11 +114,15 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 		e = p ? *p : ~0ull;
 		ptes[l] = p;
 		w->pte[l] = e;
-		if (!(e & X86_PTE_P))
-			return fail(w, access, m, 0);
+		if (!(e & X86_PTE_P)) {
+			fail(w, access, m, 0);
+			return true;
+		}
 		leaf = is_leaf(m, l, e, &rsvd_ps);
-		if (!p || rsvd_ps || (e & reserved_bits(rsvd, l, leaf)))
-			return fail(w, access, m, PFERR_P | PFERR_RSVD);
+		if (!p || rsvd_ps || (e & reserved_bits(rsvd, l, leaf))) {
+			fail(w, access, m, PFERR_P | PFERR_RSVD);
+			return true;
+		}
 		w->writable &= !!(e & X86_PTE_RW);
 		w->user &= !!(e & X86_PTE_US);
 		w->exec &= !(m->nxe && (e & X86_PTE_NX));
@@ -122,9 +136,26 @@ void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 		}
 		table = e & PTE_ADDR_MASK;
 	}
-	if (!permitted(m, w, access))
-		return fail(w, access, m, PFERR_P);
-	set_accessed(w, ptes, access);
+	if (!permitted(m, w, access)) {
+		fail(w, access, m, PFERR_P);
+		return true;
+	}
+	return set_accessed(w, ptes, access);
+}
+
+/* Another vCPU may keep changing an entry on the path; the walk itself
+ * always ends, so a guest can only make this CPU retry as often as it
+ * races (a bound keeps braid's own exit time finite all the same). */
+#define GWALK_RETRIES 64
+
+void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
+	   gwalk_map_fn map, void *ctx, struct gwalk *w)
+{
+	for (unsigned i = 0; i < GWALK_RETRIES; i++)
+		if (walk_once(cr3, gva, access, m, map, ctx, w))
+			return;
+	fail(w, access, m, 0);
+	w->raced = true;
 }
 
 bool gwalk_sibling(const struct gwalk_mode *m, const struct gwalk *w, u64 gva,

@@ -35,13 +35,18 @@ struct gwalk {
 	unsigned level;		   /* level of the leaf: 1, 2 (2M) or 3 (1G) */
 	bool writable, user, exec; /* effective permissions of the path */
 	u64 table_gpa[5]; /* table_gpa[l]: the guest table read at level l */
-	u64 pte[5];	  /* pte[l]: the entry used at level l (A/D as read) */
+	u64 pte[5];	  /* pte[l]: the entry used at level l, with the A/D
+		     * bits the walk set */
 	bool fault;
+	/* With fault: other vCPUs kept changing the path while the walk
+	 * set A/D bits (gwalk() retries a while). Not the guest's fault:
+	 * let the access run again. */
+	bool raced;
 	u32 error; /* #PF error code when fault */
 };
 
 /* Walk for an access of kind @access (PFERR_W/U/I bits). On success set
- * the A bits along the path, and D in the leaf for a write. */
+ * the A bits along the path, and D in the leaf for a write, atomically. */
 void gwalk(u64 cr3, u64 gva, u32 access, const struct gwalk_mode *m,
 	   gwalk_map_fn map, void *ctx, struct gwalk *w);
 

@@ -11,6 +11,7 @@
  * Shadow leaves are 4 KiB; a guest 2 MiB or 1 GiB page is shadowed by
  * "direct" pages below the shadow entry that stands for the guest leaf.
  */
+#include "lib/atomic.h"
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "lib/phys.h"
@@ -41,6 +42,21 @@ static u64 *leaf_table(const struct shadow *s, u32 i)
 static bool leaf_protection(const struct shadow *s)
 {
 	return !s->compound || s->twin;
+}
+
+/*
+ * SMP guests: make sure no other vCPU can still use what the tree held
+ * (ops.sync, a shootdown). Their TLBs and paging-structure caches may
+ * point into pages freed since, or allow writes the tree has just taken
+ * away; the caller's own TLB is flushed before it enters, as always.
+ */
+static void sync_others(struct shadow *s)
+{
+	if (!s->ops.sync)
+		return;
+	s->ops.sync(s->ops.ctx);
+	s->unsynced_frees = false;
+	s->need_flush = false; /* the shootdown flushes every vCPU */
 }
 
 /* Where table pointers point: host-physical for a shadow tree, the
@@ -224,12 +240,21 @@ static void split_large(struct shadow *s, u64 base)
 /* Guest frame @gfn (in RAM) became one of the tables braid mirrors. */
 static void protect(struct shadow *s, u64 gfn)
 {
+	bool pending = s->need_flush;
+
+	s->need_flush = false;
 	if (s->tables_in_2m[gfn / PT_ENTRIES]++ == 0 && leaf_protection(s))
 		split_large(s, gfn & ~(u64)(PT_ENTRIES - 1));
 	if (s->compound)
 		s->ops.protect(s->ops.ctx, gfn, true);
 	if (leaf_protection(s))
 		write_protect(s, gfn);
+	/* Another vCPU may still write the page through a translation it
+	 * cached: not before the shootdown, as the caller reads the table
+	 * next (the walk is checked again then: install()). */
+	if (s->need_flush)
+		sync_others(s);
+	s->need_flush |= pending;
 }
 
 /* ... and is no longer: a shadow tree makes its leaves writable again
@@ -339,6 +364,7 @@ static void sp_free(struct shadow *s, u32 sp)
 		unprotect(s, p->gfn);
 	p->in_use = false;
 	p->gen++;
+	s->unsynced_frees = true;
 	p->next = s->free_head;
 	s->free_head = sp;
 	s->nr_free++;
@@ -353,6 +379,10 @@ static u32 sp_alloc(struct shadow *s, unsigned level, u64 gfn, bool direct,
 
 	if (sp == SP_NONE)
 		return SP_NONE;
+	/* Another vCPU's paging-structure caches may still point at a
+	 * freed page: before it holds anything else, they must be gone. */
+	if (s->unsynced_frees)
+		sync_others(s);
 	p = &s->pages[sp];
 	s->free_head = p->next;
 	s->nr_free--;
@@ -528,17 +558,26 @@ static void rmap_flush(struct shadow *s)
 	s->rmap_free = 0;
 	memset(s->rmap_head, 0xff, s->nr_gfns * sizeof(u32));
 	s->need_flush = true;
+	/* No writable leaf is tracked any more: none may stay cached. */
+	sync_others(s);
 }
 
-/* The pool ran dry: free the cached roots other than the active one; if
- * there are none, empty the active root (its page stays). */
+/* Is cached root @sp one braid may free now? Not the caller's, nor one
+ * another vCPU runs on. */
+static bool root_busy(const struct shadow *s, u32 sp)
+{
+	return sp == s->root || s->pages[sp].pinned;
+}
+
+/* The pool ran dry: free the cached roots no vCPU runs on; if there are
+ * none, empty the caller's root (its page stays). */
 static void reclaim(struct shadow *s)
 {
 	bool freed = false;
 
 	s->stats.reclaims++;
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
-		if (s->roots[i].sp == SP_NONE || s->roots[i].sp == s->root)
+		if (s->roots[i].sp == SP_NONE || root_busy(s, s->roots[i].sp))
 			continue;
 		sp_free(s, s->roots[i].sp);
 		s->roots[i].sp = SP_NONE;
@@ -556,22 +595,28 @@ static void reclaim(struct shadow *s)
 	s->need_flush = true;
 }
 
-/* The slot for @gcr3: a cached root, or the least recently used slot. */
+/* The slot for @gcr3: a cached root, or the least recently used slot
+ * no other vCPU runs on (the caller's own root is not pinned: hv/mmu.c;
+ * SHADOW_ROOTS is at least the most vCPUs a guest has). */
 static unsigned root_slot(struct shadow *s, u64 gcr3, bool *hit)
 {
-	unsigned victim = 0;
+	unsigned victim = SHADOW_ROOTS;
 
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
-		if (s->roots[i].sp != SP_NONE && s->roots[i].gcr3 == gcr3) {
+		u32 sp = s->roots[i].sp;
+
+		if (sp != SP_NONE && s->roots[i].gcr3 == gcr3) {
 			*hit = true;
 			return i;
 		}
-		if (s->roots[i].sp == SP_NONE ||
+		if (sp != SP_NONE && s->pages[sp].pinned)
+			continue;
+		if (victim == SHADOW_ROOTS || sp == SP_NONE ||
 		    s->roots[i].used < s->roots[victim].used)
 			victim = i;
 	}
 	*hit = false;
-	return victim;
+	return victim < SHADOW_ROOTS ? victim : 0; /* not reached (above) */
 }
 
 static phys_t activate(struct shadow *s, u64 gcr3, bool count)
@@ -582,7 +627,7 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 	gcr3 &= PTE_ADDR_MASK;
 	i = root_slot(s, gcr3, &hit);
 	s->stats.cr3_switches += count;
-	s->need_flush = true; /* MOV to CR3 flushes the TLB (SDM 4.10.4.1) */
+	s->flush_self = true; /* MOV to CR3 flushes the TLB (SDM 4.10.4.1) */
 	if (hit) {
 		s->stats.root_hits += count;
 	} else {
@@ -608,6 +653,17 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 phys_t shadow_activate(struct shadow *s, u64 gcr3)
 {
 	return activate(s, gcr3, true);
+}
+
+void shadow_pin(struct shadow *s, u32 sp, int delta)
+{
+	s->pages[sp].pinned += delta;
+}
+
+bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen)
+{
+	return sp < s->nr_pages && s->pages[sp].in_use &&
+	       s->pages[sp].gen == gen && s->pages[sp].parent == SP_NONE;
 }
 
 /* Shadow entries above the leaves grant everything: shadow pages are
@@ -821,6 +877,30 @@ static bool fill_leaf(struct shadow *s, u32 sp, u16 idx, unsigned leaf,
 	return true;
 }
 
+/*
+ * SMP guests: the walk read the guest's tables before braid protected the
+ * ones it just mirrored, and another vCPU may have written them between
+ * the two (no trap yet). Now that they are protected (and that vCPU's
+ * writable translations shot down: protect()), read the path again; if an
+ * entry changed, drop what was built from the old one and let the access
+ * fault again, to be walked anew (the time-of-check/time-of-use gap that
+ * KVM's FNAME(fetch) closes the same way). Mirrored tables are current by
+ * write protection; a compound tree's nested part is the CPU's own walk.
+ */
+static bool walk_changed(struct shadow *s, u64 gva, const struct gwalk *w)
+{
+	for (unsigned l = 4; l >= w->level; l--) {
+		u64 gpa = w->table_gpa[l] + PT_INDEX(gva, l) * 8;
+		const u64 *p = s->ops.gpa_ptr(s->ops.ctx, gpa);
+
+		if (p && atomic_load_relaxed(p) != w->pte[l]) {
+			shadow_guest_wrote(s, gpa, 8);
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		    u32 access, phys_t hpa)
 {
@@ -834,6 +914,8 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		if (sp == SP_NONE)
 			return false;
 	}
+	if (s->ops.sync && walk_changed(s, gva, w))
+		return true;
 	if (sp == SP_NESTED) {
 		s->need_flush = true; /* the CPU walks the guest's own tables */
 		return true;
@@ -1042,6 +1124,8 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 		return SHADOW_EMULATE;
 	}
 	gwalk(gcr3, gva, access, &s->mode, s->ops.gpa_ptr, s->ops.ctx, w);
+	if (w->raced)
+		return SHADOW_FIXED; /* run it again */
 	if (w->fault) {
 		s->stats.reflected_faults++;
 		return SHADOW_REFLECT;
@@ -1171,7 +1255,8 @@ static unsigned evict_roots(struct shadow *s, u64 gfn)
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
 		u32 sp = s->roots[i].sp;
 
-		if (sp == SP_NONE || sp == s->root || s->pages[sp].gfn != gfn)
+		if (sp == SP_NONE || root_busy(s, sp) ||
+		    s->pages[sp].gfn != gfn)
 			continue;
 		sp_free(s, sp);
 		s->roots[i].sp = SP_NONE;

@@ -37,6 +37,7 @@ struct shadow_page {
 	bool direct;
 	bool in_use;
 	bool filled; /* level 1: prefetch() filled the whole table once */
+	u8 pinned;   /* a root: vCPUs other than the caller running on it */
 	u16 gen;     /* bumped on free, so stale reverse-map entries are seen */
 	u16 nested;  /* compound with a twin: nested entries in this page */
 	u32 nested_tree; /* a root: nested entries anywhere below it */
@@ -89,6 +90,14 @@ struct shadow_ops {
 	bool (*nested)(void *policy, u64 gfn);
 	void (*nested_installed)(void *policy, u32 sp, u16 idx, u64 gfn);
 	void *policy;
+	/*
+	 * SMP guests only (NULL otherwise): make every other vCPU of the
+	 * guest forget what the tree held so far (a shootdown: each one in
+	 * guest mode is made to exit, and flushes before it enters again),
+	 * and return once none can still use it. Called before a freed page
+	 * is reused and once a guest table is write-protected.
+	 */
+	void (*sync)(void *ctx);
 };
 
 struct shadow {
@@ -123,8 +132,13 @@ struct shadow {
 		u64 used; /* LRU stamp */
 	} roots[SHADOW_ROOTS];
 	u64 clock;
-	u32 root;	 /* the active root page, SP_NONE in physical mode */
-	bool need_flush; /* a mapping was removed or narrowed: flush TLB */
+	/* The root the caller works on, SP_NONE in physical mode. With
+	 * several vCPUs, each has its own (hv/mmu.c sets it under the
+	 * guest's MMU lock); the others' are pinned. */
+	u32 root;
+	bool need_flush;     /* a mapping was removed or narrowed: flush TLBs */
+	bool flush_self;     /* the caller loaded a root: flush its TLB */
+	bool unsynced_frees; /* pages freed since the last ops.sync */
 	struct shadow_stats stats;
 };
 
@@ -193,6 +207,11 @@ static inline phys_t shadow_root_hpa(const struct shadow *s)
 	return (s->compound ? s->window_gpa : s->pool) +
 	       (u64)s->root * PAGE_SIZE;
 }
+/* Another vCPU runs on root @sp (@delta +1), or no longer (-1): reclaim
+ * and root eviction leave it alone. */
+void shadow_pin(struct shadow *s, u32 sp, int delta);
+/* Is @sp still the root page it was at generation @gen? */
+bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen);
 /* Forget every shadow page (guest paging turned off, or mode changed). */
 void shadow_reset(struct shadow *s);
 /* The guest's CR0.WP, EFER.NXE or CR4.SMEP may have changed: take mode

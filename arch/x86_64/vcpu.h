@@ -120,8 +120,6 @@ struct vcpu {
 		u64 halted_until; /* TSC it stopped being halted (woken) */
 		bool wake_pending; /* sched_wake() came while it ran */
 		bool yielded;	   /* sched_yield(): to the back of the queue */
-		bool blocked;	   /* could not run now (its guest's MMU) */
-		bool contended;	   /* a vCPU elsewhere waits for it to stop */
 		u64 yields;	   /* times it gave the CPU up spinning */
 		u64 wait_tsc;	   /* runnable, but another vCPU had the CPU */
 		u64 switches;	   /* times a CPU switched to it */

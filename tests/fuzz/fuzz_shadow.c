@@ -552,11 +552,14 @@ static void check_all(void)
 /* The header: the paging mode and pool, the walk mode, the policy. */
 static void start(struct fuzz_in *in)
 {
-	const struct shadow_ops ops = {
-		&s,	 gpa_ptr,	  gfn_to_hpa,
-		protect, compound_nested, compound_nested_installed,
-		&cp
-	};
+	const struct shadow_ops ops = { &s,
+					gpa_ptr,
+					gfn_to_hpa,
+					protect,
+					compound_nested,
+					compound_nested_installed,
+					&cp,
+					NULL };
 	u8 b = fuzz_u8(in), m = fuzz_u8(in);
 	struct compound_knobs k = {
 		.writes = fuzz_u8(in) % 16,

@@ -264,7 +264,7 @@ static void test_init_activate_destroy(void **state)
 	assert_false(shadow_protected(&s, GFN(PDPT)));
 	assert_int_equal(s.stats.cr3_switches, 1);
 	assert_int_equal(s.stats.root_hits, 0);
-	assert_true(s.need_flush);
+	assert_true(s.flush_self); /* the caller's own TLB */
 	shadow_destroy(&s);
 	live = false;
 	assert_int_equal(frame_free_count(), free_at_start);
@@ -810,7 +810,7 @@ static void test_root_cache_hit(void **state)
 	assert_int_equal(shadow_activate(&s, PML4), ra);
 	assert_int_equal(s.stats.root_hits, 1);
 	assert_int_equal(s.stats.cr3_switches, 3);
-	assert_true(s.need_flush); /* MOV to CR3 flushes */
+	assert_true(s.flush_self); /* MOV to CR3 flushes */
 	assert_int_equal(shadow_pages_in_use(&s), 8);
 	expect_sh_map(GVA + 0x77, HPA(DATA) + 0x77, PT_R | PT_U | PT_X);
 	/* CR3 bits 11:0 (PCID, PWT, PCD) name the same address space. */

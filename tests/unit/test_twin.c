@@ -77,7 +77,7 @@ static void nested_installed(void *policy, u32 sp, u16 idx, u64 gfn)
 
 static const struct shadow_ops ops = { &ctx,	gpa_ptr, gfn_to_hpa,
 				       protect, nested,	 nested_installed,
-				       NULL };
+				       NULL,	NULL };
 
 static const struct gwalk_mode mode = {
 	.wp = true, .nxe = true, .pse1g = true, .maxphyaddr = 46
