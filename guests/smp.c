@@ -18,7 +18,8 @@
  *     a frame is rewritten (reused) only after all CPUs acknowledged. A
  *     reader whose read fell in one stable generation must see the frame
  *     that generation names: a stale translation shows the reused frame's
- *     new contents instead.
+ *     new contents instead. Now and then the BSP also moves the window's
+ *     page table to a fresh page (same mappings) and clears the old one.
  *  4. A/D bits: all CPUs write (LOCK INC) the even pages and read the odd
  *     ones of a freshly mapped set; every PTE must have A, the written
  *     ones D, the read-only ones no D, and the counters must be exact.
@@ -406,11 +407,44 @@ static void step_protect(unsigned int s, u64 *rng)
 	change_end(s, slot_frame[s]);
 }
 
+/*
+ * Now and then the BSP moves the window's page table to another page, as
+ * a kernel does when it frees or replaces a table: the copy maps the same
+ * frames, so every read stays right; the old page is cleared once every
+ * CPU acknowledged the shootdown, so a CPU still walking it would fault.
+ * Under shadow and compound paging the hypervisor drops its copy of the
+ * old table at once, while the readers run, and may reuse that memory
+ * only after they all forgot it.
+ */
+static pte_t *spare_table;
+static unsigned int table_moves;
+
+static void step_move_table(void)
+{
+	pte_t *pde = vm_entry(space, WIN_VA, PG_2M, false), *old;
+	u64 i;
+
+	if (!pde || (*pde & (PTE_P | PTE_PS)) != PTE_P)
+		return;
+	old = (pte_t *)(*pde & PTE_ADDR);
+	for (i = 0; i < PAGE_SIZE / sizeof(pte_t); i++)
+		spare_table[i] = old[i];
+	__atomic_store_n(pde, (*pde & ~PTE_ADDR) | (u64)spare_table,
+			 __ATOMIC_SEQ_CST);
+	if (!tlb_shootdown(FLUSH_ALL, ACK_MS))
+		shootdown_failures++;
+	memset(old, 0, PAGE_SIZE);
+	spare_table = old;
+	table_moves++;
+}
+
 static void churn_step(u64 *rng)
 {
 	unsigned int s = rand_next(rng) % SLOTS, op = rand_next(rng) % 3;
 	struct reader self = { 0 };
 
+	if (rand_next(rng) % 16 == 0)
+		step_move_table();
 	if (slot_frame[s] == NO_FRAME)
 		step_map(s, rng);
 	else if (op == 0)
@@ -436,6 +470,8 @@ static void churn_setup(void)
 	}
 	for (s = 0; s < SLOTS; s++)
 		slot_frame[s] = NO_FRAME;
+	spare_table = page_alloc();
+	table_moves = 0;
 }
 
 static void report_readers(void)
@@ -475,6 +511,10 @@ static void test_churn(void)
 	       "churn: %u steps, every shootdown acknowledged (%u IPIs "
 	       "handled, %u rounds timed out)",
 	       CHURN_STEPS, received, shootdown_failures);
+	report(table_moves > 0,
+	       "churn: the window's page table moved %u times under the "
+	       "readers",
+	       table_moves);
 	report(!bsp_errors,
 	       "churn: the BSP read each slot right after its "
 	       "change (%u wrong)",

@@ -204,13 +204,13 @@ fi
 
 # --- Linux, two vCPUs -------------------------------------------------------
 # vcpus=2 on QEMU -smp 2 (multi-threaded TCG), and the same kernel bare on
-# -smp 2. Under nested paging the two vCPUs run at once; under shadow and
-# compound paging one vCPU of the guest runs at a time (hv/mmu_owner.c).
+# -smp 2. The two vCPUs run at once in every mode (shadow and compound:
+# one shared tree, hv/mmu_sync.c).
 [ "${BENCH_LINUX_SMP:-1}" != 0 ] || exit 0
 smp_run=${BENCH_LINUX_SMP_RUN:-forkexec,mmapchurn,bigws,mixws,mtchurn}
 smp_wls="forkexec mmapchurn bigws mixws mtchurn"
 scsv=$OUT/bench-linux-smp.csv
-echo "vendor,paging,vcpus,result,init_s,init_ratio,$(tr ' ' '\n' <<<"$smp_wls" | sed 's/$/_ratio/' | paste -sd,),exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,exits_hlt,exits_cpuid,exits_intr,exits_irq_window,exits_other,irqs,mmio,ipis_sent,ipis_delivered,yields,switches,pt_write_traps,hv_tsc,guest_tsc,idle_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,wall_ms,wall_ratio" >"$scsv"
+echo "vendor,paging,vcpus,result,init_s,init_ratio,$(tr ' ' '\n' <<<"$smp_wls" | sed 's/$/_ratio/' | paste -sd,),exits_total,exits_pf,exits_npf,exits_cr,exits_io,exits_msr,exits_hlt,exits_cpuid,exits_intr,exits_irq_window,exits_other,irqs,mmio,ipis_sent,ipis_delivered,yields,switches,pt_write_traps,hv_tsc,guest_tsc,idle_tsc,refs_native,refs_nested,refs_shadow,refs_compound_stock,refs_compound_proposed,refs_actual,wall_ms,wall_ratio,lock_waits,shootdowns_sent,shootdowns_received" >"$scsv"
 sbare_log=$OUT/linux-bare-smp.log
 QEMU_SMP=2 LINUX_LOG=$sbare_log tools/run-linux-bare.sh \
 	"braid.scale=${LINUX_SCALE:-1}" "braid.run=$smp_run" \
@@ -243,7 +243,8 @@ for mode in nested shadow compound; do
 	tools/walkcost -c "$LOG" >"$OUT/walk-linux-smp-svm-$mode.csv" 2>/dev/null
 	wc=$(grep "^$g,svm,$mode," "$OUT/walk-linux-smp-svm-$mode.csv" | head -n 1)
 	IFS=, read -r _ _ _ rn rne rs rcs rcp ra _ <<<"${wc:-,,,,,,,,,}"
-	echo "$row,$rn,$rne,$rs,$rcs,$rcp,$ra,$wall,$(ratio "$wall" "$sbare_wall")" >>"$scsv"
+	sd=$(field "$st" lock_waits),$(field "$st" shootdowns_sent),$(field "$st" shootdowns_received)
+	echo "$row,$rn,$rne,$rs,$rcs,$rcp,$ra,$wall,$(ratio "$wall" "$sbare_wall"),$sd" >>"$scsv"
 done
 
 echo
@@ -251,18 +252,18 @@ echo "Linux with two vCPUs (vcpus=2, QEMU -smp 2; braid.run=$smp_run); times are
 echo "to the same kernel bare on QEMU -smp 2 in this run (bare /init at ${sbare_init:-?} s of uptime)."
 awk -F, 'NR == 1 { next }
 {
-	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s\n", \
+	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s %7s %11s\n", \
 		$2, $4, $40, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $18, \
 		$25 "/" $26, $27, $29, \
 		($30 + $31) ? sprintf("%.1f%%", 100 * $30 / ($30 + $31)) : "-", $38, \
-		($2 == "compound") ? $36 "/" $37 : "-"
+		($2 == "compound") ? $36 "/" $37 : "-", $41, $42 "/" $43
 }' "$scsv" | {
-	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s\n" \
-		paging result wall init fork mmap bigws mixws mtchrn exits pf-exits npf cr-exits hlt ipi:snt/dlv yields pt-writes hv-time refs/miss cmp:stk/prp
+	printf "%-9s %-7s %5s %6s %6s %6s %6s %6s %6s %8s %7s %7s %6s %6s %9s %6s %9s %7s %9s %7s %7s %11s\n" \
+		paging result wall init fork mmap bigws mixws mtchrn exits pf-exits npf cr-exits hlt ipi:snt/dlv yields pt-writes hv-time refs/miss cmp:stk/prp lk-wait shootdn:s/r
 	cat
 }
-echo "Nested paging runs the two vCPUs at once; shadow and compound paging run one vCPU"
-echo "of the guest at a time (the other waits; yields: hand-overs). wall: the host's time"
+echo "Every mode runs the two vCPUs at once (shadow and compound share one tree: lk-wait,"
+echo "its MMU lock found busy; shootdn, vCPUs braid made to flush). wall: the host's time"
 echo "for the whole run (ISO, braid's boot, Linux, workloads), braid / bare QEMU -smp 2."
 echo "init/fork/.../mtchrn: time to /init and per workload by the guest's own clock,"
 echo "braid / bare (- : not run); a ratio far below 1 means the guest's clock fell behind."
