@@ -123,6 +123,9 @@ struct guest_stats {
 	u64 ipis_delivered; /* ... and arrivals at other vCPUs' APICs */
 	/* SMP shadow and compound trees (hv/mmu_sync.c): */
 	u64 mmu_lock_waits;	 /* the MMU lock was held by another vCPU */
+	u64 mmu_lock_wait_tsc;	 /* ... TSC ticks spent waiting for it */
+	u64 shootdown_wait_tsc;	 /* TSC ticks waiting for targets to exit */
+	u64 entry_retries;	 /* a shootdown came between the last checks */
 	u64 shootdowns_sent;	 /* other vCPUs made to leave guest mode */
 	u64 shootdowns_received; /* ... this one, by another */
 	u64 reclassified;	 /* compound regions it caused to change kind */

@@ -105,8 +105,11 @@ void mmu_lock_smp(struct vcpu *v)
 		return;
 	}
 	if (!spin_trylock(&g->mmu_lock)) {
-		gc->stats.mmu_lock_waits++;
+		u64 t0 = rdtsc();
+
 		spin_lock(&g->mmu_lock);
+		gc->stats.mmu_lock_waits++;
+		gc->stats.mmu_lock_wait_tsc += rdtsc() - t0;
 	}
 	atomic_store_relaxed(&g->mmu_holder, v);
 	gc->mmu_depth = 1;
@@ -138,12 +141,15 @@ void mmu_shootdown(void *ctx)
 		if (&o->vcpu == self || !atomic_load_acquire(&o->in_guest) ||
 		    atomic_load_acquire(&o->tlb_seen) >= gen)
 			continue; /* it flushes before it enters */
+		u64 t0 = rdtsc();
+
 		smp_kick(atomic_load_relaxed(&o->guest_cpu));
 		gcpu(self)->stats.shootdowns_sent++;
 		o->stats.shootdowns_received++; /* senders hold the lock */
 		while (atomic_load_acquire(&o->in_guest) &&
 		       atomic_load_acquire(&o->tlb_seen) < gen)
 			cpu_relax();
+		gcpu(self)->stats.shootdown_wait_tsc += rdtsc() - t0;
 	}
 }
 
@@ -175,5 +181,6 @@ bool mmu_enter_smp(struct vcpu *v)
 	    !gc->flush_pending)
 		return true;
 	atomic_store_release(&gc->in_guest, false);
+	gc->stats.entry_retries++;
 	return false;
 }

@@ -184,6 +184,9 @@ static void add_stats(struct guest_stats *t, const struct guest_stats *s)
 	t->ipis_sent += s->ipis_sent;
 	t->ipis_delivered += s->ipis_delivered;
 	t->mmu_lock_waits += s->mmu_lock_waits;
+	t->mmu_lock_wait_tsc += s->mmu_lock_wait_tsc;
+	t->shootdown_wait_tsc += s->shootdown_wait_tsc;
+	t->entry_retries += s->entry_retries;
 	t->shootdowns_sent += s->shootdowns_sent;
 	t->shootdowns_received += s->shootdowns_received;
 	for (int i = 0; i < REPORT_NR; i++) {
@@ -204,11 +207,16 @@ static int smp_mmu_stats(const struct guest *g, const struct guest_stats *t,
 {
 	int n = snprintf(buf, len,
 			 ",\"mmu_smp\":{\"lock_waits\":%llu,"
-			 "\"shootdowns_sent\":%llu,"
-			 "\"shootdowns_received\":%llu,\"reclassified\":[",
+			 "\"lock_wait_tsc\":%llu,\"shootdowns_sent\":%llu,"
+			 "\"shootdowns_received\":%llu,"
+			 "\"shootdown_wait_tsc\":%llu,\"entry_retries\":%llu,"
+			 "\"reclassified\":[",
 			 (unsigned long long)t->mmu_lock_waits,
+			 (unsigned long long)t->mmu_lock_wait_tsc,
 			 (unsigned long long)t->shootdowns_sent,
-			 (unsigned long long)t->shootdowns_received);
+			 (unsigned long long)t->shootdowns_received,
+			 (unsigned long long)t->shootdown_wait_tsc,
+			 (unsigned long long)t->entry_retries);
 
 	for (unsigned i = 0; i < g->nr_cpus; i++)
 		n += snprintf(

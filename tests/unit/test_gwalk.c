@@ -41,10 +41,23 @@
 static _Alignas(4096) u8 ram[RAM_SIZE];
 static unsigned map_calls;
 
+/* Another vCPU's store, played when the walk maps the leaf table (after
+ * it read the top-level entry, before it sets that entry's A bit): once,
+ * or (race_always) on every walk. */
+static u64 race_value;
+static bool race_on, race_always;
+static unsigned races;
+
 static u64 *map(void *ctx, u64 gpa)
 {
 	assert_ptr_equal(ctx, ram);
 	map_calls++;
+	if (race_on && gpa >> 12 == PT >> 12) {
+		/* Each time a different value: an ignored bit flips. */
+		*(u64 *)(ram + PML4 + 0x0a5u * 8) = /* I4, below */
+			race_value ^ ((u64)(race_always && ++races & 1) << 9);
+		race_on = race_always;
+	}
 	if (gpa >= RAM_SIZE || RAM_SIZE - gpa < 8)
 		return NULL;
 	return (u64 *)(ram + gpa);
@@ -81,6 +94,8 @@ static int setup(void **state)
 	(void)state;
 	memset(ram, 0, sizeof(ram));
 	map_calls = 0;
+	race_on = race_always = false;
+	races = 0;
 	return 0;
 }
 
@@ -724,6 +739,43 @@ static void test_recursive(void **state)
 	expect_ok(VA(R, R, I4, I3, 0), 0, &mode_default, PD, 1);
 }
 
+/* A and D are set with a compare-and-exchange on what the walk read: a
+ * store another vCPU made in between is kept (here it takes write access
+ * away), and the walk starts again and sees it. A plain read-modify-write
+ * would have put RW back. */
+static void test_accessed_set_atomically(void **state)
+{
+	struct gwalk w;
+	(void)state;
+	build_4k(P | RW | US, P | RW | US, P | RW | US, P | RW | US);
+	race_value = PDPT | P | US;
+	race_on = true;
+	walk(GVA, EU, &mode_default, &w);
+	assert_false(w.fault);
+	assert_false(w.writable);
+	assert_int_equal(*ent(PML4, I4), PDPT | P | US | A);
+	assert_int_equal(w.pte[4], PDPT | P | US | A);
+	/* A write now faults on the new entry, as on a CPU. */
+	walk(GVA, EW | EU, &mode_default, &w);
+	assert_true(w.fault);
+	assert_false(w.raced);
+	assert_int_equal(w.error, EP | EW | EU);
+}
+
+/* An entry that changes under every try: the walk gives up after a
+ * bound, as a race (not the guest's fault: the access runs again). */
+static void test_walk_gives_up_racing(void **state)
+{
+	struct gwalk w;
+	(void)state;
+	build_4k(P | RW | US, P | RW | US, P | RW | US, P | RW | US);
+	race_value = PDPT | P | RW | US;
+	race_on = race_always = true;
+	walk(GVA, EU, &mode_default, &w);
+	assert_true(w.fault);
+	assert_true(w.raced);
+}
+
 #define TG(fn) cmocka_unit_test_setup(fn, setup)
 
 int main(void)
@@ -751,6 +803,8 @@ int main(void)
 		TG(test_no_ad_on_fault),
 		TG(test_ad_preserved),
 		TG(test_recursive),
+		TG(test_accessed_set_atomically),
+		TG(test_walk_gives_up_racing),
 	};
 
 	return cmocka_run_group_tests_name("gwalk", tests, NULL, NULL);

@@ -1358,6 +1358,133 @@ static void test_rmap_survives_pte_churn(void **state)
 	}
 }
 
+/* --- a tree shared by vCPUs (hv/mmu_sync.c) ------------------------------ */
+
+/* shadow_ops.sync stands for the shootdown: it counts, checks what the
+ * caller must already have done, and may play another vCPU's last store
+ * before that vCPU is shot down. */
+static unsigned syncs;
+static u32 freed_page = SP_NONE; /* must still be free at the sync */
+static u64 *race_entry;		 /* written once, at the first sync */
+static u64 race_value;
+
+static void smp_sync(void *ctx)
+{
+	assert_ptr_equal(ctx, &ops_ctx);
+	syncs++;
+	if (freed_page != SP_NONE)
+		assert_false(s.pages[freed_page].in_use);
+	if (race_entry) {
+		*race_entry = race_value;
+		race_entry = NULL;
+	}
+}
+
+static const struct shadow_ops ops_smp = { .ctx = &ops_ctx,
+					   .gpa_ptr = gpa_ptr,
+					   .gfn_to_hpa = gfn_to_hpa,
+					   .sync = smp_sync };
+
+static void start_smp(u32 pool)
+{
+	assert_int_equal(shadow_init(&s, pool, GMEM, &ops_smp), 0);
+	s.mode = mode_default;
+	live = true;
+	syncs = 0;
+	freed_page = SP_NONE;
+	race_entry = NULL;
+}
+
+/* A freed page is reused only after the other vCPUs forgot it: their
+ * paging-structure caches could still point at it. */
+static void test_smp_sync_before_reuse(void **state)
+{
+	const u64 va_b = VA(I4, I3, I2 + 1, 0, 0);
+	struct gwalk w;
+	(void)state;
+	start_smp(64);
+	build_path(PML4);
+	*gent(PD, I2 + 1) = PT2 | PRW;
+	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
+	*gent(PT2, 0) = ((u64)(DATA + 1) << 12) | PRW;
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
+	assert_int_equal(syncs, 0); /* nothing freed or narrowed yet */
+	freed_page = s.free_head;   /* where a freed page would go: not it */
+	guest_store(PD, I2, PT | PRW | A);
+	freed_page = s.free_head; /* the PT mirror, freed: reused next */
+	assert_false(s.pages[freed_page].in_use);
+	assert_true(s.unsynced_frees);
+	assert_int_equal(syncs, 0); /* not yet: only before the reuse */
+	assert_int_equal(fault(va_b, 0, &w), SHADOW_FIXED);
+	assert_int_equal(syncs, 1);
+	assert_false(s.unsynced_frees);
+	assert_true(s.pages[freed_page].in_use); /* reused after the sync */
+	assert_int_equal(sh_leaf(va_b), HPA(DATA + 1) | P | A | US);
+}
+
+/* A page that becomes a table loses its writable leaves, and the other
+ * vCPUs' writable translations go before the table is read: a store
+ * through one just before the shootdown is seen by the fill, which drops
+ * what it built from the old entry and lets the access fault again. */
+static void test_smp_protect_syncs_and_rechecks(void **state)
+{
+	const u64 va_pt = VA(I4, I3, I2 + 1, 0, 0); /* maps PT itself */
+	struct gwalk w;
+	(void)state;
+	start_smp(64);
+	build_path(PML4);
+	*gent(PD, I2 + 1) = PT2 | PRW;
+	*gent(PT2, 0) = (GFN(PT) << 12) | PRW | D;
+	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(va_pt, EW | EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(va_pt), HPA(GFN(PT)) | P | A | US | RW | D);
+	assert_int_equal(syncs, 0);
+	/* Another vCPU, through that writable leaf, changes PT[I1] after
+	 * this walk read it and before its translation is shot down. */
+	race_entry = gent(PT, I1);
+	race_value = ((u64)(DATA + 5) << 12) | PRW;
+	assert_int_equal(fault(GVA, EU, &w), SHADOW_FIXED);
+	assert_int_equal(syncs, 1);
+	assert_true(shadow_protected(&s, GFN(PT)));
+	assert_int_equal(sh_leaf(va_pt), HPA(GFN(PT)) | P | A | US | GW);
+	assert_int_equal(sh_leaf(GVA), 0); /* built from the old entry: gone */
+	assert_int_equal(fault(GVA, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(GVA), HPA(DATA + 5) | P | A | US);
+	assert_int_equal(*gent(PT, I1), race_value | A); /* A set on the new */
+}
+
+/* A root another vCPU runs on (pinned) survives the root cache's LRU
+ * eviction and a reclaim; unpinned, it goes like any other. */
+static void test_smp_pinned_root(void **state)
+{
+	struct gwalk w;
+	u32 pinned;
+	u16 gen;
+	(void)state;
+	start_smp(64);
+	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
+	for (unsigned i = 0; i <= SHADOW_ROOTS; i++)
+		build_path(PML4_N(i));
+	shadow_activate(&s, PML4_N(0));
+	assert_int_equal(fault_cr3(PML4_N(0), GVA, 0, &w), SHADOW_FIXED);
+	pinned = s.root;
+	gen = shadow_page_gen(&s, pinned);
+	shadow_pin(&s, pinned, 1); /* another vCPU runs it */
+	for (unsigned i = 1; i <= SHADOW_ROOTS; i++)
+		shadow_activate(&s, PML4_N(i)); /* 0 is the LRU one */
+	assert_true(shadow_root_live(&s, pinned, gen));
+	assert_true(shadow_protected(&s, GFN(PML4_N(0))));
+	s.root = pinned; /* its subtree is whole */
+	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
+	shadow_activate(&s, PML4_N(1));
+	shadow_pin(&s, pinned, -1);
+	for (unsigned i = 2; i <= SHADOW_ROOTS; i++)
+		shadow_activate(&s, PML4_N(i));
+	assert_false(shadow_root_live(&s, pinned, gen));
+}
+
 #define TS(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1393,6 +1520,9 @@ int main(void)
 		TS(test_recursive_guest_tables),
 		TS(test_destroy_returns_frames),
 		TS(test_rmap_survives_pte_churn),
+		TS(test_smp_sync_before_reuse),
+		TS(test_smp_protect_syncs_and_rechecks),
+		TS(test_smp_pinned_root),
 	};
 
 	return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);
