@@ -247,7 +247,7 @@ void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)
 void guest_stop(struct guest *g, const char *fmt, ...)
 {
 	struct vcpu *v = this_cpu()->vcpu;
-	char why[200];
+	char why[200], cpu[16] = "";
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -258,14 +258,17 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 	/* The vCPU this CPU runs did it; from outside any vCPU, the first. */
 	if (!v || v->guest != g)
 		v = guest_bsp(g);
+	/* An SMP guest: which vCPU. */
+	if (g->nr_cpus > 1)
+		snprintf(cpu, sizeof(cpu), " on vCPU %u", gcpu(v)->index);
 	if (v->state_undefined) {
 		guest_info(g,
-			   "stopped: %s (the CPU left its state undefined, "
+			   "stopped: %s%s (the CPU left its state undefined, "
 			   "so none is shown)",
-			   why);
+			   why, cpu);
 		return;
 	}
-	guest_info(g, "stopped: %s at rip 0x%llx", why,
+	guest_info(g, "stopped: %s%s at rip 0x%llx", why, cpu,
 		   (unsigned long long)vendor->get(v, VREG_RIP));
 	vendor->dump(v);
 }

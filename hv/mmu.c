@@ -429,6 +429,11 @@ void mmu_flush_now(struct vcpu *v)
 	s->stats.flushes++;
 }
 
+void mmu_reload_root(struct vcpu *v)
+{
+	apply(v, false); /* no root: it activates one (apply_compound()) */
+}
+
 void mmu_shadow_flush(struct vcpu *v)
 {
 	mmu_flush_now(v);

@@ -39,6 +39,8 @@ bool mmu_enter_smp(struct vcpu *v);
 void mmu_shootdown(void *ctx);
 /* Load the root if it moved, and flush the TLB (the lock held). */
 void mmu_flush_now(struct vcpu *v);
+/* @v's root is gone: make one for its CR3 again (the lock held). */
+void mmu_reload_root(struct vcpu *v);
 
 /* The guest's MMU lock: what reads or changes its shadow or compound
  * tree holds it. Recursive for one vCPU; nothing to take in a guest of

@@ -114,6 +114,11 @@ void mmu_lock_smp(struct vcpu *v)
 	atomic_store_relaxed(&g->mmu_holder, v);
 	gc->mmu_depth = 1;
 	take_tree(v);
+	/* Another vCPU freed this one's root (a reset) while it was out of
+	 * guest mode: activate its CR3 again before anything walks from the
+	 * root (a fault that waited for the lock, say). */
+	if (g->shadow.root == SP_NONE && gc->hw_cr3)
+		mmu_reload_root(v);
 }
 
 void mmu_unlock_smp(struct vcpu *v)

@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make test-bochs-linux`: the Linux guest on Intel VMX + EPT (Bochs),
 # under nested and compound paging, to the end of its workloads, with two
-# vCPUs under nested paging, and its
+# vCPUs under nested and compound paging, and its
 # full kernel log under corei7_icelake_u. Bochs
 # runs Linux about 20x slower than QEMU, so this is not in `make test`.
 # Ends with "integration: N passed, N failed, N skipped".
@@ -33,6 +33,10 @@ fi
 export LINUX_SMP_RUN=forkexec,mmapchurn,bigws,mixws,mtchurn LINUX_SMP_LOCKUP=off
 BOCHS_CPUS=2 linux_smp_boot vmx-linux-smp bochs corei7_haswell_4770 nested
 check_linux_smp vmx-linux-smp linux-smp-nested
+# The same under compound paging: both vCPUs on one shared compound tree
+# (hv/mmu_sync.c), with its nested parts walked through EPT.
+BOCHS_CPUS=2 linux_smp_boot vmx-linux-smp-compound bochs corei7_haswell_4770 compound
+check_linux_smp vmx-linux-smp-compound linux-smp-compound
 
 # The kernel's full log under a newer Intel model (Ice Lake client, with
 # XSAVEC): no unchecked MSR access, no warning, the one-CPU topology

@@ -137,8 +137,8 @@ expect_smp_guest() {
 # An AP that triple-faults while its BSP runs on: the whole guest is
 # stopped by name, the others carry on.
 expect_ap_triple() {
-	expect_line "$1" "aptf: an AP's triple fault stops the guest" \
-		"braid: guest aptf: stopped: triple fault"
+	expect_line "$1" "aptf: an AP's triple fault stops the guest, by vCPU" \
+		"braid: guest aptf: stopped: triple fault on vCPU 1"
 	expect_no_line "$1" "aptf: its BSP did not run on" "[aptf] FAIL: ap-triple"
 	if grep -qaE "^braid: stats \{\"guest\":\"aptf\",.*\"result\":\"stopped\"" "$LOG"; then
 		pass "$1: aptf: its stats line says stopped"
