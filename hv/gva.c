@@ -31,7 +31,11 @@ static int translate_page(struct vcpu *v, u64 gva, u32 access, u64 *gpa,
 		return 0;
 	}
 	mmu_walk_mode(v, &m);
+	/* Its A/D updates must not land inside an emulated locked store to
+	 * a table (those hold the MMU lock: hv/exit.c). */
+	mmu_lock(v);
 	gwalk(r.cr3, gva, access, &m, map_gpa, g, &w);
+	mmu_unlock(v);
 	if (w.fault) {
 		*pf = w.error;
 		return -EFAULT;

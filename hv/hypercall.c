@@ -7,6 +7,7 @@
 #include "hv/console.h"
 #include "hv/classify.h"
 #include "hv/exit.h"
+#include "hv/mmu.h"
 #include "lib/string.h"
 
 #define HC_PRINT_MAX 4096
@@ -61,9 +62,15 @@ void handle_hypercall(struct vcpu *v, const struct vmexit *e)
 		switch (gpr[RAX]) {
 		case HC_VERSION: ret = BRAID_ABI_VERSION; break;
 		case HC_PRINT: ret = hc_print(g, gpr[RBX], gpr[RCX]); break;
-		case HC_STATS: ret = hc_stats(v, gpr[RBX], gpr[RCX]); break;
+		case HC_STATS:
+			mmu_lock(v); /* it reads the shared tree */
+			ret = hc_stats(v, gpr[RBX], gpr[RCX]);
+			mmu_unlock(v);
+			break;
 		case HC_CLASSIFY:
+			mmu_lock(v);
 			classify_dump(g);
+			mmu_unlock(v);
 			ret = 0;
 			break;
 		case HC_EXIT: guest_exit(g, (u32)gpr[RBX]); return;

@@ -31,7 +31,10 @@
  *     just write-protected), and the lock's last release does it for
  *     the rest. A vCPU marks itself in guest mode, then reads the
  *     generation (a full barrier between): the sender bumps it, then
- *     reads the mark, so one of the two always sees the other.
+ *     reads the mark, so one of the two always sees the other. The
+ *     sender waits holding the MMU lock; a vCPU clears its mark before
+ *     it takes any lock and sets it after dropping them all, so the
+ *     wait ends.
  *
  * The guest's own shootdowns (an IPI and INVLPG, as Linux does) still
  * work as on hardware: INVLPG flushes the vCPU's own TLB, and the tree
@@ -57,7 +60,7 @@ static void take_tree(struct vcpu *v)
 
 	s->root = SP_NONE;
 	if (gc->sroot != SP_NONE &&
-	    shadow_root_live(s, gc->sroot, gc->sroot_gen)) {
+	    shadow_root_live(s, gc->sroot, gc->sroot_gen, gc->gcr.cr3)) {
 		shadow_pin(s, gc->sroot, -1);
 		s->root = gc->sroot;
 	}
@@ -76,11 +79,14 @@ static void leave_tree(struct vcpu *v)
 	struct shadow *s = &g->shadow;
 	struct gcpu *gc = gcpu(v);
 
-	if (s->root != SP_NONE) {
+	/* Only while it runs on the tree: one with paging off (an AP
+	 * after INIT) must not keep its old root from being reclaimed. */
+	if (s->root != SP_NONE && gc->hw_cr3) {
 		shadow_pin(s, s->root, 1);
 		gc->sroot = s->root;
 		gc->sroot_gen = shadow_page_gen(s, s->root);
 	}
+	s->root = SP_NONE;
 	if (s->flush_self)
 		gc->flush_pending = true;
 	s->flush_self = false;

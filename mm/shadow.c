@@ -161,9 +161,14 @@ static u32 root_of(const struct shadow *s, u32 sp)
 
 static void count_nested(struct shadow *s, u32 sp, int delta)
 {
+	u32 *tree = &s->pages[root_of(s, sp)].nested_tree;
+
 	s->pages[sp].nested += delta;
-	s->pages[root_of(s, sp)].nested_tree += delta;
-	s->need_flush = true; /* the root may move to or from its twin */
+	/* The root may move to or from its twin: every vCPU on it looks
+	 * again (hv/mmu.c, hw_root()). */
+	if (!*tree != !(*tree + delta))
+		s->need_flush = true;
+	*tree += delta;
 }
 
 /* Every change to a tree entry goes through here, so that a twin, and
@@ -643,6 +648,16 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 			s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT,
 						  false, SP_NONE, 0);
 		}
+		if (s->roots[i].sp == SP_NONE) {
+			/* Still dry: every page hangs below roots other vCPUs
+			 * run on (reclaim() spares them). Start afresh; they
+			 * find their roots gone by generation (hv/mmu_sync.c)
+			 * and make them again. */
+			shadow_reset(s);
+			i = root_slot(s, gcr3, &hit);
+			s->roots[i].sp = sp_alloc(s, 4, gcr3 >> PAGE_SHIFT,
+						  false, SP_NONE, 0);
+		}
 		s->roots[i].gcr3 = gcr3;
 	}
 	s->roots[i].used = ++s->clock;
@@ -660,10 +675,16 @@ void shadow_pin(struct shadow *s, u32 sp, int delta)
 	s->pages[sp].pinned += delta;
 }
 
-bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen)
+bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gcr3)
 {
-	return sp < s->nr_pages && s->pages[sp].in_use &&
-	       s->pages[sp].gen == gen && s->pages[sp].parent == SP_NONE;
+	const struct shadow_page *p;
+
+	if (sp >= s->nr_pages)
+		return false;
+	p = &s->pages[sp];
+	/* The gfn too: a generation of 16 bits can come round again. */
+	return p->in_use && p->gen == gen && p->parent == SP_NONE &&
+	       p->gfn == (gcr3 & PTE_ADDR_MASK) >> PAGE_SHIFT;
 }
 
 /* Shadow entries above the leaves grant everything: shadow pages are
@@ -765,6 +786,9 @@ static u32 descend(struct shadow *s, u64 gva, const struct gwalk *w,
 		   unsigned leaf)
 {
 	u32 sp = s->root;
+
+	if (sp == SP_NONE)
+		return SP_NONE; /* no root: the caller starts afresh */
 
 	for (unsigned l = 4; l > leaf; l--) {
 		u16 idx = PT_INDEX(gva, l);
@@ -901,8 +925,10 @@ static bool walk_changed(struct shadow *s, u64 gva, const struct gwalk *w)
 	return false;
 }
 
+/* False if the pool is dry; *again if the walk changed under it (the
+ * access faults again: nothing may be built from @w, prefetch neither). */
 static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
-		    u32 access, phys_t hpa)
+		    u32 access, phys_t hpa, bool *again)
 {
 	u64 addr = 0;
 	unsigned leaf = large_leaf(s, w, &addr) ? 2 : 1;
@@ -914,10 +940,13 @@ static bool install(struct shadow *s, u64 gva, const struct gwalk *w,
 		if (sp == SP_NONE)
 			return false;
 	}
-	if (s->ops.sync && walk_changed(s, gva, w))
+	*again = s->ops.sync && walk_changed(s, gva, w);
+	if (*again)
 		return true;
 	if (sp == SP_NESTED) {
-		s->need_flush = true; /* the CPU walks the guest's own tables */
+		/* The CPU walks the guest's own tables: its TLB held an
+		 * older entry of theirs. */
+		s->flush_self = true;
 		return true;
 	}
 	return fill_leaf(s, sp, PT_INDEX(gva, leaf), leaf, w, access, hpa,
@@ -1116,6 +1145,7 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 			       struct gwalk *w)
 {
 	u32 access = error & (PFERR_W | PFERR_U | PFERR_I);
+	bool again = false;
 	phys_t hpa;
 	u64 gfn;
 
@@ -1144,7 +1174,7 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 	if ((access & PFERR_W) && !w->writable &&
 	    (s->compound || (s->mode.smep && w->user)))
 		return SHADOW_EMULATE;
-	if (!install(s, gva, w, access, hpa)) {
+	if (!install(s, gva, w, access, hpa, &again)) {
 		/* Still dry after reclaiming: empty everything, keep the
 		 * current address space; the guest faults again and refills. */
 		s->stats.reclaims++;
@@ -1152,7 +1182,8 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 		activate(s, gcr3, false);
 		return SHADOW_FIXED;
 	}
-	prefetch(s, gva, w);
+	if (!again)
+		prefetch(s, gva, w);
 	return SHADOW_FIXED;
 }
 

@@ -1474,7 +1474,8 @@ static void test_smp_pinned_root(void **state)
 	shadow_pin(&s, pinned, 1); /* another vCPU runs it */
 	for (unsigned i = 1; i <= SHADOW_ROOTS; i++)
 		shadow_activate(&s, PML4_N(i)); /* 0 is the LRU one */
-	assert_true(shadow_root_live(&s, pinned, gen));
+	assert_true(shadow_root_live(&s, pinned, gen, PML4_N(0)));
+	assert_false(shadow_root_live(&s, pinned, gen, PML4_N(1)));
 	assert_true(shadow_protected(&s, GFN(PML4_N(0))));
 	s.root = pinned; /* its subtree is whole */
 	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
@@ -1482,7 +1483,68 @@ static void test_smp_pinned_root(void **state)
 	shadow_pin(&s, pinned, -1);
 	for (unsigned i = 2; i <= SHADOW_ROOTS; i++)
 		shadow_activate(&s, PML4_N(i));
-	assert_false(shadow_root_live(&s, pinned, gen));
+	assert_false(shadow_root_live(&s, pinned, gen, PML4_N(0)));
+}
+
+/* The walk changed under the fill (another vCPU repointed a PDE just
+ * before its shootdown): nothing is built from the old walk, prefetch of
+ * the old table's neighbours included. */
+#define PD2 (6 * PG)
+#define PT3 (7 * PG)
+static void test_smp_no_prefetch_after_recheck(void **state)
+{
+	const u64 va_pd = VA(I4, I3 + 1, 0, 0, 0); /* maps PD itself */
+	const u64 va_nb = VA(I4, I3, I2, I1 + 1, 0);
+	struct gwalk w;
+	(void)state;
+	start_smp(64);
+	build_path(PML4);
+	*gent(PDPT, I3 + 1) = PD2 | PRW;
+	*gent(PD2, 0) = PT3 | PRW;
+	*gent(PT3, 0) = (GFN(PD) << 12) | PRW | D;
+	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
+	*gent(PT, I1 + 1) = ((u64)(DATA + 1) << 12) | PRW | A;
+	*gent(PT2, I1 + 1) = ((u64)(DATA + 7) << 12) | PRW | A;
+	shadow_activate(&s, PML4);
+	assert_int_equal(fault(va_pd, EW | EU, &w), SHADOW_FIXED);
+	race_entry = gent(PD, I2);
+	race_value = PT2 | PRW;
+	assert_int_equal(fault(GVA, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(va_nb), 0);
+	assert_false(shadow_protected(&s, GFN(PT)));
+	/* Faulting again walks the new table. */
+	assert_int_equal(fault(va_nb, EU, &w), SHADOW_FIXED);
+	assert_int_equal(sh_leaf(va_nb), HPA(DATA + 7) | P | A | US);
+}
+
+/* A vCPU whose root was freed makes one again while every other page
+ * hangs below a root another vCPU runs on (pinned, spared by reclaim):
+ * the tree starts afresh rather than leave it without a root. */
+static void test_smp_activate_with_pool_pinned(void **state)
+{
+	struct gwalk w;
+	u32 other;
+	u16 gen;
+	(void)state;
+	start_smp(TINY);
+	for (unsigned i = 0; i < 2; i++)
+		build_path(PML4_N(i));
+	for (unsigned i = 0; i < 512; i++)
+		*gent(PT, i) = ((u64)(DATA + i) << 12) | PRW;
+	shadow_activate(&s, PML4_N(0));
+	for (unsigned i = 0; i < 64 && s.free_head != SP_NONE; i++) {
+		*gent(PD, i) = PT | PRW;
+		fault_cr3(PML4_N(0), VA(I4, I3, i, 0, 0), 0, &w);
+	}
+	assert_int_equal(s.nr_free, 0);
+	other = s.root;
+	gen = shadow_page_gen(&s, other);
+	shadow_pin(&s, other, 1); /* vCPU A left the lock */
+	s.root = SP_NONE;	  /* vCPU B's root was freed */
+	assert_int_not_equal(shadow_activate(&s, PML4_N(1)), 0);
+	assert_int_not_equal(s.root, SP_NONE);
+	assert_false(shadow_root_live(&s, other, gen, PML4_N(0)));
+	assert_int_equal(fault_cr3(PML4_N(1), GVA, 0, &w), SHADOW_FIXED);
 }
 
 #define TS(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1523,6 +1585,8 @@ int main(void)
 		TS(test_smp_sync_before_reuse),
 		TS(test_smp_protect_syncs_and_rechecks),
 		TS(test_smp_pinned_root),
+		TS(test_smp_no_prefetch_after_recheck),
+		TS(test_smp_activate_with_pool_pinned),
 	};
 
 	return cmocka_run_group_tests_name("shadow", tests, NULL, NULL);
