@@ -164,6 +164,7 @@ struct gcpu {
 	 * which CPU, and a flush of its own to make before it enters. */
 	u32 sroot;
 	u16 sroot_gen;
+	u64 sroot_gfn;
 	unsigned mmu_depth;
 	u64 tlb_seen;
 	bool in_guest;

@@ -605,6 +605,18 @@ static bool fault_loop(struct vcpu *v, u64 addr, const char *what)
 	}
 	if (++gc->loop_count < FAULT_LOOP_LIMIT)
 		return false;
+	/* The facts braid has, for the bug report: the root the hardware
+	 * walks against the tree's, and whether braid's tables map it. */
+	if (shadowed(g))
+		guest_info(g,
+			   "fault loop on vCPU %u: hardware CR3 0x%llx, tree "
+			   "root 0x%llx, the tree %s 0x%llx%s",
+			   gc->index, (unsigned long long)gc->hw_cr3,
+			   (unsigned long long)hw_root(g),
+			   shadow_lookup(&g->shadow, addr) ? "maps"
+							   : "does not map",
+			   (unsigned long long)addr,
+			   v->delivering ? ", during event delivery" : "");
 	guest_stop(g, "braid bug: %s at 0x%llx keeps recurring", what,
 		   (unsigned long long)addr);
 	return true;

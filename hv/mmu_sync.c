@@ -60,7 +60,7 @@ static void take_tree(struct vcpu *v)
 
 	s->root = SP_NONE;
 	if (gc->sroot != SP_NONE &&
-	    shadow_root_live(s, gc->sroot, gc->sroot_gen, gc->gcr.cr3)) {
+	    shadow_root_live(s, gc->sroot, gc->sroot_gen, gc->sroot_gfn)) {
 		shadow_pin(s, gc->sroot, -1);
 		s->root = gc->sroot;
 	}
@@ -85,6 +85,7 @@ static void leave_tree(struct vcpu *v)
 		shadow_pin(s, s->root, 1);
 		gc->sroot = s->root;
 		gc->sroot_gen = shadow_page_gen(s, s->root);
+		gc->sroot_gfn = shadow_page_gfn(s, s->root);
 	}
 	s->root = SP_NONE;
 	if (s->flush_self)

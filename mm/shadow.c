@@ -675,7 +675,7 @@ void shadow_pin(struct shadow *s, u32 sp, int delta)
 	s->pages[sp].pinned += delta;
 }
 
-bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gcr3)
+bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gfn)
 {
 	const struct shadow_page *p;
 
@@ -684,7 +684,7 @@ bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gcr3)
 	p = &s->pages[sp];
 	/* The gfn too: a generation of 16 bits can come round again. */
 	return p->in_use && p->gen == gen && p->parent == SP_NONE &&
-	       p->gfn == (gcr3 & PTE_ADDR_MASK) >> PAGE_SHIFT;
+	       p->gfn == gfn;
 }
 
 /* Shadow entries above the leaves grant everything: shadow pages are

@@ -210,9 +210,13 @@ static inline phys_t shadow_root_hpa(const struct shadow *s)
 /* Another vCPU runs on root @sp (@delta +1), or no longer (-1): reclaim
  * and root eviction leave it alone. */
 void shadow_pin(struct shadow *s, u32 sp, int delta);
-/* Is @sp still the root page for guest CR3 @gcr3 it was at generation
- * @gen? */
-bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gcr3);
+/* Is @sp still the root page it was at generation @gen, for guest table
+ * @gfn? */
+bool shadow_root_live(const struct shadow *s, u32 sp, u16 gen, u64 gfn);
+static inline u64 shadow_page_gfn(const struct shadow *s, u32 sp)
+{
+	return s->pages[sp].gfn;
+}
 /* Forget every shadow page (guest paging turned off, or mode changed). */
 void shadow_reset(struct shadow *s);
 /* The guest's CR0.WP, EFER.NXE or CR4.SMEP may have changed: take mode

@@ -1474,8 +1474,8 @@ static void test_smp_pinned_root(void **state)
 	shadow_pin(&s, pinned, 1); /* another vCPU runs it */
 	for (unsigned i = 1; i <= SHADOW_ROOTS; i++)
 		shadow_activate(&s, PML4_N(i)); /* 0 is the LRU one */
-	assert_true(shadow_root_live(&s, pinned, gen, PML4_N(0)));
-	assert_false(shadow_root_live(&s, pinned, gen, PML4_N(1)));
+	assert_true(shadow_root_live(&s, pinned, gen, GFN(PML4_N(0))));
+	assert_false(shadow_root_live(&s, pinned, gen, GFN(PML4_N(1))));
 	assert_true(shadow_protected(&s, GFN(PML4_N(0))));
 	s.root = pinned; /* its subtree is whole */
 	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
@@ -1483,7 +1483,7 @@ static void test_smp_pinned_root(void **state)
 	shadow_pin(&s, pinned, -1);
 	for (unsigned i = 2; i <= SHADOW_ROOTS; i++)
 		shadow_activate(&s, PML4_N(i));
-	assert_false(shadow_root_live(&s, pinned, gen, PML4_N(0)));
+	assert_false(shadow_root_live(&s, pinned, gen, GFN(PML4_N(0))));
 }
 
 /* The walk changed under the fill (another vCPU repointed a PDE just
@@ -1543,7 +1543,7 @@ static void test_smp_activate_with_pool_pinned(void **state)
 	s.root = SP_NONE;	  /* vCPU B's root was freed */
 	assert_int_not_equal(shadow_activate(&s, PML4_N(1)), 0);
 	assert_int_not_equal(s.root, SP_NONE);
-	assert_false(shadow_root_live(&s, other, gen, PML4_N(0)));
+	assert_false(shadow_root_live(&s, other, gen, GFN(PML4_N(0))));
 	assert_int_equal(fault_cr3(PML4_N(1), GVA, 0, &w), SHADOW_FIXED);
 }
 
