@@ -233,6 +233,7 @@ static void test_ipis(void)
 #define SLOTS	    32
 #define FRAMES	    48
 #define CHURN_STEPS 1500
+#define HOT_VA	    (WIN_VA + SLOTS * PAGE_SIZE) /* see step_hot() */
 #define NO_FRAME    (-1)
 #define TAG(f, ver) (0x5eed000000000000UL | (u64)(f) << 32 | (ver))
 
@@ -309,6 +310,7 @@ static void churn_reader(unsigned int cpu)
 	while (!__atomic_load_n(&churn_stop, __ATOMIC_ACQUIRE)) {
 		irq_off();
 		read_slot(r, rand_next(&rng) % SLOTS);
+		(void)*(volatile u64 *)HOT_VA; /* always mapped */
 		irq_on();
 	}
 }
@@ -382,16 +384,73 @@ static void step_unmap(unsigned int s, u64 *rng)
 	frame_busy[old] = false;
 }
 
+/*
+ * After the shootdown that ends a change, the entry must still be what the
+ * BSP wrote. A CPU's page walk sets A in the entry it read, and must do
+ * so atomically (SDM Vol. 3A 4.8); done as a plain read and write, a walk
+ * that read the old entry puts it back over the new one. Counted, and
+ * written again so that the test goes on.
+ */
+static unsigned int overwritten;
+
+/*
+ * The same race made likely: one "hot" page the readers read all the
+ * time, remapped by the BSP between two frames of equal contents (so any
+ * read is right) with A clear, right after a shootdown has made every
+ * reader walk the entry again. A walk that read the old entry and writes
+ * it back with A set, after the BSP's store, leaves the old frame mapped.
+ */
+static u64 hot_pa[2];
+static unsigned int hot_cur;
+
+static void step_hot(void)
+{
+	pte_t *e = vm_entry(space, HOT_VA, PG_4K, false);
+	unsigned int next = hot_cur ^ 1;
+
+	if (!tlb_shootdown(HOT_VA, ACK_MS)) /* the readers walk again now */
+		shootdown_failures++;
+	__atomic_store_n(e, hot_pa[next] | PTE_P | PTE_W, __ATOMIC_SEQ_CST);
+	if (!tlb_shootdown(HOT_VA, ACK_MS))
+		shootdown_failures++;
+	hot_cur = next;
+	if ((*e & PTE_ADDR) == hot_pa[next])
+		return;
+	if (!overwritten++)
+		printf("  hot page: entry %#lx after the change, want frame "
+		       "%#lx\n",
+		       *e, hot_pa[next]);
+	__atomic_store_n(e, hot_pa[next] | PTE_P | PTE_W, __ATOMIC_SEQ_CST);
+	if (!tlb_shootdown(HOT_VA, ACK_MS))
+		shootdown_failures++;
+}
+
+static void check_entry(unsigned int s, int f, u64 flags, u64 *rng)
+{
+	pte_t *e = vm_entry(space, slot_va(s), PG_4K, false);
+
+	if (e && (*e & (PTE_ADDR | PTE_P)) == (frame_pa[f] | PTE_P))
+		return;
+	if (!overwritten++)
+		printf("  slot %u: entry %#lx after the change, want frame "
+		       "%#lx\n",
+		       s, e ? *e : 0UL, frame_pa[f]);
+	vm_map(space, slot_va(s), frame_pa[f], PG_4K, flags);
+	shootdown(s, rng);
+}
+
 static void step_remap(unsigned int s, u64 *rng)
 {
 	int old = slot_frame[s], f = free_frame(rng);
+	u64 flags = random_flags(rng);
 
 	if (f == NO_FRAME)
 		return;
 	frame_busy[f] = true;
 	change_begin(s);
-	vm_map(space, slot_va(s), frame_pa[f], PG_4K, random_flags(rng));
+	vm_map(space, slot_va(s), frame_pa[f], PG_4K, flags);
 	shootdown(s, rng);
+	check_entry(s, f, flags, rng);
 	change_end(s, f);
 	frame_retag(old);
 	frame_busy[old] = false;
@@ -400,10 +459,12 @@ static void step_remap(unsigned int s, u64 *rng)
 /* R/W, U/S and XD flip; a CPL-0 read works under each (SMAP is off). */
 static void step_protect(unsigned int s, u64 *rng)
 {
+	u64 flags = random_flags(rng);
+
 	change_begin(s);
-	vm_map(space, slot_va(s), frame_pa[slot_frame[s]], PG_4K,
-	       random_flags(rng));
+	vm_map(space, slot_va(s), frame_pa[slot_frame[s]], PG_4K, flags);
 	shootdown(s, rng);
+	check_entry(s, slot_frame[s], flags, rng);
 	change_end(s, slot_frame[s]);
 }
 
@@ -445,6 +506,8 @@ static void churn_step(u64 *rng)
 
 	if (rand_next(rng) % 16 == 0)
 		step_move_table();
+	if (rand_next(rng) % 2 == 0)
+		step_hot();
 	if (slot_frame[s] == NO_FRAME)
 		step_map(s, rng);
 	else if (op == 0)
@@ -472,6 +535,11 @@ static void churn_setup(void)
 		slot_frame[s] = NO_FRAME;
 	spare_table = page_alloc();
 	table_moves = 0;
+	overwritten = 0;
+	hot_pa[0] = (u64)page_alloc(); /* what they hold does not matter */
+	hot_pa[1] = (u64)page_alloc();
+	hot_cur = 0;
+	vm_map(space, HOT_VA, hot_pa[0], PG_4K, PTE_P | PTE_W);
 }
 
 static void report_readers(void)
@@ -515,6 +583,10 @@ static void test_churn(void)
 	       "churn: the window's page table moved %u times under the "
 	       "readers",
 	       table_moves);
+	report(!overwritten,
+	       "churn: every entry stayed as the BSP wrote it (%u put back "
+	       "by a page walk's A/D update)",
+	       overwritten);
 	report(!bsp_errors,
 	       "churn: the BSP read each slot right after its "
 	       "change (%u wrong)",
