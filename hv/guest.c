@@ -244,6 +244,22 @@ void guest_report(struct guest *g, enum guest_report why, const char *fmt, ...)
 			report_names[why]);
 }
 
+/* With no state to show, what led there: the vCPU's last exits. */
+static void report_recent(struct vcpu *v)
+{
+	struct gcpu *gc = gcpu(v);
+	unsigned n = MIN(gc->recent_n, GUEST_RECENT_EXITS);
+	char line[GUEST_RECENT_EXITS * 12 + 1];
+	int len = 0;
+
+	for (unsigned i = gc->recent_n - n; i != gc->recent_n; i++)
+		len += snprintf(line + len, sizeof(line) - len, " %#x",
+				gc->recent[i % GUEST_RECENT_EXITS]);
+	guest_info(v->guest,
+		   "its last %u exits, oldest first (%s exit codes):%s", n,
+		   vendor->name, line);
+}
+
 void guest_stop(struct guest *g, const char *fmt, ...)
 {
 	struct vcpu *v = this_cpu()->vcpu;
@@ -266,6 +282,7 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 			   "stopped: %s%s (the CPU left its state undefined, "
 			   "so none is shown)",
 			   why, cpu);
+		report_recent(v);
 		return;
 	}
 	guest_info(g, "stopped: %s%s at rip 0x%llx", why, cpu,

@@ -134,6 +134,9 @@ struct guest_stats {
 	struct path_stats path[PATH_NR];
 };
 
+/* Exits a vCPU remembers for the report when its guest stops. */
+#define GUEST_RECENT_EXITS 16
+
 /* The most vCPUs a guest may have (vcpus=). */
 #define GUEST_VCPUS_MAX 8 /* options.c says so in its hint */
 
@@ -154,7 +157,11 @@ struct gcpu {
 	bool on_twin;	     /* compound: EPT/NPT off, on the twin */
 	u64 twin_since;	     /* ... since this guest_tsc */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */
-	enum exit_path path;		     /* of the exit being handled */
+	/* Its last exits, by the vendor's own code (SVM exit code, VMX
+	 * basic exit reason), for the report when it stops: a ring. */
+	u32 recent[GUEST_RECENT_EXITS];
+	unsigned recent_n;
+	enum exit_path path;	   /* of the exit being handled */
 	struct x86_memo insn_memo; /* its instructions braid decoded lately */
 	struct guest_stats stats;  /* its exits; summed in the stats line */
 	struct vlapic lapic;

@@ -97,6 +97,7 @@ void vcpu_run(struct vcpu *v)
 				v->regs.exit_tsc - v->regs.entry_tsc;
 		exit_tsc = v->regs.exit_tsc;
 		charged = false;
+		gc->recent[gc->recent_n++ % GUEST_RECENT_EXITS] = (u32)e.raw;
 		handle_exit(v, &e);
 		if (__builtin_expect(deferred_pending(), 0)) {
 			u64 t0 = rdtsc();

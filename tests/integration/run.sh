@@ -84,6 +84,13 @@ check_negative() { # SCENARIO VENDOR
 		# A shutdown leaves the VMCB's guest state undefined (APM 15.11).
 		expect_line "$s" "triple fault stops the guest, its undefined state unshown" \
 			"braid: guest triple: stopped: triple fault (the CPU left its state undefined, so none is shown)"
+		# ... but its last exits are, the shutdown (SVM exit code 0x7f,
+		# APM Vol. 2 appendix C) last.
+		if grep -qaE "^braid: guest triple: its last [0-9]+ exits, oldest first \(svm exit codes\):.* 0x7f.?$" "$LOG"; then
+			pass "$s: its last exits are shown instead, the shutdown last"
+		else
+			fail "$s: no line of its last exits ending with the shutdown (0x7f)"
+		fi
 	fi
 	expect_line "$s" "wild access stops the guest (unbacked=stop)" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
 	if [ "$2" = vmx ]; then
