@@ -256,8 +256,10 @@ static void report_recent(struct vcpu *v)
 		len += snprintf(line + len, sizeof(line) - len, " %#x",
 				gc->recent[i % GUEST_RECENT_EXITS]);
 	guest_info(v->guest,
-		   "its last %u exits, oldest first (%s exit codes):%s", n,
-		   vendor->name, line);
+		   "its last %u exits, oldest first (%s exit codes):%s; the "
+		   "last entry injected 0x%llx, the exit left 0x%llx",
+		   n, vendor->name, line, (unsigned long long)v->entry_event,
+		   (unsigned long long)v->exit_event);
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)

@@ -616,12 +616,14 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 		return;
 	}
 	vmcb->save.rax = v->regs.gpr[RAX];
+	v->entry_event = vmcb->control.eventinj;
 	tracebox_set_vmcb(v->cpu, s->vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
 	if (features & SVM_FEATURE_VMCB_CLEAN)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
+	v->exit_event = vmcb->control.exitintinfo;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
 	if (vmcb->control.exitcode == SVM_EXIT_IRET)
 		s->nmi_masked = false;

@@ -86,7 +86,7 @@ check_negative() { # SCENARIO VENDOR
 			"braid: guest triple: stopped: triple fault (the CPU left its state undefined, so none is shown)"
 		# ... but its last exits are, the shutdown (SVM exit code 0x7f,
 		# APM Vol. 2 appendix C) last.
-		if grep -qaE "^braid: guest triple: its last [0-9]+ exits, oldest first \(svm exit codes\):.* 0x7f.?$" "$LOG"; then
+		if grep -qaE "^braid: guest triple: its last [0-9]+ exits, oldest first \(svm exit codes\):.* 0x7f; the last entry injected 0x[0-9a-f]+, the exit left 0x[0-9a-f]+.?$" "$LOG"; then
 			pass "$s: its last exits are shown instead, the shutdown last"
 		else
 			fail "$s: no line of its last exits ending with the shutdown (0x7f)"
