@@ -622,7 +622,7 @@ static bool fault_loop(struct vcpu *v, u64 addr, const char *what)
 	return true;
 }
 
-static enum mmu_fault page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
+enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
@@ -647,16 +647,6 @@ static enum mmu_fault page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
 	case SHADOW_NO_MEMORY: *gpa = w.gpa; return MMU_NO_MEMORY;
 	}
 	return MMU_DONE;
-}
-
-enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa)
-{
-	enum mmu_fault r;
-
-	mmu_lock(v);
-	r = page_fault(v, gva, error, gpa);
-	mmu_unlock(v);
-	return r;
 }
 
 bool mmu_gpa_protected(struct vcpu *v, u64 gpa)
@@ -696,7 +686,7 @@ void *mmu_lookup(struct vcpu *v, u64 gva)
 	return p;
 }
 
-static enum mmu_fault npf(struct vcpu *v, const struct vmexit *e)
+enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
 {
 	struct guest *g = v->guest;
 	u64 gfn = e->npf.gpa >> PAGE_SHIFT;
@@ -726,16 +716,4 @@ static enum mmu_fault npf(struct vcpu *v, const struct vmexit *e)
 		return MMU_DONE;
 	}
 	return MMU_PT_WRITE;
-}
-
-enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e)
-{
-	enum mmu_fault r;
-
-	if (!compound(v->guest))
-		return MMU_NOT_MINE;
-	mmu_lock(v);
-	r = npf(v, e);
-	mmu_unlock(v);
-	return r;
 }

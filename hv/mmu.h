@@ -145,10 +145,11 @@ enum mmu_fault {
 	MMU_NO_MEMORY, /* translated to *gpa, where the guest has no RAM */
 };
 
-/* A #PF intercepted under shadow or compound paging. */
+/* A #PF intercepted under shadow or compound paging. The caller holds
+ * the MMU lock (hv/exit.c: the emulation that may follow needs it too). */
 enum mmu_fault mmu_page_fault(struct vcpu *v, u64 gva, u32 error, u64 *gpa);
 /* Compound paging: an EPT violation / NPF on a protected guest table
- * (MMU_NOT_MINE for any other). */
+ * (MMU_NOT_MINE for any other). The caller holds the MMU lock. */
 enum mmu_fault mmu_npf(struct vcpu *v, const struct vmexit *e);
 /* Is @gpa a guest page table braid write-protects? */
 bool mmu_gpa_protected(struct vcpu *v, u64 gpa);
