@@ -257,9 +257,10 @@ static void protect(struct shadow *s, u64 gfn)
 	/* Another vCPU may still write the page through a translation it
 	 * cached: not before the shootdown, as the caller reads the table
 	 * next (the walk is checked again then: install()). */
-	if (s->need_flush)
-		sync_others(s);
-	s->need_flush |= pending;
+	if (s->need_flush && s->ops.sync)
+		sync_others(s); /* every flush asked for so far, too */
+	else
+		s->need_flush |= pending;
 }
 
 /* ... and is no longer: a shadow tree makes its leaves writable again
