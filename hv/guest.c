@@ -260,6 +260,12 @@ static void report_recent(struct vcpu *v)
 		   "last entry injected 0x%llx, the exit left 0x%llx",
 		   n, vendor->name, line, (unsigned long long)v->entry_event,
 		   (unsigned long long)v->exit_event);
+	if (vendor->describe_entered) {
+		char state[320];
+
+		vendor->describe_entered(v, state, sizeof(state));
+		guest_info(v->guest, "its last entry started from %s", state);
+	}
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)

@@ -144,13 +144,13 @@ static unsigned least_loaded(u64 allowed)
 	return best;
 }
 
-/* Hand @v (put, held by no CPU) to CPU @cpu. */
+/* Hand @v (put, held by no CPU, its sched.cpu already @cpu) to CPU
+ * @cpu. */
 static void give(unsigned cpu, struct vcpu *v)
 {
 	struct sched_cpu *c = &cpus[cpu];
 
 	spin_lock(&c->lock);
-	v->sched.cpu = cpu;
 	c->nr++;
 	enqueue(c, v);
 	spin_unlock(&c->lock);
@@ -169,6 +169,7 @@ void sched_add(struct vcpu *v)
 	cpu = least_loaded(v->sched.allowed & all);
 	v->sched.off_since = rdtsc();
 	v->sched.halted_until = 0;
+	v->sched.cpu = cpu; /* on no queue yet: no waker can see it */
 	give(cpu, v);
 }
 
@@ -336,8 +337,15 @@ static void requeue(struct sched_cpu *c, struct vcpu *v)
 		return;
 	}
 	put(c, v);
+	/* The new CPU is named under the old CPU's lock: a waker holding
+	 * that lock (lock_cpu_of()) then either finished before the move,
+	 * or finds the vCPU gone and goes to the new CPU, where it waits
+	 * for give() to have queued it. Named under the new lock only, a
+	 * waker that saw the old CPU could queue it there as well, and two
+	 * CPUs would run it. */
 	spin_lock(&c->lock);
 	c->nr--;
+	atomic_store_relaxed(&v->sched.cpu, to);
 	spin_unlock(&c->lock);
 	give(to, v);
 }

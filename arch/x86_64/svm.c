@@ -22,17 +22,28 @@
 #include "lib/string.h"
 #include "mm/frame.h"
 #include "lib/phys.h"
+#include "lib/printf.h"
 
 static u32 features; /* CPUID 0x8000000A:EDX */
 static u32 nr_asids;
 static bool asids_reused;  /* ASIDs went round: svm_vcpu_arrive() */
 static phys_t iopm, msrpm; /* shared by all guests: intercept everything */
 
+/* What the last VMRUN entered with, of the state a triple fault turns
+ * on (how exceptions are delivered, and where). */
+struct svm_entered {
+	u64 rip, rsp, rflags, cr0, cr2, cr3, cr4, efer;
+	struct vmcb_seg cs, ss, tr, gdtr, idtr;
+};
+
 struct svm_vcpu {
 	phys_t vmcb;
 	phys_t host_vmcb; /* VMSAVE area for the host's hidden state */
 	u32 asid;
 	bool nmi_masked; /* an injected NMI's handler has not yet IRETed */
+	/* After a shutdown the VMCB's guest state is undefined (APM 15.11),
+	 * so the report shows this copy, made before each VMRUN. */
+	struct svm_entered entered;
 };
 
 void svm_enter(phys_t vmcb, struct guest_regs *regs, phys_t host_vmcb);
@@ -604,6 +615,25 @@ static bool entry_check(const struct vmcb *vmcb, struct vmexit *e)
 	return false;
 }
 
+static void remember_entry(struct svm_entered *m, const struct vmcb_save *s)
+{
+	*m = (struct svm_entered){
+		.rip = s->rip,
+		.rsp = s->rsp,
+		.rflags = s->rflags,
+		.cr0 = s->cr0,
+		.cr2 = s->cr2,
+		.cr3 = s->cr3,
+		.cr4 = s->cr4,
+		.efer = s->efer,
+		.cs = s->cs,
+		.ss = s->ss,
+		.tr = s->tr,
+		.gdtr = s->gdtr,
+		.idtr = s->idtr,
+	};
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -617,6 +647,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	}
 	vmcb->save.rax = v->regs.gpr[RAX];
 	v->entry_event = vmcb->control.eventinj;
+	remember_entry(&s->entered, &vmcb->save);
 	tracebox_set_vmcb(v->cpu, s->vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
@@ -854,6 +885,25 @@ static void dump_save_area(const struct vmcb_save *s)
 }
 
 /* The save area and the control fields VMRUN checks, for a failed VMRUN. */
+/* The state the last VMRUN entered with, for a shutdown report. */
+static void svm_describe_entered(struct vcpu *v, char *buf, size_t len)
+{
+	const struct svm_entered *m = &((struct svm_vcpu *)v->arch)->entered;
+
+	snprintf(buf, len,
+		 "rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx "
+		 "cr3 0x%llx cr4 0x%llx efer 0x%llx cs %#x/%#x ss %#x/%#x "
+		 "tr %#x/%#x at 0x%llx gdtr 0x%llx/%#x idtr 0x%llx/%#x",
+		 (unsigned long long)m->rip, (unsigned long long)m->rsp,
+		 (unsigned long long)m->rflags, (unsigned long long)m->cr0,
+		 (unsigned long long)m->cr2, (unsigned long long)m->cr3,
+		 (unsigned long long)m->cr4, (unsigned long long)m->efer,
+		 m->cs.selector, m->cs.attrib, m->ss.selector, m->ss.attrib,
+		 m->tr.selector, m->tr.attrib, (unsigned long long)m->tr.base,
+		 (unsigned long long)m->gdtr.base, m->gdtr.limit,
+		 (unsigned long long)m->idtr.base, m->idtr.limit);
+}
+
 static void svm_dump_entry(struct vcpu *v)
 {
 	const struct vmcb_control *c = &vmcb_of(v)->control;
@@ -1022,5 +1072,6 @@ const struct vendor_ops svm_ops = {
 	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
 	.dump_entry = svm_dump_entry,
+	.describe_entered = svm_describe_entered,
 	.break_entry = svm_break_entry,
 };

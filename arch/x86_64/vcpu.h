@@ -134,6 +134,8 @@ struct vcpu {
 	u64 last_exit_tsc;
 	bool exit_charged;
 	bool halted; /* in HLT: the scheduler runs it when it can be woken */
+	/* The CPU inside vcpu_run() with it, plus 1; 0: none (hv/run.c). */
+	u32 running_on;
 };
 
 #endif
