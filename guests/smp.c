@@ -208,6 +208,42 @@ static void ipi_others(u32 icr_lo, volatile u32 *hits, const char *what)
 	       what, smp_ncpus - 1, wrong);
 }
 
+/*
+ * An NMI is blocked from its delivery until the next IRET (SDM Vol. 3A
+ * 6.7.1): one this CPU sends itself from inside its NMI handler must wait
+ * for the handler's IRET, and must not interrupt the handler's exit path
+ * (isr_common up to and including its IRETQ) either. Sent to its own
+ * APIC ID: the self shorthand carries fixed interrupts only (SDM Vol. 3A
+ * 11.6.1, the valid ICR combinations).
+ */
+extern const char isr_common[], isr_iret[];
+static volatile u32 self_nmis, nested_nmis;
+
+static void self_nmi_handler(struct trap_frame *tf)
+{
+	if (tf->rip >= (u64)isr_common && tf->rip <= (u64)isr_iret)
+		nested_nmis++;
+	if (self_nmis++ == 0)
+		lapic_send_ipi(lapic_id(), ICR_DM_NMI, ACK_MS);
+}
+
+static void nmi_in_nmi(void)
+{
+	bool got;
+
+	self_nmis = nested_nmis = 0;
+	nmi_set_handler(self_nmi_handler);
+	lapic_send_ipi(lapic_id(), ICR_DM_NMI, ACK_MS);
+	irq_on(); /* the IRET restores IF: a hypervisor may wait for that */
+	got = spin_until_at_least(&self_nmis, 2, ACK_MS);
+	irq_off();
+	nmi_set_handler(nmi_handler);
+	report(got && !nested_nmis,
+	       "ipi: an NMI sent from the NMI handler waits for its IRET "
+	       "(%u taken, %u inside the handler)",
+	       self_nmis, nested_nmis);
+}
+
 static void test_ipis(void)
 {
 	unsigned int i;
@@ -225,6 +261,7 @@ static void test_ipis(void)
 		report_skip("ipi: to one CPU, from an AP: no other CPU");
 	ipi_others(ICR_FIXED | BCAST_VEC, bcast_hits, "fixed");
 	ipi_others(ICR_DM_NMI, nmi_hits, "NMI");
+	nmi_in_nmi();
 }
 
 /* --- 3. Churn with TLB shootdown ---------------------------------------- */

@@ -302,6 +302,19 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 	return t;
 }
 
+/*
+ * An NMI blocked because the guest's NMI handler has not returned yet
+ * (SDM 6.7.1): neither vendor offers braid an exit at that IRET here, so
+ * it asks for the interrupt window instead, which opens when the IRET
+ * restores RFLAGS.IF. Only while IF is clear: with IF set the window is
+ * open already, and the exit would come at once, again and again.
+ */
+static bool nmi_waits_for_iret(struct vcpu *v, const struct gcpu *gc)
+{
+	return gc->lapic.nmi_pending &&
+	       !(vendor->get(v, VREG_RFLAGS) & RFLAGS_IF);
+}
+
 /* The full pass (hv/vplat_entry.h says when): a function of its own, so
  * that the fast path inline in the run loop does not pay for its
  * registers. */
@@ -339,6 +352,7 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 	}
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
 	 * as soon as the guest can take it. */
+	want = want || nmi_waits_for_iret(v, gc);
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
 	gc->next_due =

@@ -41,6 +41,10 @@ struct svm_vcpu {
 	phys_t host_vmcb; /* VMSAVE area for the host's hidden state */
 	u32 asid;
 	bool nmi_masked; /* an injected NMI's handler has not yet IRETed */
+	/* The IRET intercept came, at this RIP: the IRET runs at the next
+	 * entry, and NMIs stay blocked until it has (svm_inject_nmi()). */
+	bool iret_pending;
+	u64 iret_rip;
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11),
 	 * so the report shows this copy, made before each VMRUN. */
 	struct svm_entered entered;
@@ -656,8 +660,10 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	vmcb->control.tlb_control = 0;
 	v->exit_event = vmcb->control.exitintinfo;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
-	if (vmcb->control.exitcode == SVM_EXIT_IRET)
-		s->nmi_masked = false;
+	if (vmcb->control.exitcode == SVM_EXIT_IRET) {
+		s->iret_pending = true;
+		s->iret_rip = vmcb->save.rip;
+	}
 	decode_exit(vmcb, e);
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11,
 	 * "shutdown intercept"): nothing may read it as the guest's. */
@@ -815,6 +821,14 @@ static bool svm_inject_nmi(struct vcpu *v)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
+	/* The IRET intercept is taken before the IRET runs (APM 15.9): the
+	 * handler has ended only once the guest has moved past it (KVM
+	 * waits the same way). Injected earlier, an NMI would nest inside
+	 * the handler and overwrite its frame on an IST stack. */
+	if (s->iret_pending && vmcb_of(v)->save.rip != s->iret_rip) {
+		s->iret_pending = false;
+		s->nmi_masked = false;
+	}
 	if (s->nmi_masked || (c->eventinj & EVENTINJ_VALID) ||
 	    (c->interrupt_shadow & INTERRUPT_SHADOW))
 		return false;

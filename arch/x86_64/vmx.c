@@ -49,6 +49,10 @@ struct vmx_vcpu {
 	 * them, so the guest's values live in the CPU (percpu.msr_owner)
 	 * and are kept here while another vCPU's are loaded. */
 	u64 kernel_gs_base, star, lstar, cstar, sfmask;
+	/* braid injected an NMI (or blocked NMIs again after an IRET
+	 * fault), and has not yet seen the guest's IRET end the blocking:
+	 * only then may the VMCS show NMIs blocked (vmx_inject_nmi()). */
+	bool nmi_outstanding;
 };
 
 int vmx_enter(struct guest_regs *regs, int launched);
@@ -829,10 +833,13 @@ static void decode_io(struct vmexit *e, u64 q)
  */
 static void recover_nmi_blocking(bool unblocked)
 {
-	if (unblocked && (caps.pin & PIN_VIRTUAL_NMIS))
+	if (unblocked && (caps.pin & PIN_VIRTUAL_NMIS)) {
 		vmwrite(GUEST_INTERRUPTIBILITY_INFO,
 			vmread(GUEST_INTERRUPTIBILITY_INFO) |
 				INTERRUPTIBILITY_NMI);
+		((struct vmx_vcpu *)this_cpu()->vcpu->arch)->nmi_outstanding =
+			true;
+	}
 }
 
 /*
@@ -1456,19 +1463,40 @@ static void vmx_set_tsc_offset(struct vcpu *v, u64 offset)
 	vmwrite(TSC_OFFSET, offset);
 }
 
+/*
+ * With NMI exiting on, every NMI a guest takes is one braid injected, so
+ * its NMIs can be blocked only between such an injection and the IRET
+ * that ends it (SDM 25.3, 26.7.1.2). Bochs 2.7 shows virtual-NMI blocking
+ * in a VMCS whose guest was given no NMI, after another VMCS ran on the
+ * same CPU inside its NMI handler (docs/emulators.md): left there, it
+ * would hold off that guest's NMIs until some later IRET of its own.
+ */
+static u64 drop_stray_nmi_blocking(u64 intr)
+{
+	intr &= ~(u64)INTERRUPTIBILITY_NMI;
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, intr);
+	return intr;
+}
+
 /* An injected NMI blocks further NMIs until the guest's IRET, and the CPU
  * shows that in the interruptibility state: real NMI blocking, or virtual
  * NMI blocking with "virtual NMIs" on (SDM 27.6.1.2, 25.4.2). */
 static bool vmx_inject_nmi(struct vcpu *v)
 {
-	(void)v;
+	struct vmx_vcpu *x = v->arch;
+	u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
+
 	if (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
 		return false;
-	if (vmread(GUEST_INTERRUPTIBILITY_INFO) &
-	    (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
+	if (!(intr & INTERRUPTIBILITY_NMI))
+		x->nmi_outstanding = false; /* its IRET came */
+	else if (!x->nmi_outstanding)
+		intr = drop_stray_nmi_blocking(intr);
+	if (intr & (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
 		return false;
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD,
 		VEC_NMI | INTR_TYPE_NMI | INTR_INFO_VALID);
+	x->nmi_outstanding = true;
 	return true;
 }
 

@@ -40,6 +40,7 @@ isr_user:				/* int USER_RETURN_VECTOR from ring 3 */
 	pushq $USER_RETURN_VECTOR
 	jmp isr_common
 
+	.globl isr_common
 isr_common:
 	pushq %rax
 	pushq %rbx
@@ -75,6 +76,8 @@ isr_common:
 	popq %rbx
 	popq %rax
 	addq $16, %rsp			/* vector and error code */
+	.globl isr_iret
+isr_iret:
 	iretq
 
 	.section .rodata

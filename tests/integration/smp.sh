@@ -111,7 +111,8 @@ expect_smp_guest() {
 	for w in "counters: LOCK XADD total" "counters: LOCK CMPXCHG total" \
 		"ipi: fixed to cpu 1 reaches it alone" "ipi: NMI to cpu 1 reaches it alone" \
 		"ipi: fixed from cpu 1 reaches the BSP" "ipi: fixed to all excluding self" \
-		"ipi: NMI to all excluding self" "churn: 1500 steps, every shootdown acknowledged" \
+		"ipi: NMI to all excluding self" "ipi: an NMI sent from the NMI handler waits for its IRET" \
+		"churn: 1500 steps, every shootdown acknowledged" \
 		"churn: cpu $((n - 1)) saw no stale translation" "churn: the window's page table moved" \
 		"churn: every entry stayed as the BSP wrote it" \
 		"a/d: 8 rounds on $n CPUs"; do

@@ -23,6 +23,7 @@ smp_check() {
 	expect_line "$1" "LOCK CMPXCHG exact" "PASS: counters: LOCK CMPXCHG total"
 	expect_line "$1" "broadcast IPI" "PASS: ipi: fixed to all excluding self"
 	expect_line "$1" "broadcast NMI" "PASS: ipi: NMI to all excluding self"
+	expect_line "$1" "NMI from the NMI handler after its IRET" "PASS: ipi: an NMI sent from the NMI handler waits for its IRET"
 	expect_line "$1" "shootdowns acknowledged" "PASS: churn: 1500 steps, every shootdown"
 	expect_line "$1" "A/D bits" "PASS: a/d: 8 rounds on $2 CPUs"
 	expect_no_line "$1" "no FAIL line" "FAIL:"
