@@ -217,14 +217,21 @@ static void ipi_others(u32 icr_lo, volatile u32 *hits, const char *what)
  * 11.6.1, the valid ICR combinations).
  */
 extern const char isr_common[], isr_iret[];
-static volatile u32 self_nmis, nested_nmis;
+static volatile u32 self_nmis, nested_nmis, nmi_depth;
 
 static void self_nmi_handler(struct trap_frame *tf)
 {
-	if (tf->rip >= (u64)isr_common && tf->rip <= (u64)isr_iret)
+	/* Inside the C handler (depth), or on the way out through the
+	 * common stub after it (the frame's RIP). */
+	if (nmi_depth ||
+	    (tf->rip >= (u64)isr_common && tf->rip <= (u64)isr_iret))
 		nested_nmis++;
-	if (self_nmis++ == 0)
+	nmi_depth++;
+	if (self_nmis++ == 0) {
 		lapic_send_ipi(lapic_id(), ICR_DM_NMI, ACK_MS);
+		tsc_delay_ms(1); /* room for a wrong one to land here */
+	}
+	nmi_depth--;
 }
 
 static void nmi_in_nmi(void)

@@ -261,7 +261,7 @@ static void report_recent(struct vcpu *v)
 		   n, vendor->name, line, (unsigned long long)v->entry_event,
 		   (unsigned long long)v->exit_event);
 	if (vendor->describe_entered) {
-		char state[320];
+		char state[400];
 
 		vendor->describe_entered(v, state, sizeof(state));
 		guest_info(v->guest, "its last entry started from %s", state);

@@ -16,9 +16,7 @@
 #include "hv/mmu.h"
 #include "hv/run.h"
 #include "hv/stats.h"
-#include "lib/atomic.h"
 #include "lib/deferred.h"
-#include "lib/panic.h"
 #include "hv/vplat_entry.h"
 
 _Static_assert(PAGING_NESTED + 1 == TRACEBOX_NESTED &&
@@ -68,22 +66,6 @@ void guest_start(struct guest *g)
 	}
 }
 
-/*
- * One CPU at a time runs a vCPU: two would enter the guest from one
- * VMCS/VMCB and one register file, and each would save its own half of
- * the guest over the other's. The scheduler promises it; a broken
- * promise is braid's own bug, and stops braid by name rather than
- * surfacing later as a guest's unexplained triple fault.
- */
-static void claim(struct vcpu *v)
-{
-	u32 none = 0, me = this_cpu()->id + 1;
-
-	if (!atomic_cmpxchg(&v->running_on, &none, me))
-		panic("guest %s: vCPU %u entered on CPU %u while CPU %u runs it",
-		      v->guest->cfg.name, gcpu(v)->index, me - 1, none - 1);
-}
-
 void vcpu_run(struct vcpu *v)
 {
 	struct guest *g = v->guest;
@@ -92,7 +74,6 @@ void vcpu_run(struct vcpu *v)
 	u64 exit_tsc = v->last_exit_tsc;
 	struct vmexit e = { 0 }; /* fields a vendor leaves alone stay 0 */
 
-	claim(v);
 	this_cpu()->vcpu = v;
 	cpu_state_load(v);
 	tracebox_set_guest(v->cpu, g->cfg.name, g->cfg.paging + 1, g->cfg.mem);
@@ -142,5 +123,4 @@ out:
 	v->last_exit_tsc = exit_tsc;
 	v->exit_charged = charged;
 	this_cpu()->vcpu = NULL;
-	atomic_store_release(&v->running_on, 0);
 }

@@ -24,6 +24,7 @@
 #include "hv/sched.h"
 #include "lib/atomic.h"
 #include "lib/deferred.h"
+#include "lib/panic.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 
@@ -169,7 +170,7 @@ void sched_add(struct vcpu *v)
 	cpu = least_loaded(v->sched.allowed & all);
 	v->sched.off_since = rdtsc();
 	v->sched.halted_until = 0;
-	v->sched.cpu = cpu; /* on no queue yet: no waker can see it */
+	v->sched.cpu = cpu; /* a waker before this finds it idle */
 	give(cpu, v);
 }
 
@@ -239,6 +240,23 @@ static struct vcpu *pick(struct sched_cpu *c)
 	return v;
 }
 
+/*
+ * One CPU at a time holds a vCPU, from switch_to() to put(): two would
+ * run the guest from one VMCS/VMCB and one register file (VMX even
+ * forbids a VMCS active on two CPUs, SDM Vol. 3C 25.11.1), and each would
+ * save its own half of the guest over the other's. The queues promise
+ * it; a broken promise is braid's own bug, and stops braid by name rather
+ * than surfacing later as a guest's unexplained triple fault.
+ */
+static void claim(struct vcpu *v)
+{
+	u32 none = 0, mine = me() + 1;
+
+	if (!atomic_cmpxchg(&v->running_on, &none, mine))
+		panic("guest %s: vCPU %u taken by CPU %u while CPU %u holds it",
+		      v->guest->cfg.name, gcpu(v)->index, mine - 1, none - 1);
+}
+
 /* Everything of @v this CPU holds back into memory. */
 static void put(struct sched_cpu *c, struct vcpu *v)
 {
@@ -246,6 +264,7 @@ static void put(struct sched_cpu *c, struct vcpu *v)
 	cpu_state_put(v);
 	if (c->loaded == v)
 		c->loaded = NULL;
+	atomic_store_release(&v->running_on, 0);
 }
 
 /*
@@ -284,6 +303,7 @@ static void switch_to(struct sched_cpu *c, struct vcpu *v)
 	}
 	if (c->loaded)
 		put(c, c->loaded);
+	claim(v);
 	vendor->vcpu_arrive(v, v->cpu != cpu ? ARRIVE_MOVED : ARRIVE_SWITCH);
 	if (v->cpu != cpu && v->sched.ran_on)
 		v->sched.migrations++;
@@ -339,10 +359,10 @@ static void requeue(struct sched_cpu *c, struct vcpu *v)
 	put(c, v);
 	/* The new CPU is named under the old CPU's lock: a waker holding
 	 * that lock (lock_cpu_of()) then either finished before the move,
-	 * or finds the vCPU gone and goes to the new CPU, where it waits
-	 * for give() to have queued it. Named under the new lock only, a
-	 * waker that saw the old CPU could queue it there as well, and two
-	 * CPUs would run it. */
+	 * or finds the vCPU gone and goes to the new CPU, where it finds it
+	 * still running (a wake_pending for pick() to clear) or queued.
+	 * Named under the new lock only, a waker that saw the old CPU could
+	 * queue it there as well, and two CPUs would run it. */
 	spin_lock(&c->lock);
 	c->nr--;
 	atomic_store_relaxed(&v->sched.cpu, to);

@@ -304,10 +304,13 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 
 /*
  * An NMI blocked because the guest's NMI handler has not returned yet
- * (SDM 6.7.1): neither vendor offers braid an exit at that IRET here, so
- * it asks for the interrupt window instead, which opens when the IRET
- * restores RFLAGS.IF. Only while IF is clear: with IF set the window is
- * open already, and the exit would come at once, again and again.
+ * (SDM Vol. 3A 6.7.1). SVM has no exit at the end of the handler (KVM
+ * single-steps the IRET for one), and braid does not use VMX's NMI-window
+ * exiting yet: it asks for the interrupt window instead, which opens when
+ * the IRET restores RFLAGS.IF = 1. Only while IF is clear: with IF set
+ * the window is open already, and the exit would come at once, again and
+ * again. An IRET back to code with IF clear leaves the NMI for the next
+ * exit of any kind.
  */
 static bool nmi_waits_for_iret(struct vcpu *v, const struct gcpu *gc)
 {

@@ -330,6 +330,19 @@ static void flat(struct vmcb_seg *s, u16 sel, u16 attrib)
 	*s = (struct vmcb_seg){ sel, attrib, 0xffffffff, 0 };
 }
 
+/* A reset vCPU is in no NMI handler: nothing masked, no IRET awaited
+ * (VMX's reset clears the blocking in its interruptibility state). */
+static void forget_nmi(struct vcpu *v)
+{
+	struct svm_vcpu *sv = v->arch;
+	struct vmcb_control *c = &vmcb_of(v)->control;
+
+	sv->nmi_masked = false;
+	sv->iret_pending = false;
+	c->intercept_misc1 &= ~(u32)INTERCEPT_IRET;
+	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
+}
+
 static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 {
 	struct vmcb_save *s = &vmcb_of(v)->save;
@@ -354,6 +367,7 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ull;
 	s->rax = v->regs.gpr[RAX];
+	forget_nmi(v);
 }
 
 #define ATTR_CODE16 0x009b /* real mode: execute/read, accessed */
@@ -396,6 +410,7 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ull;
 	s->rax = 0;
+	forget_nmi(v);
 }
 
 static bool svm_set_pause_exiting(struct vcpu *v, bool on)
@@ -638,6 +653,21 @@ static void remember_entry(struct svm_entered *m, const struct vmcb_save *s)
 	};
 }
 
+/*
+ * The IRET intercept is taken before the IRET runs (APM 15.9): the NMI
+ * handler has ended only once the guest has moved past it, at the first
+ * exit after (KVM waits the same way). Injected earlier, an NMI would
+ * nest inside the handler and overwrite its frame on an IST stack.
+ */
+static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
+{
+	if (vmcb->control.exitcode == SVM_EXIT_SHUTDOWN ||
+	    vmcb->save.rip == s->iret_rip)
+		return;
+	s->iret_pending = false;
+	s->nmi_masked = false;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -663,6 +693,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	if (vmcb->control.exitcode == SVM_EXIT_IRET) {
 		s->iret_pending = true;
 		s->iret_rip = vmcb->save.rip;
+	} else if (s->iret_pending) {
+		nmi_iret_done(s, vmcb);
 	}
 	decode_exit(vmcb, e);
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11,
@@ -821,14 +853,6 @@ static bool svm_inject_nmi(struct vcpu *v)
 	struct svm_vcpu *s = v->arch;
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
-	/* The IRET intercept is taken before the IRET runs (APM 15.9): the
-	 * handler has ended only once the guest has moved past it (KVM
-	 * waits the same way). Injected earlier, an NMI would nest inside
-	 * the handler and overwrite its frame on an IST stack. */
-	if (s->iret_pending && vmcb_of(v)->save.rip != s->iret_rip) {
-		s->iret_pending = false;
-		s->nmi_masked = false;
-	}
 	if (s->nmi_masked || (c->eventinj & EVENTINJ_VALID) ||
 	    (c->interrupt_shadow & INTERRUPT_SHADOW))
 		return false;
@@ -898,7 +922,6 @@ static void dump_save_area(const struct vmcb_save *s)
 	dump_fields("svm", f, ARRAY_SIZE(f));
 }
 
-/* The save area and the control fields VMRUN checks, for a failed VMRUN. */
 /* The state the last VMRUN entered with, for a shutdown report. */
 static void svm_describe_entered(struct vcpu *v, char *buf, size_t len)
 {
@@ -906,8 +929,8 @@ static void svm_describe_entered(struct vcpu *v, char *buf, size_t len)
 
 	snprintf(buf, len,
 		 "rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx "
-		 "cr3 0x%llx cr4 0x%llx efer 0x%llx cs %#x/%#x ss %#x/%#x "
-		 "tr %#x/%#x at 0x%llx gdtr 0x%llx/%#x idtr 0x%llx/%#x",
+		 "cr3 0x%llx cr4 0x%llx efer 0x%llx cs 0x%x/0x%x ss 0x%x/0x%x "
+		 "tr 0x%x/0x%x at 0x%llx gdtr 0x%llx/0x%x idtr 0x%llx/0x%x",
 		 (unsigned long long)m->rip, (unsigned long long)m->rsp,
 		 (unsigned long long)m->rflags, (unsigned long long)m->cr0,
 		 (unsigned long long)m->cr2, (unsigned long long)m->cr3,
@@ -918,6 +941,7 @@ static void svm_describe_entered(struct vcpu *v, char *buf, size_t len)
 		 (unsigned long long)m->idtr.base, m->idtr.limit);
 }
 
+/* The save area and the control fields VMRUN checks, for a failed VMRUN. */
 static void svm_dump_entry(struct vcpu *v)
 {
 	const struct vmcb_control *c = &vmcb_of(v)->control;

@@ -134,7 +134,8 @@ struct vcpu {
 	u64 last_exit_tsc;
 	bool exit_charged;
 	bool halted; /* in HLT: the scheduler runs it when it can be woken */
-	/* The CPU inside vcpu_run() with it, plus 1; 0: none (hv/run.c). */
+	/* The CPU holding it (hv/sched.c, switch_to() to put()), plus 1;
+	 * 0: none. */
 	u32 running_on;
 };
 

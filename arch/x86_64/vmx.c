@@ -644,8 +644,12 @@ static void vmx_vcpu_put(struct vcpu *v)
 		x->cr2 = read_cr2();
 		this_cpu()->cr2_owner = NULL;
 	}
-	if (this_cpu()->vmcs == x->vmcs)
-		this_cpu()->vmcs = 0;
+	/* Whether the guest's IRET ended the NMI braid gave it, before
+	 * another vCPU's run here can leave blocking in this VMCS. */
+	make_current(this_cpu(), x->vmcs);
+	if (!(vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_NMI))
+		x->nmi_outstanding = false;
+	this_cpu()->vmcs = 0;
 	vmclear(x->vmcs);
 	x->launched = false;
 }
@@ -702,7 +706,7 @@ static void reset_common(u64 rip)
 	vmwrite(GUEST_SYSENTER_ESP, 0);
 	vmwrite(GUEST_SYSENTER_EIP, 0);
 	vmwrite(GUEST_ACTIVITY_STATE, 0);
-	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0); /* no NMI handler either */
 	vmwrite(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmwrite(VM_ENTRY_CONTROLS, caps.entry);
 }
@@ -731,6 +735,7 @@ static void vmx_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	vmwrite(GUEST_CR0, (CR0_PE | CR0_ET | caps.cr0_fixed0) & ~(u64)CR0_PG);
 	vmwrite(CR0_READ_SHADOW, CR0_PE | CR0_ET);
 	reset_common(entry);
+	x->nmi_outstanding = false;
 }
 
 /* A real-mode segment: base = selector << 4, 64 KiB. */
@@ -774,6 +779,7 @@ static void vmx_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 				   caps.cr0_fixed1);
 	vmwrite(CR0_READ_SHADOW, cr0);
 	reset_common(0);
+	((struct vmx_vcpu *)v->arch)->nmi_outstanding = false;
 }
 
 /* PAUSE exiting, if the CPU allows the control to be 1 (SDM A.3.2). */
@@ -1464,12 +1470,13 @@ static void vmx_set_tsc_offset(struct vcpu *v, u64 offset)
 }
 
 /*
- * With NMI exiting on, every NMI a guest takes is one braid injected, so
- * its NMIs can be blocked only between such an injection and the IRET
- * that ends it (SDM 25.3, 26.7.1.2). Bochs 2.7 shows virtual-NMI blocking
- * in a VMCS whose guest was given no NMI, after another VMCS ran on the
- * same CPU inside its NMI handler (docs/emulators.md): left there, it
- * would hold off that guest's NMIs until some later IRET of its own.
+ * With virtual NMIs on, the guest's NMI blocking is virtual-NMI blocking:
+ * set only by an NMI braid injects, ended by the guest's IRET (SDM Vol.
+ * 3C 25.3, 27.6.1.2). Bochs 2.7 shows it in a VMCS whose guest was given
+ * no NMI, after another VMCS ran on the same CPU inside its NMI handler
+ * (docs/emulators.md): left there, it would hold off that guest's NMIs
+ * until some later IRET of its own. (Without virtual NMIs the blocking is
+ * real, from a host NMI the guest took, and stays.)
  */
 static u64 drop_stray_nmi_blocking(u64 intr)
 {
@@ -1490,7 +1497,7 @@ static bool vmx_inject_nmi(struct vcpu *v)
 		return false;
 	if (!(intr & INTERRUPTIBILITY_NMI))
 		x->nmi_outstanding = false; /* its IRET came */
-	else if (!x->nmi_outstanding)
+	else if (!x->nmi_outstanding && (caps.pin & PIN_VIRTUAL_NMIS))
 		intr = drop_stray_nmi_blocking(intr);
 	if (intr & (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
 		return false;
