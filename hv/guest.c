@@ -260,11 +260,13 @@ static void report_recent(struct vcpu *v)
 		   "last entry injected 0x%llx, the exit left 0x%llx",
 		   n, vendor->name, line, (unsigned long long)v->entry_event,
 		   (unsigned long long)v->exit_event);
-	if (vendor->describe_entered) {
+	if (vendor->describe_state) {
 		char state[400];
 
-		vendor->describe_entered(v, state, sizeof(state));
+		vendor->describe_state(v, false, state, sizeof(state));
 		guest_info(v->guest, "its last entry started from %s", state);
+		vendor->describe_state(v, true, state, sizeof(state));
+		guest_info(v->guest, "the exit left (undefined): %s", state);
 	}
 }
 

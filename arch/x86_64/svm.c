@@ -922,10 +922,19 @@ static void dump_save_area(const struct vmcb_save *s)
 	dump_fields("svm", f, ARRAY_SIZE(f));
 }
 
-/* The state the last VMRUN entered with, for a shutdown report. */
-static void svm_describe_entered(struct vcpu *v, char *buf, size_t len)
+/* For a shutdown report: the state the last VMRUN entered with, or the
+ * one the exit left in the VMCB (undefined by the APM, but an emulator
+ * may leave the real one there: CR2 then names the last fault). */
+static void svm_describe_state(struct vcpu *v, bool at_exit, char *buf,
+			       size_t len)
 {
+	struct svm_entered left;
 	const struct svm_entered *m = &((struct svm_vcpu *)v->arch)->entered;
+
+	if (at_exit) {
+		remember_entry(&left, &vmcb_of(v)->save);
+		m = &left;
+	}
 
 	snprintf(buf, len,
 		 "rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx "
@@ -1110,6 +1119,6 @@ const struct vendor_ops svm_ops = {
 	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
 	.dump_entry = svm_dump_entry,
-	.describe_entered = svm_describe_entered,
+	.describe_state = svm_describe_state,
 	.break_entry = svm_break_entry,
 };

@@ -244,9 +244,11 @@ struct vendor_ops {
 	/* Print the whole guest-state area and the controls, for a failed
 	 * VM entry (arch/x86_64/state_dump.h gives the format). */
 	void (*dump_entry)(struct vcpu *v);
-	/* Describe the guest state the last entry started from, for a
-	 * guest whose state the CPU left undefined (NULL: it never does). */
-	void (*describe_entered)(struct vcpu *v, char *buf, size_t len);
+	/* For a guest whose state the CPU left undefined (NULL: it never
+	 * does): describe the state the last entry started from, or
+	 * (@at_exit) what the exit left, for what it is worth. */
+	void (*describe_state)(struct vcpu *v, bool at_exit, char *buf,
+			       size_t len);
 	/* ENTRY_CHECK builds, the entry_fault= option: break one guest-state
 	 * rule that both braid's checker and the CPU enforce, so that the
 	 * next entry fails (VMX: TR unusable; SVM: EFER.SVME clear). */
