@@ -28,6 +28,7 @@
 #include "hv/stats.h"
 #include "lib/atomic.h"
 #include "lib/log.h"
+#include "lib/panic.h"
 #include "lib/phys.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
@@ -36,7 +37,14 @@
 #include "loader/multiboot.h"
 #include "mm/frame.h"
 
-enum launch_state { LAUNCH_PENDING, LAUNCH_RUNNING, LAUNCH_DONE };
+/* ENDING: its memory is being given back (or, at a restart, taken
+ * again): check_others_memory() leaves it alone. */
+enum launch_state {
+	LAUNCH_PENDING,
+	LAUNCH_RUNNING,
+	LAUNCH_ENDING,
+	LAUNCH_DONE
+};
 
 /* One guest module and what became of it. */
 struct launch {
@@ -271,6 +279,13 @@ static void admit(void)
 	spin_unlock(&lock);
 }
 
+static void set_state(struct launch *l, enum launch_state st)
+{
+	spin_lock(&lock);
+	l->state = st;
+	spin_unlock(&lock);
+}
+
 /*
  * After a reset (on_reset=restart): the machine again, as at power-on,
  * with its image loaded afresh, RAM zeroed and every device reset, but
@@ -285,16 +300,49 @@ static int restart_guest(struct launch *l)
 
 	l->cfg = g->cfg;
 	memcpy(l->cmos, g->plat.rtc.cmos, sizeof(l->cmos));
+	set_state(l, LAUNCH_ENDING);
 	guest_destroy(g);
 	if (guest_create(g, &l->cfg, why, sizeof(why)) || load_guest(l)) {
 		guest_info(g, "not started again: %s", why);
 		g->state = GUEST_STOPPED;
 		return -ENOMEM;
 	}
+	set_state(l, LAUNCH_RUNNING);
 	memcpy(g->plat.rtc.cmos + RTC_NVRAM_FIRST, l->cmos + RTC_NVRAM_FIRST,
 	       sizeof(l->cmos) - RTC_NVRAM_FIRST);
 	launch_guest(g);
 	return 0;
+}
+
+/*
+ * A guest's end gives its memory back: every other running guest's RAM
+ * must still be taken in the frame allocator. A chunk found free would
+ * be handed to the next allocation and zeroed under a running guest: a
+ * breach of isolation, and a bug of braid's, said loudly.
+ */
+static void check_others_memory(const struct launch *ended)
+{
+	/* Under the lock no running guest's memory is being given back:
+	 * a guest is ENDING (under the lock) before it frees any. */
+	spin_lock(&lock);
+	for (unsigned i = 0; i < nr_launches; i++) {
+		const struct launch *l = &launches[i];
+		const struct guest_mem *m = &l->g.ram;
+
+		if (l == ended || l->state != LAUNCH_RUNNING || !m->chunks)
+			continue;
+		for (u64 c = 0; c < m->nr_chunks; c++) {
+			phys_t f = frame_first_free(m->chunks[c],
+						    GUEST_CHUNK / PAGE_SIZE);
+
+			if (f)
+				panic("guest %s's RAM at 0x%llx is free after "
+				      "guest %s ended",
+				      l->g.cfg.name, (unsigned long long)f,
+				      ended->g.cfg.name);
+		}
+	}
+	spin_unlock(&lock);
 }
 
 /* Its result, its counters, and its memory back. */
@@ -309,7 +357,9 @@ static void finish(struct launch *l)
 			   ok ? "pass" : "fail");
 	classify_dump(g);
 	stats_print(g);
+	set_state(l, LAUNCH_ENDING);
 	guest_destroy(g);
+	check_others_memory(l);
 	spin_lock(&lock);
 	tally->guests++;
 	tally->last_code = code;

@@ -265,3 +265,14 @@ bool frame_is_free(phys_t pa)
 	spin_unlock(&frame_lock);
 	return free;
 }
+
+phys_t frame_first_free(phys_t pa, u64 nr)
+{
+	u64 f = pa >> PAGE_SHIFT, end = f + nr;
+
+	spin_lock(&frame_lock);
+	for (; f < end && f < nr_frames && !test_bit(f); f++)
+		;
+	spin_unlock(&frame_lock);
+	return f < end && f < nr_frames ? f << PAGE_SHIFT : 0;
+}

@@ -33,6 +33,9 @@ u64 frame_free_count(void);
 u64 frame_largest_run(void);
 /* Is @pa a frame the allocator manages and currently considers free? */
 bool frame_is_free(phys_t pa);
+/* The first frame of [@pa, @pa + @nr frames) the allocator considers
+ * free, or 0 if it has taken them all. */
+phys_t frame_first_free(phys_t pa, u64 nr);
 
 #define FRAME_LOW_LIMIT MiB(1) /* frames below this are never handed out */
 

@@ -489,6 +489,25 @@ static void test_contig_results_are_in_use(void **state)
 	assert_int_equal(frame_largest_run(), MiB(7) / PG - 1);
 }
 
+/* frame_first_free() finds a hole in a run the caller believes taken
+ * (braid's check that a guest's end left the others' RAM alone). */
+static void test_first_free_in_run(void **state)
+{
+	const struct boot_mem_range map[] = {
+		{ MiB(1), MiB(7), AV },
+	};
+	phys_t pa;
+	(void)state;
+	assert_int_equal(frame_init(map, 1, NULL, 0), 0);
+	pa = frame_alloc_contig(16, KiB(64));
+	assert_int_equal(frame_first_free(pa, 16), 0);
+	frame_free(pa + 9 * PG);
+	frame_free(pa + 12 * PG);
+	assert_int_equal(frame_first_free(pa, 16), pa + 9 * PG);
+	assert_int_equal(frame_first_free(pa, 9), 0);
+	assert_int_equal(frame_first_free(pa + 10 * PG, 6), pa + 12 * PG);
+}
+
 /* --- several CPUs at once ---------------------------------------------- */
 
 #define RACE_THREADS 4
@@ -595,6 +614,7 @@ int main(void)
 		T(test_frames_are_zeroed),
 		T(test_contig_alignment),
 		T(test_contig_results_are_in_use),
+		T(test_first_free_in_run),
 		T(test_concurrent_alloc_free),
 	};
 
