@@ -29,6 +29,7 @@
 #include "lib/log.h"
 #include "hv/mmu.h"
 #include "hv/vplat.h"
+#include "hv/walk_report.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/frame.h"
@@ -268,6 +269,7 @@ static void report_recent(struct vcpu *v)
 		vendor->describe_state(v, true, state, sizeof(state));
 		guest_info(v->guest, "the exit left (undefined): %s", state);
 	}
+	walk_report(v);
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)

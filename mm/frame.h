@@ -25,6 +25,8 @@ int frame_init(const struct boot_mem_range *map, unsigned nr_map,
 phys_t frame_alloc(void);
 /* @nr zeroed contiguous frames starting at a multiple of @align, or 0. */
 phys_t frame_alloc_contig(u64 nr, u64 align);
+/* Give frames back. Freeing 0 does nothing; freeing a frame that is
+ * already free is braid's bug, and a panic that names it. */
 void frame_free(phys_t pa);
 void frame_free_contig(phys_t pa, u64 nr);
 

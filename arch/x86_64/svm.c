@@ -34,6 +34,7 @@ static phys_t iopm, msrpm; /* shared by all guests: intercept everything */
 struct svm_entered {
 	u64 rip, rsp, rflags, cr0, cr2, cr3, cr4, efer;
 	struct vmcb_seg cs, ss, tr, gdtr, idtr;
+	u64 n_cr3, nested_ctl; /* what the guest's tables were read through */
 };
 
 struct svm_vcpu {
@@ -268,6 +269,7 @@ static int svm_vcpu_create(struct vcpu *v, enum vcpu_mmu mmu,
 	s->host_vmcb = frame_alloc();
 	if (!s->vmcb || !s->host_vmcb) {
 		frame_free(s->vmcb);
+		frame_free(s->host_vmcb);
 		frame_free(page);
 		return -ENOMEM;
 	}
@@ -634,8 +636,10 @@ static bool entry_check(const struct vmcb *vmcb, struct vmexit *e)
 	return false;
 }
 
-static void remember_entry(struct svm_entered *m, const struct vmcb_save *s)
+static void remember_entry(struct svm_entered *m, const struct vmcb *vmcb)
 {
+	const struct vmcb_save *s = &vmcb->save;
+
 	*m = (struct svm_entered){
 		.rip = s->rip,
 		.rsp = s->rsp,
@@ -650,6 +654,8 @@ static void remember_entry(struct svm_entered *m, const struct vmcb_save *s)
 		.tr = s->tr,
 		.gdtr = s->gdtr,
 		.idtr = s->idtr,
+		.n_cr3 = vmcb->control.n_cr3,
+		.nested_ctl = vmcb->control.nested_ctl,
 	};
 }
 
@@ -681,7 +687,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	}
 	vmcb->save.rax = v->regs.gpr[RAX];
 	v->entry_event = vmcb->control.eventinj;
-	remember_entry(&s->entered, &vmcb->save);
+	remember_entry(&s->entered, vmcb);
 	tracebox_set_vmcb(v->cpu, s->vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
@@ -932,14 +938,15 @@ static void svm_describe_state(struct vcpu *v, bool at_exit, char *buf,
 	const struct svm_entered *m = &((struct svm_vcpu *)v->arch)->entered;
 
 	if (at_exit) {
-		remember_entry(&left, &vmcb_of(v)->save);
+		remember_entry(&left, vmcb_of(v));
 		m = &left;
 	}
 
 	snprintf(buf, len,
 		 "rip 0x%llx rsp 0x%llx rflags 0x%llx cr0 0x%llx cr2 0x%llx "
 		 "cr3 0x%llx cr4 0x%llx efer 0x%llx cs 0x%x/0x%x ss 0x%x/0x%x "
-		 "tr 0x%x/0x%x at 0x%llx gdtr 0x%llx/0x%x idtr 0x%llx/0x%x",
+		 "tr 0x%x/0x%x at 0x%llx gdtr 0x%llx/0x%x idtr 0x%llx/0x%x "
+		 "np %u n_cr3 0x%llx",
 		 (unsigned long long)m->rip, (unsigned long long)m->rsp,
 		 (unsigned long long)m->rflags, (unsigned long long)m->cr0,
 		 (unsigned long long)m->cr2, (unsigned long long)m->cr3,
@@ -947,7 +954,18 @@ static void svm_describe_state(struct vcpu *v, bool at_exit, char *buf,
 		 m->cs.selector, m->cs.attrib, m->ss.selector, m->ss.attrib,
 		 m->tr.selector, m->tr.attrib, (unsigned long long)m->tr.base,
 		 (unsigned long long)m->gdtr.base, m->gdtr.limit,
-		 (unsigned long long)m->idtr.base, m->idtr.limit);
+		 (unsigned long long)m->idtr.base, m->idtr.limit,
+		 (unsigned)(m->nested_ctl & NESTED_CTL_NP_ENABLE),
+		 (unsigned long long)m->n_cr3);
+}
+
+static void svm_last_entry(struct vcpu *v, struct vcpu_entered *e)
+{
+	const struct svm_entered *m = &((struct svm_vcpu *)v->arch)->entered;
+
+	e->rip = m->rip;
+	e->cr3 = m->cr3;
+	e->nested_root = m->nested_ctl & NESTED_CTL_NP_ENABLE ? m->n_cr3 : 0;
 }
 
 /* The save area and the control fields VMRUN checks, for a failed VMRUN. */
@@ -1120,5 +1138,6 @@ const struct vendor_ops svm_ops = {
 	.dump = svm_dump,
 	.dump_entry = svm_dump_entry,
 	.describe_state = svm_describe_state,
+	.last_entry = svm_last_entry,
 	.break_entry = svm_break_entry,
 };

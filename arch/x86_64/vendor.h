@@ -119,6 +119,12 @@ struct mmu_regs {
 	u64 cr0, cr3, cr4, efer;
 };
 
+/* Where a vCPU's last entry started, for a report of its walk. */
+struct vcpu_entered {
+	u64 rip, cr3;
+	phys_t nested_root; /* the EPT/NPT the CPU read through; 0: off */
+};
+
 /* Guest state registers the vendor code keeps in its VMCS/VMCB. */
 enum vreg {
 	VREG_RIP,
@@ -249,6 +255,9 @@ struct vendor_ops {
 	 * (@at_exit) what the exit left, for what it is worth. */
 	void (*describe_state)(struct vcpu *v, bool at_exit, char *buf,
 			       size_t len);
+	/* With describe_state: where the last entry started, and the
+	 * EPT/NPT root it read the guest's tables through (0: none). */
+	void (*last_entry)(struct vcpu *v, struct vcpu_entered *e);
 	/* ENTRY_CHECK builds, the entry_fault= option: break one guest-state
 	 * rule that both braid's checker and the CPU enforce, so that the
 	 * next entry fails (VMX: TR unusable; SVM: EFER.SVME clear). */

@@ -16,8 +16,10 @@
  * shadow says, and every mapping braid holds agreeing with the guest's
  * own tables. Destroying it all must give back every frame.
  */
+#include <stdarg.h>
 #include <string.h>
 
+#include "lib/panic.h"
 #include "lib/phys.h"
 #include "mm/compound.h"
 #include "mm/frame.h"
@@ -34,6 +36,18 @@
 #define MAX_GVAS 32
 
 /* Guest frames the input uses: tables, data, and the second region. */
+/* braid's own invariant broken (a frame freed twice, ...): a finding. */
+void panic(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	abort();
+}
+
 static const u64 frames[32] = {
 	0,  1,	2,  3,	4,  5,	6,  7,	8,   9,	  10,  11,  12,	 13,  14,  15,
 	16, 17, 18, 19, 20, 21, 22, 23, 512, 513, 514, 515, 516, 517, 518, 519,

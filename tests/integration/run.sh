@@ -92,13 +92,20 @@ check_negative() { # SCENARIO VENDOR
 			fail "$s: no line of its last exits ending with the shutdown (0x7f)"
 		fi
 		# ... and the state its last VMRUN loaded: long mode, paging on.
-		if grep -qaE "^braid: guest triple: its last entry started from rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ .*cr0 0x8[0-9a-f]{7} .*efer 0x[0-9a-f]*[5d][0-9a-f]{2} cs 0x[0-9a-f]+/.* idtr 0x[0-9a-f]+/0x[0-9a-f]+.?$" "$LOG"; then
+		if grep -qaE "^braid: guest triple: its last entry started from rip 0x[0-9a-f]+ rsp 0x[0-9a-f]+ .*cr0 0x8[0-9a-f]{7} .*efer 0x[0-9a-f]*[5d][0-9a-f]{2} cs 0x[0-9a-f]+/.* idtr 0x[0-9a-f]+/0x[0-9a-f]+ np 1 n_cr3 0x[0-9a-f]+.?$" "$LOG"; then
 			pass "$s: and the state its last entry started from"
 		else
 			fail "$s: no line of the state its last entry started from"
 		fi
 		expect_line "$s" "and what the exit left, marked undefined" \
 			"braid: guest triple: the exit left (undefined): rip 0x"
+		# ... and its walk of that RIP through the NPT, which sends
+		# every table to the guest's RAM, down to a present leaf.
+		if grep -qaE "^braid: guest triple: its walk of rip 0x[0-9a-f]+ \(cr3 0x[0-9a-f]+, 4-level\): L4\[[0-9]+\]=0x[0-9a-f]*[13579bdf] L3.* -> 0x[0-9a-f]+.?$" "$LOG"; then
+			pass "$s: and its walk of that RIP through the NPT"
+		else
+			fail "$s: no line of its walk through the NPT down to a leaf"
+		fi
 	fi
 	expect_line "$s" "wild access stops the guest (unbacked=stop)" "braid: guest wild: stopped: read of guest-physical 0xe0000000, where it has no memory"
 	if [ "$2" = vmx ]; then
