@@ -84,6 +84,11 @@ void walk_report(struct vcpu *v)
 	if (!vendor->last_entry || g->cfg.paging != PAGING_NESTED)
 		return;
 	vendor->last_entry(v, &e);
+	if (!e.paging4) {
+		guest_info(g, "its last entry ran without 4-level paging: no "
+			      "walk to show");
+		return;
+	}
 	if ((e.nested_root & PTE_ADDR_MASK) != g->nested.root) {
 		guest_info(g,
 			   "its last entry read its tables through %s root "

@@ -965,6 +965,8 @@ static void svm_last_entry(struct vcpu *v, struct vcpu_entered *e)
 
 	e->rip = m->rip;
 	e->cr3 = m->cr3;
+	e->paging4 = (m->cr0 & CR0_PG) && (m->efer & EFER_LMA) &&
+		     !(m->cr4 & CR4_LA57);
 	e->nested_root = m->nested_ctl & NESTED_CTL_NP_ENABLE ? m->n_cr3 : 0;
 }
 

@@ -122,6 +122,7 @@ struct mmu_regs {
 /* Where a vCPU's last entry started, for a report of its walk. */
 struct vcpu_entered {
 	u64 rip, cr3;
+	bool paging4;	    /* 4-level paging: CR0.PG, EFER.LMA, no LA57 */
 	phys_t nested_root; /* the EPT/NPT the CPU read through; 0: off */
 };
 
