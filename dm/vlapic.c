@@ -78,6 +78,7 @@ void vlapic_reset(struct vlapic *a, u32 apic_id, u64 timer_hz, u64 now)
 	if (apic_id == 0)
 		a->base_msr |= APIC_BASE_BSP;
 	a->id = apic_id << APIC_ID_SHIFT;
+	a->x2apic_id = apic_id;
 	a->timer_hz = timer_hz;
 	a->dfr = 0xffffffffu;
 	a->svr = 0xff;
@@ -89,36 +90,26 @@ void vlapic_reset(struct vlapic *a, u32 apic_id, u64 timer_hz, u64 now)
 void vlapic_init(struct vlapic *a)
 {
 	u64 base = a->base_msr;
+	u32 id = a->id;
 
-	vlapic_reset(a, a->id >> APIC_ID_SHIFT, a->timer_hz, 0);
+	vlapic_reset(a, a->x2apic_id, a->timer_hz, 0);
 	a->base_msr = base;
-}
-
-u64 vlapic_base_msr(const struct vlapic *a)
-{
-	return a->base_msr;
-}
-
-int vlapic_set_base_msr(struct vlapic *a, u64 val)
-{
-	/* Only EN may change: the base stays put (the caller maps one page),
-	 * x2APIC is not offered, and BSP is a read-only status bit. */
-	if (val & APIC_BASE_EXTD)
-		return -EINVAL;
-	if ((val & ~(APIC_BASE_BSP | APIC_BASE_EN)) != APIC_DEFAULT_BASE)
-		return -EINVAL;
-	if (val & APIC_BASE_EN) {
-		a->base_msr |= APIC_BASE_EN;
-	} else if (vlapic_hw_enabled(a)) {
-		/* SDM 11.4.3: clearing EN may return the APIC to its
-		 * power-up state; doing so makes re-enabling well defined. */
-		vlapic_init(a);
-		a->base_msr &= ~APIC_BASE_EN;
-	}
-	return 0;
+	a->id = id;
+	if (vlapic_x2apic(a)) /* the mode survives INIT (SDM 11.12.5.1) */
+		a->ldr = vlapic_x2apic_ldr(a);
 }
 
 /* --- Priorities and delivery (SDM 11.8) ------------------------------ */
+
+u32 vlapic_get_tpr(const struct vlapic *a)
+{
+	return a->tpr;
+}
+
+void vlapic_set_tpr(struct vlapic *a, u32 tpr)
+{
+	a->tpr = tpr & 0xff;
+}
 
 /* SDM 11.8.3.1: PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] << 4. */
 u32 vlapic_ppr(const struct vlapic *a)
@@ -359,7 +350,7 @@ static u32 *vec_reg(struct vlapic *a, u32 offset)
 	return NULL;
 }
 
-static u32 read_reg(struct vlapic *a, u32 offset, u64 now)
+u32 vlapic_reg_read(struct vlapic *a, u32 offset, u64 now)
 {
 	int lvt = lvt_index(offset);
 	u32 *vr = vec_reg(a, offset);
@@ -386,12 +377,19 @@ static u32 read_reg(struct vlapic *a, u32 offset, u64 now)
 	}
 }
 
+/* In x2APIC mode the page is not decoded either (SDM 11.12.1.2). */
+static bool mmio_decoded(const struct vlapic *a, u32 offset)
+{
+	return vlapic_hw_enabled(a) && !vlapic_x2apic(a) && !(offset & 0xf) &&
+	       offset < APIC_MMIO_SIZE;
+}
+
 u32 vlapic_read(struct vlapic *a, u32 offset, u64 now)
 {
-	if (!vlapic_hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
+	if (!mmio_decoded(a, offset))
 		return 0;
 	vlapic_update(a, now);
-	return read_reg(a, offset, now);
+	return vlapic_reg_read(a, offset, now);
 }
 
 /* SDM 11.4.7.2: while software-disabled, LVT mask bits stay set. */
@@ -432,7 +430,7 @@ static void write_tmict(struct vlapic *a, u32 val, u64 now)
 	timer_arm(a, now);
 }
 
-static void write_reg(struct vlapic *a, u32 offset, u32 val, u64 now)
+void vlapic_reg_write(struct vlapic *a, u32 offset, u32 val, u64 now)
 {
 	int lvt = lvt_index(offset);
 
@@ -464,9 +462,9 @@ static void write_reg(struct vlapic *a, u32 offset, u32 val, u64 now)
 
 void vlapic_write(struct vlapic *a, u32 offset, u32 val, u64 now)
 {
-	if (!vlapic_hw_enabled(a) || (offset & 0xf) || offset >= APIC_MMIO_SIZE)
+	if (!mmio_decoded(a, offset))
 		return;
 	/* Expiries before this write happened under the old settings. */
 	vlapic_update(a, now);
-	write_reg(a, offset, val, now);
+	vlapic_reg_write(a, offset, val, now);
 }

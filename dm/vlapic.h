@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A guest's virtual local APIC in xAPIC (MMIO) mode, one per vCPU (Intel
- * SDM Vol. 3A ch. 11 "Advanced Programmable Interrupt Controller (APIC)").
- * A pure device model: it knows nothing of struct guest or of vCPUs and
- * touches no hardware; the caller routes MMIO and IA32_APIC_BASE accesses
- * here, and passes the current TSC as "now". IPIs between vCPUs are the
+ * A guest's virtual local APIC, one per vCPU (Intel SDM Vol. 3A ch. 11
+ * "Advanced Programmable Interrupt Controller (APIC)"), in xAPIC (MMIO)
+ * or x2APIC (MSR) mode (dm/vlapic_x2apic.c). A pure device model: it
+ * knows nothing of struct guest or of vCPUs and touches no hardware; the
+ * caller routes MMIO, IA32_APIC_BASE and x2APIC MSR accesses here, and
+ * passes the current TSC as "now". IPIs between vCPUs are the
  * caller's to route, with the helpers at the end (dm/vlapic_ipi.c).
  *
  * The timer's input clock is the TSC itself: one input tick per TSC tick,
@@ -36,12 +37,15 @@ struct vlapic_ipi {
 	bool level;	    /* 1: assert, 0: de-assert */
 	bool trigger_level; /* trigger mode */
 	u8 shorthand;	    /* APIC_DEST_* */
-	u32 destination;    /* xAPIC: ICR high bits 31:24 */
+	/* xAPIC: ICR high bits 31:24; x2APIC: ICR bits 63:32 (11.12.10) */
+	u32 destination;
+	bool x2apic; /* sent in x2APIC mode: a 32-bit destination */
 };
 
 struct vlapic {
 	u64 base_msr;
 	u32 id, tpr, ldr, dfr, svr;
+	u32 x2apic_id; /* the initial APIC ID, which x2APIC mode shows */
 	u32 isr[8], tmr[8], irr[8]; /* 256 bits each, as the guest sees them */
 	u32 esr;		    /* latched by the last ESR write */
 	u32 esr_pending;	    /* errors seen since then */
@@ -93,11 +97,34 @@ void vlapic_error(struct vlapic *a, u32 esr_bit);
 u32 vlapic_read(struct vlapic *a, u32 offset, u64 now);
 void vlapic_write(struct vlapic *a, u32 offset, u32 val, u64 now);
 
-/* IA32_APIC_BASE. Setting it returns -EINVAL (nothing changed) for a new
- * base, x2APIC enable or reserved bits; the BSP bit is read-only. Clearing
- * EN returns the APIC to its reset state (SDM 11.4.3). */
+/* IA32_APIC_BASE (dm/vlapic_x2apic.c). Setting it returns -EINVAL
+ * (nothing changed, the caller raises #GP) for a new base, reserved bits
+ * or a mode change SDM 11.12.5 forbids (x2APIC straight back to xAPIC,
+ * or a disabled APIC straight to x2APIC); the BSP bit is read-only.
+ * Clearing EN returns the APIC to its reset state (SDM 11.4.3). */
 u64 vlapic_base_msr(const struct vlapic *a);
 int vlapic_set_base_msr(struct vlapic *a, u64 val);
+
+/* In x2APIC mode (IA32_APIC_BASE.EXTD)? */
+bool vlapic_x2apic(const struct vlapic *a);
+/* The x2APIC logical ID from the x2APIC ID (SDM 11.12.10.2). */
+u32 vlapic_x2apic_ldr(const struct vlapic *a);
+
+/* An x2APIC register's MSR (0x800-0x8ff, SDM 11.12.1.2 table 11-6): 0,
+ * or -EINVAL for #GP: not in x2APIC mode, no such register, a read of a
+ * write-only one or a write of a read-only one, reserved bits 63:32, a
+ * non-zero EOI or ESR write. */
+int vlapic_msr_read(struct vlapic *a, u32 msr, u64 *val, u64 now);
+int vlapic_msr_write(struct vlapic *a, u32 msr, u64 val, u64 now);
+
+/* The TPR, as CR8 reads and writes it (SDM 10.8.6.5), in either mode. */
+u32 vlapic_get_tpr(const struct vlapic *a);
+void vlapic_set_tpr(struct vlapic *a, u32 tpr);
+
+/* A register at its xAPIC offset, without the MMIO interface's checks:
+ * for dm/vlapic_x2apic.c. */
+u32 vlapic_reg_read(struct vlapic *a, u32 offset, u64 now);
+void vlapic_reg_write(struct vlapic *a, u32 offset, u32 val, u64 now);
 
 /* IA32_TSC_DEADLINE (SDM 11.5.4.1): in TSC-deadline mode a write arms
  * the timer to expire when the TSC reaches @val (0 disarms); a read
@@ -178,5 +205,8 @@ enum vlapic_event vlapic_accept_ipi(struct vlapic *a,
 
 /* Called by vlapic.c on an ICR low write. */
 void vlapic_send_ipi(struct vlapic *a);
+/* Send @ipi from @a: the ICR write's work, for the x2APIC ICR and
+ * SELF IPI registers too. */
+void vlapic_send(struct vlapic *a, const struct vlapic_ipi *ipi);
 
 #endif

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Inter-processor interrupts of the virtual xAPIC (Intel SDM Vol. 3A 11.6):
+ * Inter-processor interrupts of the virtual local APIC (Intel SDM Vol. 3A
+ * 11.6, and 11.12.9-10 for x2APIC mode):
  * what a write of the ICR sends, which APICs a message reaches, and what
  * each of them does on receipt. Pure logic over struct vlapic: the vCPUs
  * behind the APICs, and when they run, are the caller's.
@@ -52,9 +53,22 @@ static bool logical_match(const struct vlapic *a, u8 dest)
 {
 	u8 ldr = a->ldr >> APIC_LDR_SHIFT;
 
+	/* An xAPIC message to an APIC in x2APIC mode (the I/O APIC's, or a
+	 * guest mixing modes, which the SDM leaves undefined): the 8-bit
+	 * destination read as cluster 0's member bits, as KVM reads it. */
+	if (vlapic_x2apic(a))
+		return (a->ldr >> 16) == 0 && (dest & a->ldr & 0xffff);
+
 	if ((a->dfr >> APIC_DFR_MODEL_SHIFT) == APIC_DFR_MODEL_FLAT)
 		return dest & ldr;
 	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf);
+}
+
+/* The ID physical destinations name: the x2APIC ID in x2APIC mode, the
+ * ID register's bits 31:24 in xAPIC mode. */
+static u32 apic_id(const struct vlapic *a)
+{
+	return vlapic_x2apic(a) ? a->x2apic_id : a->id >> APIC_ID_SHIFT;
 }
 
 bool vlapic_matches(const struct vlapic *a, u32 destination, bool logical)
@@ -66,7 +80,23 @@ bool vlapic_matches(const struct vlapic *a, u32 destination, bool logical)
 		return true;
 	if (logical)
 		return logical_match(a, (u8)destination);
-	return destination == a->id >> APIC_ID_SHIFT;
+	return destination == apic_id(a);
+}
+
+/* SDM 11.12.10: an x2APIC message's destination is 32 bits, all ones is
+ * every APIC, and logical destinations are always cluster-model: the
+ * cluster in bits 31:16, a member bitmap in 15:0 (the LDR's layout). */
+static bool x2apic_matches(const struct vlapic *a, u32 dest, bool logical)
+{
+	u32 ldr = vlapic_x2apic(a) ? a->ldr : vlapic_x2apic_ldr(a);
+
+	if (!vlapic_hw_enabled(a))
+		return false;
+	if (dest == X2APIC_DEST_BROADCAST)
+		return true;
+	if (logical)
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+	return dest == apic_id(a);
 }
 
 /* Does @ipi from @all[self] reach @all[i]? The shorthands (SDM 11.6.1)
@@ -78,7 +108,11 @@ static bool reaches(const struct vlapic_ipi *ipi, unsigned self, unsigned i,
 	case APIC_DEST_SELF: return i == self;
 	case APIC_DEST_ALL_INCL_SELF: return vlapic_hw_enabled(a);
 	case APIC_DEST_ALL_EXCL_SELF: return i != self && vlapic_hw_enabled(a);
-	default: return vlapic_matches(a, ipi->destination, ipi->dest_logical);
+	default:
+		if (ipi->x2apic)
+			return x2apic_matches(a, ipi->destination,
+					      ipi->dest_logical);
+		return vlapic_matches(a, ipi->destination, ipi->dest_logical);
 	}
 }
 
@@ -154,20 +188,26 @@ static bool self_deliverable(const struct vlapic_ipi *ipi)
 	return has_vector(ipi) || ipi->delivery_mode == APIC_DM_NMI;
 }
 
-void vlapic_send_ipi(struct vlapic *a)
+void vlapic_send(struct vlapic *a, const struct vlapic_ipi *ipi)
 {
-	struct vlapic_ipi ipi = vlapic_icr_decode(a->icr_lo, a->icr_hi);
 	const struct vlapic *self[1] = { a };
 
 	/* SDM 11.5.3 "Send Illegal Vector": nothing is sent. */
-	if (has_vector(&ipi) && ipi.vector < 16) {
+	if (has_vector(ipi) && ipi->vector < 16) {
 		vlapic_error(a, APIC_ESR_SEND_ILLEGAL);
 		return;
 	}
-	a->ipi = ipi;
+	a->ipi = *ipi;
 	a->ipi_sent = true;
-	if (self_deliverable(&ipi) && vlapic_ipi_targets(&ipi, 0, self, 1))
-		vlapic_accept_ipi(a, &ipi);
+	if (self_deliverable(ipi) && vlapic_ipi_targets(ipi, 0, self, 1))
+		vlapic_accept_ipi(a, ipi);
+}
+
+void vlapic_send_ipi(struct vlapic *a)
+{
+	struct vlapic_ipi ipi = vlapic_icr_decode(a->icr_lo, a->icr_hi);
+
+	vlapic_send(a, &ipi);
 }
 
 bool vlapic_take_ipi(struct vlapic *a, struct vlapic_ipi *ipi)

@@ -23,6 +23,8 @@
  *   memory    guest-physical space where nothing is (reads, writes), and
  *             one page fault taken 5000 times at the same RIP
  *   stack     an interrupt pushed onto a page that was a page table
+ *   pcid      CR4.PCIDE's rules, CR3 with a PCID and its no-flush bit,
+ *             two address spaces switched by PCID without a flush
  *   mode      down to 16-bit protected mode and real mode, and back
  *
  * Every line must be the same on every run of one emulator: no addresses
@@ -1451,6 +1453,80 @@ static void section_mode(void)
 		  0);
 }
 
+/* --- pcid --- */
+
+#define CR4_PCIDE   BIT(17)
+#define CR3_NOFLUSH BIT(63)
+#define PCID_VA	    0x300000000000UL /* outside every identity map */
+
+static void do_cr3(void *a)
+{
+	(void)a;
+	write_cr3(p_cr);
+}
+
+static const char *try_cr(void (*fn)(void *), u64 val)
+{
+	struct fault f;
+
+	p_cr = val;
+	return outcome(catch_fault(fn, NULL, &f), &f);
+}
+
+/* Two address spaces, PCIDs 1 and 2, mapping PCID_VA to pages tagged
+ * 0xa and 0xb; each switch keeps the other's translations (bit 63). What
+ * is read must be the current space's page: a PCID's cached
+ * translations never answer for another (SDM Vol. 3A 4.10.1). */
+static void pcid_switches(u64 cr3)
+{
+	pte_t *other = vm_create();
+	u64 *pa = page_alloc(), *pb = page_alloc(), seen = 0;
+
+	*pa = 0xa;
+	*pb = 0xb;
+	vm_map((pte_t *)cr3, PCID_VA, (u64)pa, PG_4K, PTE_P | PTE_W);
+	vm_map(other, PCID_VA, (u64)pb, PG_4K, PTE_P | PTE_W);
+	write_cr3(cr3 | 1);
+	for (int i = 0; i < 8; i++) {
+		write_cr3((i & 1 ? cr3 | 1 : (u64)other | 2) | CR3_NOFLUSH);
+		seen = seen << 4 | *(volatile u64 *)PCID_VA;
+	}
+	D("pcid: two spaces, PCIDs 1 and 2, no-flush switches read %#lx\n",
+	  seen);
+	write_cr3(cr3 | 1);
+	vm_unmap((pte_t *)cr3, PCID_VA, PG_4K);
+}
+
+static void section_pcid(void)
+{
+	u64 cr3 = read_cr3() & ~0xfffUL, cr4 = read_cr4();
+	const char *what;
+
+	if (!(cpuid(1, 0).ecx & BIT(17))) {
+		D("pcid: not in CPUID\n");
+		return;
+	}
+	D("pcid: cr3 bit 63 without PCIDE: %s\n",
+	  try_cr(do_cr3, cr3 | CR3_NOFLUSH));
+	write_cr3(cr3 | 0x5);
+	D("pcid: PCIDE set with CR3[11:0]=5: %s\n",
+	  try_cr(do_cr4, cr4 | CR4_PCIDE));
+	write_cr3(cr3);
+	D("pcid: PCIDE set with CR3[11:0]=0: %s\n",
+	  try_cr(do_cr4, cr4 | CR4_PCIDE));
+	write_cr3(cr3 | 5);
+	D("pcid: cr3 with PCID 5 reads %#lx\n", read_cr3() & 0xfff);
+	what = try_cr(do_cr3, cr3 | 7 | CR3_NOFLUSH);
+	D("pcid: cr3 with PCID 7 and bit 63: %s, reads %#lx, bit 63 %lu\n",
+	  what, read_cr3() & 0xfff, read_cr3() >> 63);
+	pcid_switches(cr3);
+	what = try_cr(do_cr4, cr4);
+	D("pcid: PCIDE cleared with PCID 1: %s, cr3 reads %#lx\n", what,
+	  read_cr3() & 0xfff);
+	write_cr3(cr3);
+	write_cr4(cr4);
+}
+
 static const struct section {
 	const char *name;
 	void (*run)(void);
@@ -1466,6 +1542,7 @@ static const struct section {
 	{ "io", section_io },
 	{ "memory", section_memory },
 	{ "stack", section_stack },
+	{ "pcid", section_pcid },
 	{ "mode", section_mode },
 };
 

@@ -58,7 +58,8 @@
  *             guest's.
  *   cr-bits   MOV to CR0/CR4 of values a CPU with braid's CPUID refuses:
  *             reserved bits, PG without PE, NW without CD, hidden
- *             features (VMXE, SMEP, PCIDE, OSXSAVE, PKE), PAE off in long
+ *             features (VMXE, SMEP, OSXSAVE, PKE; PCIDE, or with PCID
+ *             offered, PCIDE with CR3[11:0] != 0), PAE off in long
  *             mode: #GP each, in every mode; allowed writes still work.
  *   msr-rsvd  reserved EFER and PAT values (#GP); non-canonical segment
  *             bases and SYSCALL targets, whose WRMSR the CPU may run
@@ -471,7 +472,18 @@ static void cr_bits(void)
 		  cr0 & ~BIT(31));
 	expect_cr("cr-bits: CR4.VMXE (hidden)", do_cr4, cr4 | BIT(13));
 	expect_cr("cr-bits: CR4.SMEP (hidden)", do_cr4, cr4 | BIT(20));
-	expect_cr("cr-bits: CR4.PCIDE (hidden)", do_cr4, cr4 | BIT(17));
+	if (cpuid(1, 0).ecx & BIT(17)) {
+		/* PCID offered (the host has it): PCIDE only with CR3[11:0]
+		 * = 0 (SDM Vol. 2B, MOV to CR4). */
+		u64 cr3 = read_cr3();
+
+		write_cr3(cr3 | 1); /* bit 0: ignored without PCIDE */
+		expect_cr("cr-bits: CR4.PCIDE with CR3[11:0] = 1", do_cr4,
+			  cr4 | BIT(17));
+		write_cr3(cr3);
+	} else {
+		expect_cr("cr-bits: CR4.PCIDE (hidden)", do_cr4, cr4 | BIT(17));
+	}
 	/* OSXSAVE is hidden only where the CPU has no XSAVE. */
 	if (!(cpuid(1, 0).ecx & BIT(26)))
 		expect_cr("cr-bits: CR4.OSXSAVE (hidden)", do_cr4,

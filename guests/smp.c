@@ -27,6 +27,10 @@
  * With one CPU (no MP table, or one processor listed) every test runs on
  * the BSP alone and the checks that need a second CPU are skipped.
  *
+ * `-- x2apic` first puts every CPU in x2APIC mode (SDM Vol. 3A 11.12) and
+ * checks that it is, so that the tests above reach the APICs through
+ * MSRs: the ICR as one 64-bit register, INIT-SIPI-SIPI included.
+ *
  * `-- ap-triple` instead makes the first AP triple-fault (no IDT, then a
  * fault) while the BSP keeps running: the hypervisor must stop the whole
  * guest by name and stay up.
@@ -730,6 +734,29 @@ static void start_cpus(void)
 	       listed);
 }
 
+/* x2apic: every CPU in x2APIC mode, and its ID as the MSR reads it. */
+static volatile u32 in_x2apic[SMP_MAX_CPUS];
+
+static void note_x2apic(unsigned int cpu)
+{
+	in_x2apic[cpu] =
+		lapic_in_x2apic() && lapic_id() == smp_cpus[cpu].apic_id;
+}
+
+static void test_x2apic_mode(void)
+{
+	unsigned int i, n = 0;
+
+	note_x2apic(0);
+	smp_post(note_x2apic);
+	smp_wait(WORK_MS);
+	for (i = 0; i < smp_ncpus; i++)
+		n += in_x2apic[i];
+	report(n == smp_ncpus,
+	       "x2apic: %u of %u CPUs in x2APIC mode, each reading its own ID",
+	       n, smp_ncpus);
+}
+
 /* An AP with no IDT takes a fault: a triple fault (SDM Vol. 3A 6.15,
  * interrupt 8), which shuts the CPU down. */
 static void triple_fault(unsigned int cpu)
@@ -754,9 +781,18 @@ static void ap_triple(void)
 
 void guest_main(void)
 {
+	bool x2apic = boot.cmdline && cmdline_has(boot.cmdline, "x2apic");
+
 	space = vm_create();
 	vm_switch(space); /* every CPU shares it: the APs start on this CR3 */
+	/* x2apic: the same tests with every APIC register an MSR. */
+	if (x2apic && !lapic_use_x2apic()) {
+		report(false, "x2apic: CPUID does not offer x2APIC mode");
+		return;
+	}
 	start_cpus();
+	if (x2apic)
+		test_x2apic_mode();
 	if (boot.cmdline && cmdline_has(boot.cmdline, "ap-triple")) {
 		ap_triple();
 		return;

@@ -12,7 +12,7 @@
  * RDTSCP, XSAVE with x87/SSE/AVX), and descriptions (caches, address
  * widths, brand string). Hidden in every mode so that nested, shadow and
  * compound paging present one CPU: paging features shadow paging does not
- * emulate (SMEP, SMAP, PCID, INVPCID, PKU, LA57).
+ * emulate (SMEP, SMAP, INVPCID, PKU, LA57).
  *
  * Topology is braid's own, matching the MP table (dm/mptable.c): one
  * package of nr_vcpus cores with one thread each, the vCPU's APIC ID in
@@ -28,10 +28,16 @@
 #define LEAF_TSC_CRYSTAL 0x15u
 #define LEAF_FREQ	 0x16u
 
-/* CPUID.1:ECX: instruction sets on SSE state and integer registers. */
+/* CPUID.1:ECX: instruction sets on SSE state and integer registers, and
+ * PCID: CR3's process-context IDs, which every mode keeps (hv/mmu.c:
+ * shadow and compound paging flush on each CR3 load, which a "no flush"
+ * load allows). INVPCID stays hidden (it would need an exit to emulate
+ * under shadow paging); a CPU with PCID and no INVPCID is one the SDM
+ * allows, and kernels flush a PCID by CR3 loads there. */
 #define ECX1_ALLOWED                                                         \
 	(ECX1_SSE3 | ECX1_PCLMULQDQ | ECX1_SSSE3 | ECX1_CX16 | ECX1_SSE4_1 | \
-	 ECX1_SSE4_2 | ECX1_MOVBE | ECX1_POPCNT | ECX1_AES | ECX1_RDRAND)
+	 ECX1_SSE4_2 | ECX1_MOVBE | ECX1_POPCNT | ECX1_AES | ECX1_RDRAND |   \
+	 ECX1_PCID)
 /* ... and those on AVX state, where braid switches it. */
 #define ECX1_AVX_ALLOWED (ECX1_AVX | ECX1_FMA | ECX1_F16C)
 /* CPUID.1:EDX: the base architecture braid virtualizes (the MSRs of
@@ -104,9 +110,10 @@ static struct cpuid_regs leaf1(const struct cpuid_host *h,
 		ecx |= (r.ecx & ECX1_XSAVE) | (g->osxsave ? ECX1_OSXSAVE : 0);
 	if (has_avx(g))
 		ecx |= r.ecx & ECX1_AVX_ALLOWED;
-	/* The virtual local APIC offers TSC-deadline mode whatever the host
-	 * has: its timer runs on the TSC the guest reads (dm/vlapic.c). */
-	r.ecx = ecx | ECX1_HYPERVISOR | ECX1_TSC_DEADLINE;
+	/* The virtual local APIC offers TSC-deadline mode and x2APIC mode
+	 * whatever the host has: its timer runs on the TSC the guest reads
+	 * (dm/vlapic.c), its registers are braid's (dm/vlapic_x2apic.c). */
+	r.ecx = ecx | ECX1_HYPERVISOR | ECX1_TSC_DEADLINE | ECX1_X2APIC;
 	/* SDM Vol. 3A 11.4.3: APIC follows IA32_APIC_BASE.EN. */
 	if (!g->apic_enabled)
 		edx &= ~(u32)EDX1_APIC;

@@ -111,6 +111,18 @@ static u64 cr0_written(struct vcpu *v, const struct vmexit *e, u64 cr0)
 	}
 }
 
+/* Does a MOV to CR0/CR4 from @old to @val invalidate the TLB (SDM Vol.
+ * 3A 4.10.4.1)? braid writes the register into the VMCS/VMCB, which
+ * flushes nothing, so it must do what the instruction would have. */
+static bool flushes(unsigned cr, u64 old, u64 val)
+{
+	u64 bits = cr == 0 ? CR0_PG
+			   : CR4_PGE | CR4_PCIDE | CR4_PAE | CR4_PSE |
+				     CR4_SMEP | CR4_LA57;
+
+	return (old ^ val) & bits;
+}
+
 /* Nested paging: a write of CR0 or CR4 that exits (VMX: it touched a bit
  * braid owns or the guest's CPUID hides; SVM: every write). Checked as
  * the guest's CPU would check it, then done. */
@@ -131,6 +143,8 @@ static void nested_cr_write(struct vcpu *v, const struct vmexit *e)
 		guest_raise(v, VEC_GP, true, 0);
 		return;
 	}
+	if (flushes(cr, vendor->get(v, cr == 0 ? VREG_CR0 : VREG_CR4), val))
+		vendor->flush_tlb(v);
 	vendor->set(v, cr == 0 ? VREG_CR0 : VREG_CR4, val);
 	vcpu_skip_insn(v, e->insn_len);
 }
@@ -146,7 +160,7 @@ static void cr8_access(struct vcpu *v, const struct vmexit *e)
 	u64 val;
 
 	if (e->cr.type == CR_MOV_FROM) {
-		cr_exit_result(v, e, vlapic_read(a, APIC_TPR, rdtsc()) >> 4);
+		cr_exit_result(v, e, vlapic_get_tpr(a) >> 4);
 	} else {
 		val = cr_exit_source(v, e);
 		if (val >> 4) { /* reserved bits 63:4 (SDM Vol. 2B, MOV CR) */
@@ -155,7 +169,7 @@ static void cr8_access(struct vcpu *v, const struct vmexit *e)
 		}
 		/* Another vCPU's INIT may reset this APIC meanwhile. */
 		spin_lock(&v->guest->plat_lock);
-		vlapic_write(a, APIC_TPR, (u32)val << 4, rdtsc());
+		vlapic_set_tpr(a, (u32)val << 4);
 		spin_unlock(&v->guest->plat_lock);
 	}
 	vcpu_skip_insn(v, e->insn_len);

@@ -54,6 +54,10 @@ static void deliver_sipi(struct gcpu *t, u8 vector)
 /* True if it arrived (an SMI, or one the APIC drops, does not). */
 static bool deliver(struct gcpu *t, const struct vlapic_ipi *ipi)
 {
+	/* The bootstrap CPU ignores INIT (deliver_init()), and so its APIC
+	 * is not reset either. */
+	if (t->index == 0 && ipi->delivery_mode == APIC_DM_INIT)
+		return false;
 	switch (vlapic_accept_ipi(&t->lapic, ipi)) {
 	case VLAPIC_EVENT_IRR:
 	case VLAPIC_EVENT_NMI: ipi_notify(t); return true;
@@ -82,6 +86,15 @@ void ipi_route(struct vcpu *src)
 		if ((targets & BIT(i)) && deliver(&g->cpus[i], &ipi))
 			g->stats.ipis_delivered++;
 	}
+}
+
+void ipi_apic_written(struct vcpu *v)
+{
+	int vec = vlapic_take_level_eoi(&gcpu(v)->lapic);
+
+	if (vec >= 0)
+		vioapic_eoi(&v->guest->plat.ioapic, (u8)vec);
+	ipi_route(v);
 }
 
 void ipi_take_init(struct vcpu *v)

@@ -14,6 +14,11 @@
 /* @src wrote its ICR low: deliver the IPI to the other vCPUs it names. */
 void ipi_route(struct vcpu *src);
 
+/* @v wrote a register of its local APIC (by MMIO or x2APIC MSR): an EOI
+ * of a level-triggered interrupt reaches the I/O APIC, an IPI its
+ * targets. */
+void ipi_apic_written(struct vcpu *v);
+
 /* Something arrived for @gc while it may be running or asleep on another
  * CPU: make it look (its next entry takes the full pass). */
 void ipi_notify(struct gcpu *gc);

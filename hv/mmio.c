@@ -43,15 +43,8 @@ static u32 lapic_read(struct vcpu *v, u32 offset)
 
 static void lapic_write(struct vcpu *v, u32 offset, u32 val)
 {
-	struct guest *g = v->guest;
-	struct gcpu *gc = gcpu(v);
-	int vec;
-
-	vlapic_write(&gc->lapic, offset & ~0xfu, val, rdtsc());
-	vec = vlapic_take_level_eoi(&gc->lapic);
-	if (vec >= 0)
-		vioapic_eoi(&g->plat.ioapic, (u8)vec);
-	ipi_route(v);
+	vlapic_write(&gcpu(v)->lapic, offset & ~0xfu, val, rdtsc());
+	ipi_apic_written(v);
 }
 
 static u32 ioapic_read(struct vcpu *v, u32 offset)

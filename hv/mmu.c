@@ -491,25 +491,35 @@ static bool cr0_ok(struct vcpu *v, const struct mmu_regs *r, u64 val)
 	if (!(val & CR0_PG) && (r->efer & EFER_LMA) &&
 	    vendor->get(v, VREG_CS_MODE) == 64)
 		return false;
+	/* PCIDs exist only in IA-32e mode: paging stays on with PCIDE. */
+	if (!(val & CR0_PG) && (r->cr4 & CR4_PCIDE))
+		return false;
 	return true;
 }
 
 /* CR3 bits at and above MAXPHYADDR are reserved (SDM Vol. 3A 4.5,
- * table 4-12; PCIDs are hidden, so bit 63 too): MOV to CR3 #GP. */
-static bool cr3_ok(u64 val)
+ * table 4-12): MOV to CR3 #GP. With CR4.PCIDE, bit 63 is not stored but
+ * asks the CPU to keep the PCID's translations (SDM Vol. 3A 4.10.4.1). */
+static bool cr3_ok(const struct mmu_regs *r, u64 val)
 {
 	bool pse1g;
 	unsigned maxphyaddr;
 
 	cpu_paging_features(&pse1g, &maxphyaddr);
+	if (r->cr4 & CR4_PCIDE)
+		val &= ~CR3_PCID_NOFLUSH;
 	return !(val >> maxphyaddr);
 }
 
 /* CR4: only bits the guest's CPUID reports (hv/cpuid.c); PAE stays set
- * and LA57 unchanged in IA-32e mode (SDM Vol. 2B, MOV to CR4). */
+ * and LA57 unchanged in IA-32e mode; PCIDE set only in IA-32e mode with
+ * CR3[11:0] = 0 (SDM Vol. 2B, MOV to CR4). */
 static bool cr4_ok(const struct mmu_regs *r, u64 val)
 {
 	if (val & ~guest_cr4_allowed())
+		return false;
+	if ((val & ~r->cr4 & CR4_PCIDE) &&
+	    (!(r->efer & EFER_LMA) || (r->cr3 & CR3_PCID_MASK)))
 		return false;
 	if (!(r->efer & EFER_LMA))
 		return true;
@@ -523,7 +533,7 @@ bool mmu_cr_ok(struct vcpu *v, unsigned cr, u64 val)
 	mmu_guest_regs(v, &r);
 	switch (cr) {
 	case 0: return cr0_ok(v, &r, val);
-	case 3: return cr3_ok(val);
+	case 3: return cr3_ok(&r, val);
 	case 4: return cr4_ok(&r, val);
 	default: return false;
 	}
@@ -537,7 +547,10 @@ bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 		return false;
 	switch (cr) {
 	case 0: gc->gcr.cr0 = val | CR0_ET; break;
-	case 3: gc->gcr.cr3 = val; break;
+	case 3: /* a PCID's "no flush" bit: braid flushes anyway */
+		gc->gcr.cr3 =
+			gc->gcr.cr4 & CR4_PCIDE ? val & ~CR3_PCID_NOFLUSH : val;
+		break;
 	default: gc->gcr.cr4 = val; break;
 	}
 	mmu_lock(v);

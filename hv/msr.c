@@ -29,6 +29,7 @@
 #include "arch/x86_64/msr.h"
 #include "hv/amd_cfg.h"
 #include "hv/event.h"
+#include "hv/ipi.h"
 #include "hv/exit.h"
 #include "lib/log.h"
 #include "hv/mmu.h"
@@ -145,6 +146,34 @@ static bool apic_base_write(struct vcpu *v, u64 val)
 	return !bad;
 }
 
+/* x2APIC mode's registers (dm/vlapic_x2apic.c), under the platform
+ * lock as the MMIO page's are; -1: not an x2APIC MSR. */
+static int x2apic_read(struct vcpu *v, u32 msr, u64 *val)
+{
+	int err;
+
+	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_FIRST + 0xff)
+		return -1;
+	spin_lock(&v->guest->plat_lock);
+	err = vlapic_msr_read(&gcpu(v)->lapic, msr, val, rdtsc());
+	spin_unlock(&v->guest->plat_lock);
+	return !err;
+}
+
+static int x2apic_write(struct vcpu *v, u32 msr, u64 val)
+{
+	int err;
+
+	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_FIRST + 0xff)
+		return -1;
+	spin_lock(&v->guest->plat_lock);
+	err = vlapic_msr_write(&gcpu(v)->lapic, msr, val, rdtsc());
+	if (!err)
+		ipi_apic_written(v);
+	spin_unlock(&v->guest->plat_lock);
+	return !err;
+}
+
 static bool tsc_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	u64 d;
@@ -199,6 +228,10 @@ static bool msr_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	enum vreg r;
 	u64 *kept = k7_perf(v, msr);
+	int x2apic = x2apic_read(v, msr, val);
+
+	if (x2apic >= 0)
+		return x2apic;
 
 	if (kept) {
 		*val = *kept;
@@ -246,9 +279,12 @@ static bool msr_write(struct vcpu *v, u32 msr, u64 val)
 	enum vreg r;
 	u64 *kept = k7_perf(v, msr);
 	int tsc = tsc_write(v, msr, val), amd_w;
+	int x2apic = x2apic_write(v, msr, val);
 
 	if (tsc >= 0)
 		return tsc;
+	if (x2apic >= 0)
+		return x2apic;
 	if (mtrr_msr(msr))
 		return mtrr_write(v, msr, val);
 	if (amd() && (amd_w = amd_cfg_write(v, msr, val)) >= 0)

@@ -34,6 +34,9 @@
 #define CR4_FSGSBASE   BIT(16)
 #define CR4_PCIDE      BIT(17)
 #define CR4_OSXSAVE    BIT(18)
+/* CR3 with CR4.PCIDE (SDM Vol. 3A 4.10.1, 4.10.4.1) */
+#define CR3_PCID_MASK	 0xfffull
+#define CR3_PCID_NOFLUSH BIT(63) /* MOV to CR3 only; never stored */
 /* XCR0 state components (SDM Vol. 1 13.3) */
 #define XCR0_X87     BIT(0)
 #define XCR0_SSE     BIT(1)

@@ -90,6 +90,10 @@
 #define APIC_DEST_ALL_EXCL_SELF	 3
 /* xAPIC destination 0xFF: every APIC, physical or logical (11.6.2.1-2) */
 #define APIC_DEST_BROADCAST 0xff
+/* x2APIC: every APIC (SDM 11.12.9) */
+#define X2APIC_DEST_BROADCAST 0xffffffffu
+/* x2APIC only: SELF IPI (SDM 11.12.11), write-only, at MSR 0x83F */
+#define APIC_SELF_IPI 0x3f0
 
 /* Logical destination (SDM 11.6.2.2, figures 11-13 and 11-14) */
 #define APIC_LDR_SHIFT	       24 /* logical APIC ID: LDR bits 31:24 */

@@ -47,6 +47,10 @@
 #define ICR_DEST_OTHERS	 (3UL << 18)
 #define ICR_HI_DEST(id)	 ((u32)(id) << 24) /* physical destination */
 
+#define MSR_X2APIC_FIRST  0x800 /* + xAPIC offset / 16 (SDM 11.12.1.2) */
+#define MSR_X2APIC_ICR	  0x830 /* 64 bits: destination in 63:32 */
+#define CPUID1_ECX_X2APIC BIT(21)
+
 /*
  * xAPIC MMIO access. The registers take aligned 32-bit loads and stores
  * only (SDM 11.4.1): plain MOVs, never something the compiler merged. The
@@ -54,9 +58,17 @@
  */
 u32 mmio_read(u64 addr);
 void mmio_write(u64 addr, u32 v);
+/* A register, through the page or, once x2APIC mode is on, its MSR. */
 u32 lapic_read(u32 reg);
 void lapic_write(u32 reg, u32 v);
-u8 lapic_id(void); /* this CPU's xAPIC ID, bits 31:24 of APIC_ID */
+/*
+ * Put this CPU in x2APIC mode (SDM 11.12.5: xAPIC -> x2APIC), and every
+ * CPU that lapic_enable()s from now on: false if CPUID does not offer
+ * it. Call before smp_boot(), with no other CPU running.
+ */
+bool lapic_use_x2apic(void);
+bool lapic_in_x2apic(void); /* IA32_APIC_BASE.EXTD of this CPU */
+u8 lapic_id(void);	    /* this CPU's APIC ID (xAPIC: APIC_ID bits 31:24) */
 void lapic_eoi(void);
 /* Software-enable the local APIC with a spurious vector (SDM 11.9). */
 void lapic_enable(u8 spurious_vector);

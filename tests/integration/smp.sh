@@ -176,12 +176,28 @@ smp_guests_svm() {
 
 # Two vCPUs on one host CPU (QEMU -smp 1, so one TCG thread), and an AP
 # that triple-faults beside them.
+# expect_x2apic_guest SCENARIO GUEST N: the smp guest's results with
+# `-- x2apic`: every vCPU in x2APIC mode, and not one MMIO exit (every
+# APIC access, INIT-SIPI-SIPI included, was an MSR).
+expect_x2apic_guest() {
+	local s=$1 g=$2 n=$3
+	expect_smp_guest "$s" "$g" "$n"
+	expect_line "$s" "$g: every vCPU in x2APIC mode" "[$g] PASS: x2apic: $n of $n CPUs in x2APIC mode"
+	if grep -qaE "^braid: stats \{\"guest\":\"$g\",.*\"msr\":[0-9]{4,},.*\"mmio\":0," "$LOG"; then
+		pass "$s: $g: its APIC through MSRs only (no MMIO exit)"
+	else
+		fail "$s: $g: MMIO exits, or few MSR exits, in x2APIC mode"
+	fi
+}
+
 smp_guests_svm_onecpu() {
 	local s=svm-smp-guest-onecpu
 	boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu slice=2" "$G/smp.elf=name=smp2 vcpus=2" \
+		"$G/smp.elf=name=smpx vcpus=2 -- x2apic" \
 		"$G/smp.elf=name=aptf vcpus=2 -- ap-triple"
 	expect_status "$s" 3 # the stopped guest
 	expect_smp_guest "$s" smp2 2
+	expect_x2apic_guest "$s" smpx 2
 	expect_ap_triple "$s"
 }
 
@@ -199,10 +215,12 @@ expect_mmu_smp() {
 	fi
 }
 
+# The compound guest uses x2APIC mode, the shadow one xAPIC mode.
 smp_guests_shared_tree() {
 	local s=$1 p
+	expect_smp_guest "$s" smp-shadow 2
+	expect_x2apic_guest "$s" smp-compound 2
 	for p in shadow compound; do
-		expect_smp_guest "$s" "smp-$p" 2
 		expect_mmu_smp "$s" "smp-$p" lock_waits
 	done
 	expect_mmu_smp "$s" smp-shadow shootdowns_sent
@@ -213,7 +231,7 @@ smp_guests_svm_shadow() {
 	local s=svm-smp-guests-shadow
 	boot_args="-smp 2" BOOT_TIMEOUT=600 boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
 		"$G/smp.elf=name=smp-shadow paging=shadow vcpus=2" \
-		"$G/smp.elf=name=smp-compound paging=compound vcpus=2"
+		"$G/smp.elf=name=smp-compound paging=compound vcpus=2 -- x2apic"
 	expect_status "$s" 0
 	smp_guests_shared_tree "$s"
 }
@@ -222,7 +240,7 @@ smp_guests_vmx_shadow() {
 	local s=vmx-smp-guests-shadow
 	BOCHS_CPUS=2 BOOT_TIMEOUT=900 boot "$s" bochs corei7_haswell_4770 "exit=bochs" \
 		"$G/smp.elf=name=smp-shadow paging=shadow vcpus=2" \
-		"$G/smp.elf=name=smp-compound paging=compound vcpus=2"
+		"$G/smp.elf=name=smp-compound paging=compound vcpus=2 -- x2apic"
 	expect_status "$s" 0
 	smp_guests_shared_tree "$s"
 }
@@ -230,11 +248,11 @@ smp_guests_vmx_shadow() {
 smp_guests_vmx() {
 	local s=vmx-smp-guests
 	BOCHS_CPUS=2 BOOT_TIMEOUT=600 boot "$s" bochs corei7_haswell_4770 "exit=bochs" \
-		"$G/smp.elf=name=smp2 vcpus=2" "$G/smp.elf=name=smp3 vcpus=3" \
+		"$G/smp.elf=name=smp2 vcpus=2" "$G/smp.elf=name=smp3 vcpus=3 -- x2apic" \
 		"$G/smp.elf=name=aptf vcpus=2 -- ap-triple"
 	expect_status "$s" 1 # the stopped guest: Bochs's failure status
 	expect_smp_guest "$s" smp2 2
-	expect_smp_guest "$s" smp3 3
+	expect_x2apic_guest "$s" smp3 3
 	expect_ap_triple "$s"
 	expect_line "$s" "summary" "braid: summary: 3 guests, 2 passed, 1 failed"
 }
