@@ -320,6 +320,30 @@ static int restart_guest(struct launch *l)
  * be handed to the next allocation and zeroed under a running guest: a
  * breach of isolation, and a bug of braid's, said loudly.
  */
+/* @g's EPT/NPT still sends each chunk of its RAM where its RAM is, on
+ * tables the frame allocator still holds taken (nested paging only: the
+ * other modes change their tables while running, under their own lock). */
+static void check_nested(const struct guest *g, const struct launch *ended)
+{
+	const struct guest_mem *m = &g->ram;
+	phys_t t = pt_first_free_table(&g->nested);
+	struct pt_mapping pm;
+
+	if (t)
+		panic("guest %s's %s table at 0x%llx is free after guest %s "
+		      "ended",
+		      g->cfg.name, vendor->nested_name, (unsigned long long)t,
+		      ended->g.cfg.name);
+	for (u64 c = 0; c < m->nr_chunks; c++)
+		if (pt_translate(&g->nested, c * GUEST_CHUNK, &pm) ||
+		    pm.pa != m->chunks[c])
+			panic("guest %s's %s no longer maps its RAM at "
+			      "0x%llx after guest %s ended",
+			      g->cfg.name, vendor->nested_name,
+			      (unsigned long long)(c * GUEST_CHUNK),
+			      ended->g.cfg.name);
+}
+
 static void check_others_memory(const struct launch *ended)
 {
 	/* Under the lock no running guest's memory is being given back:
@@ -341,6 +365,8 @@ static void check_others_memory(const struct launch *ended)
 				      l->g.cfg.name, (unsigned long long)f,
 				      ended->g.cfg.name);
 		}
+		if (l->g.cfg.paging == PAGING_NESTED && l->g.nested.root)
+			check_nested(&l->g, ended);
 	}
 	spin_unlock(&lock);
 }

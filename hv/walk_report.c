@@ -21,11 +21,6 @@
 #include "mm/paging.h"
 #include "mm/pte.h"
 
-static const char *nested_name(void)
-{
-	return vendor == &svm_ops ? "NPT" : "EPT";
-}
-
 /* One level: append to @buf; false when the walk ends here. */
 static bool walk_level(const struct guest *g, unsigned level, u64 table,
 		       u64 gva, u64 *entry, char *buf, size_t len)
@@ -43,14 +38,14 @@ static bool walk_level(const struct guest *g, unsigned level, u64 table,
 	ram += gpa & (PAGE_SIZE - 1);
 	if (pt_translate(&g->nested, gpa, &m)) {
 		snprintf(buf + n, len - n, " L%u at 0x%llx: not in the %s",
-			 level, (unsigned long long)gpa, nested_name());
+			 level, (unsigned long long)gpa, vendor->nested_name);
 		return false;
 	}
 	if (m.pa != ram) {
 		snprintf(buf + n, len - n,
 			 " L%u at 0x%llx: the %s sends it to 0x%llx, the "
 			 "guest's RAM is at 0x%llx (braid's bug)",
-			 level, (unsigned long long)gpa, nested_name(),
+			 level, (unsigned long long)gpa, vendor->nested_name,
 			 (unsigned long long)m.pa, (unsigned long long)ram);
 		return false;
 	}
@@ -93,7 +88,8 @@ void walk_report(struct vcpu *v)
 		guest_info(g,
 			   "its last entry read its tables through %s root "
 			   "0x%llx, not its own 0x%llx (braid's bug)",
-			   nested_name(), (unsigned long long)e.nested_root,
+			   vendor->nested_name,
+			   (unsigned long long)e.nested_root,
 			   (unsigned long long)g->nested.root);
 		return;
 	}

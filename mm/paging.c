@@ -206,6 +206,25 @@ int pt_translate(const struct pt *pt, u64 va, struct pt_mapping *m)
 	return -ENOENT;
 }
 
+/* The first table at or below @t (at @level) that the frame allocator
+ * says is free, or 0. */
+static phys_t first_free_table(const struct pt *pt, phys_t t, unsigned level)
+{
+	u64 *tab = table(t);
+	phys_t bad = frame_is_free(t & PTE_ADDR_MASK) ? t & PTE_ADDR_MASK : 0;
+
+	for (unsigned i = 0; !bad && level > 1 && i < PT_ENTRIES; i++)
+		if (pt->fmt->present(tab[i]) &&
+		    !pt->fmt->is_leaf(tab[i], level))
+			bad = first_free_table(pt, tab[i], level - 1);
+	return bad;
+}
+
+phys_t pt_first_free_table(const struct pt *pt)
+{
+	return pt->root ? first_free_table(pt, pt->root, PT_LEVELS) : 0;
+}
+
 void pt_destroy(struct pt *pt)
 {
 	if (pt->root)

@@ -69,5 +69,8 @@ int pt_translate(const struct pt *pt, u64 va, struct pt_mapping *m);
 u64 *pt_entry(const struct pt *pt, u64 va, unsigned level);
 /* Free every table page of @pt (not the memory it maps). */
 void pt_destroy(struct pt *pt);
+/* A table page of @pt that the frame allocator holds free (a table
+ * still in use given back: braid's bug), or 0 when there is none. */
+phys_t pt_first_free_table(const struct pt *pt);
 
 #endif

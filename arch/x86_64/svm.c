@@ -1105,6 +1105,7 @@ static void svm_skip_insn(struct vcpu *v, unsigned len)
 
 const struct vendor_ops svm_ops = {
 	.name = "svm",
+	.nested_name = "NPT",
 	.abi_id = BRAID_VENDOR_SVM,
 	.check = svm_check,
 	.cpu_enable = svm_cpu_enable,

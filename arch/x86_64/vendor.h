@@ -165,8 +165,9 @@ enum vcpu_arrival {
 };
 
 struct vendor_ops {
-	const char *name; /* "vmx" or "svm" */
-	u32 abi_id;	  /* BRAID_VENDOR_* of include/braid/abi.h */
+	const char *name;	 /* "vmx" or "svm" */
+	const char *nested_name; /* its nested page table: "EPT" or "NPT" */
+	u32 abi_id;		 /* BRAID_VENDOR_* of include/braid/abi.h */
 	/* Check every feature braid relies on; print one line per missing
 	 * piece and return -ENOTSUP if any is missing. */
 	int (*check)(void);

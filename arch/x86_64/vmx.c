@@ -1682,6 +1682,7 @@ static void ept_restrict(struct pt *pt)
 
 const struct vendor_ops vmx_ops = {
 	.name = "vmx",
+	.nested_name = "EPT",
 	.abi_id = BRAID_VENDOR_VMX,
 	.check = vmx_check,
 	.cpu_enable = vmx_cpu_enable,

@@ -5,7 +5,8 @@
  * handlers reach them: MMIO reads and writes of the local and I/O APIC at
  * fuzzed offsets, port I/O to the PICs, PIT, RTC and UART, the APIC MSRs,
  * serial input, IRQ lines, time passing and the interrupt flow of
- * hv/irq.c (I/O APIC to local APIC, PIC INTA, EOIs back to the I/O APIC).
+ * hv/irq.c (I/O APIC to local APIC, PIC INTA, EOIs back to the I/O APIC),
+ * and the local APIC's x2APIC mode (its MSRs, and the mode changes).
  * Beyond no crash and no undefined behaviour: a pending vector is one
  * the APIC may deliver (16..255, in IRR, above the processor priority),
  * INTA answers what the PIC said was pending, the APIC timer's current
@@ -55,6 +56,22 @@ static u32 fuzz_offset(struct fuzz_in *in)
 	return (off & 0x800) ? off : off & 0x3f0;
 }
 
+/* EXTD never without EN (SDM 11.12.5); in x2APIC mode the page is not
+ * decoded, the ID MSR reads the x2APIC ID and the LDR is derived. */
+static void check_x2apic(struct machine *m)
+{
+	struct vlapic *a = &m->lapic;
+	u64 base = vlapic_base_msr(a), id = ~0ull;
+
+	FUZZ_CHECK(!(base & APIC_BASE_EXTD) || (base & APIC_BASE_EN));
+	if (!vlapic_x2apic(a))
+		return;
+	FUZZ_CHECK(vlapic_read(a, APIC_SVR, m->now) == 0);
+	FUZZ_CHECK(!vlapic_msr_read(a, MSR_X2APIC_FIRST + 2, &id, m->now));
+	FUZZ_CHECK(id == a->x2apic_id);
+	FUZZ_CHECK(a->ldr == vlapic_x2apic_ldr(a));
+}
+
 static void check_lapic(struct machine *m)
 {
 	struct vlapic *a = &m->lapic;
@@ -69,6 +86,7 @@ static void check_lapic(struct machine *m)
 	FUZZ_CHECK(vlapic_read(a, APIC_TMCCT, m->now) <= a->tmict);
 	vlapic_update(a, m->now);
 	FUZZ_CHECK(vlapic_next_event(a, m->now) > m->now);
+	check_x2apic(m);
 }
 
 static void check_pic(struct machine *m)
@@ -194,12 +212,22 @@ static void op_line(struct machine *m, struct fuzz_in *in, u8 op)
 		vioapic_set_irq(&m->ioapic, b % VIOAPIC_PINS, level);
 }
 
+/* IA32_APIC_BASE for xAPIC, x2APIC and disabled: a random value would
+ * hardly ever name a mode. */
+static const u64 apic_bases[] = { 0xfee00900, 0xfee00d00, 0xfee00100 };
+
 static void op_msr(struct machine *m, struct fuzz_in *in, u8 op)
 {
-	u64 val = fuzz_u64(in);
+	u64 val = fuzz_u64(in), got;
+	u32 x2apic_msr = MSR_X2APIC_FIRST + (u8)(val >> 56);
 
 	if (op & 0x10)
-		vlapic_set_base_msr(&m->lapic, (op & 0x20) ? val : 0xfee00900);
+		vlapic_set_base_msr(&m->lapic,
+				    (op & 0x20) ? val : apic_bases[val % 3]);
+	else if (op & 0x40 && op & 0x20)
+		vlapic_msr_write(&m->lapic, x2apic_msr, fuzz_u64(in), m->now);
+	else if (op & 0x40)
+		vlapic_msr_read(&m->lapic, x2apic_msr, &got, m->now);
 	else if (op & 0x20)
 		vlapic_set_tsc_deadline(&m->lapic, m->now + (val & 0xffffff),
 					m->now);

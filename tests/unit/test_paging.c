@@ -615,6 +615,25 @@ static void test_destroy_frees_everything(void **state)
 	assert_int_equal(frame_free_count(), free_at_start);
 }
 
+/* A table given back while the tree still uses it is found (braid's
+ * check of the other guests' EPT/NPT when one ends). */
+static void test_first_free_table(void **state)
+{
+	u64 pd;
+	(void)state;
+	assert_int_equal(pt_init(&pt, &pt_npt), 0);
+	assert_int_equal(pt_map(&pt, 0, MiB(32), MiB(8), PT_RWX), 0);
+	assert_int_equal(pt_map(&pt, GiB(3), MiB(64), PG, PT_R), 0);
+	assert_int_equal(pt_first_free_table(&pt), 0);
+	pd = ADDR(entry(GiB(3), 3));
+	frame_free(pd);
+	assert_int_equal(pt_first_free_table(&pt), pd);
+	/* Taken again (by anyone), it no longer shows. */
+	while (!frame_is_free(pd) || frame_alloc() != pd)
+		;
+	assert_int_equal(pt_first_free_table(&pt), 0);
+}
+
 static void test_out_of_memory(void **state)
 {
 	/* 16 frames, one for the bitmap: root + 14 tables. */
@@ -677,6 +696,7 @@ int main(void)
 		TP(test_remap_large_over_tables_frees_them),
 		TP(test_remap_4k_into_large_page),
 		TP(test_destroy_frees_everything),
+		TP(test_first_free_table),
 		TP(test_out_of_memory),
 	};
 
