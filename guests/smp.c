@@ -23,6 +23,8 @@
  *  4. A/D bits: all CPUs write (LOCK INC) the even pages and read the odd
  *     ones of a freshly mapped set; every PTE must have A, the written
  *     ones D, the read-only ones no D, and the counters must be exact.
+ *  5. INIT to a running AP stops it: CPU 1 counts in a loop without
+ *     exits, and its count stands still once the INIT has landed.
  *
  * With one CPU (no MP table, or one processor listed) every test runs on
  * the BSP alone and the checks that need a second CPU are skipped.
@@ -734,6 +736,49 @@ static void start_cpus(void)
 	       listed);
 }
 
+/* --- INIT to a running AP ---------------------------------------------- */
+
+/*
+ * INIT stops a CPU where it is, and it waits for a SIPI (SDM Vol. 3A
+ * 9.4.4, 11.6.1): CPU 1 counts in a loop that makes no exit of its own
+ * (no PAUSE, no I/O), the BSP sends it INIT, lets it settle, and the
+ * count must stand still from then on. Run last: CPU 1 stays stopped.
+ */
+static volatile u64 init_spins;
+
+static void spin_counting(unsigned int cpu)
+{
+	if (cpu != 1)
+		return;
+	for (;;)
+		__atomic_add_fetch(&init_spins, 1, __ATOMIC_RELAXED);
+}
+
+static void test_init_stops_ap(void)
+{
+	u64 t0, before, after;
+	bool sent;
+
+	if (smp_ncpus < 2) {
+		report_skip("init: to a running AP: no other CPU");
+		return;
+	}
+	smp_post(spin_counting);
+	for (t0 = rdtsc();
+	     init_spins < 1000 && rdtsc() - t0 < ACK_MS * tsc_per_ms();)
+		asm volatile("pause");
+	sent = lapic_send_ipi(smp_cpus[1].apic_id,
+			      ICR_DM_INIT | ICR_LEVEL | ICR_ASSERT, ACK_MS);
+	tsc_delay_ms(QUIET_MS);
+	before = init_spins;
+	tsc_delay_ms(5 * QUIET_MS);
+	after = init_spins;
+	report(sent && before >= 1000 && after == before,
+	       "init: an INIT stops a running AP (%lu counts before, %lu "
+	       "after it settled)",
+	       before, after - before);
+}
+
 /* x2apic: every CPU in x2APIC mode, and its ID as the MSR reads it. */
 static volatile u32 in_x2apic[SMP_MAX_CPUS];
 
@@ -802,4 +847,5 @@ void guest_main(void)
 	test_ipis();
 	test_churn();
 	test_ad_bits();
+	test_init_stops_ap();
 }

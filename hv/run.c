@@ -83,6 +83,14 @@ void vcpu_run(struct vcpu *v)
 	while (g->state == GUEST_RUNNING) {
 		mmu_before_entry(v);
 		vplat_before_entry(v);
+		/* An INIT the full pass took: the CPU waits for a SIPI from
+		 * now on, and runs not one more instruction (SDM Vol. 3A
+		 * 9.4.4); it leaves the CPU unless the SIPI came already. */
+		if (__builtin_expect(v->halted, 0)) {
+			if (!vplat_halt_poll(v))
+				break;
+			continue;
+		}
 		if (!mmu_enter(v))
 			continue; /* a shootdown came in between */
 		vendor->vcpu_run(v, &e);

@@ -115,7 +115,7 @@ expect_smp_guest() {
 		"churn: 1500 steps, every shootdown acknowledged" \
 		"churn: cpu $((n - 1)) saw no stale translation" "churn: the window's page table moved" \
 		"churn: every entry stayed as the BSP wrote it" \
-		"a/d: 8 rounds on $n CPUs"; do
+		"a/d: 8 rounds on $n CPUs" "init: an INIT stops a running AP"; do
 		expect_line "$s" "$g: $w" "[$g] PASS: $w"
 	done
 	expect_guest_pass "$s" "$g"

@@ -32,6 +32,7 @@ smp_check() {
 	if [ "$2" -gt 1 ]; then
 		expect_line "$1" "AP to BSP IPI" "PASS: ipi: fixed from cpu 1 reaches the BSP"
 		expect_line "$1" "readers saw no stale entry" "PASS: churn: cpu $(($2 - 1)) saw no stale"
+		expect_line "$1" "INIT stops a running AP" "PASS: init: an INIT stops a running AP"
 	else
 		expect_line "$1" "single-CPU skips" "SKIP: churn: concurrent readers: no other CPU"
 	fi
