@@ -112,12 +112,14 @@ u32 vlapic_x2apic_ldr(const struct vlapic *a);
 
 /* An x2APIC register's MSR (0x800-0x8ff, SDM 11.12.1.2 table 11-6): 0,
  * or -EINVAL for #GP: not in x2APIC mode, no such register, a read of a
- * write-only one or a write of a read-only one, reserved bits 63:32, a
+ * write-only one or a write of a read-only one, a reserved bit set (bits
+ * 63:32 but in the ICR, the ICR's own, TPR and SELF IPI above bit 7), a
  * non-zero EOI or ESR write. */
 int vlapic_msr_read(struct vlapic *a, u32 msr, u64 *val, u64 now);
 int vlapic_msr_write(struct vlapic *a, u32 msr, u64 val, u64 now);
 
-/* The TPR, as CR8 reads and writes it (SDM 10.8.6.5), in either mode. */
+/* The TPR, as CR8 reads and writes it (SDM Vol. 3A 11.8.6), in either
+ * mode. */
 u32 vlapic_get_tpr(const struct vlapic *a);
 void vlapic_set_tpr(struct vlapic *a, u32 tpr);
 
