@@ -105,6 +105,12 @@ void vlapic_write(struct vlapic *a, u32 offset, u32 val, u64 now);
 u64 vlapic_base_msr(const struct vlapic *a);
 int vlapic_set_base_msr(struct vlapic *a, u64 val);
 
+/* Is @msr one of the x2APIC register MSRs (0x800-0x8ff)? */
+static inline bool vlapic_x2apic_msr(u32 msr)
+{
+	return msr >= MSR_X2APIC_FIRST && msr <= MSR_X2APIC_FIRST + 0xff;
+}
+
 /* In x2APIC mode (IA32_APIC_BASE.EXTD)? */
 bool vlapic_x2apic(const struct vlapic *a);
 /* The x2APIC logical ID from the x2APIC ID (SDM 11.12.10.2). */

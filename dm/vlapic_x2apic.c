@@ -109,8 +109,7 @@ static enum x2apic_access access_of(u32 offset)
  * MSR range. */
 static int offset_of(const struct vlapic *a, u32 msr)
 {
-	if (!vlapic_x2apic(a) || msr < MSR_X2APIC_FIRST ||
-	    msr > MSR_X2APIC_FIRST + 0xff)
+	if (!vlapic_x2apic(a) || !vlapic_x2apic_msr(msr))
 		return -1;
 	return (int)(msr - MSR_X2APIC_FIRST) << 4;
 }

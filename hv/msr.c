@@ -152,7 +152,7 @@ static int x2apic_read(struct vcpu *v, u32 msr, u64 *val)
 {
 	int err;
 
-	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_FIRST + 0xff)
+	if (!vlapic_x2apic_msr(msr))
 		return -1;
 	spin_lock(&v->guest->plat_lock);
 	err = vlapic_msr_read(&gcpu(v)->lapic, msr, val, rdtsc());
@@ -164,7 +164,7 @@ static int x2apic_write(struct vcpu *v, u32 msr, u64 val)
 {
 	int err;
 
-	if (msr < MSR_X2APIC_FIRST || msr > MSR_X2APIC_FIRST + 0xff)
+	if (!vlapic_x2apic_msr(msr))
 		return -1;
 	spin_lock(&v->guest->plat_lock);
 	err = vlapic_msr_write(&gcpu(v)->lapic, msr, val, rdtsc());
