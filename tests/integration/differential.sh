@@ -6,6 +6,8 @@
 #        the same QEMU CPU
 #   vmx  bare Bochs (corei7_haswell_4770, GRUB's multiboot) against braid
 #        on the same Bochs CPU
+# The x2apic section runs in guests of its own, against bare Bochs on both
+# vendors (QEMU 7.2's TCG has no x2APIC mode).
 # Every section must print the same lines as the bare run, except for the
 # reviewed differences in tests/integration/differences.
 #   tests/integration/differential.sh [svm|vmx ...]   (OUT=build/test)
@@ -40,6 +42,19 @@ diff_bare() {
 				"$OUT/diff-bare.iso" >/dev/null 2>&1
 	fi
 	diff_lines "$log" >"$OUT/diff-bare-$1.d"
+}
+
+# diff_bare_x2apic: the oracle for diffcpu's x2apic section, on both
+# vendors: bare Bochs (QEMU 7.2's TCG has no x2APIC mode), in a boot of its
+# own (the section runs only when named), in $OUT/diff-bare-x2apic.d.
+diff_bare_x2apic() {
+	local log=$OUT/diff-bare-x2apic.log
+	[ -s "$OUT/diff-bare-x2apic.d" ] && return
+	MKISO_MULTIBOOT=1 tools/mkiso.sh "$OUT/diff-bare-x2apic.iso" \
+		"$DIFF_GUEST" "x2apic" >/dev/null 2>&1 &&
+		BOCHS_SERIAL=$log timeout 600 tools/run-bochs.sh \
+			"$OUT/diff-bare-x2apic.iso" >/dev/null 2>&1
+	diff_lines "$log" >"$OUT/diff-bare-x2apic.d"
 }
 
 # diff_reviewed EMULATOR MODE SIDE <LINES: the lines with the reviewed
@@ -102,6 +117,22 @@ diff_check() {
 	fi
 }
 
+# diff_check_x2apic VENDOR MODE: guest x2-MODE against bare Bochs.
+diff_check_x2apic() {
+	local v=$1 m=$2 want got
+	want=$(diff_reviewed bochs "$m" bare <"$OUT/diff-bare-x2apic.d")
+	got=$(diff_lines "$LOG" "x2-$m" | diff_reviewed bochs "$m" braid)
+	if ! grep -qx 'D: end' "$OUT/diff-bare-x2apic.d"; then
+		fail "diff-$v: bare Bochs did not run diffcpu's x2apic section to its end"
+	elif [ "$want" = "$got" ]; then
+		pass "diff-$v: $m x2apic: $(printf '%s\n' "$want" | wc -l) lines as on the bare Bochs"
+	else
+		fail "diff-$v: $m x2apic differs from the bare Bochs (want < > got):"
+		diff <(printf '%s\n' "$want") <(printf '%s\n' "$got") |
+			grep '^[<>]' | head -n 20 | sed 's/^/    /'
+	fi
+}
+
 # differential VENDOR: the oracle, then braid in every mode in one boot.
 differential() {
 	local v=$1 m mods=()
@@ -111,8 +142,12 @@ differential() {
 		return
 	fi
 	pass "diff-$v: the bare emulator ran diffcpu ($(wc -l <"$OUT/diff-bare-$v.d") lines)"
+	diff_bare_x2apic
 	for m in "${DIFF_MODES[@]}"; do
 		mods+=("$DIFF_GUEST=name=diff-$m mem=64M paging=$m")
+	done
+	for m in "${DIFF_MODES[@]}"; do
+		mods+=("$DIFF_GUEST=name=x2-$m mem=32M paging=$m -- x2apic")
 	done
 	if [ "$v" = svm ]; then
 		boot "diff-$v" qemu "qemu64,+svm,+npt" "exit=qemu" "${mods[@]}"
@@ -122,6 +157,7 @@ differential() {
 	fi
 	for m in "${DIFF_MODES[@]}"; do
 		diff_check "$v" "$m"
+		diff_check_x2apic "$v" "$m"
 	done
 }
 
