@@ -9,17 +9,34 @@
 #   QEMU_MEM >= 512M).
 #   QEMU_ACCEL=tcg,thread=single runs TCG on one host thread.
 #   QEMU_TLBPLUGIN=FILE runs the TLB model: see tools/tlbplugin.sh.
+#   QEMU_DUMP=FILE: if the machine shuts down (a triple fault of braid's
+#   own code), every CPU's registers go to FILE (tools/qemu-watch.sh;
+#   QEMU_DUMP_ELF names braid's function at each RIP).
 set -u
 iso=$1
 shift
 mem=${QEMU_MEM:-512M}
 . "$(dirname "$0")/tlbplugin.sh"
 [ -n "${QEMU_UEFI:-}" ] && set -- -bios /usr/share/ovmf/OVMF.fd "$@"
+watch=
+if [ -n "${QEMU_DUMP:-}" ]; then
+	mon=$(mktemp -u /tmp/braid-mon.XXXXXX)
+	mkfifo "$mon.in" "$mon.out"
+	QEMU_MONITOR=pipe:$mon
+	set -- -no-shutdown "$@"
+	"$(dirname "$0")/qemu-watch.sh" "$mon" "$QEMU_DUMP" "${QEMU_DUMP_ELF-}" &
+	watch=$!
+fi
 qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-qemu64,+svm,+npt}" \
 	-m "$mem" -smp 1 -no-reboot -display none \
 	-serial "${QEMU_SERIAL:-stdio}" -monitor "${QEMU_MONITOR:-none}" \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04 \
 	-cdrom "$iso" -boot d "$@"
 status=$?
+if [ -n "$watch" ]; then
+	kill "$watch" 2>/dev/null
+	wait "$watch" 2>/dev/null
+	rm -f "$mon.in" "$mon.out"
+fi
 [ "$status" = 1 ] && exit 0
 exit "$status"

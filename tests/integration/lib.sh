@@ -41,13 +41,18 @@ boot() {
 # boot_once EMULATOR CPU: one run of $iso, serial to $LOG, status in $STATUS.
 boot_once() {
 	local emu=$1 cpu=$2
+	# Should braid's own code die (a triple fault: no log line of braid's
+	# can say so), every CPU's registers go to $LOG.cpu.
+	rm -f "$LOG.cpu"
 	case $emu in
 	qemu)
-		QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-240}" \
+		QEMU_DUMP=$LOG.cpu QEMU_DUMP_ELF=${BRAID_ELF:-build/braid.elf} \
+			QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG timeout "${BOOT_TIMEOUT:-240}" \
 			tools/run-qemu.sh "$iso" ${boot_args-} >/dev/null 2>&1
 		;;
 	qemu-uefi)
-		QEMU_UEFI=1 QEMU_MEM=${QEMU_MEM:-1G} QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
+		QEMU_DUMP=$LOG.cpu QEMU_DUMP_ELF=${BRAID_ELF:-build/braid.elf} \
+			QEMU_UEFI=1 QEMU_MEM=${QEMU_MEM:-1G} QEMU_CPU=$cpu QEMU_SERIAL=file:$LOG \
 			timeout "${BOOT_TIMEOUT:-240}" tools/run-qemu.sh "$iso" ${boot_args-} >/dev/null 2>&1
 		;;
 	bochs)
@@ -64,6 +69,10 @@ explain_log() {
 	local log=$1
 	echo "  emulator status $(cat "$log.status" 2>/dev/null || echo "?"); last lines of $log:"
 	tail -n 8 "$log" 2>/dev/null | cut -c1-200 | sed 's/^/  | /'
+	if [ -s "$log.cpu" ]; then
+		echo "  the machine shut down (a reset, or a triple fault of braid's own code); every CPU then:"
+		sed 's/^/  | /' "$log.cpu"
+	fi
 	if [ -s "$log.bochs" ]; then
 		echo "  last lines of the Bochs log:"
 		grep -v '^[0-9]*i\[' "$log.bochs" | tail -n 5 | cut -c1-200 | sed 's/^/  | /'
