@@ -393,8 +393,11 @@ static bool halt_poll(struct vcpu *v)
 	}
 	sync(g, now);
 	vlapic_update(&gc->lapic, now);
-	/* An NMI ends HLT whatever RFLAGS.IF (SDM Vol. 2A, HLT). */
-	if (gc->lapic.nmi_pending || next_vector(g, gc, false) >= 0) {
+	/* An NMI ends HLT whatever RFLAGS.IF, unless the guest is still in
+	 * its NMI handler: a blocked NMI is not one that resumes (SDM Vol.
+	 * 2A, HLT; Vol. 3A 6.7.1). */
+	if ((gc->lapic.nmi_pending && !vendor->nmi_blocked(v)) ||
+	    next_vector(g, gc, false) >= 0) {
 		v->halted = false;
 		return true;
 	}

@@ -869,6 +869,11 @@ static bool svm_inject_nmi(struct vcpu *v)
 	return true;
 }
 
+static bool svm_nmi_blocked(struct vcpu *v)
+{
+	return ((struct svm_vcpu *)v->arch)->nmi_masked;
+}
+
 /* A virtual interrupt request (V_IRQ) with the VINTR intercept exits the
  * moment the guest could take it (APM 15.21.4); braid then injects the
  * real vector through EVENTINJ, so V_IRQ itself is never delivered. */
@@ -1137,6 +1142,7 @@ const struct vendor_ops svm_ops = {
 	.inject_irq = svm_inject_irq,
 	.want_irq_window = svm_want_irq_window,
 	.inject_nmi = svm_inject_nmi,
+	.nmi_blocked = svm_nmi_blocked,
 	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
 	.dump_entry = svm_dump_entry,

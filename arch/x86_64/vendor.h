@@ -243,6 +243,9 @@ struct vendor_ops {
 	 * injected, no MOV SS/STI shadow, no NMI handler still running
 	 * before its IRET); false: try again at a later exit. */
 	bool (*inject_nmi)(struct vcpu *v);
+	/* Is the guest in its NMI handler (an NMI delivered, its IRET not
+	 * yet seen)? A pending NMI waits for that IRET (SDM Vol. 3A 6.7.1). */
+	bool (*nmi_blocked)(struct vcpu *v);
 	/* The guest's TSC is the host's plus @offset. */
 	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
 	/* Exit with VMEXIT_IRQ_WINDOW as soon as the window opens. */

@@ -1507,6 +1507,16 @@ static bool vmx_inject_nmi(struct vcpu *v)
 	return true;
 }
 
+/* Blocking by NMI in the VMCS counts only for an NMI braid delivered:
+ * Bochs may leave a stray one (vmx_inject_nmi()). */
+static bool vmx_nmi_blocked(struct vcpu *v)
+{
+	const struct vmx_vcpu *x = v->arch;
+
+	return (vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_NMI) &&
+	       (x->nmi_outstanding || !(caps.pin & PIN_VIRTUAL_NMIS));
+}
+
 /* Interrupt-window exiting: exit before the first instruction at which
  * the guest could take an interrupt (SDM 26.2, 27.7.5). */
 static void vmx_want_irq_window(struct vcpu *v, bool on)
@@ -1714,6 +1724,7 @@ const struct vendor_ops vmx_ops = {
 	.inject_irq = vmx_inject_irq,
 	.want_irq_window = vmx_want_irq_window,
 	.inject_nmi = vmx_inject_nmi,
+	.nmi_blocked = vmx_nmi_blocked,
 	.set_tsc_offset = vmx_set_tsc_offset,
 	.dump = vmx_dump,
 	.dump_entry = vmx_dump_entry,
