@@ -304,10 +304,11 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 
 /*
  * An NMI blocked because the guest's NMI handler has not returned yet
- * (SDM Vol. 3A 6.7.1). SVM has no exit at the end of the handler (KVM
- * single-steps the IRET for one), and braid does not use VMX's NMI-window
- * exiting yet: it asks for the interrupt window instead, which opens when
- * the IRET restores RFLAGS.IF = 1. Only while IF is clear: with IF set
+ * (SDM Vol. 3A 6.7.1). VMX has NMI-window exiting for it (the full pass
+ * asks for it where the CPU has it). SVM has no exit at the end of the
+ * handler (KVM single-steps the IRET for one): braid asks for the
+ * interrupt window instead, which opens when the IRET restores
+ * RFLAGS.IF = 1. Only while IF is clear: with IF set
  * the window is open already, and the exit would come at once, again and
  * again. An IRET back to code with IF clear leaves the NMI for the next
  * exit of any kind.
@@ -325,7 +326,7 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
-	bool want, injected = false;
+	bool want, injected = false, nmi_window;
 
 	spin_lock(&g->plat_lock);
 	if (gc->init_pending) {
@@ -354,14 +355,18 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 		injected = true;
 	}
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
-	 * as soon as the guest can take it. */
-	want = want || nmi_waits_for_iret(v, gc);
+	 * as soon as the guest can take it; an NMI, as soon as its handler's
+	 * IRET has run where the CPU can say so. */
+	nmi_window = vendor->want_nmi_window &&
+		     vendor->want_nmi_window(v, gc->lapic.nmi_pending);
+	want = want || (!nmi_window && nmi_waits_for_iret(v, gc));
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
 	gc->next_due =
 		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
 		    guest_time_due(g, now));
-	gc->settled = !want && !injected;
+	gc->settled =
+		!want && !injected && !(nmi_window && gc->lapic.nmi_pending);
 	spin_unlock(&g->plat_lock);
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
 	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));
