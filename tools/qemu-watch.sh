@@ -31,8 +31,11 @@ name() {
 	[ -n "$elf" ] && addr2line -f -e "$elf" "$1" 2>/dev/null | head -n 1
 }
 
+# An empty answer is a slow monitor, not QEMU gone: run-qemu.sh ends this
+# script once QEMU has exited (and so does its parent's end).
 while sleep 1; do
-	status=$(ask "info status") || exit 0
+	kill -0 "$PPID" 2>/dev/null || exit 0
+	status=$(ask "info status")
 	case $status in
 	*shutdown* | *internal-error*) ;;
 	*) continue ;;

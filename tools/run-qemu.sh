@@ -19,13 +19,20 @@ mem=${QEMU_MEM:-512M}
 . "$(dirname "$0")/tlbplugin.sh"
 [ -n "${QEMU_UEFI:-}" ] && set -- -bios /usr/share/ovmf/OVMF.fd "$@"
 watch=
+mondir=
 if [ -n "${QEMU_DUMP:-}" ]; then
-	mon=$(mktemp -u /tmp/braid-mon.XXXXXX)
-	mkfifo "$mon.in" "$mon.out"
-	QEMU_MONITOR=pipe:$mon
-	set -- -no-shutdown "$@"
-	"$(dirname "$0")/qemu-watch.sh" "$mon" "$QEMU_DUMP" "${QEMU_DUMP_ELF-}" &
-	watch=$!
+	# No watcher without its FIFOs: then a shutdown ends QEMU as before.
+	if mondir=$(mktemp -d /tmp/braid-mon.XXXXXX) &&
+		mkfifo "$mondir/mon.in" "$mondir/mon.out"; then
+		trap 'rm -rf "$mondir"' EXIT
+		QEMU_MONITOR=pipe:$mondir/mon
+		set -- -no-shutdown "$@"
+		"$(dirname "$0")/qemu-watch.sh" "$mondir/mon" "$QEMU_DUMP" \
+			"${QEMU_DUMP_ELF-}" &
+		watch=$!
+	else
+		echo "run-qemu.sh: no monitor FIFOs; no register dump" >&2
+	fi
 fi
 qemu-system-x86_64 -accel "${QEMU_ACCEL:-tcg}" -cpu "${QEMU_CPU:-qemu64,+svm,+npt}" \
 	-m "$mem" -smp 1 -no-reboot -display none \
@@ -36,7 +43,6 @@ status=$?
 if [ -n "$watch" ]; then
 	kill "$watch" 2>/dev/null
 	wait "$watch" 2>/dev/null
-	rm -f "$mon.in" "$mon.out"
 fi
 [ "$status" = 1 ] && exit 0
 exit "$status"

@@ -1550,12 +1550,17 @@ static bool vmx_want_nmi_window(struct vcpu *v, bool on)
 	(void)v;
 	if (!caps.nmi_window)
 		return false;
+	/* A CPU may take the window's exit inside an STI shadow, where the
+	 * NMI still cannot be injected (SDM 26.7.6), and would exit again at
+	 * once: the interrupt window, which waits for the shadow, does. */
+	if (on && (vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI))
+		on = false;
 	proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
 	if (on != !!(proc & CPU_NMI_WINDOW_EXITING))
 		vmwrite(CPU_BASED_VM_EXEC_CONTROL,
 			on ? proc | CPU_NMI_WINDOW_EXITING
 			   : proc & ~(u64)CPU_NMI_WINDOW_EXITING);
-	return true;
+	return on;
 }
 
 static void vmx_dump(struct vcpu *v)
