@@ -1485,6 +1485,14 @@ static u64 drop_stray_nmi_blocking(u64 intr)
 	return intr;
 }
 
+/* Virtual-NMI blocking in the VMCS with no NMI of braid's outstanding:
+ * Bochs may leave one from another guest's VMCS (drop_stray_nmi_blocking()). */
+static bool stray_nmi_blocking(const struct vmx_vcpu *x, u64 intr)
+{
+	return (intr & INTERRUPTIBILITY_NMI) && !x->nmi_outstanding &&
+	       (caps.pin & PIN_VIRTUAL_NMIS);
+}
+
 /* An injected NMI blocks further NMIs until the guest's IRET, and the CPU
  * shows that in the interruptibility state: real NMI blocking, or virtual
  * NMI blocking with "virtual NMIs" on (SDM 27.6.1.2, 25.4.2). */
@@ -1497,7 +1505,7 @@ static bool vmx_inject_nmi(struct vcpu *v)
 		return false;
 	if (!(intr & INTERRUPTIBILITY_NMI))
 		x->nmi_outstanding = false; /* its IRET came */
-	else if (!x->nmi_outstanding && (caps.pin & PIN_VIRTUAL_NMIS))
+	else if (stray_nmi_blocking(x, intr))
 		intr = drop_stray_nmi_blocking(intr);
 	if (intr & (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
 		return false;
@@ -1507,14 +1515,13 @@ static bool vmx_inject_nmi(struct vcpu *v)
 	return true;
 }
 
-/* Blocking by NMI in the VMCS counts only for an NMI braid delivered:
- * Bochs may leave a stray one (vmx_inject_nmi()). */
+/* Blocking by NMI in the VMCS counts only for an NMI braid delivered. */
 static bool vmx_nmi_blocked(struct vcpu *v)
 {
-	const struct vmx_vcpu *x = v->arch;
+	u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
 
-	return (vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_NMI) &&
-	       (x->nmi_outstanding || !(caps.pin & PIN_VIRTUAL_NMIS));
+	return (intr & INTERRUPTIBILITY_NMI) &&
+	       !stray_nmi_blocking(v->arch, intr);
 }
 
 /* Interrupt-window exiting: exit before the first instruction at which
