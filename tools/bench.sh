@@ -133,6 +133,39 @@ if [ -n "$vendors" ] && grep -q ',vmx,' "$pcsv"; then
 	}' "$pcsv"
 fi
 
+# exit_sources TITLE LOG-PREFIX GUEST-PREFIX: each mode's exits by where
+# they came from, from its stats line. Shadow and compound intercept #PF,
+# so every page fault of the guest's own (demand paging, copy on write)
+# exits and is reflected back to it; nested paging never sees those.
+# pf-braid: the other #PF exits (fills of braid's tree, page-table writes
+# with EPT/NPT off, MMIO under shadow paging); npf: MMIO under nested
+# paging, page-table writes under compound. The last two columns set a
+# mode's exits against nested paging's, with and without the reflected
+# faults.
+exit_sources() {
+	local m st e nested=
+	echo
+	echo "$1"
+	printf "%-9s %9s %9s %9s %7s %7s %9s %8s %12s\n" paging exits reflected pf-braid npf cr rest x-nested x-nested-rfl
+	for m in nested shadow compound; do
+		st=$(grep -a "^braid: stats {\"guest\":\"$3$m\"" "$2$m.log" 2>/dev/null | tail -n 1)
+		[ -n "$st" ] || continue
+		e=$(field "$st" exits_total)
+		[ "$m" = nested ] && nested=$e
+		awk -v m="$m" -v e="$e" -v r="$(field "$st" reflected_faults)" \
+			-v pf="$(field "$st" pf)" -v npf="$(field "$st" npf)" \
+			-v c="$(field "$st" cr)" -v n="${nested:-0}" 'BEGIN {
+			x = n ? sprintf("%.2f", e / n) : "-"
+			y = n ? sprintf("%.2f", (e - r) / n) : "-"
+			printf "%-9s %9d %9d %9d %7d %7d %9d %8s %12s\n", m, e, r, pf - r, npf, c, e - pf - npf - c, x, y
+		}'
+	done
+	echo "reflected: the guest's own page faults, which exit only because #PF is intercepted"
+	echo "(SVM's exception intercepts cannot filter by error code, APM Vol. 2 15.12; VMX's"
+	echo "PFEC_MASK/PFEC_MATCH could, SDM Vol. 3C 26.2). x-nested: exits / nested's exits;"
+	echo "x-nested-rfl: the same without the reflected faults."
+}
+
 # --- Linux ------------------------------------------------------------------
 . tests/integration/linux.sh
 linux_vendors=${BENCH_LINUX_VENDORS-svm}
@@ -200,6 +233,10 @@ if [ -n "$linux_vendors" ]; then
 	echo "init/fork/mmap/bigws/mixws: time to /init and per workload, braid / bare QEMU."
 	echo "refs/miss: tools/walkcost on the address space left at exit (the last process's)."
 	echo "CSV: $lcsv; logs: $OUT/bench-linux-*.log, $bare_log"
+	for vendor in $linux_vendors; do
+		exit_sources "Where the exits came from (Linux, one vCPU, $vendor, the whole run):" \
+			"$OUT/bench-linux-$vendor-" linux-
+	done
 fi
 
 # --- Linux, two vCPUs -------------------------------------------------------
@@ -269,3 +306,5 @@ echo "init/fork/.../mtchrn: time to /init and per workload by the guest's own cl
 echo "braid / bare (- : not run); a ratio far below 1 means the guest's clock fell behind."
 echo "refs/miss: tools/walkcost on the bootstrap vCPU's address space at exit."
 echo "CSV: $scsv; logs: $OUT/bench-linux-smp-*.log, $sbare_log"
+exit_sources "Where the exits came from (Linux, two vCPUs, the whole run):" \
+	"$OUT/bench-linux-smp-svm-" linux-smp-
