@@ -303,19 +303,21 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 }
 
 /*
- * An NMI blocked because the guest's NMI handler has not returned yet
- * (SDM Vol. 3A 6.7.1). SVM has no exit at the end of the handler (KVM
- * single-steps the IRET for one), and braid does not use VMX's NMI-window
- * exiting yet: it asks for the interrupt window instead, which opens when
- * the IRET restores RFLAGS.IF = 1. Only while IF is clear: with IF set
- * the window is open already, and the exit would come at once, again and
- * again. An IRET back to code with IF clear leaves the NMI for the next
- * exit of any kind.
+ * An NMI that could not be injected, where no NMI-window exit will say
+ * when it can (VMX has one, where the CPU offers it; SVM has no exit at
+ * the end of the handler, and KVM single-steps the IRET for one). The
+ * interrupt window stands in: with IF clear it opens when the handler's
+ * IRET restores RFLAGS.IF = 1 (SDM Vol. 3A 6.7.1); with IF set it waits
+ * for an STI or MOV SS shadow or an event being delivered. With IF set
+ * and the window open the NMI is blocked by its handler: asking would
+ * bring the exit at once, again and again, so the NMI waits for the next
+ * exit of any kind, as it does after an IRET back to code with IF clear.
  */
-static bool nmi_waits_for_iret(struct vcpu *v, const struct gcpu *gc)
+static bool nmi_wants_irq_window(struct vcpu *v, const struct gcpu *gc)
 {
 	return gc->lapic.nmi_pending &&
-	       !(vendor->get(v, VREG_RFLAGS) & RFLAGS_IF);
+	       (!(vendor->get(v, VREG_RFLAGS) & RFLAGS_IF) ||
+		!vendor->irq_window_open(v));
 }
 
 /* The full pass (hv/vplat_entry.h says when): a function of its own, so
@@ -325,7 +327,7 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
-	bool want, injected = false;
+	bool want, injected = false, nmi_window;
 
 	spin_lock(&g->plat_lock);
 	if (gc->init_pending) {
@@ -354,14 +356,18 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 		injected = true;
 	}
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
-	 * as soon as the guest can take it. */
-	want = want || nmi_waits_for_iret(v, gc);
+	 * as soon as the guest can take it; an NMI, as soon as its handler's
+	 * IRET has run where the CPU can say so. */
+	nmi_window = vendor->want_nmi_window &&
+		     vendor->want_nmi_window(v, gc->lapic.nmi_pending);
+	want = want || (!nmi_window && nmi_wants_irq_window(v, gc));
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
 	gc->next_due =
 		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
 		    guest_time_due(g, now));
-	gc->settled = !want && !injected;
+	gc->settled =
+		!want && !injected && !(nmi_window && gc->lapic.nmi_pending);
 	spin_unlock(&g->plat_lock);
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
 	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));

@@ -250,6 +250,10 @@ struct vendor_ops {
 	void (*set_tsc_offset)(struct vcpu *v, u64 offset);
 	/* Exit with VMEXIT_IRQ_WINDOW as soon as the window opens. */
 	void (*want_irq_window)(struct vcpu *v, bool on);
+	/* Exit with VMEXIT_IRQ_WINDOW as soon as the guest's NMI handler has
+	 * returned; false: the CPU cannot (NULL: SVM, which has no such exit
+	 * and takes the NMI at the first exit after the IRET). */
+	bool (*want_nmi_window)(struct vcpu *v, bool on);
 	/* Print the guest state, for reports and panics. */
 	void (*dump)(struct vcpu *v);
 	/* Print the whole guest-state area and the controls, for a failed

@@ -34,7 +34,8 @@ static struct {
 	u64 cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	bool vpid, ept_ad;
 	unsigned maxphyaddr; /* CPUID.80000008h:EAX[7:0] */
-	bool preempt; /* VMX-preemption timer (pin control, SDM 26.5.1) */
+	bool preempt;	 /* VMX-preemption timer (pin control, SDM 26.5.1) */
+	bool nmi_window; /* NMI-window exiting, with virtual NMIs */
 	unsigned preempt_shift; /* it counts TSC >> this (SDM A.6) */
 } caps;
 
@@ -265,6 +266,13 @@ static int check_controls(void)
 	       32) &
 	      CPU_INTR_WINDOW_EXITING))
 		return missing("interrupt-window exiting");
+	/* Optional, and only with virtual NMIs (SDM 26.2.1.1): an exit the
+	 * moment the guest's NMI handler has returned. */
+	caps.nmi_window = (caps.pin & PIN_VIRTUAL_NMIS) &&
+			  ((rdmsr(tru ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+				      : MSR_IA32_VMX_PROCBASED_CTLS) >>
+			    32) &
+			   CPU_NMI_WINDOW_EXITING);
 	caps.proc2 = adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
 			    SECONDARY_ENABLE_EPT | SECONDARY_UNRESTRICTED_GUEST,
 			    &miss);
@@ -931,7 +939,8 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		break;
 	case EXIT_REASON_EXTERNAL_INTERRUPT:
 	case EXIT_REASON_PREEMPTION_TIMER: e->kind = VMEXIT_INTR; break;
-	case EXIT_REASON_INTERRUPT_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
+	case EXIT_REASON_INTERRUPT_WINDOW:
+	case EXIT_REASON_NMI_WINDOW: e->kind = VMEXIT_IRQ_WINDOW; break;
 	case EXIT_REASON_TRIPLE_FAULT: e->kind = VMEXIT_TRIPLE_FAULT; break;
 	/* CPUID, HLT, PAUSE, VMCALL, RDMSR, WRMSR, INVD, WBINVD, RDPMC,
 	 * MWAIT and MONITOR never get here: plain_kind[]. */
@@ -1538,6 +1547,29 @@ static void vmx_want_irq_window(struct vcpu *v, bool on)
 	vmwrite(CPU_BASED_VM_EXEC_CONTROL, proc);
 }
 
+/* NMI-window exiting: exit before the first instruction without NMI
+ * blocking, that is right after the guest's NMI handler's IRET (SDM 26.2,
+ * 27.7.6). */
+static bool vmx_want_nmi_window(struct vcpu *v, bool on)
+{
+	u64 proc;
+
+	(void)v;
+	if (!caps.nmi_window)
+		return false;
+	/* A CPU may take the window's exit inside an STI shadow, where the
+	 * NMI still cannot be injected (SDM 26.7.6), and would exit again at
+	 * once: the interrupt window, which waits for the shadow, does. */
+	if (on && (vmread(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI))
+		on = false;
+	proc = vmread(CPU_BASED_VM_EXEC_CONTROL);
+	if (on != !!(proc & CPU_NMI_WINDOW_EXITING))
+		vmwrite(CPU_BASED_VM_EXEC_CONTROL,
+			on ? proc | CPU_NMI_WINDOW_EXITING
+			   : proc & ~(u64)CPU_NMI_WINDOW_EXITING);
+	return on;
+}
+
 static void vmx_dump(struct vcpu *v)
 {
 	kprintf("braid: vmx: guest rip 0x%llx rsp 0x%llx rflags 0x%llx "
@@ -1730,6 +1762,7 @@ const struct vendor_ops vmx_ops = {
 	.irq_window_open = vmx_irq_window_open,
 	.inject_irq = vmx_inject_irq,
 	.want_irq_window = vmx_want_irq_window,
+	.want_nmi_window = vmx_want_nmi_window,
 	.inject_nmi = vmx_inject_nmi,
 	.nmi_blocked = vmx_nmi_blocked,
 	.set_tsc_offset = vmx_set_tsc_offset,
