@@ -942,8 +942,9 @@ static void nmi_after_iret(void)
 		cpuid(0, 0);
 	nmi_set_handler(NULL);
 	D("a second NMI sent from the handler: taken %u\n", nmi_runs);
-	/* Not a D line: under braid on SVM it depends on when the next exit
-	 * comes (differential.sh checks it bare and on VMX). */
+	/* Not a D line (differential.sh checks it): under braid it holds
+	 * where braid learns that the IRET has run, which on SVM is not the
+	 * case while the guest debugs itself (TF, breakpoints). */
 	printf("NMI: the second right after the handler's IRET: %s\n",
 	       spins_at_second == spins_at_first ? "yes" : "no");
 }

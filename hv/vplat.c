@@ -304,9 +304,9 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
 
 /*
  * An NMI that could not be injected, where no NMI-window exit will say
- * when it can (VMX has one, where the CPU offers it; SVM has no exit at
- * the end of the handler, and KVM single-steps the IRET for one). The
- * interrupt window stands in: with IF clear it opens when the handler's
+ * when it can (vendor->want_nmi_window: VMX's NMI-window exiting where the
+ * CPU offers it, SVM's single-stepped IRET unless the guest debugs
+ * itself). The interrupt window stands in: with IF clear it opens when the handler's
  * IRET restores RFLAGS.IF = 1 (SDM Vol. 3A 6.7.1); with IF set it waits
  * for an STI or MOV SS shadow or an event being delivered. With IF set
  * and the window open the NMI is blocked by its handler: asking would

@@ -52,11 +52,7 @@
 #define DR6_B0_B3    0xfull  /* breakpoint conditions met */
 #define DR6_BD	     BIT(13) /* debug register access detected */
 #define DR7_GD	     BIT(13) /* general detect enable */
-/* Pending debug exceptions: an enabled breakpoint was met (SDM 24.4.2) */
-#define PENDING_DBG_ENABLED_BP BIT(12)
-#define DR6_B0_B3	       0xfull  /* breakpoint conditions met */
-#define DR6_BD		       BIT(13) /* debug register access detected */
-#define DR7_GD		       BIT(13) /* general detect enable */
+#define DR7_L0_G3    0xffull /* breakpoints 0-3 enabled, locally or globally */
 /* Pending debug exceptions: an enabled breakpoint was met (SDM 24.4.2) */
 #define PENDING_DBG_ENABLED_BP BIT(12)
 

@@ -46,6 +46,11 @@ struct svm_vcpu {
 	 * entry, and NMIs stay blocked until it has (svm_inject_nmi()). */
 	bool iret_pending;
 	u64 iret_rip;
+	/* That IRET runs with RFLAGS.TF set by braid, so that the #DB right
+	 * after it is an exit for an NMI that waits (svm_want_nmi_window());
+	 * DR6 as it was before. */
+	bool nmi_step;
+	u64 nmi_step_dr6;
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11),
 	 * so the report shows this copy, made before each VMRUN. */
 	struct svm_entered entered;
@@ -341,6 +346,7 @@ static void forget_nmi(struct vcpu *v)
 
 	sv->nmi_masked = false;
 	sv->iret_pending = false;
+	sv->nmi_step = false;
 	c->intercept_misc1 &= ~(u32)INTERCEPT_IRET;
 	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
 }
@@ -674,10 +680,34 @@ static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
 	s->nmi_masked = false;
 }
 
+/*
+ * The single step svm_want_nmi_window() armed ends at the first exit. If
+ * the IRET has not run (it faulted into an exit), the TF braid set is
+ * taken back and the next full pass arms it again. If it has, the #DB
+ * trap after it (single-step traps come before NMIs and interrupts, SDM
+ * Vol. 3A 6.9) is braid's: true, with the guest's DR6 as it was. RFLAGS
+ * is the one the IRET popped, TF included.
+ */
+static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
+{
+	s->nmi_step = false;
+	if (vmcb->save.rip == s->iret_rip) {
+		vmcb->save.rflags &= ~RFLAGS_TF;
+		return false;
+	}
+	if (vmcb->control.exitcode != SVM_EXIT_EXCP_BASE + VEC_DB ||
+	    !(vmcb->save.dr6 & DR6_BS))
+		return false;
+	vmcb->save.dr6 = s->nmi_step_dr6;
+	vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
+	return true;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = pa_to_va(s->vmcb);
+	bool stepped;
 
 	*e = (struct vmexit){ 0 };
 	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(vmcb, e)) {
@@ -696,6 +726,7 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	vmcb->control.tlb_control = 0;
 	v->exit_event = vmcb->control.exitintinfo;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
+	stepped = s->nmi_step && nmi_step_end(s, vmcb);
 	if (vmcb->control.exitcode == SVM_EXIT_IRET) {
 		s->iret_pending = true;
 		s->iret_rip = vmcb->save.rip;
@@ -703,6 +734,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 		nmi_iret_done(s, vmcb);
 	}
 	decode_exit(vmcb, e);
+	if (stepped)
+		e->kind = VMEXIT_IRQ_WINDOW;
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11,
 	 * "shutdown intercept"): nothing may read it as the guest's. */
 	v->state_undefined = vmcb->control.exitcode == SVM_EXIT_SHUTDOWN;
@@ -872,6 +905,33 @@ static bool svm_inject_nmi(struct vcpu *v)
 static bool svm_nmi_blocked(struct vcpu *v)
 {
 	return ((struct svm_vcpu *)v->arch)->nmi_masked;
+}
+
+/*
+ * An exit right after the NMI handler's IRET, for an NMI that waits for
+ * it. SVM has no NMI-window exit, and the IRET intercept comes before the
+ * IRET runs (APM 15.9), so braid single-steps the IRET, as KVM does: TF
+ * set when it runs makes a #DB trap after it (SDM Vol. 3A 17.3.1.4),
+ * which braid intercepts anyway (VEC_ALWAYS_INTERCEPTED). Not where the
+ * guest debugs itself (its own TF or breakpoints): the NMI then waits for
+ * the next exit. Until the IRET intercept has come, it will bring the
+ * exit.
+ */
+static bool svm_want_nmi_window(struct vcpu *v, bool on)
+{
+	struct svm_vcpu *s = v->arch;
+	struct vmcb_save *save = &vmcb_of(v)->save;
+
+	if (!on || !s->nmi_masked)
+		return false;
+	if (!s->iret_pending || s->nmi_step)
+		return true;
+	if ((save->rflags & RFLAGS_TF) || (save->dr7 & DR7_L0_G3))
+		return false;
+	s->nmi_step = true;
+	s->nmi_step_dr6 = save->dr6;
+	save->rflags |= RFLAGS_TF;
+	return true;
 }
 
 /* A virtual interrupt request (V_IRQ) with the VINTR intercept exits the
@@ -1143,6 +1203,7 @@ const struct vendor_ops svm_ops = {
 	.want_irq_window = svm_want_irq_window,
 	.inject_nmi = svm_inject_nmi,
 	.nmi_blocked = svm_nmi_blocked,
+	.want_nmi_window = svm_want_nmi_window,
 	.set_tsc_offset = svm_set_tsc_offset,
 	.dump = svm_dump,
 	.dump_entry = svm_dump_entry,

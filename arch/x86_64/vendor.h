@@ -251,8 +251,9 @@ struct vendor_ops {
 	/* Exit with VMEXIT_IRQ_WINDOW as soon as the window opens. */
 	void (*want_irq_window)(struct vcpu *v, bool on);
 	/* Exit with VMEXIT_IRQ_WINDOW as soon as the guest's NMI handler has
-	 * returned; false: the CPU cannot (NULL: SVM, which has no such exit
-	 * and takes the NMI at the first exit after the IRET). */
+	 * returned (VMX: NMI-window exiting; SVM: a single-stepped IRET);
+	 * false: not this time, the NMI waits for the interrupt window or the
+	 * next exit. */
 	bool (*want_nmi_window)(struct vcpu *v, bool on);
 	/* Print the guest state, for reports and panics. */
 	void (*dump)(struct vcpu *v);
