@@ -141,7 +141,7 @@ memtest: deps all            ## memtest86+: a full pass in every mode on SVM, it
 	tests/integration/memtest.sh
 fuzz-guest: deps all          ## differential page-table fuzzing: 10^6 operations per mode and vendor
 	tests/integration/ptfuzz.sh $(FUZZ_SEEDS) $(FUZZ_OPS)
-test-smp: deps all            ## SMP guests on QEMU -smp 2 in every mode, Linux too (smp.sh; partly in make test)
+test-smp: deps all            ## SMP guests on QEMU -smp 2 in every mode, multi-threaded TCG, Linux too (smp.sh; partly in make test)
 	tests/integration/smp.sh
 test-bochs-linux: deps all    ## Linux workloads on Bochs/VMX, nested and compound (long)
 	tests/integration/linux-bochs.sh
