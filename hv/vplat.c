@@ -343,6 +343,11 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 		gc->lapic.nmi_pending = false;
 		injected = true;
 	}
+	/* One that must wait for its handler's IRET: an exit right after it
+	 * where the CPU can give one. First, since on SVM that holds off
+	 * interrupts for the one instruction it steps. */
+	nmi_window = vendor->want_nmi_window &&
+		     vendor->want_nmi_window(v, gc->lapic.nmi_pending);
 	if (gc->requeued && !injected && vendor->irq_window_open(v)) {
 		vendor->inject_irq(v, (u8)(gc->requeued - 1));
 		gc->requeued = 0;
@@ -358,8 +363,6 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 	/* Blocked (RFLAGS.IF, an STI shadow, an event being injected): exit
 	 * as soon as the guest can take it; an NMI, as soon as its handler's
 	 * IRET has run where the CPU can say so. */
-	nmi_window = vendor->want_nmi_window &&
-		     vendor->want_nmi_window(v, gc->lapic.nmi_pending);
 	want = want || (!nmi_window && nmi_wants_irq_window(v, gc));
 	vendor->want_irq_window(v, want);
 	/* Not in next_deadline(): a halted guest's clock stands still. */

@@ -855,11 +855,14 @@ static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,
 
 /* APM 15.20-15.21: an interrupt is taken when RFLAGS.IF = 1, outside an
  * interrupt shadow, and nothing else is being injected. */
+/* While braid steps an NMI handler's IRET, an interrupt waits for that
+ * one instruction (svm_want_nmi_window()). */
 static bool svm_irq_window_open(struct vcpu *v)
 {
 	struct vmcb *vmcb = vmcb_of(v);
 
-	if (vmcb->control.eventinj & EVENTINJ_VALID)
+	if (((struct svm_vcpu *)v->arch)->nmi_step ||
+	    (vmcb->control.eventinj & EVENTINJ_VALID))
 		return false;
 	if (vmcb->control.interrupt_shadow & INTERRUPT_SHADOW)
 		return false;
@@ -920,13 +923,19 @@ static bool svm_nmi_blocked(struct vcpu *v)
 static bool svm_want_nmi_window(struct vcpu *v, bool on)
 {
 	struct svm_vcpu *s = v->arch;
-	struct vmcb_save *save = &vmcb_of(v)->save;
+	struct vmcb *vmcb = vmcb_of(v);
+	struct vmcb_save *save = &vmcb->save;
 
 	if (!on || !s->nmi_masked)
 		return false;
 	if (!s->iret_pending || s->nmi_step)
 		return true;
 	if ((save->rflags & RFLAGS_TF) || (save->dr7 & DR7_L0_G3))
+		return false;
+	/* An event injected now would be delivered before the IRET runs,
+	 * push braid's TF with RFLAGS, and its exits would look like the end
+	 * of the NMI handler (nmi_iret_done()). */
+	if (vmcb->control.eventinj & EVENTINJ_VALID)
 		return false;
 	s->nmi_step = true;
 	s->nmi_step_dr6 = save->dr6;
@@ -941,6 +950,10 @@ static void svm_want_irq_window(struct vcpu *v, bool on)
 {
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
+	/* The #DB after the IRET braid steps is the exit: a virtual
+	 * interrupt's would come before the IRET, at every entry. */
+	if (((struct svm_vcpu *)v->arch)->nmi_step)
+		on = false;
 	if (on == !!(c->intercept_misc1 & INTERCEPT_VINTR))
 		return; /* called before every entry: keep the clean bits */
 	if (on) {
