@@ -956,8 +956,8 @@ static void nmi_hlt(void)
 	iret_to_self();
 	icr_send(apic_rd(APIC_ID) >> 24, ICR_DM_NMI | ICR_ASSERT);
 	/* The second NMI follows the handler's IRET: at once on the bare
-	 * CPU, at the next exit under braid (a CPUID here), which cannot see
-	 * the IRET itself on SVM (hv/vplat.c). */
+	 * CPU and under braid (nmi_after_iret() checks that); the CPUIDs
+	 * only bound the wait. */
 	for (unsigned i = 0; i < 1000 && nmi_runs < 2; i++)
 		cpuid(0, 0);
 	nmi_set_handler(NULL);

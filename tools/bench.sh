@@ -157,7 +157,7 @@ exit_sources() {
 			-v c="$(field "$st" cr)" -v n="${nested:-0}" 'BEGIN {
 			x = n ? sprintf("%.2f", e / n) : "-"
 			y = n ? sprintf("%.2f", (e - r) / n) : "-"
-			printf "%-9s %9d %9d %9d %7d %7d %9d %8s %12s\n", m, e, r, pf - r, npf, c, e - pf - npf - c, x, y
+			printf "%-9s %9.0f %9.0f %9.0f %7.0f %7.0f %9.0f %8s %12s\n", m, e, r, pf - r, npf, c, e - pf - npf - c, x, y
 		}'
 	done
 	echo "reflected: the guest's own page faults, which exit only because #PF is intercepted"

@@ -681,26 +681,33 @@ static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
 }
 
 /*
- * The single step svm_want_nmi_window() armed ends at the first exit. If
- * the IRET has not run (it faulted into an exit), the TF braid set is
- * taken back and the next full pass arms it again. If it has, the #DB
- * trap after it (single-step traps come before NMIs and interrupts, SDM
- * Vol. 3A 6.9) is braid's: true, with the guest's DR6 as it was. RFLAGS
- * is the one the IRET popped, TF included.
+ * The single step svm_want_nmi_window() armed ends at the first exit. A
+ * single-step #DB is the trap after the IRET (single-step traps come
+ * before NMIs and interrupts, SDM Vol. 3A 6.9), whatever the RIP: an IRET
+ * may return to its own address (a stub shared by every handler). It is
+ * braid's: true, the NMI handler has ended, the guest's DR6 is as it was,
+ * and RFLAGS is the one the IRET popped, TF included. Any other exit came
+ * before the IRET ran (it faulted into an exit): braid takes its TF back,
+ * and the next full pass arms it again. An IRET that faults into a
+ * handler of the guest's own pushes braid's TF with RFLAGS; KVM leaves
+ * the same gap.
  */
 static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
 {
 	s->nmi_step = false;
-	if (vmcb->save.rip == s->iret_rip) {
-		vmcb->save.rflags &= ~RFLAGS_TF;
-		return false;
+	if (vmcb->control.exitcode == SVM_EXIT_SHUTDOWN)
+		return false; /* the guest state is undefined (APM 15.11) */
+	if (vmcb->control.exitcode == SVM_EXIT_EXCP_BASE + VEC_DB &&
+	    (vmcb->save.dr6 & DR6_BS)) {
+		vmcb->save.dr6 = s->nmi_step_dr6;
+		vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
+		s->iret_pending = false;
+		s->nmi_masked = false;
+		return true;
 	}
-	if (vmcb->control.exitcode != SVM_EXIT_EXCP_BASE + VEC_DB ||
-	    !(vmcb->save.dr6 & DR6_BS))
-		return false;
-	vmcb->save.dr6 = s->nmi_step_dr6;
-	vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
-	return true;
+	if (vmcb->save.rip == s->iret_rip)
+		vmcb->save.rflags &= ~RFLAGS_TF;
+	return false;
 }
 
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)

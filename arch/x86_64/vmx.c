@@ -1510,12 +1510,14 @@ static bool vmx_inject_nmi(struct vcpu *v)
 	struct vmx_vcpu *x = v->arch;
 	u64 intr = vmread(GUEST_INTERRUPTIBILITY_INFO);
 
-	if (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
-		return false;
+	/* The stray blocking goes even when the NMI must wait: it would also
+	 * hold off the NMI-window exit (vmx_want_nmi_window()). */
 	if (!(intr & INTERRUPTIBILITY_NMI))
 		x->nmi_outstanding = false; /* its IRET came */
 	else if (stray_nmi_blocking(x, intr))
 		intr = drop_stray_nmi_blocking(intr);
+	if (vmread(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)
+		return false;
 	if (intr & (INTERRUPTIBILITY_SHADOW | INTERRUPTIBILITY_NMI))
 		return false;
 	vmwrite(VM_ENTRY_INTR_INFO_FIELD,

@@ -486,14 +486,14 @@ smp_guest_tables_svm
 smp_vmx
 # SMP guests: on Bochs, on QEMU with its two vCPUs on one host CPU, and
 # under shadow and compound paging (one tree, vCPUs at once) on both.
-# Under nested paging on two QEMU CPUs, braid's own CPU 0 triple-faults
-# about one boot in twenty to a hundred with multi-threaded TCG, a fault
-# of QEMU's (docs/emulators.md, "Nested paging on two QEMU CPUs"), and in
-# none of well over a hundred with one TCG thread: those nested runs are
-# here with one TCG thread, still two CPUs running braid, and in
-# `make test-smp` (smp.sh alone) with one thread per CPU.
+# Under nested paging on two QEMU CPUs with multi-threaded TCG, braid's
+# own CPU 0 triple-faults about one boot in a hundred, its walk of
+# unchanged page tables reading "not present" (docs/emulators.md, "Nested
+# paging on two QEMU CPUs"); with one TCG thread, in none of 95. Those
+# nested runs are here with one TCG thread, still two CPUs running braid,
+# and in `make test-smp` (smp.sh alone) with one thread per CPU.
 smp_guests_svm_onecpu
-QEMU_ACCEL=tcg,thread=single smp_guests_svm
+QEMU_ACCEL=tcg,thread=single smp_guests_svm svm-smp-guests-1thread
 smp_guests_vmx
 smp_guests_svm_shadow
 smp_guests_vmx_shadow

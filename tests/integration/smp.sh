@@ -154,8 +154,8 @@ expect_ap_triple() {
 # of one vCPU beside them; a bad count is an error. slice=2: the guest's readers spin
 # without PAUSE while its BSP waits for their shootdown answers, so with
 # more vCPUs than CPUs a step waits for a slice to end.
-smp_guests_svm() {
-	local s=svm-smp-guests
+smp_guests_svm() { # [SCENARIO]
+	local s=${1:-svm-smp-guests}
 	boot_args="-smp 2" BOOT_TIMEOUT=300 boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu slice=2" \
 		"$G/smp.elf=name=smp2 vcpus=2" \
 		"$G/smp.elf=name=smp4 vcpus=4" \
