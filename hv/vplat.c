@@ -306,9 +306,9 @@ static u64 next_deadline(struct guest *g, struct gcpu *gc, u64 now)
  * An NMI that could not be injected, where no NMI-window exit will say
  * when it can (vendor->want_nmi_window: VMX's NMI-window exiting where the
  * CPU offers it, SVM's single-stepped IRET unless the guest debugs
- * itself). The interrupt window stands in: with IF clear it opens when the handler's
- * IRET restores RFLAGS.IF = 1 (SDM Vol. 3A 6.7.1); with IF set it waits
- * for an STI or MOV SS shadow or an event being delivered. With IF set
+ * itself). The interrupt window stands in: with IF clear it opens when
+ * the handler's IRET restores RFLAGS.IF = 1 (SDM Vol. 3A 6.7.1); with IF
+ * set it waits for an STI or MOV SS shadow or an event being delivered. With IF set
  * and the window open the NMI is blocked by its handler: asking would
  * bring the exit at once, again and again, so the NMI waits for the next
  * exit of any kind, as it does after an IRET back to code with IF clear.
@@ -369,8 +369,7 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 	gc->next_due =
 		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
 		    guest_time_due(g, now));
-	gc->settled =
-		!want && !injected && !(nmi_window && gc->lapic.nmi_pending);
+	gc->settled = !want && !injected && !nmi_window;
 	spin_unlock(&g->plat_lock);
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
 	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));

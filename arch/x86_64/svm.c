@@ -861,9 +861,9 @@ static void svm_inject_exception(struct vcpu *v, u8 vector, bool has_error,
 }
 
 /* APM 15.20-15.21: an interrupt is taken when RFLAGS.IF = 1, outside an
- * interrupt shadow, and nothing else is being injected. */
-/* While braid steps an NMI handler's IRET, an interrupt waits for that
- * one instruction (svm_want_nmi_window()). */
+ * interrupt shadow, and nothing else is being injected. While braid steps
+ * an NMI handler's IRET, it waits for that one instruction
+ * (svm_want_nmi_window()). */
 static bool svm_irq_window_open(struct vcpu *v)
 {
 	struct vmcb *vmcb = vmcb_of(v);
