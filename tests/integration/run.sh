@@ -489,9 +489,9 @@ smp_vmx
 # Under nested paging on two QEMU CPUs with multi-threaded TCG, braid's
 # own CPU 0 triple-faults about one boot in a hundred with these guests,
 # its walk of unchanged page tables reading "not present"; with one TCG
-# thread, in none of 95 (docs/emulators.md, "Nested paging on two QEMU
-# CPUs", which also has a Linux guest's fault of the same kind with one
-# thread). These nested runs are here with one TCG thread, still two
+# thread, in none of 95 (docs/emulators.md, "SMP guests on two QEMU
+# CPUs", which also has Linux's failure there: an interrupt taken with
+# IF clear). These nested runs are here with one TCG thread, still two
 # CPUs running braid, and in `make test-smp` (smp.sh alone) with one
 # thread per CPU.
 smp_guests_svm_onecpu
@@ -582,9 +582,8 @@ unset LINUX_SMP_RUN LINUX_SMP_CPUS LINUX_SMP_LOCKUP
 # ... and on two QEMU CPUs under shadow and compound paging, both vCPUs in
 # guest mode at once on one shared tree: fork/exec and the multi-threaded
 # unmap/remap churn (all five workloads, and nested paging on two CPUs,
-# in make test-smp: under nested paging on two QEMU CPUs Linux, too, now
-# and then takes a "not present" #PF on memory that is mapped, see the
-# SMP guests above).
+# in make test-smp: with one TCG thread Linux on two QEMU CPUs now and
+# then takes an interrupt with IF clear, see the SMP guests above).
 export LINUX_SMP_RUN=forkexec,mtchurn
 for p in shadow compound; do
 	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot "svm-linux-smp-$p" qemu qemu64,+svm,+npt "$p"
