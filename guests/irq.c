@@ -42,13 +42,15 @@
 #define TIMER_VEC    0x40
 #define PIT_VEC	     0x31
 #define IPI_VEC	     0x42
+#define LONG_VEC     0x43
 #define ERROR_VEC    0xfe
 #define SPURIOUS_VEC 0xff
 
-#define PERIODIC_TICKS 10
-#define PIT_TICKS      5
-#define MAX_LATENCY_MS 500 /* generous: a loaded host stalls emulators */
-#define COUNTDOWN_MS   100 /* long: a busy host may stall an emulator */
+#define PERIODIC_TICKS	10
+#define PIT_TICKS	5
+#define MAX_LATENCY_MS	500 /* generous: a loaded host stalls emulators */
+#define COUNTDOWN_MS	100 /* long: a busy host may stall an emulator */
+#define LONG_HANDLER_MS 300 /* three of QEMU's round-robin kicks (100 ms) */
 
 static u64 tsc_hz;
 static u32 period; /* ~1 ms of TSC, the APIC timer's count at divide-by-1 */
@@ -61,6 +63,8 @@ static volatile u64 timer_tsc, pit_tsc, timer_rip, timer_cost;
 static volatile bool timer_check_isr, timer_isr_in, timer_isr_after;
 static volatile u32 error_esr;
 static volatile u32 seq, seq_at_irq; /* the STI shadow's order counter */
+static volatile u32 long_hits, long_depth, long_max_depth;
+static volatile u64 long_ticks;
 
 static inline void irq_enable(void)
 {
@@ -185,6 +189,24 @@ static void ipi_handler(struct trap_frame *tf)
 	ipi_hits++;
 }
 
+/* Through an interrupt gate, with IF clear all along: nothing may come
+ * in until the IRET, however long it runs. It spins without PAUSE, which
+ * under QEMU TCG would end the emulator's run of the CPU and so hide the
+ * fault check_long_handler() looks for. */
+static void long_handler(struct trap_frame *tf)
+{
+	u64 t0 = rdtsc();
+
+	(void)tf;
+	long_hits++;
+	if (++long_depth > long_max_depth)
+		long_max_depth = long_depth;
+	while (rdtsc() - t0 < long_ticks)
+		continue;
+	lapic_write(APIC_EOI, 0);
+	long_depth--;
+}
+
 /* SDM 11.9: a spurious interrupt sets no ISR bit and takes no EOI. */
 static void spurious_handler(struct trap_frame *tf)
 {
@@ -253,6 +275,7 @@ static bool setup(void)
 	irq_set_handler(TIMER_VEC, timer_handler);
 	irq_set_handler(PIT_VEC, pit_handler);
 	irq_set_handler(IPI_VEC, ipi_handler);
+	irq_set_handler(LONG_VEC, long_handler);
 	irq_set_handler(ERROR_VEC, error_handler);
 	irq_set_handler(SPURIOUS_VEC, spurious_handler);
 	return true;
@@ -595,6 +618,29 @@ static void check_self_ipi(void)
 	       "ICR delivery status idle afterwards");
 }
 
+/*
+ * One interrupt, one handler run, however long the handler spins with IF
+ * clear and without a VM exit (SDM Vol. 3A 6.8.1: an interrupt gate
+ * clears IF). QEMU TCG delivered an interrupt injected through SVM's
+ * EVENTINJ a second time, on the vector it left pending, when its loop
+ * was next asked to stop (with two CPUs, at least every 100 ms):
+ * the handler was entered again inside itself.
+ */
+static void check_long_handler(void)
+{
+	long_ticks = ms_to_tsc(LONG_HANDLER_MS);
+	long_hits = long_max_depth = 0;
+	lapic_write(APIC_ICR_HI, 0);
+	lapic_write(APIC_ICR_LO, ICR_DEST_SELF | ICR_FIXED | LONG_VEC);
+	irq_enable();
+	spin_until_changed(&long_hits, 0, ms_to_tsc(MAX_LATENCY_MS));
+	irq_disable();
+	report(long_hits == 1 && long_max_depth == 1,
+	       "a %d ms handler with IF clear runs once, not re-entered "
+	       "(%u runs, nested %u deep)",
+	       LONG_HANDLER_MS, long_hits, long_max_depth);
+}
+
 /* --- g. The STI interrupt shadow ------------------------------------------ */
 
 /* Arm a one-shot with IF=0 and wait until its vector is pending in IRR. */
@@ -700,6 +746,7 @@ void guest_main(void)
 	check_tpr();
 	check_pit_ioapic();
 	check_self_ipi();
+	check_long_handler();
 	check_sti_shadow();
 	quiesce();
 	report_summary();

@@ -14,6 +14,7 @@
 #include "hv/exit.h"
 #include "hv/hostcons.h"
 #include "hv/mmu.h"
+#include "hv/vplat.h"
 #include "hv/run.h"
 #include "hv/stats.h"
 #include "lib/deferred.h"
@@ -95,6 +96,10 @@ void vcpu_run(struct vcpu *v)
 			continue; /* a shootdown came in between */
 		vendor->vcpu_run(v, &e);
 		mmu_exited(v);
+		if (__builtin_expect(v->irq_not_taken, 0)) {
+			vplat_requeue(v, (u8)(v->irq_not_taken - 1));
+			v->irq_not_taken = 0;
+		}
 		/* Both sides of the boundary by the entry stubs' own stamps
 		 * (a failed entry stamps no exit): the last exit's path ran
 		 * from its VM exit to this entry. */

@@ -405,7 +405,7 @@ static bool halt_poll(struct vcpu *v)
 	 * its NMI handler: a blocked NMI is not one that resumes (SDM Vol.
 	 * 2A, HLT; Vol. 3A 6.7.1). */
 	if ((gc->lapic.nmi_pending && !vendor->nmi_blocked(v)) ||
-	    next_vector(g, gc, false) >= 0) {
+	    gc->requeued || next_vector(g, gc, false) >= 0) {
 		v->halted = false;
 		return true;
 	}

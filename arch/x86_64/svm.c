@@ -54,6 +54,9 @@ struct svm_vcpu {
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11),
 	 * so the report shows this copy, made before each VMRUN. */
 	struct svm_entered entered;
+	/* The interrupt of this entry's EVENTINJ, handed to the CPU as a
+	 * virtual interrupt instead (intr_to_virq()); 0: none. */
+	u64 virq;
 };
 
 void svm_enter(phys_t vmcb, struct guest_regs *regs, phys_t host_vmcb);
@@ -338,8 +341,9 @@ static void flat(struct vmcb_seg *s, u16 sel, u16 attrib)
 }
 
 /* A reset vCPU is in no NMI handler: nothing masked, no IRET awaited
- * (VMX's reset clears the blocking in its interruptibility state). */
-static void forget_nmi(struct vcpu *v)
+ * (VMX's reset clears the blocking in its interruptibility state); and
+ * an event braid meant to inject goes with the old state. */
+static void forget_events(struct vcpu *v)
 {
 	struct svm_vcpu *sv = v->arch;
 	struct vmcb_control *c = &vmcb_of(v)->control;
@@ -347,6 +351,7 @@ static void forget_nmi(struct vcpu *v)
 	sv->nmi_masked = false;
 	sv->iret_pending = false;
 	sv->nmi_step = false;
+	c->eventinj = 0;
 	c->intercept_misc1 &= ~(u32)INTERCEPT_IRET;
 	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
 }
@@ -375,7 +380,7 @@ static void svm_vcpu_reset_multiboot(struct vcpu *v, u32 entry)
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ull;
 	s->rax = v->regs.gpr[RAX];
-	forget_nmi(v);
+	forget_events(v);
 }
 
 #define ATTR_CODE16 0x009b /* real mode: execute/read, accessed */
@@ -418,7 +423,7 @@ static void svm_vcpu_reset_sipi(struct vcpu *v, u8 vv)
 	s->dr7 = 0x400;
 	s->g_pat = 0x0007040600070406ull;
 	s->rax = 0;
-	forget_nmi(v);
+	forget_events(v);
 }
 
 static bool svm_set_pause_exiting(struct vcpu *v, bool on)
@@ -710,6 +715,95 @@ static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
 	return false;
 }
 
+/*
+ * An external interrupt goes to the guest as a virtual interrupt (V_IRQ
+ * with its vector in V_INTR_VECTOR, V_IGN_TPR, no VINTR intercept; APM
+ * 15.21.4), not through EVENTINJ, whenever the guest can take it at once
+ * (RFLAGS.IF set, no interrupt shadow): the CPU then takes it before the
+ * guest's first instruction, which is what EVENTINJ does. The reason is
+ * QEMU TCG (7.2 and later): it delivers an EVENTINJ interrupt inside
+ * VMRUN but leaves the vector behind as a pending exception number, and
+ * the next time its loop is asked to stop without an exit (another CPU's
+ * interrupt, the round-robin kick of a second CPU) it delivers that
+ * vector again, whatever RFLAGS.IF: a Linux guest took the same timer
+ * interrupt twice, the second inside the first's entry code
+ * (docs/emulators.md). Its virtual interrupt path leaves nothing behind.
+ * Everything else (exceptions, NMIs, an interrupt that must go in with IF
+ * clear) still goes through EVENTINJ, and so does every interrupt on a
+ * CPU found to take V_IRQ late (virq_after_exit(); Bochs).
+ */
+static bool virq_late; /* one CPU model for all: any CPU may set it */
+
+static void intr_to_virq(struct svm_vcpu *s, struct vmcb *vmcb)
+{
+	struct vmcb_control *c = &vmcb->control;
+	u64 ev = c->eventinj;
+
+	s->virq = 0;
+	if ((ev & (EVENTINJ_VALID | EVENTINJ_TYPE_MASK)) !=
+		    (EVENTINJ_VALID | EVENTINJ_TYPE_INTR) ||
+	    !(vmcb->save.rflags & RFLAGS_IF) ||
+	    (c->interrupt_shadow & INTERRUPT_SHADOW) || virq_late)
+		return;
+	s->virq = ev;
+	c->eventinj = 0;
+	c->vintr = (c->vintr & ~(0xffull << V_INTR_VECTOR_SHIFT)) | V_IRQ |
+		   V_INTR_PRIO_MAX | V_IGN_TPR |
+		   ((ev & 0xff) << V_INTR_VECTOR_SHIFT);
+	c->intercept_misc1 &= ~INTERCEPT_VINTR;
+	c->clean_bits &= ~(VMCB_CLEAN_TPR | VMCB_CLEAN_INTERCEPTS);
+}
+
+/* Exits that come from outside the guest, ahead of anything it runs, or
+ * that end it (a failed VMRUN, a shutdown). */
+static bool external_exit(u64 code)
+{
+	return code == SVM_EXIT_INTR || code == SVM_EXIT_NMI ||
+	       code == SVM_EXIT_SMI || code == SVM_EXIT_INIT ||
+	       code == SVM_EXIT_SHUTDOWN || (u32)code == (u32)SVM_EXIT_INVALID;
+}
+
+/*
+ * After the exit, with V_IRQ:
+ * - cleared: the CPU took the interrupt; if the exit cut its delivery
+ *   short, EXITINTINFO has it, as for EVENTINJ;
+ * - still set and in EXITINTINFO: the same (QEMU leaves V_IRQ set then);
+ * - still set after an exit from outside (a host interrupt came first):
+ *   no guest instruction ran, and the interrupt is owed exactly like one
+ *   whose delivery that exit cut short: it is reported as one and goes in
+ *   again at the next entry;
+ * - still set after any other exit: the guest ran on without taking it.
+ *   A CPU that does this (Bochs takes V_IRQ only at the guest's next
+ *   change of RFLAGS.IF) gets its interrupts through EVENTINJ from now
+ *   on, and this one goes back to braid's platform (v->irq_not_taken),
+ *   to wait for the interrupt window as one raised now would.
+ * The next full pass sets the window again if it is wanted (an injection
+ * leaves the platform unsettled).
+ */
+static void virq_after_exit(struct vcpu *v, struct svm_vcpu *s,
+			    struct vmcb *vmcb)
+{
+	struct vmcb_control *c = &vmcb->control;
+
+	if (!s->virq)
+		return;
+	if ((c->vintr & V_IRQ) && !(c->exitintinfo & EVENTINJ_VALID)) {
+		if (external_exit(c->exitcode)) {
+			c->exitintinfo = s->virq;
+		} else {
+			if (!virq_late)
+				pr_info("V_IRQ is taken late on this CPU: "
+					"interrupts go in through EVENTINJ");
+			virq_late = true;
+			v->irq_not_taken = (u16)((s->virq & 0xff) + 1);
+		}
+	}
+	c->vintr &= ~((0xffull << V_INTR_VECTOR_SHIFT) | V_IRQ |
+		      V_INTR_PRIO_MAX | V_IGN_TPR);
+	c->clean_bits &= ~VMCB_CLEAN_TPR;
+	s->virq = 0;
+}
+
 static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
@@ -726,11 +820,13 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	v->entry_event = vmcb->control.eventinj;
 	remember_entry(&s->entered, vmcb);
 	tracebox_set_vmcb(v->cpu, s->vmcb);
+	intr_to_virq(s, vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
 	if (features & SVM_FEATURE_VMCB_CLEAN)
 		vmcb->control.clean_bits = VMCB_CLEAN_ALL;
 	vmcb->control.tlb_control = 0;
+	virq_after_exit(v, s, vmcb);
 	v->exit_event = vmcb->control.exitintinfo;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
 	stepped = s->nmi_step && nmi_step_end(s, vmcb);

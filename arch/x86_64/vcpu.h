@@ -81,6 +81,10 @@ struct vcpu {
 	bool delivering;
 	u8 delivering_vector;
 	u8 delivering_kind; /* enum vcpu_event_kind */
+	/* An interrupt the last entry offered that the CPU did not take
+	 * (vector + 1; 0: none): braid's platform delivers it again
+	 * (hv/run.c). */
+	u16 irq_not_taken;
 	void *arch; /* the vendor's per-vCPU state: VMCS or VMCB and friends */
 	/* The CPU left the guest state undefined (an SVM shutdown, APM Vol.
 	 * 2 15.11): nothing of it may be read or printed as if valid. */

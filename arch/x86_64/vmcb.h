@@ -152,11 +152,12 @@ _Static_assert(offsetof(struct vmcb, save.g_pat) == 0x668, "G_PAT");
 #define EVENTINJ_TYPE_SOFT_INTR (4u << 8) /* INTn */
 
 /* VINTR at 0x060 (APM 15.21) */
-#define V_IRQ		 BIT(8)
-#define V_INTR_PRIO_MAX	 (0xfull << 16)
-#define V_IGN_TPR	 BIT(20)
-#define V_INTR_MASKING	 BIT(24)
-#define INTERRUPT_SHADOW BIT(0) /* at 0x068 */
+#define V_IRQ		    BIT(8)
+#define V_INTR_PRIO_MAX	    (0xfull << 16)
+#define V_IGN_TPR	    BIT(20)
+#define V_INTR_MASKING	    BIT(24)
+#define V_INTR_VECTOR_SHIFT 32	   /* V_INTR_VECTOR, bits 39:32 */
+#define INTERRUPT_SHADOW    BIT(0) /* at 0x068 */
 
 /* Exit codes (APM appendix C) */
 enum svm_exit_code {
@@ -166,6 +167,8 @@ enum svm_exit_code {
 	SVM_EXIT_EXCP_BASE = 0x040,
 	SVM_EXIT_INTR = 0x060,
 	SVM_EXIT_NMI = 0x061,
+	SVM_EXIT_SMI = 0x062,
+	SVM_EXIT_INIT = 0x063,
 	SVM_EXIT_VINTR = 0x064,
 	SVM_EXIT_IRET = 0x074,
 	SVM_EXIT_RDPMC = 0x06f,
