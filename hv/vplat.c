@@ -320,24 +320,15 @@ static bool nmi_wants_irq_window(struct vcpu *v, const struct gcpu *gc)
 		!vendor->irq_window_open(v));
 }
 
-/* The full pass (hv/vplat_entry.h says when): a function of its own, so
- * that the fast path inline in the run loop does not pay for its
- * registers. */
-void vplat_full_pass(struct vcpu *v, u64 now)
+/*
+ * What the vCPU takes now: an NMI, a requeued interrupt, the vector its
+ * APIC or the 8259 offers; or the exits that will say when it can. False:
+ * nothing injected and no window asked for (the platform is settled).
+ */
+static bool inject_pending(struct vcpu *v, struct guest *g, struct gcpu *gc)
 {
-	struct guest *g = v->guest;
-	struct gcpu *gc = gcpu(v);
 	bool want, injected = false, nmi_window;
 
-	spin_lock(&g->plat_lock);
-	if (gc->init_pending) {
-		/* An INIT from another vCPU: leave the guest's code now and
-		 * wait for a SIPI (the run loop sees DEFER_HALT). */
-		ipi_take_init(v);
-		defer(DEFER_HALT);
-	}
-	sync(g, now);
-	vlapic_update(&gc->lapic, now);
 	/* An NMI goes before any interrupt (SDM 6.9). */
 	if (gc->lapic.nmi_pending && vendor->inject_nmi(v)) {
 		gc->lapic.nmi_pending = false;
@@ -365,11 +356,36 @@ void vplat_full_pass(struct vcpu *v, u64 now)
 	 * IRET has run where the CPU can say so. */
 	want = want || (!nmi_window && nmi_wants_irq_window(v, gc));
 	vendor->want_irq_window(v, want);
+	return want || injected || nmi_window;
+}
+
+/* The full pass (hv/vplat_entry.h says when): a function of its own, so
+ * that the fast path inline in the run loop does not pay for its
+ * registers. */
+void vplat_full_pass(struct vcpu *v, u64 now)
+{
+	struct guest *g = v->guest;
+	struct gcpu *gc = gcpu(v);
+	bool busy;
+
+	spin_lock(&g->plat_lock);
+	if (gc->init_pending) {
+		/* An INIT from another vCPU: leave the guest's code now and
+		 * wait for a SIPI (the run loop sees DEFER_HALT). */
+		ipi_take_init(v);
+		defer(DEFER_HALT);
+	}
+	sync(g, now);
+	vlapic_update(&gc->lapic, now);
+	/* A vCPU that waits for a SIPI takes nothing (SDM Vol. 3A 9.4.4):
+	 * what is pending stays in its APIC, for a full pass after the
+	 * SIPI (not settled). */
+	busy = gc->wait_sipi || inject_pending(v, g, gc);
 	/* Not in next_deadline(): a halted guest's clock stands still. */
 	gc->next_due =
 		MIN(MIN(next_deadline(g, gc, now), mmu_next_event(g, now)),
 		    guest_time_due(g, now));
-	gc->settled = !want && !injected && !nmi_window;
+	gc->settled = !busy;
 	spin_unlock(&g->plat_lock);
 	/* The slice's end too, if others wait for this CPU (hv/sched.c). */
 	host_timer_arm(MIN(gc->next_due, this_cpu()->preempt_at));

@@ -754,49 +754,79 @@ static void intr_to_virq(struct svm_vcpu *s, struct vmcb *vmcb)
 	c->clean_bits &= ~(VMCB_CLEAN_TPR | VMCB_CLEAN_INTERCEPTS);
 }
 
-/* Exits that come from outside the guest, ahead of anything it runs, or
- * that end it (a failed VMRUN, a shutdown). */
-static bool external_exit(u64 code)
+/*
+ * Did the exit come before the guest's first instruction, with V_IRQ still
+ * set? Only an exit from outside can (a host interrupt or NMI at that
+ * boundary, APM 15.21.4 and 15.21.1), and then the guest is where the
+ * entry left it. Checked, not assumed: Bochs may run on and take braid's
+ * timer later.
+ */
+static bool exit_before_guest_ran(const struct svm_vcpu *s,
+				  const struct vmcb *vmcb)
 {
-	return code == SVM_EXIT_INTR || code == SVM_EXIT_NMI ||
-	       code == SVM_EXIT_SMI || code == SVM_EXIT_INIT ||
-	       code == SVM_EXIT_SHUTDOWN || (u32)code == (u32)SVM_EXIT_INVALID;
+	u64 code = vmcb->control.exitcode;
+
+	return (code == SVM_EXIT_INTR || code == SVM_EXIT_NMI) &&
+	       vmcb->save.rip == s->entered.rip &&
+	       (vmcb->save.rflags & RFLAGS_IF);
+}
+
+/* A CPU model takes V_IRQ late, not a one-off (a guest #PF that cut its
+ * delivery short, which QEMU then retries, looks the same once). */
+#define VIRQ_LATE_AFTER 3
+
+static void virq_not_taken(struct vcpu *v, u64 virq)
+{
+	static unsigned seen;
+
+	v->irq_not_taken = (u16)((virq & 0xff) + 1);
+	if (virq_late ||
+	    __atomic_add_fetch(&seen, 1, __ATOMIC_RELAXED) < VIRQ_LATE_AFTER)
+		return;
+	virq_late = true;
+	pr_info("V_IRQ is taken late on this CPU: interrupts go in through "
+		"EVENTINJ");
 }
 
 /*
  * After the exit, with V_IRQ:
  * - cleared: the CPU took the interrupt; if the exit cut its delivery
  *   short, EXITINTINFO has it, as for EVENTINJ;
- * - still set and in EXITINTINFO: the same (QEMU leaves V_IRQ set then);
- * - still set after an exit from outside (a host interrupt came first):
- *   no guest instruction ran, and the interrupt is owed exactly like one
- *   whose delivery that exit cut short: it is reported as one and goes in
- *   again at the next entry;
- * - still set after any other exit: the guest ran on without taking it.
- *   A CPU that does this (Bochs takes V_IRQ only at the guest's next
- *   change of RFLAGS.IF) gets its interrupts through EVENTINJ from now
- *   on, and this one goes back to braid's platform (v->irq_not_taken),
- *   to wait for the interrupt window as one raised now would.
- * The next full pass sets the window again if it is wanted (an injection
- * leaves the platform unsettled).
+ * - still set and its vector in EXITINTINFO: the same; QEMU leaves V_IRQ
+ *   set then and writes the event as an exception (with an error code for
+ *   vectors 8, 10-14 and 17): put the interrupt's own encoding back;
+ * - still set after an exit before the guest's first instruction: the
+ *   interrupt is owed exactly like one whose delivery that exit cut
+ *   short, so it is reported as one and goes in again at the next entry;
+ * - still set otherwise: the guest ran on without taking it (or delivered
+ *   an event of its own). It goes back to braid's platform
+ *   (v->irq_not_taken) to wait for the interrupt window, as one raised
+ *   now would; a CPU that does this every time (Bochs takes V_IRQ only at
+ *   the guest's next change of RFLAGS.IF) gets its interrupts through
+ *   EVENTINJ from then on.
+ * After a shutdown or a failed VMRUN the guest ends: nothing to do.
  */
 static void virq_after_exit(struct vcpu *v, struct svm_vcpu *s,
 			    struct vmcb *vmcb)
 {
 	struct vmcb_control *c = &vmcb->control;
+	u64 info = c->exitintinfo;
 
 	if (!s->virq)
 		return;
-	if ((c->vintr & V_IRQ) && !(c->exitintinfo & EVENTINJ_VALID)) {
-		if (external_exit(c->exitcode)) {
+	if (c->exitcode == SVM_EXIT_SHUTDOWN ||
+	    (u32)c->exitcode == (u32)SVM_EXIT_INVALID) {
+		/* nothing: the guest stops */
+	} else if ((info & EVENTINJ_VALID) &&
+		   (info & 0xff) == (s->virq & 0xff)) {
+		if (c->vintr & V_IRQ)
 			c->exitintinfo = s->virq;
-		} else {
-			if (!virq_late)
-				pr_info("V_IRQ is taken late on this CPU: "
-					"interrupts go in through EVENTINJ");
-			virq_late = true;
-			v->irq_not_taken = (u16)((s->virq & 0xff) + 1);
-		}
+	} else if (!(c->vintr & V_IRQ)) {
+		/* taken and delivered */
+	} else if (!(info & EVENTINJ_VALID) && exit_before_guest_ran(s, vmcb)) {
+		c->exitintinfo = s->virq;
+	} else {
+		virq_not_taken(v, s->virq);
 	}
 	c->vintr &= ~((0xffull << V_INTR_VECTOR_SHIFT) | V_IRQ |
 		      V_INTR_PRIO_MAX | V_IGN_TPR);
@@ -817,10 +847,10 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 		return;
 	}
 	vmcb->save.rax = v->regs.gpr[RAX];
-	v->entry_event = vmcb->control.eventinj;
+	intr_to_virq(s, vmcb);
+	v->entry_event = vmcb->control.eventinj | s->virq;
 	remember_entry(&s->entered, vmcb);
 	tracebox_set_vmcb(v->cpu, s->vmcb);
-	intr_to_virq(s, vmcb);
 	svm_enter(s->vmcb, &v->regs, s->host_vmcb);
 	v->regs.gpr[RAX] = vmcb->save.rax;
 	if (features & SVM_FEATURE_VMCB_CLEAN)
@@ -1047,8 +1077,9 @@ static bool svm_want_nmi_window(struct vcpu *v, bool on)
 }
 
 /* A virtual interrupt request (V_IRQ) with the VINTR intercept exits the
- * moment the guest could take it (APM 15.21.4); braid then injects the
- * real vector through EVENTINJ, so V_IRQ itself is never delivered. */
+ * moment the guest could take it (APM 15.21.4), and is not delivered:
+ * braid then injects the real vector (intr_to_virq() may hand it over as
+ * a V_IRQ of its own, without the intercept). */
 static void svm_want_irq_window(struct vcpu *v, bool on)
 {
 	struct vmcb_control *c = &vmcb_of(v)->control;

@@ -90,8 +90,9 @@ struct vcpu {
 	 * 2 15.11): nothing of it may be read or printed as if valid. */
 	bool state_undefined;
 	/* The event the last entry injected, in the vendor's own encoding
-	 * (SVM EVENTINJ), and the one the exit left half delivered (SVM
-	 * EXITINTINFO): for the report when the guest state is undefined. */
+	 * (SVM EVENTINJ, also for an interrupt handed over as V_IRQ), and
+	 * the one the exit left half delivered (SVM EXITINTINFO): for the
+	 * report when the guest state is undefined. */
 	u64 entry_event, exit_event;
 	/* ENTRY_CHECK builds: skip braid's checker before entry, so that the
 	 * CPU itself meets the state (entry_fault=cpu). */

@@ -510,6 +510,7 @@ for n in irqn irqs irqc; do
 	expect_line $s "$n: a long handler ran once" "[$n] PASS: a 300 ms handler with IF clear runs once"
 	expect_guest_pass $s $n
 done
+expect_no_line $s "QEMU takes V_IRQ at once (no fallback to EVENTINJ)" "braid: svm: V_IRQ is taken late"
 smp_guests_vmx
 smp_guests_svm_shadow
 smp_guests_vmx_shadow
@@ -534,6 +535,16 @@ expect_status svm-uefi-suite 0
 # flush-by-ASID and pause filter; sandy bridge has EPT without A/D bits.
 boot svm-zambezi-suite bochs zambezi "exit=bochs" "${SUITE_MODS[@]}"
 check_suite svm-zambezi-suite
+# Interrupts on Bochs' SVM, in every paging mode. It takes a V_IRQ only at
+# the guest's next change of RFLAGS.IF: braid sees that and injects them
+# through EVENTINJ from then on (arch/x86_64/svm.c, virq_after_exit()).
+s=svm-zambezi-irq
+boot $s bochs zambezi "exit=bochs sched=serial" "$G/irq.elf=name=irqn" \
+	"$G/irq.elf=name=irqs paging=shadow" "$G/irq.elf=name=irqc paging=compound"
+for n in irqn irqs irqc; do
+	expect_guest_pass $s $n
+done
+expect_line $s "V_IRQ taken late: EVENTINJ from then on" "braid: svm: V_IRQ is taken late on this CPU"
 boot vmx-sandybridge-suite bochs corei7_sandy_bridge_2600k "exit=bochs" "${SUITE_MODS[@]}"
 check_suite vmx-sandybridge-suite
 
@@ -602,6 +613,7 @@ export LINUX_SMP_RUN=forkexec,mtchurn
 QEMU_ACCEL=tcg,thread=single boot_args="-smp 2" BOOT_TIMEOUT=600 \
 	linux_smp_boot svm-linux-smp2-nested qemu qemu64,+svm,+npt nested
 check_linux_smp svm-linux-smp2-nested linux-smp-nested
+expect_no_line svm-linux-smp2-nested "QEMU takes V_IRQ at once" "braid: svm: V_IRQ is taken late"
 for p in shadow compound; do
 	boot_args="-smp 2" BOOT_TIMEOUT=600 linux_smp_boot "svm-linux-smp-$p" qemu qemu64,+svm,+npt "$p"
 	check_linux_smp "svm-linux-smp-$p" "linux-smp-$p"
