@@ -24,7 +24,8 @@
  *             one page fault taken 5000 times at the same RIP
  *   stack     an interrupt pushed onto a page that was a page table
  *   pcid      CR4.PCIDE's rules, CR3 with a PCID and its no-flush bit,
- *             two address spaces switched by PCID without a flush
+ *             two address spaces switched by PCID without a flush;
+ *             INVPCID's four types and its faults
  *   mode      down to 16-bit protected mode and real mode, and back
  *
  * Every line must be the same on every run of one emulator: no addresses
@@ -1730,10 +1731,109 @@ static void pcid_switches(u64 cr3)
 	vm_unmap((pte_t *)cr3, PCID_VA, PG_4K);
 }
 
+/* INVPCID (SDM Vol. 2A, INVPCID): its type in a register, a 16-byte
+ * descriptor in memory (PCID in bits 11:0, an address in 127:64). */
+static u64 p_type;
+static u64 p_desc[2] __attribute__((aligned(16)));
+static u64 *p_desc_at = p_desc;
+
+static void do_invpcid(void *a)
+{
+	(void)a;
+	asm volatile("invpcid (%0), %1"
+		     :
+		     : "r"(p_desc_at), "r"(p_type)
+		     : "memory");
+}
+
+static u64 user_invpcid(u64 a)
+{
+	do_invpcid((void *)a);
+	return 0;
+}
+
+static void do_user_invpcid(void *a)
+{
+	(void)a;
+	user_call(user_invpcid, 0);
+}
+
+static const char *try_invpcid(u64 type, u64 pcid, u64 addr)
+{
+	struct fault f;
+
+	p_type = type;
+	p_desc[0] = pcid;
+	p_desc[1] = addr;
+	return outcome(catch_fault(do_invpcid, NULL, &f), &f);
+}
+
+/* After each type, the page PCID_VA maps now: the PTE moved from one
+ * page to the other, and the invalidation makes the move visible
+ * (what is read before it is the TLB's business, not compared). */
+static void invpcid_flushes(pte_t *space, u64 pcid)
+{
+	u64 *pa = page_alloc(), *pb = page_alloc(), seen = 0;
+
+	*pa = 0xa;
+	*pb = 0xb;
+	for (u64 type = 0; type < 4; type++) {
+		u64 *to = type & 1 ? pa : pb;
+
+		vm_map(space, PCID_VA, (u64)(type & 1 ? pb : pa), PG_4K,
+		       PTE_P | PTE_W);
+		(void)*(volatile u64 *)PCID_VA;
+		vm_map(space, PCID_VA, (u64)to, PG_4K, PTE_P | PTE_W);
+		try_invpcid(type, pcid, PCID_VA);
+		seen = seen << 4 | *(volatile u64 *)PCID_VA;
+	}
+	D("invpcid: types 0-3 after a remap read %#lx\n", seen);
+	vm_unmap(space, PCID_VA, PG_4K);
+}
+
+/* With CR4.PCIDE set, CR3's PCID 1: the four types, and what is #GP. */
+static void invpcid_rules(u64 cr3)
+{
+	struct fault f;
+
+	invpcid_flushes((pte_t *)cr3, 1);
+	D("invpcid: type 4: %s\n", try_invpcid(4, 1, 0));
+	D("invpcid: type 0, descriptor bit 12: %s\n",
+	  try_invpcid(0, BIT(12) | 1, PCID_VA));
+	D("invpcid: type 2, descriptor bit 63: %s\n",
+	  try_invpcid(2, BIT(63), 0));
+	D("invpcid: type 0, non-canonical address: %s\n",
+	  try_invpcid(0, 1, 0x800000000000UL));
+	D("invpcid: type 1, another PCID (9): %s\n", try_invpcid(1, 9, 0));
+	D("invpcid: type 0, another PCID, any address: %s\n",
+	  try_invpcid(0, 9, 0x7000));
+	p_desc_at = (u64 *)(PCID_VA + 0x1000); /* mapped nowhere */
+	p_type = 2;
+	catch_fault(do_invpcid, NULL, &f);
+	D("invpcid: descriptor not mapped: %s, error %#lx, cr2 at it %d\n",
+	  outcome(f.vector >= 0, &f), f.error_code, f.cr2 == PCID_VA + 0x1000);
+	p_desc_at = p_desc;
+	p_type = 2;
+	D("invpcid: at CPL 3: %s\n",
+	  outcome(catch_fault(do_user_invpcid, NULL, &f), &f));
+}
+
+/* With CR4.PCIDE clear: a PCID other than 0 is #GP for types 0 and 1. */
+static void invpcid_no_pcide(void)
+{
+	D("invpcid: no PCIDE, type 0 PCID 1: %s, PCID 0: %s\n",
+	  try_invpcid(0, 1, PCID_VA), try_invpcid(0, 0, PCID_VA));
+	D("invpcid: no PCIDE, type 1 PCID 1: %s, PCID 0: %s\n",
+	  try_invpcid(1, 1, 0), try_invpcid(1, 0, 0));
+	D("invpcid: no PCIDE, types 2 and 3: %s, %s\n", try_invpcid(2, 0, 0),
+	  try_invpcid(3, 0, 0));
+}
+
 static void section_pcid(void)
 {
 	u64 cr3 = read_cr3() & ~0xfffUL, cr4 = read_cr4();
 	const char *what;
+	bool invpcid;
 
 	if (!(cpuid(1, 0).ecx & BIT(17))) {
 		D("pcid: not in CPUID\n");
@@ -1753,11 +1853,17 @@ static void section_pcid(void)
 	D("pcid: cr3 with PCID 7 and bit 63: %s, reads %#lx, bit 63 %lu\n",
 	  what, read_cr3() & 0xfff, read_cr3() >> 63);
 	pcid_switches(cr3);
+	invpcid = cpuid(7, 0).ebx & BIT(10);
+	D("invpcid: in CPUID: %d\n", invpcid);
+	if (invpcid)
+		invpcid_rules(cr3);
 	what = try_cr(do_cr4, cr4);
 	D("pcid: PCIDE cleared with PCID 1: %s, cr3 reads %#lx\n", what,
 	  read_cr3() & 0xfff);
 	write_cr3(cr3);
 	write_cr4(cr4);
+	if (invpcid)
+		invpcid_no_pcide();
 }
 
 /* @alone: run only when named, in a boot of its own. */

@@ -49,6 +49,7 @@ static __attribute__((noinline)) void build_reset_state(void)
 		.nr_vcpus = 0, /* stored last */
 		.tsc_hz = tsc_hz(),
 		.abi_id = vendor->abi_id,
+		.invpcid = vendor->guest_invpcid && vendor->guest_invpcid(),
 	};
 
 	spin_lock(&once);

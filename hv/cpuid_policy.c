@@ -12,7 +12,8 @@
  * RDTSCP, XSAVE with x87/SSE/AVX), and descriptions (caches, address
  * widths, brand string). Hidden in every mode so that nested, shadow and
  * compound paging present one CPU: paging features shadow paging does not
- * emulate (SMEP, SMAP, INVPCID, PKU, LA57).
+ * emulate (SMEP, SMAP, PKU, LA57); INVPCID only where the vendor code
+ * makes it work in every mode (vendor_ops.guest_invpcid).
  *
  * Topology is braid's own, matching the MP table (dm/mptable.c): one
  * package of nr_vcpus cores with one thread each, the vCPU's APIC ID in
@@ -31,9 +32,9 @@
 /* CPUID.1:ECX: instruction sets on SSE state and integer registers, and
  * PCID: CR3's process-context IDs, which every mode keeps (hv/mmu.c:
  * shadow and compound paging flush on each CR3 load, which a "no flush"
- * load allows). INVPCID stays hidden (it would need an exit to emulate
- * under shadow paging); a CPU with PCID and no INVPCID is one the SDM
- * allows, and kernels flush a PCID by CR3 loads there. */
+ * load allows). INVPCID is offered apart (leaf 7), where the vendor code
+ * supports it; a CPU with PCID and no INVPCID is one the SDM allows, and
+ * kernels flush a PCID by CR3 loads there. */
 #define ECX1_ALLOWED                                                         \
 	(ECX1_SSE3 | ECX1_PCLMULQDQ | ECX1_SSSE3 | ECX1_CX16 | ECX1_SSE4_1 | \
 	 ECX1_SSE4_2 | ECX1_MOVBE | ECX1_POPCNT | ECX1_AES | ECX1_RDRAND |   \
@@ -148,7 +149,8 @@ static struct cpuid_regs leaf7(const struct cpuid_host *h,
 	if (has_avx(g))
 		ecx |= r.ecx & ECX7_AVX_ALLOWED;
 	r.eax = 0; /* no further sub-leaves */
-	r.ebx &= EBX7_ALLOWED | (has_avx(g) ? EBX7_AVX2 : 0);
+	r.ebx &= EBX7_ALLOWED | (has_avx(g) ? EBX7_AVX2 : 0) |
+		 (g->invpcid ? EBX7_INVPCID : 0);
 	r.ecx = ecx;
 	r.edx &= EDX7_ALLOWED;
 	return r;

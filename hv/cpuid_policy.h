@@ -26,7 +26,8 @@ struct cpuid_guest {
 	u32 apic_id;	   /* the vCPU's initial APIC ID */
 	u32 nr_vcpus;	   /* in the guest's one package, one thread each */
 	u64 tsc_hz;
-	u32 abi_id; /* BRAID_VENDOR_VMX or BRAID_VENDOR_SVM */
+	u32 abi_id;   /* BRAID_VENDOR_VMX or BRAID_VENDOR_SVM */
+	bool invpcid; /* INVPCID works in every paging mode (the vendor) */
 };
 
 /* Whether the answer to @leaf reads apic_enabled, osxsave or xcr0 (the

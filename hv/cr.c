@@ -13,9 +13,11 @@
 #include "hv/event.h"
 #include "hv/cr.h"
 #include "hv/guest_insn.h"
+#include "hv/gva.h"
 #include "hv/mmu.h"
 #include "hv/stats.h"
 #include "insn/decode.h"
+#include "lib/string.h"
 
 u64 cr_exit_source(struct vcpu *v, const struct vmexit *e)
 {
@@ -210,6 +212,94 @@ void handle_invlpg(struct vcpu *v, const struct vmexit *exit)
 		return;
 	mmu_invlpg(v, e.invlpg.gva_known, e.invlpg.gva);
 	vcpu_skip_insn(v, e.insn_len);
+}
+
+/* INVPCID's types (SDM Vol. 2A, INVPCID). */
+enum invpcid_type {
+	INVPCID_ADDRESS,    /* one address in one PCID */
+	INVPCID_SINGLE,	    /* one PCID, globals kept */
+	INVPCID_ALL_GLOBAL, /* every PCID, globals too */
+	INVPCID_ALL,	    /* every PCID, globals kept */
+};
+
+/* The descriptor's linear address, or false with the fault raised: a
+ * non-canonical one is #GP, #SS for the stack segment (SDM Vol. 2A,
+ * INVPCID, 64-bit mode exceptions). Outside 64-bit mode the offset wraps
+ * at the address size and segment limits are not checked. */
+static bool invpcid_desc_address(struct vcpu *v, const struct vmexit *e,
+				 u64 *lin)
+{
+	bool long64 = vendor->get(v, VREG_CS_MODE) == 64;
+
+	*lin = guest_seg_base(v, e->invpcid.seg) + e->invpcid.offset;
+	if (!long64) {
+		*lin = (u32)*lin;
+		return true;
+	}
+	if (va_canonical(*lin))
+		return true;
+	guest_raise(v, e->invpcid.seg == X86_SEG_SS ? VEC_SS : VEC_GP, true, 0);
+	return false;
+}
+
+/* Read the 16-byte descriptor, or false with the fault raised (or the
+ * guest stopped, for one where it has no RAM). */
+static bool invpcid_desc(struct vcpu *v, const struct vmexit *e, u64 d[2])
+{
+	struct gva_span s;
+	u64 lin;
+	u32 pf = 0;
+	int err;
+
+	if (!invpcid_desc_address(v, e, &lin))
+		return false;
+	err = gva_translate(v, lin, 16, guest_access_user(v), &s, &pf);
+	if (err == -EFAULT)
+		guest_raise_pf(v, s.fault_gva, pf);
+	if (err == -ENOENT)
+		guest_stop(v->guest,
+			   "INVPCID descriptor at 0x%llx, where it has no RAM",
+			   (unsigned long long)lin);
+	if (err)
+		return false;
+	for (unsigned i = 0, at = 0; i < s.nr; at += s.len[i++])
+		memcpy((u8 *)d + at, guest_ptr(v->guest, s.gpa[i], s.len[i]),
+		       s.len[i]);
+	return true;
+}
+
+/*
+ * INVPCID under shadow paging, checked as the CPU checks it (SDM Vol. 2A,
+ * INVPCID). #GP(0): CPL > 0 (which faults before the exit on hardware,
+ * SDM 26.1.1, but Bochs exits first), a type above 3, descriptor bits
+ * 63:12 set, a PCID other than 0 for types 0 and 1 while CR4.PCIDE is
+ * clear, a non-canonical address for type 0. braid's tables are current
+ * (every write to the guest's was trapped) and every CR3 load flushed the
+ * vCPU's TLB, so only the hardware TLB may hold what the guest
+ * invalidates: one address, or all.
+ */
+void handle_invpcid(struct vcpu *v, const struct vmexit *e)
+{
+	u64 type = vcpu_gpr(v, e->invpcid.type_gpr), d[2];
+	bool pcide = mmu_guest_cr4(v) & CR4_PCIDE;
+	u32 pcid;
+
+	if (vendor->get(v, VREG_CS_MODE) != 64)
+		type = (u32)type;
+	if (vendor->get(v, VREG_CPL) || type > INVPCID_ALL) {
+		guest_raise(v, VEC_GP, true, 0);
+		return;
+	}
+	if (!invpcid_desc(v, e, d))
+		return;
+	pcid = d[0] & 0xfff;
+	if ((d[0] >> 12) || (type <= INVPCID_SINGLE && !pcide && pcid) ||
+	    (type == INVPCID_ADDRESS && !va_canonical(d[1]))) {
+		guest_raise(v, VEC_GP, true, 0);
+		return;
+	}
+	mmu_invlpg(v, type == INVPCID_ADDRESS, d[1]);
+	vcpu_skip_insn(v, e->insn_len);
 }
 
 void handle_cr(struct vcpu *v, const struct vmexit *exit)

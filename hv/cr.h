@@ -9,6 +9,8 @@
 void handle_cr(struct vcpu *v, const struct vmexit *e);
 /* INVLPG under shadow or compound paging. */
 void handle_invlpg(struct vcpu *v, const struct vmexit *e);
+/* INVPCID under shadow paging (VMX). */
+void handle_invpcid(struct vcpu *v, const struct vmexit *e);
 
 /*
  * Fill the parts of a CR-access or INVLPG exit the CPU did not decode

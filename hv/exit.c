@@ -38,6 +38,7 @@ static const struct {
 	[VMEXIT_EXCEPTION] = { EXIT_EXCEPTION, PATH_OTHER },
 	[VMEXIT_CR_ACCESS] = { EXIT_CR, PATH_CR },
 	[VMEXIT_INVLPG] = { EXIT_INVLPG, PATH_INVLPG },
+	[VMEXIT_INVPCID] = { EXIT_INVLPG, PATH_INVLPG }, /* counted as one */
 	[VMEXIT_INTR] = { EXIT_INTR, PATH_INTR },
 	[VMEXIT_IRQ_WINDOW] = { EXIT_IRQ_WINDOW, PATH_IRQ_WINDOW },
 	[VMEXIT_TRIPLE_FAULT] = { EXIT_TRIPLE_FAULT, PATH_OTHER },
@@ -270,6 +271,7 @@ void handle_exit(struct vcpu *v, struct vmexit *e)
 	case VMEXIT_HYPERCALL: return handle_hypercall(v, e);
 	case VMEXIT_CR_ACCESS: return handle_cr(v, e);
 	case VMEXIT_INVLPG: return handle_invlpg(v, e);
+	case VMEXIT_INVPCID: return handle_invpcid(v, e);
 	case VMEXIT_NPF: return handle_npf(v, e);
 	case VMEXIT_INTR: return handle_intr(v);
 	case VMEXIT_IRQ_WINDOW: return; /* vplat_before_entry() injects */

@@ -309,8 +309,13 @@ static void apply_compound(struct vcpu *v, bool new_cr3)
 		hw.cr3 = twin ?: hw.cr3;
 	}
 	use_twin(v, twin != 0);
-	vendor->set_mmu(v, gcr, &hw);
 	gc->hw_cr3 = lm ? hw.cr3 : 0;
+	/* The guest's PCID goes with its root (hardware CR4.PCIDE is the
+	 * guest's): its INVLPG and INVPCID run natively here and act on the
+	 * translations tagged with the PCID they name (SDM Vol. 3A 4.10.1). */
+	if (lm && (gcr->cr4 & CR4_PCIDE))
+		hw.cr3 |= gcr->cr3 & CR3_PCID_MASK;
+	vendor->set_mmu(v, gcr, &hw);
 	g->shadow.flush_self = true;
 }
 

@@ -67,12 +67,6 @@ static bool pat_ok(u64 pat)
 	return true;
 }
 
-/* Canonical addresses only: the CPU would #GP on the rest (SDM 3.3.7.1). */
-static bool canonical(u64 a)
-{
-	return (u64)((s64)(a << 16) >> 16) == a;
-}
-
 /* The #GP rules of WRMSR for the MSRs the vendor code holds: a value the
  * CPU would refuse must not reach the VMCS/VMCB or the CPU itself. */
 static bool msr_value_ok(enum vreg r, u64 val)
@@ -82,7 +76,7 @@ static bool msr_value_ok(enum vreg r, u64 val)
 	case VREG_SFMASK: return !(val >> 32); /* bits 63:32 reserved */
 	case VREG_STAR: return true;
 	case VREG_SYSENTER_CS: return !(val >> 32);
-	default: return canonical(val); /* bases and entry points */
+	default: return va_canonical(val); /* bases and entry points */
 	}
 }
 

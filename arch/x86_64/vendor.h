@@ -30,6 +30,7 @@ enum vmexit_kind {
 	VMEXIT_EXCEPTION,
 	VMEXIT_CR_ACCESS, /* MOV to/from CR0/CR3/CR4, CLTS, LMSW */
 	VMEXIT_INVLPG,
+	VMEXIT_INVPCID,
 	VMEXIT_INTR,	   /* a host interrupt (braid's timer) */
 	VMEXIT_IRQ_WINDOW, /* the guest can take an interrupt now */
 	VMEXIT_TRIPLE_FAULT,
@@ -86,6 +87,13 @@ struct vmexit {
 			bool gva_known; /* false: flush every address */
 			u64 gva;
 		} invlpg;
+		struct {
+			u8 type_gpr; /* the register with the type */
+			u8 seg;	     /* the descriptor's segment (X86_SEG_*) */
+			/* ... and its offset in it, wrapped at the
+			 * instruction's address size */
+			u64 offset;
+		} invpcid;
 		const char *insn; /* VMEXIT_VIRT_INSN: its mnemonic */
 		/* VMEXIT_ENTRY_FAILED: what failed, in the manual's words
 		 * ("VM-entry failure: invalid guest state"); for braid's own
@@ -171,6 +179,9 @@ struct vendor_ops {
 	/* Check every feature braid relies on; print one line per missing
 	 * piece and return -ENOTSUP if any is missing. */
 	int (*check)(void);
+	/* May guests run INVPCID (in every paging mode: natively, or as an
+	 * exit braid carries out)? NULL: no, it stays #UD and hidden. */
+	bool (*guest_invpcid)(void);
 	/* Turn virtualization on for this CPU (VMXON / EFER.SVME). */
 	int (*cpu_enable)(void);
 	/* And off again, before a reset: in VMX root operation INIT is

@@ -176,7 +176,7 @@ static void vmx_flush_va(struct vcpu *v, u64 gva)
 	struct vmx_vcpu *x = v->arch;
 
 	if (caps.vpid && (caps.ept_cap & VPID_CAP_INVVPID_ADDR) &&
-	    (u64)((s64)(gva << 16) >> 16) == gva)
+	    va_canonical(gva))
 		invvpid(INVVPID_ADDR, x->vpid, gva);
 	else
 		invvpid_single(x->vpid);
@@ -285,6 +285,10 @@ static int check_controls(void)
 				     SECONDARY_ENABLE_RDTSCP,
 			     &optional);
 	caps.vpid = caps.proc2 & SECONDARY_ENABLE_VPID;
+	/* Without "enable INVPCID" the guest's INVPCID is #UD (SDM 25.3). */
+	if (cpuid(7, 0).ebx & EBX7_INVPCID)
+		caps.proc2 |= adjust(MSR_IA32_VMX_PROCBASED_CTLS2,
+				     SECONDARY_ENABLE_INVPCID, &optional);
 	miss = 0;
 	caps.exit = adjust(
 		tru ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS,
@@ -878,7 +882,32 @@ static bool host_event_exit(struct vmexit *e, u32 info)
 	return false;
 }
 
-static void decode_exit(struct vmexit *e, u32 reason)
+/*
+ * INVPCID's operands (SDM Vol. 3C 28.2.5, the instruction information of
+ * INVEPT, INVPCID and INVVPID): the exit qualification holds the
+ * displacement, the information field the rest of the memory operand and
+ * the register with the type. The descriptor's offset in its segment is
+ * computed here; hv/cr.c adds the segment's base.
+ */
+static void decode_invpcid(struct vcpu *v, struct vmexit *e, u64 disp)
+{
+	u32 info = vmread(VMX_INSTRUCTION_INFO);
+	unsigned size = 16u << ((info >> 7) & 7); /* 0: 16, 1: 32, 2: 64 */
+	u64 off = disp;
+
+	if (!(info & BIT(27))) /* base register valid */
+		off += vcpu_gpr(v, (info >> 23) & 0xf);
+	if (!(info & BIT(22))) /* index register valid */
+		off += vcpu_gpr(v, (info >> 18) & 0xf) << (info & 3);
+	if (size < 64)
+		off &= (1ull << size) - 1;
+	e->kind = VMEXIT_INVPCID;
+	e->invpcid.type_gpr = (info >> 28) & 0xf;
+	e->invpcid.seg = (info >> 15) & 7;
+	e->invpcid.offset = off;
+}
+
+static void decode_exit(struct vcpu *v, struct vmexit *e, u32 reason)
 {
 	u64 q = 0;
 	u32 info;
@@ -891,6 +920,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 	case EXIT_REASON_IO_INSTRUCTION:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_INVPCID:
 	case EXIT_REASON_EPT_VIOLATION:
 		q = vmread_fast(EXIT_QUALIFICATION);
 		break;
@@ -962,6 +992,7 @@ static void decode_exit(struct vmexit *e, u32 reason)
 		e->invlpg.gva_known = true;
 		e->invlpg.gva = q;
 		break;
+	case EXIT_REASON_INVPCID: decode_invpcid(v, e, q); break;
 	case EXIT_REASON_EPT_VIOLATION:
 		recover_nmi_blocking(q & EPT_QUAL_NMI_UNBLOCKED_BY_IRET);
 		e->kind = VMEXIT_NPF;
@@ -1047,6 +1078,7 @@ static bool instruction_exit(u32 reason)
 	case EXIT_REASON_CPUID:
 	case EXIT_REASON_HLT:
 	case EXIT_REASON_INVLPG:
+	case EXIT_REASON_INVPCID:
 	case EXIT_REASON_VMCALL:
 	case EXIT_REASON_CR_ACCESS:
 	case EXIT_REASON_IO_INSTRUCTION:
@@ -1249,7 +1281,7 @@ static void vmx_vcpu_run(struct vcpu *v, struct vmexit *e)
 		return;
 	}
 	v->delivering = !instruction_exit(reason) && reinject_vectoring(v);
-	decode_exit(e, reason);
+	decode_exit(v, e, reason);
 }
 
 /* What a guest MOV from CR reads: host-owned bits (set in the mask) come
@@ -1731,11 +1763,23 @@ static void ept_restrict(struct pt *pt)
 		pt_no_leaf_at(pt, 2);
 }
 
+/*
+ * INVPCID runs natively under nested and compound paging: the hardware
+ * CR3 carries the guest's PCID (hv/mmu.c), so a PCID the guest names is
+ * the one its translations are tagged with. Under shadow paging "INVLPG
+ * exiting" makes it exit (SDM 26.1.3), and hv/cr.c carries it out.
+ */
+static bool vmx_guest_invpcid(void)
+{
+	return caps.proc2 & SECONDARY_ENABLE_INVPCID;
+}
+
 const struct vendor_ops vmx_ops = {
 	.name = "vmx",
 	.nested_name = "EPT",
 	.abi_id = BRAID_VENDOR_VMX,
 	.check = vmx_check,
+	.guest_invpcid = vmx_guest_invpcid,
 	.cpu_enable = vmx_cpu_enable,
 	.cpu_disable = vmx_cpu_disable,
 	.vcpu_put = vmx_vcpu_put,
