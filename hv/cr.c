@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * Control-register exits, and INVLPG, the other instruction shadow paging
- * intercepts (decoded the same way). Under nested paging the guest owns
+ * Control-register exits, and INVLPG and INVPCID, the other instructions
+ * shadow paging intercepts (INVLPG decoded the same way). Under nested paging the guest owns
  * CR0, CR3 and CR4; writes that touch bits braid must keep (VMX: CR0.NE,
  * CR4.VMXE) or that the guest's CPUID hides (every CR0/CR4 write on SVM,
  * which has no masks) and CR8, the guest's APIC TPR, exit here. Under

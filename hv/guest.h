@@ -153,7 +153,7 @@ struct gcpu {
 	unsigned index;	     /* 0: the bootstrap CPU; also its APIC ID */
 	struct mmu_regs gcr; /* the guest's CR0, CR3, CR4, EFER */
 	bool paged;	     /* guest CR0.PG */
-	phys_t hw_cr3;	     /* what the hardware CR3 holds */
+	phys_t hw_cr3;	     /* the root the hardware CR3 holds (and a PCID) */
 	bool on_twin;	     /* compound: EPT/NPT off, on the twin */
 	u64 twin_since;	     /* ... since this guest_tsc */
 	u64 loop_addr, loop_rip, loop_count; /* see fault_loop() */

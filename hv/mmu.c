@@ -311,8 +311,9 @@ static void apply_compound(struct vcpu *v, bool new_cr3)
 	use_twin(v, twin != 0);
 	gc->hw_cr3 = lm ? hw.cr3 : 0;
 	/* The guest's PCID goes with its root (hardware CR4.PCIDE is the
-	 * guest's): its INVLPG and INVPCID run natively here and act on the
-	 * translations tagged with the PCID they name (SDM Vol. 3A 4.10.1). */
+	 * guest's), on both vendors: its INVLPG and INVPCID (VMX) run
+	 * natively here and act on the translations tagged with the PCID
+	 * they name (SDM Vol. 3A 4.10.1). */
 	if (lm && (gcr->cr4 & CR4_PCIDE))
 		hw.cr3 |= gcr->cr3 & CR3_PCID_MASK;
 	vendor->set_mmu(v, gcr, &hw);

@@ -82,14 +82,15 @@
 #define VEC_HOST_OWNED	BIT(VEC_MC)
 #define VEC_INTERCEPTED (VEC_ALWAYS_INTERCEPTED | VEC_HOST_OWNED)
 
-/* DR6 (SDM Vol. 3A 18.2.3): also the guest's while its vCPU owns the CPU
- * (cpu_state.c). */
 /* A canonical 48-bit linear address: bits 63:47 all equal (SDM Vol. 1
  * 3.3.7.1); the CPU refuses the rest with #GP (#SS on the stack). */
 static inline bool va_canonical(u64 a)
 {
 	return (u64)((s64)(a << 16) >> 16) == a;
 }
+
+/* DR6 (SDM Vol. 3A 18.2.3): also the guest's while its vCPU owns the CPU
+ * (cpu_state.c). */
 
 static inline u64 read_dr6(void)
 {

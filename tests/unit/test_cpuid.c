@@ -167,6 +167,24 @@ static void test_hidden(void **state)
 			    (raw(7, 0).ecx & ECX7_TME_EN));
 }
 
+/* INVPCID: hidden unless the vendor code supports it, then exactly the
+ * host's bit, nothing else of leaf 7 changing. */
+static void test_invpcid(void **state)
+{
+	struct cpuid_regs off, on;
+
+	(void)state;
+	off = ask(7, 0);
+	assert_int_equal(off.ebx & EBX7_INVPCID, 0);
+	g.invpcid = true;
+	on = ask(7, 0);
+	assert_int_equal(on.ebx & EBX7_INVPCID, raw(7, 0).ebx & EBX7_INVPCID);
+	assert_int_equal(on.ebx & ~EBX7_INVPCID, off.ebx);
+	assert_int_equal(on.ecx, off.ecx);
+	assert_int_equal(on.edx, off.edx);
+	assert_true(raw(7, 0).ebx & EBX7_INVPCID); /* every host has it */
+}
+
 static void test_max_leaves(void **state)
 {
 	u32 ext = g.amd ? 0x8000001e : 0x80000008;
@@ -416,6 +434,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		ON_EACH_CPU(test_hidden),
+		ON_EACH_CPU(test_invpcid),
 		ON_EACH_CPU(test_max_leaves),
 		ON_EACH_CPU(test_one_cpu),
 		ON_EACH_CPU(test_four_cpus),
