@@ -687,9 +687,12 @@ static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
 
 /*
  * The single step svm_want_nmi_window() armed ends at the first exit. A
- * single-step #DB is the trap after the IRET (single-step traps come
- * before NMIs and interrupts, SDM Vol. 3A 6.9), whatever the RIP: an IRET
- * may return to its own address (a stub shared by every handler). It is
+ * #DB is the trap after the IRET (single-step traps come before NMIs and
+ * interrupts, SDM Vol. 3A 6.9), whatever the RIP: an IRET may return to
+ * its own address (a stub shared by every handler). Nothing else can
+ * raise one first, since the step is armed only while the guest uses
+ * neither TF nor breakpoints; so DR6.BS is not asked for (Bochs leaves
+ * the VMCB's DR6 as it was at an intercepted #DB, QEMU sets BS). It is
  * braid's: true, the NMI handler has ended, the guest's DR6 is as it was,
  * and RFLAGS is the one the IRET popped, TF included. Any other exit came
  * before the IRET ran (it faulted into an exit): braid takes its TF back,
@@ -702,8 +705,7 @@ static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
 	s->nmi_step = false;
 	if (vmcb->control.exitcode == SVM_EXIT_SHUTDOWN)
 		return false; /* the guest state is undefined (APM 15.11) */
-	if (vmcb->control.exitcode == SVM_EXIT_EXCP_BASE + VEC_DB &&
-	    (vmcb->save.dr6 & DR6_BS)) {
+	if (vmcb->control.exitcode == SVM_EXIT_EXCP_BASE + VEC_DB) {
 		vmcb->save.dr6 = s->nmi_step_dr6;
 		vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
 		s->iret_pending = false;
