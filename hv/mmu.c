@@ -35,7 +35,7 @@
  * compound paging (the paging bits are braid's). */
 #define CR4_PASSTHROUGH                                             \
 	(CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_MCE | CR4_PCE | \
-	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE | CR4_OSXSAVE)
+	 CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_FSGSBASE | CR4_PCIDE | CR4_OSXSAVE)
 #define CR0_RESERVED_HIGH 0xffffffff00000000ull
 #define EFER_GUEST_OK	  (EFER_SCE | EFER_LME | EFER_NXE)
 
@@ -285,7 +285,7 @@ static void use_twin(struct vcpu *v, bool on)
  * forced so that read-only leaves catch the first write for the guest's
  * D bits.
  */
-static void apply_compound(struct vcpu *v, bool new_cr3)
+static void apply_compound(struct vcpu *v, bool new_cr3, bool keep_tlb)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
@@ -303,7 +303,8 @@ static void apply_compound(struct vcpu *v, bool new_cr3)
 	if (lm) {
 		hw.cr0 |= CR0_WP;
 		hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
-				 ? shadow_activate(&g->shadow, gcr->cr3)
+				 ? shadow_activate(&g->shadow, gcr->cr3,
+						   keep_tlb)
 				 : shadow_root_hpa(&g->shadow);
 		twin = twin_root(g);
 		hw.cr3 = twin ?: hw.cr3;
@@ -317,7 +318,7 @@ static void apply_compound(struct vcpu *v, bool new_cr3)
 	if (lm && (gcr->cr4 & CR4_PCIDE))
 		hw.cr3 |= gcr->cr3 & CR3_PCID_MASK;
 	vendor->set_mmu(v, gcr, &hw);
-	g->shadow.flush_self = true;
+	g->shadow.flush_self |= !keep_tlb;
 }
 
 /*
@@ -351,14 +352,15 @@ static void run_unpaged(struct vcpu *v)
 }
 
 /* Load the hardware state that stands for the guest's g->gcr; @new_cr3:
- * the guest loaded CR3, so switch roots. */
-static void apply(struct vcpu *v, bool new_cr3)
+ * the guest loaded CR3, so switch roots; @keep_tlb: with CR3's no-flush
+ * bit under CR4.PCIDE, so its TLB stays. */
+static void apply_cr3(struct vcpu *v, bool new_cr3, bool keep_tlb)
 {
 	struct guest *g = v->guest;
 	struct gcpu *gc = gcpu(v);
 
 	if (compound(g))
-		return apply_compound(v, new_cr3);
+		return apply_compound(v, new_cr3, keep_tlb);
 	struct mmu_regs *gcr = &gc->gcr, hw;
 	bool paged = gcr->cr0 & CR0_PG;
 
@@ -385,11 +387,21 @@ static void apply(struct vcpu *v, bool new_cr3)
 	gcr->efer |= EFER_LMA;
 	hw.efer |= EFER_LME | EFER_LMA;
 	hw.cr3 = new_cr3 || !shadow_root_hpa(&g->shadow)
-			 ? shadow_activate(&g->shadow, gcr->cr3)
+			 ? shadow_activate(&g->shadow, gcr->cr3, keep_tlb)
 			 : shadow_root_hpa(&g->shadow);
-	vendor->set_mmu(v, gcr, &hw);
 	gc->hw_cr3 = hw.cr3;
-	g->shadow.flush_self = true;
+	/* The guest's PCID tags what the CPU caches from braid's root, as
+	 * under compound paging: with CR4.PCIDE the other address spaces'
+	 * translations may stay (SDM Vol. 3A 4.10.1). */
+	if (gcr->cr4 & CR4_PCIDE)
+		hw.cr3 |= gcr->cr3 & CR3_PCID_MASK;
+	vendor->set_mmu(v, gcr, &hw);
+	g->shadow.flush_self |= !keep_tlb;
+}
+
+static void apply(struct vcpu *v, bool new_cr3)
+{
+	apply_cr3(v, new_cr3, false);
 }
 
 void mmu_reset(struct vcpu *v, u64 cr0)
@@ -548,19 +560,20 @@ bool mmu_cr_ok(struct vcpu *v, unsigned cr, u64 val)
 bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 {
 	struct gcpu *gc = gcpu(v);
+	bool keep = false;
 
 	if (!mmu_cr_ok(v, cr, val))
 		return false;
 	switch (cr) {
 	case 0: gc->gcr.cr0 = val | CR0_ET; break;
-	case 3: /* a PCID's "no flush" bit: braid flushes anyway */
-		gc->gcr.cr3 =
-			gc->gcr.cr4 & CR4_PCIDE ? val & ~CR3_PCID_NOFLUSH : val;
+	case 3: /* bit 63 is not kept (SDM Vol. 3A 4.10.4.1) */
+		keep = (gc->gcr.cr4 & CR4_PCIDE) && (val & CR3_PCID_NOFLUSH);
+		gc->gcr.cr3 = keep ? val & ~CR3_PCID_NOFLUSH : val;
 		break;
 	default: gc->gcr.cr4 = val; break;
 	}
 	mmu_lock(v);
-	apply(v, cr == 3);
+	apply_cr3(v, cr == 3, keep);
 	mmu_unlock(v);
 	return true;
 }

@@ -41,7 +41,8 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		"\"pages_peak\":%llu,\"pool\":%u,\"reclaims\":%llu,\"rmap_flushes\":%llu,"
 		"\"hidden_faults\":%llu,\"prefetched\":%llu,"
 		"\"large_leaves\":%llu,\"large_splits\":%llu,"
-		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,\"invlpgs\":%llu,"
+		"\"reflected_faults\":%llu,\"cr3_switches\":%llu,\"root_hits\":%llu,"
+		"\"cr3_keeps\":%llu,\"invlpgs\":%llu,"
 		"\"flushes\":%llu,\"flushes_addr\":%llu,\"unshadows\":%llu,"
 		"\"wp_keeps\":%llu}",
 		(unsigned long long)s->pt_write_traps,
@@ -56,6 +57,7 @@ static int shadow_stats(const struct guest *g, char *buf, size_t size)
 		(unsigned long long)s->reflected_faults,
 		(unsigned long long)s->cr3_switches,
 		(unsigned long long)s->root_hits,
+		(unsigned long long)s->cr3_keeps,
 		(unsigned long long)s->invlpgs, (unsigned long long)s->flushes,
 		(unsigned long long)s->flushes_addr,
 		(unsigned long long)s->unshadows,

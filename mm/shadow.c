@@ -625,7 +625,7 @@ static unsigned root_slot(struct shadow *s, u64 gcr3, bool *hit)
 	return victim < SHADOW_ROOTS ? victim : 0; /* not reached (above) */
 }
 
-static phys_t activate(struct shadow *s, u64 gcr3, bool count)
+static phys_t activate(struct shadow *s, u64 gcr3, bool count, bool keep_tlb)
 {
 	bool hit;
 	unsigned i;
@@ -633,7 +633,14 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 	gcr3 &= PTE_ADDR_MASK;
 	i = root_slot(s, gcr3, &hit);
 	s->stats.cr3_switches += count;
-	s->flush_self = true; /* MOV to CR3 flushes the TLB (SDM 4.10.4.1) */
+	/* MOV to CR3 flushes the TLB, unless CR4.PCIDE and bit 63 keep the
+	 * new PCID's translations (SDM Vol. 3A 4.10.4.1). Kept ones are
+	 * still exact: every change that narrows the tree or frees a page
+	 * flushes every PCID (need_flush). */
+	if (keep_tlb)
+		s->stats.cr3_keeps += count;
+	else
+		s->flush_self = true;
 	if (hit) {
 		s->stats.root_hits += count;
 	} else {
@@ -666,9 +673,9 @@ static phys_t activate(struct shadow *s, u64 gcr3, bool count)
 	return sp_pa(s, s->root);
 }
 
-phys_t shadow_activate(struct shadow *s, u64 gcr3)
+phys_t shadow_activate(struct shadow *s, u64 gcr3, bool keep_tlb)
 {
-	return activate(s, gcr3, true);
+	return activate(s, gcr3, true, keep_tlb);
 }
 
 void shadow_pin(struct shadow *s, u32 sp, int delta)
@@ -1180,7 +1187,7 @@ enum shadow_fault shadow_fault(struct shadow *s, u64 gcr3, u64 gva, u32 error,
 		 * current address space; the guest faults again and refills. */
 		s->stats.reclaims++;
 		shadow_reset(s);
-		activate(s, gcr3, false);
+		activate(s, gcr3, false, false);
 		return SHADOW_FIXED;
 	}
 	if (!again)

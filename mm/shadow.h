@@ -64,6 +64,7 @@ struct shadow_stats {
 	u64 reflected_faults; /* #PFs handed to the guest */
 	u64 cr3_switches;
 	u64 root_hits; /* CR3 switches that found a cached root */
+	u64 cr3_keeps; /* CR3 switches that kept the TLB (PCID no-flush) */
 	u64 invlpgs;
 	u64 flushes;	  /* whole-VPID/ASID TLB flushes */
 	u64 flushes_addr; /* single-address flushes (INVLPG) */
@@ -196,7 +197,7 @@ void shadow_census(const struct shadow *s, u32 mirrors[5], u32 nested[5]);
 void shadow_destroy(struct shadow *s);
 
 /* Make the root for guest CR3 @gcr3 active; return its host address. */
-phys_t shadow_activate(struct shadow *s, u64 gcr3);
+phys_t shadow_activate(struct shadow *s, u64 gcr3, bool keep_tlb);
 /* The active root's address (it moves when the pool is reclaimed): host-
  * physical, or in the window for a compound tree. Checked before every
  * entry, so inline. */

@@ -185,7 +185,7 @@ static void op_write(struct fuzz_in *in, u8 op)
 
 static void activate(void)
 {
-	FUZZ_CHECK(shadow_activate(&s, cr3));
+	FUZZ_CHECK(shadow_activate(&s, cr3, false));
 }
 
 static void op_cr3(struct fuzz_in *in)

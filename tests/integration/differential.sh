@@ -151,6 +151,27 @@ diff_check_nmi() {
 	done
 }
 
+# diff_check_pcid VENDOR: under shadow and compound paging a CR3 load with
+# CR4.PCIDE and bit 63 keeps the TLB, as on the CPU: the pcid section's
+# eight no-flush switches are counted as kept ("cr3_keeps"), and what
+# they read matched the bare run (diff_check).
+diff_check_pcid() {
+	local v=$1 m n
+	if ! grep -qF 'D: pcid: two spaces' "$OUT/diff-bare-$v.d"; then
+		skip "diff-$v: CR3 loads that keep the TLB (this CPU has no PCID)"
+		return
+	fi
+	for m in shadow compound; do
+		n=$(grep -a "^braid: stats {\"guest\":\"diff-$m\"" "$LOG" | tail -n 1 |
+			grep -o '"cr3_keeps":[0-9]*' | cut -d: -f2)
+		if [ "${n:-0}" -ge 8 ]; then
+			pass "diff-$v: $m kept the TLB at $n no-flush CR3 loads"
+		else
+			fail "diff-$v: $m kept the TLB at ${n:-no} no-flush CR3 loads, want at least 8"
+		fi
+	done
+}
+
 # differential VENDOR: the oracle, then braid in every mode in one boot.
 differential() {
 	local v=$1 m mods=()
@@ -178,6 +199,7 @@ differential() {
 		diff_check_x2apic "$v" "$m"
 	done
 	diff_check_nmi "$v"
+	diff_check_pcid "$v"
 }
 
 if [ -z "${DIFF_SOURCED-}" ]; then

@@ -253,7 +253,7 @@ static void test_init_activate_destroy(void **state)
 	assert_int_equal(shadow_pages_in_use(&s), 0);
 	assert_int_equal(shadow_root_hpa(&s), 0);
 	assert_true(frame_free_count() < free_at_start - 64);
-	root = shadow_activate(&s, PML4);
+	root = shadow_activate(&s, PML4, false);
 	assert_int_not_equal(root, 0);
 	assert_true(IS_ALIGNED(root, PG));
 	assert_false(frame_is_free(root));
@@ -310,7 +310,7 @@ static void test_read_fault_clean_page(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW; /* writable, D clear */
-	root = shadow_activate(&s, PML4);
+	root = shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(va, EU, &w), SHADOW_FIXED);
 	assert_false(w.fault);
 	assert_int_equal(w.gpa, ((u64)DATA << 12) + 0x234);
@@ -340,7 +340,7 @@ static void test_leaf_carries_us_nx(void **state)
 	build_path(PML4);
 	/* A dirty, writable, supervisor-only, no-execute page. */
 	*gent(PT, I1) = ((u64)(DATA + 1) << 12) | P | RW | NX | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(GVA), HPA(DATA + 1) | P | A | RW | D | NX);
 	expect_sh_map(GVA + 8, HPA(DATA + 1) + 8, PT_R | PT_W);
@@ -369,7 +369,7 @@ static void test_write_fault_sets_dirty(void **state)
 	build_path(PML4);
 	*gent(PT, I1) = pte;
 	*gent(PT, I1 + 1) = pte + PG;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EU, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
 	s.need_flush = false;
@@ -396,7 +396,7 @@ static void test_reflect_exact_error(void **state)
 	(void)state;
 	start(64);
 	build_path(PML4);
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	/* Not present (the hardware's P bit in @error is not the guest's). */
 	assert_int_equal(fault(GVA, EP | EW | EU, &w), SHADOW_REFLECT);
 	assert_true(w.fault);
@@ -448,7 +448,7 @@ static void test_no_memory(void **state)
 	*gent(PT, I1) = (GMEM + 5 * PG) | PRW;
 	*gent(PT, I1 + 1) = GiB(1024) | PRW;
 	*gent(PT, I1 + 2) = (GMEM - PG) | PRW; /* the last page is RAM */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA + 0x42, EU, &w), SHADOW_NO_MEMORY);
 	assert_int_equal(w.gpa, GMEM + 5 * PG + 0x42);
 	assert_int_equal(sh_leaf(GVA), 0);
@@ -469,7 +469,7 @@ static void test_tables_protected(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_false(shadow_protected(&s, GFN(PT)));
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_true(shadow_protected(&s, GFN(PML4)));
@@ -508,7 +508,7 @@ static void test_write_to_protected_is_emulated(void **state)
 	/* The guest maps its own PT and PML4, writable and dirty. */
 	*gent(PT, I1 + 1) = PT | PRW | D;
 	*gent(PT, I1 + 2) = PML4 | PRW | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(GVA + PG + 8 * I1, EW, &w), SHADOW_EMULATE);
 	assert_false(w.fault);
@@ -547,7 +547,7 @@ static void test_first_fault_writes_own_table(void **state)
 	build_path(PML4);
 	*gent(PT, I1) = PT | PRW | D;	 /* the PT maps itself, writable */
 	*gent(PT, I1 + 1) = PT | P | US; /* and read-only */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_false(shadow_protected(&s, GFN(PT)));
 	assert_int_not_equal(fault(GVA, EW, &w), SHADOW_REFLECT);
 	assert_true(shadow_protected(&s, GFN(PT)));
@@ -557,7 +557,7 @@ static void test_first_fault_writes_own_table(void **state)
 	/* The same with CR0.WP=0, through the read-only mapping. */
 	shadow_reset(&s);
 	s.mode.wp = false;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_false(shadow_protected(&s, GFN(PT)));
 	assert_int_not_equal(fault(va_ro, EW, &w), SHADOW_REFLECT);
 	assert_true(shadow_protected(&s, GFN(PT)));
@@ -579,7 +579,7 @@ static void test_rmap_write_protects_new_table(void **state)
 	*gent(PT, I1) = (x << 12) | PRW | D;
 	*gent(PT, I1 + 7) = (x << 12) | P | RW | D; /* a supervisor alias */
 	*gent(PT, I1 + 8) = ((u64)DATA << 12) | PRW | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EW | EU, &w), SHADOW_FIXED);
 	assert_int_equal(fault(GVA + 7 * PG, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(GVA + 8 * PG, 0, &w), SHADOW_FIXED);
@@ -626,14 +626,14 @@ static void test_rmap_across_roots(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PT, I1) = (x << 12) | PRW | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EW, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US | RW | D);
 	/* Address space B uses x as its PML4. */
 	*(u64 *)pa_to_va(HPA(x) + I4 * 8) = PDPT | PRW;
-	shadow_activate(&s, x << 12);
+	shadow_activate(&s, x << 12, false);
 	assert_true(shadow_protected(&s, x));
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(sh_leaf(GVA), HPA(x) | P | A | US | GW);
 }
 
@@ -652,7 +652,7 @@ static void test_guest_wrote_zaps_exactly(void **state)
 	*gent(PT, I1 + 1) = ((u64)(DATA + 1) << 12) | PRW;
 	*gent(PT, I1 + 2) = ((u64)(DATA + 2) << 12) | PRW;
 	*gent(PT2, 0) = ((u64)(DATA + 3) << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	for (unsigned i = 0; i < 3; i++)
 		assert_int_equal(fault(GVA + i * PG, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(va_b, 0, &w), SHADOW_FIXED);
@@ -728,7 +728,7 @@ static void test_guest_wrote_across_pages(void **state)
 	*gent(PT, 511) = ((u64)DATA << 12) | PRW;
 	*gent(PT2, 0) = ((u64)(DATA + 1) << 12) | PRW;
 	*gent(PT2, 1) = ((u64)(DATA + 2) << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(va_a, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(va_b, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(va_c, 0, &w), SHADOW_FIXED);
@@ -748,7 +748,7 @@ static void test_zap_upper_frees_subtree(void **state)
 	*gent(PD, I2 + 1) = PT2 | PRW;
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
 	*gent(PT2, 0) = ((u64)(DATA + 1) << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(shadow_pages_in_use(&s), 4);
 	assert_int_equal(fault(va_b, 0, &w), SHADOW_FIXED);
@@ -795,9 +795,9 @@ static void test_root_cache_hit(void **state)
 	build_path(PML4);
 	build_path(b);
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
-	ra = shadow_activate(&s, PML4);
+	ra = shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
-	rb = shadow_activate(&s, b);
+	rb = shadow_activate(&s, b, false);
 	assert_int_not_equal(ra, rb);
 	assert_int_equal(shadow_root_hpa(&s), rb);
 	assert_int_equal(sh_entry(GVA, 4), 0); /* B is empty */
@@ -807,16 +807,25 @@ static void test_root_cache_hit(void **state)
 	assert_int_equal(s.stats.root_hits, 0);
 	/* Back to A: the same root, still filled, nothing rebuilt. */
 	s.need_flush = false;
-	assert_int_equal(shadow_activate(&s, PML4), ra);
+	assert_int_equal(shadow_activate(&s, PML4, false), ra);
 	assert_int_equal(s.stats.root_hits, 1);
 	assert_int_equal(s.stats.cr3_switches, 3);
 	assert_true(s.flush_self); /* MOV to CR3 flushes */
+	assert_int_equal(s.stats.cr3_keeps, 0);
+	/* With PCIDE and bit 63 the TLB stays: the same root, no flush. */
+	s.flush_self = false;
+	assert_int_equal(shadow_activate(&s, b, true), rb);
+	assert_int_equal(shadow_activate(&s, PML4, true), ra);
+	assert_false(s.flush_self);
+	assert_int_equal(s.stats.cr3_keeps, 2);
+	assert_int_equal(s.stats.root_hits, 3);
+	assert_int_equal(s.stats.cr3_switches, 5);
 	assert_int_equal(shadow_pages_in_use(&s), 8);
 	expect_sh_map(GVA + 0x77, HPA(DATA) + 0x77, PT_R | PT_U | PT_X);
 	/* CR3 bits 11:0 (PCID, PWT, PCD) name the same address space. */
-	assert_int_equal(shadow_activate(&s, b | 0x018), rb);
-	assert_int_equal(shadow_activate(&s, PML4 | 0x005), ra);
-	assert_int_equal(s.stats.root_hits, 3);
+	assert_int_equal(shadow_activate(&s, b | 0x018, false), rb);
+	assert_int_equal(shadow_activate(&s, PML4 | 0x005, false), ra);
+	assert_int_equal(s.stats.root_hits, 5);
 	assert_int_equal(shadow_pages_in_use(&s), 8);
 }
 
@@ -832,7 +841,7 @@ static void test_root_lru_eviction(void **state)
 		build_path(PML4_N(i));
 	build_path(PML4);
 	for (unsigned i = 0; i < SHADOW_ROOTS; i++) {
-		r[i] = shadow_activate(&s, PML4_N(i));
+		r[i] = shadow_activate(&s, PML4_N(i), false);
 		if (i == 1) /* give root 1 a subtree */
 			assert_int_equal(fault_cr3(PML4_N(1), GVA, 0, &w),
 					 SHADOW_FIXED);
@@ -840,8 +849,8 @@ static void test_root_lru_eviction(void **state)
 	assert_int_equal(shadow_pages_in_use(&s), SHADOW_ROOTS + 3);
 	assert_int_equal(s.stats.root_hits, 0);
 	/* Touch 0: the least recently used is now 1. */
-	assert_int_equal(shadow_activate(&s, PML4_N(0)), r[0]);
-	r[SHADOW_ROOTS] = shadow_activate(&s, PML4_N(SHADOW_ROOTS));
+	assert_int_equal(shadow_activate(&s, PML4_N(0), false), r[0]);
+	r[SHADOW_ROOTS] = shadow_activate(&s, PML4_N(SHADOW_ROOTS), false);
 	assert_int_equal(s.stats.root_hits, 1);
 	assert_int_equal(shadow_pages_in_use(&s), SHADOW_ROOTS);
 	assert_false(shadow_protected(&s, GFN(PML4_N(1))));
@@ -853,10 +862,11 @@ static void test_root_lru_eviction(void **state)
 	hits = s.stats.root_hits;
 	for (unsigned i = 0; i <= SHADOW_ROOTS; i++)
 		if (i != 1)
-			assert_int_equal(shadow_activate(&s, PML4_N(i)), r[i]);
+			assert_int_equal(shadow_activate(&s, PML4_N(i), false),
+					 r[i]);
 	assert_int_equal(s.stats.root_hits, hits + SHADOW_ROOTS);
 	/* 1 again is a miss, and evicts 0, now the least recently used. */
-	shadow_activate(&s, PML4_N(1));
+	shadow_activate(&s, PML4_N(1), false);
 	assert_int_equal(s.stats.root_hits, hits + SHADOW_ROOTS);
 	assert_false(shadow_protected(&s, GFN(PML4_N(0))));
 	assert_true(shadow_protected(&s, GFN(PML4_N(1))));
@@ -879,7 +889,7 @@ static void test_reclaim_small_pool(void **state)
 	build_path(PML4);
 	for (unsigned j = 0; j < n; j++) /* alias the 4 2M pages of RAM */
 		*gent(PD, j) = MiB(2) * (j % 4) | PRW | PS;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	for (unsigned j = 0; j < n; j++) {
 		u64 va = VA(I4, I3, j, j, 8);
 
@@ -918,7 +928,7 @@ static void test_reclaim_on_activate(void **state)
 		phys_t root;
 
 		build_path(PML4_N(i));
-		root = shadow_activate(&s, PML4_N(i));
+		root = shadow_activate(&s, PML4_N(i), false);
 		assert_int_equal(shadow_root_hpa(&s), root);
 		/* (A reclaim may take GVA's leaf away again.) */
 		fault_until(PML4_N(i), GVA, 0, P);
@@ -943,7 +953,7 @@ static void test_guest_2m_page(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PD, I2) = MiB(4) | PRW | PS; /* gfns 0x400..0x5ff */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(base + 0x12345, EU, &w), SHADOW_FIXED);
 	assert_int_equal(w.level, 2);
 	assert_int_equal(w.gpa, MiB(4) + 0x12345);
@@ -1002,7 +1012,7 @@ static void test_prefetch_whole_table_once(void **state)
 	for (unsigned i = 0; i < PT_ENTRIES; i += 8) /* every 8th: A set */
 		*gent(PT, i) = ((u64)(DATA + i % 64) << 12) | PRW | A;
 	*gent(PT, 3) = ((u64)DATA << 12) | PRW; /* used by no one yet */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(va0 + 8 * PG, EU, &w), SHADOW_FIXED);
 	for (unsigned i = 0; i < PT_ENTRIES; i += 8)
 		assert_int_equal(sh_leaf(va0 + i * PG),
@@ -1036,7 +1046,7 @@ static void test_guest_2m_page_large_leaf(void **state)
 	(void)state;
 	start_large();
 	*gent(PD, I2) = MiB(4) | PRW | PS; /* gfns 0x400..0x5ff */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(base + 0x12345, EU, &w), SHADOW_FIXED);
 	/* Read first: read-only until the guest's D bit is set. */
 	assert_int_equal(sh_entry(base, 2), HPA(0x400) | P | A | US | PS);
@@ -1085,7 +1095,7 @@ static void test_guest_1g_page_large_leaves(void **state)
 	(void)state;
 	start_large();
 	*gent(PDPT, I3 + 1) = 0 | PRW | PS | D; /* gpa 0: all of RAM */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(base + MiB(4) + 0x1234, EW, &w), SHADOW_FIXED);
 	expect_sh_level(base + MiB(4) + 0x1234, 2, HPA(0x400) + 0x1234);
 	assert_int_equal(sh_entry(base + MiB(4), 2),
@@ -1104,7 +1114,7 @@ static void test_guest_1g_page(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PDPT, I3 + 1) = 0 | PRW | PS | D; /* gpa 0: all of RAM */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(base + 0x345678, EU, &w), SHADOW_FIXED);
 	assert_int_equal(w.level, 3);
 	assert_int_equal(shadow_pages_in_use(&s), 4); /* root, L3, 2 direct */
@@ -1154,7 +1164,7 @@ static void test_wp0_supervisor_write(void **state)
 	build_path(PML4);
 	*gent(PT, I1) = ((u64)DATA << 12) | P | US; /* read-only user page */
 	*gent(PT, I1 + 1) = ((u64)(DATA + 1) << 12) | P; /* read-only kernel */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EW, &w), SHADOW_FIXED);
 	assert_int_equal(*gent(PT, I1), ((u64)DATA << 12) | P | US | A | D);
 	/* Writable, but supervisor-only: a user access faults again. */
@@ -1191,7 +1201,7 @@ static void test_wp_toggle_keeps_tree(void **state)
 	start(64);
 	build_path(PML4);
 	*gent(PT, I1) = ((u64)DATA << 12) | P; /* read-only kernel page */
-	root = shadow_activate(&s, PML4);
+	root = shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	m.wp = false;
 	shadow_set_mode(&s, &m);
@@ -1211,7 +1221,7 @@ static void test_wp_toggle_keeps_tree(void **state)
 	shadow_set_mode(&s, &m);
 	assert_int_equal(s.root, SP_NONE);
 	/* Rebuilt under WP=1, the same write now reaches the guest. */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EP | EW, &w), SHADOW_REFLECT);
 	/* An NXE change always drops the tree. */
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
@@ -1232,7 +1242,7 @@ static void test_wp0_smep_user_page(void **state)
 	s.mode.smep = true;
 	build_path(PML4);
 	*gent(PT, I1) = ((u64)DATA << 12) | P | US | A | D; /* user, RO */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EW, &w), SHADOW_EMULATE);
 	assert_int_equal(w.gpa, (u64)DATA << 12);
 	assert_int_equal(sh_leaf(GVA), 0);
@@ -1255,7 +1265,7 @@ static void test_recursive_guest_tables(void **state)
 	build_path(PML4);
 	*gent(PML4, R) = PML4 | PRW;
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(fault(self + 8 * R, EU, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(self), HPA(GFN(PML4)) | P | A | US);
@@ -1294,13 +1304,13 @@ static void test_destroy_returns_frames(void **state)
 	*gent(PDPT, I3 + 1) = 0 | PRW | PS;
 	for (unsigned i = 0; i < 512; i++)
 		*gent(PT, i) = ((u64)(DATA + i) << 12) | PRW | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	for (unsigned i = 0; i < 512; i += 3)
 		assert_int_equal(fault(VA(I4, I3, I2, i, 0), EW, &w),
 				 SHADOW_FIXED);
 	assert_int_equal(fault(VA(I4, I3, I2 + 1, 9, 0), EW, &w), SHADOW_FIXED);
 	assert_int_equal(fault(VA(I4, I3 + 1, 2, 9, 0), 0, &w), SHADOW_FIXED);
-	shadow_activate(&s, PML4_N(0));
+	shadow_activate(&s, PML4_N(0), false);
 	assert_int_equal(fault_cr3(PML4_N(0), GVA, 0, &w), SHADOW_FIXED);
 	assert_true(shadow_pages_in_use(&s) > 8);
 	assert_true(frame_free_count() < free_at_start);
@@ -1309,7 +1319,7 @@ static void test_destroy_returns_frames(void **state)
 	assert_int_equal(frame_free_count(), free_at_start);
 	/* And a second life in the same memory. */
 	start(TINY);
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, EW, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(GVA), HPA(DATA + I1) | P | A | US | RW | D);
 	shadow_destroy(&s);
@@ -1335,7 +1345,7 @@ static void test_rmap_survives_pte_churn(void **state)
 	(void)state;
 	start(TINY);
 	build_path(PML4);
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	for (unsigned i = 0; i < rounds; i++) {
 		unsigned n;
 
@@ -1407,7 +1417,7 @@ static void test_smp_sync_before_reuse(void **state)
 	*gent(PD, I2 + 1) = PT2 | PRW;
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
 	*gent(PT2, 0) = ((u64)(DATA + 1) << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(syncs, 0); /* nothing freed or narrowed yet */
 	freed_page = s.free_head;   /* where a freed page would go: not it */
@@ -1437,7 +1447,7 @@ static void test_smp_protect_syncs_and_rechecks(void **state)
 	*gent(PD, I2 + 1) = PT2 | PRW;
 	*gent(PT2, 0) = (GFN(PT) << 12) | PRW | D;
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(va_pt, EW | EU, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(va_pt), HPA(GFN(PT)) | P | A | US | RW | D);
 	assert_int_equal(syncs, 0);
@@ -1467,22 +1477,22 @@ static void test_smp_pinned_root(void **state)
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
 	for (unsigned i = 0; i <= SHADOW_ROOTS; i++)
 		build_path(PML4_N(i));
-	shadow_activate(&s, PML4_N(0));
+	shadow_activate(&s, PML4_N(0), false);
 	assert_int_equal(fault_cr3(PML4_N(0), GVA, 0, &w), SHADOW_FIXED);
 	pinned = s.root;
 	gen = shadow_page_gen(&s, pinned);
 	shadow_pin(&s, pinned, 1); /* another vCPU runs it */
 	for (unsigned i = 1; i <= SHADOW_ROOTS; i++)
-		shadow_activate(&s, PML4_N(i)); /* 0 is the LRU one */
+		shadow_activate(&s, PML4_N(i), false); /* 0 is the LRU one */
 	assert_true(shadow_root_live(&s, pinned, gen, GFN(PML4_N(0))));
 	assert_false(shadow_root_live(&s, pinned, gen, GFN(PML4_N(1))));
 	assert_true(shadow_protected(&s, GFN(PML4_N(0))));
 	s.root = pinned; /* its subtree is whole */
 	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
-	shadow_activate(&s, PML4_N(1));
+	shadow_activate(&s, PML4_N(1), false);
 	shadow_pin(&s, pinned, -1);
 	for (unsigned i = 2; i <= SHADOW_ROOTS; i++)
-		shadow_activate(&s, PML4_N(i));
+		shadow_activate(&s, PML4_N(i), false);
 	assert_false(shadow_root_live(&s, pinned, gen, GFN(PML4_N(0))));
 }
 
@@ -1505,7 +1515,7 @@ static void test_smp_no_prefetch_after_recheck(void **state)
 	*gent(PT, I1) = ((u64)DATA << 12) | PRW;
 	*gent(PT, I1 + 1) = ((u64)(DATA + 1) << 12) | PRW | A;
 	*gent(PT2, I1 + 1) = ((u64)(DATA + 7) << 12) | PRW | A;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(va_pd, EW | EU, &w), SHADOW_FIXED);
 	race_entry = gent(PD, I2);
 	race_value = PT2 | PRW;
@@ -1531,7 +1541,7 @@ static void test_smp_activate_with_pool_pinned(void **state)
 		build_path(PML4_N(i));
 	for (unsigned i = 0; i < 512; i++)
 		*gent(PT, i) = ((u64)(DATA + i) << 12) | PRW;
-	shadow_activate(&s, PML4_N(0));
+	shadow_activate(&s, PML4_N(0), false);
 	for (unsigned i = 0; i < 64 && s.free_head != SP_NONE; i++) {
 		*gent(PD, i) = PT | PRW;
 		fault_cr3(PML4_N(0), VA(I4, I3, i, 0, 0), 0, &w);
@@ -1541,7 +1551,7 @@ static void test_smp_activate_with_pool_pinned(void **state)
 	gen = shadow_page_gen(&s, other);
 	shadow_pin(&s, other, 1); /* vCPU A left the lock */
 	s.root = SP_NONE;	  /* vCPU B's root was freed */
-	assert_int_not_equal(shadow_activate(&s, PML4_N(1)), 0);
+	assert_int_not_equal(shadow_activate(&s, PML4_N(1), false), 0);
 	assert_int_not_equal(s.root, SP_NONE);
 	assert_false(shadow_root_live(&s, other, gen, GFN(PML4_N(0))));
 	assert_int_equal(fault_cr3(PML4_N(1), GVA, 0, &w), SHADOW_FIXED);

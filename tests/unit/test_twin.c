@@ -128,7 +128,7 @@ static void start(bool large)
 	*gent(PD, 3) = PT | PRW;
 	for (unsigned i = 0; i < 8; i++)
 		*gent(PT, i) = (DATA + i) * PG | PRW | X86_PTE_A | D;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 }
 
 /* The twin entry compound entry @c in a level-@l page must have. */
@@ -252,12 +252,12 @@ static void test_twin_nested_entries_counted(void **state)
 	assert_int_equal(shadow_twin_root(&s), 0);
 	assert_int_equal(s.pages[s.root].nested_tree, 1);
 	/* Another address space, sharing nothing of braid's: its own. */
-	root = shadow_activate(&s, PML4B);
+	root = shadow_activate(&s, PML4B, false);
 	assert_int_not_equal(root, 0);
 	assert_int_equal(shadow_twin_root(&s), s.twin + s.root * PG);
 	/* Back: the PD entry is dropped by the guest; the subtree with the
 	 * nested entry is freed and the count follows. */
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(shadow_twin_root(&s), 0);
 	*gent(PDPT, 2) = 0;
 	shadow_guest_wrote(&s, PDPT + 2 * 8, 8);
@@ -318,7 +318,7 @@ static void test_twin_reset(void **state)
 	assert_int_equal(fault(PML4, VA(1, 2, 3, 0), 0), SHADOW_FIXED);
 	shadow_reset(&s);
 	nested_gfn = ~0ull;
-	shadow_activate(&s, PML4);
+	shadow_activate(&s, PML4, false);
 	assert_int_equal(fault(PML4, VA(1, 2, 3, 0), 0), SHADOW_FIXED);
 	check_twin();
 	assert_int_not_equal(shadow_twin_root(&s), 0);
