@@ -1690,6 +1690,7 @@ static void section_mode(void)
 /* --- pcid --- */
 
 #define CR4_PCIDE   BIT(17)
+#define CR4_PGE	    BIT(7)
 #define CR3_NOFLUSH BIT(63)
 #define PCID_VA	    0x300000000000UL /* outside every identity map */
 
@@ -1729,6 +1730,38 @@ static void pcid_switches(u64 cr3)
 	  seen);
 	write_cr3(cr3 | 1);
 	vm_unmap((pte_t *)cr3, PCID_VA, PG_4K);
+}
+
+/* A global page seen from PCIDs 1 and 2 through one shared table, moved
+ * while PCID 2 runs and invalidated there with INVLPG, which drops a
+ * global translation in every PCID (SDM Vol. 3A 4.10.4.1): after a
+ * no-flush switch back PCID 1 must read the new page. */
+static void pcid_global_invlpg(u64 cr3)
+{
+	pte_t *other = vm_create(), *root = (pte_t *)cr3;
+	u64 *pa = page_alloc(), *pb = page_alloc(), seen, cr4 = read_cr4();
+	unsigned top = (PCID_VA >> 39) & 511;
+
+	*pa = 0xa;
+	*pb = 0xb;
+	vm_map(root, PCID_VA, (u64)pa, PG_4K, PTE_P | PTE_W | PTE_G);
+	other[top] = root[top];
+	write_cr4(cr4 | CR4_PGE);
+	write_cr3(cr3 | 1);
+	seen = *(volatile u64 *)PCID_VA;
+	write_cr3((u64)other | 2 | CR3_NOFLUSH);
+	seen = seen << 4 | *(volatile u64 *)PCID_VA;
+	vm_map(root, PCID_VA, (u64)pb, PG_4K, PTE_P | PTE_W | PTE_G);
+	invlpg(PCID_VA);
+	seen = seen << 4 | *(volatile u64 *)PCID_VA;
+	write_cr3(cr3 | 1 | CR3_NOFLUSH);
+	seen = seen << 4 | *(volatile u64 *)PCID_VA;
+	D("pcid: a global page moved and INVLPG'd under PCID 2 reads %#lx\n",
+	  seen);
+	write_cr3(cr3 | 1);
+	write_cr4(cr4);
+	vm_unmap(root, PCID_VA, PG_4K);
+	other[top] = 0;
 }
 
 /* INVPCID (SDM Vol. 2A, INVPCID): its type in a register, a 16-byte
@@ -1853,6 +1886,7 @@ static void section_pcid(void)
 	D("pcid: cr3 with PCID 7 and bit 63: %s, reads %#lx, bit 63 %lu\n",
 	  what, read_cr3() & 0xfff, read_cr3() >> 63);
 	pcid_switches(cr3);
+	pcid_global_invlpg(cr3);
 	invpcid = cpuid(7, 0).ebx & BIT(10);
 	D("invpcid: in CPUID: %d\n", invpcid);
 	if (invpcid)

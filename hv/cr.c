@@ -274,9 +274,9 @@ static bool invpcid_desc(struct vcpu *v, const struct vmexit *e, u64 d[2])
  * SDM 26.1.1, but Bochs exits first), a type above 3, descriptor bits
  * 63:12 set, a PCID other than 0 for types 0 and 1 while CR4.PCIDE is
  * clear, a non-canonical address for type 0. braid's tables are current
- * (every write to the guest's was trapped) and every CR3 load flushed the
- * vCPU's TLB, so only the hardware TLB may hold what the guest
- * invalidates: one address, or all.
+ * (every write to the guest's was trapped), so only the hardware TLB may
+ * hold what the guest invalidates: one address in every PCID (flush_va),
+ * or all.
  */
 void handle_invpcid(struct vcpu *v, const struct vmexit *e)
 {

@@ -557,6 +557,23 @@ bool mmu_cr_ok(struct vcpu *v, unsigned cr, u64 val)
 	}
 }
 
+/*
+ * May this CR3 load keep the TLB? Only with CR4.PCIDE and bit 63 (SDM
+ * Vol. 3A 4.10.4.1), and only where braid's leaves, which never carry G,
+ * cannot hold a guest global page beyond what the guest's invalidations
+ * reach: INVLPG drops a global page in every PCID. Under shadow paging
+ * INVLPG exits and flush_va must reach every PCID; under compound paging
+ * it runs natively and reaches only the current PCID's copy of a page
+ * braid mirrors, so there the guest must have no global pages (CR4.PGE
+ * clear).
+ */
+static bool keeps_tlb(const struct guest *g, const struct mmu_regs *r, u64 cr3)
+{
+	if (!(r->cr4 & CR4_PCIDE) || !(cr3 & CR3_PCID_NOFLUSH))
+		return false;
+	return compound(g) ? !(r->cr4 & CR4_PGE) : vendor->flush_va_every_pcid;
+}
+
 bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 {
 	struct gcpu *gc = gcpu(v);
@@ -566,9 +583,10 @@ bool mmu_write_cr(struct vcpu *v, unsigned cr, u64 val)
 		return false;
 	switch (cr) {
 	case 0: gc->gcr.cr0 = val | CR0_ET; break;
-	case 3: /* bit 63 is not kept (SDM Vol. 3A 4.10.4.1) */
-		keep = (gc->gcr.cr4 & CR4_PCIDE) && (val & CR3_PCID_NOFLUSH);
-		gc->gcr.cr3 = keep ? val & ~CR3_PCID_NOFLUSH : val;
+	case 3: /* bit 63 is not stored (SDM Vol. 3A 4.10.4.1) */
+		keep = keeps_tlb(v->guest, &gc->gcr, val);
+		gc->gcr.cr3 =
+			gc->gcr.cr4 & CR4_PCIDE ? val & ~CR3_PCID_NOFLUSH : val;
 		break;
 	default: gc->gcr.cr4 = val; break;
 	}

@@ -231,10 +231,15 @@ static void split_large(struct shadow *s, u64 base)
 			link = &r->next;
 			continue;
 		}
-		if (p->in_use && p->gen == r->gen && (*e & X86_PTE_PS)) {
-			set_entry(s, r->sp, r->idx, 0);
+		/* Flush even if the leaf is gone: a guest that rewrote its PDE
+		 * without INVLPG may still hold it in the TLB, writable, and
+		 * a CR3 load that keeps the TLB would not end it. */
+		if (p->in_use && p->gen == r->gen) {
 			s->need_flush = true;
-			s->stats.large_splits++;
+			if (*e & X86_PTE_PS) {
+				set_entry(s, r->sp, r->idx, 0);
+				s->stats.large_splits++;
+			}
 		}
 		*link = r->next;
 		r->next = s->rmap_free;

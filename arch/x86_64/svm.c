@@ -1338,6 +1338,9 @@ const struct vendor_ops svm_ops = {
 	.set_timer = svm_set_timer,
 	.flush_tlb = svm_flush_tlb,
 	.flush_va = svm_flush_va,
+	/* The APM does not say that INVLPGA reaches every PCID, and no
+	 * emulator here has PCID with SVM to show it: keep flushing. */
+	.flush_va_every_pcid = false,
 	.inject_pf = svm_inject_pf,
 	.vcpu_run = svm_vcpu_run,
 	.get = svm_get,

@@ -210,6 +210,9 @@ struct vendor_ops {
 	/* Drop this vCPU's TLB entries for the page of @gva, as INVLPG
 	 * would (and its paging-structure-cache entries). */
 	void (*flush_va)(struct vcpu *v, u64 gva);
+	/* flush_va drops the page in every PCID: then a guest CR3 load may
+	 * keep the TLB (hv/mmu.c, keeps_tlb()). */
+	bool flush_va_every_pcid;
 	/* Reflect a page fault to the guest, with its CR2. */
 	void (*inject_pf)(struct vcpu *v, u64 cr2, u32 error);
 	void (*vcpu_destroy)(struct vcpu *v);

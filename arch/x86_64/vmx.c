@@ -1796,6 +1796,9 @@ const struct vendor_ops vmx_ops = {
 	.set_timer = vmx_set_timer,
 	.flush_tlb = vmx_flush_tlb,
 	.flush_va = vmx_flush_va,
+	/* INVVPID names a VPID and an address, never a PCID: it drops the
+	 * address in all of them (SDM 31.3, "INVVPID"). */
+	.flush_va_every_pcid = true,
 	.inject_pf = vmx_inject_pf,
 	.vcpu_run = vmx_vcpu_run,
 	.get = vmx_get,
