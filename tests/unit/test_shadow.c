@@ -874,6 +874,13 @@ static void test_root_lru_eviction(void **state)
 	assert_int_equal(fault_cr3(PML4_N(1), GVA, 0, &w), SHADOW_FIXED);
 	assert_int_equal(sh_leaf(GVA), HPA(DATA) | P | A | US);
 	assert_int_equal(s.stats.cr3_switches, 2 * SHADOW_ROOTS + 3);
+	/* A miss that keeps the TLB (PCID no-flush) still evicts, and the
+	 * freed root's translations must go from every PCID. */
+	s.need_flush = s.flush_self = false;
+	shadow_activate(&s, PML4_N(0), true);
+	assert_false(s.flush_self);
+	assert_true(s.need_flush);
+	assert_int_equal(s.stats.cr3_keeps, 1);
 }
 
 /* --- a small pool ---------------------------------------------------------- */
