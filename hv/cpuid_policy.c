@@ -32,9 +32,10 @@
 /* CPUID.1:ECX: instruction sets on SSE state and integer registers, and
  * PCID: CR3's process-context IDs, which every mode keeps (hv/mmu.c:
  * shadow and compound paging tag braid's roots with the guest's PCID,
- * and flush at a CR3 load unless it may keep the TLB). INVPCID is offered apart (leaf 7), where the vendor code
- * supports it; a CPU with PCID and no INVPCID is one the SDM allows, and
- * kernels flush a PCID by CR3 loads there. */
+ * and flush at a CR3 load unless it may keep the TLB). INVPCID is
+ * offered apart (leaf 7), where the vendor code supports it; a CPU with
+ * PCID and no INVPCID is one the SDM allows, and kernels flush a PCID by
+ * CR3 loads there. */
 #define ECX1_ALLOWED                                                         \
 	(ECX1_SSE3 | ECX1_PCLMULQDQ | ECX1_SSSE3 | ECX1_CX16 | ECX1_SSE4_1 | \
 	 ECX1_SSE4_2 | ECX1_MOVBE | ECX1_POPCNT | ECX1_AES | ECX1_RDRAND |   \
