@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * Control-register exits, and INVLPG and INVPCID, the other instructions
- * shadow paging intercepts (INVLPG decoded the same way). Under nested paging the guest owns
- * CR0, CR3 and CR4; writes that touch bits braid must keep (VMX: CR0.NE,
- * CR4.VMXE) or that the guest's CPUID hides (every CR0/CR4 write on SVM,
- * which has no masks) and CR8, the guest's APIC TPR, exit here. Under
+ * shadow paging intercepts (INVLPG decoded the same way). Under nested
+ * paging the guest owns CR0, CR3 and CR4; writes that touch bits braid
+ * must keep (VMX: CR0.NE, CR4.VMXE) or that the guest's CPUID hides
+ * (every CR0/CR4 write on SVM, which has no masks) and CR8, the guest's
+ * APIC TPR, exit here. Under
  * shadow and compound paging every MOV to/from CR0/CR3/CR4, CLTS and LMSW
  * exits and hv/mmu.c keeps the guest's view. Both paths share the
  * register side below.
