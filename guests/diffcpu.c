@@ -16,7 +16,8 @@
  *   debug     single step over exiting instructions, DR0-3 breakpoints,
  *             DR7.GD, ICEBP, a watchpoint on a store braid emulates
  *   tsc       WRMSR to the TSC, TSC_ADJUST, RDTSCP, CR4.TSD
- *   apic      the local APIC as handed over, self-IPI, NMI and INIT/SIPI
+ *   apic      the local APIC as handed over, self-IPI, NMI (also around
+ *             an IRET that faults in its handler) and INIT/SIPI
  *             IPIs, global disable and enable
  *   platform  PIT, 8259 and RTC as firmware leaves them; IRQ0 wakes HLT
  *   io        INS/OUTS with REP, DF, a 32-bit address size and a fault
@@ -970,6 +971,74 @@ static void nmi_hlt(void)
 	nmi_after_iret();
 }
 
+/* IRET to a null code selector: #GP(0), raised by the IRET itself (SDM
+ * Vol. 2A, IRET: "IF return code segment selector is NULL"). */
+static void null_cs_iret(void *a)
+{
+	(void)a;
+	asm volatile("mov %%rsp, %%rax\n\t"
+		     "pushq %0\n\t"
+		     "pushq %%rax\n\t"
+		     "pushfq\n\t"
+		     "pushq $0\n\t"
+		     "lea 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "iretq\n"
+		     "1:"
+		     :
+		     : "i"(SEL_KDATA)
+		     : "rax", "memory");
+}
+
+static struct fault iret_fault;
+static bool nmi_sent_first;
+static volatile unsigned nmi_depth, nmi_deepest;
+
+static void nmi_iret_fault_handler(struct trap_frame *tf)
+{
+	u32 self = apic_rd(APIC_ID) >> 24;
+
+	(void)tf;
+	if (++nmi_depth > nmi_deepest)
+		nmi_deepest = nmi_depth;
+	if (nmi_runs++ == 0) {
+		if (nmi_sent_first)
+			icr_send(self, ICR_DM_NMI | ICR_ASSERT);
+		catch_fault(null_cs_iret, NULL, &iret_fault);
+		if (!nmi_sent_first)
+			icr_send(self, ICR_DM_NMI | ICR_ASSERT);
+		/* Exits, at which a hypervisor that took the faulting IRET
+		 * for the handler's end would deliver the second NMI. */
+		for (unsigned i = 0; i < 100; i++)
+			cpuid(0, 0);
+	}
+	nmi_depth--;
+}
+
+/*
+ * An IRET that faults in the NMI handler, with a second NMI sent before
+ * it or after. The fault's frame holds the RFLAGS of the handler (a
+ * hypervisor that single-steps the IRET must not leave its TF there);
+ * where the second NMI comes is the CPU's: QEMU keeps NMIs blocked until
+ * the handler's real IRET, Bochs unblocks them at the faulting one.
+ */
+static void nmi_iret_fault(bool sent_first)
+{
+	nmi_runs = nmi_depth = nmi_deepest = 0;
+	nmi_sent_first = sent_first;
+	iret_fault.vector = -1;
+	nmi_set_handler(nmi_iret_fault_handler);
+	icr_send(apic_rd(APIC_ID) >> 24, ICR_DM_NMI | ICR_ASSERT);
+	for (unsigned i = 0; i < 1000 && nmi_runs < 2; i++)
+		cpuid(0, 0);
+	nmi_set_handler(NULL);
+	D("NMI handler's IRET faults, second NMI sent %s it: %s error %#lx "
+	  "TF pushed %d; NMIs taken %u, %u deep\n",
+	  sent_first ? "before" : "after", exception_name(iret_fault.vector),
+	  iret_fault.error_code, !!(iret_fault.rflags & RFLAGS_TF), nmi_runs,
+	  nmi_deepest);
+}
+
 static void apic_state(const char *when)
 {
 	D("apic %s: id %#x version %#x svr %#x tpr %#x lint0 %#x lint1 %#x "
@@ -1014,6 +1083,8 @@ static void section_apic(void)
 	icr_send(0, ICR_DEST_OTHERS | ICR_DM_SIPI | 0x01);
 	D("INIT and SIPI to all excluding self: still running\n");
 	nmi_hlt();
+	nmi_iret_fault(true);
+	nmi_iret_fault(false);
 
 	/* Global disable (SDM Vol. 3A 11.4.3): the APIC's CPUID bit goes. */
 	msr_read(MSR_APIC_BASE, &base);

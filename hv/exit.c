@@ -217,9 +217,14 @@ static __attribute__((noinline)) void handle_exception(struct vcpu *v,
 		handle_pf(v, e->exc.cr2, e->exc.error);
 		return;
 	}
-	if (BIT(e->exc.vector) & VEC_ALWAYS_INTERCEPTED) {
+	if (e->exc.reflect && e->exc.vector == VEC_PF) {
+		guest_raise_pf(v, e->exc.cr2, e->exc.error);
+		return;
+	}
+	if (e->exc.reflect || (BIT(e->exc.vector) & VEC_ALWAYS_INTERCEPTED)) {
 		/* The guest's own #DB or #AC: deliver it, through an exit
-		 * each time (arch/x86_64/cpu.h says why). */
+		 * each time (arch/x86_64/cpu.h says why); or one the vendor
+		 * code watched for (an IRET's fault, svm.c). */
 		guest_raise(v, e->exc.vector, e->exc.has_error, e->exc.error);
 		return;
 	}

@@ -71,6 +71,11 @@
 #define VEC_PF	14 /* page fault */
 #define VEC_AC	17 /* alignment check */
 #define VEC_MC	18 /* machine check */
+/* The exceptions that push an error code (SDM Vol. 3A 6.13, Table 6-1);
+ * a real-mode guest gets none (the vendors' inject_exception()). */
+#define VEC_HAS_ERROR                                                          \
+	(BIT(VEC_DF) | BIT(VEC_TS) | BIT(VEC_NP) | BIT(VEC_SS) | BIT(VEC_GP) | \
+	 BIT(VEC_PF) | BIT(VEC_AC))
 /* Intercepted in every paging mode and reflected: a #DB or #AC raised
  * while the CPU delivers the same exception makes some CPUs loop in
  * microcode, deaf to interrupts (CVE-2015-8104, CVE-2015-5307); as exits,

@@ -46,6 +46,8 @@ struct svm_vcpu {
 	 * entry, and NMIs stay blocked until it has (svm_inject_nmi()). */
 	bool iret_pending;
 	u64 iret_rip;
+	/* The exceptions intercepted only while it is awaited (iret_wait()). */
+	u32 iret_watch;
 	/* That IRET runs with RFLAGS.TF set by braid, so that the #DB right
 	 * after it is an exit for an NMI that waits (svm_want_nmi_window());
 	 * DR6 as it was before. */
@@ -340,6 +342,52 @@ static void flat(struct vmcb_seg *s, u16 sel, u16 attrib)
 	*s = (struct vmcb_seg){ sel, attrib, 0xffffffff, 0 };
 }
 
+/*
+ * The faults an IRET can raise in protected and long mode (SDM Vol. 2A,
+ * IRET, "Protected Mode Exceptions"); #DB and #AC are intercepted anyway.
+ */
+#define IRET_FAULTS \
+	(BIT(VEC_TS) | BIT(VEC_NP) | BIT(VEC_SS) | BIT(VEC_GP) | BIT(VEC_PF))
+
+/*
+ * Await the NMI handler's IRET, whose intercept has come (on), or stop.
+ * Meanwhile the faults it can raise exit too: one that goes to the guest
+ * at the IRET means the IRET did not complete (iret_faulted()), and while
+ * braid steps it, the frame the fault pushes must not carry braid's TF
+ * (nmi_step_end() takes it back at that exit). Such an exit is reflected
+ * as it came (e->exc.reflect).
+ */
+static void iret_wait(struct svm_vcpu *s, struct vmcb_control *c, bool on)
+{
+	s->iret_pending = on;
+	c->intercept_exceptions &= ~s->iret_watch;
+	s->iret_watch = on ? IRET_FAULTS & ~c->intercept_exceptions : 0;
+	c->intercept_exceptions |= s->iret_watch;
+	c->clean_bits &= ~VMCB_CLEAN_INTERCEPTS;
+}
+
+/*
+ * An exception braid delivers at the IRET it awaits was raised by that
+ * IRET (or came before it ran): the NMI handler has not ended. NMIs stay
+ * blocked until the next IRET, whichever handler runs it (any IRET
+ * unblocks them, SDM Vol. 3A 6.7.1), so the intercept goes back on. CPUs
+ * differ here: QEMU keeps NMIs blocked after a faulting IRET, Intel's
+ * unblock them before the fault (SDM Vol. 3C 28.2.3) and so does Bochs.
+ * Blocked is the choice that can only delay an NMI, up to that next
+ * IRET, and never nest one in a handler that may not expect it.
+ */
+static void iret_faulted(struct svm_vcpu *s, struct vmcb *vmcb)
+{
+	u64 ev = vmcb->control.eventinj;
+
+	if (!(ev & EVENTINJ_VALID) ||
+	    (ev & EVENTINJ_TYPE_MASK) != EVENTINJ_TYPE_EXCEPTION ||
+	    vmcb->save.rip != s->iret_rip)
+		return;
+	iret_wait(s, &vmcb->control, false);
+	vmcb->control.intercept_misc1 |= INTERCEPT_IRET;
+}
+
 /* A reset vCPU is in no NMI handler: nothing masked, no IRET awaited
  * (VMX's reset clears the blocking in its interruptibility state); and
  * an event braid meant to inject goes with the old state. */
@@ -349,7 +397,7 @@ static void forget_events(struct vcpu *v)
 	struct vmcb_control *c = &vmcb_of(v)->control;
 
 	sv->nmi_masked = false;
-	sv->iret_pending = false;
+	iret_wait(sv, c, false);
 	sv->nmi_step = false;
 	c->eventinj = 0;
 	c->intercept_misc1 &= ~(u32)INTERCEPT_IRET;
@@ -515,8 +563,7 @@ static void decode_exit(struct vmcb *vmcb, struct vmexit *e)
 		e->kind = VMEXIT_EXCEPTION;
 		e->exc.vector = code - SVM_EXIT_EXCP_BASE;
 		e->exc.error = info1;
-		e->exc.has_error =
-			e->exc.vector == VEC_PF || e->exc.vector == VEC_AC;
+		e->exc.has_error = BIT(e->exc.vector) & VEC_HAS_ERROR;
 		e->exc.cr2 = vmcb->control.exitinfo2; /* #PF: the address */
 		return;
 	}
@@ -676,12 +723,12 @@ static void remember_entry(struct svm_entered *m, const struct vmcb *vmcb)
  * exit after (KVM waits the same way). Injected earlier, an NMI would
  * nest inside the handler and overwrite its frame on an IST stack.
  */
-static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
+static void nmi_iret_done(struct svm_vcpu *s, struct vmcb *vmcb)
 {
 	if (vmcb->control.exitcode == SVM_EXIT_SHUTDOWN ||
 	    vmcb->save.rip == s->iret_rip)
 		return;
-	s->iret_pending = false;
+	iret_wait(s, &vmcb->control, false);
 	s->nmi_masked = false;
 }
 
@@ -695,10 +742,10 @@ static void nmi_iret_done(struct svm_vcpu *s, const struct vmcb *vmcb)
  * the VMCB's DR6 as it was at an intercepted #DB, QEMU sets BS). It is
  * braid's: true, the NMI handler has ended, the guest's DR6 is as it was,
  * and RFLAGS is the one the IRET popped, TF included. Any other exit came
- * before the IRET ran (it faulted into an exit): braid takes its TF back,
- * and the next full pass arms it again. An IRET that faults into a
- * handler of the guest's own pushes braid's TF with RFLAGS; KVM leaves
- * the same gap.
+ * before the IRET ran, or the IRET faulted (iret_wait() makes every fault
+ * of its exit): braid takes its TF back, so that a fault's frame does not
+ * push it, and the next full pass arms it again if the IRET is still to
+ * run. (KVM leaves that TF in a faulting IRET's frame.)
  */
 static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
 {
@@ -708,7 +755,7 @@ static bool nmi_step_end(struct svm_vcpu *s, struct vmcb *vmcb)
 	if (vmcb->control.exitcode == SVM_EXIT_EXCP_BASE + VEC_DB) {
 		vmcb->save.dr6 = s->nmi_step_dr6;
 		vmcb->control.clean_bits &= ~VMCB_CLEAN_DR;
-		s->iret_pending = false;
+		iret_wait(s, &vmcb->control, false);
 		s->nmi_masked = false;
 		return true;
 	}
@@ -840,7 +887,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 {
 	struct svm_vcpu *s = v->arch;
 	struct vmcb *vmcb = pa_to_va(s->vmcb);
-	bool stepped;
+	bool stepped, watched;
+	u32 code;
 
 	*e = (struct vmexit){ 0 };
 	if (ENTRY_CHECK && !v->entry_check_off && !entry_check(vmcb, e)) {
@@ -848,6 +896,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 		v->regs.entry_tsc = v->regs.exit_tsc = rdtsc();
 		return;
 	}
+	if (s->iret_pending)
+		iret_faulted(s, vmcb);
 	vmcb->save.rax = v->regs.gpr[RAX];
 	intr_to_virq(s, vmcb);
 	v->entry_event = vmcb->control.eventinj | s->virq;
@@ -861,9 +911,11 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	virq_after_exit(v, s, vmcb);
 	v->exit_event = vmcb->control.exitintinfo;
 	v->delivering = reinject_exitintinfo(v, &vmcb->control);
+	code = (u32)vmcb->control.exitcode - SVM_EXIT_EXCP_BASE;
+	watched = code < 32 && (BIT(code) & s->iret_watch);
 	stepped = s->nmi_step && nmi_step_end(s, vmcb);
 	if (vmcb->control.exitcode == SVM_EXIT_IRET) {
-		s->iret_pending = true;
+		iret_wait(s, &vmcb->control, true);
 		s->iret_rip = vmcb->save.rip;
 	} else if (s->iret_pending) {
 		nmi_iret_done(s, vmcb);
@@ -871,6 +923,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vmexit *e)
 	decode_exit(vmcb, e);
 	if (stepped)
 		e->kind = VMEXIT_IRQ_WINDOW;
+	if (watched)
+		e->exc.reflect = true;
 	/* After a shutdown the VMCB's guest state is undefined (APM 15.11,
 	 * "shutdown intercept"): nothing may read it as the guest's. */
 	v->state_undefined = vmcb->control.exitcode == SVM_EXIT_SHUTDOWN;

@@ -74,6 +74,9 @@ struct vmexit {
 			bool has_error;
 			u32 error;
 			u64 cr2; /* #PF: the faulting address */
+			/* Intercepted only for the vendor's own bookkeeping
+			 * (svm.c, an NMI handler's IRET): deliver it as is. */
+			bool reflect;
 		} exc;
 		struct {
 			bool decoded; /* false: decode the instruction at RIP */
