@@ -247,26 +247,20 @@ static bool invpcid_desc_address(struct vcpu *v, const struct vmexit *e,
  * guest stopped, for one where it has no RAM). */
 static bool invpcid_desc(struct vcpu *v, const struct vmexit *e, u64 d[2])
 {
-	struct gva_span s;
-	u64 lin;
+	u64 lin, cr2 = 0;
 	u32 pf = 0;
 	int err;
 
 	if (!invpcid_desc_address(v, e, &lin))
 		return false;
-	err = gva_translate(v, lin, 16, guest_access_user(v), &s, &pf);
+	err = gva_read(v, lin, d, 16, guest_access_user(v), &pf, &cr2);
 	if (err == -EFAULT)
-		guest_raise_pf(v, s.fault_gva, pf);
+		guest_raise_pf(v, cr2, pf);
 	if (err == -ENOENT)
 		guest_stop(v->guest,
 			   "INVPCID descriptor at 0x%llx, where it has no RAM",
 			   (unsigned long long)lin);
-	if (err)
-		return false;
-	for (unsigned i = 0, at = 0; i < s.nr; at += s.len[i++])
-		memcpy((u8 *)d + at, guest_ptr(v->guest, s.gpa[i], s.len[i]),
-		       s.len[i]);
-	return true;
+	return !err;
 }
 
 /*

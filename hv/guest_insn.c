@@ -43,7 +43,8 @@ static int fetch_part(struct vcpu *v, u64 gva, u8 *buf, unsigned n)
 		memcpy(buf, p, n);
 		return 0;
 	}
-	return gva_read(v, gva, buf, n, guest_access_user(v) | PFERR_I, &pf);
+	return gva_read(v, gva, buf, n, guest_access_user(v) | PFERR_I, &pf,
+			NULL);
 }
 
 /* The linear address of the instruction at @rip, run in @mode: outside

@@ -73,7 +73,7 @@ int gva_translate(struct vcpu *v, u64 gva, unsigned n, u32 access,
 }
 
 int gva_read(struct vcpu *v, u64 gva, void *buf, unsigned n, u32 access,
-	     u32 *pf)
+	     u32 *pf, u64 *fault_gva)
 {
 	struct guest *g = v->guest;
 	struct gva_span s;
@@ -82,5 +82,7 @@ int gva_read(struct vcpu *v, u64 gva, void *buf, unsigned n, u32 access,
 
 	for (unsigned i = 0; !err && i < s.nr; p += s.len[i++])
 		memcpy(p, guest_ptr(g, s.gpa[i], s.len[i]), s.len[i]);
+	if (err == -EFAULT && fault_gva)
+		*fault_gva = s.fault_gva;
 	return err;
 }

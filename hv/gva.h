@@ -26,8 +26,9 @@ struct gva_span {
  */
 int gva_translate(struct vcpu *v, u64 gva, unsigned n, u32 access,
 		  struct gva_span *s, u32 *pf);
-/* Read @n bytes at @gva, with errors as gva_translate(). */
+/* Read @n bytes at @gva, with errors as gva_translate(); on -EFAULT,
+ * *fault_gva (if not NULL) is the address for CR2. */
 int gva_read(struct vcpu *v, u64 gva, void *buf, unsigned n, u32 access,
-	     u32 *pf);
+	     u32 *pf, u64 *fault_gva);
 
 #endif
