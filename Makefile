@@ -98,8 +98,10 @@ FORCE:
 
 # --- Running ---------------------------------------------------------------
 QEMU_SMP ?= 2
+# One TCG thread for all CPUs unless QEMU_ACCEL says otherwise: with one
+# per CPU, QEMU 7.2 corrupts its CPU 0 (docs/emulators.md).
 run: deps-run $(BUILD)/run-qemu.iso   ## boot in QEMU (AMD SVM + NPT under TCG), QEMU_SMP CPUs
-	tools/run-qemu.sh $(BUILD)/run-qemu.iso -smp $(QEMU_SMP)
+	QEMU_ACCEL=$${QEMU_ACCEL:-tcg,thread=single} tools/run-qemu.sh $(BUILD)/run-qemu.iso -smp $(QEMU_SMP)
 bochs: deps-run $(BUILD)/run-bochs.iso ## boot in Bochs (Intel VMX + EPT)
 	tools/run-bochs.sh $(BUILD)/run-bochs.iso
 debug: deps-run $(BUILD)/run-qemu.iso  ## QEMU with gdbstub on :1234, paused

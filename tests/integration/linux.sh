@@ -144,10 +144,11 @@ linux_shell() {
 # An SMP Linux guest (vcpus=2, issue 16): the kernel brings its AP up by
 # INIT-SIPI-SIPI through braid, /proc/cpuinfo lists both vCPUs with their
 # APIC IDs, and the workloads run to the end with the vCPUs on two CPUs.
+# LINUX_SMP_PIN: the guest's cpus= (where its vCPUs may run).
 linux_smp_boot() { # SCENARIO EMULATOR CPU PAGING
 	local s=$1 emu=$2 cpu=$3 p=$4
 	boot "$s" "$emu" "$cpu" "exit=${emu%%-*}" \
-		"$LK=name=linux-smp-$p mem=$LINUX_MEM paging=$p vcpus=2 -- console=ttyS0 loglevel=7 braid.show=cpu braid.run=${LINUX_SMP_RUN:-all} braid.scale=${LINUX_SCALE:-1}" \
+		"$LK=name=linux-smp-$p mem=$LINUX_MEM paging=$p vcpus=2${LINUX_SMP_PIN:+ cpus=$LINUX_SMP_PIN} -- console=ttyS0 loglevel=7 braid.show=cpu braid.run=${LINUX_SMP_RUN:-all} braid.scale=${LINUX_SCALE:-1}" \
 		"$LI=+initrd"
 }
 
