@@ -137,12 +137,23 @@ static int guest_options(const struct launch *l, struct guest_config *cfg,
 	return err;
 }
 
-/* The CPUs a guest may use: its cpus= within those braid runs on. */
-static int check_cpus(const struct guest_config *cfg, char *why, size_t len)
+/* The CPUs braid runs guests on, as a mask. */
+static u64 cpus_online(void)
 {
 	unsigned n = sched_nr_cpus();
-	u64 online = n >= 64 ? ~0ull : BIT(n) - 1;
 
+	return n >= 64 ? ~0ull : BIT(n) - 1;
+}
+
+/* The CPUs a guest may use: its cpus= (or braid's guest_cpus=) within
+ * those braid runs on. */
+static int check_cpus(struct guest_config *cfg, char *why, size_t len)
+{
+	unsigned n = sched_nr_cpus();
+	u64 online = cpus_online();
+
+	if (!cfg->cpus)
+		cfg->cpus = opts.guest_cpus;
 	if (!cfg->cpus || (cfg->cpus & ~online) == 0)
 		return 0;
 	snprintf(why, len,
@@ -441,6 +452,24 @@ static void collect(const struct boot_info *bi)
 	}
 }
 
+/* guest_cpus= must name CPUs braid runs on; say where guests go. */
+static void check_guest_cpus(unsigned n)
+{
+	char list[64];
+
+	if (!opts.guest_cpus)
+		return;
+	if (opts.guest_cpus & ~cpus_online()) {
+		pr_err("guest_cpus= names a CPU braid does not run on (it has "
+		       "%u): guests use every CPU",
+		       n);
+		opts.guest_cpus = 0;
+		return;
+	}
+	sched_format_cpus(opts.guest_cpus, list, sizeof(list));
+	pr_info("guests without cpus= run on CPUs %s (guest_cpus=)", list);
+}
+
 void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 		  struct tally *t)
 {
@@ -451,6 +480,7 @@ void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 	spin_register(&lock);
 	boot_free = frame_free_count() * PAGE_SIZE;
 	sched_init(n, o->slice_ms);
+	check_guest_cpus(n);
 	for (unsigned cpu = 1; cpu < n; cpu++)
 		if (smp_call(cpu, ap_loop, NULL)) {
 			pr_warn("cpu %u did not take its scheduler loop: "

@@ -15,6 +15,7 @@
 struct dispatch_options {
 	bool serial;	   /* one guest at a time, in module order */
 	unsigned slice_ms; /* the scheduler's base slice */
+	u64 guest_cpus;	   /* for guests without cpus=; 0: every CPU */
 };
 
 struct tally {

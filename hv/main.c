@@ -169,6 +169,7 @@ void kmain(u32 magic, u32 info)
 		pr_warn("no guest modules given: nothing to run");
 	dispatch.serial = opts.serial;
 	dispatch.slice_ms = opts.slice_ms;
+	dispatch.guest_cpus = opts.guest_cpus;
 	dispatch_run(&boot_info, &dispatch, &t);
 	nmi_report();
 	pr_info("host events: %llu NMIs, %llu machine checks, %llu stray "

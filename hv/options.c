@@ -109,6 +109,17 @@ static void set_cpus(const struct word *w, unsigned *cpus)
 	       (int)w->vallen, w->val ? w->val : "", MAX_CPUS);
 }
 
+/* guest_cpus=LIST: a bad list is reported, and guests use every CPU. */
+static void set_guest_cpus(const struct word *w, u64 *mask)
+{
+	if (w->val && !parse_cpu_list(w->val, w->vallen, mask) && *mask)
+		return;
+	*mask = 0;
+	pr_err("guest_cpus=%.*s is not a CPU list such as 1-3 or 0,2: guests "
+	       "use every CPU",
+	       (int)w->vallen, w->val ? w->val : "");
+}
+
 /* slice=MS: a bad value is reported and the default kept. */
 static void set_slice(const struct word *w, unsigned *ms)
 {
@@ -131,6 +142,7 @@ void parse_braid_options(const char *line, struct braid_options *o)
 	o->exit = EXIT_ACTION_HALT;
 	o->console = (struct console_option){ .source = CONSOLE_AUTO };
 	o->cpus = 0;
+	o->guest_cpus = 0;
 	o->serial = false;
 	o->slice_ms = SCHED_SLICE_MS_DEFAULT;
 	while (next_word(&line, &w)) {
@@ -146,6 +158,8 @@ void parse_braid_options(const char *line, struct braid_options *o)
 			set_console(&w, &o->console);
 		else if (is(&w, "cpus"))
 			set_cpus(&w, &o->cpus);
+		else if (is(&w, "guest_cpus"))
+			set_guest_cpus(&w, &o->guest_cpus);
 		else if (is(&w, "sched") &&
 			 (val_is(&w, "parallel") || val_is(&w, "serial")))
 			o->serial = val_is(&w, "serial");
@@ -154,7 +168,7 @@ void parse_braid_options(const char *line, struct braid_options *o)
 		else if (w.key[0] != '/') /* GRUB may pass the image path */
 			pr_warn("unknown option \"%.*s\" ignored (known: "
 				"exit=halt|reboot|qemu|bochs, console=, cpus=, "
-				"sched=parallel|serial, slice=)",
+				"guest_cpus=, sched=parallel|serial, slice=)",
 				(int)(line - w.key), w.key);
 	}
 }

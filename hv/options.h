@@ -44,6 +44,8 @@ struct braid_options {
 	enum exit_action exit;
 	struct console_option console;
 	unsigned cpus;	   /* cpus=: at most this many CPUs; 0: all */
+	u64 guest_cpus;	   /* guest_cpus=: where guests without a cpus= of
+			    * their own may run; 0: every CPU */
 	bool serial;	   /* sched=serial: one guest at a time */
 	unsigned slice_ms; /* slice=: the scheduler's base slice */
 };

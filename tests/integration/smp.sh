@@ -36,10 +36,17 @@ expect_aps_online() {
 smp_svm() {
 	local s=svm-smp4
 	# i440fx and SeaBIOS: four CPUs in the MADT, all started, and the
-	# suite's guests pass as on one CPU.
-	boot_args="-smp 4" boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" "${SUITE_MODS[@]}"
+	# suite's guests pass as on one CPU. The guests run on CPUs 1-3
+	# (guest_cpus=): smp_guests_svm_threads says why.
+	boot_args="-smp 4" boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu guest_cpus=1-3" "${SUITE_MODS[@]}"
 	check_suite "$s"
 	expect_status "$s" 0
+	expect_line "$s" "guest_cpus= reported" "braid: boot: guests without cpus= run on CPUs 1-3 (guest_cpus=)"
+	if grep -qaE '^braid: stats .*"sched":\{"cpus":"[^"]*0' "$LOG"; then
+		fail "$s: a guest ran on CPU 0 despite guest_cpus=1-3"
+	else
+		pass "$s: no guest ran on CPU 0 (guest_cpus=1-3)"
+	fi
 	expect_aps_online "$s" svm 1 3
 	expect_line "$s" "all four online" "braid: smp: 4 CPUs in the MADT, 4 online in SVM"
 	expect_line "$s" "the report counts them" "braid: report: cpus           4 in the MADT: 4 online in SVM"
@@ -54,9 +61,11 @@ smp_svm() {
 		"braid: smp: 4 CPUs in the MADT, 2 online in SVM, 2 parked with INIT (cpus=)"
 
 	s=svm-smp-badcpus
-	boot_args="-smp 2" boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu cpus=0 cpus=x" "$G/hello.elf=name=hello"
+	boot_args="-smp 2" boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu cpus=0 cpus=x guest_cpus=1-2" "$G/hello.elf=name=hello"
 	expect_line "$s" "cpus=0 is an error" "braid: boot: error: cpus=0 is not a CPU count (1 to 64): all CPUs are used"
 	expect_line "$s" "cpus=x is an error" "braid: boot: error: cpus=x is not a CPU count (1 to 64): all CPUs are used"
+	expect_line "$s" "guest_cpus= beyond braid's CPUs is an error" \
+		"braid: boot: error: guest_cpus= names a CPU braid does not run on (it has 2): guests use every CPU"
 	expect_line "$s" "all CPUs used" "braid: smp: 2 CPUs in the MADT, 2 online in SVM"
 	expect_guest_pass "$s" hello
 

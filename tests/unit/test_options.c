@@ -521,7 +521,7 @@ static void test_braid_exit_values(void **state)
 #define BRAID_WARN(opt)                                                     \
 	"braid: boot: warning: unknown option \"" opt "\" ignored (known: " \
 	"exit=halt|reboot|qemu|bochs, console=, cpus=, "                    \
-	"sched=parallel|serial, slice=)\n"
+	"guest_cpus=, sched=parallel|serial, slice=)\n"
 
 static void test_braid_unknown_options_warned(void **state)
 {
@@ -740,6 +740,17 @@ static void test_braid_sched_options(void **state)
 	assert_string_equal(log_buf, BRAID_WARN("sched=sometimes"));
 }
 
+/* braid's line @line gives an error that names it and says @what. */
+static void braid_error(const char *line, const char *what)
+{
+	log_buf[0] = '\0';
+	log_len = 0;
+	braid(line);
+	assert_non_null(strstr(log_buf, "braid: boot: error: "));
+	assert_non_null(strstr(log_buf, line));
+	assert_non_null(strstr(log_buf, what));
+}
+
 /* cpus=N takes 1 to MAX_CPUS; anything else is an error naming it, and
  * every CPU is used. */
 static void test_braid_cpus_option(void **state)
@@ -760,14 +771,33 @@ static void test_braid_cpus_option(void **state)
 	assert_int_equal(bo.cpus, 64);
 	assert_string_equal(log_buf, "");
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
-		log_buf[0] = '\0';
-		log_len = 0;
-		braid(bad[i]);
+		braid_error(bad[i], "is not a CPU count (1 to 64): all CPUs "
+				    "are used");
 		assert_int_equal(bo.cpus, 0);
-		assert_non_null(strstr(log_buf, "braid: boot: error: "));
-		assert_non_null(strstr(log_buf, bad[i]));
-		assert_non_null(strstr(log_buf, "is not a CPU count (1 to 64): "
-						"all CPUs are used"));
+	}
+}
+
+/* guest_cpus=LIST: a CPU list as a guest's cpus= takes; anything else
+ * (an empty list too) is an error naming it, and guests use every CPU. */
+static void test_braid_guest_cpus_option(void **state)
+{
+	static const char *const bad[] = { "guest_cpus=",    "guest_cpus",
+					   "guest_cpus=1-",  "guest_cpus=x",
+					   "guest_cpus=64",  "guest_cpus=3-1",
+					   "guest_cpus=1,,2" };
+
+	(void)state;
+	braid("");
+	assert_true(bo.guest_cpus == 0);
+	braid("guest_cpus=1-3");
+	assert_true(bo.guest_cpus == 0xe);
+	braid("cpus=4 guest_cpus=0,2 exit=qemu");
+	assert_true(bo.guest_cpus == 0x5);
+	assert_int_equal(bo.cpus, 4);
+	assert_string_equal(log_buf, "");
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++) {
+		braid_error(bad[i], "is not a CPU list");
+		assert_true(bo.guest_cpus == 0);
 	}
 }
 
@@ -812,6 +842,7 @@ int main(void)
 		TS(test_guest_vcpus),
 		TS(test_braid_sched_options),
 		TS(test_braid_cpus_option),
+		TS(test_braid_guest_cpus_option),
 	};
 
 	return cmocka_run_group_tests_name("options", tests, NULL, NULL);
