@@ -453,20 +453,21 @@ static void collect(const struct boot_info *bi)
 }
 
 /* guest_cpus= must name CPUs braid runs on; say where guests go. */
-static void check_guest_cpus(unsigned n)
+static void check_guest_cpus(void)
 {
+	unsigned n = sched_nr_cpus();
 	char list[64];
 
 	if (!opts.guest_cpus)
 		return;
+	sched_format_cpus(opts.guest_cpus, list, sizeof(list));
 	if (opts.guest_cpus & ~cpus_online()) {
-		pr_err("guest_cpus= names a CPU braid does not run on (it has "
+		pr_err("guest_cpus=%s names a CPU braid does not run on (it has "
 		       "%u): guests use every CPU",
-		       n);
+		       list, n);
 		opts.guest_cpus = 0;
 		return;
 	}
-	sched_format_cpus(opts.guest_cpus, list, sizeof(list));
 	pr_info("guests without cpus= run on CPUs %s (guest_cpus=)", list);
 }
 
@@ -480,7 +481,7 @@ void dispatch_run(const struct boot_info *bi, const struct dispatch_options *o,
 	spin_register(&lock);
 	boot_free = frame_free_count() * PAGE_SIZE;
 	sched_init(n, o->slice_ms);
-	check_guest_cpus(n);
+	check_guest_cpus();
 	for (unsigned cpu = 1; cpu < n; cpu++)
 		if (smp_call(cpu, ap_loop, NULL)) {
 			pr_warn("cpu %u did not take its scheduler loop: "

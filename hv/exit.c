@@ -262,7 +262,8 @@ void handle_exit(struct vcpu *v, struct vmexit *e)
 	if (__builtin_expect(e->insn_len_no_prefixes, 0))
 		return add_prefixes(v, e);
 	stats_path(v, kinds[k].path);
-	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF) {
+	if (e->kind == VMEXIT_EXCEPTION && e->exc.vector == VEC_PF &&
+	    !e->exc.reflect) {
 		r = EXIT_PF;
 		stats_path(v, PATH_PF_FILL);
 	}

@@ -10,7 +10,7 @@
 # modes, beside the same kernel and initramfs booted directly in QEMU in the
 # same run: time to /init and each workload's time as ratios to bare, and
 # the same counters (build/bench/bench-linux.csv).
-# Then Linux with two vCPUs (vcpus=2, QEMU -smp 2) under the three modes on
+# Then Linux with two vCPUs (vcpus=2 on CPUs 1-2 of QEMU -smp 3) under the three modes on
 # QEMU/SVM, beside the same kernel bare on QEMU -smp 2: ratios per workload
 # (mtchurn too), exits, IPIs, yields (build/bench/bench-linux-smp.csv).
 # BENCH_VENDORS="svm vmx" (or "" to skip the toy workloads)
@@ -287,7 +287,7 @@ for mode in nested shadow compound; do
 done
 
 echo
-echo "Linux with two vCPUs (vcpus=2, QEMU -smp 2; braid.run=$smp_run); times are ratios"
+echo "Linux with two vCPUs (vcpus=2 on CPUs 1-2 of QEMU -smp 3, CPU 0 idle; braid.run=$smp_run); times are ratios"
 echo "to the same kernel bare on QEMU -smp 2 in this run (bare /init at ${sbare_init:-?} s of uptime)."
 awk -F, 'NR == 1 { next }
 {

@@ -949,6 +949,7 @@ static void decode_exit(struct vcpu *v, struct vmexit *e, u32 reason)
 				       ? vmread_fast(VM_EXIT_INTR_ERROR_CODE)
 				       : 0;
 		e->exc.cr2 = q; /* #PF: the linear address (SDM 28.2.1) */
+		e->exc.reflect = false;
 		/* A #DB that exits leaves DR6 alone and gives its bits in
 		 * the qualification (SDM 28.2.1, 27.1): set them, as the
 		 * delivery would have (B0-B3 replaced, BD/BS sticky). */
