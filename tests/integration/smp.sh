@@ -158,11 +158,6 @@ expect_ap_triple() {
 	fi
 }
 
-# SMP guests (vcpus=, issue 16 part 4) under nested paging: as many vCPUs
-# as CPUs, more vCPUs than CPUs, and one host CPU for two vCPUs; a guest
-# of one vCPU beside them; a bad count is an error. slice=2: the guest's readers spin
-# without PAUSE while its BSP waits for their shootdown answers, so with
-# more vCPUs than CPUs a step waits for a slice to end.
 # guests_within LOG LIST: there are guests' stats lines, and each names
 # only CPUs of LIST (both lists of numbers and ranges, e.g. "0,2-3").
 guests_within() {
@@ -182,6 +177,11 @@ guests_within() {
 		END { exit bad || NR == 0 }'
 }
 
+# SMP guests (vcpus=, issue 16 part 4) under nested paging: as many vCPUs
+# as CPUs, more vCPUs than CPUs, and one host CPU for two vCPUs; a guest
+# of one vCPU beside them; a bad count is an error. slice=2: the guest's readers spin
+# without PAUSE while its BSP waits for their shootdown answers, so with
+# more vCPUs than CPUs a step waits for a slice to end.
 # SMP_GUEST_CPUS (e.g. 1-2): where the guests may run, on SMP_HOST_CPUS
 # (default 2); smp4 (four vCPUs) must then have used all of those, and
 # no guest any other.
@@ -283,7 +283,7 @@ smp_guests_shared_tree() {
 }
 
 # On QEMU with one TCG thread per CPU, on CPUs 1-2 of three: see
-# smp_guests_svm_threads below.
+# smp_guests_svm_threads above.
 smp_guests_svm_shadow() {
 	local s=svm-smp-guests-shadow
 	boot_args="-smp 3" BOOT_TIMEOUT=600 boot "$s" qemu "qemu64,+svm,+npt" "exit=qemu" \
